@@ -1,0 +1,1 @@
+"""Rapport: an open-source CRM for businesses that sell to people."""

@@ -1,0 +1,357 @@
+"""People and companies, their channels, relations, life events, consents and custom fields."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.models import OwnedModel, TimeStampedModel
+
+
+class LifecycleStage(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    LEAD = "lead", _("Lead")
+    CUSTOMER = "customer", _("Customer")
+    LOST = "lost", _("Lost")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+
+
+class Tag(models.Model):
+    """A label for interests and preferences ("beach", "ski", "travels with kids")."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Company(TimeStampedModel, OwnedModel):
+    """A business customer (account) and the people who work there."""
+
+    name = models.CharField(_("name"), max_length=200)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    custom = models.JSONField(_("custom attributes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="company_external_id_unique")
+        ]
+        indexes = [models.Index(fields=["name", "id"], name="company_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TimeStampedModel, OwnedModel):
+    """A person the business sells to. `email` and `phone` mirror the primary entries."""
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    language = models.CharField(_("preferred language"), max_length=8, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"),
+        max_length=10,
+        choices=LifecycleStage.choices,
+        default=LifecycleStage.PROSPECT,
+    )
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
+    notes = models.TextField(_("notes"), blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    custom = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    # Optimistic versioning: an edit based on an older version is refused, not silently lost.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="contact_external_id_unique"),
+            models.UniqueConstraint(
+                fields=["email"], condition=~Q(email=""), name="contact_primary_email_unique"
+            ),
+        ]
+        indexes = [
+            # Keyset pagination for the default sort (newest first), overall and per owner.
+            models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="contact_owner_created_idx"),
+            models.Index(fields=["last_name", "first_name", "id"], name="contact_name_idx"),
+            models.Index(fields=["phone"], name="contact_phone_idx"),
+            models.Index(fields=["city"], name="contact_city_idx"),
+            models.Index(fields=["lifecycle_stage"], name="contact_stage_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+class ContactEmail(models.Model):
+    """One of a contact's e-mail addresses, lower-cased; exactly one is primary."""
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", _("Personal")
+        WORK = "work", _("Work")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    email = models.CharField(_("email"), max_length=254)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSONAL)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        verbose_name = _("email address")
+        verbose_name_plural = _("email addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "email"], name="contact_email_unique"),
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(is_primary=True), name="contact_one_primary_email"
+            ),
+        ]
+        indexes = [models.Index(fields=["email"], name="contactemail_email_idx")]
+        ordering = ["-is_primary", "id"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ContactPhone(models.Model):
+    """One of a contact's phone numbers in E.164; exactly one is primary."""
+
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        HOME = "home", _("Home")
+        WORK = "work", _("Work")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(_("phone"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "number"], name="contact_phone_unique"),
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(is_primary=True), name="contact_one_primary_phone"
+            ),
+        ]
+        indexes = [models.Index(fields=["number"], name="contactphone_number_idx")]
+        ordering = ["-is_primary", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SearchTerm(models.Model):
+    """A case-folded word of a contact's names, e-mails or phones, for prefix search at scale."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    term = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "contact"], name="searchterm_term_idx")]
+
+
+class RelationKind(models.TextChoices):
+    SPOUSE = "spouse", _("Spouse / partner")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    SIBLING = "sibling", _("Sibling")
+    RELATIVE = "relative", _("Relative")
+    COLLEAGUE = "colleague", _("Colleague")
+    FRIEND = "friend", _("Friend")
+
+
+# How the same tie reads from the other side.
+INVERSE_RELATION = {
+    RelationKind.SPOUSE: RelationKind.SPOUSE,
+    RelationKind.CHILD: RelationKind.PARENT,
+    RelationKind.PARENT: RelationKind.CHILD,
+    RelationKind.SIBLING: RelationKind.SIBLING,
+    RelationKind.RELATIVE: RelationKind.RELATIVE,
+    RelationKind.COLLEAGUE: RelationKind.COLLEAGUE,
+    RelationKind.FRIEND: RelationKind.FRIEND,
+}
+
+
+class ContactRelation(models.Model):
+    """`related` is `contact`'s <kind> (Olena's child is Taras). Stored in both directions."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="relations")
+    related = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("relation"), max_length=12, choices=RelationKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("related person")
+        verbose_name_plural = _("related persons")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "related"], name="contact_relation_unique"),
+            models.CheckConstraint(
+                condition=~Q(contact=models.F("related")), name="contact_relation_not_self"
+            ),
+        ]
+
+
+class LifeEvent(models.Model):
+    """A dated event in a customer's life that personal offers can be built on."""
+
+    class Kind(models.TextChoices):
+        BIRTHDAY = "birthday", _("Birthday")
+        ANNIVERSARY = "anniversary", _("Wedding anniversary")
+        CHILD_BORN = "child_born", _("Child born")
+        MOVED = "moved", _("Moved")
+        NEW_JOB = "new_job", _("New job")
+        GRADUATION = "graduation", _("Graduation")
+        RETIREMENT = "retirement", _("Retirement")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="life_events")
+    kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    recurring = models.BooleanField(
+        _("every year"), default=False, help_text=_("Remind of it every year, like a birthday.")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["kind", "date"], name="lifeevent_kind_date_idx")]
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone")
+    MESSENGER = "messenger", _("Messenger")
+    POST = "post", _("Post")
+
+
+class ConsentPurpose(models.TextChoices):
+    MARKETING = "marketing", _("Marketing")
+    SERVICE = "service", _("Service")
+    PROFILING = "profiling", _("Profiling")
+
+
+class ConsentStatus(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ConsentEvent(models.Model):
+    """An append-only record that a person granted or withdrew consent; state is derived."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
+    channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
+    status = models.CharField(_("status"), max_length=10, choices=ConsentStatus.choices)
+    at = models.DateTimeField(_("time"))
+    source = models.CharField(_("source"), max_length=100)
+    evidence = models.TextField(_("evidence"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("consent event")
+        verbose_name_plural = _("consent events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["contact", "channel", "purpose", "-at", "-id"], name="consent_state_idx"
+            )
+        ]
+
+
+class CustomField(models.Model):
+    """An extra attribute an admin adds to contacts or companies without code."""
+
+    class Entity(models.TextChoices):
+        CONTACT = "contact", _("Contact")
+        COMPANY = "company", _("Company")
+
+    class FieldType(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        BOOLEAN = "boolean", _("Yes / no")
+        CHOICE = "choice", _("One of a list")
+        MULTI_CHOICE = "multi_choice", _("Several of a list")
+
+    entity = models.CharField(_("for"), max_length=10, choices=Entity.choices)
+    key = models.SlugField(
+        _("key"), max_length=50, help_text=_("Used in the API, imports and exports.")
+    )
+    label = models.CharField(_("label"), max_length=100)
+    field_type = models.CharField(_("type"), max_length=12, choices=FieldType.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["entity", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "key"], name="customfield_entity_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ContactMerge(models.Model):
+    """That `merged_id` was merged into `contact`, with a snapshot of what it held."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges")
+    merged_id = models.BigIntegerField(db_index=True)
+    snapshot = models.JSONField(default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)

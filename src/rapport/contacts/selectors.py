@@ -1,0 +1,125 @@
+"""Reads of contacts and companies, always scoped to what the viewer may see."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+
+from rapport.contacts import search
+from rapport.contacts.models import (
+    Company,
+    ConsentChannel,
+    ConsentEvent,
+    ConsentPurpose,
+    ConsentStatus,
+    Contact,
+    ContactRelation,
+)
+from rapport.core import visibility
+from rapport.core.visibility import Action
+
+# Sort orders a list may use; each ends with a unique column so keyset pagination is exact.
+CONTACT_ORDERINGS: dict[str, list[str]] = {
+    "-created": ["-created_at", "-id"],
+    "created": ["created_at", "id"],
+    "name": ["last_name", "first_name", "id"],
+    "-name": ["-last_name", "-first_name", "-id"],
+}
+DEFAULT_CONTACT_ORDERING = "-created"
+
+
+def contacts_for(user: Any, action: Action = "view") -> QuerySet[Contact]:
+    return visibility.scope(Contact.objects.all(), user, action)
+
+
+def companies_for(user: Any, action: Action = "view") -> QuerySet[Company]:
+    return visibility.scope(Company.objects.all(), user, action)
+
+
+def latest_consent_status(channel: str, purpose: str) -> Subquery:
+    """The current consent status of OuterRef('pk') for a channel and purpose (or None)."""
+    return Subquery(
+        ConsentEvent.objects.filter(contact_id=OuterRef("pk"), channel=channel, purpose=purpose)
+        # newest first; at the same instant 'withdrawn' sorts before 'granted' (withdrawal wins)
+        .order_by("-at", "-status", "-id")
+        .values("status")[:1]
+    )
+
+
+@dataclass
+class ContactFilters:
+    q: str = ""
+    owner: int | None = None
+    tag: str = ""
+    lifecycle_stage: str = ""
+    city: str = ""
+    country: str = ""
+    external_id: str = ""
+    consent: str = ""  # "<channel>:<purpose>:granted|withdrawn|none"
+    company: int | None = None
+
+
+def filter_contacts(contacts: QuerySet[Contact], filters: ContactFilters) -> QuerySet[Contact]:
+    if filters.q:
+        contacts = search.search(contacts, filters.q)
+    if filters.owner:
+        contacts = contacts.filter(owner_id=filters.owner)
+    if filters.tag:
+        contacts = contacts.filter(tags__name=filters.tag)
+    if filters.lifecycle_stage:
+        contacts = contacts.filter(lifecycle_stage=filters.lifecycle_stage)
+    if filters.city:
+        contacts = contacts.filter(city=filters.city)
+    if filters.country:
+        contacts = contacts.filter(country=filters.country.upper())
+    if filters.external_id:
+        contacts = contacts.filter(external_id=filters.external_id)
+    if filters.company:
+        contacts = contacts.filter(company_id=filters.company)
+    if filters.consent:
+        channel, _, rest = filters.consent.partition(":")
+        purpose, _, state = rest.partition(":")
+        if channel in ConsentChannel.values and purpose in ConsentPurpose.values:
+            status = latest_consent_status(channel, purpose)
+            if state == "none":
+                contacts = contacts.filter(
+                    ~Exists(
+                        ConsentEvent.objects.filter(
+                            contact_id=OuterRef("pk"), channel=channel, purpose=purpose
+                        )
+                    )
+                )
+            elif state in ConsentStatus.values:
+                contacts = contacts.alias(_consent=status).filter(_consent=state)
+    return contacts
+
+
+def consent_state(contact: Contact) -> dict[tuple[str, str], ConsentEvent | None]:
+    """The current event for every channel × purpose (None where nothing was ever recorded)."""
+    state: dict[tuple[str, str], ConsentEvent | None] = {
+        (c, p): None for c in ConsentChannel.values for p in ConsentPurpose.values
+    }
+    # Newest first, withdrawal first at a tie: the first event seen per pair is the state.
+    for event in contact.consent_events.order_by("-at", "-status", "-id"):
+        key = (event.channel, event.purpose)
+        if state.get(key) is None:
+            state[key] = event
+    return state
+
+
+def has_consent(contact: Contact, channel: str, purpose: str) -> bool:
+    event = consent_state(contact).get((channel, purpose))
+    return event is not None and event.status == ConsentStatus.GRANTED
+
+
+def contact_detail_queryset(user: Any) -> QuerySet[Contact]:
+    return contacts_for(user).select_related("owner", "company").prefetch_related(
+        "emails",
+        "phones",
+        "tags",
+        "life_events",
+        Prefetch(
+            "relations",
+            queryset=ContactRelation.objects.select_related("related").order_by("kind", "id"),
+        ),
+    )

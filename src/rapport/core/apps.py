@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared building blocks: mixins, money, visibility, audit, errors, pagination."""
+
+    name = "rapport.core"
+    label = "core"

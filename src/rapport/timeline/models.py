@@ -1,0 +1,85 @@
+"""The timeline: one row per touchpoint with a customer, on any channel."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rapport.contacts.models import Contact
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    MESSENGER = "messenger", _("Messenger")
+    MEETING = "meeting", _("Meeting")
+    VISIT = "visit", _("Office visit")
+    WEB = "web", _("Website")
+    CHATBOT = "chatbot", _("Chat-bot")
+    SOCIAL = "social", _("Social network")
+    NOTE = "note", _("Note")
+    ORDER = "order", _("Order")
+    COMPLAINT = "complaint", _("Complaint")
+    CAMPAIGN = "campaign", _("Campaign message")
+
+
+# Channels a person can log by hand; the rest are recorded by the apps that own them.
+MANUAL_CHANNELS = [
+    Channel.PHONE,
+    Channel.EMAIL,
+    Channel.SMS,
+    Channel.MESSENGER,
+    Channel.MEETING,
+    Channel.VISIT,
+    Channel.SOCIAL,
+    Channel.NOTE,
+]
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+    INTERNAL = "internal", _("Internal")
+
+
+class Interaction(models.Model):
+    """Something that happened between the business and a customer."""
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="interactions"
+    )
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.OUTBOUND
+    )
+    occurred_at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    summary = models.CharField(_("summary"), max_length=300)
+    body = models.TextField(_("details"), blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration, seconds"), null=True, blank=True)
+    source_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["contact", "-occurred_at", "-id"], name="interaction_contact_idx"),
+            models.Index(fields=["-occurred_at", "-id"], name="interaction_time_idx"),
+            models.Index(fields=["source_type", "source_id"], name="interaction_source_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
