@@ -181,15 +181,23 @@ MEDIA_ROOT = VAR_DIR / "media"
 _email_url = os.environ.get("RAPPORT_EMAIL_URL", "")
 if _email_url:
     _parts = urlsplit(_email_url)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _parts.hostname or "localhost"
-    EMAIL_PORT = _parts.port or 25
-    EMAIL_HOST_USER = unquote(_parts.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_parts.password or "")
-    EMAIL_USE_TLS = _parts.scheme == "smtp+tls"
-    EMAIL_USE_SSL = _parts.scheme == "smtps"
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _parts.hostname or "localhost",
+                "port": _parts.port or (465 if _parts.scheme == "smtps" else 25),
+                "username": unquote(_parts.username or ""),
+                "password": unquote(_parts.password or ""),
+                "use_tls": _parts.scheme == "smtp+tls",
+                "use_ssl": _parts.scheme == "smtps",
+                "timeout": 20,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # No SMTP server configured: mail is written to the console log instead of being lost.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_FROM_EMAIL", "rapport@localhost")
 
 # --- security -------------------------------------------------------------------------------

@@ -136,7 +136,11 @@ def test_merge_moves_channels_consents_and_relations(users):
     child = services.contact_create(actor=manager, data={"first_name": "Ira"})
     services.relation_add(actor=manager, contact=loser, related=child, kind="child")
     services.consent_record(
-        actor=manager, contact=loser, channel="sms", purpose="marketing", status="granted",
+        actor=manager,
+        contact=loser,
+        channel="sms",
+        purpose="marketing",
+        status="granted",
         source="call",
     )
 

@@ -6,7 +6,10 @@ from rapport.accounts.models import ApiToken, Team, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Rapport", {"fields": ("role", "team", "language")}))
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Rapport", {"fields": ("role", "team", "language")}),
+    )
     list_display = ("username", "first_name", "last_name", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active")
 

@@ -193,6 +193,9 @@ class SearchTerm(models.Model):
     class Meta:
         indexes = [models.Index(fields=["term", "contact"], name="searchterm_term_idx")]
 
+    def __str__(self) -> str:
+        return self.term
+
 
 class RelationKind(models.TextChoices):
     SPOUSE = "spouse", _("Spouse / partner")
@@ -234,6 +237,9 @@ class ContactRelation(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.contact_id} → {self.kind} → {self.related_id}"
+
 
 class LifeEvent(models.Model):
     """A dated event in a customer's life that personal offers can be built on."""
@@ -262,6 +268,9 @@ class LifeEvent(models.Model):
         verbose_name_plural = _("life events")
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["kind", "date"], name="lifeevent_kind_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date}"
 
 
 class ConsentChannel(models.TextChoices):
@@ -306,6 +315,9 @@ class ConsentEvent(models.Model):
                 fields=["contact", "channel", "purpose", "-at", "-id"], name="consent_state_idx"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.purpose}: {self.status}"
 
 
 class CustomField(models.Model):
@@ -355,3 +367,6 @@ class ContactMerge(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"#{self.merged_id} → #{self.contact_id}"

@@ -24,9 +24,7 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
-def terms_for(
-    *, names: Iterable[str], emails: Iterable[str], phones: Iterable[str]
-) -> set[str]:
+def terms_for(*, names: Iterable[str], emails: Iterable[str], phones: Iterable[str]) -> set[str]:
     terms: set[str] = set()
     for name in names:
         for word in _WORD.findall(fold(name or "")):

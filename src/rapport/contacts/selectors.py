@@ -113,13 +113,17 @@ def has_consent(contact: Contact, channel: str, purpose: str) -> bool:
 
 
 def contact_detail_queryset(user: Any) -> QuerySet[Contact]:
-    return contacts_for(user).select_related("owner", "company").prefetch_related(
-        "emails",
-        "phones",
-        "tags",
-        "life_events",
-        Prefetch(
-            "relations",
-            queryset=ContactRelation.objects.select_related("related").order_by("kind", "id"),
-        ),
+    return (
+        contacts_for(user)
+        .select_related("owner", "company")
+        .prefetch_related(
+            "emails",
+            "phones",
+            "tags",
+            "life_events",
+            Prefetch(
+                "relations",
+                queryset=ContactRelation.objects.select_related("related").order_by("kind", "id"),
+            ),
+        )
     )

@@ -28,14 +28,14 @@ def validate_currency(code: str) -> None:
 class CurrencyField(models.CharField):
     """A three-letter ISO 4217 code."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 3)
         kwargs.setdefault("choices", CURRENCY_CHOICES)
         kwargs.setdefault("validators", [validate_currency])
         super().__init__(*args, **kwargs)
 
 
-def AmountField(verbose_name=None, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N802
+def AmountField(verbose_name=None, **kwargs):
     """A money amount column: 14 digits, 2 decimal places."""
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
 

@@ -64,7 +64,9 @@ def paginate[M: Model](
         try:
             values = signing.loads(cursor, salt=_SALT)
         except signing.BadSignature as exc:
-            raise InvalidCursor("This cursor is not valid; start again from the first page.") from exc
+            raise InvalidCursor(
+                "This cursor is not valid; start again from the first page."
+            ) from exc
         if not isinstance(values, list) or len(values) != len(ordering):
             raise InvalidCursor("This cursor is for another sort order; start again.")
         values = [_decode_value(v) for v in values]

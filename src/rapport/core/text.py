@@ -12,10 +12,7 @@ def clean_text(value: object, *, max_length: int | None = None, multiline: bool 
     """Normalise to NFC, drop control characters, trim; newlines only where `multiline`."""
     text = unicodedata.normalize("NFC", str(value if value is not None else ""))
     text = text.translate(_TRANSLATE)
-    if not multiline:
-        text = " ".join(text.split())
-    else:
-        text = text.strip()
+    text = text.strip() if multiline else " ".join(text.split())
     if max_length is not None and len(text) > max_length:
         from django.core.exceptions import ValidationError
         from django.utils.translation import gettext as _

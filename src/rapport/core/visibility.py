@@ -31,7 +31,11 @@ def _role(user: Viewer) -> str:
 
 
 def scope[M: Model](
-    queryset: QuerySet[M], user: Viewer | None, action: Action = "view", *, owner_field: str = "owner"
+    queryset: QuerySet[M],
+    user: Viewer | None,
+    action: Action = "view",
+    *,
+    owner_field: str = "owner",
 ) -> QuerySet[M]:
     """The part of `queryset` that `user` may act on."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -49,7 +53,9 @@ def scope[M: Model](
 
 
 def can_create(user: Viewer | None) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and _role(user) not in READ_ONLY_ROLES)
+    return bool(
+        user and user.is_authenticated and user.is_active and _role(user) not in READ_ONLY_ROLES
+    )
 
 
 def can(user: Viewer | None, action: Action, obj: Model, *, owner_field: str = "owner") -> bool:

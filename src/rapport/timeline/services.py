@@ -105,7 +105,9 @@ def interaction_log(
 
 
 @transaction.atomic
-def interaction_update(*, actor: Any, interaction: Interaction, data: dict[str, Any]) -> Interaction:
+def interaction_update(
+    *, actor: Any, interaction: Interaction, data: dict[str, Any]
+) -> Interaction:
     """Correct a hand-logged interaction (only its author or someone who may change the contact)."""
     if not visibility.can(actor, "change", interaction.contact):
         raise PermissionError(_("You cannot change this interaction."))

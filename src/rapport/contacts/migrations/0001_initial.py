@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,273 +14,633 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, unique=True, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'tag',
-                'verbose_name_plural': 'tags',
-                'ordering': ['name'],
+                "verbose_name": "tag",
+                "verbose_name_plural": "tags",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Company',
+            name="Company",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('website', models.CharField(blank=True, max_length=200, verbose_name='website')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('industry', models.CharField(blank=True, max_length=100, verbose_name='industry')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='city')),
-                ('country', models.CharField(blank=True, max_length=2, verbose_name='country')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('external_id', models.CharField(blank=True, max_length=100, null=True, verbose_name='external id')),
-                ('custom', models.JSONField(blank=True, default=dict, verbose_name='custom attributes')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("website", models.CharField(blank=True, max_length=200, verbose_name="website")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("industry", models.CharField(blank=True, max_length=100, verbose_name="industry")),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="city")),
+                ("country", models.CharField(blank=True, max_length=2, verbose_name="country")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True, max_length=100, null=True, verbose_name="external id"
+                    ),
+                ),
+                (
+                    "custom",
+                    models.JSONField(blank=True, default=dict, verbose_name="custom attributes"),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'company',
-                'verbose_name_plural': 'companies',
+                "verbose_name": "company",
+                "verbose_name_plural": "companies",
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('first_name', models.CharField(max_length=100, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=100, verbose_name='last name')),
-                ('middle_name', models.CharField(blank=True, max_length=100, verbose_name='middle name')),
-                ('email', models.CharField(blank=True, max_length=254, verbose_name='email')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
-                ('gender', models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other')], max_length=10, verbose_name='gender')),
-                ('language', models.CharField(blank=True, max_length=8, verbose_name='preferred language')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='city')),
-                ('country', models.CharField(blank=True, max_length=2, verbose_name='country')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('lifecycle_stage', models.CharField(choices=[('prospect', 'Prospect'), ('lead', 'Lead'), ('customer', 'Customer'), ('lost', 'Lost')], default='prospect', max_length=10, verbose_name='lifecycle stage')),
-                ('source', models.CharField(blank=True, max_length=100, verbose_name='source')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('external_id', models.CharField(blank=True, max_length=100, null=True, verbose_name='external id')),
-                ('custom', models.JSONField(blank=True, default=dict, verbose_name='custom attributes')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contacts', to='contacts.company', verbose_name='company')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('tags', models.ManyToManyField(blank=True, related_name='+', to='contacts.tag', verbose_name='tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("first_name", models.CharField(max_length=100, verbose_name="first name")),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="last name"),
+                ),
+                (
+                    "middle_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="middle name"),
+                ),
+                ("email", models.CharField(blank=True, max_length=254, verbose_name="email")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="birth date")),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("female", "Female"), ("male", "Male"), ("other", "Other")],
+                        max_length=10,
+                        verbose_name="gender",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(blank=True, max_length=8, verbose_name="preferred language"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="city")),
+                ("country", models.CharField(blank=True, max_length=2, verbose_name="country")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                (
+                    "lifecycle_stage",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "Prospect"),
+                            ("lead", "Lead"),
+                            ("customer", "Customer"),
+                            ("lost", "Lost"),
+                        ],
+                        default="prospect",
+                        max_length=10,
+                        verbose_name="lifecycle stage",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=100, verbose_name="source")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True, max_length=100, null=True, verbose_name="external id"
+                    ),
+                ),
+                (
+                    "custom",
+                    models.JSONField(blank=True, default=dict, verbose_name="custom attributes"),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contacts",
+                        to="contacts.company",
+                        verbose_name="company",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="contacts.tag", verbose_name="tags"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact',
-                'verbose_name_plural': 'contacts',
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
             },
         ),
         migrations.CreateModel(
-            name='ConsentEvent',
+            name="ConsentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('sms', 'SMS'), ('phone', 'Phone'), ('messenger', 'Messenger'), ('post', 'Post')], max_length=10, verbose_name='channel')),
-                ('purpose', models.CharField(choices=[('marketing', 'Marketing'), ('service', 'Service'), ('profiling', 'Profiling')], max_length=10, verbose_name='purpose')),
-                ('status', models.CharField(choices=[('granted', 'Granted'), ('withdrawn', 'Withdrawn')], max_length=10, verbose_name='status')),
-                ('at', models.DateTimeField(verbose_name='time')),
-                ('source', models.CharField(max_length=100, verbose_name='source')),
-                ('evidence', models.TextField(blank=True, verbose_name='evidence')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_events', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail"),
+                            ("sms", "SMS"),
+                            ("phone", "Phone"),
+                            ("messenger", "Messenger"),
+                            ("post", "Post"),
+                        ],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("marketing", "Marketing"),
+                            ("service", "Service"),
+                            ("profiling", "Profiling"),
+                        ],
+                        max_length=10,
+                        verbose_name="purpose",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("granted", "Granted"), ("withdrawn", "Withdrawn")],
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("at", models.DateTimeField(verbose_name="time")),
+                ("source", models.CharField(max_length=100, verbose_name="source")),
+                ("evidence", models.TextField(blank=True, verbose_name="evidence")),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consent_events",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent event',
-                'verbose_name_plural': 'consent events',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "consent event",
+                "verbose_name_plural": "consent events",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ContactEmail',
+            name="ContactEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=254, verbose_name='email')),
-                ('kind', models.CharField(choices=[('personal', 'Personal'), ('work', 'Work'), ('other', 'Other')], default='personal', max_length=10, verbose_name='kind')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emails', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(max_length=254, verbose_name="email")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("personal", "Personal"), ("work", "Work"), ("other", "Other")],
+                        default="personal",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="emails",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'email address',
-                'verbose_name_plural': 'email addresses',
-                'ordering': ['-is_primary', 'id'],
+                "verbose_name": "email address",
+                "verbose_name_plural": "email addresses",
+                "ordering": ["-is_primary", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ContactMerge',
+            name="ContactMerge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merged_id', models.BigIntegerField(db_index=True)),
-                ('snapshot', models.JSONField(default=dict)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='merges', to='contacts.contact')),
-                ('merged_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("merged_id", models.BigIntegerField(db_index=True)),
+                ("snapshot", models.JSONField(default=dict)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="merges",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "merged_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ContactPhone',
+            name="ContactPhone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, verbose_name='phone')),
-                ('kind', models.CharField(choices=[('mobile', 'Mobile'), ('home', 'Home'), ('work', 'Work'), ('other', 'Other')], default='mobile', max_length=10, verbose_name='kind')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phones', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, verbose_name="phone")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mobile", "Mobile"),
+                            ("home", "Home"),
+                            ("work", "Work"),
+                            ("other", "Other"),
+                        ],
+                        default="mobile",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phones",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phone number',
-                'verbose_name_plural': 'phone numbers',
-                'ordering': ['-is_primary', 'id'],
+                "verbose_name": "phone number",
+                "verbose_name_plural": "phone numbers",
+                "ordering": ["-is_primary", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ContactRelation',
+            name="ContactRelation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('spouse', 'Spouse / partner'), ('child', 'Child'), ('parent', 'Parent'), ('sibling', 'Sibling'), ('relative', 'Relative'), ('colleague', 'Colleague'), ('friend', 'Friend')], max_length=12, verbose_name='relation')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations', to='contacts.contact')),
-                ('related', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("spouse", "Spouse / partner"),
+                            ("child", "Child"),
+                            ("parent", "Parent"),
+                            ("sibling", "Sibling"),
+                            ("relative", "Relative"),
+                            ("colleague", "Colleague"),
+                            ("friend", "Friend"),
+                        ],
+                        max_length=12,
+                        verbose_name="relation",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "related",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'related person',
-                'verbose_name_plural': 'related persons',
+                "verbose_name": "related person",
+                "verbose_name_plural": "related persons",
             },
         ),
         migrations.CreateModel(
-            name='CustomField',
+            name="CustomField",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entity', models.CharField(choices=[('contact', 'Contact'), ('company', 'Company')], max_length=10, verbose_name='for')),
-                ('key', models.SlugField(help_text='Used in the API, imports and exports.', verbose_name='key')),
-                ('label', models.CharField(max_length=100, verbose_name='label')),
-                ('field_type', models.CharField(choices=[('text', 'Text'), ('number', 'Number'), ('date', 'Date'), ('boolean', 'Yes / no'), ('choice', 'One of a list'), ('multi_choice', 'Several of a list')], max_length=12, verbose_name='type')),
-                ('choices', models.JSONField(blank=True, default=list, verbose_name='choices')),
-                ('required', models.BooleanField(default=False, verbose_name='required')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "entity",
+                    models.CharField(
+                        choices=[("contact", "Contact"), ("company", "Company")],
+                        max_length=10,
+                        verbose_name="for",
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Used in the API, imports and exports.", verbose_name="key"
+                    ),
+                ),
+                ("label", models.CharField(max_length=100, verbose_name="label")),
+                (
+                    "field_type",
+                    models.CharField(
+                        choices=[
+                            ("text", "Text"),
+                            ("number", "Number"),
+                            ("date", "Date"),
+                            ("boolean", "Yes / no"),
+                            ("choice", "One of a list"),
+                            ("multi_choice", "Several of a list"),
+                        ],
+                        max_length=12,
+                        verbose_name="type",
+                    ),
+                ),
+                ("choices", models.JSONField(blank=True, default=list, verbose_name="choices")),
+                ("required", models.BooleanField(default=False, verbose_name="required")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'custom field',
-                'verbose_name_plural': 'custom fields',
-                'ordering': ['entity', 'position', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('entity', 'key'), name='customfield_entity_key_unique')],
+                "verbose_name": "custom field",
+                "verbose_name_plural": "custom fields",
+                "ordering": ["entity", "position", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("entity", "key"), name="customfield_entity_key_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LifeEvent',
+            name="LifeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('birthday', 'Birthday'), ('anniversary', 'Wedding anniversary'), ('child_born', 'Child born'), ('moved', 'Moved'), ('new_job', 'New job'), ('graduation', 'Graduation'), ('retirement', 'Retirement'), ('other', 'Other')], max_length=12, verbose_name='event')),
-                ('date', models.DateField(verbose_name='date')),
-                ('recurring', models.BooleanField(default=False, help_text='Remind of it every year, like a birthday.', verbose_name='every year')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='life_events', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("birthday", "Birthday"),
+                            ("anniversary", "Wedding anniversary"),
+                            ("child_born", "Child born"),
+                            ("moved", "Moved"),
+                            ("new_job", "New job"),
+                            ("graduation", "Graduation"),
+                            ("retirement", "Retirement"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                        verbose_name="event",
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "recurring",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Remind of it every year, like a birthday.",
+                        verbose_name="every year",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="life_events",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'life event',
-                'verbose_name_plural': 'life events',
-                'ordering': ['-date', '-id'],
+                "verbose_name": "life event",
+                "verbose_name_plural": "life events",
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SearchTerm',
+            name="SearchTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('term', models.CharField(max_length=64)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("term", models.CharField(max_length=64)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['name', 'id'], name='company_name_idx'),
+            model_name="company",
+            index=models.Index(fields=["name", "id"], name="company_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='company',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='company_external_id_unique'),
+            model_name="company",
+            constraint=models.UniqueConstraint(
+                fields=("external_id",), name="company_external_id_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='consentevent',
-            index=models.Index(fields=['contact', 'channel', 'purpose', '-at', '-id'], name='consent_state_idx'),
+            model_name="consentevent",
+            index=models.Index(
+                fields=["contact", "channel", "purpose", "-at", "-id"], name="consent_state_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contactemail',
-            index=models.Index(fields=['email'], name='contactemail_email_idx'),
+            model_name="contactemail",
+            index=models.Index(fields=["email"], name="contactemail_email_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contactemail',
-            constraint=models.UniqueConstraint(fields=('contact', 'email'), name='contact_email_unique'),
+            model_name="contactemail",
+            constraint=models.UniqueConstraint(
+                fields=("contact", "email"), name="contact_email_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactemail',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('contact',), name='contact_one_primary_email'),
+            model_name="contactemail",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_primary", True)),
+                fields=("contact",),
+                name="contact_one_primary_email",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contactphone',
-            index=models.Index(fields=['number'], name='contactphone_number_idx'),
+            model_name="contactphone",
+            index=models.Index(fields=["number"], name="contactphone_number_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contactphone',
-            constraint=models.UniqueConstraint(fields=('contact', 'number'), name='contact_phone_unique'),
+            model_name="contactphone",
+            constraint=models.UniqueConstraint(
+                fields=("contact", "number"), name="contact_phone_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactphone',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('contact',), name='contact_one_primary_phone'),
+            model_name="contactphone",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_primary", True)),
+                fields=("contact",),
+                name="contact_one_primary_phone",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactrelation',
-            constraint=models.UniqueConstraint(fields=('contact', 'related'), name='contact_relation_unique'),
+            model_name="contactrelation",
+            constraint=models.UniqueConstraint(
+                fields=("contact", "related"), name="contact_relation_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactrelation',
-            constraint=models.CheckConstraint(condition=models.Q(('contact', models.F('related')), _negated=True), name='contact_relation_not_self'),
+            model_name="contactrelation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("contact", models.F("related")), _negated=True),
+                name="contact_relation_not_self",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lifeevent',
-            index=models.Index(fields=['kind', 'date'], name='lifeevent_kind_date_idx'),
+            model_name="lifeevent",
+            index=models.Index(fields=["kind", "date"], name="lifeevent_kind_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='searchterm',
-            index=models.Index(fields=['term', 'contact'], name='searchterm_term_idx'),
+            model_name="searchterm",
+            index=models.Index(fields=["term", "contact"], name="searchterm_term_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['-created_at', '-id'], name='contact_created_idx'),
+            model_name="contact",
+            index=models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['owner', '-created_at', '-id'], name='contact_owner_created_idx'),
+            model_name="contact",
+            index=models.Index(
+                fields=["owner", "-created_at", "-id"], name="contact_owner_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['last_name', 'first_name', 'id'], name='contact_name_idx'),
+            model_name="contact",
+            index=models.Index(fields=["last_name", "first_name", "id"], name="contact_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['phone'], name='contact_phone_idx'),
+            model_name="contact",
+            index=models.Index(fields=["phone"], name="contact_phone_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['city'], name='contact_city_idx'),
+            model_name="contact",
+            index=models.Index(fields=["city"], name="contact_city_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['lifecycle_stage'], name='contact_stage_idx'),
+            model_name="contact",
+            index=models.Index(fields=["lifecycle_stage"], name="contact_stage_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='contact_external_id_unique'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                fields=("external_id",), name="contact_external_id_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(condition=models.Q(('email', ''), _negated=True), fields=('email',), name='contact_primary_email_unique'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("email", ""), _negated=True),
+                fields=("email",),
+                name="contact_primary_email_unique",
+            ),
         ),
     ]

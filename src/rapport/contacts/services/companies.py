@@ -20,9 +20,7 @@ _TEXT = {"name": 200, "website": 200, "industry": 100, "city": 100, "address": 3
 _AUDITED = [*_TEXT, "email", "phone", "country", "notes", "owner_id", "external_id", "custom"]
 
 
-def clean_company_data(
-    data: dict[str, Any], *, current: Company | None = None
-) -> dict[str, Any]:
+def clean_company_data(data: dict[str, Any], *, current: Company | None = None) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
 
     errors: dict[str, list[str]] = {}

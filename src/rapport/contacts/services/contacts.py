@@ -117,7 +117,7 @@ def _with_primary(entries: list[Entry], value: str, default_kind: str) -> list[E
     return [Entry(value, kind, True), *result]
 
 
-def clean_contact_data(  # noqa: C901, PLR0912
+def clean_contact_data(
     data: dict[str, Any], *, actor: Any, current: Contact | None = None
 ) -> dict[str, Any]:
     """Validate input for a contact; every problem is reported at once, keyed by field."""
@@ -168,7 +168,9 @@ def clean_contact_data(  # noqa: C901, PLR0912
     check("external_id", external_id)
 
     emails = [Entry(e.email, e.kind, e.is_primary) for e in current.emails.all()] if current else []
-    phones = [Entry(p.number, p.kind, p.is_primary) for p in current.phones.all()] if current else []
+    phones = (
+        [Entry(p.number, p.kind, p.is_primary) for p in current.phones.all()] if current else []
+    )
     if "emails" in data:
         try:
             emails = _clean_entries(
@@ -248,7 +250,9 @@ def clean_contact_data(  # noqa: C901, PLR0912
         try:
             cleaned["custom"] = {
                 **(current.custom if current else {}),
-                **clean_custom(CustomField.Entity.CONTACT, data["custom"] or {}, partial=bool(current)),
+                **clean_custom(
+                    CustomField.Entity.CONTACT, data["custom"] or {}, partial=bool(current)
+                ),
             }
         except ValidationError as exc:
             errors.update(exc.message_dict)
@@ -273,7 +277,11 @@ def check_duplicates(
     *, emails: list[str], phones: list[str], exclude_id: int | None, allow_duplicates: bool
 ) -> None:
     """Refuse an e-mail or phone that another contact has, naming that contact."""
-    taken = ContactEmail.objects.filter(email__in=emails).exclude(contact_id=exclude_id)
+    taken = ContactEmail.objects.filter(email__in=emails)
+    phone = ContactPhone.objects.filter(number__in=phones)
+    if exclude_id is not None:
+        taken = taken.exclude(contact_id=exclude_id)
+        phone = phone.exclude(contact_id=exclude_id)
     clash = taken.select_related("contact").first()
     if clash and (not allow_duplicates or clash.email == _primary_email_holder(clash)):
         raise Conflict(
@@ -284,7 +292,6 @@ def check_duplicates(
         )
     if allow_duplicates:
         return
-    phone = ContactPhone.objects.filter(number__in=phones).exclude(contact_id=exclude_id)
     phone_clash = phone.select_related("contact").first()
     if phone_clash:
         raise Conflict(
@@ -345,9 +352,7 @@ def _integrity_to_conflict(exc: IntegrityError) -> Conflict:
 
 
 @transaction.atomic
-def contact_create(
-    *, actor: Any, data: dict[str, Any], allow_duplicates: bool = False
-) -> Contact:
+def contact_create(*, actor: Any, data: dict[str, Any], allow_duplicates: bool = False) -> Contact:
     """Create a contact from validated input; the actor owns it unless an owner is given."""
     if not visibility.can_create(actor):
         raise PermissionError(_("Your role cannot create contacts."))
@@ -396,7 +401,7 @@ def contact_update(
         raise PermissionError(_("You cannot change this contact."))
     if expected_version is not None and expected_version != locked.version:
         raise Conflict(
-            _("Someone else changed this contact meanwhile; reload it and apply your change again."),
+            _("Someone changed this contact meanwhile; reload it and apply your change again."),
             field="version",
         )
     before = snapshot(locked)

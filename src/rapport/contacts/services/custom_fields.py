@@ -15,7 +15,7 @@ def definitions(entity: str) -> list[CustomField]:
     return list(CustomField.objects.filter(entity=entity))
 
 
-def clean_value(field: CustomField, raw: Any) -> Any:  # noqa: PLR0911
+def clean_value(field: CustomField, raw: Any) -> Any:
     if raw is None or raw == "" or raw == []:
         if field.required:
             raise ValidationError(_("This field is required."), code="required")

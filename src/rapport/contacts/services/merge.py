@@ -49,16 +49,22 @@ def find_duplicates(
 
     base = contacts.exclude(pk=exclude_id) if exclude_id else contacts
     if emails:
-        for c in base.filter(pk__in=ContactEmail.objects.filter(email__in=emails).values("contact_id"))[:limit]:
+        for c in base.filter(
+            pk__in=ContactEmail.objects.filter(email__in=emails).values("contact_id")
+        )[:limit]:
             add(c, _("same e-mail"), True)
     if phones:
-        for c in base.filter(pk__in=ContactPhone.objects.filter(number__in=phones).values("contact_id"))[:limit]:
+        for c in base.filter(
+            pk__in=ContactPhone.objects.filter(number__in=phones).values("contact_id")
+        )[:limit]:
             add(c, _("same phone"), True)
     first, last = search.fold(first_name.strip()), search.fold(last_name.strip())
     if first and last:
         same_name = base.filter(
             pk__in=SearchTerm.objects.filter(term=last[: search.MAX_TERM]).values("contact_id")
-        ).filter(pk__in=SearchTerm.objects.filter(term=first[: search.MAX_TERM]).values("contact_id"))
+        ).filter(
+            pk__in=SearchTerm.objects.filter(term=first[: search.MAX_TERM]).values("contact_id")
+        )
         for c in same_name[:limit]:
             if search.fold(c.first_name) == first and search.fold(c.last_name) == last:
                 add(c, _("same name"), False)
@@ -95,8 +101,7 @@ def contact_merge(*, actor: Any, winner: Contact, loser: Contact) -> Contact:
         if not visibility.can(actor, "change", contact):
             raise PermissionError(_("You cannot change contact #%(id)s.") % {"id": contact.pk})
     before = snapshot(winner)
-    loser_state = {k: v for k, v in diff({}, snapshot(loser)).items()}
-    loser_state = {k: v[1] for k, v in loser_state.items()}
+    loser_state = {k: v[1] for k, v in diff({}, snapshot(loser)).items()}
 
     # Channels: the loser's e-mails and phones join the winner's as secondary entries.
     have_emails = set(winner.emails.values_list("email", flat=True))
@@ -118,10 +123,14 @@ def contact_merge(*, actor: Any, winner: Contact, loser: Contact) -> Contact:
         if p.number not in have_phones
     )
     if not winner.email and loser_emails:
-        ContactEmail.objects.filter(contact=winner, email=loser_emails[0].email).update(is_primary=True)
+        ContactEmail.objects.filter(contact=winner, email=loser_emails[0].email).update(
+            is_primary=True
+        )
         winner.email = loser_emails[0].email
     if not winner.phone and loser_phones:
-        ContactPhone.objects.filter(contact=winner, number=loser_phones[0].number).update(is_primary=True)
+        ContactPhone.objects.filter(contact=winner, number=loser_phones[0].number).update(
+            is_primary=True
+        )
         winner.phone = loser_phones[0].number
 
     # Blank fields of the winner take the loser's values.
@@ -140,22 +149,24 @@ def contact_merge(*, actor: Any, winner: Contact, loser: Contact) -> Contact:
     ContactRelation.objects.filter(contact=winner, related=loser).delete()
     for relation in ContactRelation.objects.filter(contact=loser):
         if not ContactRelation.objects.filter(contact=winner, related=relation.related_id).exists():
-            ContactRelation.objects.create(contact=winner, related_id=relation.related_id, kind=relation.kind)
+            ContactRelation.objects.create(
+                contact=winner, related_id=relation.related_id, kind=relation.kind
+            )
     for relation in ContactRelation.objects.filter(related=loser):
         if not ContactRelation.objects.filter(contact=relation.contact_id, related=winner).exists():
-            ContactRelation.objects.create(contact_id=relation.contact_id, related=winner, kind=relation.kind)
+            ContactRelation.objects.create(
+                contact_id=relation.contact_id, related=winner, kind=relation.kind
+            )
     ContactRelation.objects.filter(contact=loser).delete()
     ContactRelation.objects.filter(related=loser).delete()
 
     # Everything else that points at a contact (consents, life events, interactions, and
     # whatever later apps add) moves over as it is.
     handled = {ContactEmail, ContactPhone, ContactRelation, SearchTerm}
-    for relation in Contact._meta.related_objects:
-        fk = relation.field
-        if isinstance(fk, ForeignKey) and relation.related_model not in handled:
-            relation.related_model._base_manager.filter(**{fk.name: loser}).update(
-                **{fk.name: winner}
-            )
+    for rel in Contact._meta.related_objects:
+        fk, model = rel.field, rel.related_model
+        if isinstance(fk, ForeignKey) and isinstance(model, type) and model not in handled:
+            model._base_manager.filter(**{fk.name: loser}).update(**{fk.name: winner})
     AuditEntry.objects.filter(subject_contact_id=loser.pk).update(subject_contact_id=winner.pk)
 
     winner.version += 1

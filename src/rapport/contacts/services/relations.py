@@ -26,13 +26,13 @@ def _require_change(actor: Any, contact: Contact) -> None:
 
 
 @transaction.atomic
-def relation_add(
-    *, actor: Any, contact: Contact, related: Contact, kind: str
-) -> ContactRelation:
+def relation_add(*, actor: Any, contact: Contact, related: Contact, kind: str) -> ContactRelation:
     """Record that `related` is `contact`'s <kind>, and the inverse tie on the other side."""
     _require_change(actor, contact)
     if kind not in RelationKind.values:
-        raise ValidationError({"kind": [_("Choose from: %(c)s.") % {"c": ", ".join(RelationKind.values)}]})
+        raise ValidationError(
+            {"kind": [_("Choose from: %(c)s.") % {"c": ", ".join(RelationKind.values)}]}
+        )
     if related.pk == contact.pk:
         raise ValidationError({"related": [_("A person cannot be related to themselves.")]})
     relation, _created = ContactRelation.objects.update_or_create(

@@ -6,37 +6,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contacts", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Interaction',
+            name="Interaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('phone', 'Phone call'), ('email', 'E-mail'), ('sms', 'SMS'), ('messenger', 'Messenger'), ('meeting', 'Meeting'), ('visit', 'Office visit'), ('web', 'Website'), ('chatbot', 'Chat-bot'), ('social', 'Social network'), ('note', 'Note'), ('order', 'Order'), ('complaint', 'Complaint'), ('campaign', 'Campaign message')], max_length=12, verbose_name='channel')),
-                ('direction', models.CharField(choices=[('inbound', 'Inbound'), ('outbound', 'Outbound'), ('internal', 'Internal')], default='outbound', max_length=10, verbose_name='direction')),
-                ('occurred_at', models.DateTimeField(verbose_name='time')),
-                ('summary', models.CharField(max_length=300, verbose_name='summary')),
-                ('body', models.TextField(blank=True, verbose_name='details')),
-                ('duration_seconds', models.PositiveIntegerField(blank=True, null=True, verbose_name='duration, seconds')),
-                ('source_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='contacts.contact', verbose_name='contact')),
-                ('source_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Phone call"),
+                            ("email", "E-mail"),
+                            ("sms", "SMS"),
+                            ("messenger", "Messenger"),
+                            ("meeting", "Meeting"),
+                            ("visit", "Office visit"),
+                            ("web", "Website"),
+                            ("chatbot", "Chat-bot"),
+                            ("social", "Social network"),
+                            ("note", "Note"),
+                            ("order", "Order"),
+                            ("complaint", "Complaint"),
+                            ("campaign", "Campaign message"),
+                        ],
+                        max_length=12,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("inbound", "Inbound"),
+                            ("outbound", "Outbound"),
+                            ("internal", "Internal"),
+                        ],
+                        default="outbound",
+                        max_length=10,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="time")),
+                ("summary", models.CharField(max_length=300, verbose_name="summary")),
+                ("body", models.TextField(blank=True, verbose_name="details")),
+                (
+                    "duration_seconds",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="duration, seconds"
+                    ),
+                ),
+                ("source_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions",
+                        to="contacts.contact",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "source_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'interaction',
-                'verbose_name_plural': 'interactions',
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['contact', '-occurred_at', '-id'], name='interaction_contact_idx'), models.Index(fields=['-occurred_at', '-id'], name='interaction_time_idx'), models.Index(fields=['source_type', 'source_id'], name='interaction_source_idx')],
+                "verbose_name": "interaction",
+                "verbose_name_plural": "interactions",
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["contact", "-occurred_at", "-id"], name="interaction_contact_idx"
+                    ),
+                    models.Index(fields=["-occurred_at", "-id"], name="interaction_time_idx"),
+                    models.Index(
+                        fields=["source_type", "source_id"], name="interaction_source_idx"
+                    ),
+                ],
             },
         ),
     ]
