@@ -78,7 +78,7 @@ def prefix_q(field: str, prefix: str) -> Q:
     if connection.vendor == "sqlite":
         # SQLite compares TEXT bytewise (UTF-8 order = code point order), so a range on the
         # B-tree does it; LIKE would be case-insensitive and could not use the index.
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        upper = prefix[:-1] + chr(min(ord(prefix[-1]) + 1, 0x10FFFF))
         return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
     # PostgreSQL: LIKE 'prefix%' uses the varchar_pattern_ops index Django adds for the column.
     return Q(**{f"{field}__startswith": prefix})
@@ -94,7 +94,8 @@ def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
     """Contacts of `contacts` (already scoped to the viewer) matching every word's prefix."""
     words = query_words(q)
     if not words:
-        return contacts
+        # Blank means "no search"; something typed that holds no searchable word finds nobody.
+        return contacts if not (q or "").replace("\x00", "").strip() else contacts.none()
     driver, *others = words
     candidates = (
         SearchTerm.objects.filter(prefix_q("term", driver))

@@ -1,0 +1,76 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from rapport.contacts import services
+from rapport.contacts.models import CustomField
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fields(db):
+    CustomField.objects.create(
+        entity="contact", key="passport_expiry", label="Passport expiry", field_type="date"
+    )
+    CustomField.objects.create(
+        entity="contact",
+        key="meal",
+        label="Meal",
+        field_type="choice",
+        choices=["vegetarian", "halal", "any"],
+        required=True,
+    )
+    CustomField.objects.create(
+        entity="contact",
+        key="seats",
+        label="Seats",
+        field_type="multi_choice",
+        choices=["aisle", "window", "front"],
+    )
+
+
+def test_valid_values_are_stored_cleaned(users, fields):
+    contact = services.contact_create(
+        actor=users["manager"],
+        data={
+            "first_name": "Ona",
+            "custom": {"passport_expiry": "2030-05-01", "meal": "halal", "seats": "aisle, front"},
+        },
+    )
+
+    assert contact.custom == {
+        "passport_expiry": "2030-05-01",
+        "meal": "halal",
+        "seats": ["aisle", "front"],
+    }
+
+
+def test_each_bad_value_is_named(users, fields):
+    with pytest.raises(ValidationError) as exc:
+        services.contact_create(
+            actor=users["manager"],
+            data={
+                "first_name": "Ona",
+                "custom": {"passport_expiry": "soon", "seats": ["aisle", "roof"], "shoe": 42},
+            },
+        )
+
+    assert set(exc.value.message_dict) == {
+        "custom.passport_expiry",
+        "custom.seats",
+        "custom.shoe",
+        "custom.meal",
+    }
+
+
+def test_partial_update_keeps_other_values(users, fields):
+    contact = services.contact_create(
+        actor=users["manager"], data={"first_name": "Ona", "custom": {"meal": "any"}}
+    )
+
+    services.contact_update(
+        actor=users["manager"], contact=contact, data={"custom": {"seats": ["window"]}}
+    )
+    contact.refresh_from_db()
+
+    assert contact.custom == {"meal": "any", "seats": ["window"]}
