@@ -74,3 +74,20 @@ def test_partial_update_keeps_other_values(users, fields):
     contact.refresh_from_db()
 
     assert contact.custom == {"meal": "any", "seats": ["window"]}
+
+
+def test_contacts_filter_by_custom_attribute(users, fields):
+    from rapport.contacts.selectors import ContactFilters, contacts_for, filter_contacts
+
+    halal = services.contact_create(
+        actor=users["manager"],
+        data={"first_name": "Ona", "custom": {"meal": "halal", "seats": ["aisle", "front"]}},
+    )
+    services.contact_create(
+        actor=users["manager"], data={"first_name": "Eglė", "custom": {"meal": "any"}}
+    )
+    visible = contacts_for(users["admin"])
+
+    assert list(filter_contacts(visible, ContactFilters(custom={"meal": "halal"}))) == [halal]
+    assert list(filter_contacts(visible, ContactFilters(custom={"seats": "front"}))) == [halal]
+    assert list(filter_contacts(visible, ContactFilters(custom={"nope": "x"}))) == []

@@ -1,6 +1,6 @@
 """Reads of contacts and companies, always scoped to what the viewer may see."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
@@ -14,6 +14,7 @@ from rapport.contacts.models import (
     ConsentStatus,
     Contact,
     ContactRelation,
+    CustomField,
 )
 from rapport.core import visibility
 from rapport.core.visibility import Action
@@ -57,6 +58,7 @@ class ContactFilters:
     external_id: str = ""
     consent: str = ""  # "<channel>:<purpose>:granted|withdrawn|none"
     company: int | None = None
+    custom: dict[str, str] = field(default_factory=dict)  # custom attribute key -> value
 
 
 def filter_contacts(contacts: QuerySet[Contact], filters: ContactFilters) -> QuerySet[Contact]:
@@ -76,6 +78,17 @@ def filter_contacts(contacts: QuerySet[Contact], filters: ContactFilters) -> Que
         contacts = contacts.filter(external_id=filters.external_id)
     if filters.company:
         contacts = contacts.filter(company_id=filters.company)
+    for key, value in filters.custom.items():
+        definition = CustomField.objects.filter(entity=CustomField.Entity.CONTACT, key=key).first()
+        if definition is None:
+            return contacts.none()
+        if definition.field_type == CustomField.FieldType.MULTI_CHOICE:
+            # JSON containment is PostgreSQL-only; the array's JSON text holds '"value"' on both.
+            contacts = contacts.filter(**{f"custom__{key}__icontains": f'"{value}"'})
+        elif definition.field_type == CustomField.FieldType.BOOLEAN:
+            contacts = contacts.filter(**{f"custom__{key}": value.lower() in {"1", "true", "yes"}})
+        else:
+            contacts = contacts.filter(**{f"custom__{key}": value})
     if filters.consent:
         channel, _, rest = filters.consent.partition(":")
         purpose, _, state = rest.partition(":")
