@@ -154,3 +154,28 @@ def test_merge_moves_channels_consents_and_relations(users):
     assert ContactRelation.objects.get(contact=child).related == merged
     assert not type(loser).objects.filter(pk=loser.pk).exists()
     assert AuditEntry.objects.filter(subject_contact_id=merged.pk, action="merge").exists()
+
+
+def test_duplicates_found_by_channel_and_by_similar_name(users):
+    from rapport.contacts.selectors import contacts_for
+
+    manager = users["manager"]
+    same_phone = services.contact_create(
+        actor=manager, data={"first_name": "Petro", "phone": "+380501112233"}
+    )
+    typo = services.contact_create(
+        actor=manager, data={"first_name": "Olena", "last_name": "Kovalenco"}
+    )
+    services.contact_create(actor=manager, data={"first_name": "Olga", "last_name": "Shevchenko"})
+
+    found = services.find_duplicates(
+        contacts=contacts_for(manager),
+        phones=["+380501112233"],
+        first_name="Olena",
+        last_name="Kovalenko",
+    )
+
+    assert [(d.contact, d.reasons, d.certain) for d in found] == [
+        (same_phone, ["same phone"], True),
+        (typo, ["similar name"], False),
+    ]

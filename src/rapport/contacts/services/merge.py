@@ -1,6 +1,7 @@
 """Finding duplicate contacts and merging two into one without losing anything."""
 
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
 from django.db import transaction
@@ -20,6 +21,9 @@ from rapport.contacts.services.contacts import AUDITED_FIELDS, snapshot
 from rapport.core import visibility
 from rapport.core.audit import audit_record, diff
 from rapport.core.models import AuditEntry
+
+# How alike two full names must be (difflib ratio) to be shown as a possible duplicate.
+SIMILAR_NAME_RATIO = 0.85
 
 
 @dataclass
@@ -60,14 +64,21 @@ def find_duplicates(
             add(c, _("same phone"), True)
     first, last = search.fold(first_name.strip()), search.fold(last_name.strip())
     if first and last:
-        same_name = base.filter(
-            pk__in=SearchTerm.objects.filter(term=last[: search.MAX_TERM]).values("contact_id")
-        ).filter(
-            pk__in=SearchTerm.objects.filter(term=first[: search.MAX_TERM]).values("contact_id")
-        )
-        for c in same_name[:limit]:
-            if search.fold(c.first_name) == first and search.fold(c.last_name) == last:
+        # Candidates share the first letters of both names (cheap on the term index); the
+        # similarity of the whole name then catches typos like "Kovalenko" / "Kovalenco".
+        def having(prefix: str) -> Any:
+            terms = SearchTerm.objects.filter(search.prefix_q("term", prefix))
+            return terms.values("contact_id")
+
+        candidates = base.filter(pk__in=having(last[:3])).filter(pk__in=having(first[:2]))
+        wanted = f"{first} {last}"
+        for c in candidates[:200]:
+            name = f"{search.fold(c.first_name)} {search.fold(c.last_name)}"
+            ratio = SequenceMatcher(None, wanted, name).ratio()
+            if ratio == 1:
                 add(c, _("same name"), False)
+            elif ratio >= SIMILAR_NAME_RATIO:
+                add(c, _("similar name"), False)
     return sorted(found.values(), key=lambda d: (not d.certain, d.contact.pk))[:limit]
 
 
