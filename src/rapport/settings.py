@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "rapport.accounts",
     "rapport.contacts",
     "rapport.timeline",
+    "rapport.catalog",
+    "rapport.sales",
     "rapport.web",
     "rapport.api",
     "rapport.demo",
