@@ -63,3 +63,23 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     direction = "outbound"
     summary = factory.Faker("sentence")
     occurred_at = factory.LazyFunction(timezone.now)
+
+
+def make_pipeline(name: str = "Leisure tours", *, default: bool = True):
+    """A pipeline with three open stages, a won and a lost stage."""
+    from rapport.sales.models import Pipeline, Stage
+
+    pipeline = Pipeline.objects.create(name=name, is_default=default)
+    for position, (stage, probability, kind) in enumerate(
+        [
+            ("Enquiry", 10, "open"),
+            ("Offer sent", 40, "open"),
+            ("Booking", 80, "open"),
+            ("Won", 100, "won"),
+            ("Lost", 0, "lost"),
+        ]
+    ):
+        Stage.objects.create(
+            pipeline=pipeline, name=stage, position=position, probability=probability, kind=kind
+        )
+    return pipeline

@@ -1,0 +1,26 @@
+"""Every write use case for sales: leads, deals, orders."""
+
+from rapport.sales.services.leads import (
+    Conversion,
+    LeadCapture,
+    assign_owner,
+    lead_capture,
+    lead_convert,
+    lead_set_status,
+)
+from rapport.sales.services.orders import order_create, order_set_status
+from rapport.sales.services.pipeline import deal_create, deal_move_stage, default_pipeline
+
+__all__ = [
+    "Conversion",
+    "LeadCapture",
+    "assign_owner",
+    "deal_create",
+    "deal_move_stage",
+    "default_pipeline",
+    "lead_capture",
+    "lead_convert",
+    "lead_set_status",
+    "order_create",
+    "order_set_status",
+]

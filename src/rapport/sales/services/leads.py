@@ -1,0 +1,309 @@
+"""Capturing leads from every channel, assigning, qualifying and converting them."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.accounts.models import Role
+from rapport.contacts.models import Contact, ContactEmail, ContactPhone, LifecycleStage
+from rapport.contacts.normalize import normalize_email, normalize_phone
+from rapport.contacts.services import contact_create
+from rapport.core import visibility
+from rapport.core.text import clean_text
+from rapport.sales.models import (
+    ATTRIBUTION_FIELDS,
+    OPEN_LEAD_STATUSES,
+    AssignmentRule,
+    Deal,
+    Lead,
+    LeadSource,
+    LeadStatus,
+    LeadStatusChange,
+    TrackingNumber,
+)
+from rapport.sales.selectors import leads_for
+from rapport.timeline import services as timeline
+from rapport.timeline.models import Channel, Direction
+
+_LONG_ATTRIBUTION = {"referrer", "landing_page"}
+
+
+@dataclass
+class LeadCapture:
+    lead: Lead
+    created: bool  # False when the enquiry repeated an open lead
+
+
+def clean_lead_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a lead's contact details and attribution; report every field at once."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    limits = {"first_name": 100, "last_name": 100, "company_name": 200}
+    limits.update({f: 1000 if f in _LONG_ATTRIBUTION else 200 for f in ATTRIBUTION_FIELDS})
+    for field, limit in limits.items():
+        if field in data and data[field] is not None:
+            try:
+                cleaned[field] = clean_text(data[field], max_length=limit)
+            except ValidationError as exc:
+                errors[field] = list(exc.messages)
+    if data.get("message") is not None:
+        try:
+            cleaned["message"] = clean_text(data["message"], max_length=5000, multiline=True)
+        except ValidationError as exc:
+            errors["message"] = list(exc.messages)
+    for field, normalize in (("email", normalize_email), ("phone", normalize_phone)):
+        if data.get(field) not in (None, ""):
+            try:
+                cleaned[field] = normalize(str(data[field]))
+            except ValidationError as exc:
+                errors[field] = list(exc.messages)
+    if not errors and not any(cleaned.get(f) for f in ("email", "phone")):
+        errors["email"] = [_("Leave an e-mail or a phone number so we can get back to you.")]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _matching_contact(email: str, phone: str) -> Contact | None:
+    if email:
+        hit = ContactEmail.objects.filter(email=email).select_related("contact").first()
+        if hit:
+            return hit.contact
+    if phone:
+        hit_phone = ContactPhone.objects.filter(number=phone).select_related("contact").first()
+        if hit_phone:
+            return hit_phone.contact
+    return None
+
+
+def _matching_open_lead(email: str, phone: str) -> Lead | None:
+    match = Q()
+    if email:
+        match |= Q(email=email)
+    if phone:
+        match |= Q(phone=phone)
+    if not match:
+        return None
+    return Lead.objects.filter(match, status__in=OPEN_LEAD_STATUSES).order_by("created_at").first()
+
+
+def assign_owner(source: LeadSource | None) -> Any:
+    """The next member, round-robin, of the team whose rule matches the source first."""
+    rules = AssignmentRule.objects.select_for_update().filter(is_active=True)
+    rule = (rules.filter(source=source).first() if source else None) or rules.filter(
+        source__isnull=True
+    ).first()
+    if rule is None:
+        return None
+    members = list(
+        get_user_model()
+        .objects.filter(team=rule.team, is_active=True, role=Role.SALES_MANAGER)
+        .order_by("id")
+    )
+    if not members:
+        return None
+    after = [m for m in members if rule.last_assigned_id and m.pk > rule.last_assigned_id]
+    chosen = after[0] if after else members[0]
+    rule.last_assigned = chosen
+    rule.save(update_fields=["last_assigned"])
+    return chosen
+
+
+@transaction.atomic
+def lead_capture(
+    *,
+    data: dict[str, Any],
+    actor: Any = None,
+    source: LeadSource | None = None,
+    form_slug: str = "",
+    tracking_number: TrackingNumber | None = None,
+    submission_key: str | None = None,
+    channel: str = Channel.WEB,
+    occurred_at: dt.datetime | None = None,
+) -> LeadCapture:
+    """Record an enquiry from any channel. A repeat of an open lead (same e-mail or phone)
+    is added to that lead instead of making a new one; a known person is linked."""
+    if actor is not None and not visibility.can_create(actor):
+        raise PermissionError(_("Your role cannot create leads."))
+    if submission_key:
+        previous = Lead.objects.filter(submission_key=submission_key).first()
+        if previous is not None:
+            return LeadCapture(previous, created=False)
+    cleaned = clean_lead_data(data)
+    email, phone = cleaned.get("email", ""), cleaned.get("phone", "")
+    contact = _matching_contact(email, phone)
+    summary = _("Enquiry: %(text)s") % {
+        "text": (cleaned.get("message") or form_slug or _("no message"))[:200]
+    }
+    existing = _matching_open_lead(email, phone)
+    if existing is not None:
+        LeadStatusChange.objects.create(
+            lead=existing,
+            from_status=existing.status,
+            to_status=existing.status,
+            by=actor if getattr(actor, "pk", None) else None,
+            note=summary[:300],
+        )
+        if existing.contact_id:
+            timeline.record(
+                contact=existing.contact_id,
+                channel=channel,
+                direction=Direction.INBOUND,
+                summary=summary,
+                body=cleaned.get("message", ""),
+                occurred_at=occurred_at,
+                source=existing,
+            )
+        return LeadCapture(existing, created=False)
+    owner = actor if getattr(actor, "role", None) == Role.SALES_MANAGER else None
+    lead = Lead(
+        **cleaned,
+        source=source,
+        tracking_number=tracking_number,
+        form_slug=form_slug,
+        contact=contact,
+        owner=owner or (contact.owner if contact else None) or assign_owner(source),
+        submission_key=submission_key,
+    )
+    try:
+        with transaction.atomic():
+            lead.save()
+    except IntegrityError:
+        # The same submission raced us here; the first one stands.
+        return LeadCapture(Lead.objects.get(submission_key=submission_key), created=False)
+    LeadStatusChange.objects.create(
+        lead=lead,
+        from_status="",
+        to_status=LeadStatus.NEW,
+        by=actor if getattr(actor, "pk", None) else None,
+    )
+    if contact is not None:
+        timeline.record(
+            contact=contact,
+            channel=channel,
+            direction=Direction.INBOUND,
+            summary=summary,
+            body=cleaned.get("message", ""),
+            occurred_at=occurred_at,
+            source=lead,
+        )
+    return LeadCapture(lead, created=True)
+
+
+# From each status, where a person may move a lead by hand (conversion has its own service).
+TRANSITIONS: dict[str, set[str]] = {
+    LeadStatus.NEW: {LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED},
+    LeadStatus.CONTACTED: {LeadStatus.NEW, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED},
+    LeadStatus.QUALIFIED: {LeadStatus.CONTACTED, LeadStatus.DISQUALIFIED},
+    LeadStatus.DISQUALIFIED: {LeadStatus.NEW},
+    LeadStatus.CONVERTED: set(),
+}
+
+
+@transaction.atomic
+def lead_set_status(*, actor: Any, lead: Lead, status: str, reason: str = "") -> Lead:
+    lead = leads_for(actor, "change").select_for_update().get(pk=lead.pk)
+    if status not in TRANSITIONS.get(lead.status, set()):
+        raise ValidationError(
+            {
+                "status": [
+                    _("A %(old)s lead cannot become %(new)s.") % {"old": lead.status, "new": status}
+                ]
+            }
+        )
+    reason = clean_text(reason, max_length=300)
+    if status == LeadStatus.DISQUALIFIED and not reason:
+        raise ValidationError({"reason": [_("Say why the lead is disqualified.")]})
+    LeadStatusChange.objects.create(
+        lead=lead, from_status=lead.status, to_status=status, by=actor, note=reason
+    )
+    lead.status = status
+    lead.disqualify_reason = reason if status == LeadStatus.DISQUALIFIED else ""
+    lead.save(update_fields=["status", "disqualify_reason", "updated_at"])
+    return lead
+
+
+@dataclass
+class Conversion:
+    lead: Lead
+    contact: Contact
+    deal: Deal
+
+
+@transaction.atomic
+def lead_convert(
+    *,
+    actor: Any,
+    lead: Lead,
+    deal_title: str = "",
+    amount: Any = None,
+    currency: str = "",
+    pipeline_id: int | None = None,
+) -> Conversion:
+    """Turn a lead into a customer: link or create the contact, open a deal, keep the
+    lead (with its attribution) linked to the contact."""
+    from rapport.sales.services.pipeline import deal_create
+
+    lead = leads_for(actor, "change").select_for_update().get(pk=lead.pk)
+    if lead.status not in OPEN_LEAD_STATUSES:
+        raise ValidationError(
+            {
+                "status": [
+                    _("Only an open lead can be converted; this one is %(s)s.") % {"s": lead.status}
+                ]
+            }
+        )
+    contact = lead.contact or _matching_contact(lead.email, lead.phone)
+    if contact is None:
+        contact = contact_create(
+            actor=actor,
+            data={
+                "first_name": lead.first_name or lead.email.split("@")[0] or lead.phone,
+                "last_name": lead.last_name,
+                "email": lead.email,
+                "phone": lead.phone,
+                "lifecycle_stage": LifecycleStage.LEAD,
+                "source": lead.source.name if lead.source else "",
+                "owner": (lead.owner or actor).pk,
+            },
+            allow_duplicates=True,
+        )
+    elif contact.lifecycle_stage == LifecycleStage.PROSPECT:
+        Contact.objects.filter(pk=contact.pk).update(lifecycle_stage=LifecycleStage.LEAD)
+    owner = lead.owner or actor
+    deal = deal_create(
+        actor=actor,
+        data={
+            "title": deal_title or _("Deal with %(name)s") % {"name": contact.full_name},
+            "contact": contact.pk,
+            "amount": amount if amount not in (None, "") else "0",
+            "currency": currency or None,
+            "pipeline": pipeline_id,
+            "owner": owner.pk,
+        },
+        lead=lead,
+    )
+    LeadStatusChange.objects.create(
+        lead=lead, from_status=lead.status, to_status=LeadStatus.CONVERTED, by=actor
+    )
+    lead.status = LeadStatus.CONVERTED
+    lead.contact = contact
+    lead.owner = owner
+    lead.converted_at = timezone.now()
+    lead.save(update_fields=["status", "contact", "owner", "converted_at", "updated_at"])
+    timeline.record(
+        contact=contact,
+        channel=Channel.NOTE,
+        direction=Direction.INTERNAL,
+        actor=actor,
+        summary=_("Lead converted; deal “%(title)s” opened") % {"title": deal.title},
+        source=lead,
+    )
+    return Conversion(lead=lead, contact=contact, deal=deal)
