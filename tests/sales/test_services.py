@@ -207,3 +207,48 @@ def test_order_lines_are_totalled_and_checked(users, tour):
             lines=[{"product": tour.pk}, {"description": "x", "unit_price": "1", "discount": "5"}],
         )
     assert set(exc.value.message_dict) == {"lines[0].product", "lines[1].discount"}
+
+
+def test_unknown_caller_becomes_a_lead_of_the_tracking_numbers_source(db):
+    from rapport.sales.models import TrackingNumber
+
+    instagram = LeadSource.objects.create(name="Instagram", kind="instagram")
+    TrackingNumber.objects.create(number="+380441234567", source=instagram)
+
+    result = services.call_record(
+        caller="0671234567", dialled="+38 044 123 45 67", duration_seconds=95
+    )
+
+    assert result.lead_created is True
+    assert (result.lead.phone, result.lead.source, result.source_name) == (
+        "+380671234567",
+        instagram,
+        "Instagram",
+    )
+    assert result.lead.tracking_number.number == "+380441234567"
+
+
+def test_known_callers_call_goes_on_their_timeline(users):
+    person = contacts.contact_create(
+        actor=users["manager"], data={"first_name": "Olha", "phone": "+380671234567"}
+    )
+
+    result = services.call_record(
+        caller="+380671234567",
+        dialled="+380441234567",
+        duration_seconds=61,
+        recording_url="https://pbx.example.com/r/1.mp3",
+    )
+
+    assert result.contact == person
+    assert result.lead is None
+    call = Interaction.objects.get(contact=person)
+    assert (call.channel, call.direction, call.duration_seconds) == ("phone", "inbound", 61)
+    assert call.summary == "Inbound call from +380 67 123 4567 (1:01)"
+
+
+def test_bad_call_payload_names_each_field(db):
+    with pytest.raises(ValidationError) as exc:
+        services.call_record(caller="x", dialled="", duration_seconds=-1, recording_url="ftp://x")
+
+    assert set(exc.value.message_dict) == {"caller", "dialled", "duration", "recording_url"}

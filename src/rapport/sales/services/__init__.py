@@ -1,5 +1,6 @@
 """Every write use case for sales: leads, deals, orders."""
 
+from rapport.sales.services.calls import CallResult, call_record
 from rapport.sales.services.leads import (
     Conversion,
     LeadCapture,
@@ -12,9 +13,11 @@ from rapport.sales.services.orders import order_create, order_set_status
 from rapport.sales.services.pipeline import deal_create, deal_move_stage, default_pipeline
 
 __all__ = [
+    "CallResult",
     "Conversion",
     "LeadCapture",
     "assign_owner",
+    "call_record",
     "deal_create",
     "deal_move_stage",
     "default_pipeline",
