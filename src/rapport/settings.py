@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "rapport.timeline",
     "rapport.catalog",
     "rapport.sales",
+    "rapport.analytics",
     "rapport.web",
     "rapport.api",
     "rapport.demo",

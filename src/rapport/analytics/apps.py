@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    """Pure maths over bulk-read data, and the stored results that pages and segments read."""
+
+    name = "rapport.analytics"
+    label = "analytics"

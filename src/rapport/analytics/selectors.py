@@ -1,0 +1,109 @@
+"""Reads of stored analytics for pages and the API, scoped to what the viewer may see."""
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from rapport.analytics import acquisition
+from rapport.analytics.loaders import frame
+from rapport.analytics.models import AcquisitionMonth, AnalyticsRun
+from rapport.analytics.services import load_spend
+from rapport.sales.models import LeadSource
+
+SEE_ALL = {"admin", "marketer", "analyst"}
+
+
+def allowed_owner_ids(user: Any, *, team_id: int | None, owner_id: int | None) -> list[int] | None:
+    """The lead owners whose cells the viewer may read (None = everyone's)."""
+    role = "admin" if user.is_superuser else user.role
+    if role in SEE_ALL:
+        allowed = None
+    elif role == "sales_manager":
+        allowed = list(user.colleague_ids)
+    else:
+        return []
+    if team_id:
+        team = list(get_user_model().objects.filter(team_id=team_id).values_list("pk", flat=True))
+        allowed = team if allowed is None else [pk for pk in allowed if pk in team]
+    if owner_id:
+        allowed = [owner_id] if allowed is None or owner_id in allowed else []
+    return allowed
+
+
+def acquisition_report(
+    user: Any,
+    *,
+    start: dt.date,
+    end: dt.date,
+    by: str = "source_id",
+    model: str = "first_touch",
+    team_id: int | None = None,
+    owner_id: int | None = None,
+) -> dict[str, Any]:
+    owners = allowed_owner_ids(user, team_id=team_id, owner_id=owner_id)
+    table = AcquisitionMonth._meta.db_table
+    sql = (
+        "SELECT month, source_id, campaign, owner_id, leads, qualified, converted, deals_won, "  # noqa: S608
+        "new_customers, revenue_first_touch, revenue_last_touch, revenue_linear "
+        f"FROM {table} WHERE month >= %s AND month <= %s"
+    )
+    params: list[Any] = [start.replace(day=1), end]
+    if owners is not None:
+        if not owners:
+            sql += " AND 1 = 0"
+        else:
+            sql += f" AND owner_id IN ({', '.join(['%s'] * len(owners))})"
+            params += owners
+    facts = frame(
+        sql,
+        params,
+        {
+            "month": pl.Date,
+            "source_id": pl.Int64,
+            "campaign": pl.String,
+            "owner_id": pl.Int64,
+            "leads": pl.Int64,
+            "qualified": pl.Int64,
+            "converted": pl.Int64,
+            "deals_won": pl.Int64,
+            "new_customers": pl.Int64,
+            "revenue_first_touch": pl.Float64,
+            "revenue_last_touch": pl.Float64,
+            "revenue_linear": pl.Float64,
+        },
+    )
+    # Spend belongs to a source, not to a manager: it is shown only for the whole business.
+    spend = (
+        load_spend(settings.RAPPORT_DEFAULT_CURRENCY)
+        if owners is None
+        else pl.DataFrame(
+            schema={
+                "source_id": pl.Int64,
+                "period_start": pl.Date,
+                "period_end": pl.Date,
+                "amount": pl.Float64,
+            }
+        )
+    )
+    rows = acquisition.report(facts, spend, start=start, end=end, by=by, model=model)
+    run = AnalyticsRun.objects.filter(kind="acquisition").first()
+    return {
+        "rows": rows,
+        "labels": _labels(by, rows),
+        "currency": settings.RAPPORT_DEFAULT_CURRENCY,
+        "computed_at": run.computed_at if run else None,
+        "spend_shown": owners is None,
+    }
+
+
+def _labels(by: str, rows: pl.DataFrame) -> dict[Any, str]:
+    keys = [k for k in rows[by].to_list() if k is not None] if len(rows) else []
+    if by == "source_id":
+        return dict(LeadSource.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "owner_id":
+        users = get_user_model().objects.filter(pk__in=keys)
+        return {u.pk: str(u) for u in users}
+    return {k: str(k) for k in keys}

@@ -1,0 +1,87 @@
+"""The acquisition refresh end to end: services write sales data, the refresh reads it back."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from rapport.analytics.models import AcquisitionMonth, AnalyticsRun
+from rapport.analytics.selectors import acquisition_report
+from rapport.sales import services
+from rapport.sales.models import LeadSource, SourceSpend
+from tests.factories import make_pipeline
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date.today()
+WINDOW = {"start": TODAY - dt.timedelta(days=100), "end": TODAY + dt.timedelta(days=31)}
+
+
+@pytest.fixture
+def sold(users):
+    """Two leads from Instagram: one converted and won (an order of 1500 EUR), one open."""
+    pipeline = make_pipeline()
+    instagram = LeadSource.objects.create(name="Instagram", kind="instagram")
+    SourceSpend.objects.create(
+        source=instagram,
+        period_start=WINDOW["start"],
+        period_end=WINDOW["end"],
+        amount=Decimal("500.00"),
+        currency="EUR",
+    )
+    lead = services.lead_capture(
+        data={"email": "ona@example.lt", "utm_campaign": "crete"}, source=instagram
+    ).lead
+    services.lead_capture(data={"email": "rita@example.lt"}, source=instagram)
+    conversion = services.lead_convert(
+        actor=users["manager"], lead=lead, amount="1500", currency="EUR"
+    )
+    services.deal_move_stage(
+        actor=users["manager"], deal=conversion.deal, stage=pipeline.stages.get(kind="won")
+    )
+    return instagram
+
+
+def test_refresh_then_report(sold, users):
+    call_command("analytics", "refresh")
+
+    report = acquisition_report(users["admin"], **WINDOW)
+
+    row = report["rows"].row(0, named=True)
+    assert report["labels"][row["source_id"]] == "Instagram"
+    assert (row["leads"], row["converted"], row["deals_won"], row["new_customers"]) == (2, 1, 1, 1)
+    assert row["revenue"] == pytest.approx(1500.0)
+    assert row["spend"] == pytest.approx(500.0)
+    assert row["romi_pct"] == pytest.approx(200.0)
+    assert AnalyticsRun.objects.get(kind="acquisition").rows_read > 0
+
+
+def test_refresh_replaces_old_cells(sold):
+    call_command("analytics", "refresh")
+    first = AcquisitionMonth.objects.count()
+
+    call_command("analytics", "refresh")
+
+    assert AcquisitionMonth.objects.count() == first
+
+
+def test_managers_see_their_teams_cells_without_spend(sold, users):
+    call_command("analytics", "refresh")
+    window = WINDOW
+
+    mine = acquisition_report(users["manager"], **window)
+    other = acquisition_report(users["manager2"], **window)
+    agent = acquisition_report(users["agent"], **window)
+
+    assert mine["rows"]["converted"].sum() == 1
+    assert mine["spend_shown"] is False
+    assert other["rows"]["converted"].sum() == 0
+    assert agent["rows"].is_empty()
+
+
+def test_bad_as_of_is_a_clear_error(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--as-of"):
+        call_command("analytics", "refresh", "--as-of", "yesterday")
