@@ -85,3 +85,21 @@ def test_bad_as_of_is_a_clear_error(db):
 
     with pytest.raises(CommandError, match="--as-of"):
         call_command("analytics", "refresh", "--as-of", "yesterday")
+
+
+def test_customer_journey_runs_up_to_the_first_order(sold, users):
+    from rapport.analytics.selectors import customer_journey
+    from rapport.contacts.models import Contact
+
+    contact = Contact.objects.get(email="ona@example.lt")
+    services.order_create(actor=users["manager"], contact=contact, currency="EUR", total="99")
+
+    journey = customer_journey(contact)
+
+    assert [(s.kind, s.source) for s in journey] == [
+        ("lead", "Instagram"),
+        ("interaction", ""),
+        ("order", ""),
+    ]
+    assert journey[1].label.startswith("Lead converted")
+    assert journey[-1].label.endswith("1500.00 EUR")

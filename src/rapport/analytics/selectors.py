@@ -1,6 +1,7 @@
 """Reads of stored analytics for pages and the API, scoped to what the viewer may see."""
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -107,3 +108,61 @@ def _labels(by: str, rows: pl.DataFrame) -> dict[Any, str]:
         users = get_user_model().objects.filter(pk__in=keys)
         return {u.pk: str(u) for u in users}
     return {k: str(k) for k in keys}
+
+
+@dataclass
+class JourneyStep:
+    at: dt.datetime
+    kind: str  # "lead", "interaction" or "order"
+    label: str
+    channel: str = ""
+    source: str = ""
+    campaign: str = ""
+
+
+def customer_journey(contact: Any, *, limit: int = 200) -> list[JourneyStep]:
+    """A contact's touchpoints in time order, up to and including their first order."""
+    from rapport.sales.models import Order
+    from rapport.timeline.models import Interaction
+
+    first_order = (
+        Order.objects.filter(contact=contact, status__in=["booked", "paid"])
+        .order_by("order_date")
+        .first()
+    )
+    until = first_order.order_date if first_order else None
+    steps: list[JourneyStep] = []
+    leads = contact.leads.select_related("source").order_by("created_at")
+    interactions = Interaction.objects.filter(contact=contact).exclude(channel="order")
+    if until is not None:
+        leads = leads.filter(created_at__lte=until)
+        interactions = interactions.filter(occurred_at__lte=until)
+    for lead in leads[:limit]:
+        steps.append(
+            JourneyStep(
+                at=lead.created_at,
+                kind="lead",
+                label=lead.message[:120] or lead.form_slug,
+                channel=lead.source.get_kind_display() if lead.source else "",
+                source=lead.source.name if lead.source else "",
+                campaign=lead.utm_campaign,
+            )
+        )
+    for item in interactions.order_by("occurred_at")[:limit]:
+        steps.append(
+            JourneyStep(
+                at=item.occurred_at,
+                kind="interaction",
+                label=item.summary,
+                channel=item.get_channel_display(),
+            )
+        )
+    if first_order is not None:
+        steps.append(
+            JourneyStep(
+                at=first_order.order_date,
+                kind="order",
+                label=f"#{first_order.pk}: {first_order.total} {first_order.currency}",
+            )
+        )
+    return sorted(steps, key=lambda s: (s.at, ["lead", "interaction", "order"].index(s.kind)))
