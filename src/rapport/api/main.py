@@ -70,6 +70,7 @@ class Renderer(JSONRenderer):
 
 
 _ERROR_RESPONSES = {
+    "400": "The body is not JSON (or not valid UTF-8).",
     "401": "Not signed in, or the API token is missing, not valid or revoked.",
     "403": "Your role or ownership does not allow this change.",
     "404": "No such record (or you may not see it).",
@@ -117,6 +118,8 @@ def _document_common_behaviour(schema: OpenAPISchema) -> None:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             codes = ["401", "405", "422"] + (["404"] if "{" in path else [])
+            if "requestBody" in operation:
+                codes.append("400")
             if method.upper() in WRITE_METHODS:
                 codes += ["403", "404", "409"]
                 operation.setdefault("parameters", []).append(
