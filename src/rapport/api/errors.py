@@ -167,7 +167,7 @@ def _json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
-            allowed = response["Allow"]
+            allowed = ", ".join(sorted(m.strip() for m in response["Allow"].split(",")))
             json_response = error_response(
                 405,
                 _("Method %(method)s is not allowed here; use %(allowed)s.")

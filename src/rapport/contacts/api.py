@@ -256,12 +256,12 @@ def contact_create(
     return Status(201, contact_json(_contact_or_404(request, contact.pk)))
 
 
-@router.get("/{contact_id}", response={200: ContactOut, 404: ErrorOut}, url_name="contact_detail")
+@router.get("/{int:contact_id}", response={200: ContactOut, 404: ErrorOut}, url_name="contact_detail")
 def contact_detail(request: HttpRequest, contact_id: Id) -> dict[str, Any]:
     return contact_json(_contact_or_404(request, contact_id))
 
 
-@router.patch("/{contact_id}", response={200: ContactOut, **WRITE_ERRORS}, url_name="contact_update")
+@router.patch("/{int:contact_id}", response={200: ContactOut, **WRITE_ERRORS}, url_name="contact_update")
 def contact_update(
     request: HttpRequest, contact_id: Id, payload: ContactPatch, allow_duplicates: bool = False
 ) -> dict[str, Any]:
@@ -278,7 +278,7 @@ def contact_update(
 
 
 @router.delete(
-    "/{contact_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, url_name="contact_delete"
+    "/{int:contact_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, url_name="contact_delete"
 )
 def contact_delete(request: HttpRequest, contact_id: Id) -> Status[None]:
     services.contact_delete(actor=_user(request), contact=_contact_or_404(request, contact_id))
@@ -336,7 +336,7 @@ def consent_event_json(event: ConsentEvent) -> dict[str, Any]:
 
 
 @router.get(
-    "/{contact_id}/consents",
+    "/{int:contact_id}/consents",
     response={200: ConsentsOut, 404: ErrorOut},
     url_name="contact_consents",
 )
@@ -362,7 +362,7 @@ def consent_list(request: HttpRequest, contact_id: Id) -> dict[str, Any]:
 
 
 @router.post(
-    "/{contact_id}/consents",
+    "/{int:contact_id}/consents",
     response={201: ConsentEventOut, **WRITE_ERRORS},
     url_name="contact_consent_record",
 )
@@ -486,14 +486,14 @@ def company_create(request: HttpRequest, payload: CompanyIn) -> Status[dict[str,
 
 
 @companies_router.get(
-    "/{company_id}", response={200: CompanyOut, 404: ErrorOut}, url_name="company_detail"
+    "/{int:company_id}", response={200: CompanyOut, 404: ErrorOut}, url_name="company_detail"
 )
 def company_detail(request: HttpRequest, company_id: Id) -> dict[str, Any]:
     return company_json(_company_or_404(request, company_id))
 
 
 @companies_router.patch(
-    "/{company_id}", response={200: CompanyOut, **WRITE_ERRORS}, url_name="company_update"
+    "/{int:company_id}", response={200: CompanyOut, **WRITE_ERRORS}, url_name="company_update"
 )
 def company_update(request: HttpRequest, company_id: Id, payload: CompanyIn) -> dict[str, Any]:
     company = services.company_update(
@@ -505,7 +505,7 @@ def company_update(request: HttpRequest, company_id: Id, payload: CompanyIn) -> 
 
 
 @companies_router.delete(
-    "/{company_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, url_name="company_delete"
+    "/{int:company_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, url_name="company_delete"
 )
 def company_delete(request: HttpRequest, company_id: Id) -> Status[None]:
     services.company_delete(actor=_user(request), company=_company_or_404(request, company_id))

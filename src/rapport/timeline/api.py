@@ -154,7 +154,7 @@ def interaction_create(
 
 
 @router.get(
-    "/{interaction_id}",
+    "/{int:interaction_id}",
     response={200: InteractionOut, 404: ErrorOut},
     url_name="interaction_detail",
 )
@@ -163,7 +163,7 @@ def interaction_detail(request: HttpRequest, interaction_id: Id) -> dict[str, An
 
 
 @router.patch(
-    "/{interaction_id}",
+    "/{int:interaction_id}",
     response={200: InteractionOut, **WRITE_ERRORS},
     url_name="interaction_update",
 )
@@ -180,7 +180,7 @@ def interaction_update(
 
 
 @router.delete(
-    "/{interaction_id}",
+    "/{int:interaction_id}",
     response={204: None, 403: ErrorOut, 404: ErrorOut},
     url_name="interaction_delete",
 )
