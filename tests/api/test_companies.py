@@ -49,7 +49,9 @@ def test_duplicate_external_id_is_a_409(api_as, users):
     CompanyFactory(owner=users["manager"], external_id="acc-1")
 
     response = api_as("manager").post(
-        f"{API}/companies", {"name": "Other", "external_id": "acc-1"}, content_type="application/json"
+        f"{API}/companies",
+        {"name": "Other", "external_id": "acc-1"},
+        content_type="application/json",
     )
 
     assert response.status_code == 409

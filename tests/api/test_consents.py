@@ -81,9 +81,10 @@ def test_withdrawal_at_the_same_instant_wins(api_as, users):
 
     state = client.get(f"{API}/contacts/{contact.pk}/consents").json()["state"]
 
-    assert next(s for s in state if s["channel"] == "email" and s["purpose"] == "marketing")[
-        "status"
-    ] == "withdrawn"
+    assert (
+        next(s for s in state if s["channel"] == "email" and s["purpose"] == "marketing")["status"]
+        == "withdrawn"
+    )
 
 
 @pytest.mark.parametrize(

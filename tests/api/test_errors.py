@@ -1,4 +1,4 @@
-"""Every 4xx has the shape {"detail", "errors": [{"field", "message"}]}; bad input is never a 500."""
+"""Every 4xx is {"detail", "errors": [{"field", "message"}]}; bad input is never a 500."""
 
 import json
 
@@ -37,7 +37,9 @@ def test_no_token_is_a_401_asking_for_a_bearer_token(client):
     assert "Bearer" in _shape(response)["detail"]
 
 
-@pytest.mark.parametrize("header", ["Bearer nope", "Bearer ", "Bearer rpt_" + "x" * 43, "Basic Zm9v"])
+@pytest.mark.parametrize(
+    "header", ["Bearer nope", "Bearer ", "Bearer rpt_" + "x" * 43, "Basic Zm9v"]
+)
 def test_bad_token_is_a_401(header):
     response = Client(headers={"Authorization": header}).get(f"{API}/contacts")
 

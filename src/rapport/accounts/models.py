@@ -111,7 +111,9 @@ class ApiToken(models.Model):
     def authenticate(cls, raw: str) -> User | None:
         if not raw or not raw.startswith(cls.PREFIX) or len(raw) > 200:
             return None
-        token = cls.objects.active().select_related("user").filter(key_hash=_hash_token(raw)).first()
+        token = (
+            cls.objects.active().select_related("user").filter(key_hash=_hash_token(raw)).first()
+        )
         if token is None:
             return None
         now = timezone.now()

@@ -47,6 +47,8 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
             actor=actor,
             obj=token,
             action=AuditEntry.Action.UPDATE,
-            changes={"revoked_at": [None, token.revoked_at.isoformat() if token.revoked_at else None]},
+            changes={
+                "revoked_at": [None, token.revoked_at.isoformat() if token.revoked_at else None]
+            },
         )
     return token

@@ -45,9 +45,7 @@ class BearerToken(HttpBearer):
             return None
         user = self.authenticate(request, raw)
         if user is None:
-            raise AuthenticationError(
-                message=_("This API token is not valid, or it was revoked.")
-            )
+            raise AuthenticationError(message=_("This API token is not valid, or it was revoked."))
         return user
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:

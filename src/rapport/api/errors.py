@@ -27,15 +27,6 @@ _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
 _BODY_PARAM = "payload"
 
 
-class ApiConflict(Exception):
-    """A 409 with a ready body (used where no service is involved, e.g. idempotency keys)."""
-
-    def __init__(self, detail: str, *, field: str = "") -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
-
-
 def error_body(detail: str, errors: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
     return {"detail": detail, "errors": [{"field": f, "message": m} for f, m in errors]}
 
@@ -89,14 +80,17 @@ def install(api: NinjaAPI, *, describe_existing: Callable[[HttpRequest, Any], An
     """Register the handlers on `api`. `describe_existing(request, obj)` returns the
     `existing` reference for a Conflict (or None when the caller may not see that record)."""
 
+    @api.exception_handler(NinjaValidationError)
     def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = validation_errors(exc.errors)
         return error_response(422, _detail(errors, _("The input is not valid.")), errors)
 
+    @api.exception_handler(DjangoValidationError)
     def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         errors = django_errors(exc)
         return error_response(422, _detail(errors, _("The input is not valid.")), errors)
 
+    @api.exception_handler(Conflict)
     def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
         errors = django_errors(exc)
         existing = describe_existing(request, exc.existing) if exc.existing is not None else None
@@ -112,15 +106,15 @@ def install(api: NinjaAPI, *, describe_existing: Callable[[HttpRequest, Any], An
             existing=existing,
         )  # fmt: skip
 
-    def on_api_conflict(request: HttpRequest, exc: ApiConflict) -> HttpResponse:
-        return error_response(409, exc.detail, [(exc.field, exc.detail)] if exc.field else [])
-
+    @api.exception_handler(PermissionError)
     def on_permission(request: HttpRequest, exc: PermissionError) -> HttpResponse:
         return error_response(403, str(exc) or _("You may not do this."))
 
+    @api.exception_handler(Http404)
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(404, _("Not found."))
 
+    @api.exception_handler(AuthenticationError)
     def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         message = exc.message if exc.message != "Unauthorized" else None
         response = error_response(
@@ -129,6 +123,7 @@ def install(api: NinjaAPI, *, describe_existing: Callable[[HttpRequest, Any], An
         response["WWW-Authenticate"] = 'Bearer realm="rapport"'
         return response
 
+    @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400 and exc.__cause__ is not None:
             # ninja could not parse the body; say why, without a stack trace.
@@ -138,24 +133,15 @@ def install(api: NinjaAPI, *, describe_existing: Callable[[HttpRequest, Any], An
             return error_response(403, _("The CSRF token is missing or wrong; reload the page."))
         return error_response(exc.status_code, exc.message)
 
+    @api.exception_handler(InvalidCursor)
     def on_invalid_cursor(request: HttpRequest, exc: InvalidCursor) -> HttpResponse:
         message = _("This cursor is not valid for this list; start again from the first page.")
         return error_response(422, message, [("cursor", message)])
 
+    @api.exception_handler(DataError)
     def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
         # The database refused a value the validation let through (out of range, bad bytes).
         return error_response(422, _("A value is out of range or not valid for storage."))
-
-    api.add_exception_handler(NinjaValidationError, on_validation)
-    api.add_exception_handler(DjangoValidationError, on_django_validation)
-    api.add_exception_handler(Conflict, on_conflict)
-    api.add_exception_handler(ApiConflict, on_api_conflict)
-    api.add_exception_handler(PermissionError, on_permission)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(AuthenticationError, on_auth)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(InvalidCursor, on_invalid_cursor)
-    api.add_exception_handler(DataError, on_data_error)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

@@ -54,7 +54,11 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         user = request_user(request)
         if user is None:
             return run(request, *args, **kwargs)  # answers 401 / 403 (CSRF) itself
-        method, path, fingerprint = request.method, request.get_full_path()[:500], _fingerprint(request)
+        method, path, fingerprint = (
+            request.method,
+            request.get_full_path()[:500],
+            _fingerprint(request),
+        )
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
@@ -77,7 +81,9 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 )
                 return error_response(409, message, [(HEADER, message)])
             if first.status_code == IN_PROGRESS:
-                message = _("A request with this Idempotency-Key is still in progress; retry later.")
+                message = _(
+                    "A request with this Idempotency-Key is still in progress; retry later."
+                )
                 return error_response(409, message, [(HEADER, message)])
             return _replay(first)
         try:

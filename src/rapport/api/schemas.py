@@ -6,7 +6,7 @@ dependency still runs one way (apps → this toolkit; `rapport.api.main` → app
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -79,9 +79,7 @@ class ListParams(Schema):
     cursor: str | None = Field(
         None, max_length=2000, description="The `next` value of the previous page."
     )
-    count: bool = Field(
-        False, description="Add `count` (capped) and `count_exact` to the answer."
-    )
+    count: bool = Field(False, description="Add `count` (capped) and `count_exact` to the answer.")
 
 
 class Page(Schema):
@@ -108,8 +106,3 @@ class Money(Schema):
             return MoneyValue.parse(Decimal(self.amount), self.currency)
         except DjangoValidationError as exc:
             raise DjangoValidationError({"currency": exc.messages}) from exc
-
-
-def drop_none(data: dict[str, Any], *keep: str) -> dict[str, Any]:
-    """`data` without None values, except for the keys in `keep` (explicit nulls)."""
-    return {k: v for k, v in data.items() if v is not None or k in keep}

@@ -256,12 +256,16 @@ def contact_create(
     return Status(201, contact_json(_contact_or_404(request, contact.pk)))
 
 
-@router.get("/{int:contact_id}", response={200: ContactOut, 404: ErrorOut}, url_name="contact_detail")
+@router.get(
+    "/{int:contact_id}", response={200: ContactOut, 404: ErrorOut}, url_name="contact_detail"
+)
 def contact_detail(request: HttpRequest, contact_id: Id) -> dict[str, Any]:
     return contact_json(_contact_or_404(request, contact_id))
 
 
-@router.patch("/{int:contact_id}", response={200: ContactOut, **WRITE_ERRORS}, url_name="contact_update")
+@router.patch(
+    "/{int:contact_id}", response={200: ContactOut, **WRITE_ERRORS}, url_name="contact_update"
+)
 def contact_update(
     request: HttpRequest, contact_id: Id, payload: ContactPatch, allow_duplicates: bool = False
 ) -> dict[str, Any]:
@@ -278,7 +282,9 @@ def contact_update(
 
 
 @router.delete(
-    "/{int:contact_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, url_name="contact_delete"
+    "/{int:contact_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    url_name="contact_delete",
 )
 def contact_delete(request: HttpRequest, contact_id: Id) -> Status[None]:
     services.contact_delete(actor=_user(request), contact=_contact_or_404(request, contact_id))
@@ -505,7 +511,9 @@ def company_update(request: HttpRequest, company_id: Id, payload: CompanyIn) -> 
 
 
 @companies_router.delete(
-    "/{int:company_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, url_name="company_delete"
+    "/{int:company_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    url_name="company_delete",
 )
 def company_delete(request: HttpRequest, company_id: Id) -> Status[None]:
     services.company_delete(actor=_user(request), company=_company_or_404(request, company_id))

@@ -7,8 +7,8 @@ Visibility follows the contact: an interaction is seen (and changed) by whoever 
 import datetime as dt
 from typing import Any, Literal
 
-from django.core.exceptions import ValidationError
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -113,9 +113,7 @@ def _interaction_or_404(request: HttpRequest, interaction_id: int) -> Interactio
 
 
 @router.get("", response=InteractionPage, exclude_unset=True, url_name="interaction_list")
-def interaction_list(
-    request: HttpRequest, filters: Query[InteractionListParams]
-) -> dict[str, Any]:
+def interaction_list(request: HttpRequest, filters: Query[InteractionListParams]) -> dict[str, Any]:
     """Interactions with contacts the caller may see, newest first."""
     interactions = selectors.interactions_for(_user(request))
     if filters.contact:
@@ -136,12 +134,8 @@ def interaction_list(
     )
 
 
-@router.post(
-    "", response={201: InteractionOut, **WRITE_ERRORS}, url_name="interaction_create"
-)
-def interaction_create(
-    request: HttpRequest, payload: InteractionIn
-) -> Status[dict[str, Any]]:
+@router.post("", response={201: InteractionOut, **WRITE_ERRORS}, url_name="interaction_create")
+def interaction_create(request: HttpRequest, payload: InteractionIn) -> Status[dict[str, Any]]:
     """Log a call, meeting, message or note with a contact."""
     user = _user(request)
     contact = contact_selectors.contacts_for(user).filter(pk=payload.contact).first()

@@ -52,7 +52,9 @@ class Command(BaseCommand):
     def _token(self, ref: str) -> ApiToken:
         tokens = ApiToken.objects.all()
         found = (
-            tokens.filter(pk=int(ref)) if ref.isdigit() and len(ref) < 19 else tokens.filter(key_prefix=ref[:12])
+            tokens.filter(pk=int(ref))
+            if ref.isdigit() and len(ref) < 19
+            else tokens.filter(key_prefix=ref[:12])
         )
         if found.count() != 1:
             raise CommandError(f"No single token matches {ref!r}; see `rapport token list USER`.")
