@@ -281,3 +281,25 @@ def test_search_only_finds_what_the_caller_may_see(api_as, users):
 
     assert len(mine.json()["items"]) == 1
     assert theirs.json()["items"] == []
+
+
+def test_handing_a_contact_to_another_team_answers_with_it_then_hides_it(api_as, users):
+    contact = make_contact(users["manager"])
+    client = api_as("manager")
+
+    handed = client.patch(
+        f"{API}/contacts/{contact.pk}",
+        {"owner": users["manager2"].pk},
+        content_type="application/json",
+    )
+    created = client.post(
+        f"{API}/contacts",
+        {"first_name": "Taras", "owner": users["manager2"].pk},
+        content_type="application/json",
+    )
+
+    assert handed.status_code == 200
+    assert handed.json()["owner"] == users["manager2"].pk
+    assert created.status_code == 201
+    assert created.json()["owner"] == users["manager2"].pk
+    assert client.get(f"{API}/contacts/{contact.pk}").status_code == 404
