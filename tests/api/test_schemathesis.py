@@ -3,6 +3,8 @@ and answers conform to the documented status codes and schemas."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -18,7 +20,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def token_header(users):
+def keep_connection():
+    """Calls go through the real WSGI handler, which closes old DB connections around each
+    request; inside a test transaction that would close it under the test (on PostgreSQL).
+    Django's own test client disconnects these handlers the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token_header(users, keep_connection):
     admin = users["admin"]
     # A few real records so that some generated ids hit something.
     contact = make_contact(admin, first_name="Ona", email="ona@example.com")
