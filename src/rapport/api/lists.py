@@ -1,0 +1,26 @@
+"""The one way an endpoint answers a list: keyset pages, opaque cursors, a capped count."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+from rapport.api.schemas import ListParams
+from rapport.core.pagination import capped_count, paginate
+
+
+def page_of[M: Model](
+    queryset: QuerySet[M],
+    *,
+    ordering: list[str],
+    params: ListParams,
+    serialize: Callable[[M], dict[str, Any]],
+) -> dict[str, Any]:
+    """{"items": [...], "next": cursor|null} (+ "count", "count_exact" when asked for).
+
+    A bad cursor raises InvalidCursor, which the API answers with a 422 naming `cursor`."""
+    page = paginate(queryset, ordering=ordering, limit=params.limit, cursor=params.cursor or None)
+    body: dict[str, Any] = {"items": [serialize(item) for item in page.items], "next": page.next}
+    if params.count:
+        body["count"], body["count_exact"] = capped_count(queryset)
+    return body

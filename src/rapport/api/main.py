@@ -1,0 +1,157 @@
+"""Rapport's REST API: one NinjaAPI at /api/v1/ assembled from each app's router."""
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
+
+from rapport.api import errors
+from rapport.api.auth import API_AUTH
+from rapport.api.idempotency import HEADER, WRITE_METHODS, idempotent
+from rapport.contacts.api import companies_router, existing_ref
+from rapport.contacts.api import router as contacts_router
+from rapport.timeline.api import router as interactions_router
+
+DESCRIPTION = """\
+Rapport's REST API. Authenticate with `Authorization: Bearer <token>` (create one with
+`rapport token create USERNAME` or on your profile page).
+
+* Lists are paged by cursor: `?limit=` (at most 200) and `?cursor=` (the previous page's
+  `next`); `?count=true` adds a count that stops at 1000 (`count_exact` says whether it did).
+* Every 4xx answer is `{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`;
+  invalid input is a 422 naming the field.
+* Writes accept an `Idempotency-Key` header: a retry with the same key and body gets the
+  first answer again; the same key with another body is a 409.
+* Times are ISO 8601 with an offset; money is `{"amount": "123.45", "currency": "EUR"}`.
+"""
+
+
+class StrictJSONParser(Parser):
+    """JSON bodies that the database can store; NUL-free query strings."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = json.loads(request.body)
+        # A lone surrogate ("\\ud800") parses but cannot be stored as UTF-8; refuse it here
+        # (as an unparseable body) instead of failing in the database.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        return {
+            key: [v.replace("\x00", "") for v in value]
+            if isinstance(value, list)
+            else value.replace("\x00", "")
+            for key, value in parsed.items()
+        }
+
+
+class _Encoder(NinjaJSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, dt.datetime):
+            # Full precision and an explicit offset (DjangoJSONEncoder cuts to milliseconds,
+            # which breaks round-trips like `?since=<occurred_at of the last row>`).
+            return o.isoformat()
+        return super().default(o)
+
+
+class Renderer(JSONRenderer):
+    encoder_class = _Encoder
+    json_dumps_params = {"ensure_ascii": False}
+
+
+_ERROR_RESPONSES = {
+    "400": "The body is not JSON (or not valid UTF-8).",
+    "401": "Not signed in, or the API token is missing, not valid or revoked.",
+    "403": "Your role or ownership does not allow this change.",
+    "404": "No such record (or you may not see it).",
+    "405": "This method is not allowed here.",
+    "409": "A conflict: duplicate value, stale version, or a reused Idempotency-Key.",
+    "422": "Invalid input; `errors` names each field.",
+}
+
+
+class RapportAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        _document_common_behaviour(schema)
+        return schema
+
+
+def _document_common_behaviour(schema: OpenAPISchema) -> None:
+    """Every operation may answer 401 (and writes 409, 422) in the error shape, and every
+    write accepts an Idempotency-Key; say so once here rather than on each endpoint."""
+    error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault(
+        "FieldError",
+        {
+            "type": "object",
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["field", "message"],
+        },
+    )
+    components.setdefault(
+        "ErrorOut",
+        {
+            "type": "object",
+            "properties": {
+                "detail": {"type": "string"},
+                "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+            },
+            "required": ["detail"],
+        },
+    )
+    for path, path_item in schema.get("paths", {}).items():
+        for method, operation in path_item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["401", "405", "422"] + (["404"] if "{" in path else [])
+            if "requestBody" in operation:
+                codes.append("400")
+            if method.upper() in WRITE_METHODS:
+                codes += ["403", "404", "409"]
+                operation.setdefault("parameters", []).append(
+                    {
+                        "name": HEADER,
+                        "in": "header",
+                        "required": False,
+                        "description": "Makes a retried write safe: the first answer is replayed.",
+                        "schema": {"type": "string", "pattern": r"^[!-~]{1,200}$"},
+                    }
+                )
+            for code in codes:
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": _ERROR_RESPONSES[code],
+                        "content": {"application/json": {"schema": error_ref}},
+                    },
+                )
+
+
+api = RapportAPI(
+    title="Rapport API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=API_AUTH,
+    parser=StrictJSONParser(),
+    renderer=Renderer(),
+)
+errors.install(api, describe_existing=existing_ref)
+api.add_decorator(idempotent, mode="view")
+api.add_router("contacts", contacts_router)
+api.add_router("companies", companies_router)
+api.add_router("interactions", interactions_router)

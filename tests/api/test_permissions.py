@@ -1,0 +1,132 @@
+"""Every endpoint × every role: 404 on reads of what one may not see, 403 on writes one may
+not make, success otherwise (see tests/api/permissions.py for the rules)."""
+
+import pytest
+
+from rapport.contacts import services
+from tests.api.conftest import API, bearer_client, make_contact
+from tests.api.permissions import ROLES, Endpoint, check
+from tests.factories import CompanyFactory, InteractionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(users):
+    manager = users["manager"]
+    contact = make_contact(manager, first_name="Olena", email="olena@example.com")
+    event = services.consent_record(
+        actor=manager,
+        contact=contact,
+        channel="email",
+        purpose="marketing",
+        status="granted",
+        source="form",
+    )
+    return {
+        "contact": contact,
+        "consent": event,
+        "company": CompanyFactory(owner=manager),
+        "interaction": InteractionFactory(contact=contact),
+    }
+
+
+def contact(w):
+    return w["contact"]
+
+
+ENDPOINTS = [
+    # contacts
+    Endpoint("list contacts", "GET", lambda w: f"{API}/contacts", "list", contact),
+    Endpoint(
+        "create contact", "POST", lambda w: f"{API}/contacts", "create", contact,
+        body=lambda w: {"first_name": "Taras"}, success=201,
+    ),
+    Endpoint(
+        "read contact", "GET", lambda w: f"{API}/contacts/{w['contact'].pk}", "read", contact
+    ),
+    Endpoint(
+        "change contact", "PATCH", lambda w: f"{API}/contacts/{w['contact'].pk}", "change",
+        contact, body=lambda w: {"city": "Lviv"},
+    ),
+    Endpoint(
+        "delete contact", "DELETE", lambda w: f"{API}/contacts/{w['contact'].pk}", "delete",
+        contact, success=204,
+    ),
+    # consents
+    Endpoint(
+        "read consents", "GET", lambda w: f"{API}/contacts/{w['contact'].pk}/consents", "read",
+        lambda w: w["consent"],
+    ),
+    Endpoint(
+        "record consent", "POST", lambda w: f"{API}/contacts/{w['contact'].pk}/consents",
+        "change", lambda w: w["consent"], success=201,
+        body=lambda w: {"channel": "sms", "purpose": "service", "status": "granted",
+                        "source": "call"},
+    ),
+    # companies
+    Endpoint("list companies", "GET", lambda w: f"{API}/companies", "list", lambda w: w["company"]),
+    Endpoint(
+        "create company", "POST", lambda w: f"{API}/companies", "create", lambda w: w["company"],
+        body=lambda w: {"name": "Sun Travel"}, success=201,
+    ),
+    Endpoint(
+        "read company", "GET", lambda w: f"{API}/companies/{w['company'].pk}", "read",
+        lambda w: w["company"],
+    ),
+    Endpoint(
+        "change company", "PATCH", lambda w: f"{API}/companies/{w['company'].pk}", "change",
+        lambda w: w["company"], body=lambda w: {"city": "Riga"},
+    ),
+    Endpoint(
+        "delete company", "DELETE", lambda w: f"{API}/companies/{w['company'].pk}", "delete",
+        lambda w: w["company"], success=204,
+    ),
+    # interactions
+    Endpoint(
+        "list interactions", "GET", lambda w: f"{API}/interactions", "list",
+        lambda w: w["interaction"],
+    ),
+    Endpoint(
+        "log interaction", "POST", lambda w: f"{API}/interactions", "create_for",
+        lambda w: w["interaction"], success=201, ref_field="contact",
+        body=lambda w: {"contact": w["contact"].pk, "channel": "phone", "summary": "Called"},
+    ),
+    Endpoint(
+        "read interaction", "GET", lambda w: f"{API}/interactions/{w['interaction'].pk}", "read",
+        lambda w: w["interaction"],
+    ),
+    Endpoint(
+        "change interaction", "PATCH", lambda w: f"{API}/interactions/{w['interaction'].pk}",
+        "change", lambda w: w["interaction"], body=lambda w: {"summary": "Called back"},
+    ),
+    Endpoint(
+        "delete interaction", "DELETE", lambda w: f"{API}/interactions/{w['interaction'].pk}",
+        "delete", lambda w: w["interaction"], success=204,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_permission_matrix(endpoint, role, users, world):
+    check(endpoint, role, bearer_client(users[role]), world)
+
+
+def test_every_operation_of_the_schema_is_in_the_matrix(client, world):
+    schema = client.get(f"{API}/openapi.json").json()
+    ids = {
+        "{contact_id}": world["contact"].pk,
+        "{company_id}": world["company"].pk,
+        "{interaction_id}": world["interaction"].pk,
+    }
+
+    def render(path: str) -> str:
+        for name, value in ids.items():
+            path = path.replace(name, str(value))
+        return path
+
+    documented = {(m.upper(), render(p)) for p, item in schema["paths"].items() for m in item}
+    tested = {(e.method, e.path(world)) for e in ENDPOINTS}
+
+    assert documented == tested
