@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs (Swagger UI) from our own static files, not a CDN
     "django_tasks_db",
     "rapport.core",
     "rapport.accounts",
