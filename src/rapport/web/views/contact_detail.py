@@ -58,12 +58,20 @@ def consents_context(contact: Contact) -> dict[str, Any]:
 
 def relations_context(user: Any, contact: Contact, form: RelationForm | None = None) -> dict[str, Any]:
     # Ties to people the viewer may not see are left out rather than named.
-    relations = [r for r in contact.relations.all() if visibility.can(user, "view", r.related)]
+    # Read afresh: the page's prefetched relations are stale after a write.
+    relations = [
+        r
+        for r in ContactRelation.objects.filter(contact=contact)
+        .select_related("related")
+        .order_by("kind", "id")
+        if visibility.can(user, "view", r.related)
+    ]
     return {"relations": relations, "relation_form": form or RelationForm()}
 
 
 def life_events_context(contact: Contact, form: LifeEventForm | None = None) -> dict[str, Any]:
-    return {"life_events": contact.life_events.all(), "life_event_form": form or LifeEventForm()}
+    events = LifeEvent.objects.filter(contact=contact)
+    return {"life_events": events, "life_event_form": form or LifeEventForm()}
 
 
 def timeline_context(

@@ -238,12 +238,12 @@ def contact_create(request: HttpRequest) -> HttpResponse:
         if contact is not None:
             messages.success(request, _("Contact %(name)s created.") % {"name": contact.full_name})
             return redirect("web:contact_detail", pk=contact.pk)
-        extra["emails"] = _blank_rows(extra["emails"], 0) or _blank_rows([], 1)
-        extra["phones"] = _blank_rows(extra["phones"], 0) or _blank_rows([], 1)
+        extra["emails"] = _blank_rows(extra["emails"], 0) or _blank_rows([], 2)
+        extra["phones"] = _blank_rows(extra["phones"], 0) or _blank_rows([], 2)
         return _render_form(request, {"form": form, **extra})
     form = ContactForm(initial={"owner": request.user.pk})
     return _render_form(
-        request, {"form": form, "emails": _blank_rows([], 1), "phones": _blank_rows([], 1)}
+        request, {"form": form, "emails": _blank_rows([], 2), "phones": _blank_rows([], 2)}
     )
 
 
