@@ -41,7 +41,7 @@ def test_company_create_and_edit_with_inline_errors(as_user):
     created = client.post("/companies/new/", {"name": "Kelionių namai", "phone": "+37052123456"})
     company = Company.objects.get()
     edited = client.post(
-        f"/companies/{company.pk}/edit/", {"name": "Kelionių namai UAB", "phone": "852123456"}
+        f"/companies/{company.pk}/edit/", {"name": "Kelionių namai UAB", "phone": "+370 5 212 3456"}
     )
 
     company.refresh_from_db()
