@@ -16,7 +16,9 @@ def company(users):
 
 
 def test_company_list_search_and_visibility(as_user, company):
-    found = as_user("manager").get("/companies/", {"q": "sunny"}, HTTP_HX_TARGET="company-results", **HTMX)
+    found = as_user("manager").get(
+        "/companies/", {"q": "sunny"}, HTTP_HX_TARGET="company-results", **HTMX
+    )
     hidden = as_user("manager2").get("/companies/")
 
     assert [c.name for c in found.context["page"].items] == ["Sunny Tours UAB"]
@@ -25,7 +27,9 @@ def test_company_list_search_and_visibility(as_user, company):
 
 
 def test_company_detail_lists_its_visible_contacts(as_user, users, company):
-    services.contact_create(actor=users["manager"], data={"first_name": "Rasa", "company": company.pk})
+    services.contact_create(
+        actor=users["manager"], data={"first_name": "Rasa", "company": company.pk}
+    )
 
     response = as_user("manager").get(f"/companies/{company.pk}/")
 
@@ -56,8 +60,12 @@ def test_company_create_and_edit_with_inline_errors(as_user):
 
 def test_company_writes_refused_by_role_and_team(as_user, company):
     assert as_user("analyst").post("/companies/new/", {"name": "X"}).status_code == 403
-    assert as_user("analyst").post(f"/companies/{company.pk}/edit/", {"name": "X"}).status_code == 403
-    assert as_user("manager2").post(f"/companies/{company.pk}/edit/", {"name": "X"}).status_code == 404
+    assert (
+        as_user("analyst").post(f"/companies/{company.pk}/edit/", {"name": "X"}).status_code == 403
+    )
+    assert (
+        as_user("manager2").post(f"/companies/{company.pk}/edit/", {"name": "X"}).status_code == 404
+    )
 
 
 @pytest.fixture
@@ -79,7 +87,9 @@ def test_duplicates_page_groups_and_merges(as_user, twins):
 
     page = client.get("/duplicates/")
     confirm = client.get("/duplicates/merge/", {"ids": f"{first.pk},{second.pk}"})
-    merged = client.post("/duplicates/merge/", {"ids": f"{first.pk},{second.pk}", "keep": second.pk})
+    merged = client.post(
+        "/duplicates/merge/", {"ids": f"{first.pk},{second.pk}", "keep": second.pk}
+    )
 
     assert f"ids={first.pk},{second.pk}" in page.text
     assert confirm.status_code == 200
@@ -92,7 +102,10 @@ def test_merge_refused_to_read_only_and_hidden_to_other_team(as_user, twins):
     ids = ",".join(str(c.pk) for c in twins)
 
     assert "Merge…" not in as_user("analyst").get("/duplicates/").text
-    assert as_user("analyst").post("/duplicates/merge/", {"ids": ids, "keep": twins[0].pk}).status_code == 403
+    assert (
+        as_user("analyst").post("/duplicates/merge/", {"ids": ids, "keep": twins[0].pk}).status_code
+        == 403
+    )
     assert as_user("manager2").get("/duplicates/merge/", {"ids": ids}).status_code == 404
     assert as_user("manager2").get("/duplicates/").context["groups"] == []
     assert Contact.objects.count() == 2

@@ -35,7 +35,10 @@ def test_read_only_role_sees_no_edit_buttons(as_user, olena):
 @pytest.mark.parametrize(
     ("path", "data"),
     [
-        ("consents/", {"channel": "email", "purpose": "marketing", "status": "granted", "source": "x"}),
+        (
+            "consents/",
+            {"channel": "email", "purpose": "marketing", "status": "granted", "source": "x"},
+        ),
         ("relations/", {"kind": "spouse", "related": "1"}),
         ("life-events/", {"kind": "birthday", "date": "1990-01-01"}),
         ("timeline/", {"channel": "phone", "direction": "outbound", "summary": "Called"}),
@@ -68,8 +71,13 @@ def test_grant_and_withdraw_consent_through_htmx(as_user, olena):
     )
     granted = client.post(
         f"/contacts/{olena.pk}/consents/",
-        {"channel": "sms", "purpose": "marketing", "status": "granted", "source": "call",
-         "evidence": "recording #42"},
+        {
+            "channel": "sms",
+            "purpose": "marketing",
+            "status": "granted",
+            "source": "call",
+            "evidence": "recording #42",
+        },
         **HTMX,
     )
     withdrawn = client.post(
@@ -132,7 +140,9 @@ def test_related_person_must_be_visible(as_user, users, olena):
 def test_add_and_remove_life_event(as_user, olena):
     client = as_user("manager")
 
-    bad = client.post(f"/contacts/{olena.pk}/life-events/", {"kind": "moved", "date": "nope"}, **HTMX)
+    bad = client.post(
+        f"/contacts/{olena.pk}/life-events/", {"kind": "moved", "date": "nope"}, **HTMX
+    )
     client.post(
         f"/contacts/{olena.pk}/life-events/",
         {"kind": "anniversary", "date": "2015-06-20", "note": "Весілля 💍"},
@@ -154,8 +164,12 @@ def test_log_interaction_and_filter_timeline_by_channel(as_user, users, olena):
 
     logged = client.post(
         f"/contacts/{olena.pk}/timeline/",
-        {"channel": "meeting", "direction": "inbound", "summary": "Chose a hotel in Antalya",
-         "duration_minutes": "30"},
+        {
+            "channel": "meeting",
+            "direction": "inbound",
+            "summary": "Chose a hotel in Antalya",
+            "duration_minutes": "30",
+        },
         **HTMX,
     )
     meetings = client.get(f"/contacts/{olena.pk}/timeline/", {"channel": "meeting"}, **HTMX)
@@ -172,7 +186,12 @@ def test_log_interaction_and_filter_timeline_by_channel(as_user, users, olena):
 def test_log_interaction_errors_are_inline(as_user, olena):
     response = as_user("manager").post(
         f"/contacts/{olena.pk}/timeline/",
-        {"channel": "phone", "direction": "outbound", "summary": "", "occurred_at": "2999-01-01T10:00"},
+        {
+            "channel": "phone",
+            "direction": "outbound",
+            "summary": "",
+            "occurred_at": "2999-01-01T10:00",
+        },
         **HTMX,
     )
 
@@ -185,8 +204,12 @@ def test_timeline_pages_with_a_cursor(as_user, olena, monkeypatch):
     from rapport.web.views import contact_detail
 
     monkeypatch.setattr(contact_detail, "TIMELINE_PAGE", 1)
-    InteractionFactory(contact=olena, summary="call-one", occurred_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
-    InteractionFactory(contact=olena, summary="call-two", occurred_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
+    InteractionFactory(
+        contact=olena, summary="call-one", occurred_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    )
+    InteractionFactory(
+        contact=olena, summary="call-two", occurred_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
+    )
     client = as_user("manager")
 
     page = client.get(f"/contacts/{olena.pk}/")

@@ -103,9 +103,7 @@ def test_duplicate_email_of_an_invisible_contact_names_no_link(as_user, olena):
 
 def test_same_name_asks_for_confirmation_then_creates(as_user, olena):
     client = as_user("manager")
-    data = form_data(
-        first_name="Олена", last_name="Коваленко", email_value=[""], phone_value=[""]
-    )
+    data = form_data(first_name="Олена", last_name="Коваленко", email_value=[""], phone_value=[""])
 
     warned = client.post("/contacts/new/", data)
     confirmed = client.post("/contacts/new/", {**data, "confirm_duplicate": "on"})
@@ -123,9 +121,15 @@ def test_edit_changes_fields_and_keeps_version(as_user, olena):
 
     response = client.post(
         f"/contacts/{olena.pk}/edit/",
-        form_data(first_name="Олена", last_name="Коваленко", city="Львів", version="1",
-                  email_value=["olena@example.com"], phone_value=["+380671234567"],
-                  phone_primary="0"),
+        form_data(
+            first_name="Олена",
+            last_name="Коваленко",
+            city="Львів",
+            version="1",
+            email_value=["olena@example.com"],
+            phone_value=["+380671234567"],
+            phone_primary="0",
+        ),
     )
 
     olena.refresh_from_db()
@@ -151,7 +155,10 @@ def test_stale_edit_is_refused_with_a_clear_message(as_user, users, olena):
 
 def test_custom_fields_get_an_input_and_inline_errors(as_user):
     CustomField.objects.create(
-        entity="contact", key="passport_until", label="Passport valid until", field_type="date",
+        entity="contact",
+        key="passport_until",
+        label="Passport valid until",
+        field_type="date",
         required=True,
     )
     CustomField.objects.create(

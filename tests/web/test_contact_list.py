@@ -24,7 +24,9 @@ def test_manager_sees_own_team_only(as_user, users, olena):
 
 
 def test_search_as_you_type_returns_only_the_results_partial(as_user, users, olena):
-    services.contact_create(actor=users["manager"], data={"first_name": "Rūta", "last_name": "Žemaitytė"})
+    services.contact_create(
+        actor=users["manager"], data={"first_name": "Rūta", "last_name": "Žemaitytė"}
+    )
 
     response = as_user("manager").get(
         "/contacts/", {"q": "ков"}, HTTP_HX_TARGET="contact-results", **HTMX
@@ -36,7 +38,9 @@ def test_search_as_you_type_returns_only_the_results_partial(as_user, users, ole
     assert "Олена Коваленко" in response.text
 
 
-@pytest.mark.parametrize("q", ["žemai", "ŽEMAITYTĖ", "0671234567", "+380 67 123", "olena@example.com"])
+@pytest.mark.parametrize(
+    "q", ["žemai", "ŽEMAITYTĖ", "0671234567", "+380 67 123", "olena@example.com"]
+)
 def test_search_finds_by_any_script_email_and_phone(as_user, users, olena, q):
     services.contact_create(
         actor=users["manager"],
@@ -55,17 +59,26 @@ def test_filters_by_stage_city_tag_owner_and_consent(as_user, users, olena):
         data={"first_name": "Ieva", "city": "Kaunas", "lifecycle_stage": "customer", "tags": "ski"},
     )
     services.consent_record(
-        actor=users["manager"], contact=other, channel="email", purpose="marketing",
-        status="granted", source="web form",
+        actor=users["manager"],
+        contact=other,
+        channel="email",
+        purpose="marketing",
+        status="granted",
+        source="web form",
     )
     client = as_user("admin")
 
     assert names(client.get("/contacts/", {"stage": "customer"})) == ["Ieva"]
     assert names(client.get("/contacts/", {"city": "Київ"})) == ["Олена Коваленко"]
     assert names(client.get("/contacts/", {"tag": "ski"})) == ["Ieva"]
-    assert names(client.get("/contacts/", {"owner": users["manager"].pk})) == ["Ieva", "Олена Коваленко"]
+    assert names(client.get("/contacts/", {"owner": users["manager"].pk})) == [
+        "Ieva",
+        "Олена Коваленко",
+    ]
     assert names(client.get("/contacts/", {"consent": "email:marketing:granted"})) == ["Ieva"]
-    assert names(client.get("/contacts/", {"consent": "email:marketing:none"})) == ["Олена Коваленко"]
+    assert names(client.get("/contacts/", {"consent": "email:marketing:none"})) == [
+        "Олена Коваленко"
+    ]
 
 
 def test_sort_by_name(as_user, users):

@@ -16,7 +16,7 @@ def read_catalog(path: Path) -> list[dict]:
     entries: list[dict] = []
     entry: dict | None = None
     key = ""
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if entry is not None:
                 entries.append(entry)

@@ -26,8 +26,11 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 
 def owner_choices() -> Any:
-    return get_user_model().objects.filter(is_active=True).exclude(role="analyst").order_by(
-        "first_name", "last_name", "username"
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(role="analyst")
+        .order_by("first_name", "last_name", "username")
     )
 
 
@@ -44,7 +47,7 @@ def add_custom_fields(form: forms.Form, entity: str, values: dict[str, Any]) -> 
             formfield = forms.TypedChoiceField(
                 choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))], required=False
             )
-            initial = {True: "yes", False: "no"}.get(initial, "")  # type: ignore[call-overload]
+            initial = "yes" if initial is True else "no" if initial is False else ""
         elif kind == CustomField.FieldType.CHOICE:
             formfield = forms.ChoiceField(choices=[("", "—"), *options], required=False)
         elif kind == CustomField.FieldType.MULTI_CHOICE:
@@ -52,7 +55,9 @@ def add_custom_fields(form: forms.Form, entity: str, values: dict[str, Any]) -> 
                 choices=options, required=False, widget=forms.CheckboxSelectMultiple
             )
         elif kind == CustomField.FieldType.DATE:
-            formfield = forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+            formfield = forms.CharField(
+                required=False, widget=forms.DateInput(attrs={"type": "date"})
+            )
         elif kind == CustomField.FieldType.NUMBER:
             formfield = forms.CharField(
                 required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
@@ -100,7 +105,9 @@ class ContactForm(CustomFieldsMixin, PicoForm):
     lifecycle_stage = forms.ChoiceField(
         label=_("Lifecycle stage"), choices=LifecycleStage.choices, initial="prospect"
     )
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)  # type: ignore[arg-type]
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=get_user_model().objects.none(), required=False
+    )
     company = forms.CharField(label=_("Company"), required=False)
     city = forms.CharField(label=_("City"), required=False)
     country = forms.CharField(
@@ -148,12 +155,16 @@ def entry_rows(request_data: Any, prefix: str) -> list[dict[str, Any]]:
     kinds = request_data.getlist(f"{prefix}_kind")
     primary = request_data.get(f"{prefix}_primary", "0")
     return [
-        {"value": value, "kind": kinds[i] if i < len(kinds) else "", "is_primary": str(i) == primary}
+        {
+            "value": value,
+            "kind": kinds[i] if i < len(kinds) else "",
+            "is_primary": str(i) == primary,
+        }
         for i, value in enumerate(values)
     ]
 
 
-def entry_kinds(prefix: str) -> list[tuple[str, str]]:
+def entry_kinds(prefix: str) -> list[tuple[str, Any]]:
     return ContactEmail.Kind.choices if prefix == "email" else ContactPhone.Kind.choices
 
 
@@ -168,7 +179,9 @@ class CompanyForm(CustomFieldsMixin, PicoForm):
         label=_("Country"), required=False, help_text=_("Two letters, like UA or LT.")
     )
     address = forms.CharField(label=_("Address"), required=False)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)  # type: ignore[arg-type]
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=get_user_model().objects.none(), required=False
+    )
     external_id = forms.CharField(label=_("External id"), required=False)
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -3,18 +3,26 @@
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from rapport.core import visibility
+
+
+class Request(HttpRequest):
+    """A request as our middleware leaves it: `.htmx` set, `.user` a logged-in user."""
+
+    htmx: HtmxDetails
+    user: Any
 
 
 def get_visible_or_404[M: Model](queryset: QuerySet[M], pk: Any) -> M:
     """One object the viewer may see (the queryset is already scoped), else 404 (no leak)."""
     try:
         return queryset.get(pk=int(pk))
-    except (queryset.model.DoesNotExist, TypeError, ValueError) as exc:
+    except (ObjectDoesNotExist, TypeError, ValueError) as exc:
         raise Http404 from exc
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,7 @@ from rapport.contacts.models import Company, CustomField
 from rapport.core import visibility
 from rapport.core.pagination import InvalidCursor, capped_count, paginate
 from rapport.web.forms import CompanyForm
-from rapport.web.helpers import apply_errors, get_visible_or_404
+from rapport.web.helpers import Request, apply_errors, get_visible_or_404
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -28,7 +28,7 @@ def _page(queryset: Any, ordering: list[str], cursor: str | None) -> Any:
 
 
 @login_required
-def company_list(request: HttpRequest) -> HttpResponse:
+def company_list(request: Request) -> HttpResponse:
     q = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     companies = selectors.companies_for(request.user)
     if q:
@@ -46,7 +46,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def company_options(request: HttpRequest) -> HttpResponse:
+def company_options(request: Request) -> HttpResponse:
     """<option>s of visible companies whose name contains ?q=, for the company picker."""
     q = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     companies = (
@@ -58,7 +58,7 @@ def company_options(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def company_detail(request: Request, pk: int) -> HttpResponse:
     company = get_visible_or_404(selectors.companies_for(request.user).select_related("owner"), pk)
     contacts = selectors.contacts_for(request.user).filter(company=company).select_related("owner")
     cursor = request.GET.get("cursor") or None
@@ -76,13 +76,15 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "companies/detail.html", context)
 
 
-def _save(request: HttpRequest, form: CompanyForm, company: Company | None) -> Company | None:
+def _save(request: Request, form: CompanyForm, company: Company | None) -> Company | None:
     if not form.is_valid():
         return None
     try:
         if company is None:
             return services.company_create(actor=request.user, data=form.service_data())
-        return services.company_update(actor=request.user, company=company, data=form.service_data())
+        return services.company_update(
+            actor=request.user, company=company, data=form.service_data()
+        )
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
@@ -91,7 +93,7 @@ def _save(request: HttpRequest, form: CompanyForm, company: Company | None) -> C
 
 
 @login_required
-def company_create(request: HttpRequest) -> HttpResponse:
+def company_create(request: Request) -> HttpResponse:
     if not visibility.can_create(request.user):
         raise PermissionDenied
     form = CompanyForm(request.POST or None, initial={"owner": request.user.pk})
@@ -104,7 +106,7 @@ def company_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def company_edit(request: Request, pk: int) -> HttpResponse:
     company = get_visible_or_404(selectors.companies_for(request.user), pk)
     if not visibility.can(request.user, "change", company):
         raise PermissionDenied

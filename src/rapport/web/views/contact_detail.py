@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,18 +28,18 @@ from rapport.timeline import services as timeline_services
 from rapport.timeline.models import Channel
 from rapport.timeline.selectors import interactions_for
 from rapport.web.forms import ConsentForm, InteractionForm, LifeEventForm, RelationForm
-from rapport.web.helpers import apply_errors, get_visible_or_404, require
+from rapport.web.helpers import Request, apply_errors, get_visible_or_404, require
 
 TEMPLATE = "contacts/detail.html"
 TIMELINE_PAGE = 20
 AUDIT_LIMIT = 50
 
 
-def _contact(request: HttpRequest, pk: int) -> Contact:
+def _contact(request: Request, pk: int) -> Contact:
     return get_visible_or_404(selectors.contact_detail_queryset(request.user), pk)
 
 
-def _writable_contact(request: HttpRequest, pk: int) -> Contact:
+def _writable_contact(request: Request, pk: int) -> Contact:
     """A contact the viewer may see (else 404) and change (else 403)."""
     contact = _contact(request, pk)
     require(request.user, "change", contact)
@@ -56,7 +56,9 @@ def consents_context(contact: Contact) -> dict[str, Any]:
     return {"consent_matrix": matrix, "purposes": ConsentPurpose, "consent_history": history}
 
 
-def relations_context(user: Any, contact: Contact, form: RelationForm | None = None) -> dict[str, Any]:
+def relations_context(
+    user: Any, contact: Contact, form: RelationForm | None = None
+) -> dict[str, Any]:
     # Ties to people the viewer may not see are left out rather than named.
     # Read afresh: the page's prefetched relations are stale after a write.
     relations = [
@@ -75,7 +77,7 @@ def life_events_context(contact: Contact, form: LifeEventForm | None = None) -> 
 
 
 def timeline_context(
-    request: HttpRequest, contact: Contact, form: InteractionForm | None = None
+    request: Request, contact: Contact, form: InteractionForm | None = None
 ) -> dict[str, Any]:
     channel = request.GET.get("channel", "")
     interactions = interactions_for(request.user).filter(contact=contact)
@@ -91,7 +93,9 @@ def timeline_context(
             cursor=request.GET.get("cursor") or None,
         )
     except InvalidCursor:
-        page = paginate(interactions, ordering=["-occurred_at", "-id"], limit=TIMELINE_PAGE, cursor=None)
+        page = paginate(
+            interactions, ordering=["-occurred_at", "-id"], limit=TIMELINE_PAGE, cursor=None
+        )
     return {
         "timeline": page,
         "channel": channel,
@@ -120,8 +124,9 @@ def _field_label(key: str) -> str:
     if kind in special:
         return special[kind]
     try:
-        return str(Contact._meta.get_field(key.removesuffix("_id")).verbose_name)
-    except Exception:  # noqa: BLE001 - any key we do not know is shown as it is
+        field = Contact._meta.get_field(key.removesuffix("_id"))
+        return str(getattr(field, "verbose_name", key))
+    except Exception:
         return key
 
 
@@ -171,7 +176,7 @@ def _custom_values(contact: Contact) -> list[tuple[CustomField, Any]]:
 
 
 @login_required
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: Request, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     context: dict[str, Any] = {
         "contact": contact,
@@ -187,7 +192,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, TEMPLATE, context)
 
 
-def _section(request: HttpRequest, contact: Contact, name: str, **context: Any) -> HttpResponse:
+def _section(request: Request, contact: Contact, name: str, **context: Any) -> HttpResponse:
     """After a write: the section's partial for HTMX, otherwise back to the page."""
     if not request.htmx:
         return redirect("web:contact_detail", pk=contact.pk)
@@ -200,7 +205,7 @@ def _refuse(exc: PermissionError) -> PermissionDenied:
 
 
 @login_required
-def consent_form(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_form(request: Request, pk: int) -> HttpResponse:
     contact = _writable_contact(request, pk)
     form = ConsentForm(initial={k: request.GET.get(k) for k in ("channel", "purpose", "status")})
     return render(request, f"{TEMPLATE}#consent_form", {"contact": contact, "consent_form": form})
@@ -208,7 +213,7 @@ def consent_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_record(request: Request, pk: int) -> HttpResponse:
     contact = _writable_contact(request, pk)
     form = ConsentForm(request.POST)
     if form.is_valid():
@@ -223,26 +228,31 @@ def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Consent recorded."))
             return _section(request, contact, "consents", **consents_context(contact))
     if not request.htmx:
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return redirect("web:contact_detail", pk=contact.pk)
     return render(request, f"{TEMPLATE}#consent_form", {"contact": contact, "consent_form": form})
 
 
 @login_required
 @require_POST
-def relation_add(request: HttpRequest, pk: int) -> HttpResponse:
+def relation_add(request: Request, pk: int) -> HttpResponse:
     contact = _writable_contact(request, pk)
     form = RelationForm(request.POST)
     if form.is_valid():
-        related = selectors.contacts_for(request.user).filter(
-            pk=_as_int(form.cleaned_data["related"])
-        ).first()
+        related = (
+            selectors.contacts_for(request.user)
+            .filter(pk=_as_int(form.cleaned_data["related"]))
+            .first()
+        )
         if related is None:
             form.add_error("related", _("Choose a person from the search results."))
         else:
             try:
                 services.relation_add(
-                    actor=request.user, contact=contact, related=related, kind=form.cleaned_data["kind"]
+                    actor=request.user,
+                    contact=contact,
+                    related=related,
+                    kind=form.cleaned_data["kind"],
                 )
             except PermissionError as exc:
                 raise _refuse(exc) from exc
@@ -262,7 +272,7 @@ def _as_int(value: Any) -> int:
 
 @login_required
 @require_POST
-def relation_remove(request: HttpRequest, pk: int, relation_pk: int) -> HttpResponse:
+def relation_remove(request: Request, pk: int, relation_pk: int) -> HttpResponse:
     contact = _writable_contact(request, pk)
     relation = get_visible_or_404(ContactRelation.objects.filter(contact=contact), relation_pk)
     try:
@@ -274,7 +284,7 @@ def relation_remove(request: HttpRequest, pk: int, relation_pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def life_event_add(request: HttpRequest, pk: int) -> HttpResponse:
+def life_event_add(request: Request, pk: int) -> HttpResponse:
     contact = _writable_contact(request, pk)
     form = LifeEventForm(request.POST)
     if form.is_valid():
@@ -291,7 +301,7 @@ def life_event_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def life_event_remove(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
+def life_event_remove(request: Request, pk: int, event_pk: int) -> HttpResponse:
     contact = _writable_contact(request, pk)
     event = get_visible_or_404(LifeEvent.objects.filter(contact=contact), event_pk)
     try:
@@ -302,7 +312,7 @@ def life_event_remove(request: HttpRequest, pk: int, event_pk: int) -> HttpRespo
 
 
 @login_required
-def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def timeline(request: Request, pk: int) -> HttpResponse:
     """GET: the timeline (filtered by ?channel=, paged by ?cursor=); POST: log a touchpoint."""
     contact = _contact(request, pk)
     form = None
@@ -329,7 +339,7 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("Added to the timeline."))
         if not request.htmx:
             if form is not None:
-                messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+                messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
             return redirect("web:contact_detail", pk=contact.pk)
     context = timeline_context(request, contact, form)
     context.update(contact=contact, can_change=visibility.can(request.user, "change", contact))

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,7 +24,7 @@ from rapport.core import visibility
 from rapport.core.errors import Conflict
 from rapport.core.pagination import InvalidCursor, capped_count, paginate
 from rapport.web.forms import ContactForm, entry_kinds, entry_rows
-from rapport.web.helpers import apply_errors, get_visible_or_404
+from rapport.web.helpers import Request, apply_errors, get_visible_or_404
 
 PAGE_SIZE = 50
 # Lists count at most this many rows and then say "1000+": counting 1M rows per page is slow.
@@ -65,7 +65,7 @@ def consent_filter_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 @login_required
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: Request) -> HttpResponse:
     filters = list_filters(request.GET)
     sort = request.GET.get("sort", selectors.DEFAULT_CONTACT_ORDERING)
     if sort not in selectors.CONTACT_ORDERINGS:
@@ -113,11 +113,13 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def contact_options(request: HttpRequest) -> HttpResponse:
+def contact_options(request: Request) -> HttpResponse:
     """<option>s of visible contacts matching ?q=, for the person pickers."""
     q = request.GET.get("q", "")
     contacts = (
-        selectors.filter_contacts(selectors.contacts_for(request.user), selectors.ContactFilters(q=q))
+        selectors.filter_contacts(
+            selectors.contacts_for(request.user), selectors.ContactFilters(q=q)
+        )
         .exclude(pk=_int_or_none(request.GET.get("exclude")) or 0)
         .order_by("last_name", "first_name", "id")[:20]
         if q.strip()
@@ -151,7 +153,7 @@ def _blank_rows(rows: list[dict[str, Any]], extra: int = 1) -> list[dict[str, An
     return rows
 
 
-def _render_form(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+def _render_form(request: Request, context: dict[str, Any]) -> HttpResponse:
     context.setdefault("email_kinds", entry_kinds("email"))
     context.setdefault("phone_kinds", entry_kinds("phone"))
     form = context["form"]
@@ -163,7 +165,7 @@ def _render_form(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
 
 
 def _save(
-    request: HttpRequest, form: ContactForm, contact: Contact | None
+    request: Request, form: ContactForm, contact: Contact | None
 ) -> tuple[Contact | None, dict[str, Any]]:
     """Run the service; on failure return the extra context that explains why."""
     user: Any = request.user
@@ -212,9 +214,9 @@ def _save(
         apply_errors(
             form, exc, {"version": None}, skip=frozenset({"email", "phone", "emails", "phones"})
         )
-        if isinstance(exc, Conflict) and exc.existing is not None:
-            if visibility.can(user, "view", exc.existing):
-                extra["existing"] = exc.existing
+        existing = exc.existing if isinstance(exc, Conflict) else None
+        if existing is not None and visibility.can(user, "view", existing):
+            extra["existing"] = existing
         if "version" in errors:
             extra["stale"] = True
         return None, extra
@@ -229,7 +231,7 @@ def _try(fn: Any, value: str) -> str:
 
 
 @login_required
-def contact_create(request: HttpRequest) -> HttpResponse:
+def contact_create(request: Request) -> HttpResponse:
     if not visibility.can_create(request.user):
         raise PermissionDenied
     if request.method == "POST":
@@ -248,7 +250,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_edit(request: Request, pk: int) -> HttpResponse:
     contact = get_visible_or_404(selectors.contact_detail_queryset(request.user), pk)
     if not visibility.can(request.user, "change", contact):
         raise PermissionDenied
@@ -263,7 +265,9 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if extra.get("stale"):
             contact.refresh_from_db()
         return _render_form(request, {"form": form, "contact": contact, **extra})
-    initial = {name: getattr(contact, name) for name in ContactForm.PROFILE_FIELDS if name != "tags"}
+    initial = {
+        name: getattr(contact, name) for name in ContactForm.PROFILE_FIELDS if name != "tags"
+    }
     initial.update(
         owner=contact.owner_id,
         company=contact.company_id or "",
@@ -272,8 +276,13 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         external_id=contact.external_id or "",
     )
     form = ContactForm(initial=initial, custom=contact.custom)
-    emails = [{"value": e.email, "kind": e.kind, "is_primary": e.is_primary} for e in contact.emails.all()]
-    phones = [{"value": p.number, "kind": p.kind, "is_primary": p.is_primary} for p in contact.phones.all()]
+    emails = [
+        {"value": e.email, "kind": e.kind, "is_primary": e.is_primary} for e in contact.emails.all()
+    ]
+    phones = [
+        {"value": p.number, "kind": p.kind, "is_primary": p.is_primary}
+        for p in contact.phones.all()
+    ]
     return _render_form(
         request,
         {
@@ -287,7 +296,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_delete(request: Request, pk: int) -> HttpResponse:
     contact = get_visible_or_404(selectors.contacts_for(request.user), pk)
     try:
         services.contact_delete(actor=request.user, contact=contact)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,13 +14,13 @@ from rapport.contacts import selectors
 from rapport.core.pagination import capped_count
 from rapport.timeline.selectors import interactions_for
 from rapport.web.forms import TokenForm
-from rapport.web.helpers import get_visible_or_404
+from rapport.web.helpers import Request, get_visible_or_404
 
 COUNT_CAP = 1000
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: Request) -> HttpResponse:
     user: Any = request.user
     contacts = selectors.contacts_for(user)
     counts = [
@@ -44,9 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "",
         ),
     ]
-    recent = (
-        interactions_for(user).select_related("contact").order_by("-occurred_at", "-id")[:10]
-    )
+    recent = interactions_for(user).select_related("contact").order_by("-occurred_at", "-id")[:10]
     new_contacts = contacts.order_by("-created_at", "-id")[:10]
     return render(
         request,
@@ -55,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _profile(request: HttpRequest, form: TokenForm, raw_token: str = "") -> HttpResponse:
+def _profile(request: Request, form: TokenForm, raw_token: str = "") -> HttpResponse:
     user: Any = request.user
     return render(
         request,
@@ -65,13 +63,13 @@ def _profile(request: HttpRequest, form: TokenForm, raw_token: str = "") -> Http
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: Request) -> HttpResponse:
     return _profile(request, TokenForm())
 
 
 @login_required
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: Request) -> HttpResponse:
     """Issue a token and show its raw value this once; only its hash is kept."""
     form = TokenForm(request.POST)
     if not form.is_valid():
@@ -79,13 +77,13 @@ def token_create(request: HttpRequest) -> HttpResponse:
     from rapport.core.text import clean_text
 
     name = clean_text(form.cleaned_data["name"])[:100] or _("API token")
-    _token, raw = ApiToken.issue(user=request.user, name=name)  # type: ignore[arg-type]
+    _token, raw = ApiToken.issue(user=request.user, name=name)
     return _profile(request, TokenForm(), raw_token=raw)
 
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: Request, pk: int) -> HttpResponse:
     user: Any = request.user
     token = get_visible_or_404(user.api_tokens.all(), pk)
     token.revoke()

@@ -3,22 +3,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from rapport.contacts import selectors, services
 from rapport.core import visibility
+from rapport.web.helpers import Request
 
 MAX_MERGE = 10
 
 
 @login_required
-def duplicate_list(request: HttpRequest) -> HttpResponse:
+def duplicate_list(request: Request) -> HttpResponse:
     groups = services.duplicate_groups(contacts=selectors.contacts_for(request.user))
-    can_merge = [
-        all(visibility.can(request.user, "change", c) for c in group) for group in groups
-    ]
+    can_merge = [all(visibility.can(request.user, "change", c) for c in group) for group in groups]
     return render(
         request, "duplicates/list.html", {"groups": list(zip(groups, can_merge, strict=True))}
     )
@@ -34,7 +33,7 @@ def _ids(raw: list[str]) -> list[int]:
 
 
 @login_required
-def duplicate_merge(request: HttpRequest) -> HttpResponse:
+def duplicate_merge(request: Request) -> HttpResponse:
     """Pick the contact to keep among ?ids=…; POST merges the others into it."""
     ids = _ids(request.GET.getlist("ids") + request.POST.getlist("ids"))
     contacts = list(
