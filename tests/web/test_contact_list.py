@@ -139,3 +139,18 @@ def test_person_picker_options_are_scoped(as_user, users, olena):
 
     assert "Олена Коваленко" in response.text
     assert "Hidden" not in response.text
+
+
+def test_list_page_query_count_does_not_grow_with_rows(as_user, users, django_assert_num_queries):
+    company = services.company_create(actor=users["manager"], data={"name": "Sunny Tours"})
+    for i in range(30):
+        ContactFactory(first_name=f"N{i}", owner=users["manager"], company=company)
+    client = as_user("manager")
+    client.get("/contacts/")  # warm the session and content types
+
+    # session, user, colleague ids, page of contacts (owner and company joined), capped
+    # count, owners and tags for the filters
+    with django_assert_num_queries(7):
+        response = client.get("/contacts/")
+
+    assert len(response.context["page"].items) == 30

@@ -16,9 +16,12 @@ from rapport.contacts.models import (
     Company,
     ConsentChannel,
     ConsentPurpose,
+    ConsentStatus,
     Contact,
     ContactRelation,
     CustomField,
+    Gender,
+    LifecycleStage,
     LifeEvent,
 )
 from rapport.core import visibility
@@ -130,6 +133,14 @@ def _field_label(key: str) -> str:
         return key
 
 
+# Audited choice values are stored as codes; show them as the interface names them.
+CHOICE_LABELS: dict[str, dict[str, Any]] = {
+    "lifecycle_stage": dict(LifecycleStage.choices),
+    "gender": dict(Gender.choices),
+    "consent": dict(ConsentStatus.choices),
+}
+
+
 def _blank(value: Any) -> bool:
     return value in (None, "", [], {})
 
@@ -163,6 +174,9 @@ def audit_context(contact: Contact) -> dict[str, Any]:
                 continue
             if key in names:
                 change = [names[key].get(v, v) if isinstance(v, int) else v for v in change]
+            labels = CHOICE_LABELS.get("consent" if key.startswith("consent.") else key)
+            if labels:
+                change = [labels.get(v, v) if isinstance(v, str) else v for v in change]
             changes.append((_field_label(key), change))
         rows.append((entry, changes))
     return {"audit_rows": rows}
