@@ -1,0 +1,44 @@
+"""Template helpers for Rapport's pages: phones, capped counts, audit values, consents."""
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from rapport.contacts.normalize import format_phone
+
+register = template.Library()
+
+
+@register.filter
+def phone(value: str) -> str:
+    """+380671234567 → +380 67 123 4567."""
+    return format_phone(value) if value else ""
+
+
+@register.simple_tag
+def capped(count: int, exact: bool) -> str:
+    """A count that is exact below the cap and "1000+" above it."""
+    from django.utils.formats import number_format
+
+    text = number_format(count, force_grouping=True)
+    return text if exact else f"{text}+"
+
+
+@register.filter
+def lookup(mapping: Any, key: Any) -> Any:
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+@register.filter
+def audit_value(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)

@@ -1,0 +1,1 @@
+"""Rapport's HTML views, one module per area: dashboard, contacts, companies, duplicates."""

@@ -1,0 +1,364 @@
+"""The 360° contact page and its HTMX sections: consents, relations, life events, timeline."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rapport.contacts import selectors, services
+from rapport.contacts.models import (
+    Company,
+    ConsentChannel,
+    ConsentPurpose,
+    ConsentStatus,
+    Contact,
+    ContactRelation,
+    CustomField,
+    Gender,
+    LifecycleStage,
+    LifeEvent,
+)
+from rapport.core import visibility
+from rapport.core.models import AuditEntry
+from rapport.core.pagination import InvalidCursor, paginate
+from rapport.timeline import services as timeline_services
+from rapport.timeline.models import Channel
+from rapport.timeline.selectors import interactions_for
+from rapport.web.forms import ConsentForm, InteractionForm, LifeEventForm, RelationForm
+from rapport.web.helpers import Request, apply_errors, get_visible_or_404, require
+
+TEMPLATE = "contacts/detail.html"
+TIMELINE_PAGE = 20
+AUDIT_LIMIT = 50
+
+
+def _contact(request: Request, pk: int) -> Contact:
+    return get_visible_or_404(selectors.contact_detail_queryset(request.user), pk)
+
+
+def _writable_contact(request: Request, pk: int) -> Contact:
+    """A contact the viewer may see (else 404) and change (else 403)."""
+    contact = _contact(request, pk)
+    require(request.user, "change", contact)
+    return contact
+
+
+def consents_context(contact: Contact) -> dict[str, Any]:
+    state = selectors.consent_state(contact)
+    matrix = [
+        (channel, [(purpose, state[(channel.value, purpose.value)]) for purpose in ConsentPurpose])
+        for channel in ConsentChannel
+    ]
+    history = contact.consent_events.select_related("recorded_by")[:20]
+    return {"consent_matrix": matrix, "purposes": ConsentPurpose, "consent_history": history}
+
+
+def relations_context(
+    user: Any, contact: Contact, form: RelationForm | None = None
+) -> dict[str, Any]:
+    # Ties to people the viewer may not see are left out rather than named.
+    # Read afresh: the page's prefetched relations are stale after a write.
+    relations = [
+        r
+        for r in ContactRelation.objects.filter(contact=contact)
+        .select_related("related")
+        .order_by("kind", "id")
+        if visibility.can(user, "view", r.related)
+    ]
+    return {"relations": relations, "relation_form": form or RelationForm()}
+
+
+def life_events_context(contact: Contact, form: LifeEventForm | None = None) -> dict[str, Any]:
+    events = LifeEvent.objects.filter(contact=contact)
+    return {"life_events": events, "life_event_form": form or LifeEventForm()}
+
+
+def timeline_context(
+    request: Request, contact: Contact, form: InteractionForm | None = None
+) -> dict[str, Any]:
+    channel = request.GET.get("channel", "")
+    interactions = interactions_for(request.user).filter(contact=contact)
+    if channel in Channel.values:
+        interactions = interactions.filter(channel=channel)
+    else:
+        channel = ""
+    try:
+        page = paginate(
+            interactions,
+            ordering=["-occurred_at", "-id"],
+            limit=TIMELINE_PAGE,
+            cursor=request.GET.get("cursor") or None,
+        )
+    except InvalidCursor:
+        page = paginate(
+            interactions, ordering=["-occurred_at", "-id"], limit=TIMELINE_PAGE, cursor=None
+        )
+    return {
+        "timeline": page,
+        "channel": channel,
+        "channels": Channel.choices,
+        "interaction_form": form or InteractionForm(),
+    }
+
+
+def _field_label(key: str) -> str:
+    kind, _dot, rest = key.partition(".")
+    if kind == "consent":
+        channel, _dot, purpose = rest.partition(".")
+        labels = dict(ConsentChannel.choices), dict(ConsentPurpose.choices)
+        return _("consent: %(channel)s / %(purpose)s") % {
+            "channel": labels[0].get(channel, channel),
+            "purpose": labels[1].get(purpose, purpose),
+        }
+    special = {
+        "relation": _("related person"),
+        "life_event": _("life event"),
+        "emails": _("e-mails"),
+        "phones": _("phones"),
+        "tags": _("tags"),
+        "merged": _("merged contact"),
+    }
+    if kind in special:
+        return special[kind]
+    try:
+        field = Contact._meta.get_field(key.removesuffix("_id"))
+        return str(getattr(field, "verbose_name", key))
+    except Exception:
+        return key
+
+
+# Audited choice values are stored as codes; show them as the interface names them.
+CHOICE_LABELS: dict[str, dict[str, Any]] = {
+    "lifecycle_stage": dict(LifecycleStage.choices),
+    "gender": dict(Gender.choices),
+    "consent": dict(ConsentStatus.choices),
+}
+
+
+def _blank(value: Any) -> bool:
+    return value in (None, "", [], {})
+
+
+def audit_context(contact: Contact) -> dict[str, Any]:
+    entries = list(
+        AuditEntry.objects.filter(subject_contact_id=contact.pk).select_related("actor")[
+            :AUDIT_LIMIT
+        ]
+    )
+    # Owners and companies are stored as ids; show their names (one query each).
+    ids: dict[str, set[int]] = {"owner_id": set(), "company_id": set()}
+    for entry in entries:
+        for key in ids:
+            for value in entry.changes.get(key, []):
+                if isinstance(value, int):
+                    ids[key].add(value)
+    names: dict[str, dict[int, str]] = {
+        "owner_id": {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=ids["owner_id"])},
+        "company_id": {
+            c.pk: c.name for c in Company.objects.filter(pk__in=ids["company_id"]).only("name")
+        },
+    }
+    rows = []
+    for entry in entries:
+        changes = []
+        for key, change in entry.changes.items():
+            if not isinstance(change, list) or len(change) != 2:
+                continue
+            if _blank(change[0]) and _blank(change[1]):
+                continue
+            if key in names:
+                change = [names[key].get(v, v) if isinstance(v, int) else v for v in change]
+            labels = CHOICE_LABELS.get("consent" if key.startswith("consent.") else key)
+            if labels:
+                change = [labels.get(v, v) if isinstance(v, str) else v for v in change]
+            changes.append((_field_label(key), change))
+        rows.append((entry, changes))
+    return {"audit_rows": rows}
+
+
+def _custom_values(contact: Contact) -> list[tuple[CustomField, Any]]:
+    return [
+        (field, contact.custom.get(field.key))
+        for field in CustomField.objects.filter(entity=CustomField.Entity.CONTACT)
+    ]
+
+
+@login_required
+def contact_detail(request: Request, pk: int) -> HttpResponse:
+    contact = _contact(request, pk)
+    context: dict[str, Any] = {
+        "contact": contact,
+        "can_change": visibility.can(request.user, "change", contact),
+        "can_delete": visibility.can(request.user, "delete", contact),
+        "custom_values": _custom_values(contact),
+        **consents_context(contact),
+        **relations_context(request.user, contact),
+        **life_events_context(contact),
+        **timeline_context(request, contact),
+        **audit_context(contact),
+    }
+    return render(request, TEMPLATE, context)
+
+
+def _section(request: Request, contact: Contact, name: str, **context: Any) -> HttpResponse:
+    """After a write: the section's partial for HTMX, otherwise back to the page."""
+    if not request.htmx:
+        return redirect("web:contact_detail", pk=contact.pk)
+    context.update(contact=contact, can_change=visibility.can(request.user, "change", contact))
+    return render(request, f"{TEMPLATE}#{name}", context)
+
+
+def _refuse(exc: PermissionError) -> PermissionDenied:
+    return PermissionDenied(str(exc))
+
+
+@login_required
+def consent_form(request: Request, pk: int) -> HttpResponse:
+    contact = _writable_contact(request, pk)
+    form = ConsentForm(initial={k: request.GET.get(k) for k in ("channel", "purpose", "status")})
+    return render(request, f"{TEMPLATE}#consent_form", {"contact": contact, "consent_form": form})
+
+
+@login_required
+@require_POST
+def consent_record(request: Request, pk: int) -> HttpResponse:
+    contact = _writable_contact(request, pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_record(actor=request.user, contact=contact, **form.cleaned_data)
+        except PermissionError as exc:
+            raise _refuse(exc) from exc
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Consent recorded."))
+            return _section(request, contact, "consents", **consents_context(contact))
+    if not request.htmx:
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+        return redirect("web:contact_detail", pk=contact.pk)
+    return render(request, f"{TEMPLATE}#consent_form", {"contact": contact, "consent_form": form})
+
+
+@login_required
+@require_POST
+def relation_add(request: Request, pk: int) -> HttpResponse:
+    contact = _writable_contact(request, pk)
+    form = RelationForm(request.POST)
+    if form.is_valid():
+        related = (
+            selectors.contacts_for(request.user)
+            .filter(pk=_as_int(form.cleaned_data["related"]))
+            .first()
+        )
+        if related is None:
+            form.add_error("related", _("Choose a person from the search results."))
+        else:
+            try:
+                services.relation_add(
+                    actor=request.user,
+                    contact=contact,
+                    related=related,
+                    kind=form.cleaned_data["kind"],
+                )
+            except PermissionError as exc:
+                raise _refuse(exc) from exc
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                form = RelationForm()
+    return _section(request, contact, "relations", **relations_context(request.user, contact, form))
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@login_required
+@require_POST
+def relation_remove(request: Request, pk: int, relation_pk: int) -> HttpResponse:
+    contact = _writable_contact(request, pk)
+    relation = get_visible_or_404(ContactRelation.objects.filter(contact=contact), relation_pk)
+    try:
+        services.relation_remove(actor=request.user, relation=relation)
+    except PermissionError as exc:
+        raise _refuse(exc) from exc
+    return _section(request, contact, "relations", **relations_context(request.user, contact))
+
+
+@login_required
+@require_POST
+def life_event_add(request: Request, pk: int) -> HttpResponse:
+    contact = _writable_contact(request, pk)
+    form = LifeEventForm(request.POST)
+    if form.is_valid():
+        try:
+            services.life_event_add(actor=request.user, contact=contact, **form.cleaned_data)
+        except PermissionError as exc:
+            raise _refuse(exc) from exc
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            form = LifeEventForm()
+    return _section(request, contact, "life_events", **life_events_context(contact, form))
+
+
+@login_required
+@require_POST
+def life_event_remove(request: Request, pk: int, event_pk: int) -> HttpResponse:
+    contact = _writable_contact(request, pk)
+    event = get_visible_or_404(LifeEvent.objects.filter(contact=contact), event_pk)
+    try:
+        services.life_event_delete(actor=request.user, event=event)
+    except PermissionError as exc:
+        raise _refuse(exc) from exc
+    return _section(request, contact, "life_events", **life_events_context(contact))
+
+
+@login_required
+def timeline(request: Request, pk: int) -> HttpResponse:
+    """GET: the timeline (filtered by ?channel=, paged by ?cursor=); POST: log a touchpoint."""
+    contact = _contact(request, pk)
+    form = None
+    if request.method == "POST":
+        require(request.user, "change", contact)
+        form = InteractionForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            minutes = data.pop("duration_minutes")
+            try:
+                timeline_services.interaction_log(
+                    actor=request.user,
+                    contact=contact,
+                    duration_seconds=minutes * 60 if minutes is not None else None,
+                    **data,
+                )
+            except PermissionError as exc:
+                raise _refuse(exc) from exc
+            except ValidationError as exc:
+                apply_errors(form, exc, {"duration_seconds": "duration_minutes"})
+            else:
+                form = None
+                if not request.htmx:
+                    messages.success(request, _("Added to the timeline."))
+        if not request.htmx:
+            if form is not None:
+                messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+            return redirect("web:contact_detail", pk=contact.pk)
+    context = timeline_context(request, contact, form)
+    context.update(contact=contact, can_change=visibility.can(request.user, "change", contact))
+    if request.method == "GET" and request.GET.get("cursor"):
+        return render(request, f"{TEMPLATE}#timeline_items", context)
+    if not request.htmx:
+        return redirect("web:contact_detail", pk=contact.pk)
+    return render(request, f"{TEMPLATE}#timeline", context)

@@ -1,0 +1,71 @@
+"""Finding duplicate contacts on demand and merging them."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from rapport.contacts import selectors, services
+from rapport.core import visibility
+from rapport.web.helpers import Request
+
+MAX_MERGE = 10
+
+
+@login_required
+def duplicate_list(request: Request) -> HttpResponse:
+    groups = services.duplicate_groups(contacts=selectors.contacts_for(request.user))
+    can_merge = [all(visibility.can(request.user, "change", c) for c in group) for group in groups]
+    return render(
+        request, "duplicates/list.html", {"groups": list(zip(groups, can_merge, strict=True))}
+    )
+
+
+def _ids(raw: list[str]) -> list[int]:
+    ids: list[int] = []
+    for part in ",".join(raw).split(","):
+        part = part.strip()
+        if part.isdigit() and int(part) not in ids:
+            ids.append(int(part))
+    return ids[:MAX_MERGE]
+
+
+@login_required
+def duplicate_merge(request: Request) -> HttpResponse:
+    """Pick the contact to keep among ?ids=…; POST merges the others into it."""
+    ids = _ids(request.GET.getlist("ids") + request.POST.getlist("ids"))
+    contacts = list(
+        selectors.contact_detail_queryset(request.user).filter(pk__in=ids).order_by("pk")
+    )
+    if len(contacts) < 2 or len(contacts) != len(ids):
+        raise Http404
+    if not all(visibility.can(request.user, "change", c) for c in contacts):
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        keep = next((c for c in contacts if str(c.pk) == request.POST.get("keep")), None)
+        if keep is None:
+            error = _("Choose the contact to keep.")
+        else:
+            winner = keep
+            try:
+                for loser in contacts:
+                    if loser.pk != keep.pk:
+                        winner = services.contact_merge(
+                            actor=request.user, winner=winner, loser=loser
+                        )
+            except PermissionError as exc:
+                raise PermissionDenied(str(exc)) from exc
+            messages.success(
+                request,
+                _("Merged %(n)d contacts into %(name)s.")
+                % {"n": len(contacts), "name": winner.full_name},
+            )
+            return redirect("web:contact_detail", pk=winner.pk)
+    return render(
+        request,
+        "duplicates/merge.html",
+        {"contacts": contacts, "ids": ",".join(str(c.pk) for c in contacts), "error": error},
+    )

@@ -1,0 +1,32 @@
+import pytest
+
+from rapport.contacts import services
+
+
+@pytest.fixture
+def as_user(client, users):
+    """A test client logged in as the named role fixture user: as_user("analyst")."""
+
+    def login(name: str):
+        client.force_login(users[name])
+        return client
+
+    return login
+
+
+@pytest.fixture
+def olena(users):
+    """A contact owned by `manager` (team North), with e-mail and a messy phone."""
+    return services.contact_create(
+        actor=users["manager"],
+        data={
+            "first_name": "Олена",
+            "last_name": "Коваленко",
+            "email": "olena@example.com",
+            "phone": "(067) 123-45-67",
+            "city": "Київ",
+        },
+    )
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
