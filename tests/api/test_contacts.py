@@ -128,7 +128,7 @@ def test_duplicate_email_names_the_visible_existing_contact(api_as, users):
     assert response.status_code == 409
     body = response.json()
     assert body["errors"][0]["field"] == "email"
-    assert f"#{existing.pk}" in body["errors"][0]["message"]
+    assert body["errors"][0]["message"] == "ana@example.com already belongs to another contact."
     assert body["existing"] == {"id": existing.pk, "url": f"/api/v1/contacts/{existing.pk}"}
 
 

@@ -285,8 +285,9 @@ def check_duplicates(
     clash = taken.select_related("contact").first()
     if clash and (not allow_duplicates or clash.email == _primary_email_holder(clash)):
         raise Conflict(
-            _("%(email)s already belongs to %(name)s (contact #%(id)s).")
-            % {"email": clash.email, "name": clash.contact.full_name, "id": clash.contact_id},
+            # The message names no one: the caller may not be allowed to see that contact;
+            # views and the API link to `existing` only when the viewer may.
+            _("%(email)s already belongs to another contact.") % {"email": clash.email},
             field="email",
             existing=clash.contact,
         )
@@ -295,12 +296,7 @@ def check_duplicates(
     phone_clash = phone.select_related("contact").first()
     if phone_clash:
         raise Conflict(
-            _("%(phone)s already belongs to %(name)s (contact #%(id)s).")
-            % {
-                "phone": phone_clash.number,
-                "name": phone_clash.contact.full_name,
-                "id": phone_clash.contact_id,
-            },
+            _("%(phone)s already belongs to another contact.") % {"phone": phone_clash.number},
             field="phone",
             existing=phone_clash.contact,
         )
