@@ -67,12 +67,16 @@ def bulk_load(
         finally:
             _finish_postgresql()
         return
+    # Inside an outer transaction (tests) SQLite refuses to change these; they only matter
+    # for big loads, which run on their own.
+    tune = not connection.in_atomic_block
     with connection.cursor() as cursor:
-        # Durability per batch is pointless for a reproducible data set; speed is the point.
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.execute("PRAGMA cache_size=-1048576")
-        cursor.execute("PRAGMA threads=2")
-        cursor.execute("PRAGMA foreign_keys=OFF")
+        if tune:
+            # Durability per batch is pointless for a reproducible data set; speed is the point.
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.execute("PRAGMA cache_size=-1048576")
+            cursor.execute("PRAGMA threads=2")
+            cursor.execute("PRAGMA foreign_keys=OFF")
         saved: list[tuple[str, str]] = []
         if rebuild_indexes:
             tables = ", ".join(f"'{t}'" for t in COLUMNS)
@@ -91,9 +95,10 @@ def bulk_load(
                 cursor.execute(sql)
                 if on_index:
                     on_index(done, len(saved))
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA cache_size=-64000")
+            if tune:
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA cache_size=-64000")
             # Fresh statistics so the planner picks the term index for searches at once.
             cursor.execute("PRAGMA analysis_limit=2000")
             cursor.execute("ANALYZE")
