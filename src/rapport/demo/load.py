@@ -99,9 +99,13 @@ def bulk_load(
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA synchronous=NORMAL")
                 cursor.execute("PRAGMA cache_size=-64000")
-            # Fresh statistics so the planner picks the term index for searches at once.
+            # Fresh statistics so the planner picks the right indexes at once: sampled for the
+            # big child tables, exact for contacts (sampled owner counts made SQLite sort a
+            # whole team's customers for a list page instead of walking the date index).
             cursor.execute("PRAGMA analysis_limit=2000")
             cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA analysis_limit=0")
+            cursor.execute("ANALYZE contacts_contact")
 
 
 def _finish_postgresql() -> None:
