@@ -12,4 +12,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, A
     report = outcome.get_result()
     if report.skipped and item.get_closest_marker("browser") is not None:
         report.outcome = "failed"
-        report.longrepr = f"Browser tests must run in CI, but this one was skipped: {report.longrepr}"
+        report.longrepr = (
+            f"Browser tests must run in CI, but this one was skipped: {report.longrepr}"
+        )

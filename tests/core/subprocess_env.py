@@ -24,8 +24,10 @@ def rapport_env(home: Path, **overrides: str | None) -> dict[str, str]:
     return env
 
 
-def run_rapport(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
+def run_rapport(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 (our own command line)
         [sys.executable, "-m", "rapport", *args],
         env=env,
         capture_output=True,
@@ -41,7 +43,7 @@ def run_python(code: str, *, env: dict[str, str]) -> str:
         "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'rapport.settings');"
         "import django; django.setup()\n"
     )
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 (our own command line)
         [sys.executable, "-c", prelude + code],
         env=env,
         capture_output=True,

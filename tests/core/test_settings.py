@@ -77,7 +77,9 @@ def test_allowed_hosts_debug_and_https_flags(tmp_path):
 
 
 def test_email_url_configures_smtp(tmp_path):
-    found = settings_for(tmp_path, RAPPORT_EMAIL_URL="smtp+tls://mailer:p%40ss@smtp.example.com:587")
+    found = settings_for(
+        tmp_path, RAPPORT_EMAIL_URL="smtp+tls://mailer:p%40ss@smtp.example.com:587"
+    )
 
     assert found["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (found["email_host"], found["email_port"], found["email_tls"]) == (

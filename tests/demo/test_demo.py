@@ -135,7 +135,9 @@ def test_search_terms_are_exactly_what_reindex_writes(demo):
 
 def test_search_finds_a_generated_customer_by_name_phone_and_email(demo):
     contact = Contact.objects.exclude(phone="").exclude(email="").order_by("id").first()
-    national = contact.phone[4:] if contact.phone.startswith(("+380", "+370")) else contact.phone[3:]
+    national = (
+        contact.phone[4:] if contact.phone.startswith(("+380", "+370")) else contact.phone[3:]
+    )
 
     by_name = search(Contact.objects.all(), f"{contact.last_name[:4]} {contact.first_name}")
     by_phone = search(Contact.objects.all(), f"0{national[:2]} {national[2:6]}")

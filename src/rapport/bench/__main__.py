@@ -27,7 +27,7 @@ def main() -> int:
     for module in MODULES:
         importlib.import_module(module)
     bench = Bench(contacts=Contact.objects.count(), facts={"build": build})
-    results = []
+    results: list[harness.Result] = []
     # Benchmarks may create rows (API tokens); nothing of a run stays in the data set.
     with transaction.atomic():
         for fn in harness.registry():

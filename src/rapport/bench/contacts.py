@@ -61,7 +61,9 @@ def search_queries(n: int, seed: int = 11) -> list[str]:
         elif kind == 1 and contact["last_name"]:
             queries.append(f"{contact['last_name'][:4]} {contact['first_name'][:2]}")
         elif kind == 2 and contact["phone"]:
-            national = contact["phone"][4:] if contact["phone"][1:3] == "38" else contact["phone"][3:]
+            national = (
+                contact["phone"][4:] if contact["phone"][1:3] == "38" else contact["phone"][3:]
+            )
             queries.append("0" + national[: rng.randint(4, 7)])
         elif kind == 3 and contact["email"]:
             queries.append(contact["email"][: rng.randint(4, 9)])
@@ -80,7 +82,7 @@ class Runner:
 
     def search(self, q: str) -> Any:
         if self.api:
-            response = self.client.get(API_PATH, {"q": q, "limit": PAGE})
+            response = self.client.get(API_PATH, {"q": q, "limit": str(PAGE)})
             assert response.status_code == 200, response.content[:300]
             return response.json()["items"]
         contacts = filter_contacts(contacts_for(self.user), ContactFilters(q=q))
@@ -90,12 +92,17 @@ class Runner:
 
     def page(self, cursor: str | None) -> str | None:
         if self.api:
-            params = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
+            params: dict[str, str | int] = {"limit": PAGE}
+            if cursor:
+                params["cursor"] = cursor
             response = self.client.get(API_PATH, params)
             assert response.status_code == 200, response.content[:300]
             return response.json()["next"]
         page = paginate(
-            contacts_for(self.user), ordering=CONTACT_ORDERINGS["-created"], limit=PAGE, cursor=cursor
+            contacts_for(self.user),
+            ordering=CONTACT_ORDERINGS["-created"],
+            limit=PAGE,
+            cursor=cursor,
         )
         return page.next
 
@@ -113,7 +120,9 @@ def raw_search(user: User) -> Callable[[str], list[tuple[Any, ...]]]:
     def run(q: str) -> list[tuple[Any, ...]]:
         words = query_words(q)
         sql = f"SELECT {COLUMNS} FROM contacts_contact WHERE id IN (SELECT contact_id FROM "  # noqa: S608
-        sql += "contacts_searchterm WHERE term >= %s AND term < %s ORDER BY term, contact_id LIMIT %s)"
+        sql += (
+            "contacts_searchterm WHERE term >= %s AND term < %s ORDER BY term, contact_id LIMIT %s)"
+        )
         params: list[Any] = [words[0], words[0][:-1] + chr(ord(words[0][-1]) + 1), CANDIDATE_CAP]
         for word in words[1:]:
             sql += (

@@ -52,10 +52,10 @@ def ensure_database(home: Path) -> dict[str, float | str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
     rapport = [sys.executable, "-m", "rapport"]
-    subprocess.run([*rapport, "migrate", "--no-input", "-v0"], env=env, check=True)
+    subprocess.run([*rapport, "migrate", "--no-input", "-v0"], env=env, check=True)  # noqa: S603
     print(f"Building the {size} benchmark data set in {path} (once)…", flush=True)
     start = time.monotonic()
-    subprocess.run([*rapport, "demo", "--size", size, "-v1"], env=env, check=True)
+    subprocess.run([*rapport, "demo", "--size", size, "-v1"], env=env, check=True)  # noqa: S603
     facts: dict[str, float | str] = {
         "size": size,
         "generation_s": time.monotonic() - start,

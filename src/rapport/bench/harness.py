@@ -49,7 +49,9 @@ def registry() -> list[Benchmark]:
     return list(_REGISTRY)
 
 
-def timings_ms(fn: Callable[[Any], Any], inputs: Iterable[Any], *, warmup: bool = True) -> list[float]:
+def timings_ms(
+    fn: Callable[[Any], Any], inputs: Iterable[Any], *, warmup: bool = True
+) -> list[float]:
     """Milliseconds per call of `fn(x)` for each input (after one untimed pass when `warmup`)."""
     inputs = list(inputs)
     if warmup:

