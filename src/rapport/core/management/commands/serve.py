@@ -5,6 +5,7 @@ one command is a complete installation; it is restarted if it dies and stopped w
 With PostgreSQL run workers yourself (`rapport worker`), on as many machines as needed.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -58,7 +59,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="Web worker processes.")
-        parser.add_argument("--threads", type=int, default=8, help="Threads per web worker.")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=min(8, 2 * (os.cpu_count() or 1)),
+            help="Threads per web worker (default: two per core, at most 8).",
+        )
         parser.add_argument(
             "--no-task-worker",
             action="store_true",
