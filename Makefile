@@ -38,7 +38,7 @@ var:
 run: install var
 	$(RAPPORT) migrate --no-input
 	$(RAPPORT) collectstatic --no-input --verbosity 0
-	$(RAPPORT) demo --size small
+	$(RAPPORT) demo --size small --url http://127.0.0.1:$(PORT)/
 	RAPPORT_HTTPS=0 $(RAPPORT) serve --port $(PORT)
 
 lint: install

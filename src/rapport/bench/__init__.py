@@ -1,0 +1,11 @@
+"""`make bench`: Rapport's speed next to a baseline measured in the same run.
+
+Each benchmark is a function registered with `@benchmark`; it receives the `Bench` (database
+facts, users) and returns rows for the table. Later apps add their own modules to `MODULES`.
+"""
+
+from rapport.bench.harness import Bench, Result, benchmark, registry
+
+MODULES = ["rapport.bench.dataset", "rapport.bench.contacts"]
+
+__all__ = ["MODULES", "Bench", "Result", "benchmark", "registry"]

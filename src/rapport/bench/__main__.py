@@ -1,0 +1,42 @@
+"""`python -m rapport.bench`: build the benchmark data set once, run every benchmark, print."""
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+
+def main() -> int:
+    from rapport.bench import dataset
+
+    home = Path(os.environ.get("RAPPORT_HOME", Path.cwd())).resolve()
+    os.environ["RAPPORT_HOME"] = str(home)
+    os.environ["DATABASE_URL"] = f"sqlite:///{dataset.database_path(home)}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+    os.environ.setdefault("RAPPORT_HTTPS", "0")
+    build = dataset.ensure_database(home)
+
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from rapport.bench import MODULES, Bench, harness
+    from rapport.contacts.models import Contact
+
+    for module in MODULES:
+        importlib.import_module(module)
+    bench = Bench(contacts=Contact.objects.count(), facts={"build": build})
+    results: list[harness.Result] = []
+    # Benchmarks may create rows (API tokens); nothing of a run stays in the data set.
+    with transaction.atomic():
+        for fn in harness.registry():
+            results.extend(fn(bench))
+        transaction.set_rollback(True)
+    print(f"\nRapport benchmarks on SQLite, {bench.contacts:,} contacts\n")
+    print(harness.table(results))
+    return 1 if any(r.passed is False for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

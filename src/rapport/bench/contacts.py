@@ -1,0 +1,220 @@
+"""Contact search and the contact list page, as admin and as a sales manager.
+
+Rapport's figure goes through the REST API (Django test client, Bearer token) when
+/api/v1/contacts is installed, otherwise through the same selector → search → paginate path the
+API and the list page call. The baseline is hand-written SQL doing the same work on the same
+indexes, so the ratio is the price of the framework and the visibility rule.
+"""
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.urls import Resolver404, resolve
+
+from rapport.accounts.models import ApiToken, User
+from rapport.bench.harness import Bench, Result, benchmark, p95, timings_ms
+from rapport.contacts.models import Contact
+from rapport.contacts.search import CANDIDATE_CAP, query_words
+from rapport.contacts.selectors import (
+    CONTACT_ORDERINGS,
+    ContactFilters,
+    contacts_for,
+    filter_contacts,
+)
+from rapport.core.pagination import paginate
+
+SEARCH_TARGET_MS = 20.0
+LIST_TARGET_MS = 30.0
+PAGE = 50
+API_PATH = "/api/v1/contacts"
+COLUMNS = "id, first_name, last_name, email, phone, city, lifecycle_stage, owner_id, created_at"
+
+
+def api_installed() -> bool:
+    try:
+        resolve(API_PATH)
+    except Resolver404:
+        return False
+    return True
+
+
+def search_queries(n: int, seed: int = 11) -> list[str]:
+    """What people type: surname prefixes (Cyrillic and Latin), phone fragments, e-mail starts."""
+    rng = random.Random(seed)
+    top = Contact.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    queries: list[str] = []
+    while len(queries) < n and top:
+        contact = (
+            Contact.objects.filter(id__gte=rng.randint(1, top))
+            .order_by("id")
+            .values("first_name", "last_name", "email", "phone")
+            .first()
+        )
+        if contact is None:
+            continue
+        kind = len(queries) % 4
+        if kind == 0 and contact["last_name"]:
+            queries.append(contact["last_name"][: rng.randint(3, 6)])
+        elif kind == 1 and contact["last_name"]:
+            queries.append(f"{contact['last_name'][:4]} {contact['first_name'][:2]}")
+        elif kind == 2 and contact["phone"]:
+            national = (
+                contact["phone"][4:] if contact["phone"][1:3] == "38" else contact["phone"][3:]
+            )
+            queries.append("0" + national[: rng.randint(4, 7)])
+        elif kind == 3 and contact["email"]:
+            queries.append(contact["email"][: rng.randint(4, 9)])
+    return queries
+
+
+class Runner:
+    """Rapport's way of answering a list or search for one user."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.api = api_installed()
+        if self.api:
+            _, raw = ApiToken.issue(user=user, name="benchmark")
+            self.client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    def search(self, q: str) -> Any:
+        if self.api:
+            response = self.client.get(API_PATH, {"q": q, "limit": str(PAGE)})
+            assert response.status_code == 200, response.content[:300]
+            return response.json()["items"]
+        contacts = filter_contacts(contacts_for(self.user), ContactFilters(q=q))
+        return paginate(
+            contacts, ordering=CONTACT_ORDERINGS["-created"], limit=PAGE, cursor=None
+        ).items
+
+    def page(self, cursor: str | None) -> str | None:
+        if self.api:
+            params: dict[str, str | int] = {"limit": PAGE}
+            if cursor:
+                params["cursor"] = cursor
+            response = self.client.get(API_PATH, params)
+            assert response.status_code == 200, response.content[:300]
+            return response.json()["next"]
+        page = paginate(
+            contacts_for(self.user),
+            ordering=CONTACT_ORDERINGS["-created"],
+            limit=PAGE,
+            cursor=cursor,
+        )
+        return page.next
+
+
+def _owner_clause(user: User) -> tuple[str, list[int]]:
+    if user.is_admin or user.role != "sales_manager":
+        return "", []
+    ids = user.colleague_ids
+    return f" AND owner_id IN ({', '.join('%s' for _ in ids)})", list(ids)
+
+
+def raw_search(user: User) -> Callable[[str], list[tuple[Any, ...]]]:
+    owner_sql, owner_params = _owner_clause(user)
+
+    def run(q: str) -> list[tuple[Any, ...]]:
+        words = query_words(q)
+        sql = f"SELECT {COLUMNS} FROM contacts_contact WHERE id IN (SELECT contact_id FROM "  # noqa: S608
+        sql += (
+            "contacts_searchterm WHERE term >= %s AND term < %s ORDER BY term, contact_id LIMIT %s)"
+        )
+        params: list[Any] = [words[0], words[0][:-1] + chr(ord(words[0][-1]) + 1), CANDIDATE_CAP]
+        for word in words[1:]:
+            sql += (
+                " AND EXISTS (SELECT 1 FROM contacts_searchterm s WHERE s.contact_id ="
+                " contacts_contact.id AND s.term >= %s AND s.term < %s)"
+            )
+            params += [word, word[:-1] + chr(ord(word[-1]) + 1)]
+        sql += owner_sql + " ORDER BY created_at DESC, id DESC LIMIT %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *owner_params, PAGE + 1])
+            return cursor.fetchall()
+
+    return run
+
+
+def raw_page(user: User) -> Callable[[tuple[Any, int] | None], tuple[Any, int] | None]:
+    owner_sql, owner_params = _owner_clause(user)
+
+    def run(after: tuple[Any, int] | None) -> tuple[Any, int] | None:
+        where, params = "1 = 1", []
+        if after:
+            where = "(created_at < %s OR (created_at = %s AND id < %s))"
+            params = [after[0], after[0], after[1]]
+        sql = (
+            f"SELECT {COLUMNS} FROM contacts_contact WHERE {where}{owner_sql} "  # noqa: S608
+            "ORDER BY created_at DESC, id DESC LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *owner_params, PAGE + 1])
+            rows = cursor.fetchall()
+        last = rows[PAGE - 1] if len(rows) > PAGE else None
+        return (last[8], last[0]) if last else None
+
+    return run
+
+
+def _pages(step: Callable[[Any], Any], pages: int) -> Callable[[int], None]:
+    """Walk `pages` pages from the start, following each page's cursor."""
+
+    def run(_: int) -> None:
+        cursor = None
+        for _page in range(pages):
+            cursor = step(cursor)
+            if cursor is None:
+                break
+
+    return run
+
+
+BENCH_USERS = (("admin", "admin"), ("manager", "sales manager"))
+
+
+@benchmark
+def contact_search(bench: Bench) -> list[Result]:
+    queries = search_queries(80)
+    results = []
+    for username, label in BENCH_USERS:
+        user = User.objects.get(username=username)
+        runner = Runner(user)
+        rapport = timings_ms(runner.search, queries)
+        baseline = timings_ms(raw_search(user), queries)
+        via = "API" if runner.api else "selector"
+        results.append(
+            Result(
+                metric=f"contact search p95, {label} ({via}, {len(queries)} queries)",
+                rapport=p95(rapport),
+                baseline=p95(baseline),
+                unit="ms",
+                target=SEARCH_TARGET_MS,
+            )
+        )
+    return results
+
+
+@benchmark
+def contact_list(bench: Bench) -> list[Result]:
+    results = []
+    depth = 10
+    for username, label in BENCH_USERS:
+        user = User.objects.get(username=username)
+        runner = Runner(user)
+        # Per page: walk ten pages, twenty times, and take each walk's mean per page.
+        rapport = [t / depth for t in timings_ms(_pages(runner.page, depth), range(20))]
+        baseline = [t / depth for t in timings_ms(_pages(raw_page(user), depth), range(20))]
+        via = "API" if runner.api else "selector"
+        results.append(
+            Result(
+                metric=f"contact list page p95, {label} ({via}, {PAGE} rows, pages 1-{depth})",
+                rapport=p95(rapport),
+                baseline=p95(baseline),
+                unit="ms",
+                target=LIST_TARGET_MS,
+            )
+        )
+    return results

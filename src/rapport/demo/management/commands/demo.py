@@ -1,0 +1,114 @@
+"""`rapport demo`: load a travel agency's customers, staff and history (idempotent)."""
+
+import datetime as dt
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from rapport.accounts.models import Role
+from rapport.contacts.models import Contact
+from rapport.demo import load, staff
+from rapport.demo.generate import EXTERNAL_ID_PREFIX, Context, generate_batch
+
+SIZES = {"tiny": 60, "small": 500, "medium": 50_000, "large": 1_000_000}
+BATCH = 20_000
+# Above this many new customers SQLite builds its indexes once at the end instead of per row.
+REBUILD_INDEXES_FROM = 100_000
+
+
+def demo_contacts_loaded() -> int:
+    """How many demo customers exist: one past the highest demo external id."""
+    last = (
+        Contact.objects.filter(external_id__gte=EXTERNAL_ID_PREFIX, external_id__lt="demo.")
+        .order_by("-external_id")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    if not last or not last[len(EXTERNAL_ID_PREFIX) :].isdigit():
+        return 0
+    return int(last[len(EXTERNAL_ID_PREFIX) :]) + 1
+
+
+class Command(BaseCommand):
+    help = _("Load a realistic travel-agency data set (running it again changes nothing).")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--size", choices=list(SIZES), default="small")
+        parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help=_("Where Rapport is served.")
+        )
+
+    def handle(self, *args: Any, size: str, seed: int, url: str, **options: Any) -> None:
+        verbosity = int(options.get("verbosity", 1))
+        target = SIZES[size]
+        started = time.monotonic()
+        users = staff.ensure_staff()
+        tags = staff.ensure_tags()
+        managers = [u for u in users.values() if u.role == Role.SALES_MANAGER]
+        companies = staff.ensure_companies(max(6, target // 300), managers)
+        loaded = demo_contacts_loaded()
+        if loaded >= target:
+            if verbosity:
+                self.stdout.write(
+                    _("The demo data set is already loaded (%(n)d customers); nothing changed.")
+                    % {"n": loaded}
+                )
+        else:
+            ctx = Context(
+                seed=seed,
+                total=target,
+                now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                manager_ids=[u.pk for u in managers],
+                actor_ids=[u.pk for u in users.values() if u.role == Role.SERVICE_AGENT],
+                tag_ids=tags,
+                company_ids=companies,
+            )
+            self._load(ctx, loaded, target, verbosity)
+            if verbosity:
+                self.stdout.write(
+                    _("Loaded %(n)d demo customers in %(s).1f s.")
+                    % {"n": target - loaded, "s": time.monotonic() - started}
+                )
+        if verbosity:
+            self._print_logins(url)
+
+    def _load(self, ctx: Context, loaded: int, target: int, verbosity: int) -> None:
+        rebuild = connection.vendor == "sqlite" and target - loaded >= REBUILD_INDEXES_FROM
+        bar = tqdm(
+            total=target - loaded,
+            unit=" customers",
+            unit_scale=True,
+            disable=verbosity == 0,
+            desc=_("Generating customers"),
+        )
+        index_bar: tqdm | None = None
+
+        def on_index(done: int, total: int) -> None:
+            nonlocal index_bar
+            if index_bar is None:
+                index_bar = tqdm(total=total, disable=verbosity == 0, desc=_("Building indexes"))
+            index_bar.update(1)
+
+        with bar, load.bulk_load(rebuild_indexes=rebuild, on_index=on_index):
+            first_id = load.next_id("contacts_contact")
+            for start in range(loaded, target, BATCH):
+                count = min(BATCH, target - start)
+                batch = generate_batch(ctx, start=start, count=count, first_id=first_id)
+                load.write_batch(batch)
+                first_id += count
+                bar.update(count)
+        if index_bar is not None:
+            index_bar.close()
+
+    def _print_logins(self, url: str) -> None:
+        self.stdout.write("")
+        self.stdout.write(_("Rapport is at %(url)s — sign in as:") % {"url": url})
+        for member in staff.LOGINS:
+            team = f", {member.team}" if member.team else ""
+            self.stdout.write(f"  {member.username:<10} {Role(member.role).label}{team}")
+        self.stdout.write(_("Password for every demo login: %(p)s") % {"p": staff.DEMO_PASSWORD})

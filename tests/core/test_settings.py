@@ -1,0 +1,89 @@
+"""Settings read from the environment, as INTERFACES.md lists them."""
+
+import json
+
+from tests.core.subprocess_env import rapport_env, run_python
+
+DUMP = (
+    "from django.conf import settings; import json; db = settings.DATABASES['default'];"
+    "print(json.dumps({'engine': db['ENGINE'], 'name': str(db['NAME']), 'host': db.get('HOST'),"
+    " 'port': db.get('PORT'), 'user': db.get('USER'), 'debug': settings.DEBUG,"
+    " 'hosts': settings.ALLOWED_HOSTS, 'ssl_redirect': getattr(settings, 'SECURE_SSL_REDIRECT',"
+    " False), 'email_backend': settings.EMAIL_BACKEND, 'email_host': getattr(settings,"
+    " 'EMAIL_HOST', ''), 'email_port': getattr(settings, 'EMAIL_PORT', 0), 'email_tls':"
+    " getattr(settings, 'EMAIL_USE_TLS', False), 'tasks': settings.TASKS['default']['BACKEND']}))"
+)
+
+
+def settings_for(tmp_path, **env):
+    return json.loads(run_python(DUMP, env=rapport_env(tmp_path, **env)))
+
+
+def test_database_url_selects_postgresql(tmp_path):
+    # given / when
+    found = settings_for(tmp_path, DATABASE_URL="postgres://crm:secret@db.internal:6432/rapport")
+
+    # then
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert (found["name"], found["host"], found["port"], found["user"]) == (
+        "rapport",
+        "db.internal",
+        6432,
+        "crm",
+    )
+
+
+def test_default_database_is_sqlite_file_under_var(tmp_path):
+    found = settings_for(tmp_path)
+
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["name"] == str(tmp_path / "var" / "rapport.sqlite3")
+    assert found["tasks"] == "django_tasks_db.DatabaseBackend"
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    # given a file database
+    env = rapport_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+
+    # when a connection is opened
+    out = run_python(
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('PRAGMA journal_mode'); mode = c.fetchone()[0]\n"
+        "    c.execute('PRAGMA busy_timeout'); timeout = c.fetchone()[0]\n"
+        "    c.execute('PRAGMA synchronous'); sync = c.fetchone()[0]\n"
+        "print(mode, timeout, sync)",
+        env=env,
+    )
+
+    # then: WAL, 20 s busy timeout, synchronous=NORMAL (1)
+    assert out == "wal 20000 1"
+
+
+def test_allowed_hosts_debug_and_https_flags(tmp_path):
+    found = settings_for(
+        tmp_path, RAPPORT_ALLOWED_HOSTS=" crm.example.com, www.example.com ,", RAPPORT_DEBUG="yes"
+    )
+    assert found["hosts"] == ["crm.example.com", "www.example.com"]
+    assert found["debug"] is True
+    assert found["ssl_redirect"] is False
+
+    production = settings_for(tmp_path, RAPPORT_DEBUG=None)
+    assert production["debug"] is False
+    assert production["ssl_redirect"] is True
+
+    plain_http = settings_for(tmp_path, RAPPORT_HTTPS="0")
+    assert plain_http["ssl_redirect"] is False
+
+
+def test_email_url_configures_smtp(tmp_path):
+    found = settings_for(
+        tmp_path, RAPPORT_EMAIL_URL="smtp+tls://mailer:p%40ss@smtp.example.com:587"
+    )
+
+    assert found["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (found["email_host"], found["email_port"], found["email_tls"]) == (
+        "smtp.example.com",
+        587,
+        True,
+    )
