@@ -77,7 +77,12 @@ def paginate[M: Model](
             if i < len(ordering) - 1:
                 step |= Q(**{name: values[i]}) & condition
             condition = step
-        queryset = queryset.filter(condition)
+        # The OR chain alone makes SQLite's planner fall back to an OR-by-union plan plus a
+        # sort when another filter (owner_id IN …) is present (measured: 70 ms per page at
+        # 1M contacts). A plain range on the leading column first lets it walk the index.
+        lead_name, lead_desc = _field_name(ordering[0])
+        bound = Q(**{f"{lead_name}__{'lte' if lead_desc else 'gte'}": values[0]})
+        queryset = queryset.filter(bound & condition)
     rows = list(queryset[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
