@@ -6,11 +6,12 @@ from tests.core.subprocess_env import rapport_env, run_rapport
 
 
 def test_production_settings_pass_check_deploy_at_warning_level(tmp_path):
-    # given production settings: a long random key, no debug, a real host name
+    # given production settings: a long random key, no debug, a real host name, an SMTP server
     env = rapport_env(
         tmp_path,
         RAPPORT_SECRET_KEY=secrets.token_urlsafe(64),
         RAPPORT_ALLOWED_HOSTS="crm.example.com",
+        RAPPORT_EMAIL_URL="smtp+tls://rapport:secret@smtp.example.com:587",
         RAPPORT_DEBUG=None,
     )
 
@@ -32,3 +33,18 @@ def test_debug_settings_fail_check_deploy(tmp_path):
     # then DEBUG in deployment is flagged
     assert result.returncode == 1
     assert "security.W018" in result.stderr
+
+
+def test_production_without_an_smtp_server_is_reported(tmp_path):
+    # given production settings that forgot RAPPORT_EMAIL_URL (mail would only be logged)
+    env = rapport_env(
+        tmp_path,
+        RAPPORT_SECRET_KEY=secrets.token_urlsafe(64),
+        RAPPORT_ALLOWED_HOSTS="crm.example.com",
+        RAPPORT_DEBUG=None,
+    )
+
+    result = run_rapport("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode != 0
+    assert "mail.E001" in result.stderr

@@ -9,9 +9,8 @@ DUMP = (
     "print(json.dumps({'engine': db['ENGINE'], 'name': str(db['NAME']), 'host': db.get('HOST'),"
     " 'port': db.get('PORT'), 'user': db.get('USER'), 'debug': settings.DEBUG,"
     " 'hosts': settings.ALLOWED_HOSTS, 'ssl_redirect': getattr(settings, 'SECURE_SSL_REDIRECT',"
-    " False), 'email_backend': settings.EMAIL_BACKEND, 'email_host': getattr(settings,"
-    " 'EMAIL_HOST', ''), 'email_port': getattr(settings, 'EMAIL_PORT', 0), 'email_tls':"
-    " getattr(settings, 'EMAIL_USE_TLS', False), 'tasks': settings.TASKS['default']['BACKEND']}))"
+    " False), 'mailer': settings.MAILERS['default'],"
+    " 'tasks': settings.TASKS['default']['BACKEND']}))"
 )
 
 
@@ -81,9 +80,19 @@ def test_email_url_configures_smtp(tmp_path):
         tmp_path, RAPPORT_EMAIL_URL="smtp+tls://mailer:p%40ss@smtp.example.com:587"
     )
 
-    assert found["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
-    assert (found["email_host"], found["email_port"], found["email_tls"]) == (
+    mailer = found["mailer"]
+    assert mailer["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    options = mailer["OPTIONS"]
+    assert (options["host"], options["port"], options["use_tls"], options["username"]) == (
         "smtp.example.com",
         587,
         True,
+        "mailer",
     )
+    assert options["password"] == "p@ss"
+
+
+def test_without_email_url_mail_goes_to_the_console(tmp_path):
+    found = settings_for(tmp_path)
+
+    assert found["mailer"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"
