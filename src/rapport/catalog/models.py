@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.core.models import TimeStampedModel
 from rapport.core.money import AmountField, CurrencyField
@@ -40,7 +41,7 @@ class Product(TimeStampedModel):
     class Kind(models.TextChoices):
         TOUR = "tour", _("Tour")
         ADDON = "addon", _("Add-on")
-        SERVICE = "service", _("Service")
+        SERVICE = "service", pgettext_lazy("product kind", "Service")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TOUR)
     name = models.CharField(_("name"), max_length=200)

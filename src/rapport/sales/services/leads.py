@@ -207,6 +207,10 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def _status_label(status: str) -> str:
+    return str(LeadStatus(status).label) if status in LeadStatus.values else status
+
+
 @transaction.atomic
 def lead_set_status(*, actor: Any, lead: Lead, status: str, reason: str = "") -> Lead:
     lead = leads_for(actor, "change").select_for_update().get(pk=lead.pk)
@@ -214,7 +218,8 @@ def lead_set_status(*, actor: Any, lead: Lead, status: str, reason: str = "") ->
         raise ValidationError(
             {
                 "status": [
-                    _("A %(old)s lead cannot become %(new)s.") % {"old": lead.status, "new": status}
+                    _("A lead in status “%(old)s” cannot become “%(new)s”.")
+                    % {"old": LeadStatus(lead.status).label, "new": _status_label(status)}
                 ]
             }
         )
