@@ -60,6 +60,15 @@ class ContactFilters:
     company: int | None = None
     custom: dict[str, str] = field(default_factory=dict)  # custom attribute key -> value
 
+    def __post_init__(self) -> None:
+        # Filters come straight from URLs; a NUL byte is never meaningful and PostgreSQL
+        # refuses it in a query parameter, so it is dropped here for every caller.
+        for name in ("q", "tag", "lifecycle_stage", "city", "country", "external_id", "consent"):
+            setattr(self, name, str(getattr(self, name) or "").replace("\x00", "")[:200])
+        self.custom = {
+            k.replace("\x00", ""): str(v).replace("\x00", "")[:200] for k, v in self.custom.items()
+        }
+
 
 def filter_contacts(contacts: QuerySet[Contact], filters: ContactFilters) -> QuerySet[Contact]:
     if filters.q:

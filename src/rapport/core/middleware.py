@@ -1,0 +1,39 @@
+"""Request hygiene applied to every page and API call."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+
+
+def _without_nul(data: QueryDict) -> QueryDict:
+    clean = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in data.lists():
+        clean.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+    clean._mutable = False
+    return clean
+
+
+class StripNulMiddleware:
+    """Drop NUL characters from query strings and form fields.
+
+    A NUL is never meaningful in a CRM field, and PostgreSQL refuses it in any text
+    parameter, so without this a stray %00 in a filter would be a server error on one
+    backend and not the other. Doing it once here keeps every view and endpoint safe.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get(
+            "QUERY_STRING", ""
+        ):
+            request.GET = _without_nul(request.GET)
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            post = request.POST
+            if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in post.lists()):
+                request.POST = _without_nul(post)
+        return self.get_response(request)
