@@ -28,12 +28,12 @@ class StripNulMiddleware:
         if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get(
             "QUERY_STRING", ""
         ):
-            request.GET = _without_nul(request.GET)
+            request.GET = _without_nul(request.GET)  # type: ignore[assignment]
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
             post = request.POST
             if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in post.lists()):
-                request.POST = _without_nul(post)
+                request.POST = _without_nul(post)  # type: ignore[assignment]
         return self.get_response(request)
