@@ -18,6 +18,7 @@ from ninja.responses import Status
 from rapport.api.lists import page_of
 from rapport.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
 from rapport.contacts.selectors import contacts_for
+from rapport.core.money import Money as MoneyValue
 from rapport.sales import selectors, services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, money_json, user_of
 from rapport.sales.models import Order
@@ -177,6 +178,10 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any
     if contact is None:
         raise ValidationError({"contact": [_("No such contact.")]})
     currency = payload.currency
+    try:
+        MoneyValue.parse(0, currency)
+    except ValidationError as exc:
+        raise ValidationError({"currency": exc.messages}) from exc
     lines = [
         {
             "product": line.product,
