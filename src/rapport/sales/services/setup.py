@@ -258,6 +258,8 @@ def spend_record(*, actor: Any, source: LeadSource, data: dict[str, Any]) -> Sou
     if errors:
         raise ValidationError(errors)
     assert money is not None
+    assert start is not None
+    assert end is not None
     spend = SourceSpend(
         source=source,
         period_start=start,
