@@ -27,6 +27,33 @@ Kind = Literal["list", "read", "change", "delete", "create", "create_for"]
 
 
 @dataclass(frozen=True)
+class Policy:
+    """Who may do what to the record an endpoint acts on."""
+
+    may_see: dict[str, bool]
+    may_change: dict[str, bool]
+    may_delete: dict[str, bool]
+    may_create: dict[str, bool]
+
+
+def _only(*roles: str) -> dict[str, bool]:
+    return {role: role in roles for role in ROLES}
+
+
+# Records owned by a sales manager of team North (contacts, leads, deals, orders…).
+OWNED = Policy(MAY_SEE, MAY_CHANGE, MAY_DELETE, MAY_CREATE)
+# Shared set-up everyone reads and only some roles edit.
+EVERYONE = _only(*ROLES)
+CATALOG = Policy(EVERYONE, _only("admin", "marketer"), _only("admin", "marketer"),
+                 _only("admin", "marketer"))  # fmt: skip
+ADMIN_ONLY = Policy(EVERYONE, _only("admin"), _only("admin"), _only("admin"))
+# Marketing spend is a business figure: sales managers and agents do not read it.
+SPEND = Policy(_only("admin", "marketer", "analyst"), _only("admin", "marketer"),
+               _only("admin", "marketer"), _only("admin", "marketer"))  # fmt: skip
+REPORT = Policy(EVERYONE, EVERYONE, EVERYONE, EVERYONE)
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """One operation. `target(world)` is the record it reads or writes (for `create`, any
     record of the model it creates; for `create_for`, the record the new one belongs to,
@@ -40,21 +67,23 @@ class Endpoint:
     body: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     success: int = 200
     ref_field: str = ""
+    policy: Policy = OWNED
 
     def __str__(self) -> str:
         return self.name
 
 
 def expected_status(endpoint: Endpoint, role: str) -> int:
+    policy = endpoint.policy
     if endpoint.kind == "list":
         return 200
     if endpoint.kind == "create":
-        return endpoint.success if MAY_CREATE[role] else 403
-    if not MAY_SEE[role]:
+        return endpoint.success if policy.may_create[role] else 403
+    if not policy.may_see[role]:
         return 422 if endpoint.kind == "create_for" else 404
     if endpoint.kind == "read":
         return endpoint.success
-    allowed = MAY_DELETE if endpoint.kind == "delete" else MAY_CHANGE
+    allowed = policy.may_delete if endpoint.kind == "delete" else policy.may_change
     return endpoint.success if allowed[role] else 403
 
 
@@ -84,4 +113,4 @@ def check(endpoint: Endpoint, role: str, client: Client, world: dict[str, Any]) 
             assert [e["field"] for e in body["errors"]] == [endpoint.ref_field]
     if endpoint.kind == "list":
         ids = [item["id"] for item in response.json()["items"]]
-        assert ids == ([target.pk] if MAY_SEE[role] else []), (role, endpoint.name)
+        assert ids == ([target.pk] if endpoint.policy.may_see[role] else []), (role, endpoint.name)

@@ -14,6 +14,15 @@ from schemathesis.specs.openapi.checks import (
 
 from rapport.wsgi import application
 from tests.api.conftest import bearer_client, make_contact
+from tests.api.sales_data import (
+    make_deal,
+    make_lead,
+    make_lost_reason,
+    make_order,
+    make_pipeline,
+    make_product,
+    make_source,
+)
 from tests.factories import CompanyFactory, InteractionFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
@@ -38,6 +47,11 @@ def token_header(users, keep_connection):
     contact = make_contact(admin, first_name="Ona", email="ona@example.com")
     CompanyFactory(owner=admin)
     InteractionFactory(contact=contact)
+    make_pipeline()
+    make_lost_reason()
+    make_lead(admin, source=make_source(), email="lina@example.lt")
+    make_deal(admin, contact, products=[{"product": make_product().pk}])
+    make_order(admin, contact)
     client = bearer_client(admin)
     return {"Authorization": client.defaults["HTTP_AUTHORIZATION"]}
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
+from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
@@ -137,6 +138,16 @@ def install(api: NinjaAPI, *, describe_existing: Callable[[HttpRequest, Any], An
     def on_invalid_cursor(request: HttpRequest, exc: InvalidCursor) -> HttpResponse:
         message = _("This cursor is not valid for this list; start again from the first page.")
         return error_response(422, message, [("cursor", message)])
+
+    @api.exception_handler(ProtectedError)
+    def on_protected(request: HttpRequest, exc: ProtectedError) -> HttpResponse:
+        # A delete that other records still need (a contact with orders or deals).
+        names = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        return error_response(
+            409,
+            _("Other records still need this one (%(names)s); it cannot be deleted.")
+            % {"names": ", ".join(names)},
+        )
 
     @api.exception_handler(DataError)
     def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:

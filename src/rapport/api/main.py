@@ -12,11 +12,23 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
+from rapport.analytics.api import customers_router
+from rapport.analytics.api import router as analytics_router
 from rapport.api import errors
 from rapport.api.auth import API_AUTH
 from rapport.api.idempotency import HEADER, WRITE_METHODS, idempotent
+from rapport.catalog.api import categories_router, products_router
 from rapport.contacts.api import companies_router, existing_ref
 from rapport.contacts.api import router as contacts_router
+from rapport.sales.api import (
+    calls_router,
+    deals_router,
+    leads_router,
+    lost_reasons_router,
+    orders_router,
+    pipelines_router,
+    sources_router,
+)
 from rapport.timeline.api import router as interactions_router
 
 DESCRIPTION = """\
@@ -155,3 +167,14 @@ api.add_decorator(idempotent, mode="view")
 api.add_router("contacts", contacts_router)
 api.add_router("companies", companies_router)
 api.add_router("interactions", interactions_router)
+api.add_router("products", products_router)
+api.add_router("categories", categories_router)
+api.add_router("leads", leads_router)
+api.add_router("pipelines", pipelines_router)
+api.add_router("deals", deals_router)
+api.add_router("orders", orders_router)
+api.add_router("sources", sources_router)
+api.add_router("lost-reasons", lost_reasons_router)
+api.add_router("calls", calls_router)
+api.add_router("analytics", analytics_router)
+api.add_router("customers", customers_router)

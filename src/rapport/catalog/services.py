@@ -75,7 +75,9 @@ def clean_product_data(data: dict[str, Any], *, current: Product | None = None) 
             errors["hotel_category"] = [_("Give hotel stars from 1 to 5.")]
     elif "hotel_category" in data:
         cleaned["hotel_category"] = None
-    if "price" in data or "currency" in data or current is None:
+    if current is None and data.get("price") in (None, ""):
+        errors["price"] = [_("Give the price.")]
+    elif "price" in data or "currency" in data or current is None:
         currency = str(data.get("currency") or (current.currency if current else "")).upper()
         try:
             money = Money.parse(data.get("price", current.price if current else ""), currency)
@@ -143,3 +145,80 @@ def product_delete(*, actor: Any, product: Product) -> None:
     except ProtectedError:
         product.is_active = False
         product.save(update_fields=["is_active", "updated_at"])
+
+
+def clean_category_data(data: dict[str, Any], *, current: Category | None = None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if "name" in data:
+        try:
+            cleaned["name"] = clean_text(data["name"], max_length=100)
+        except ValidationError as exc:
+            errors["name"] = list(exc.messages)
+    if not cleaned.get("name", current.name if current else "") and "name" not in errors:
+        errors["name"] = [_("Give the category a name.")]
+    if "parent" in data:
+        parent = None
+        if data["parent"] not in (None, ""):
+            parent = Category.objects.filter(pk=data["parent"]).first()
+            if parent is None:
+                errors["parent"] = [_("No such category.")]
+            elif current is not None and _is_within(parent, current):
+                errors["parent"] = [_("A category cannot sit inside itself.")]
+        cleaned["parent"] = parent
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _is_within(category: Category, ancestor: Category) -> bool:
+    """Whether `category` is `ancestor` or below it (the tree is shallow; walk it up)."""
+    node: Category | None = category
+    seen: set[int] = set()
+    while node is not None and node.pk not in seen:
+        if node.pk == ancestor.pk:
+            return True
+        seen.add(node.pk)
+        node = node.parent
+    return False
+
+
+def _save_category(category: Category) -> None:
+    # NULL parents are distinct to the unique constraint, so top-level names are checked here.
+    twin = Category.objects.filter(parent=category.parent, name__iexact=category.name)
+    if category.pk:
+        twin = twin.exclude(pk=category.pk)
+    if twin.exists():
+        raise Conflict(_("A category with this name exists here already."), field="name")
+    try:
+        with transaction.atomic():
+            category.save()
+    except IntegrityError as exc:
+        raise Conflict(_("A category with this name exists here already."), field="name") from exc
+
+
+@transaction.atomic
+def category_create(*, actor: Any, data: dict[str, Any]) -> Category:
+    """A new product category (administrators and marketers)."""
+    _require_editor(actor)
+    category = Category(**clean_category_data(data))
+    _save_category(category)
+    return category
+
+
+@transaction.atomic
+def category_update(*, actor: Any, category: Category, data: dict[str, Any]) -> Category:
+    _require_editor(actor)
+    for field, value in clean_category_data(data, current=category).items():
+        setattr(category, field, value)
+    _save_category(category)
+    return category
+
+
+@transaction.atomic
+def category_delete(*, actor: Any, category: Category) -> None:
+    """Delete a category; its products stay, uncategorised. One with subcategories stays."""
+    _require_editor(actor)
+    if category.children.exists():
+        raise Conflict(_("Move or delete its subcategories first."), field="parent")
+    category.delete()

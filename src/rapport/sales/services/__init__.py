@@ -8,9 +8,15 @@ from rapport.sales.services.leads import (
     lead_capture,
     lead_convert,
     lead_set_status,
+    lead_update,
 )
 from rapport.sales.services.orders import order_create, order_set_status
-from rapport.sales.services.pipeline import deal_create, deal_move_stage, default_pipeline
+from rapport.sales.services.pipeline import (
+    deal_create,
+    deal_move_stage,
+    deal_update,
+    default_pipeline,
+)
 
 __all__ = [
     "CallResult",
@@ -20,10 +26,12 @@ __all__ = [
     "call_record",
     "deal_create",
     "deal_move_stage",
+    "deal_update",
     "default_pipeline",
     "lead_capture",
     "lead_convert",
     "lead_set_status",
+    "lead_update",
     "order_create",
     "order_set_status",
 ]

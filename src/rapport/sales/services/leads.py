@@ -197,6 +197,51 @@ def lead_capture(
     return LeadCapture(lead, created=True)
 
 
+def _lock_for_change(actor: Any, lead: Lead) -> Lead:
+    """The lead, locked, if `actor` may change it; a PermissionError (not DoesNotExist) if not."""
+    locked = leads_for(actor, "change").select_for_update().filter(pk=lead.pk).first()
+    if locked is None:
+        raise PermissionError(_("You cannot change this lead."))
+    return locked
+
+
+@transaction.atomic
+def lead_update(*, actor: Any, lead: Lead, data: dict[str, Any]) -> Lead:
+    """Correct a lead's names, company, message or owner (`owner: None` unassigns it)."""
+    lead = _lock_for_change(actor, lead)
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for field, limit in (("first_name", 100), ("last_name", 100), ("company_name", 200)):
+        if field in data:
+            try:
+                cleaned[field] = clean_text(data[field], max_length=limit)
+            except ValidationError as exc:
+                errors[field] = list(exc.messages)
+    if "message" in data:
+        try:
+            cleaned["message"] = clean_text(data["message"], max_length=5000, multiline=True)
+        except ValidationError as exc:
+            errors["message"] = list(exc.messages)
+    if "owner" in data:
+        owner = None
+        if data["owner"] not in (None, ""):
+            owner = (
+                get_user_model()
+                .objects.filter(pk=data["owner"], is_active=True)
+                .exclude(role=Role.ANALYST)
+                .first()
+            )
+            if owner is None:
+                errors["owner"] = [_("Choose an active user who can work on leads.")]
+        cleaned["owner"] = owner
+    if errors:
+        raise ValidationError(errors)
+    for field, value in cleaned.items():
+        setattr(lead, field, value)
+    lead.save(update_fields=[*cleaned, "updated_at"])
+    return lead
+
+
 # From each status, where a person may move a lead by hand (conversion has its own service).
 TRANSITIONS: dict[str, set[str]] = {
     LeadStatus.NEW: {LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED},
@@ -213,7 +258,7 @@ def _status_label(status: str) -> str:
 
 @transaction.atomic
 def lead_set_status(*, actor: Any, lead: Lead, status: str, reason: str = "") -> Lead:
-    lead = leads_for(actor, "change").select_for_update().get(pk=lead.pk)
+    lead = _lock_for_change(actor, lead)
     if status not in TRANSITIONS.get(lead.status, set()):
         raise ValidationError(
             {
@@ -256,7 +301,7 @@ def lead_convert(
     lead (with its attribution) linked to the contact."""
     from rapport.sales.services.pipeline import deal_create
 
-    lead = leads_for(actor, "change").select_for_update().get(pk=lead.pk)
+    lead = _lock_for_change(actor, lead)
     if lead.status not in OPEN_LEAD_STATUSES:
         raise ValidationError(
             {

@@ -238,3 +238,63 @@ def deal_move_stage(
             deal=deal,
         )
     return deal
+
+
+@transaction.atomic
+def deal_update(
+    *, actor: Any, deal: Deal, data: dict[str, Any], expected_version: int | None = None
+) -> Deal:
+    """Change a deal's title, amount (and currency), expected close date, company or owner;
+    stage moves go through `deal_move_stage`. A stale `expected_version` is a Conflict."""
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    if not visibility.can(actor, "change", locked):
+        raise PermissionError(_("You cannot change this deal."))
+    if expected_version is not None and expected_version != locked.version:
+        raise Conflict(_("Someone changed this deal meanwhile; reload it."), field="version")
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if "title" in data:
+        try:
+            cleaned["title"] = clean_text(data["title"], max_length=200)
+            if not cleaned["title"]:
+                errors["title"] = [_("Give the deal a title.")]
+        except ValidationError as exc:
+            errors["title"] = list(exc.messages)
+    if "amount" in data or "currency" in data:
+        currency = str(data.get("currency") or locked.currency).strip().upper()
+        try:
+            money = Money.parse(data.get("amount", locked.amount), currency)
+            if money.amount < 0:
+                errors["amount"] = [_("An amount cannot be negative.")]
+            elif currency != locked.currency and locked.products.exists():
+                errors["currency"] = [_("This deal's products are priced in its currency.")]
+            cleaned["amount"], cleaned["currency"] = money.amount, money.currency
+        except ValidationError as exc:
+            errors["currency"] = list(exc.messages)
+    if "expected_close_date" in data:
+        expected = data["expected_close_date"]
+        if expected not in (None, "") and not isinstance(expected, dt.date):
+            try:
+                expected = dt.date.fromisoformat(str(expected))
+            except ValueError:
+                errors["expected_close_date"] = [_("Enter a date as YYYY-MM-DD.")]
+        cleaned["expected_close_date"] = expected or None
+    if "company" in data:
+        company = None
+        if data["company"] not in (None, ""):
+            company = companies_for(actor).filter(pk=_int(data["company"])).first()
+            if company is None:
+                errors["company"] = [_("No such company.")]
+        cleaned["company"] = company
+    if "owner" in data:
+        owner = get_user_model().objects.filter(pk=_int(data["owner"]), is_active=True).first()
+        if owner is None:
+            errors["owner"] = [_("Choose an active user.")]
+        cleaned["owner"] = owner
+    if errors:
+        raise ValidationError(errors)
+    for field, value in cleaned.items():
+        setattr(locked, field, value)
+    locked.version += 1
+    locked.save()
+    return locked
