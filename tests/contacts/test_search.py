@@ -77,3 +77,31 @@ def test_query_words_never_fail_and_stay_short(text):
 )
 def test_odd_queries_do_not_fail(people, users, text):
     assert list(search.search(contacts_for(users["admin"]), text)) == []
+
+
+def test_bulk_loaded_terms_become_searchable_after_sync(users):
+    from rapport.contacts.models import SearchTerm
+    from tests.factories import ContactFactory
+
+    # given contacts written in bulk straight into the term table (as imports and the demo do)
+    first = ContactFactory(owner=users["manager"], first_name="Vytautas")
+    second = ContactFactory(owner=users["manager"], first_name="Gintarė")
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(contact=first, term="vytautas"), SearchTerm(contact=second, term="gintarė")]
+    )
+
+    # when the full-text index is brought up to date
+    search.sync_fulltext()
+
+    # then both are found, and a re-synced contact is found by its new terms only
+    assert names(search.search(contacts_for(users["admin"]), "vyt")) == ["Vytautas"]
+    SearchTerm.objects.filter(contact=second).update(term="ginta")
+    search.sync_fulltext([second.pk])
+    assert names(search.search(contacts_for(users["admin"]), "gintar")) == []
+    assert names(search.search(contacts_for(users["admin"]), "gint")) == ["Gintarė"]
+
+
+def test_deleted_contacts_leave_the_index(people, users):
+    services.contact_delete(actor=users["admin"], contact=people[0])
+
+    assert names(search.search(contacts_for(users["admin"]), "кова")) == ["Ольга"]

@@ -7,6 +7,7 @@ indexes, so the ratio is the price of the framework and the visibility rule.
 """
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.urls import Resolver404, resolve
 from rapport.accounts.models import ApiToken, User
 from rapport.bench.harness import Bench, Result, benchmark, p95, timings_ms
 from rapport.contacts.models import Contact
-from rapport.contacts.search import CANDIDATE_CAP, query_words
+from rapport.contacts.search import CANDIDATE_CAP, FTS_TABLE, FULLTEXT_CAP, query_words
 from rapport.contacts.selectors import (
     CONTACT_ORDERINGS,
     ContactFilters,
@@ -119,17 +120,21 @@ def raw_search(user: User) -> Callable[[str], list[tuple[Any, ...]]]:
 
     def run(q: str) -> list[tuple[Any, ...]]:
         words = query_words(q)
-        sql = f"SELECT {COLUMNS} FROM contacts_contact WHERE id IN (SELECT contact_id FROM "  # noqa: S608
-        sql += (
-            "contacts_searchterm WHERE term >= %s AND term < %s ORDER BY term, contact_id LIMIT %s)"
-        )
-        params: list[Any] = [words[0], words[0][:-1] + chr(ord(words[0][-1]) + 1), CANDIDATE_CAP]
-        for word in words[1:]:
-            sql += (
-                " AND EXISTS (SELECT 1 FROM contacts_searchterm s WHERE s.contact_id ="
-                " contacts_contact.id AND s.term >= %s AND s.term < %s)"
+        if not words[0].isdigit():
+            # The same FTS5 lookup Rapport makes, written by hand in one statement.
+            match = " AND ".join(f'"{w}"*' for w in re.findall(r"[^\W_]+", q.casefold())[:8])
+            sql = (
+                f"SELECT {COLUMNS} FROM contacts_contact WHERE id IN (SELECT rowid FROM "  # noqa: S608
+                f"{FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY rowid DESC LIMIT %s)"
             )
-            params += [word, word[:-1] + chr(ord(word[-1]) + 1)]
+            params: list[Any] = [match, FULLTEXT_CAP]
+        else:
+            sql = f"SELECT {COLUMNS} FROM contacts_contact WHERE id IN (SELECT contact_id FROM "  # noqa: S608
+            sql += (
+                "contacts_searchterm WHERE term >= %s AND term < %s "
+                "ORDER BY term, contact_id LIMIT %s)"
+            )
+            params = [words[0], words[0][:-1] + chr(ord(words[0][-1]) + 1), CANDIDATE_CAP]
         sql += owner_sql + " ORDER BY created_at DESC, id DESC LIMIT %s"
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, *owner_params, PAGE + 1])

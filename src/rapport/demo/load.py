@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from rapport.contacts import search
 from rapport.demo.generate import COLUMNS, Row
 
 # Tables whose ids the generator assigns itself (children refer to them).
@@ -101,6 +102,7 @@ def bulk_load(
             # Fresh statistics so the planner picks the right indexes at once: sampled for the
             # big child tables, exact for contacts (sampled owner counts made SQLite sort a
             # whole team's customers for a list page instead of walking the date index).
+            search.sync_fulltext()
             cursor.execute("PRAGMA analysis_limit=2000")
             cursor.execute("ANALYZE")
             cursor.execute("PRAGMA analysis_limit=0")
@@ -108,6 +110,7 @@ def bulk_load(
 
 
 def _finish_postgresql() -> None:
+    # (PostgreSQL searches the term table directly; search.sync_fulltext is SQLite-only.)
     with connection.cursor() as cursor:
         for table in EXPLICIT_ID_TABLES:
             query = (
