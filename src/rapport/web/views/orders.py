@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.catalog.models import Product
+from rapport.contacts.models import Contact
+from rapport.contacts.search import search
 from rapport.contacts.selectors import contacts_for
 from rapport.core import visibility
 from rapport.core.pagination import capped_count
@@ -70,9 +72,11 @@ def filter_orders(orders: QuerySet[Order], f: OrderFilters) -> QuerySet[Order]:
         orders = orders.filter(order_date__gte=_day_start(f.start))
     if f.end:
         orders = orders.filter(order_date__lt=_day_start(f.end + dt.timedelta(days=1)))
-    for word in f.q.split():
-        number = int_or_none(word.lstrip("#"))
-        match = Q(contact__first_name__istartswith=word) | Q(contact__last_name__istartswith=word)
+    if f.q:
+        number = int_or_none(f.q.lstrip("#"))
+        if f.q.startswith("#") and number is not None:
+            return orders.filter(pk=number)
+        match = Q(contact__in=search(Contact.objects.all(), f.q).values("pk"))
         if number is not None:
             match |= Q(pk=number)
         orders = orders.filter(match)

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.catalog.models import Product
+from rapport.contacts.models import Contact
+from rapport.contacts.search import search
 from rapport.contacts.selectors import contacts_for
 from rapport.core import visibility
 from rapport.core.errors import Conflict
@@ -222,12 +224,9 @@ def filter_deals(deals: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:
         deals = deals.filter(created_at__date__gte=f.start)
     if f.end:
         deals = deals.filter(created_at__date__lte=f.end)
-    for word in f.q.split():
-        deals = deals.filter(
-            Q(title__icontains=word)
-            | Q(contact__first_name__istartswith=word)
-            | Q(contact__last_name__istartswith=word)
-        )
+    if f.q:
+        customers = search(Contact.objects.all(), f.q).values("pk")
+        deals = deals.filter(Q(title__icontains=f.q) | Q(contact__in=customers))
     return deals
 
 
