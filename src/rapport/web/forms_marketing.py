@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from rapport.contacts.normalize import normalize_phone
@@ -29,7 +30,7 @@ class SpendForm(PicoModelForm):
     def __init__(self, *args: Any, source: LeadSource, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.source = source
-        self.fields["amount"].min_value = 0  # type: ignore[attr-defined]
+        self.fields["amount"].validators.append(MinValueValidator(0))
 
     def validate_unique(self) -> None:
         # `source` is set on the instance, not a form field: check the whole constraint.
