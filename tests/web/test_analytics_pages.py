@@ -11,7 +11,6 @@ from rapport.analytics.models import AnalyticsRun
 from rapport.analytics.services import refresh_acquisition
 from rapport.sales import services
 from rapport.sales.models import SourceSpend
-from tests.web.sales_setup import lead, pipeline, source, stages  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +18,21 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def won(users, lead, stages, source):
     """The web lead converted by `manager` and its deal won: 1000 EUR of revenue."""
-    conversion = services.lead_convert(actor=users["manager"], lead=lead, amount="1000",
-                                       currency="EUR")  # fmt: skip
-    services.deal_move_stage(actor=users["manager"], deal=conversion.deal, stage=stages["Offer sent"])
+    conversion = services.lead_convert(
+        actor=users["manager"], lead=lead, amount="1000", currency="EUR"
+    )
+    services.deal_move_stage(
+        actor=users["manager"], deal=conversion.deal, stage=stages["Offer sent"]
+    )
     services.deal_move_stage(actor=users["manager"], deal=conversion.deal, stage=stages["Won"])
     today = timezone.localdate()
-    SourceSpend.objects.create(source=source, period_start=today.replace(day=1),
-                               period_end=today.replace(day=1), amount=250, currency="EUR")  # fmt: skip
+    SourceSpend.objects.create(
+        source=source,
+        period_start=today.replace(day=1),
+        period_end=today.replace(day=1),
+        amount=250,
+        currency="EUR",
+    )
     refresh_acquisition()
     return conversion
 
@@ -52,8 +59,13 @@ def test_acquisition_by_source_as_chart_and_table(as_user, won):
 
 
 @pytest.mark.parametrize(
-    ("by", "label"), [("channel", "Website"), ("campaign", "summer-crete"), ("manager", None),
-                      ("month", None)],  # fmt: skip
+    ("by", "label"),
+    [
+        ("channel", "Website"),
+        ("campaign", "summer-crete"),
+        ("manager", None),
+        ("month", None),
+    ],
 )
 def test_acquisition_groupings(as_user, won, users, by, label):
     rows = as_user("admin").get("/analytics/", {"by": by, "model": "linear"}).context["rows"]
@@ -107,8 +119,12 @@ def test_csv_neutralises_formula_labels(as_user, users, stages):
 
 @pytest.mark.parametrize(
     "query",
-    [{"by": "nonsense", "model": "nonsense"}, {"from": "2026-13-01", "to": "x"},
-     {"team": "abc", "owner": "-1"}, {"from": "2030-01-01", "to": "2020-01-01"}],  # fmt: skip
+    [
+        {"by": "nonsense", "model": "nonsense"},
+        {"from": "2026-13-01", "to": "x"},
+        {"team": "abc", "owner": "-1"},
+        {"from": "2030-01-01", "to": "2020-01-01"},
+    ],
 )
 def test_odd_filters_fall_back(as_user, won, query):
     assert as_user("admin").get("/analytics/", query).status_code == 200

@@ -2,7 +2,6 @@ import pytest
 
 from rapport.sales.models import Deal, Lead, LeadStatus
 from tests.web.conftest import HTMX
-from tests.web.sales_setup import lead, owned_lead, pipeline, source  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +64,9 @@ def test_other_team_sees_neither_owned_lead_in_list_nor_its_page(as_user, owned_
 
     assert "Iryna" not in client.get("/leads/").text
     assert client.get(f"/leads/{owned_lead.pk}/").status_code == 404
-    assert client.post(f"/leads/{owned_lead.pk}/status/", {"status": "contacted"}).status_code == 404
+    assert (
+        client.post(f"/leads/{owned_lead.pk}/status/", {"status": "contacted"}).status_code == 404
+    )
     assert client.post(f"/leads/{owned_lead.pk}/convert/").status_code == 404
 
 
@@ -73,8 +74,16 @@ def test_detail_shows_attribution_and_history(as_user, lead):
     response = as_user("manager").get(f"/leads/{lead.pk}/")
 
     assert response.status_code == 200
-    for text in ["google", "cpc", "summer-crete", "https://www.google.com/", "abc123",
-                 "contact-us", "Two weeks in Crete", "+380 67 111 2233"]:  # fmt: skip
+    for text in [
+        "google",
+        "cpc",
+        "summer-crete",
+        "https://www.google.com/",
+        "abc123",
+        "contact-us",
+        "Two weeks in Crete",
+        "+380 67 111 2233",
+    ]:
         assert text in response.text
     assert 'id="convert-button"' in response.text
 
@@ -94,9 +103,7 @@ def test_analyst_reads_but_cannot_act(as_user, lead):
 
 
 def test_status_change_through_htmx_returns_the_section(as_user, lead):
-    response = as_user("manager").post(
-        f"/leads/{lead.pk}/status/", {"status": "contacted"}, **HTMX
-    )
+    response = as_user("manager").post(f"/leads/{lead.pk}/status/", {"status": "contacted"}, **HTMX)
 
     lead.refresh_from_db()
     assert response.status_code == 200
@@ -188,8 +195,12 @@ def test_convert_twice_is_refused(as_user, lead, pipeline):
 def test_create_by_hand(as_user, source):
     response = as_user("manager").post(
         "/leads/new/",
-        {"first_name": "Petro", "phone": "067 222 33 44", "source": source.pk,
-         "utm_campaign": "walk-in-may"},  # fmt: skip
+        {
+            "first_name": "Petro",
+            "phone": "067 222 33 44",
+            "source": source.pk,
+            "utm_campaign": "walk-in-may",
+        },
     )
 
     created = Lead.objects.get(first_name="Petro")

@@ -1,7 +1,6 @@
 import pytest
 
 from rapport.sales.models import LeadSource, SourceSpend, TrackingNumber, WebForm
-from tests.web.sales_setup import source  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +26,13 @@ def test_settings_menu_only_for_admins_and_marketers(as_user):
 def test_create_and_rename_a_source(as_user):
     client = as_user("marketer")
 
-    created = client.post("/marketing/sources/", {"name": "Instagram ads", "kind": "instagram",
-                                                  "is_active": "on"})  # fmt: skip
+    created = client.post(
+        "/marketing/sources/", {"name": "Instagram ads", "kind": "instagram", "is_active": "on"}
+    )
     source = LeadSource.objects.get()
-    renamed = client.post(f"/marketing/sources/{source.pk}/", {"name": "Instagram", "kind": "instagram"})
+    renamed = client.post(
+        f"/marketing/sources/{source.pk}/", {"name": "Instagram", "kind": "instagram"}
+    )
 
     source.refresh_from_db()
     assert created["Location"] == f"/marketing/sources/{source.pk}/"
@@ -50,14 +52,42 @@ def test_spend_per_period(as_user, source):
     client = as_user("marketer")
     url = f"/marketing/sources/{source.pk}/spend/"
 
-    client.post(url, {"period_start": "2026-01-01", "period_end": "2026-01-31",
-                      "amount": "1200.00", "currency": "EUR"})  # fmt: skip
-    backwards = client.post(url, {"period_start": "2026-02-28", "period_end": "2026-02-01",
-                                  "amount": "10", "currency": "EUR"})  # fmt: skip
-    again = client.post(url, {"period_start": "2026-01-01", "period_end": "2026-01-31",
-                              "amount": "5", "currency": "EUR"})  # fmt: skip
-    negative = client.post(url, {"period_start": "2026-03-01", "period_end": "2026-03-31",
-                                 "amount": "-5", "currency": "EUR"})  # fmt: skip
+    client.post(
+        url,
+        {
+            "period_start": "2026-01-01",
+            "period_end": "2026-01-31",
+            "amount": "1200.00",
+            "currency": "EUR",
+        },
+    )
+    backwards = client.post(
+        url,
+        {
+            "period_start": "2026-02-28",
+            "period_end": "2026-02-01",
+            "amount": "10",
+            "currency": "EUR",
+        },
+    )
+    again = client.post(
+        url,
+        {
+            "period_start": "2026-01-01",
+            "period_end": "2026-01-31",
+            "amount": "5",
+            "currency": "EUR",
+        },
+    )
+    negative = client.post(
+        url,
+        {
+            "period_start": "2026-03-01",
+            "period_end": "2026-03-31",
+            "amount": "-5",
+            "currency": "EUR",
+        },
+    )
     page = client.get(f"/marketing/sources/{source.pk}/")
 
     assert SourceSpend.objects.get().amount == 1200
@@ -80,8 +110,9 @@ def test_remove_spend(as_user, source):
 def test_map_tracking_number_normalises_it(as_user, source):
     client = as_user("marketer")
 
-    response = client.post("/marketing/numbers/", {"number": "(044) 555-12-34", "source": source.pk,
-                                                   "is_active": "on"})  # fmt: skip
+    response = client.post(
+        "/marketing/numbers/", {"number": "(044) 555-12-34", "source": source.pk, "is_active": "on"}
+    )
     bad = client.post("/marketing/numbers/", {"number": "12", "source": source.pk})
 
     number = TrackingNumber.objects.get()
@@ -105,8 +136,10 @@ def test_source_with_leads_is_deactivated_not_deleted(as_user, source):
 def test_web_form_with_embeddable_snippet(as_user, source):
     client = as_user("marketer")
 
-    created = client.post("/marketing/forms/", {"name": "Contact us", "slug": "contact-us",
-                                                "source": source.pk, "is_active": "on"})  # fmt: skip
+    created = client.post(
+        "/marketing/forms/",
+        {"name": "Contact us", "slug": "contact-us", "source": source.pk, "is_active": "on"},
+    )
     form = WebForm.objects.get()
     page = client.get(f"/marketing/forms/{form.pk}/")
 
@@ -119,8 +152,9 @@ def test_web_form_with_embeddable_snippet(as_user, source):
 
 
 def test_web_form_slug_is_checked(as_user, source):
-    response = as_user("admin").post("/marketing/forms/", {"name": "X", "slug": "no spaces!",
-                                                           "source": source.pk})  # fmt: skip
+    response = as_user("admin").post(
+        "/marketing/forms/", {"name": "X", "slug": "no spaces!", "source": source.pk}
+    )
 
     assert response.status_code == 200
     assert 'aria-invalid="true"' in response.text

@@ -1,9 +1,10 @@
+import datetime as dt
+
 import pytest
 
 from rapport.sales import services
 from rapport.sales.models import Order, OrderStatus
 from tests.web.conftest import HTMX
-from tests.web.sales_setup import product  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +27,7 @@ def test_360_page_lists_orders_with_lines_and_the_journey(as_user, olena, order)
     assert f'href="/orders/{order.pk}/"' in text
     assert "1,300.00 EUR" in text
     assert "2 × Crete, 7 nights" in text
-    assert 'id="journey"' in text
-    assert "First order" in text
+    assert f'hx-get="/contacts/{olena.pk}/journey/"' in text
     assert f'href="/orders/new/?contact={olena.pk}"' in text
 
 
@@ -64,9 +64,15 @@ def test_bad_status_is_an_error(as_user, order):
 
 def test_order_permissions(as_user, order):
     assert as_user("manager2").get(f"/orders/{order.pk}/").status_code == 404
-    assert as_user("manager2").post(f"/orders/{order.pk}/status/", {"status": "paid"}).status_code == 404
+    assert (
+        as_user("manager2").post(f"/orders/{order.pk}/status/", {"status": "paid"}).status_code
+        == 404
+    )
     assert as_user("analyst").get(f"/orders/{order.pk}/").status_code == 200
-    assert as_user("analyst").post(f"/orders/{order.pk}/status/", {"status": "paid"}).status_code == 403
+    assert (
+        as_user("analyst").post(f"/orders/{order.pk}/status/", {"status": "paid"}).status_code
+        == 403
+    )
     assert as_user("analyst").get("/orders/new/").status_code == 403
     assert "#" + str(order.pk) not in as_user("manager2").get("/orders/").text
 
@@ -88,12 +94,17 @@ def test_create_order_with_lines(as_user, olena, product):
     response = as_user("manager").post(
         "/orders/new/",
         {
-            "contact": olena.pk, "channel": "phone", "status": "booked", "currency": "EUR",
+            "contact": olena.pk,
+            "channel": "phone",
+            "status": "booked",
+            "currency": "EUR",
             "promo_code": "SUMMER",
-            "line_product": [product.pk, ""], "line_description": ["", "Transfer"],
-            "line_quantity": ["1", "2"], "line_unit_price": ["", "25"],
+            "line_product": [product.pk, ""],
+            "line_description": ["", "Transfer"],
+            "line_quantity": ["1", "2"],
+            "line_unit_price": ["", "25"],
             "line_discount": ["50", ""],
-        },  # fmt: skip
+        },
     )
 
     order = Order.objects.get()
@@ -110,8 +121,13 @@ def test_create_order_with_lines(as_user, olena, product):
 def test_create_order_with_a_total_only(as_user, olena):
     as_user("manager").post(
         "/orders/new/",
-        {"contact": olena.pk, "channel": "office", "status": "paid", "currency": "UAH",
-         "total": "12000"},  # fmt: skip
+        {
+            "contact": olena.pk,
+            "channel": "office",
+            "status": "paid",
+            "currency": "UAH",
+            "total": "12000",
+        },
     )
 
     order = Order.objects.get()
@@ -122,10 +138,16 @@ def test_create_order_shows_line_errors_on_their_row(as_user, olena, product):
     response = as_user("manager").post(
         "/orders/new/",
         {
-            "contact": olena.pk, "channel": "office", "status": "booked", "currency": "EUR",
-            "line_product": [product.pk], "line_description": [""], "line_quantity": ["1"],
-            "line_unit_price": [""], "line_discount": ["5000"],
-        },  # fmt: skip
+            "contact": olena.pk,
+            "channel": "office",
+            "status": "booked",
+            "currency": "EUR",
+            "line_product": [product.pk],
+            "line_description": [""],
+            "line_quantity": ["1"],
+            "line_unit_price": [""],
+            "line_discount": ["5000"],
+        },
     )
 
     assert response.status_code == 200
@@ -150,17 +172,33 @@ def test_create_order_without_lines_or_total(as_user, olena):
         {"contact": "999999"},
         {"total": "1e99"},
         {"total": "-3"},
-        {"line_unit_price": ["1e60"], "line_description": ["x"], "line_product": [""],
-         "line_quantity": ["1"], "line_discount": [""]},  # fmt: skip
-        {"line_product": ["abc"], "line_quantity": ["many"], "line_description": [""],
-         "line_unit_price": ["NaN"], "line_discount": ["Infinity"]},  # fmt: skip
+        {
+            "line_unit_price": ["1e60"],
+            "line_description": ["x"],
+            "line_product": [""],
+            "line_quantity": ["1"],
+            "line_discount": [""],
+        },
+        {
+            "line_product": ["abc"],
+            "line_quantity": ["many"],
+            "line_description": [""],
+            "line_unit_price": ["NaN"],
+            "line_discount": ["Infinity"],
+        },
         {"order_date": "2024-02-31T10:00"},
         {"channel": "pigeon"},
     ],
 )
 def test_create_order_odd_input_is_never_a_500(as_user, olena, data):
-    payload = {"contact": olena.pk, "channel": "office", "status": "booked", "currency": "EUR",
-               "total": "10", **data}  # fmt: skip
+    payload = {
+        "contact": olena.pk,
+        "channel": "office",
+        "status": "booked",
+        "currency": "EUR",
+        "total": "10",
+        **data,
+    }
 
     response = as_user("manager").post("/orders/new/", payload)
 
@@ -171,9 +209,29 @@ def test_create_order_odd_input_is_never_a_500(as_user, olena, data):
 def test_create_order_for_a_hidden_customer_is_refused(as_user, olena):
     response = as_user("manager2").post(
         "/orders/new/",
-        {"contact": olena.pk, "channel": "office", "status": "booked", "currency": "EUR",
-         "total": "10"},  # fmt: skip
+        {
+            "contact": olena.pk,
+            "channel": "office",
+            "status": "booked",
+            "currency": "EUR",
+            "total": "10",
+        },
     )
 
     assert "Choose a customer you can see." in response.text
     assert Order.objects.count() == 0
+
+
+def test_journey_partial_ends_at_the_first_order(as_user, olena, order, lead):
+    from rapport.sales.models import Lead
+
+    earlier = order.order_date - dt.timedelta(days=2)
+    Lead.objects.filter(pk=lead.pk).update(contact=olena, created_at=earlier)
+
+    response = as_user("manager").get(f"/contacts/{olena.pk}/journey/", **HTMX)
+
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert "summer-crete" in response.text
+    assert f"#{order.pk}: 1300.00 EUR" in response.text
+    assert as_user("manager2").get(f"/contacts/{olena.pk}/journey/").status_code == 404

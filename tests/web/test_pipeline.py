@@ -6,7 +6,6 @@ from django.utils import timezone
 from rapport.sales import services
 from rapport.sales.models import Deal, DealStageChange, Order, Pipeline, Stage
 from tests.web.conftest import HTMX
-from tests.web.sales_setup import deal, lost_reason, pipeline, product, stages  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +76,12 @@ def test_moving_to_lost_needs_a_reason(as_user, deal, stages, lost_reason):
 
     client.post(
         f"/deals/{deal.pk}/move/",
-        {"stage": stages["Lost"].pk, "version": 1, "lost_reason": lost_reason.pk,
-         "lost_note": "Found cheaper"},  # fmt: skip
+        {
+            "stage": stages["Lost"].pk,
+            "version": 1,
+            "lost_reason": lost_reason.pk,
+            "lost_note": "Found cheaper",
+        },
         **HTMX,
     )
     deal.refresh_from_db()
@@ -114,8 +117,13 @@ def test_stale_move_says_so_and_shows_the_current_board(as_user, deal, stages):
 
 @pytest.mark.parametrize(
     "data",
-    [{"stage": "abc"}, {"stage": ""}, {"stage": "999999"}, {"stage": "1", "lost_reason": "x"},
-     {}],  # fmt: skip
+    [
+        {"stage": "abc"},
+        {"stage": ""},
+        {"stage": "999999"},
+        {"stage": "1", "lost_reason": "x"},
+        {},
+    ],
 )
 def test_odd_moves_are_errors_not_500s(as_user, deal, data):
     response = as_user("manager").post(f"/deals/{deal.pk}/move/", data, **HTMX)
@@ -196,14 +204,22 @@ def test_deal_list_filters(as_user, deal, stages):
     assert "Crete for two" in client.get("/deals/", {"q": "олена"}).text
     assert "Crete for two" not in client.get("/deals/", {"q": "zzz"}).text
     assert "1 deal" in client.get("/deals/").text
-    assert client.get("/deals/", {"pipeline": "x", "from": "bad", "cursor": "no"}).status_code == 200
+    assert (
+        client.get("/deals/", {"pipeline": "x", "from": "bad", "cursor": "no"}).status_code == 200
+    )
 
 
 def test_create_deal_with_products(as_user, olena, pipeline, product):
     response = as_user("manager").post(
         "/deals/new/",
-        {"title": "Crete in July", "contact": olena.pk, "currency": "EUR",
-         "product": [product.pk, ""], "quantity": ["2", "1"], "unit_price": ["", ""]},  # fmt: skip
+        {
+            "title": "Crete in July",
+            "contact": olena.pk,
+            "currency": "EUR",
+            "product": [product.pk, ""],
+            "quantity": ["2", "1"],
+            "unit_price": ["", ""],
+        },
     )
 
     created = Deal.objects.get(title="Crete in July")
@@ -216,8 +232,14 @@ def test_create_deal_with_products(as_user, olena, pipeline, product):
 def test_create_deal_names_its_errors(as_user, olena, pipeline, product):
     response = as_user("manager").post(
         "/deals/new/",
-        {"title": "", "contact": olena.pk, "currency": "UAH",
-         "product": [product.pk], "quantity": ["1"], "unit_price": [""]},  # fmt: skip
+        {
+            "title": "",
+            "contact": olena.pk,
+            "currency": "UAH",
+            "product": [product.pk],
+            "quantity": ["1"],
+            "unit_price": [""],
+        },
     )
 
     assert response.status_code == 200
@@ -231,8 +253,13 @@ def test_create_deal_names_its_errors(as_user, olena, pipeline, product):
         {"title": "X", "contact": "abc", "currency": "EUR"},
         {"title": "X", "contact": "1", "currency": "XXX"},
         {"title": "X", "amount": "1e99", "currency": "EUR"},
-        {"title": "X", "currency": "EUR", "product": ["abc"], "quantity": ["x"],
-         "unit_price": ["1e50"]},  # fmt: skip
+        {
+            "title": "X",
+            "currency": "EUR",
+            "product": ["abc"],
+            "quantity": ["x"],
+            "unit_price": ["1e50"],
+        },
         {"title": "X", "currency": "EUR", "expected_close_date": "2020-13-45"},
     ],
 )

@@ -2,13 +2,20 @@ import pytest
 
 from rapport.catalog.models import Product
 from tests.web.conftest import HTMX
-from tests.web.sales_setup import product  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-VALID = {"kind": "tour", "name": "Antalya, 10 nights", "destination": "Antalya",
-         "departure_date": "2026-08-01", "return_date": "2026-08-11", "hotel_category": "5",
-         "price": "1250.50", "currency": "EUR", "is_active": "on"}  # fmt: skip
+VALID = {
+    "kind": "tour",
+    "name": "Antalya, 10 nights",
+    "destination": "Antalya",
+    "departure_date": "2026-08-01",
+    "return_date": "2026-08-11",
+    "hotel_category": "5",
+    "price": "1250.50",
+    "currency": "EUR",
+    "is_active": "on",
+}
 
 
 def test_list_shows_kind_destination_dates_price_and_active(as_user, product):
@@ -25,8 +32,14 @@ def test_list_shows_kind_destination_dates_price_and_active(as_user, product):
 
 @pytest.mark.parametrize(
     ("query", "found"),
-    [({"kind": "addon"}, False), ({"kind": "tour"}, True), ({"q": "cret"}, True),
-     ({"active": "no"}, False), ({"active": "all"}, True), ({"q": "zzz"}, False)],  # fmt: skip
+    [
+        ({"kind": "addon"}, False),
+        ({"kind": "tour"}, True),
+        ({"q": "cret"}, True),
+        ({"active": "no"}, False),
+        ({"active": "all"}, True),
+        ({"q": "zzz"}, False),
+    ],
 )
 def test_list_filters(as_user, product, query, found):
     response = as_user("manager").get("/products/", query, **HTMX, HTTP_HX_TARGET="product-results")
@@ -41,7 +54,11 @@ def test_editors_create_products(as_user, name):
     created = Product.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/products/{created.pk}/"
-    assert (created.hotel_category, str(created.price), created.duration_nights) == (5, "1250.50", 10)
+    assert (created.hotel_category, str(created.price), created.duration_nights) == (
+        5,
+        "1250.50",
+        10,
+    )
 
 
 @pytest.mark.parametrize("name", ["manager", "agent", "analyst"])
@@ -51,7 +68,7 @@ def test_others_read_only(as_user, product, name):
     page = client.get(f"/products/{product.pk}/")
 
     assert page.status_code == 200
-    assert "<form method=\"post\" class=\"product-form\"" not in page.text
+    assert '<form method="post" class="product-form"' not in page.text
     assert client.get("/products/new/").status_code == 403
     assert client.post("/products/new/", VALID).status_code == 403
     assert client.post(f"/products/{product.pk}/", VALID).status_code == 403

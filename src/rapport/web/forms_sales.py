@@ -109,13 +109,9 @@ class DealForm(PicoForm):
     pipeline = forms.ModelChoiceField(
         label=_("Pipeline"), queryset=Pipeline.objects.all(), required=False
     )
-    amount = amount_field(
-        _("Amount"), help_text=_("Leave empty to sum the products below.")
-    )
+    amount = amount_field(_("Amount"), help_text=_("Leave empty to sum the products below."))
     currency = currency_field()
-    expected_close_date = forms.DateField(
-        label=_("Expected close"), required=False, widget=DATE
-    )
+    expected_close_date = forms.DateField(label=_("Expected close"), required=False, widget=DATE)
     owner = forms.ModelChoiceField(
         label=_("Owner"), queryset=get_user_model().objects.none(), required=False
     )

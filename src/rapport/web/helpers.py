@@ -122,7 +122,7 @@ def has_role(user: Any, *roles: str) -> bool:
 MARKETING_ROLES = ("admin", "marketer")
 
 
-class PicoModelForm(forms.ModelForm):  # type: ignore[type-arg]
+class PicoModelForm(forms.ModelForm):
     """A ModelForm that marks fields with errors `aria-invalid`, like PicoForm. For the
     back-office tables that have no service of their own (sources, spend, numbers, forms):
     the model's own validation and constraints (full_clean) check the input."""

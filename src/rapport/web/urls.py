@@ -41,6 +41,7 @@ urlpatterns = [
         name="life_event_remove",
     ),
     path("contacts/<int:pk>/timeline/", contact_detail.timeline, name="timeline"),
+    path("contacts/<int:pk>/journey/", contact_detail.journey, name="contact_journey"),
     path("companies/", companies.company_list, name="company_list"),
     path("companies/new/", companies.company_create, name="company_create"),
     path("companies/options/", companies.company_options, name="company_options"),

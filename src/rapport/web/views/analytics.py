@@ -38,6 +38,13 @@ GROUPINGS = {
     "manager": ("owner_id", gettext_lazy("Manager")),
     "month": ("month", gettext_lazy("Month")),
 }
+GROUPING_OPTIONS = {
+    "source": gettext_lazy("By source"),
+    "channel": gettext_lazy("By channel"),
+    "campaign": gettext_lazy("By UTM campaign"),
+    "manager": gettext_lazy("By manager"),
+    "month": gettext_lazy("By month"),
+}
 MODELS = {
     "first_touch": gettext_lazy("First touch"),
     "last_touch": gettext_lazy("Last touch"),
@@ -163,7 +170,7 @@ def _base_context(request: Request, p: ReportParams) -> dict[str, Any]:
     run = AnalyticsRun.objects.filter(kind="acquisition").first()
     return {
         "params": p,
-        "groupings": [(key, label) for key, (_c, label) in GROUPINGS.items()],
+        "groupings": list(GROUPING_OPTIONS.items()),
         "models": list(MODELS.items()),
         "owners": owners.order_by("first_name", "last_name"),
         "teams": teams,
@@ -223,9 +230,7 @@ def acquisition_csv(request: Request) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([str(GROUPINGS[p.by][1]), *[str(title) for _n, title in COLUMNS]])
     for row in rows:
-        writer.writerow(
-            [_csv_cell(row["label"]), *[_csv_cell(row[name]) for name, _t in COLUMNS]]
-        )
+        writer.writerow([_csv_cell(row["label"]), *[_csv_cell(row[name]) for name, _t in COLUMNS]])
     return response
 
 
@@ -240,9 +245,7 @@ def refresh(request: Request) -> HttpResponse:
     if run is not None and run.computed_at >= timezone.now() - dt.timedelta(seconds=60):
         messages.success(request, _("The figures were recomputed."))
     else:
-        messages.success(
-            request, _("Recomputing in the background; reload the page in a minute.")
-        )
+        messages.success(request, _("Recomputing in the background; reload the page in a minute."))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/analytics/"
@@ -301,8 +304,12 @@ def funnel_page(request: Request) -> HttpResponse:
         row["kind_label"] = kinds.get(row["kind"], row["kind"])
     chart = {
         "labels": [r["name"] for r in rows],
-        "series": [{"label": str(_("Deals that reached the stage")), "data": [r["reached"] for r in rows]}],
-        "days": [round(r["median_days"], 1) if r["median_days"] is not None else None for r in rows],
+        "series": [
+            {"label": str(_("Deals that reached the stage")), "data": [r["reached"] for r in rows]}
+        ],
+        "days": [
+            round(r["median_days"], 1) if r["median_days"] is not None else None for r in rows
+        ],
         "days_label": str(_("Median days in stage")),
     }
     return render(

@@ -191,7 +191,6 @@ def sales_context(user: Any, contact: Contact) -> dict[str, Any]:
     """The contact's orders (with their lines), deals and journey up to the first order."""
     from django.db.models import Prefetch
 
-    from rapport.analytics.selectors import customer_journey
     from rapport.sales.models import OrderLine
 
     orders = list(
@@ -209,7 +208,6 @@ def sales_context(user: Any, contact: Contact) -> dict[str, Any]:
     return {
         "orders": orders,
         "deals": deals,
-        "journey": customer_journey(contact),
         "can_sell": visibility.can_create(user) and visibility.can(user, "change", contact),
     }
 
@@ -395,3 +393,13 @@ def timeline(request: Request, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect("web:contact_detail", pk=contact.pk)
     return render(request, f"{TEMPLATE}#timeline", context)
+
+
+@login_required
+def journey(request: Request, pk: int) -> HttpResponse:
+    """The contact's touchpoints up to the first order; loaded after the page (HTMX)."""
+    from rapport.analytics.selectors import customer_journey
+
+    contact = _contact(request, pk)
+    context = {"contact": contact, "journey": customer_journey(contact)}
+    return render(request, f"{TEMPLATE}#journey", context)

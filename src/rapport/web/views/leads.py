@@ -81,7 +81,9 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def filter_leads(leads: QuerySet[Lead], f: LeadFilters) -> QuerySet[Lead]:
     if f.status == "open":
-        leads = leads.filter(status__in=[LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED])
+        leads = leads.filter(
+            status__in=[LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED]
+        )
     elif f.status:
         leads = leads.filter(status=f.status)
     if f.source:
@@ -147,7 +149,9 @@ def lead_create(request: Request) -> HttpResponse:
                 actor=request.user,
                 data=form.service_data(),
                 source=source,
-                channel=CHANNEL_OF_SOURCE.get(source.kind, Channel.NOTE) if source else Channel.NOTE,
+                channel=CHANNEL_OF_SOURCE.get(source.kind, Channel.NOTE)
+                if source
+                else Channel.NOTE,
             )
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
@@ -169,7 +173,9 @@ def lead_create(request: Request) -> HttpResponse:
 
 def _detail_context(request: Request, lead: Lead) -> dict[str, Any]:
     can_change = leads_for(request.user, "change").filter(pk=lead.pk).exists()
-    deals = [d for d in lead.deals.select_related("stage") if visibility.can(request.user, "view", d)]
+    deals = [
+        d for d in lead.deals.select_related("stage") if visibility.can(request.user, "view", d)
+    ]
     return {
         "lead": lead,
         "can_change": can_change,

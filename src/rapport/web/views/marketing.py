@@ -112,9 +112,7 @@ def number_add(request: Request) -> HttpResponse:
         return redirect("web:source_detail", pk=number.source_id)
     source = form.cleaned_data.get("source") if hasattr(form, "cleaned_data") else None
     if isinstance(source, LeadSource):
-        return render(
-            request, "marketing/source.html", _source_context(source, number_form=form)
-        )
+        return render(request, "marketing/source.html", _source_context(source, number_form=form))
     messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
     return redirect("web:source_list")
 

@@ -118,8 +118,7 @@ def _detail(request: Request, order: Order, **extra: Any) -> dict[str, Any]:
         "lines": order.lines.select_related("product"),
         "statuses": OrderStatus.choices,
         "can_change": visibility.can(request.user, "change", order.contact),
-        "deal_visible": order.deal is not None
-        and visibility.can(request.user, "view", order.deal),
+        "deal_visible": order.deal is not None and visibility.can(request.user, "view", order.deal),
         **extra,
     }
 

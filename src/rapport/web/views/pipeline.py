@@ -262,7 +262,9 @@ def deal_list(request: Request) -> HttpResponse:
 def stage_history(deal: Deal) -> list[dict[str, Any]]:
     """Each stage the deal entered, with how long it stayed (the current one: until now)."""
     changes = list(
-        DealStageChange.objects.filter(deal=deal).select_related("to_stage", "by").order_by("at", "id")
+        DealStageChange.objects.filter(deal=deal)
+        .select_related("to_stage", "by")
+        .order_by("at", "id")
     )
     rows = []
     for i, change in enumerate(changes):
@@ -293,8 +295,7 @@ def deal_detail(request: Request, pk: int) -> HttpResponse:
         "can_change": visibility.can(request.user, "change", deal),
         "stages": deal.pipeline.stages.order_by("position", "id"),
         "lost_reasons": LostReason.objects.filter(is_active=True),
-        "lead_visible": deal.lead is not None
-        and visibility.can(request.user, "view", deal.lead),
+        "lead_visible": deal.lead is not None and visibility.can(request.user, "view", deal.lead),
     }
     return render(request, "deals/detail.html", context)
 

@@ -43,8 +43,8 @@
       options: {
         indexAxis: "y", responsive: true, maintainAspectRatio: false,
         scales: {
-          x: { position: "bottom", beginAtZero: true, ticks: { precision: 0 } },
-          days: { position: "top", beginAtZero: true, grid: { drawOnChartArea: false } }
+          x: { position: "bottom", beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: funnel.series[0].label } },
+          days: { position: "top", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: funnel.days_label } }
         }
       }
     });
