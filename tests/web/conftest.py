@@ -30,3 +30,17 @@ def olena(users):
 
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+# The sales pages' fixtures (source, pipeline, stages, lost_reason, lead, owned_lead, deal,
+# product) live in their own module; importing them here offers them to every test.
+from tests.web.sales_setup import (  # noqa: E402, F401
+    deal,
+    lead,
+    lost_reason,
+    owned_lead,
+    pipeline,
+    product,
+    source,
+    stages,
+)

@@ -76,3 +76,66 @@ class PicoForm(forms.Form):
         for name in self.errors:
             if name in self.fields:
                 self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+
+def int_or_none(value: Any) -> int | None:
+    """A query-string id, or None for anything that is not a whole number."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def date_or_none(value: Any) -> Any:
+    """A query-string date (YYYY-MM-DD), or None when it is missing or malformed."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def page_of(
+    request: Request, queryset: QuerySet[Any], *, ordering: list[str], limit: int
+) -> tuple[Any, str | None]:
+    """One cursor page of `queryset`; an expired or forged cursor falls back to page one."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from rapport.core.pagination import InvalidCursor, paginate
+
+    cursor = request.GET.get("cursor") or None
+    try:
+        return paginate(queryset, ordering=ordering, limit=limit, cursor=cursor), cursor
+    except InvalidCursor:
+        messages.warning(request, _("That page link has expired; here is the first page."))
+        return paginate(queryset, ordering=ordering, limit=limit, cursor=None), None
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    """Whether the user's role (a superuser counts as admin) is one of `roles`."""
+    role = "admin" if getattr(user, "is_superuser", False) else getattr(user, "role", "")
+    return role in roles
+
+
+MARKETING_ROLES = ("admin", "marketer")
+
+
+class PicoModelForm(forms.ModelForm):
+    """A ModelForm that marks fields with errors `aria-invalid`, like PicoForm. For the
+    back-office tables that have no service of their own (sources, spend, numbers, forms):
+    the model's own validation and constraints (full_clean) check the input."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        self._mark_invalid()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self._mark_invalid()
+
+    def _mark_invalid(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from rapport.web.views import companies, contact_detail, contacts, dashboard, duplicates
+from rapport.web.views import (
+    analytics,
+    companies,
+    contact_detail,
+    contacts,
+    dashboard,
+    duplicates,
+    leads,
+    marketing,
+    orders,
+    pipeline,
+    products,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -29,6 +41,7 @@ urlpatterns = [
         name="life_event_remove",
     ),
     path("contacts/<int:pk>/timeline/", contact_detail.timeline, name="timeline"),
+    path("contacts/<int:pk>/journey/", contact_detail.journey, name="contact_journey"),
     path("companies/", companies.company_list, name="company_list"),
     path("companies/new/", companies.company_create, name="company_create"),
     path("companies/options/", companies.company_options, name="company_options"),
@@ -36,4 +49,46 @@ urlpatterns = [
     path("companies/<int:pk>/edit/", companies.company_edit, name="company_edit"),
     path("duplicates/", duplicates.duplicate_list, name="duplicates"),
     path("duplicates/merge/", duplicates.duplicate_merge, name="duplicate_merge"),
+    # leads
+    path("leads/", leads.lead_list, name="lead_list"),
+    path("leads/new/", leads.lead_create, name="lead_create"),
+    path("leads/<int:pk>/", leads.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/status/", leads.lead_status, name="lead_status"),
+    path("leads/<int:pk>/convert/", leads.lead_convert, name="lead_convert"),
+    # pipeline and deals
+    path("pipeline/", pipeline.board, name="board"),
+    path("deals/", pipeline.deal_list, name="deal_list"),
+    path("deals/new/", pipeline.deal_create, name="deal_create"),
+    path("deals/<int:pk>/", pipeline.deal_detail, name="deal_detail"),
+    path("deals/<int:pk>/move/", pipeline.deal_move, name="deal_move"),
+    # orders
+    path("orders/", orders.order_list, name="order_list"),
+    path("orders/new/", orders.order_create, name="order_create"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/status/", orders.order_status, name="order_status"),
+    # catalog
+    path("products/", products.product_list, name="product_list"),
+    path("products/new/", products.product_create, name="product_create"),
+    path("products/<int:pk>/", products.product_detail, name="product_detail"),
+    # marketing set-up
+    path("marketing/sources/", marketing.source_list, name="source_list"),
+    path("marketing/sources/<int:pk>/", marketing.source_detail, name="source_detail"),
+    path("marketing/sources/<int:pk>/delete/", marketing.source_delete, name="source_delete"),
+    path("marketing/sources/<int:pk>/spend/", marketing.spend_add, name="spend_add"),
+    path(
+        "marketing/sources/<int:pk>/spend/<int:spend_pk>/delete/",
+        marketing.spend_delete,
+        name="spend_delete",
+    ),
+    path("marketing/numbers/", marketing.number_add, name="number_add"),
+    path(
+        "marketing/numbers/<int:number_pk>/toggle/", marketing.number_toggle, name="number_toggle"
+    ),
+    path("marketing/forms/", marketing.webform_list, name="webform_list"),
+    path("marketing/forms/<int:pk>/", marketing.webform_detail, name="webform_detail"),
+    # analytics
+    path("analytics/", analytics.acquisition_page, name="acquisition"),
+    path("analytics/acquisition.csv", analytics.acquisition_csv, name="acquisition_csv"),
+    path("analytics/funnel/", analytics.funnel_page, name="funnel"),
+    path("analytics/refresh/", analytics.refresh, name="analytics_refresh"),
 ]

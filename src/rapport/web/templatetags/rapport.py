@@ -42,3 +42,22 @@ def audit_value(value: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value)
+
+
+@register.filter
+def duration_text(seconds: Any) -> str:
+    """A stay in a stage: "3 d 4 h", "5 h 10 min" or "12 min"."""
+    from django.utils.translation import gettext as _
+
+    try:
+        total = int(seconds)
+    except (TypeError, ValueError):
+        return "—"
+    days, rest = divmod(max(total, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    return _("%(m)s min") % {"m": minutes}

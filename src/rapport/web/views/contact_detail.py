@@ -27,6 +27,7 @@ from rapport.contacts.models import (
 from rapport.core import visibility
 from rapport.core.models import AuditEntry
 from rapport.core.pagination import InvalidCursor, paginate
+from rapport.sales.selectors import deals_for, orders_for
 from rapport.timeline import services as timeline_services
 from rapport.timeline.models import Channel
 from rapport.timeline.selectors import interactions_for
@@ -182,6 +183,35 @@ def audit_context(contact: Contact) -> dict[str, Any]:
     return {"audit_rows": rows}
 
 
+ORDERS_SHOWN = 20
+DEALS_SHOWN = 20
+
+
+def sales_context(user: Any, contact: Contact) -> dict[str, Any]:
+    """The contact's orders (with their lines), deals and journey up to the first order."""
+    from django.db.models import Prefetch
+
+    from rapport.sales.models import OrderLine
+
+    orders = list(
+        orders_for(user)
+        .filter(contact=contact)
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+        .order_by("-order_date", "-id")[:ORDERS_SHOWN]
+    )
+    deals = list(
+        deals_for(user)
+        .filter(contact=contact)
+        .select_related("stage")
+        .order_by("-created_at", "-id")[:DEALS_SHOWN]
+    )
+    return {
+        "orders": orders,
+        "deals": deals,
+        "can_sell": visibility.can_create(user) and visibility.can(user, "change", contact),
+    }
+
+
 def _custom_values(contact: Contact) -> list[tuple[CustomField, Any]]:
     return [
         (field, contact.custom.get(field.key))
@@ -202,6 +232,7 @@ def contact_detail(request: Request, pk: int) -> HttpResponse:
         **life_events_context(contact),
         **timeline_context(request, contact),
         **audit_context(contact),
+        **sales_context(request.user, contact),
     }
     return render(request, TEMPLATE, context)
 
@@ -362,3 +393,13 @@ def timeline(request: Request, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect("web:contact_detail", pk=contact.pk)
     return render(request, f"{TEMPLATE}#timeline", context)
+
+
+@login_required
+def journey(request: Request, pk: int) -> HttpResponse:
+    """The contact's touchpoints up to the first order; loaded after the page (HTMX)."""
+    from rapport.analytics.selectors import customer_journey
+
+    contact = _contact(request, pk)
+    context = {"contact": contact, "journey": customer_journey(contact)}
+    return render(request, f"{TEMPLATE}#journey", context)

@@ -1,0 +1,285 @@
+"""Leads: the list (filters, search, cursor pages), entry by hand, the detail page with its
+attribution and status history, status actions and conversion into a deal."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from rapport.core import visibility
+from rapport.core.pagination import capped_count
+from rapport.sales import services
+from rapport.sales.models import Lead, LeadSource, LeadStatus
+from rapport.sales.selectors import leads_for
+from rapport.sales.services.leads import TRANSITIONS
+from rapport.timeline.models import Channel
+from rapport.web.forms import owner_choices
+from rapport.web.forms_sales import ConvertForm, DisqualifyForm, LeadForm
+from rapport.web.helpers import (
+    Request,
+    apply_errors,
+    date_or_none,
+    get_visible_or_404,
+    int_or_none,
+    page_of,
+)
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+TEMPLATE = "leads/detail.html"
+# A lead entered by hand came in through the channel its source stands for.
+CHANNEL_OF_SOURCE = {
+    LeadSource.Kind.PHONE: Channel.PHONE,
+    LeadSource.Kind.WALK_IN: Channel.VISIT,
+    LeadSource.Kind.EMAIL: Channel.EMAIL,
+    LeadSource.Kind.MESSENGER: Channel.MESSENGER,
+    LeadSource.Kind.WEBSITE: Channel.WEB,
+    LeadSource.Kind.INSTAGRAM: Channel.SOCIAL,
+    LeadSource.Kind.FACEBOOK: Channel.SOCIAL,
+}
+
+
+@dataclass
+class LeadFilters:
+    q: str = ""
+    status: str = ""
+    source: int | None = None
+    owner: str = ""  # a user id, or "none" for unassigned leads
+    campaign: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def lead_filters(params: Any) -> LeadFilters:
+    status = params.get("status", "")
+    owner = params.get("owner", "")
+    return LeadFilters(
+        q=params.get("q", "").strip()[:100],
+        status=status if status in LeadStatus.values or status == "open" else "",
+        source=int_or_none(params.get("source")),
+        owner=owner if owner == "none" or int_or_none(owner) else "",
+        campaign=params.get("campaign", "").strip()[:200],
+        start=date_or_none(params.get("from")),
+        end=date_or_none(params.get("to")),
+    )
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def filter_leads(leads: QuerySet[Lead], f: LeadFilters) -> QuerySet[Lead]:
+    if f.status == "open":
+        leads = leads.filter(
+            status__in=[LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED]
+        )
+    elif f.status:
+        leads = leads.filter(status=f.status)
+    if f.source:
+        leads = leads.filter(source_id=f.source)
+    if f.owner == "none":
+        leads = leads.filter(owner__isnull=True)
+    elif f.owner:
+        leads = leads.filter(owner_id=int(f.owner))
+    if f.campaign:
+        leads = leads.filter(utm_campaign__istartswith=f.campaign)
+    if f.start:
+        leads = leads.filter(created_at__gte=_day_start(f.start))
+    if f.end:
+        leads = leads.filter(created_at__lt=_day_start(f.end + dt.timedelta(days=1)))
+    if f.q:
+        words = f.q.split()
+        for word in words:
+            leads = leads.filter(
+                Q(first_name__istartswith=word)
+                | Q(last_name__istartswith=word)
+                | Q(email__istartswith=word)
+                | Q(phone__contains=word.lstrip("+0").replace("-", ""))
+                | Q(company_name__istartswith=word)
+            )
+    return leads
+
+
+@login_required
+def lead_list(request: Request) -> HttpResponse:
+    filters = lead_filters(request.GET)
+    leads = filter_leads(leads_for(request.user), filters)
+    page, cursor = page_of(
+        request,
+        leads.select_related("source", "owner", "contact"),
+        ordering=["-created_at", "-id"],
+        limit=PAGE_SIZE,
+    )
+    context: dict[str, Any] = {"page": page, "filters": filters}
+    if request.htmx and cursor:
+        return render(request, "leads/list.html#rows", context)
+    count, exact = capped_count(leads, cap=COUNT_CAP)
+    context.update(count=count, exact=exact)
+    if request.htmx and request.htmx.target == "lead-results":
+        return render(request, "leads/list.html#results", context)
+    context.update(
+        statuses=[("open", _("Open")), *LeadStatus.choices],
+        sources=LeadSource.objects.all(),
+        owners=owner_choices(),
+        can_create=visibility.can_create(request.user),
+    )
+    return render(request, "leads/list.html", context)
+
+
+@login_required
+def lead_create(request: Request) -> HttpResponse:
+    if not visibility.can_create(request.user):
+        raise PermissionDenied
+    form = LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        source = form.cleaned_data.get("source")
+        try:
+            captured = services.lead_capture(
+                actor=request.user,
+                data=form.service_data(),
+                source=source,
+                channel=CHANNEL_OF_SOURCE.get(source.kind, Channel.NOTE)
+                if source
+                else Channel.NOTE,
+            )
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if captured.created:
+                messages.success(request, _("Lead %(name)s created.") % {"name": captured.lead})
+            else:
+                messages.warning(
+                    request,
+                    _("This person already has an open lead; the enquiry was added to it."),
+                )
+            if leads_for(request.user).filter(pk=captured.lead.pk).exists():
+                return redirect("web:lead_detail", pk=captured.lead.pk)
+            return redirect("web:lead_list")
+    return render(request, "leads/form.html", {"form": form})
+
+
+def _detail_context(request: Request, lead: Lead) -> dict[str, Any]:
+    can_change = leads_for(request.user, "change").filter(pk=lead.pk).exists()
+    deals = [
+        d for d in lead.deals.select_related("stage") if visibility.can(request.user, "view", d)
+    ]
+    return {
+        "lead": lead,
+        "can_change": can_change,
+        "history": lead.status_changes.select_related("by"),
+        "transitions": [
+            (value, label)
+            for value, label in LeadStatus.choices
+            if value in TRANSITIONS.get(lead.status, set()) and value != LeadStatus.DISQUALIFIED
+        ],
+        "can_disqualify": LeadStatus.DISQUALIFIED in TRANSITIONS.get(lead.status, set()),
+        "can_convert": lead.status in (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
+        and visibility.can_create(request.user),
+        "contact_visible": lead.contact is not None
+        and visibility.can(request.user, "view", lead.contact),
+        "deals": deals,
+    }
+
+
+def _lead(request: Request, pk: int) -> Lead:
+    return get_visible_or_404(
+        leads_for(request.user).select_related("source", "tracking_number", "owner", "contact"), pk
+    )
+
+
+def _writable_lead(request: Request, pk: int) -> Lead:
+    lead = _lead(request, pk)
+    if not leads_for(request.user, "change").filter(pk=lead.pk).exists():
+        raise PermissionDenied
+    return lead
+
+
+@login_required
+def lead_detail(request: Request, pk: int) -> HttpResponse:
+    lead = _lead(request, pk)
+    context = _detail_context(request, lead)
+    context.update(disqualify_form=DisqualifyForm(), convert_form=ConvertForm())
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_POST
+def lead_status(request: Request, pk: int) -> HttpResponse:
+    """Move a lead to contacted / qualified / new, or disqualify it with a reason."""
+    lead = _writable_lead(request, pk)
+    status = request.POST.get("status", "")
+    form = DisqualifyForm(request.POST)
+    form.is_valid()
+    try:
+        lead = services.lead_set_status(
+            actor=request.user,
+            lead=lead,
+            status=status,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        if not request.htmx:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("web:lead_detail", pk=lead.pk)
+    else:
+        form = DisqualifyForm()
+        if not request.htmx:
+            messages.success(request, _("Status changed."))
+            return redirect("web:lead_detail", pk=lead.pk)
+    lead = _lead(request, pk)
+    context = _detail_context(request, lead)
+    context.update(disqualify_form=form, convert_form=ConvertForm())
+    return render(request, f"{TEMPLATE}#status", context)
+
+
+@login_required
+@require_POST
+def lead_convert(request: Request, pk: int) -> HttpResponse:
+    """Convert the lead: contact linked or created, deal opened; then show the deal."""
+    lead = _writable_lead(request, pk)
+    form = ConvertForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            conversion = services.lead_convert(
+                actor=request.user,
+                lead=lead,
+                deal_title=data.get("deal_title") or "",
+                amount=str(data["amount"]) if data.get("amount") is not None else None,
+                currency=data.get("currency") or "",
+                pipeline_id=data["pipeline"].pk if data.get("pipeline") else None,
+            )
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            apply_errors(form, exc, {"title": "deal_title", "stage": None, "contact": None})
+        else:
+            messages.success(
+                request,
+                _("Lead converted: %(contact)s now has the deal “%(deal)s”.")
+                % {"contact": conversion.contact.full_name, "deal": conversion.deal.title},
+            )
+            url = reverse("web:deal_detail", args=[conversion.deal.pk])
+            if request.htmx:
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
+    if not request.htmx:
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+        return redirect("web:lead_detail", pk=lead.pk)
+    context = _detail_context(request, lead)
+    context.update(disqualify_form=DisqualifyForm(), convert_form=form)
+    return render(request, f"{TEMPLATE}#status", context)

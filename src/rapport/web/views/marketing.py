@@ -1,0 +1,183 @@
+"""Marketing set-up for administrators and marketers: lead sources with their spend per
+period and tracking numbers, and the public web forms with their embeddable snippet."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, ProtectedError, Sum
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rapport.sales.models import LeadSource, SourceSpend, TrackingNumber, WebForm
+from rapport.web.forms_marketing import SourceForm, SpendForm, TrackingNumberForm, WebFormForm
+from rapport.web.helpers import MARKETING_ROLES, Request, get_visible_or_404, has_role
+
+
+def _require_marketing(request: Request) -> None:
+    if not has_role(request.user, *MARKETING_ROLES):
+        raise PermissionDenied
+
+
+@login_required
+def source_list(request: Request) -> HttpResponse:
+    _require_marketing(request)
+    form = SourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        source = form.save()
+        messages.success(request, _("Source %(name)s added.") % {"name": source.name})
+        return redirect("web:source_detail", pk=source.pk)
+    sources = LeadSource.objects.annotate(
+        lead_count=Count("leads", distinct=True), number_count=Count("numbers", distinct=True)
+    ).order_by("-is_active", "name")
+    numbers = TrackingNumber.objects.select_related("source").order_by("source__name", "number")
+    return render(
+        request,
+        "marketing/sources.html",
+        {
+            "form": form,
+            "sources": sources,
+            "numbers": numbers,
+            "number_form": TrackingNumberForm(),
+        },
+    )
+
+
+def _source_context(source: LeadSource, **forms: Any) -> dict[str, Any]:
+    spend = SourceSpend.objects.filter(source=source).order_by("-period_start", "-id")
+    return {
+        "source": source,
+        "spend": spend[:200],
+        "spend_totals": spend.values("currency").annotate(total=Sum("amount")).order_by("currency"),
+        "numbers": TrackingNumber.objects.filter(source=source).order_by("number"),
+        "form": forms.get("form") or SourceForm(instance=source),
+        "spend_form": forms.get("spend_form") or SpendForm(source=source),
+        "number_form": forms.get("number_form") or TrackingNumberForm(initial={"source": source}),
+    }
+
+
+@login_required
+def source_detail(request: Request, pk: int) -> HttpResponse:
+    """A source: rename it or change its channel; its spend and tracking numbers."""
+    _require_marketing(request)
+    source = get_visible_or_404(LeadSource.objects.all(), pk)
+    form = SourceForm(request.POST or None, instance=source)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Changes saved."))
+        return redirect("web:source_detail", pk=source.pk)
+    if request.method == "POST":
+        source.refresh_from_db()
+    return render(request, "marketing/source.html", _source_context(source, form=form))
+
+
+@login_required
+@require_POST
+def spend_add(request: Request, pk: int) -> HttpResponse:
+    _require_marketing(request)
+    source = get_visible_or_404(LeadSource.objects.all(), pk)
+    form = SpendForm(request.POST, source=source)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Spend recorded."))
+        return redirect("web:source_detail", pk=source.pk)
+    return render(request, "marketing/source.html", _source_context(source, spend_form=form))
+
+
+@login_required
+@require_POST
+def spend_delete(request: Request, pk: int, spend_pk: int) -> HttpResponse:
+    _require_marketing(request)
+    source = get_visible_or_404(LeadSource.objects.all(), pk)
+    entry = get_visible_or_404(SourceSpend.objects.filter(source=source), spend_pk)
+    entry.delete()
+    messages.success(request, _("Spend entry removed."))
+    return redirect("web:source_detail", pk=source.pk)
+
+
+@login_required
+@require_POST
+def number_add(request: Request) -> HttpResponse:
+    """Map a tracking phone number to a source (from the sources page or a source's page)."""
+    _require_marketing(request)
+    form = TrackingNumberForm(request.POST)
+    if form.is_valid():
+        number = form.save()
+        messages.success(request, _("Tracking number %(n)s mapped.") % {"n": number.number})
+        return redirect("web:source_detail", pk=number.source_id)
+    source = form.cleaned_data.get("source") if hasattr(form, "cleaned_data") else None
+    if isinstance(source, LeadSource):
+        return render(request, "marketing/source.html", _source_context(source, number_form=form))
+    messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+    return redirect("web:source_list")
+
+
+@login_required
+@require_POST
+def number_toggle(request: Request, number_pk: int) -> HttpResponse:
+    _require_marketing(request)
+    number = get_visible_or_404(TrackingNumber.objects.all(), number_pk)
+    number.is_active = not number.is_active
+    number.save(update_fields=["is_active"])
+    return redirect("web:source_detail", pk=number.source_id)
+
+
+# --- web forms -------------------------------------------------------------------------------
+
+
+def snippet(request: Request, form: WebForm) -> str:
+    """The HTML a website pastes to post enquiries to the form's public address."""
+    action = request.build_absolute_uri(reverse("public_form", args=[form.slug]))
+    return render_to_string("marketing/snippet.html", {"form": form, "action": action}).strip()
+
+
+@login_required
+def webform_list(request: Request) -> HttpResponse:
+    _require_marketing(request)
+    form = WebFormForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        created = form.save()
+        messages.success(request, _("Web form %(name)s created.") % {"name": created.name})
+        return redirect("web:webform_detail", pk=created.pk)
+    forms = WebForm.objects.select_related("source").order_by("-is_active", "name")
+    return render(request, "marketing/webforms.html", {"form": form, "webforms": forms})
+
+
+@login_required
+def webform_detail(request: Request, pk: int) -> HttpResponse:
+    _require_marketing(request)
+    webform = get_visible_or_404(WebForm.objects.select_related("source"), pk)
+    form = WebFormForm(request.POST or None, instance=webform)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Changes saved."))
+        return redirect("web:webform_detail", pk=webform.pk)
+    if request.method == "POST":
+        webform.refresh_from_db()
+    return render(
+        request,
+        "marketing/webform.html",
+        {"webform": webform, "form": form, "snippet": snippet(request, webform)},
+    )
+
+
+@login_required
+@require_POST
+def source_delete(request: Request, pk: int) -> HttpResponse:
+    """Remove a source nobody used; a source with leads or forms is deactivated instead."""
+    _require_marketing(request)
+    source = get_visible_or_404(LeadSource.objects.all(), pk)
+    try:
+        source.delete()
+    except ProtectedError:
+        source.is_active = False
+        source.save(update_fields=["is_active"])
+        messages.warning(request, _("The source has leads or forms, so it was deactivated."))
+        return redirect("web:source_detail", pk=source.pk)
+    messages.success(request, _("Source removed."))
+    return redirect("web:source_list")

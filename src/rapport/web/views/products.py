@@ -1,0 +1,125 @@
+"""The catalog: everyone reads it; administrators and marketers add and change products."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from rapport.catalog import services
+from rapport.catalog.models import Category, Product
+from rapport.core.pagination import capped_count
+from rapport.web.forms_sales import ProductForm
+from rapport.web.helpers import (
+    MARKETING_ROLES,
+    Request,
+    apply_errors,
+    get_visible_or_404,
+    has_role,
+    int_or_none,
+    page_of,
+)
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+
+
+@login_required
+def product_list(request: Request) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Product.Kind.values else ""
+    active = request.GET.get("active", "yes")
+    active = active if active in ("yes", "no", "all") else "yes"
+    category = int_or_none(request.GET.get("category"))
+    products = Product.objects.all()
+    if kind:
+        products = products.filter(kind=kind)
+    if active != "all":
+        products = products.filter(is_active=active == "yes")
+    if category:
+        products = products.filter(category_id=category)
+    for word in q.split():
+        products = products.filter(
+            Q(name__icontains=word) | Q(destination__istartswith=word) | Q(sku__istartswith=word)
+        )
+    page, cursor = page_of(
+        request, products.select_related("category"), ordering=["name", "id"], limit=PAGE_SIZE
+    )
+    context: dict[str, Any] = {
+        "page": page,
+        "filters": {"q": q, "kind": kind, "active": active, "category": category},
+    }
+    if request.htmx and cursor:
+        return render(request, "products/list.html#rows", context)
+    count, exact = capped_count(products, cap=COUNT_CAP)
+    context.update(count=count, exact=exact)
+    if request.htmx and request.htmx.target == "product-results":
+        return render(request, "products/list.html#results", context)
+    context.update(
+        kinds=Product.Kind.choices,
+        categories=Category.objects.all(),
+        can_edit=has_role(request.user, *MARKETING_ROLES),
+    )
+    return render(request, "products/list.html", context)
+
+
+def _initial(product: Product) -> dict[str, Any]:
+    initial = {name: getattr(product, name) for name in ProductForm.FIELDS}
+    initial["category"] = product.category_id
+    initial["sku"] = product.sku or ""
+    return initial
+
+
+def _save(request: Request, form: ProductForm, product: Product | None) -> Product | None:
+    if not form.is_valid():
+        return None
+    try:
+        if product is None:
+            return services.product_create(actor=request.user, data=form.service_data())
+        return services.product_update(
+            actor=request.user, product=product, data=form.service_data()
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None
+
+
+@login_required
+def product_create(request: Request) -> HttpResponse:
+    if not has_role(request.user, *MARKETING_ROLES):
+        raise PermissionDenied
+    form = ProductForm(request.POST or None)
+    if request.method == "POST":
+        product = _save(request, form, None)
+        if product is not None:
+            messages.success(request, _("Product %(name)s created.") % {"name": product.name})
+            return redirect("web:product_detail", pk=product.pk)
+    return render(request, "products/form.html", {"form": form})
+
+
+@login_required
+def product_detail(request: Request, pk: int) -> HttpResponse:
+    """The product; for administrators and marketers, its edit form."""
+    product = get_visible_or_404(Product.objects.select_related("category"), pk)
+    can_edit = has_role(request.user, *MARKETING_ROLES)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = ProductForm(request.POST)
+        saved = _save(request, form, product)
+        if saved is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("web:product_detail", pk=product.pk)
+        product.refresh_from_db()
+    else:
+        form = ProductForm(initial=_initial(product))
+    return render(
+        request, "products/form.html", {"form": form, "product": product, "can_edit": can_edit}
+    )
