@@ -15,6 +15,9 @@ pytestmark = pytest.mark.django_db
 CONTACT_LIST_QUERIES = 5
 
 
+SEARCH_QUERIES = 1 if connection.vendor == "sqlite" else 0
+
+
 @pytest.fixture
 def rich_contacts(users):
     contacts = []
@@ -47,7 +50,8 @@ def _queries(client, path, **params) -> int:
     ("path", "params", "pinned"),
     [
         ("contacts", {}, CONTACT_LIST_QUERIES),
-        ("contacts", {"q": "olena", "sort": "name"}, CONTACT_LIST_QUERIES),
+        # a word search first asks the full-text index for candidates (one query, SQLite only)
+        ("contacts", {"q": "olena", "sort": "name"}, CONTACT_LIST_QUERIES + SEARCH_QUERIES),
         ("contacts", {"consent": "email:marketing:granted", "tag": "ski"}, CONTACT_LIST_QUERIES),
         ("contacts", {"count": "true"}, CONTACT_LIST_QUERIES + 1),
         ("companies", {}, 2),
