@@ -15,6 +15,7 @@ CURRENCY_MINOR_UNITS: dict[str, int] = {
     "JPY": 0, "KRW": 0, "KZT": 2, "MDL": 2, "MXN": 2, "NOK": 2, "NZD": 2, "PLN": 2, "RON": 2,
     "RSD": 2, "RUB": 2, "SEK": 2, "SGD": 2, "THB": 2, "TRY": 2, "UAH": 2, "USD": 2, "ZAR": 2,
 }  # fmt: skip
+MAX_AMOUNT = Decimal("1e12")
 CURRENCY_CHOICES = [(code, code) for code in sorted(CURRENCY_MINOR_UNITS)]
 
 
@@ -55,6 +56,11 @@ class Money:
             raise ValidationError(_("Enter a valid amount, like 123.45.")) from exc
         if not value.is_finite():
             raise ValidationError(_("Enter a valid amount, like 123.45."))
+        # Amount columns hold 14 digits with 2 decimals: anything larger is a typing mistake.
+        if abs(value) >= MAX_AMOUNT:
+            raise ValidationError(
+                _("Enter an amount below %(max)s."), params={"max": f"{MAX_AMOUNT:,.0f}"}
+            )
         exponent = Decimal(1).scaleb(-CURRENCY_MINOR_UNITS[currency])
         return cls(value.quantize(exponent, rounding=ROUND_HALF_EVEN), currency)
 
