@@ -11,13 +11,9 @@ Existing contacts matched by external id, then e-mail, then phone are updated th
 """
 
 import json
-import os
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import islice
-from multiprocessing import get_context
 from typing import Any
 
 from django.conf import settings
@@ -50,6 +46,7 @@ from rapport.core.imports import (
     ImportContext,
     Importer,
     bulk_insert,
+    map_in_workers,
     parse_date,
     reserve_ids,
     split_list,
@@ -87,7 +84,7 @@ class Setup:
     fields: tuple[str, ...]
     region: str
     language: str
-    custom: tuple[CustomField, ...]
+    custom: tuple[dict[str, Any], ...]  # CustomField values (models cannot cross before setup)
     owners: dict[str, int]  # folded username → user id
     default_owner: int | None
     countries: frozenset[str]
@@ -101,9 +98,10 @@ class Clean:
     values: dict[str, Any]  # contact columns
     emails: list[str]
     phones: list[str]
-    phone_terms: list[str]
+    terms: list[str]  # the contact's SearchTerm rows, as search.contact_terms gives them
     tags: list[str]
     custom: dict[str, Any]
+    audit: str  # JSON of the audit entry's changes when the row creates a contact
 
 
 @dataclass(slots=True)
@@ -112,7 +110,9 @@ class Invalid:
     errors: list[tuple[str, str]]  # (field, message)
 
 
-def _clean_row(setup: Setup, row: int, cells: list[str]) -> Clean | Invalid:
+def _clean_row(
+    setup: Setup, definitions: list[CustomField], row: int, cells: list[str]
+) -> Clean | Invalid:
     data = dict(zip(setup.fields, cells, strict=True))
     errors: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
@@ -196,7 +196,7 @@ def _clean_row(setup: Setup, row: int, cells: list[str]) -> Clean | Invalid:
     if data.get("tags"):
         tags = sorted({t[:60] for t in (clean_text(x) for x in split_list(data["tags"])) if t})
     custom: dict[str, Any] = {}
-    for definition in setup.custom:
+    for definition in definitions:
         raw = data.get(f"custom.{definition.key}", "")
         if raw.strip():
             try:
@@ -205,62 +205,75 @@ def _clean_row(setup: Setup, row: int, cells: list[str]) -> Clean | Invalid:
                 errors.append((f"custom.{definition.key}", exc.messages[0]))
     if errors:
         return Invalid(row, errors)
-    return Clean(row, values, emails, phones, phone_terms, tags, custom)
+    terms = search.terms_for(
+        names=(values.get("first_name", ""), values.get("last_name", ""),
+               values.get("middle_name", "")),
+        emails=emails,
+        phones=(),
+    )  # fmt: skip
+    terms.update(phone_terms)  # = phone_search_digits of each number (see fast_phone)
+    return Clean(row, values, emails, phones, sorted(terms), tags, custom, _audit(setup, values, emails, phones, tags, custom))
 
 
-def clean_chunk(setup: Setup, chunk: list[tuple[int, list[str]]]) -> list[Clean | Invalid]:
+def _audit(
+    setup: Setup,
+    values: dict[str, Any],
+    emails: list[str],
+    phones: list[str],
+    tags: list[str],
+    custom: dict[str, Any],
+) -> str:
+    """The audit entry's changes for a new contact, as JSON text (computed in the workers)."""
+    changes: dict[str, Any] = {
+        k: [None, val.isoformat() if k == "birth_date" else val]
+        for k, val in values.items()
+        if val not in (None, "") and k != "owner_id"
+    }
+    changes["owner_id"] = [None, values.get("owner_id") or setup.default_owner]
+    if emails:
+        changes["emails"] = [None, [f"{e} (personal)" for e in emails]]
+    if phones:
+        changes["phones"] = [None, [f"{p} (mobile)" for p in phones]]
+    if tags:
+        changes["tags"] = [None, tags]
+    if custom:
+        changes["custom"] = [None, custom]
+    return json.dumps(changes, ensure_ascii=False)
+
+
+def clean_chunk(payload: dict[str, Any], chunk: list[tuple[int, list[str]]]) -> list[Clean | Invalid]:
+    """Clean rows; `payload` is a Setup as a dict, so it can travel to worker processes."""
+    setup = Setup(**payload)
     with translation.override(setup.language):
-        return [_clean_row(setup, row, cells) for row, cells in chunk]
-
-
-_WORKER_SETUP: Setup | None = None
-
-
-def _worker_init(settings_module: str, setup: Setup) -> None:
-    global _WORKER_SETUP
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
-    import django
-
-    django.setup()
-    _WORKER_SETUP = setup
-
-
-def _worker_clean(chunk: list[tuple[int, list[str]]]) -> list[Clean | Invalid]:
-    assert _WORKER_SETUP is not None
-    return clean_chunk(_WORKER_SETUP, chunk)
+        definitions = [CustomField(**values) for values in setup.custom]
+        return [_clean_row(setup, definitions, row, cells) for row, cells in chunk]
 
 
 def _cleaned(
     setup: Setup, rows: Iterator[tuple[int, list[str]]], workers: int
 ) -> Iterator[list[Clean | Invalid]]:
     """Cleaned chunks in file order; in worker processes once the file is big enough."""
+    payload = asdict(setup)
     first = list(islice(rows, POOL_THRESHOLD))
     if len(first) < POOL_THRESHOLD or workers < 2:
-        yield clean_chunk(setup, first)
+        yield clean_chunk(payload, first)
         while chunk := list(islice(rows, CHUNK)):
-            yield clean_chunk(setup, chunk)
+            yield clean_chunk(payload, chunk)
         return
-    # forkserver: workers start from a clean process, not a fork of a threaded web server.
-    context = get_context("forkserver")
-    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "rapport.settings")
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_worker_init,
-        initargs=(settings_module, setup),
-    ) as pool:
-        pending: deque[Future[list[Clean | Invalid]]] = deque()
-        chunks = iter([first[i : i + CHUNK] for i in range(0, len(first), CHUNK)])
 
-        def next_chunk() -> list[tuple[int, list[str]]]:
-            return next(chunks, None) or list(islice(rows, CHUNK))
+    def chunks() -> Iterator[list[tuple[int, list[str]]]]:
+        for i in range(0, len(first), CHUNK):
+            yield first[i : i + CHUNK]
+        while chunk := list(islice(rows, CHUNK)):
+            yield chunk
 
-        while True:
-            while len(pending) < IN_FLIGHT and (chunk := next_chunk()):
-                pending.append(pool.submit(_worker_clean, chunk))
-            if not pending:
-                break
-            yield pending.popleft().result()
+    yield from map_in_workers(
+        "rapport.contacts.imports:clean_chunk",
+        payload,
+        chunks(),
+        workers=workers,
+        in_flight=IN_FLIGHT,
+    )
 
 
 class _Writer:
@@ -330,29 +343,13 @@ class _Writer:
                 email_rows.append((contact_id, address, "personal", i == 0))
             for i, number in enumerate(item.phones):
                 phone_rows.append((contact_id, number, "mobile", i == 0))
-            terms = search.terms_for(names=(first, last, middle), emails=item.emails, phones=())
-            terms.update(item.phone_terms)
-            term_rows.extend((contact_id, term) for term in terms)
+            term_rows.extend((contact_id, term) for term in item.terms)
             tag_rows.extend((contact_id, self.tag_ids[t]) for t in item.tags)
-            changes = {
-                k: [None, val.isoformat() if k == "birth_date" else val]
-                for k, val in v.items()
-                if val not in (None, "") and k != "owner_id"
-            }
-            changes["owner_id"] = [None, owner_id]
-            if item.emails:
-                changes["emails"] = [None, [f"{e} (personal)" for e in item.emails]]
-            if item.phones:
-                changes["phones"] = [None, [f"{p} (mobile)" for p in item.phones]]
-            if item.tags:
-                changes["tags"] = [None, item.tags]
-            if item.custom:
-                changes["custom"] = [None, item.custom]
             name = f"{first} {last}".strip()[:200]
             audit_rows.append(
                 (
                     self.contact_type, contact_id, contact_id, self.actor_id, "create",
-                    json.dumps(changes, ensure_ascii=False), name, stamp,
+                    item.audit, name, stamp,
                 )
             )  # fmt: skip
         bulk_insert(
@@ -421,7 +418,11 @@ class ContactImporter(Importer):
             fields=tuple(ctx.fields),
             region=settings.RAPPORT_DEFAULT_PHONE_REGION,
             language=translation.get_language() or settings.LANGUAGE_CODE,
-            custom=tuple(CustomField.objects.filter(entity=CustomField.Entity.CONTACT)),
+            custom=tuple(
+                CustomField.objects.filter(entity=CustomField.Entity.CONTACT).values(
+                    "key", "label", "field_type", "choices", "required"
+                )
+            ),
             owners={name.casefold(): pk for name, pk in owners},
             default_owner=getattr(ctx.actor, "pk", None),
             countries=frozenset(phonenumbers.SUPPORTED_REGIONS),
@@ -429,7 +430,7 @@ class ContactImporter(Importer):
 
     def run(self, rows: Iterator[tuple[int, list[str]]], ctx: ImportContext) -> Counts:
         setup = self._setup(ctx)
-        required_custom = [f.key for f in setup.custom if f.required]
+        required_custom = [f["key"] for f in setup.custom if f["required"]]
         # What the database holds, one query each: value → contact id.
         by_external = dict(
             Contact.objects.exclude(external_id=None).values_list("external_id", "id")

@@ -8,11 +8,17 @@ nothing and reports what would happen.
 """
 
 import datetime as dt
+import importlib
+import os
 import re
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
+from multiprocessing import get_context
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -24,6 +30,9 @@ from django.utils.translation import ngettext
 from rapport.core import visibility
 from rapport.core.export import Column, write_csv
 from rapport.core.tabular import Table, TableError, header_key, read_table, suggest_mapping
+
+if TYPE_CHECKING:
+    from rapport.core.models import ImportJob
 
 # Errors kept in memory and stored on a job; the count beyond this is still exact.
 MAX_REPORTED_ERRORS = 100_000
@@ -467,6 +476,50 @@ def error_report_csv(errors: Iterable[RowError | list[Any] | tuple[Any, ...]]) -
     return write_csv((as_tuple(e) for e in errors), columns)
 
 
+# --- worker processes ------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _pool_init(settings_module: str, target: str, payload: Any) -> None:
+    # Runs in a fresh worker before anything else; only builtins were unpickled so far, so
+    # Django can be set up before the importer's module (with its models) is imported.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+
+    django.setup()
+    module, name = target.split(":")
+    _WORKER["call"] = partial(getattr(importlib.import_module(module), name), payload)
+
+
+def _pool_call(chunk: Any) -> Any:
+    return _WORKER["call"](chunk)
+
+
+def map_in_workers[T](
+    target: str, payload: Any, chunks: Iterator[Any], *, workers: int = 2, in_flight: int = 4
+) -> Iterator[T]:
+    """`target(payload, chunk)` for each chunk in worker processes, results in input order.
+
+    `target` is "module:function"; `payload` must be plain builtins. Workers start from a
+    forkserver, not by forking this (maybe threaded) process, and set up Django themselves.
+    """
+    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "rapport.settings")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("forkserver"),
+        initializer=_pool_init,
+        initargs=(settings_module, target, payload),
+    ) as pool:
+        pending: deque[Future[T]] = deque()
+        while True:
+            while len(pending) < in_flight and (chunk := next(chunks, None)):
+                pending.append(pool.submit(_pool_call, chunk))
+            if not pending:
+                return
+            yield pending.popleft().result()
+
+
 # --- cell parsers shared by importers ---------------------------------------------------------
 
 _DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
@@ -529,3 +582,61 @@ def parse_decimal(text: str) -> Decimal:
 def split_list(text: str) -> list[str]:
     """Several values in one cell, separated by commas, semicolons or new lines."""
     return [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
+
+
+# --- jobs (the upload page) -------------------------------------------------------------------
+
+
+def import_job_create(
+    *,
+    actor: Any,
+    kind: str,
+    upload: Any,
+    mapping: dict[str, Any] | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+) -> "ImportJob":
+    """Store an uploaded file as an ImportJob and queue `run_import` after commit."""
+    from django.core.files.base import ContentFile
+
+    from rapport.core.models import ImportJob
+    from rapport.core.tasks import run_import
+
+    importer_for(kind).check_actor(actor)
+    name = os.path.basename(getattr(upload, "name", "") or "import.csv")[:255]
+    content = upload if hasattr(upload, "chunks") else ContentFile(bytes(upload), name=name)
+    job = ImportJob.objects.create(
+        kind=kind,
+        original_name=name,
+        mapping=mapping or {},
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        created_by=actor,
+    )
+    job.file.save(name, content, save=True)
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+def job_error_report(job: "ImportJob") -> bytes:
+    """The job's per-row error report as CSV bytes, for download."""
+    return error_report_csv(job.errors)
+
+
+def mapping_save(*, user: Any, kind: str, mapping: dict[str, str | None]) -> None:
+    """Remember a user's column mapping for a kind of import."""
+    from rapport.core.models import ImportMapping
+
+    importer_for(kind)
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in mapping.items()
+    ):
+        raise ValidationError({"mapping": [_('Give a mapping like {"Column": "field"}.')]})
+    ImportMapping.objects.update_or_create(user=user, kind=kind, defaults={"mapping": mapping})
+
+
+def mapping_for(*, user: Any, kind: str) -> dict[str, str | None]:
+    from rapport.core.models import ImportMapping
+
+    saved = ImportMapping.objects.filter(user=user, kind=kind).first()
+    return dict(saved.mapping) if saved else {}
