@@ -66,6 +66,11 @@ def run_import(job_id: int) -> None:
         status = ImportJob.Status.DONE
     else:
         status = ImportJob.Status.REJECTED
+    if not job.dry_run and not result.committed:
+        # the counts of the checking pass said what would happen; nothing did
+        result.created = result.updated = result.unchanged = 0
+        result.skipped = result.total_rows
+        result.dry_run = False
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk).update(
             status=status,
