@@ -20,8 +20,18 @@ def test_products_are_created_with_categories_made_on_the_way(users):
     result = run(users["admin"], text)
     assert (result.created, result.error_count) == (2, 0)
     tour = Product.objects.get(sku="ANT-7")
-    assert (tour.kind, tour.category.name, tour.duration_nights, tour.hotel_category, str(tour.price)) == (
-        "tour", "Пляж", 7, 5, "1250.50",
+    assert (
+        tour.kind,
+        tour.category.name,
+        tour.duration_nights,
+        tour.hotel_category,
+        str(tour.price),
+    ) == (
+        "tour",
+        "Пляж",
+        7,
+        5,
+        "1250.50",
     )
     assert Category.objects.count() == 1
 

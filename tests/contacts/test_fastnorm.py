@@ -18,7 +18,9 @@ def outcome(fn, value):
 
 local = st.from_regex(r"[A-Za-z0-9_%+-]{1,20}(\.[A-Za-z0-9_%+-]{1,10}){0,2}", fullmatch=True)
 label = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,10}[A-Za-z0-9])?", fullmatch=True)
-tld = st.sampled_from(["com", "lt", "UA", "org", "test", "local", "localhost", "invalid", "io", "Arpa"])
+tld = st.sampled_from(
+    ["com", "lt", "UA", "org", "test", "local", "localhost", "invalid", "io", "Arpa"]
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -44,7 +46,9 @@ def library_phone(raw):
 
 @settings(max_examples=600, deadline=None)
 @given(
-    code=st.sampled_from(["1", "7", "44", "49", "39", "370", "371", "380", "54", "52", "61", "86", "998"]),
+    code=st.sampled_from(
+        ["1", "7", "44", "49", "39", "370", "371", "380", "54", "52", "61", "86", "998"]
+    ),
     rest=st.from_regex(r"[0-9]{5,12}", fullmatch=True),
 )  # fmt: skip
 def test_fast_phone_equals_the_library(code, rest):

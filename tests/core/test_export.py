@@ -12,7 +12,11 @@ from rapport.contacts.selectors import ContactFilters, contacts_for
 from rapport.contacts.services import contact_create
 from rapport.core.export import Column, safe_text, write_csv, write_xlsx
 
-COLUMNS = [Column("name", lambda r: r[0]), Column("amount", lambda r: r[1]), Column("day", lambda r: r[2])]
+COLUMNS = [
+    Column("name", lambda r: r[0]),
+    Column("amount", lambda r: r[1]),
+    Column("day", lambda r: r[2]),
+]
 ROWS = [
     ("=1+2", Decimal("12.50"), dt.date(2024, 5, 1)),
     ("+380671234567", Decimal(0), None),
@@ -26,7 +30,13 @@ ROWS = [
 
 def test_formula_prefixes_get_an_apostrophe():
     assert [safe_text(r[0]) for r in ROWS] == [
-        "'=1+2", "'+380671234567", "'-minus", "'@cmd", "'\tTab", "'\rCR", "plain",
+        "'=1+2",
+        "'+380671234567",
+        "'-minus",
+        "'@cmd",
+        "'\tTab",
+        "'\rCR",
+        "plain",
     ]
 
 
@@ -36,7 +46,15 @@ def test_csv_has_a_bom_and_neutralised_cells():
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0] == ["name", "amount", "day"]
     assert rows[1] == ["'=1+2", "12.50", "2024-05-01"]
-    assert [r[0] for r in rows[1:]] == ["'=1+2", "'+380671234567", "'-minus", "'@cmd", "'\tTab", "'\rCR", "plain"]
+    assert [r[0] for r in rows[1:]] == [
+        "'=1+2",
+        "'+380671234567",
+        "'-minus",
+        "'@cmd",
+        "'\tTab",
+        "'\rCR",
+        "plain",
+    ]
 
 
 def test_xlsx_round_trip_keeps_values_and_never_writes_formulas():
@@ -52,29 +70,60 @@ def test_xlsx_export_imports_back(users):
     from rapport.contacts.models import Contact
     from rapport.core.imports import import_file
 
-    contact_create(actor=users["admin"], data={"first_name": "Олена", "last_name": "=Koval", "email": "o@example.com", "phone": "+380671234567", "tags": ["ski"]})
+    contact_create(
+        actor=users["admin"],
+        data={
+            "first_name": "Олена",
+            "last_name": "=Koval",
+            "email": "o@example.com",
+            "phone": "+380671234567",
+            "tags": ["ski"],
+        },
+    )
     data = contacts_xlsx(contacts_for(users["admin"]))
     Contact.objects.all().delete()
-    result = import_file(kind="contacts", data=data, filename="c.xlsx", actor=users["admin"], mapping={"id": None, "last name": None})
+    result = import_file(
+        kind="contacts",
+        data=data,
+        filename="c.xlsx",
+        actor=users["admin"],
+        mapping={"id": None, "last name": None},
+    )
     assert (result.created, result.error_count) == (1, 0)
     again = Contact.objects.get()
     assert (again.first_name, again.email, again.phone, [t.name for t in again.tags.all()]) == (
-        "Олена", "o@example.com", "+380671234567", ["ski"],
+        "Олена",
+        "o@example.com",
+        "+380671234567",
+        ["ski"],
     )
 
 
 def test_managers_export_holds_only_their_teams_contacts(users):
     mine = contact_create(actor=users["manager"], data={"first_name": "Mine", "city": "Kyiv"})
-    mates = contact_create(actor=users["manager_mate"], data={"first_name": "Mates", "city": "Kyiv"})
+    mates = contact_create(
+        actor=users["manager_mate"], data={"first_name": "Mates", "city": "Kyiv"}
+    )
     contact_create(actor=users["manager2"], data={"first_name": "Theirs", "city": "Kyiv"})
     contact_create(actor=users["manager"], data={"first_name": "Elsewhere", "city": "Lviv"})
     data = contacts_csv(contacts_for(users["manager"]), ContactFilters(city="Kyiv"))
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert [(int(r["id"]), r["first name"]) for r in rows] == [(mine.pk, "Mine"), (mates.pk, "Mates")]
+    assert [(int(r["id"]), r["first name"]) for r in rows] == [
+        (mine.pk, "Mine"),
+        (mates.pk, "Mates"),
+    ]
 
 
 def test_vcard_export_has_one_card_per_visible_contact(users):
-    contact_create(actor=users["manager"], data={"first_name": "Olena", "last_name": "Koval", "email": "o@example.com", "phone": "+380671234567"})
+    contact_create(
+        actor=users["manager"],
+        data={
+            "first_name": "Olena",
+            "last_name": "Koval",
+            "email": "o@example.com",
+            "phone": "+380671234567",
+        },
+    )
     contact_create(actor=users["manager2"], data={"first_name": "Hidden"})
     text = contacts_vcf(contacts_for(users["manager"])).decode()
     assert text.count("BEGIN:VCARD") == 1

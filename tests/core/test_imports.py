@@ -53,11 +53,13 @@ def test_formula_cells_are_stored_as_text_and_reports_are_defused(users):
     result = import_file(kind="contacts", data=data, actor=users["admin"])
     assert result.created == 1
     assert Contact.objects.values_list("first_name", "last_name").get() == (
-        '=HYPERLINK("http://x")', "@SUM(A1)",
+        '=HYPERLINK("http://x")',
+        "@SUM(A1)",
     )
     report = error_report_csv([(2, "=cmd", "+danger")]).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(report))) == [
-        ["row", "column", "message"], ["2", "'=cmd", "'+danger"],
+        ["row", "column", "message"],
+        ["2", "'=cmd", "'+danger"],
     ]
 
 
@@ -75,14 +77,30 @@ def test_naive_times_are_read_in_the_local_zone():
     assert parse_datetime("2024-03-31T07:30:00Z").isoformat() == "2024-03-31T07:30:00+00:00"
 
 
-def test_upload_job_runs_in_the_background_and_keeps_its_report(users, settings, tmp_path, django_capture_on_commit_callbacks):
+def test_upload_job_runs_in_the_background_and_keeps_its_report(
+    users, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile("people.csv", b"first_name,email\nOlena,o@example.com\nBad,nope\n")
     with django_capture_on_commit_callbacks(execute=True):
-        job = import_job_create(actor=users["admin"], kind="contacts", upload=upload, skip_invalid=True)
+        job = import_job_create(
+            actor=users["admin"], kind="contacts", upload=upload, skip_invalid=True
+        )
     job.refresh_from_db()
-    assert (job.status, job.total_rows, job.processed_rows, job.created_count, job.skipped_count, job.error_count) == (
-        ImportJob.Status.DONE, 2, 2, 1, 1, 1,
+    assert (
+        job.status,
+        job.total_rows,
+        job.processed_rows,
+        job.created_count,
+        job.skipped_count,
+        job.error_count,
+    ) == (
+        ImportJob.Status.DONE,
+        2,
+        2,
+        1,
+        1,
+        1,
     )
     assert job.percent == 100
     report = job_error_report(job).decode("utf-8-sig").splitlines()
@@ -91,7 +109,9 @@ def test_upload_job_runs_in_the_background_and_keeps_its_report(users, settings,
     assert Contact.objects.get().first_name == "Olena"
 
 
-def test_job_with_errors_is_rejected_and_writes_nothing(users, settings, tmp_path, django_capture_on_commit_callbacks):
+def test_job_with_errors_is_rejected_and_writes_nothing(
+    users, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile("people.csv", b"first_name,email\nOlena,o@example.com\nBad,nope\n")
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,7 +122,9 @@ def test_job_with_errors_is_rejected_and_writes_nothing(users, settings, tmp_pat
 
 
 def test_mapping_is_saved_per_user_and_kind(users):
-    mapping_save(user=users["manager"], kind="contacts", mapping={"Who": "first_name", "Skip": None})
+    mapping_save(
+        user=users["manager"], kind="contacts", mapping={"Who": "first_name", "Skip": None}
+    )
     mapping_save(user=users["manager"], kind="contacts", mapping={"Who": "last_name"})
     assert mapping_for(user=users["manager"], kind="contacts") == {"Who": "last_name"}
     assert mapping_for(user=users["manager"], kind="leads") == {}

@@ -49,8 +49,10 @@ def test_lithuanian_cp1257_file_is_recognised():
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_each_delimiter_is_detected(delimiter):
     text = delimiter.join(["name", "email", "city"]) + "\n"
-    text += delimiter.join(["Ann", "ann@example.com", "Kaunas, LT"]) if delimiter != "," else (
-        'Ann,ann@example.com,"Kaunas, LT"'
+    text += (
+        delimiter.join(["Ann", "ann@example.com", "Kaunas, LT"])
+        if delimiter != ","
+        else ('Ann,ann@example.com,"Kaunas, LT"')
     )
     table = read_table(text.encode())
     assert table.delimiter == delimiter
@@ -82,7 +84,10 @@ def test_huge_cell_is_a_row_error_not_a_crash():
         (b"", "The file is empty."),
         (b"  \n\n", "The file is empty."),
         (bytes(range(256)) * 40, "This does not look like a table: save it as CSV or XLSX."),
-        (b"\xd0\xcf\x11\xe0garbage", "Old .xls workbooks are not supported: save the sheet as XLSX or CSV."),
+        (
+            b"\xd0\xcf\x11\xe0garbage",
+            "Old .xls workbooks are not supported: save the sheet as XLSX or CSV.",
+        ),
         (b"PK\x03\x04 not really a zip", "The XLSX file is damaged or not a workbook."),
     ],
 )
@@ -137,7 +142,10 @@ def test_mapping_is_suggested_from_headers_in_four_languages(header, field):
 def test_a_field_is_suggested_for_one_column_only():
     from rapport.core.tabular import COMMON_ALIASES
 
-    assert suggest_mapping(["Email", "E-mail"], COMMON_ALIASES) == {"Email": "email", "E-mail": None}
+    assert suggest_mapping(["Email", "E-mail"], COMMON_ALIASES) == {
+        "Email": "email",
+        "E-mail": None,
+    }
 
 
 def test_header_key_ignores_case_punctuation_and_apostrophes():

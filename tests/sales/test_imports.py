@@ -30,7 +30,10 @@ def test_leads_are_captured_with_source_status_and_date(users):
     assert (result.created, result.updated, result.error_count) == (2, 1, 0)
     olena = Lead.objects.get(email="olena@example.com")
     assert (olena.source.name, olena.utm_campaign, olena.status, olena.created_at.isoformat()) == (
-        "Instagram", "summer", "qualified", "2025-03-01T08:00:00+00:00",
+        "Instagram",
+        "summer",
+        "qualified",
+        "2025-03-01T08:00:00+00:00",
     )
     assert Lead.objects.get(phone="+380671234567").disqualify_reason == "spam"
     assert Lead.objects.count() == 2
@@ -54,7 +57,10 @@ def test_bad_lead_rows_commit_nothing(users):
 
 
 def test_one_order_per_row_finds_or_creates_the_customer(users):
-    known = contact_create(actor=users["admin"], data={"first_name": "Ann", "email": "ann@example.com", "external_id": "c-1"})
+    known = contact_create(
+        actor=users["admin"],
+        data={"first_name": "Ann", "email": "ann@example.com", "external_id": "c-1"},
+    )
     text = (
         "customer_external_id,email,phone,first_name,order_date,total,currency,order_external_id\n"
         "c-1,,,,2025-01-10,100.00,EUR,o-1\n"
@@ -64,7 +70,8 @@ def test_one_order_per_row_finds_or_creates_the_customer(users):
     result = run("orders", users["admin"], text)
     assert (result.created, result.error_count) == (3, 0)
     assert list(known.orders.order_by("external_id").values_list("external_id", "total")) == [
-        ("o-1", Decimal("100.00")), ("o-2", Decimal("50.00")),
+        ("o-1", Decimal("100.00")),
+        ("o-2", Decimal("50.00")),
     ]
     taras = Contact.objects.get(phone="+380671234567")
     assert (taras.first_name, taras.lifecycle_stage) == ("Taras", "customer")
@@ -108,8 +115,15 @@ def test_skip_invalid_imports_the_valid_orders_with_their_lines(users):
     result = run("orders", users["admin"], text, skip_invalid=True)
     assert (result.created, result.skipped, result.error_count) == (1, 1, 1)
     order = Order.objects.get()
-    assert (order.external_id, order.total, order.contact.email) == ("o-1", Decimal("990.00"), "ann@example.com")
-    assert list(OrderLine.objects.order_by("id").values_list("description", "quantity", "line_total")) == [
-        ("Antalya", 2, Decimal("950.00")), ("Insurance", 2, Decimal("40.00")),
+    assert (order.external_id, order.total, order.contact.email) == (
+        "o-1",
+        Decimal("990.00"),
+        "ann@example.com",
+    )
+    assert list(
+        OrderLine.objects.order_by("id").values_list("description", "quantity", "line_total")
+    ) == [
+        ("Antalya", 2, Decimal("950.00")),
+        ("Insurance", 2, Decimal("40.00")),
     ]
     assert Interaction.objects.get(channel="order").summary == f"Order #{order.pk}: 990.00 EUR"

@@ -46,7 +46,9 @@ def generate_csv(path: Path, rows: int, seed: int = 7) -> None:
                 if i % 10
                 else f"0{operator} {subscriber // 10000:03d} {subscriber % 10000:04d}"
             )
-            email = f"{first.lower()}.{i}@example.com" if first.isascii() else f"c{i}@mail.example.org"
+            email = (
+                f"{first.lower()}.{i}@example.com" if first.isascii() else f"c{i}@mail.example.org"
+            )
             if i % 7 == 0:
                 email = email.capitalize()
             born = f"{rng.randint(1950, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"

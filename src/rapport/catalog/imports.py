@@ -117,10 +117,15 @@ class ProductImporter(Importer):
     required = [["name"], ["price"], ["currency"]]
 
     def fields(self) -> list[FieldSpec]:
-        return [FieldSpec(name, name.replace("_", " "), aliases) for name, aliases in ALIASES.items()]
+        return [
+            FieldSpec(name, name.replace("_", " "), aliases) for name, aliases in ALIASES.items()
+        ]
 
     def check_actor(self, actor: Any) -> None:
-        if not (getattr(actor, "is_superuser", False) or getattr(actor, "role", "") in {"admin", "marketer"}):
+        if not (
+            getattr(actor, "is_superuser", False)
+            or getattr(actor, "role", "") in {"admin", "marketer"}
+        ):
             raise PermissionError(_("Only admins and marketers can import products."))
 
     def run(self, rows: Iterator[tuple[int, list[str]]], ctx: ImportContext) -> Counts:

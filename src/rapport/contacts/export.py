@@ -38,7 +38,9 @@ def contact_columns() -> list[Column]:
     ]
 
 
-def export_rows(contacts: QuerySet[Contact], filters: ContactFilters | None = None) -> Iterator[Contact]:
+def export_rows(
+    contacts: QuerySet[Contact], filters: ContactFilters | None = None
+) -> Iterator[Contact]:
     """The filtered contacts in id order, fetched in batches with their owner and tags."""
     queryset = filter_contacts(contacts, filters or ContactFilters())
     queryset = queryset.select_related("owner").prefetch_related("tags").order_by("pk")

@@ -51,9 +51,7 @@ _E164 = re.compile(r"\+[1-9]\d{6,14}")
 @lru_cache(maxsize=512)
 def _national_prefix(country_code: int) -> re.Pattern[str] | None:
     region = phonenumbers.region_code_for_country_code(country_code)
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-        country_code, region
-    )
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     pattern = metadata.national_prefix_for_parsing if metadata else None
     return re.compile(pattern) if pattern else None
 

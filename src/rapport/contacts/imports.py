@@ -185,13 +185,13 @@ def _clean_row(
         parts = [raw_phones] if name == "phone" else split_list(raw_phones)
         for raw in parts if raw_phones else []:
             try:
-                number, terms = fast_phone(raw, setup.region)
+                number, digits = fast_phone(raw, setup.region)
             except ValidationError as exc:
                 errors.append((name, exc.messages[0]))
                 continue
             if number not in phones:
                 phones.append(number)
-                phone_terms.extend(terms)
+                phone_terms.extend(digits)
     tags: list[str] = []
     if data.get("tags"):
         tags = sorted({t[:60] for t in (clean_text(x) for x in split_list(data["tags"])) if t})
@@ -212,7 +212,16 @@ def _clean_row(
         phones=(),
     )  # fmt: skip
     terms.update(phone_terms)  # = phone_search_digits of each number (see fast_phone)
-    return Clean(row, values, emails, phones, sorted(terms), tags, custom, _audit(setup, values, emails, phones, tags, custom))
+    return Clean(
+        row,
+        values,
+        emails,
+        phones,
+        sorted(terms),
+        tags,
+        custom,
+        _audit(setup, values, emails, phones, tags, custom),
+    )
 
 
 def _audit(
@@ -241,7 +250,9 @@ def _audit(
     return json.dumps(changes, ensure_ascii=False)
 
 
-def clean_chunk(payload: dict[str, Any], chunk: list[tuple[int, list[str]]]) -> list[Clean | Invalid]:
+def clean_chunk(
+    payload: dict[str, Any], chunk: list[tuple[int, list[str]]]
+) -> list[Clean | Invalid]:
     """Clean rows; `payload` is a Setup as a dict, so it can travel to worker processes."""
     setup = Setup(**payload)
     with translation.override(setup.language):
@@ -313,8 +324,8 @@ class _Writer:
         contact_rows = []
         email_rows = []
         phone_rows = []
-        term_rows = []
-        tag_rows = []
+        term_rows: list[tuple[int, str]] = []
+        tag_rows: list[tuple[int, int]] = []
         audit_rows = []
         self._tags({t for item in items for t in item.tags})
         for contact_id, item in zip(ids, items, strict=True):
@@ -391,7 +402,7 @@ class ContactImporter(Importer):
         specs = [
             FieldSpec(
                 name,
-                str(Contact._meta.get_field(name).verbose_name)
+                str(getattr(Contact._meta.get_field(name), "verbose_name", name))
                 if name not in {"emails", "phones", "owner", "tags"}
                 else name,
                 tuple(COMMON_ALIASES.get(name, ())),
@@ -419,7 +430,8 @@ class ContactImporter(Importer):
             region=settings.RAPPORT_DEFAULT_PHONE_REGION,
             language=translation.get_language() or settings.LANGUAGE_CODE,
             custom=tuple(
-                CustomField.objects.filter(entity=CustomField.Entity.CONTACT).values(
+                dict(values)
+                for values in CustomField.objects.filter(entity=CustomField.Entity.CONTACT).values(
                     "key", "label", "field_type", "choices", "required"
                 )
             ),
@@ -461,17 +473,28 @@ class ContactImporter(Importer):
                 external = item.values.get("external_id")
                 if external is not None and external in file_external:
                     problems.append(
-                        ("external_id", _("Same external id as row %(r)d.") % {"r": file_external[external]})
+                        (
+                            "external_id",
+                            _("Same external id as row %(r)d.") % {"r": file_external[external]},
+                        )
                     )
                 for email in item.emails:
                     if email in file_email:
                         problems.append(
-                            ("email", _("%(v)s is also on row %(r)d.") % {"v": email, "r": file_email[email]})
+                            (
+                                "email",
+                                _("%(v)s is also on row %(r)d.")
+                                % {"v": email, "r": file_email[email]},
+                            )
                         )
                 for phone in item.phones:
                     if phone in file_phone:
                         problems.append(
-                            ("phone", _("%(v)s is also on row %(r)d.") % {"v": phone, "r": file_phone[phone]})
+                            (
+                                "phone",
+                                _("%(v)s is also on row %(r)d.")
+                                % {"v": phone, "r": file_phone[phone]},
+                            )
                         )
                 match = by_external.get(external) if external is not None else None
                 if match is None:
@@ -482,21 +505,37 @@ class ContactImporter(Importer):
                     holder = by_email.get(email)
                     if holder is not None and holder != match:
                         problems.append(
-                            ("email", _("%(v)s already belongs to contact #%(id)d.") % {"v": email, "id": holder})
+                            (
+                                "email",
+                                _("%(v)s already belongs to contact #%(id)d.")
+                                % {"v": email, "id": holder},
+                            )
                         )
                 for phone in item.phones:
                     holder = by_phone.get(phone)
                     if holder is not None and holder != match:
                         problems.append(
-                            ("phone", _("%(v)s already belongs to contact #%(id)d.") % {"v": phone, "id": holder})
+                            (
+                                "phone",
+                                _("%(v)s already belongs to contact #%(id)d.")
+                                % {"v": phone, "id": holder},
+                            )
                         )
                 if match is not None and match in matched_rows:
                     problems.append(
-                        ("external_id", _("This row matches the same contact as row %(r)d.") % {"r": matched_rows[match]})
+                        (
+                            "external_id",
+                            _("This row matches the same contact as row %(r)d.")
+                            % {"r": matched_rows[match]},
+                        )
                     )
                 if match is not None and changeable is not None and match not in changeable:
                     problems.append(
-                        ("external_id", _("This row matches contact #%(id)d, which you cannot change.") % {"id": match})
+                        (
+                            "external_id",
+                            _("This row matches contact #%(id)d, which you cannot change.")
+                            % {"id": match},
+                        )
                     )
                 if match is None:
                     missing = [k for k in required_custom if k not in item.custom]

@@ -65,7 +65,9 @@ class _Echo:
         return value
 
 
-def iter_csv(rows: Iterable[Any], columns: list[Column], *, delimiter: str = ",") -> Iterator[bytes]:
+def iter_csv(
+    rows: Iterable[Any], columns: list[Column], *, delimiter: str = ","
+) -> Iterator[bytes]:
     """CSV as chunks of UTF-8 bytes (with a BOM, so Excel reads the encoding right)."""
     writer = csv.writer(_Echo(), delimiter=delimiter)
     yield (UTF8_BOM + writer.writerow([safe_text(c.header) for c in columns])).encode("utf-8")
@@ -83,9 +85,7 @@ def write_csv(rows: Iterable[Any], columns: list[Column]) -> bytes:
     return b"".join(iter_csv(rows, columns))
 
 
-def write_xlsx(
-    rows: Iterable[Any], columns: list[Column], *, sheet_title: str = "Export"
-) -> bytes:
+def write_xlsx(rows: Iterable[Any], columns: list[Column], *, sheet_title: str = "Export") -> bytes:
     """An XLSX workbook written row by row (openpyxl write-only), so memory stays flat."""
     from openpyxl import Workbook
 

@@ -12,12 +12,12 @@ import importlib
 import os
 import re
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from functools import partial
-from multiprocessing import get_context
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
+from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -237,7 +237,10 @@ class ResolvedMapping:
 
 
 def resolve_mapping(
-    headers: list[str], specs: list[FieldSpec], given: dict[str, Any] | None, required: list[list[str]]
+    headers: list[str],
+    specs: list[FieldSpec],
+    given: dict[str, Any] | None,
+    required: list[list[str]],
 ) -> ResolvedMapping:
     """Join the suggested mapping with the user's; report unknown fields and double use."""
     by_name = {s.name: s for s in specs}
@@ -261,8 +264,10 @@ def resolve_mapping(
             continue
         if target not in by_name:
             errors.append(
-                _("Column “%(header)s” is mapped to %(field)s, which is not a field here. "
-                  "Fields: %(fields)s.")
+                _(
+                    "Column “%(header)s” is mapped to %(field)s, which is not a field here. "
+                    "Fields: %(fields)s."
+                )
                 % {"header": header, "field": target, "fields": ", ".join(by_name)}
             )
             continue
@@ -292,9 +297,9 @@ def resolve_mapping(
     )
 
 
-def _mapped_rows(table: Table, resolved: ResolvedMapping, ctx: ImportContext) -> Iterator[
-    tuple[int, list[str]]
-]:
+def _mapped_rows(
+    table: Table, resolved: ResolvedMapping, ctx: ImportContext
+) -> Iterator[tuple[int, list[str]]]:
     plain = [s[0] for s in resolved.sources]
     identity = all(len(s) == 1 for s in resolved.sources) and plain == list(
         range(len(table.headers))
@@ -310,10 +315,13 @@ def _mapped_rows(table: Table, resolved: ResolvedMapping, ctx: ImportContext) ->
         elif not multi:
             yield number, [cells[i] for i in plain]
         else:
-            yield number, [
-                "; ".join(v for v in (cells[i].strip() for i in idx) if v)
-                for idx in resolved.sources
-            ]
+            yield (
+                number,
+                [
+                    "; ".join(v for v in (cells[i].strip() for i in idx) if v)
+                    for idx in resolved.sources
+                ],
+            )
 
 
 # --- running ----------------------------------------------------------------------------------

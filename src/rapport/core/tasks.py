@@ -42,17 +42,15 @@ def run_import(job_id: int) -> None:
                 state["saved"] = state["done"]
                 ImportJob.objects.filter(pk=job.pk).update(processed_rows=state["done"])
 
-        options = dict(
-            kind=job.kind,
-            data=data,
-            filename=job.original_name,
-            actor=job.created_by,
-            mapping=job.mapping or None,
-            skip_invalid=job.skip_invalid,
-        )
-        result = imports.import_file(
-            **options, dry_run=True, progress=progress, on_table=on_table
-        )
+        options = {
+            "kind": job.kind,
+            "data": data,
+            "filename": job.original_name,
+            "actor": job.created_by,
+            "mapping": job.mapping or None,
+            "skip_invalid": job.skip_invalid,
+        }
+        result = imports.import_file(**options, dry_run=True, progress=progress, on_table=on_table)
         if not job.dry_run and (result.ok or job.skip_invalid) and result.total_rows:
             ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.WRITING)
             result = imports.import_file(**options, dry_run=False)

@@ -53,7 +53,7 @@ LEAD_ALIASES: dict[str, tuple[str, ...]] = {
     "company_name": ("company", "organisation", "компания", "компанія", "įmonė"),
     "message": ("message", "comment", "enquiry", "сообщение", "комментарий", "повідомлення",
                 "коментар", "žinutė", "komentaras"),
-    "source": tuple(COMMON_ALIASES["source"]) + ("channel", "канал", "kanalas"),
+    "source": (*tuple(COMMON_ALIASES["source"]), "channel", "канал", "kanalas"),
     "status": tuple(COMMON_ALIASES["status"]),
     "disqualify_reason": ("reason", "disqualify reason", "причина", "priežastis"),
     "created": ("created", "created at", "date", "дата", "дата создания", "дата створення",
@@ -191,7 +191,7 @@ class OrderImporter(Importer):
         has_lines = bool(LINE_FIELDS & set(ctx.fields) - {"discount"})
         orders: dict[str, _Order] = {}
         order_list: list[_Order] = []
-        products = {p.sku: p for p in Product.objects.exclude(sku=None)}
+        products = {p.sku: p for p in Product.objects.exclude(sku=None) if p.sku}
         for row, cells in rows:
             data = ctx.as_dict(cells)
             key = data.get("order_external_id", "").strip()
@@ -217,9 +217,13 @@ class OrderImporter(Importer):
                     current.valid = False
                 else:
                     current.lines.append(line)
-        existing_orders = set(
-            Order.objects.filter(external_id__in=list(orders)).values_list("external_id", flat=True)
-        )
+        existing_orders = {
+            key
+            for key in Order.objects.filter(external_id__in=list(orders)).values_list(
+                "external_id", flat=True
+            )
+            if key
+        }
         counts = Counts()
         prepared = []
         for order in order_list:
@@ -337,14 +341,12 @@ class OrderImporter(Importer):
             problems["status"] = [_("Choose from: %(c)s.") % {"c": ", ".join(OrderStatus.values)}]
         channel = data.get("channel", "").strip().lower() or OrderChannel.OFFICE
         if channel not in OrderChannel.values:
-            problems["channel"] = [
-                _("Choose from: %(c)s.") % {"c": ", ".join(OrderChannel.values)}
-            ]
+            problems["channel"] = [_("Choose from: %(c)s.") % {"c": ", ".join(OrderChannel.values)}]
         customer, customer_data = self._customer(data, problems, ctx)
         if problems:
             ctx.validation_error(row, ValidationError(problems))
             return None
-        if not order.valid:
+        if not order.valid or order_date is None:
             return None
         return {
             "row": row,
@@ -445,7 +447,9 @@ class OrderImporter(Importer):
                     actor=actor,
                     summary=_("Order #%(id)s: %(total)s %(currency)s")
                     % {"id": order.pk, "total": order.total, "currency": order.currency},
-                    body="\n".join(f"{line.quantity} × {line.description}" for line in item["lines"]),
+                    body="\n".join(
+                        f"{line.quantity} × {line.description}" for line in item["lines"]
+                    ),
                     source_type=order_type,
                     source_id=order.pk,
                 )

@@ -21,7 +21,9 @@ def load_mapping(path: str) -> dict[str, Any]:
     try:
         mapping = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
-        raise CommandError(_("Cannot read the mapping file %(p)s: %(e)s") % {"p": path, "e": exc})
+        raise CommandError(
+            _("Cannot read the mapping file %(p)s: %(e)s") % {"p": path, "e": exc}
+        ) from exc
     if not isinstance(mapping, dict) or not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in mapping.items()
     ):
@@ -37,14 +39,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", help="contacts, leads, orders or products")
         parser.add_argument("file", help="a CSV (any common encoding and delimiter) or XLSX")
-        parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and report, write nothing"
+        )
         parser.add_argument("--mapping", help='JSON file {"column header": "field"}')
         parser.add_argument(
             "--skip-invalid", action="store_true", help="import the valid rows, skip the rest"
         )
         parser.add_argument(
-            "--user", help="the user the import acts as and who owns new records "
-            "(default: the first active admin)"
+            "--user",
+            help="the user the import acts as and who owns new records "
+            "(default: the first active admin)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
