@@ -6,3 +6,9 @@ class CatalogConfig(AppConfig):
 
     name = "rapport.catalog"
     label = "catalog"
+
+    def ready(self) -> None:
+        from rapport.catalog.imports import ProductImporter
+        from rapport.core.imports import register
+
+        register(ProductImporter())

@@ -107,3 +107,82 @@ class RateLimitBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window_start}: {self.hits}"
+
+
+class ImportKind(models.TextChoices):
+    CONTACTS = "contacts", _("Contacts")
+    LEADS = "leads", _("Leads")
+    ORDERS = "orders", _("Orders")
+    PRODUCTS = "products", _("Products")
+
+
+class ImportJob(TimeStampedModel):
+    """One uploaded file being imported: its options, progress and per-row error report."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Checking")
+        WRITING = "writing", _("Writing")
+        DONE = "done", _("Imported")
+        REJECTED = "rejected", _("Not imported: the file has errors")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("what"), max_length=20, choices=ImportKind.choices)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    # [[row, column, message], ...], capped; `error_count` has the full number.
+    errors = models.JSONField(_("error report"), default=list, blank=True)
+    details = models.JSONField(default=dict, blank=True)  # encoding, delimiter, ignored columns
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="importjob_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status in {self.Status.DONE, self.Status.REJECTED} else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class ImportMapping(models.Model):
+    """A user's saved column mapping for one kind of import: {"column header": "field"}."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="importmapping_user_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}/{self.kind}"

@@ -6,3 +6,10 @@ class SalesConfig(AppConfig):
 
     name = "rapport.sales"
     label = "sales"
+
+    def ready(self) -> None:
+        from rapport.core.imports import register
+        from rapport.sales.imports import LeadImporter, OrderImporter
+
+        register(LeadImporter())
+        register(OrderImporter())

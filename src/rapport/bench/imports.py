@@ -1,0 +1,176 @@
+"""Benchmark: import N contacts from CSV (validation, normalisation, dedup) into a fresh SQLite
+database, against a baseline measured in the same run: a raw bulk insert of the same rows.
+
+    python -m rapport.bench.imports --rows 1000000
+
+Each measurement runs in its own process with its own database file, so the numbers do not
+depend on what the calling process has loaded.
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET_SECONDS_PER_MILLION = 30.0
+
+FIRST = ["Olena", "Taras", "Ivan", "Jonas", "Ona", "Pavel", "Мария", "Андрій", "Rūta", "Anna"]
+LAST = ["Kovalenko", "Shevchenko", "Petraitis", "Ivanov", "Kazlauskienė", "Бондар", "Smith"]
+CITIES = ["Kyiv", "Lviv", "Vilnius", "Kaunas", "Odesa", "Riga", ""]
+TAGS = ["beach", "ski", "kids", "city breaks", "cruise", ""]
+
+
+def generate_csv(path: Path, rows: int, seed: int = 7) -> None:
+    """A realistic contacts file: unique e-mails and phones, mostly E.164, some national."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["external_id", "first_name", "last_name", "email", "phone", "birth_date", "city",
+             "country", "tags"]
+        )  # fmt: skip
+        for i in range(rows):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            subscriber = 1_000_000 + i  # unique 7-digit subscriber numbers
+            operator = rng.choice(["67", "50", "63", "93", "97"])
+            phone = (
+                f"+380{operator}{subscriber:07d}"
+                if i % 10
+                else f"0{operator} {subscriber // 10000:03d} {subscriber % 10000:04d}"
+            )
+            email = (
+                f"{first.lower()}.{i}@example.com" if first.isascii() else f"c{i}@mail.example.org"
+            )
+            if i % 7 == 0:
+                email = email.capitalize()
+            born = f"{rng.randint(1950, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            writer.writerow(
+                [f"ext-{i}", first, last, email, phone, born if i % 3 else "",
+                 rng.choice(CITIES), "UA", rng.choice(TAGS)]
+            )  # fmt: skip
+
+
+def _environment(db: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        DJANGO_SETTINGS_MODULE="rapport.settings",
+        RAPPORT_HOME=str(db.parent),
+    )
+    env.pop("RAPPORT_DEBUG", None)
+    return env
+
+
+def _child(mode: str, csv_path: Path, db: Path) -> dict[str, Any]:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "rapport.bench.imports", "--child", mode, str(csv_path)],
+        env=_environment(db),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{mode} failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _run_child(mode: str, csv_path: Path) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from rapport.accounts.models import User
+
+    actor = User.objects.create_superuser("bench", "bench@example.com", "bench-pass-123")
+    if mode == "baseline":
+        # The floor: read the CSV and insert the same rows into the same table, no checks.
+        connection.ensure_connection()
+        raw: sqlite3.Connection = connection.connection
+        started = time.perf_counter()
+        with csv_path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            stamp = "2026-01-01 00:00:00"
+            rows = (
+                (stamp, stamp, actor.pk, r[1], r[2], "", r[3], r[4], r[5] or None, "", "",
+                 r[6], r[7], "", "prospect", "", "", r[0], "{}", 1)
+                for r in reader
+            )  # fmt: skip
+            raw.execute("BEGIN")
+            raw.executemany(
+                "INSERT INTO contacts_contact (created_at, updated_at, owner_id, first_name, "
+                "last_name, middle_name, email, phone, birth_date, gender, language, city, "
+                "country, address, lifecycle_stage, source, notes, external_id, custom, version) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            raw.execute("COMMIT")
+        seconds = time.perf_counter() - started
+        count = raw.execute("SELECT COUNT(*) FROM contacts_contact").fetchone()[0]
+        return {"seconds": seconds, "contacts": count}
+    from rapport.core.imports import import_file
+
+    started = time.perf_counter()
+    result = import_file(kind="contacts", data=csv_path.read_bytes(), filename="c.csv", actor=actor)
+    seconds = time.perf_counter() - started
+    from rapport.contacts.models import Contact, SearchTerm
+
+    return {
+        "seconds": seconds,
+        "contacts": Contact.objects.count(),
+        "search_terms": SearchTerm.objects.count(),
+        "errors": result.error_count,
+        "created": result.created,
+    }
+
+
+def bench_import_contacts(rows: int = 1_000_000) -> list[dict[str, Any]]:
+    """Time the contacts import of `rows` rows and the raw-insert baseline; BenchResult dicts."""
+    with tempfile.TemporaryDirectory(prefix="rapport-bench-") as tmp:
+        folder = Path(tmp)
+        csv_path = folder / "contacts.csv"
+        generate_csv(csv_path, rows)
+        baseline = _child("baseline", csv_path, folder / "baseline.sqlite3")
+        measured = _child("import", csv_path, folder / "import.sqlite3")
+    target = TARGET_SECONDS_PER_MILLION * max(rows, 1) / 1_000_000
+    ok = measured["errors"] == 0 and measured["contacts"] == rows and measured["seconds"] <= target
+    return [
+        {
+            "name": f"import {rows:,} contacts from CSV (SQLite)",
+            "seconds": round(measured["seconds"], 2),
+            "baseline_name": "raw bulk insert of the same rows",
+            "baseline_seconds": round(baseline["seconds"], 2),
+            "target_seconds": target,
+            "ok": ok,
+            "details": {"import": measured, "baseline": baseline},
+        }
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "CSV"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_run_child(args.child[0], Path(args.child[1]))))
+        return
+    for result in bench_import_contacts(args.rows):
+        print(json.dumps(result, indent=2))
+        if not result["ok"]:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Background work of core: running an uploaded import (progress on the ImportJob row)."""
+
+import logging
+
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from rapport.core import imports
+from rapport.core.models import ImportJob
+from rapport.core.tabular import Table
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 2000  # rows between progress writes
+
+
+@task()
+def run_import(job_id: int) -> None:
+    """Run an ImportJob. Idempotent: a job that already finished is left alone.
+
+    Rows are first checked in a dry run whose progress is saved as it goes (outside any
+    transaction, so the upload page can show it); only a file that may be written is then
+    imported for real, in one transaction. A file with errors never takes the write lock.
+    """
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None or job.status not in {ImportJob.Status.PENDING, ImportJob.Status.RUNNING}:
+        return
+    job.status = ImportJob.Status.RUNNING
+    job.started_at = timezone.now()
+    job.save(update_fields=["status", "started_at", "updated_at"])
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        state = {"done": 0, "saved": 0}
+
+        def on_table(table: Table) -> None:
+            ImportJob.objects.filter(pk=job.pk).update(total_rows=table.estimated_rows)
+
+        def progress(rows: int) -> None:
+            state["done"] += rows
+            if state["done"] - state["saved"] >= PROGRESS_EVERY:
+                state["saved"] = state["done"]
+                ImportJob.objects.filter(pk=job.pk).update(processed_rows=state["done"])
+
+        options = {
+            "kind": job.kind,
+            "data": data,
+            "filename": job.original_name,
+            "actor": job.created_by,
+            "mapping": job.mapping or None,
+            "skip_invalid": job.skip_invalid,
+        }
+        result = imports.import_file(**options, dry_run=True, progress=progress, on_table=on_table)
+        if not job.dry_run and (result.ok or job.skip_invalid) and result.total_rows:
+            ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.WRITING)
+            result = imports.import_file(**options, dry_run=False)
+    except Exception:
+        log.exception("import job %s failed", job_id)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, finished_at=timezone.now()
+        )
+        raise
+    if result.committed or (job.dry_run and result.ok):
+        status = ImportJob.Status.DONE
+    else:
+        status = ImportJob.Status.REJECTED
+    if not job.dry_run and not result.committed:
+        # the counts of the checking pass said what would happen; nothing did
+        result.created = result.updated = result.unchanged = 0
+        result.skipped = result.total_rows
+        result.dry_run = False
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=status,
+            total_rows=result.total_rows,
+            processed_rows=result.total_rows,
+            created_count=result.created,
+            updated_count=result.updated,
+            skipped_count=result.skipped,
+            error_count=result.error_count,
+            errors=[e.as_list() for e in result.errors[:10_000]],
+            details={**result.details(), "summary": result.summary()},
+            finished_at=timezone.now(),
+        )
