@@ -383,6 +383,7 @@ class _Writer:
             phone_rows,
         )
         bulk_insert(SearchTerm._meta.db_table, ["contact_id", "term"], term_rows)
+        search.bulk_fulltext((cid, item.terms) for cid, item in zip(ids, items, strict=True))
         bulk_insert(Contact.tags.through._meta.db_table, ["contact_id", "tag_id"], tag_rows)
         bulk_insert(
             AuditEntry._meta.db_table,

@@ -80,6 +80,17 @@ def reindex(contact: Contact) -> None:
             )
 
 
+def bulk_fulltext(docs: Iterable[tuple[int, Iterable[str]]]) -> None:
+    """Index new contacts written in bulk (id, terms) on SQLite; no-op elsewhere."""
+    if not uses_fulltext():
+        return
+    with connection.cursor() as cursor:
+        cursor.cursor.executemany(  # the raw sqlite3 cursor: no per-row Django overhead
+            f"INSERT INTO {FTS_TABLE} (rowid, terms) VALUES (?, ?)",  # noqa: S608
+            ((contact_id, " ".join(terms)) for contact_id, terms in docs),
+        )
+
+
 def sync_fulltext(contact_ids: Iterable[int] | None = None) -> None:
     """After a bulk load into SearchTerm: index the contacts that are new since the last
     sync (ids above the highest indexed one), and re-index `contact_ids` if given."""
