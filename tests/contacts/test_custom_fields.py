@@ -91,3 +91,28 @@ def test_contacts_filter_by_custom_attribute(users, fields):
     assert list(filter_contacts(visible, ContactFilters(custom={"meal": "halal"}))) == [halal]
     assert list(filter_contacts(visible, ContactFilters(custom={"seats": "front"}))) == [halal]
     assert list(filter_contacts(visible, ContactFilters(custom={"nope": "x"}))) == []
+
+
+def test_custom_attributes_filter_the_api_and_web_lists_and_fill_exports(client, users, fields):
+    from rapport.accounts.models import ApiToken
+    from rapport.contacts.export import contacts_csv
+    from rapport.contacts.selectors import contacts_for
+
+    halal = services.contact_create(
+        actor=users["manager"], data={"first_name": "Ona", "custom": {"meal": "halal"}}
+    )
+    services.contact_create(
+        actor=users["manager"], data={"first_name": "Eglė", "custom": {"meal": "any"}}
+    )
+    _, raw = ApiToken.issue(user=users["admin"], name="t")
+
+    api = client.get("/api/v1/contacts?custom.meal=halal", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client.force_login(users["admin"])
+    web = client.get("/contacts/", {"custom.meal": "halal"})
+    csv = contacts_csv(contacts_for(users["admin"])).decode("utf-8-sig").splitlines()
+
+    assert [c["id"] for c in api.json()["items"]] == [halal.pk]
+    assert list(web.context["page"].items) == [halal]
+    header = csv[0].split(",")
+    assert "custom.meal" in header
+    assert {line.split(",")[header.index("custom.meal")] for line in csv[1:]} == {"halal", "any"}

@@ -242,6 +242,7 @@ def contact_list(request: HttpRequest, filters: Query[ContactListParams]) -> dic
             external_id=filters.external_id or "",
             consent=filters.consent or "",
             company=filters.company,
+            custom=selectors.custom_filters(request.GET),
         ),
     )
     return page_of(

@@ -5,12 +5,13 @@ filters; this module never widens what it is given.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import vobject
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from rapport.contacts.models import Contact
+from rapport.contacts.models import Contact, CustomField
 from rapport.contacts.selectors import ContactFilters, filter_contacts
 from rapport.core.export import Column, iter_csv, write_csv, write_xlsx
 
@@ -18,6 +19,26 @@ BATCH = 2000
 
 
 def contact_columns() -> list[Column]:
+    return [*_standard_columns(), *_custom_columns()]
+
+
+def _custom_columns() -> list[Column]:
+    """One column per custom attribute an admin defined (header: its key, as imports expect)."""
+
+    def value(key: str) -> Any:
+        def get(contact: Contact) -> Any:
+            raw = contact.custom.get(key)
+            return ", ".join(map(str, raw)) if isinstance(raw, list) else raw
+
+        return get
+
+    return [
+        Column(f"custom.{field.key}", value(field.key))
+        for field in CustomField.objects.filter(entity=CustomField.Entity.CONTACT)
+    ]
+
+
+def _standard_columns() -> list[Column]:
     return [
         Column("id", lambda c: c.pk),
         Column("external_id", lambda c: c.external_id or ""),

@@ -70,6 +70,18 @@ class ContactFilters:
         }
 
 
+CUSTOM_PREFIX = "custom."
+
+
+def custom_filters(params: Any) -> dict[str, str]:
+    """`custom.<key>=value` query parameters (from the web list, the API or an export link)."""
+    return {
+        key[len(CUSTOM_PREFIX) :]: str(value)
+        for key, value in params.items()
+        if key.startswith(CUSTOM_PREFIX) and value not in (None, "")
+    }
+
+
 def filter_contacts(contacts: QuerySet[Contact], filters: ContactFilters) -> QuerySet[Contact]:
     if filters.q:
         contacts = search.search(contacts, filters.q)

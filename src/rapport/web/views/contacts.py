@@ -48,6 +48,7 @@ def list_filters(params: Any) -> selectors.ContactFilters:
         city=params.get("city", "").strip()[:100],
         consent=params.get("consent", "")[:40],
         company=_int_or_none(params.get("company")),
+        custom=selectors.custom_filters(params),
     )
 
 
