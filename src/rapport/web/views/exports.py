@@ -79,8 +79,11 @@ EXPORTS: dict[str, ListExport] = {
 }
 
 
-def iter_rows(queryset: QuerySet[Any], ordering: list[str], batch: int = BATCH) -> Iterator[Any]:
+def iter_rows(
+    queryset: QuerySet[Any], ordering: list[str], batch: int | None = None
+) -> Iterator[Any]:
     """Every row of `queryset` in `ordering`, a keyset batch at a time (no OFFSET)."""
+    batch = batch or BATCH
     cursor = None
     while True:
         page = paginate(queryset, ordering=ordering, limit=batch, cursor=cursor)
