@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -109,7 +109,7 @@ def _vcards(rows: Iterator[Any]) -> Iterator[bytes]:
 
 @login_required
 @require_GET
-def export_list(request: Request, what: str, fmt: str) -> HttpResponse:
+def export_list(request: Request, what: str, fmt: str) -> StreamingHttpResponse:
     spec = EXPORTS.get(what)
     if spec is None or fmt not in FORMATS or (fmt == "vcf" and not spec.vcard):
         raise Http404(_("There is no such export."))

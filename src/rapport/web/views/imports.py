@@ -71,7 +71,7 @@ def allowed_kinds(user: Any) -> list[tuple[str, str]]:
             imports.importer_for(value).check_actor(user)
         except (PermissionError, ValueError):
             continue
-        allowed.append((value, label))
+        allowed.append((value, str(label)))
     return allowed
 
 
