@@ -246,7 +246,7 @@ def test_running_job_polls_and_a_finished_one_stops(as_user, users, media):
     assert running.text.lstrip().startswith('<section id="job-status"')
     assert 'hx-trigger="every 1s"' in running.text
     assert '<progress class="import" value="40" max="100">' in running.text
-    assert "4000 of about 10000 rows checked" in running.text
+    assert "4,000 of about 10,000 rows checked" in running.text
     assert "every 1s" not in done.text
     assert "Imported." in done.text
 
