@@ -86,3 +86,66 @@ def test_spend_is_checked_and_unique_per_period(users):
     assert str(spend.amount) == "10.00"
     assert SourceSpend.objects.count() == 1
     assert LeadSource.objects.get().kind == "website"
+
+
+def test_tracking_numbers_are_normalised_and_unique(users):
+    source = setup.source_create(actor=users["admin"], data={"name": "Ads", "kind": "google_ads"})
+
+    number = setup.tracking_number_create(
+        actor=users["marketer"], data={"number": "(044) 555-12-34", "source": source.pk}
+    )
+    with pytest.raises(Conflict) as duplicate:
+        setup.tracking_number_create(
+            actor=users["marketer"], data={"number": "+380445551234", "source": source}
+        )
+    with pytest.raises(ValidationError) as bad:
+        setup.tracking_number_create(actor=users["marketer"], data={"number": "12", "source": 0})
+    setup.tracking_number_update(actor=users["admin"], number=number, data={"is_active": False})
+
+    number.refresh_from_db()
+    assert (number.number, number.is_active) == ("+380445551234", False)
+    assert duplicate.value.message_dict == {
+        "number": ["+380445551234 is mapped to a source already."]
+    }
+    assert sorted(bad.value.message_dict) == ["number", "source"]
+
+
+def test_web_form_slugs_are_checked_and_unique(users):
+    source = setup.source_create(actor=users["admin"], data={"name": "Site", "kind": "website"})
+    setup.web_form_create(
+        actor=users["admin"], data={"name": "Tours", "slug": "tours", "source": source}
+    )
+
+    with pytest.raises(Conflict) as taken:
+        setup.web_form_create(
+            actor=users["admin"], data={"name": "Two", "slug": "tours", "source": source}
+        )
+    with pytest.raises(ValidationError) as bad:
+        setup.web_form_create(
+            actor=users["admin"], data={"name": "", "slug": "no spaces", "source": source}
+        )
+
+    assert taken.value.message_dict == {
+        "slug": ["The form “Tours” already uses the address tours; choose another."]
+    }
+    assert sorted(bad.value.message_dict) == ["name", "slug"]
+
+
+@pytest.mark.parametrize("role", ["manager", "agent", "analyst"])
+def test_only_marketing_roles_set_up_numbers_and_forms(users, role):
+    with pytest.raises(PermissionError):
+        setup.tracking_number_create(actor=users[role], data={"number": "+380445551234"})
+    with pytest.raises(PermissionError):
+        setup.web_form_create(actor=users[role], data={"name": "X", "slug": "x"})
+
+
+def test_source_with_leads_is_deactivated_not_deleted(users):
+    from rapport.sales import services
+
+    used = setup.source_create(actor=users["admin"], data={"name": "Used", "kind": "website"})
+    unused = setup.source_create(actor=users["admin"], data={"name": "Unused", "kind": "other"})
+    services.lead_capture(data={"email": "a@example.com"}, source=used)
+
+    assert setup.source_delete(actor=users["marketer"], source=used) is False
+    assert setup.source_delete(actor=users["marketer"], source=unused) is True
+    assert list(LeadSource.objects.values_list("name", "is_active")) == [("Used", False)]

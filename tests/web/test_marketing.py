@@ -44,7 +44,7 @@ def test_duplicate_source_name_is_an_error(as_user, source):
     response = as_user("admin").post("/marketing/sources/", {"name": "Website", "kind": "website"})
 
     assert response.status_code == 200
-    assert "already exists" in response.text
+    assert "Another source has this name." in response.text
     assert LeadSource.objects.count() == 1
 
 
@@ -92,7 +92,7 @@ def test_spend_per_period(as_user, source):
 
     assert SourceSpend.objects.get().amount == 1200
     assert "The period cannot end before it starts." in backwards.text
-    assert "already exists" in again.text
+    assert "Spend for this source, period and currency is recorded already." in again.text
     assert "greater than or equal to 0" in negative.text
     assert "1,200.00 EUR" in page.text
 
@@ -115,11 +115,24 @@ def test_map_tracking_number_normalises_it(as_user, source):
     )
     bad = client.post("/marketing/numbers/", {"number": "12", "source": source.pk})
 
+    again = client.post("/marketing/numbers/", {"number": "+380445551234", "source": source.pk})
+
     number = TrackingNumber.objects.get()
     assert response["Location"] == f"/marketing/sources/{source.pk}/"
     assert number.number == "+380445551234"
     assert bad.status_code == 200
+    assert "12 is not a valid phone number." in bad.text
+    assert "+380445551234 is mapped to a source already." in again.text
     assert TrackingNumber.objects.count() == 1
+
+
+def test_toggle_tracking_number(as_user, source):
+    number = TrackingNumber.objects.create(number="+380445551234", source=source)
+
+    as_user("marketer").post(f"/marketing/numbers/{number.pk}/toggle/")
+
+    number.refresh_from_db()
+    assert number.is_active is False
 
 
 def test_source_with_leads_is_deactivated_not_deleted(as_user, source):
@@ -159,3 +172,34 @@ def test_web_form_slug_is_checked(as_user, source):
     assert response.status_code == 200
     assert 'aria-invalid="true"' in response.text
     assert WebForm.objects.count() == 0
+
+
+def test_web_form_slug_must_be_unique(as_user, source):
+    WebForm.objects.create(name="Tours", slug="tours", source=source)
+
+    response = as_user("marketer").post(
+        "/marketing/forms/", {"name": "Other", "slug": "tours", "source": source.pk}
+    )
+
+    assert response.status_code == 200
+    assert "The form “Tours” already uses the address tours; choose another." in response.text
+    assert WebForm.objects.count() == 1
+
+
+def test_edit_web_form_through_the_service(as_user, source):
+    webform = WebForm.objects.create(name="Tours", slug="tours", source=source)
+    client = as_user("admin")
+
+    bad = client.post(
+        f"/marketing/forms/{webform.pk}/",
+        {"name": "Tours", "slug": "tours", "source": source.pk, "redirect_url": "ftp://x"},
+    )
+    good = client.post(
+        f"/marketing/forms/{webform.pk}/",
+        {"name": "Summer tours", "slug": "summer", "source": source.pk},
+    )
+
+    webform.refresh_from_db()
+    assert "Enter a full web address starting with https://." in bad.text
+    assert good.status_code == 302
+    assert (webform.name, webform.slug, webform.is_active) == ("Summer tours", "summer", False)

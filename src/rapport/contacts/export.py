@@ -59,6 +59,24 @@ def _standard_columns() -> list[Column]:
     ]
 
 
+def company_columns() -> list[Column]:
+    """Columns for companies fetched with their owner (select_related("owner"))."""
+    return [
+        Column("id", lambda c: c.pk),
+        Column("external_id", lambda c: c.external_id or ""),
+        Column(_("name"), lambda c: c.name),
+        Column(_("website"), lambda c: c.website),
+        Column(_("email"), lambda c: c.email),
+        Column(_("phone"), lambda c: c.phone),
+        Column(_("industry"), lambda c: c.industry),
+        Column(_("city"), lambda c: c.city),
+        Column(_("country"), lambda c: c.country),
+        Column(_("address"), lambda c: c.address),
+        Column(_("owner"), lambda c: c.owner.username),
+        Column(_("created"), lambda c: c.created_at),
+    ]
+
+
 def export_rows(
     contacts: QuerySet[Contact], filters: ContactFilters | None = None
 ) -> Iterator[Contact]:

@@ -1,64 +1,84 @@
-"""Back-office forms for marketing set-up: lead sources, their spend, tracking numbers and
-web forms. These tables have no workflow, so the forms save them after the model's own
-validation (field checks, unique and check constraints)."""
+"""HTML forms for marketing set-up: lead sources, their spend, tracking numbers and web
+forms. They only shape input; the sales set-up services (sales/services/setup.py) validate
+it and write, so the pages, the API and any script obey the same rules."""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rapport.contacts.normalize import normalize_phone
-from rapport.sales.models import LeadSource, SourceSpend, TrackingNumber, WebForm
+from rapport.sales.models import LeadSource
 from rapport.web.forms import DATE
-from rapport.web.helpers import PicoModelForm
+from rapport.web.forms_sales import amount_field, currency_field
+from rapport.web.helpers import PicoForm
 
 
-class SourceForm(PicoModelForm):
-    class Meta:
-        model = LeadSource
-        fields = ["name", "kind", "is_active"]
+def _sources() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Source"), queryset=LeadSource.objects.order_by("name"), required=True
+    )
 
 
-class SpendForm(PicoModelForm):
-    class Meta:
-        model = SourceSpend
-        fields = ["period_start", "period_end", "amount", "currency", "note"]
-        widgets = {"period_start": DATE, "period_end": DATE}
+class SourceForm(PicoForm):
+    name = forms.CharField(label=_("Name"), max_length=100, strip=False)
+    kind = forms.ChoiceField(label=_("Channel"), choices=LeadSource.Kind.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, source: LeadSource, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.instance.source = source
-        self.fields["amount"].validators.append(MinValueValidator(0))
+    @classmethod
+    def of(cls, source: LeadSource) -> "SourceForm":
+        return cls(
+            initial={"name": source.name, "kind": source.kind, "is_active": source.is_active}
+        )
 
-    def validate_unique(self) -> None:
-        # `source` is set on the instance, not a form field: check the whole constraint.
-        try:
-            self.instance.validate_constraints()
-        except ValidationError as exc:
-            self._update_errors(exc)  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("period_start"), data.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", _("The period cannot end before it starts."))
-        return data
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
 
 
-class TrackingNumberForm(PicoModelForm):
-    class Meta:
-        model = TrackingNumber
-        fields = ["number", "source", "description", "is_active"]
+class SpendForm(PicoForm):
+    period_start = forms.DateField(label=_("From"), widget=DATE)
+    period_end = forms.DateField(label=_("To"), widget=DATE)
+    amount = amount_field(_("Amount"), required=True)
+    currency = currency_field()
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
-    def clean_number(self) -> str:
-        return normalize_phone(self.cleaned_data.get("number") or "")
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
 
 
-class WebFormForm(PicoModelForm):
-    class Meta:
-        model = WebForm
-        fields = ["name", "slug", "source", "success_message", "redirect_url", "is_active"]
-        help_texts = {
-            "slug": _("The last part of the form's address: letters, digits and dashes."),
-        }
+class TrackingNumberForm(PicoForm):
+    # The service normalises and checks the number; the form only bounds its length.
+    number = forms.CharField(label=_("Phone number"), max_length=40)
+    source = _sources()
+    description = forms.CharField(label=_("Where it is published"), required=False, max_length=200)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class WebFormForm(PicoForm):
+    name = forms.CharField(label=_("Name"), max_length=100, strip=False)
+    slug = forms.CharField(
+        label=_("Slug"),
+        max_length=60,
+        help_text=_("The last part of the form's address: letters, digits and dashes."),
+    )
+    source = _sources()
+    success_message = forms.CharField(label=_("Thank-you message"), required=False, max_length=300)
+    redirect_url = forms.CharField(
+        label=_("Redirect after submit"),
+        required=False,
+        max_length=200,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    @classmethod
+    def of(cls, webform: Any) -> "WebFormForm":
+        fields = ["name", "slug", "success_message", "redirect_url", "is_active"]
+        initial = {name: getattr(webform, name) for name in fields}
+        initial["source"] = webform.source_id
+        return cls(initial=initial)
+
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)

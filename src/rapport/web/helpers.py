@@ -120,22 +120,3 @@ def has_role(user: Any, *roles: str) -> bool:
 
 
 MARKETING_ROLES = ("admin", "marketer")
-
-
-class PicoModelForm(forms.ModelForm):
-    """A ModelForm that marks fields with errors `aria-invalid`, like PicoForm. For the
-    back-office tables that have no service of their own (sources, spend, numbers, forms):
-    the model's own validation and constraints (full_clean) check the input."""
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        self._mark_invalid()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self._mark_invalid()
-
-    def _mark_invalid(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["aria-invalid"] = "true"

@@ -7,6 +7,8 @@ from rapport.web.views import (
     contacts,
     dashboard,
     duplicates,
+    exports,
+    imports,
     leads,
     marketing,
     orders,
@@ -86,6 +88,25 @@ urlpatterns = [
     ),
     path("marketing/forms/", marketing.webform_list, name="webform_list"),
     path("marketing/forms/<int:pk>/", marketing.webform_detail, name="webform_detail"),
+    # export of each list with its filters and sort
+    *(
+        path(f"{prefix}/export/<str:fmt>/", exports.export_list, {"what": what}, name=name)
+        for prefix, what, name in [
+            ("contacts", "contacts", "contact_export"),
+            ("companies", "companies", "company_export"),
+            ("leads", "leads", "lead_export"),
+            ("deals", "deals", "deal_export"),
+            ("orders", "orders", "order_export"),
+            ("products", "products", "product_export"),
+        ]
+    ),
+    # import
+    path("imports/", imports.job_list, name="import_list"),
+    path("imports/<str:kind>/", imports.upload, name="import_upload"),
+    path("imports/<str:kind>/preview/<str:token>/", imports.preview, name="import_preview"),
+    path("imports/jobs/<int:pk>/", imports.job_detail, name="import_job"),
+    path("imports/jobs/<int:pk>/errors.csv", imports.job_errors, name="import_job_errors"),
+    path("imports/jobs/<int:pk>/run/", imports.job_run, name="import_job_run"),
     # analytics
     path("analytics/", analytics.acquisition_page, name="acquisition"),
     path("analytics/acquisition.csv", analytics.acquisition_csv, name="acquisition_csv"),

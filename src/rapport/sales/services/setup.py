@@ -1,10 +1,11 @@
-"""Setting sales up: pipelines and their stages (administrators), lead sources and their
-marketing spend (administrators and marketers)."""
+"""Setting sales up: pipelines and their stages (administrators), lead sources, their
+marketing spend, call-tracking numbers and public web forms (administrators and marketers)."""
 
 import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_slug
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
@@ -12,7 +13,14 @@ from django.utils.translation import gettext as _
 from rapport.core.errors import Conflict
 from rapport.core.money import Money
 from rapport.core.text import clean_text
-from rapport.sales.models import LeadSource, Pipeline, SourceSpend, Stage
+from rapport.sales.models import (
+    LeadSource,
+    Pipeline,
+    SourceSpend,
+    Stage,
+    TrackingNumber,
+    WebForm,
+)
 
 MARKETING_ROLES = {"admin", "marketer"}
 MAX_STAGES = 30
@@ -277,3 +285,183 @@ def spend_record(*, actor: Any, source: LeadSource, data: dict[str, Any]) -> Sou
             field="period_start",
         ) from exc
     return spend
+
+
+@transaction.atomic
+def spend_delete(*, actor: Any, spend: SourceSpend) -> None:
+    """Remove a spend entry entered by mistake."""
+    _require_marketing(actor)
+    spend.delete()
+
+
+@transaction.atomic
+def source_delete(*, actor: Any, source: LeadSource) -> bool:
+    """Delete a source nobody used (True); one with leads, numbers or forms is deactivated
+    instead (False), so the attribution of what came through it stays."""
+    _require_marketing(actor)
+    try:
+        with transaction.atomic():
+            source.delete()
+    except ProtectedError:
+        source.is_active = False
+        source.save(update_fields=["is_active"])
+        return False
+    return True
+
+
+# --- tracking numbers -------------------------------------------------------------------------
+
+
+def _source_of(value: Any, errors: dict[str, list[str]]) -> LeadSource | None:
+    if isinstance(value, LeadSource):
+        return value
+    try:
+        source = LeadSource.objects.filter(pk=int(value)).first() if value else None
+    except (TypeError, ValueError):
+        source = None
+    if source is None:
+        errors["source"] = [_("Choose a lead source.")]
+    return source
+
+
+def _clean_text_field(
+    data: dict[str, Any], field: str, limit: int, errors: dict[str, list[str]]
+) -> str:
+    try:
+        return clean_text(data.get(field) or "", max_length=limit)
+    except ValidationError as exc:
+        errors[field] = list(exc.messages)
+        return ""
+
+
+def _clean_number(data: dict[str, Any], *, current: TrackingNumber | None) -> dict[str, Any]:
+    from rapport.contacts.normalize import normalize_phone
+
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if "number" in data or current is None:
+        try:
+            cleaned["number"] = normalize_phone(str(data.get("number") or ""))
+        except ValidationError as exc:
+            errors["number"] = list(exc.messages)
+    if "source" in data or current is None:
+        cleaned["source"] = _source_of(data.get("source"), errors)
+    if "description" in data:
+        cleaned["description"] = _clean_text_field(data, "description", 200, errors)
+    if data.get("is_active") is not None:
+        cleaned["is_active"] = bool(data["is_active"])
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _save_number(number: TrackingNumber) -> None:
+    try:
+        with transaction.atomic():
+            number.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            _("%(number)s is mapped to a source already.") % {"number": number.number},
+            field="number",
+            existing=TrackingNumber.objects.filter(number=number.number).first(),
+        ) from exc
+
+
+@transaction.atomic
+def tracking_number_create(*, actor: Any, data: dict[str, Any]) -> TrackingNumber:
+    """Map a phone number (normalised to E.164) to the source it is published for."""
+    _require_marketing(actor)
+    number = TrackingNumber(**_clean_number(data, current=None))
+    _save_number(number)
+    return number
+
+
+@transaction.atomic
+def tracking_number_update(
+    *, actor: Any, number: TrackingNumber, data: dict[str, Any]
+) -> TrackingNumber:
+    """Change a tracking number's source, description or number, or switch it off and on."""
+    _require_marketing(actor)
+    for field, value in _clean_number(data, current=number).items():
+        setattr(number, field, value)
+    _save_number(number)
+    return number
+
+
+# --- web forms --------------------------------------------------------------------------------
+
+
+def _clean_web_form(data: dict[str, Any], *, current: WebForm | None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if "name" in data or current is None:
+        cleaned["name"] = _clean_name(data, errors)
+    if "slug" in data or current is None:
+        slug = str(data.get("slug") or "").strip()
+        if not slug:
+            errors["slug"] = [_("Give the form an address (slug).")]
+        elif len(slug) > 60:
+            errors["slug"] = [_("Use at most %(max)d characters.") % {"max": 60}]
+        else:
+            try:
+                validate_slug(slug)
+            except ValidationError:
+                errors["slug"] = [_("Use only letters, digits, dashes and underscores.")]
+        cleaned["slug"] = slug
+    if "source" in data or current is None:
+        cleaned["source"] = _source_of(data.get("source"), errors)
+    if "success_message" in data:
+        cleaned["success_message"] = _clean_text_field(data, "success_message", 300, errors)
+    if "redirect_url" in data:
+        url = str(data.get("redirect_url") or "").strip()
+        if url:
+            try:
+                URLValidator(schemes=["http", "https"])(url)
+            except ValidationError:
+                errors["redirect_url"] = [_("Enter a full web address starting with https://.")]
+            if len(url) > 200:
+                errors["redirect_url"] = [_("Use at most %(max)d characters.") % {"max": 200}]
+        cleaned["redirect_url"] = url
+    if data.get("is_active") is not None:
+        cleaned["is_active"] = bool(data["is_active"])
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _save_web_form(form: WebForm) -> None:
+    taken = WebForm.objects.filter(slug=form.slug).exclude(pk=form.pk).first()
+    if taken is not None:
+        raise Conflict(
+            _("The form “%(name)s” already uses the address %(slug)s; choose another.")
+            % {"name": taken.name, "slug": form.slug},
+            field="slug",
+            existing=taken,
+        )
+    try:
+        with transaction.atomic():
+            form.save()
+    except IntegrityError as exc:  # a form saved at the same moment took it
+        raise Conflict(
+            _("Another form already uses the address %(slug)s; choose another.")
+            % {"slug": form.slug},
+            field="slug",
+        ) from exc
+
+
+@transaction.atomic
+def web_form_create(*, actor: Any, data: dict[str, Any]) -> WebForm:
+    """A public lead form posting to /forms/<slug>/, its leads attributed to `source`."""
+    _require_marketing(actor)
+    form = WebForm(**_clean_web_form(data, current=None))
+    _save_web_form(form)
+    return form
+
+
+@transaction.atomic
+def web_form_update(*, actor: Any, form: WebForm, data: dict[str, Any]) -> WebForm:
+    _require_marketing(actor)
+    for field, value in _clean_web_form(data, current=form).items():
+        setattr(form, field, value)
+    _save_web_form(form)
+    return form

@@ -61,3 +61,15 @@ def duration_text(seconds: Any) -> str:
     if hours:
         return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
     return _("%(m)s min") % {"m": minutes}
+
+
+@register.filter
+def can_import(user: Any, kind: str) -> bool:
+    """Whether the user's role may import this kind of record (the importer's own rule)."""
+    from rapport.core.imports import importer_for
+
+    try:
+        importer_for(kind).check_actor(user)
+    except (PermissionError, ValueError):
+        return False
+    return True

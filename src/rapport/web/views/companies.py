@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,14 +28,27 @@ def _page(queryset: Any, ordering: list[str], cursor: str | None) -> Any:
         return paginate(queryset, ordering=ordering, limit=PAGE_SIZE, cursor=None)
 
 
+ORDERING = ["name", "id"]
+
+
+def _query(request: Request) -> str:
+    return request.GET.get("q", "").replace("\x00", "").strip()[:200]
+
+
+def listed(request: Request) -> tuple[QuerySet[Company], list[str]]:
+    """The companies the list shows (visible to the viewer, filtered) and their order."""
+    companies = selectors.companies_for(request.user)
+    if q := _query(request):
+        companies = companies.filter(name__icontains=q)
+    return companies, ORDERING
+
+
 @login_required
 def company_list(request: Request) -> HttpResponse:
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:200]
-    companies = selectors.companies_for(request.user)
-    if q:
-        companies = companies.filter(name__icontains=q)
+    q = _query(request)
+    companies, ordering = listed(request)
     cursor = request.GET.get("cursor") or None
-    page = _page(companies.select_related("owner"), ["name", "id"], cursor)
+    page = _page(companies.select_related("owner"), ordering, cursor)
     context: dict[str, Any] = {"page": page, "q": q}
     if request.htmx and cursor:
         return render(request, "companies/list.html#rows", context)

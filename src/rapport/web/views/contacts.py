@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -65,13 +66,23 @@ def consent_filter_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
+def _sort(params: Any) -> str:
+    sort = params.get("sort", selectors.DEFAULT_CONTACT_ORDERING)
+    return sort if sort in selectors.CONTACT_ORDERINGS else selectors.DEFAULT_CONTACT_ORDERING
+
+
+def listed(request: Request) -> tuple[QuerySet[Contact], list[str]]:
+    """The contacts the list shows (visible to the viewer, filtered) and their order."""
+    filters = list_filters(request.GET)
+    contacts = selectors.filter_contacts(selectors.contacts_for(request.user), filters)
+    return contacts, selectors.CONTACT_ORDERINGS[_sort(request.GET)]
+
+
 @login_required
 def contact_list(request: Request) -> HttpResponse:
     filters = list_filters(request.GET)
-    sort = request.GET.get("sort", selectors.DEFAULT_CONTACT_ORDERING)
-    if sort not in selectors.CONTACT_ORDERINGS:
-        sort = selectors.DEFAULT_CONTACT_ORDERING
-    contacts = selectors.filter_contacts(selectors.contacts_for(request.user), filters)
+    sort = _sort(request.GET)
+    contacts, _ordering = listed(request)
     cursor = request.GET.get("cursor") or None
     try:
         page = paginate(

@@ -111,14 +111,22 @@ def filter_leads(leads: QuerySet[Lead], f: LeadFilters) -> QuerySet[Lead]:
     return leads
 
 
+ORDERING = ["-created_at", "-id"]
+
+
+def listed(request: Request) -> tuple[QuerySet[Lead], list[str]]:
+    """The leads the list shows (visible to the viewer, filtered) and their order."""
+    return filter_leads(leads_for(request.user), lead_filters(request.GET)), ORDERING
+
+
 @login_required
 def lead_list(request: Request) -> HttpResponse:
     filters = lead_filters(request.GET)
-    leads = filter_leads(leads_for(request.user), filters)
+    leads, ordering = listed(request)
     page, cursor = page_of(
         request,
         leads.select_related("source", "owner", "contact"),
-        ordering=["-created_at", "-id"],
+        ordering=ordering,
         limit=PAGE_SIZE,
     )
     context: dict[str, Any] = {"page": page, "filters": filters}

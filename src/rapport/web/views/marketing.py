@@ -5,8 +5,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, ProtectedError, Sum
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,8 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.sales.models import LeadSource, SourceSpend, TrackingNumber, WebForm
+from rapport.sales.services import setup
 from rapport.web.forms_marketing import SourceForm, SpendForm, TrackingNumberForm, WebFormForm
-from rapport.web.helpers import MARKETING_ROLES, Request, get_visible_or_404, has_role
+from rapport.web.helpers import (
+    MARKETING_ROLES,
+    PicoForm,
+    Request,
+    apply_errors,
+    get_visible_or_404,
+    has_role,
+)
 
 
 def _require_marketing(request: Request) -> None:
@@ -24,14 +32,28 @@ def _require_marketing(request: Request) -> None:
         raise PermissionDenied
 
 
+def _saved(form: PicoForm, write: Any) -> Any:
+    """Run a set-up service with the form's data; its errors go onto the form (None)."""
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.service_data())  # type: ignore[attr-defined]
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None
+
+
 @login_required
 def source_list(request: Request) -> HttpResponse:
     _require_marketing(request)
     form = SourceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        source = form.save()
-        messages.success(request, _("Source %(name)s added.") % {"name": source.name})
-        return redirect("web:source_detail", pk=source.pk)
+    if request.method == "POST":
+        source = _saved(form, lambda data: setup.source_create(actor=request.user, data=data))
+        if source is not None:
+            messages.success(request, _("Source %(name)s added.") % {"name": source.name})
+            return redirect("web:source_detail", pk=source.pk)
     sources = LeadSource.objects.annotate(
         lead_count=Count("leads", distinct=True), number_count=Count("numbers", distinct=True)
     ).order_by("-is_active", "name")
@@ -55,8 +77,8 @@ def _source_context(source: LeadSource, **forms: Any) -> dict[str, Any]:
         "spend": spend[:200],
         "spend_totals": spend.values("currency").annotate(total=Sum("amount")).order_by("currency"),
         "numbers": TrackingNumber.objects.filter(source=source).order_by("number"),
-        "form": forms.get("form") or SourceForm(instance=source),
-        "spend_form": forms.get("spend_form") or SpendForm(source=source),
+        "form": forms.get("form") or SourceForm.of(source),
+        "spend_form": forms.get("spend_form") or SpendForm(),
         "number_form": forms.get("number_form") or TrackingNumberForm(initial={"source": source}),
     }
 
@@ -66,13 +88,16 @@ def source_detail(request: Request, pk: int) -> HttpResponse:
     """A source: rename it or change its channel; its spend and tracking numbers."""
     _require_marketing(request)
     source = get_visible_or_404(LeadSource.objects.all(), pk)
-    form = SourceForm(request.POST or None, instance=source)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method != "POST":
+        return render(request, "marketing/source.html", _source_context(source))
+    form = SourceForm(request.POST)
+    saved = _saved(
+        form, lambda data: setup.source_update(actor=request.user, source=source, data=data)
+    )
+    if saved is not None:
         messages.success(request, _("Changes saved."))
         return redirect("web:source_detail", pk=source.pk)
-    if request.method == "POST":
-        source.refresh_from_db()
+    source.refresh_from_db()
     return render(request, "marketing/source.html", _source_context(source, form=form))
 
 
@@ -81,9 +106,11 @@ def source_detail(request: Request, pk: int) -> HttpResponse:
 def spend_add(request: Request, pk: int) -> HttpResponse:
     _require_marketing(request)
     source = get_visible_or_404(LeadSource.objects.all(), pk)
-    form = SpendForm(request.POST, source=source)
-    if form.is_valid():
-        form.save()
+    form = SpendForm(request.POST)
+    spend = _saved(
+        form, lambda data: setup.spend_record(actor=request.user, source=source, data=data)
+    )
+    if spend is not None:
         messages.success(request, _("Spend recorded."))
         return redirect("web:source_detail", pk=source.pk)
     return render(request, "marketing/source.html", _source_context(source, spend_form=form))
@@ -95,7 +122,7 @@ def spend_delete(request: Request, pk: int, spend_pk: int) -> HttpResponse:
     _require_marketing(request)
     source = get_visible_or_404(LeadSource.objects.all(), pk)
     entry = get_visible_or_404(SourceSpend.objects.filter(source=source), spend_pk)
-    entry.delete()
+    setup.spend_delete(actor=request.user, spend=entry)
     messages.success(request, _("Spend entry removed."))
     return redirect("web:source_detail", pk=source.pk)
 
@@ -106,11 +133,11 @@ def number_add(request: Request) -> HttpResponse:
     """Map a tracking phone number to a source (from the sources page or a source's page)."""
     _require_marketing(request)
     form = TrackingNumberForm(request.POST)
-    if form.is_valid():
-        number = form.save()
+    number = _saved(form, lambda data: setup.tracking_number_create(actor=request.user, data=data))
+    if number is not None:
         messages.success(request, _("Tracking number %(n)s mapped.") % {"n": number.number})
         return redirect("web:source_detail", pk=number.source_id)
-    source = form.cleaned_data.get("source") if hasattr(form, "cleaned_data") else None
+    source = form.cleaned_data.get("source")
     if isinstance(source, LeadSource):
         return render(request, "marketing/source.html", _source_context(source, number_form=form))
     messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
@@ -122,8 +149,9 @@ def number_add(request: Request) -> HttpResponse:
 def number_toggle(request: Request, number_pk: int) -> HttpResponse:
     _require_marketing(request)
     number = get_visible_or_404(TrackingNumber.objects.all(), number_pk)
-    number.is_active = not number.is_active
-    number.save(update_fields=["is_active"])
+    setup.tracking_number_update(
+        actor=request.user, number=number, data={"is_active": not number.is_active}
+    )
     return redirect("web:source_detail", pk=number.source_id)
 
 
@@ -140,10 +168,11 @@ def snippet(request: Request, form: WebForm) -> str:
 def webform_list(request: Request) -> HttpResponse:
     _require_marketing(request)
     form = WebFormForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        created = form.save()
-        messages.success(request, _("Web form %(name)s created.") % {"name": created.name})
-        return redirect("web:webform_detail", pk=created.pk)
+    if request.method == "POST":
+        created = _saved(form, lambda data: setup.web_form_create(actor=request.user, data=data))
+        if created is not None:
+            messages.success(request, _("Web form %(name)s created.") % {"name": created.name})
+            return redirect("web:webform_detail", pk=created.pk)
     forms = WebForm.objects.select_related("source").order_by("-is_active", "name")
     return render(request, "marketing/webforms.html", {"form": form, "webforms": forms})
 
@@ -152,13 +181,17 @@ def webform_list(request: Request) -> HttpResponse:
 def webform_detail(request: Request, pk: int) -> HttpResponse:
     _require_marketing(request)
     webform = get_visible_or_404(WebForm.objects.select_related("source"), pk)
-    form = WebFormForm(request.POST or None, instance=webform)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Changes saved."))
-        return redirect("web:webform_detail", pk=webform.pk)
     if request.method == "POST":
+        form = WebFormForm(request.POST)
+        saved = _saved(
+            form, lambda data: setup.web_form_update(actor=request.user, form=webform, data=data)
+        )
+        if saved is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("web:webform_detail", pk=webform.pk)
         webform.refresh_from_db()
+    else:
+        form = WebFormForm.of(webform)
     return render(
         request,
         "marketing/webform.html",
@@ -172,11 +205,7 @@ def source_delete(request: Request, pk: int) -> HttpResponse:
     """Remove a source nobody used; a source with leads or forms is deactivated instead."""
     _require_marketing(request)
     source = get_visible_or_404(LeadSource.objects.all(), pk)
-    try:
-        source.delete()
-    except ProtectedError:
-        source.is_active = False
-        source.save(update_fields=["is_active"])
+    if not setup.source_delete(actor=request.user, source=source):
         messages.warning(request, _("The source has leads or forms, so it was deactivated."))
         return redirect("web:source_detail", pk=source.pk)
     messages.success(request, _("Source removed."))

@@ -83,14 +83,22 @@ def filter_orders(orders: QuerySet[Order], f: OrderFilters) -> QuerySet[Order]:
     return orders
 
 
+ORDERING = ["-order_date", "-id"]
+
+
+def listed(request: Request) -> tuple[QuerySet[Order], list[str]]:
+    """The orders the list shows (visible to the viewer, filtered) and their order."""
+    return filter_orders(orders_for(request.user), order_filters(request.GET)), ORDERING
+
+
 @login_required
 def order_list(request: Request) -> HttpResponse:
     filters = order_filters(request.GET)
-    orders = filter_orders(orders_for(request.user), filters)
+    orders, ordering = listed(request)
     page, cursor = page_of(
         request,
         orders.select_related("contact"),
-        ordering=["-order_date", "-id"],
+        ordering=ordering,
         limit=PAGE_SIZE,
     )
     context: dict[str, Any] = {"page": page, "filters": filters}

@@ -230,14 +230,22 @@ def filter_deals(deals: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:
     return deals
 
 
+DEAL_ORDERING = ["-created_at", "-id"]
+
+
+def listed_deals(request: Request) -> tuple[QuerySet[Deal], list[str]]:
+    """The deals the list shows (visible to the viewer, filtered) and their order."""
+    return filter_deals(deals_for(request.user), deal_filters(request.GET)), DEAL_ORDERING
+
+
 @login_required
 def deal_list(request: Request) -> HttpResponse:
     filters = deal_filters(request.GET)
-    deals = filter_deals(deals_for(request.user), filters)
+    deals, ordering = listed_deals(request)
     page, cursor = page_of(
         request,
         deals.select_related("contact", "stage", "pipeline", "owner", "lost_reason"),
-        ordering=["-created_at", "-id"],
+        ordering=ordering,
         limit=PAGE_SIZE,
     )
     context: dict[str, Any] = {"page": page, "filters": filters}

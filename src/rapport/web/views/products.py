@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,32 +28,44 @@ PAGE_SIZE = 50
 COUNT_CAP = 1000
 
 
-@login_required
-def product_list(request: Request) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:100]
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in Product.Kind.values else ""
-    active = request.GET.get("active", "yes")
-    active = active if active in ("yes", "no", "all") else "yes"
-    category = int_or_none(request.GET.get("category"))
+ORDERING = ["name", "id"]
+
+
+def product_filters(params: Any) -> dict[str, Any]:
+    kind = params.get("kind", "")
+    active = params.get("active", "yes")
+    return {
+        "q": params.get("q", "").strip()[:100],
+        "kind": kind if kind in Product.Kind.values else "",
+        "active": active if active in ("yes", "no", "all") else "yes",
+        "category": int_or_none(params.get("category")),
+    }
+
+
+def listed(request: Request) -> tuple[QuerySet[Product], list[str]]:
+    """The products the list shows (the catalog is open to every role) and their order."""
+    f = product_filters(request.GET)
     products = Product.objects.all()
-    if kind:
-        products = products.filter(kind=kind)
-    if active != "all":
-        products = products.filter(is_active=active == "yes")
-    if category:
-        products = products.filter(category_id=category)
-    for word in q.split():
+    if f["kind"]:
+        products = products.filter(kind=f["kind"])
+    if f["active"] != "all":
+        products = products.filter(is_active=f["active"] == "yes")
+    if f["category"]:
+        products = products.filter(category_id=f["category"])
+    for word in f["q"].split():
         products = products.filter(
             Q(name__icontains=word) | Q(destination__istartswith=word) | Q(sku__istartswith=word)
         )
+    return products, ORDERING
+
+
+@login_required
+def product_list(request: Request) -> HttpResponse:
+    products, ordering = listed(request)
     page, cursor = page_of(
-        request, products.select_related("category"), ordering=["name", "id"], limit=PAGE_SIZE
+        request, products.select_related("category"), ordering=ordering, limit=PAGE_SIZE
     )
-    context: dict[str, Any] = {
-        "page": page,
-        "filters": {"q": q, "kind": kind, "active": active, "category": category},
-    }
+    context: dict[str, Any] = {"page": page, "filters": product_filters(request.GET)}
     if request.htmx and cursor:
         return render(request, "products/list.html#rows", context)
     count, exact = capped_count(products, cap=COUNT_CAP)

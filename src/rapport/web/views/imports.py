@@ -1,0 +1,414 @@
+"""Importing a CSV or XLSX file: upload → preview with the column mapping → a background job
+whose page shows progress and then the per-row report.
+
+The engine (core/imports.py) decides who may import what, checks every row and commits
+nothing when the file has errors unless invalid rows are to be skipped; these views only
+stage the upload, let the user confirm the mapping, and show what the job did.
+"""
+
+import itertools
+import os
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from rapport.core import imports
+from rapport.core.imports import FieldSpec, Importer
+from rapport.core.models import ImportJob, ImportKind
+from rapport.core.tabular import Table, TableError, header_key, read_table
+from rapport.web.helpers import PicoForm, Request, get_visible_or_404
+
+# The largest file the upload page accepts; bigger imports belong to `rapport import`.
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
+PREVIEW_ROWS = 8
+REPORT_ROWS = 200  # error rows shown on the job page; the CSV download has them all
+RECENT_JOBS = 20
+STAGED_DIR = "imports/staged"
+SESSION_KEY = "rapport.imports.staged"
+RUNNING = {ImportJob.Status.PENDING, ImportJob.Status.RUNNING, ImportJob.Status.WRITING}
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "RAPPORT_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _importer(request: Request, kind: str) -> Importer:
+    """The importer for `kind`; 404 for an unknown kind, 403 when the role may not use it."""
+    if kind not in ImportKind.values:
+        raise Http404
+    try:
+        importer = imports.importer_for(kind)
+    except ValueError as exc:
+        raise Http404 from exc
+    try:
+        importer.check_actor(request.user)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return importer
+
+
+def allowed_kinds(user: Any) -> list[tuple[str, str]]:
+    """(kind, label) of each import the user's role may run."""
+    allowed = []
+    for value, label in ImportKind.choices:
+        try:
+            imports.importer_for(value).check_actor(user)
+        except (PermissionError, ValueError):
+            continue
+        allowed.append((value, str(label)))
+    return allowed
+
+
+def kind_label(kind: str) -> str:
+    return str(dict(ImportKind.choices).get(kind, kind))
+
+
+# --- upload -----------------------------------------------------------------------------------
+
+
+class UploadForm(PicoForm):
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        name = os.path.basename(upload.name or "")
+        if not name.lower().endswith(EXTENSIONS):
+            raise ValidationError(
+                _("“%(name)s” is not a CSV or XLSX file; save the sheet as CSV or XLSX.")
+                % {"name": name}
+            )
+        limit = max_upload_bytes()
+        if upload.size > limit:
+            raise ValidationError(
+                _(
+                    "The file is %(size)s; the upload page takes files up to %(max)s. "
+                    "Split it, or ask an administrator to run `rapport import`."
+                )
+                % {"size": filesizeformat(upload.size), "max": filesizeformat(limit)}
+            )
+        if upload.size == 0:
+            raise ValidationError(_("The file is empty."))
+        return upload
+
+
+def _stage(request: Request, kind: str, name: str, data: bytes) -> str:
+    """Keep the upload until the user confirms the mapping; the session holds its key."""
+    token = secrets.token_urlsafe(16)
+    extension = os.path.splitext(name)[1].lower()
+    path = default_storage.save(f"{STAGED_DIR}/{token}{extension}", ContentFile(data))
+    staged = dict(request.session.get(SESSION_KEY, {}))
+    # One pending upload per kind: a new one replaces (and removes) the older file.
+    for old_token, entry in list(staged.items()):
+        if entry.get("kind") == kind:
+            default_storage.delete(entry["path"])
+            del staged[old_token]
+    staged[token] = {"kind": kind, "name": name, "path": path}
+    request.session[SESSION_KEY] = staged
+    return token
+
+
+def _unstage(request: Request, token: str) -> None:
+    staged = dict(request.session.get(SESSION_KEY, {}))
+    entry = staged.pop(token, None)
+    if entry:
+        default_storage.delete(entry["path"])
+    request.session[SESSION_KEY] = staged
+
+
+def _field_help(importer: Importer) -> dict[str, Any]:
+    specs = importer.fields()
+    labels = {s.name: s.label for s in specs}
+    return {
+        "fields": specs,
+        "required": [[labels.get(name, name) for name in group] for group in importer.required],
+    }
+
+
+@login_required
+def upload(request: Request, kind: str) -> HttpResponse:
+    importer = _importer(request, kind)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        name = os.path.basename(file.name)[:255]
+        data = file.read()
+        try:
+            table = read_table(data, name)
+            _close(table)
+        except TableError as exc:
+            form.add_error("file", str(exc))
+        else:
+            token = _stage(request, kind, name, data)
+            return redirect("web:import_preview", kind=kind, token=token)
+    return render(
+        request,
+        "imports/upload.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": kind_label(kind),
+            "max_size": max_upload_bytes(),
+            "extensions": ", ".join(EXTENSIONS),
+            "jobs": _recent_jobs(request, kind)[:5],
+            **_field_help(importer),
+        },
+    )
+
+
+# --- preview and mapping ----------------------------------------------------------------------
+
+
+@dataclass
+class PreviewColumn:
+    index: int
+    header: str
+    target: str | None
+    samples: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"col_{self.index}"
+
+
+def _close(table: Table) -> None:
+    close = getattr(table.rows, "close", None)
+    if close is not None:
+        close()  # an XLSX reader holds the workbook open until its row generator ends
+
+
+def _initial_mapping(user: Any, kind: str, headers: list[str]) -> dict[str, str | None]:
+    """The user's saved mapping where it names a column, else the suggestion from headers."""
+    suggested = imports.suggested_mapping(kind, headers)
+    saved = {header_key(k): v for k, v in imports.mapping_for(user=user, kind=kind).items()}
+    return {
+        header: saved[header_key(header)] if header_key(header) in saved else suggested[header]
+        for header in headers
+    }
+
+
+def _sample_rows(table: Table) -> list[Any]:
+    try:
+        return list(itertools.islice(table.rows, PREVIEW_ROWS))
+    finally:
+        _close(table)
+
+
+def _staged_entry(request: Request, kind: str, token: str) -> dict[str, str] | None:
+    entry = request.session.get(SESSION_KEY, {}).get(token)
+    if not entry or entry.get("kind") != kind or not default_storage.exists(entry["path"]):
+        return None
+    return dict(entry)
+
+
+@login_required
+def preview(request: Request, kind: str, token: str) -> HttpResponse:
+    importer = _importer(request, kind)
+    entry = _staged_entry(request, kind, token)
+    if entry is None:
+        messages.warning(request, _("That upload has expired; please upload the file again."))
+        return redirect("web:import_upload", kind=kind)
+    with default_storage.open(entry["path"], "rb") as handle:
+        data = handle.read()
+    try:
+        table = read_table(data, entry["name"])
+    except TableError as exc:  # it was readable at upload; be safe if storage changed
+        _unstage(request, token)
+        messages.error(request, str(exc))
+        return redirect("web:import_upload", kind=kind)
+    headers = table.headers
+    rows = _sample_rows(table)
+    specs: list[FieldSpec] = importer.fields()
+    names = {s.name for s in specs}
+    errors: list[str] = []
+    options = {"skip_invalid": False, "save_mapping": True}
+    if request.method == "POST":
+        mapping: dict[str, str | None] = {}
+        for index, header in enumerate(headers):
+            value = request.POST.get(f"col_{index}", "")
+            if value and value not in names:
+                errors.append(
+                    _("Choose a field or “ignore” for column “%(header)s”.") % {"header": header}
+                )
+                value = ""
+            mapping[header] = value or None
+        options = {
+            "skip_invalid": bool(request.POST.get("skip_invalid")),
+            "save_mapping": bool(request.POST.get("save_mapping")),
+        }
+        resolved = imports.resolve_mapping(headers, specs, mapping, importer.required)
+        errors.extend(resolved.errors)
+        if not errors:
+            return _start(request, kind, token, entry, data, mapping, options)
+    else:
+        mapping = _initial_mapping(request.user, kind, headers)
+    columns = [
+        PreviewColumn(
+            index,
+            header,
+            mapping.get(header),
+            [row.cells[index] if index < len(row.cells) else "" for row in rows],
+        )
+        for index, header in enumerate(headers)
+    ]
+    return render(
+        request,
+        "imports/preview.html",
+        {
+            "kind": kind,
+            "kind_label": kind_label(kind),
+            "token": token,
+            "name": entry["name"],
+            "table": table,
+            "columns": columns,
+            "rows": rows,
+            "specs": specs,
+            "errors": errors,
+            "options": options,
+            "estimated_rows": table.estimated_rows,
+            **_field_help(importer),
+        },
+    )
+
+
+def _start(
+    request: Request,
+    kind: str,
+    token: str,
+    entry: dict[str, str],
+    data: bytes,
+    mapping: dict[str, str | None],
+    options: dict[str, bool],
+) -> HttpResponse:
+    dry_run = request.POST.get("action") == "dry_run"
+    try:
+        with transaction.atomic():
+            if options["save_mapping"]:
+                imports.mapping_save(user=request.user, kind=kind, mapping=mapping)
+            job = imports.import_job_create(
+                actor=request.user,
+                kind=kind,
+                upload=ContentFile(data, name=entry["name"]),
+                mapping=mapping,
+                dry_run=dry_run,
+                skip_invalid=options["skip_invalid"],
+            )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    _unstage(request, token)
+    return redirect("web:import_job", pk=job.pk)
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def _recent_jobs(request: Request, kind: str | None = None) -> list[ImportJob]:
+    jobs = ImportJob.objects.filter(created_by=request.user)
+    if kind:
+        jobs = jobs.filter(kind=kind)
+    return list(jobs.order_by("-created_at", "-id")[:RECENT_JOBS])
+
+
+def _job(request: Request, pk: int) -> ImportJob:
+    """One of the viewer's own jobs (its file and report are theirs), else 404."""
+    return get_visible_or_404(ImportJob.objects.filter(created_by=request.user), pk)
+
+
+@login_required
+def job_list(request: Request) -> HttpResponse:
+    kinds = allowed_kinds(request.user)
+    if not kinds:
+        raise PermissionDenied(_("Your role cannot import records."))
+    return render(request, "imports/list.html", {"kinds": kinds, "jobs": _recent_jobs(request)})
+
+
+def job_context(job: ImportJob) -> dict[str, Any]:
+    details = job.details or {}
+    errors = job.errors or []
+    finished = job.status not in RUNNING
+    file_error = any(error[0] is None for error in errors)
+    return {
+        "job": job,
+        "kind_label": kind_label(job.kind),
+        "running": job.status in RUNNING,
+        "writing": job.status == ImportJob.Status.WRITING,
+        "finished": finished,
+        "unchanged": details.get("unchanged", 0),
+        "ignored_columns": details.get("ignored_columns", []),
+        "encoding": details.get("encoding", ""),
+        "errors": errors[:REPORT_ROWS],
+        "errors_cut": job.error_count > min(len(errors), REPORT_ROWS),
+        "file_error": file_error,
+        # after a dry run: import the same file for real; after a rejected import: again,
+        # skipping the invalid rows. Neither makes sense when the file as a whole is unusable.
+        "can_import_now": finished and job.dry_run and job.total_rows > 0 and not file_error,
+        "can_skip_invalid": finished
+        and not job.dry_run
+        and job.status == ImportJob.Status.REJECTED
+        and job.total_rows > 0
+        and not file_error,
+    }
+
+
+@login_required
+def job_detail(request: Request, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    context = job_context(job)
+    if request.htmx:
+        return render(request, "imports/job.html#status", context)
+    return render(request, "imports/job.html", context)
+
+
+@login_required
+def job_errors(request: Request, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    response = HttpResponse(imports.job_error_report(job), content_type="text/csv; charset=utf-8")
+    stem = os.path.splitext(job.original_name)[0] or "import"
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:80]
+    response["Content-Disposition"] = f'attachment; filename="{safe}-errors.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def job_run(request: Request, pk: int) -> HttpResponse:
+    """Import a checked file for real (after a dry run), or again skipping invalid rows."""
+    job = _job(request, pk)
+    _importer(request, job.kind)
+    if job.status in RUNNING:
+        messages.warning(request, _("This import is still running."))
+        return redirect("web:import_job", pk=job.pk)
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, OSError, ValueError):
+        messages.error(request, _("The uploaded file is no longer kept; please upload it again."))
+        return redirect("web:import_upload", kind=job.kind)
+    with transaction.atomic():
+        new_job = imports.import_job_create(
+            actor=request.user,
+            kind=job.kind,
+            upload=ContentFile(data, name=job.original_name),
+            mapping=job.mapping,
+            dry_run=False,
+            skip_invalid=bool(request.POST.get("skip_invalid")),
+        )
+    return redirect("web:import_job", pk=new_job.pk)
