@@ -15,7 +15,7 @@ from rapport.contacts import search
 from rapport.demo.generate import COLUMNS, Row
 
 # Tables whose ids the generator assigns itself (children refer to them).
-EXPLICIT_ID_TABLES = ("contacts_contact",)
+EXPLICIT_ID_TABLES = ("contacts_contact", "sales_lead", "sales_deal", "sales_order")
 
 
 def next_id(table: str) -> int:
