@@ -14,6 +14,7 @@ from rapport.analytics.services import refresh_acquisition
 from rapport.contacts.models import Contact
 from rapport.demo import journeys, load, sales_setup, staff
 from rapport.demo.generate import EXTERNAL_ID_PREFIX, HISTORY, Context, generate_batch
+from rapport.demo.parallel import SalesWriter
 
 SIZES = {"tiny": 60, "small": 500, "medium": 50_000, "large": 1_000_000}
 BATCH = 20_000
@@ -117,14 +118,32 @@ class Command(BaseCommand):
                 deal=load.next_id("sales_deal"),
                 order=load.next_id("sales_order"),
             )
-            for start in range(loaded, target, BATCH):
-                count = min(BATCH, target - start)
-                batch, _plan = generate_batch(
-                    ctx, start=start, count=count, first_id=first_id, sales_ids=sales_ids
-                )
-                load.write_batch(batch)
-                first_id += count
-                bar.update(count)
+            # A big SQLite load expands and stores the sales side in a second process.
+            writer = None
+            if rebuild:
+                now = int(ctx.now.timestamp())
+                writer = SalesWriter(setup=ctx.sales, ids=sales_ids, now=now)
+            try:
+                for start in range(loaded, target, BATCH):
+                    count = min(BATCH, target - start)
+                    batch, plan = generate_batch(
+                        ctx,
+                        start=start,
+                        count=count,
+                        first_id=first_id,
+                        sales_ids=None if writer else sales_ids,
+                    )
+                    if writer and plan:
+                        writer.put(plan)
+                    load.write_batch(batch)
+                    first_id += count
+                    bar.update(count)
+                if writer:
+                    writer.finish()
+            except BaseException:
+                if writer:
+                    writer.abort()
+                raise
         if index_bar is not None:
             index_bar.close()
 
