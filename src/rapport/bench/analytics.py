@@ -92,7 +92,7 @@ def acquisition_page(bench: Bench) -> list[Result]:
         def selector(_: Any, user: User = user) -> Any:
             return acquisition_report(user, start=start, end=end, by="source_id")
 
-        client = Client()
+        client = Client(HTTP_HOST="localhost")  # a host the settings allow by default
         client.force_login(user)
 
         def page(_: Any, client: Client = client) -> None:
