@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import itertools
 from collections import defaultdict
 from decimal import Decimal
 
@@ -84,7 +85,9 @@ def test_the_agency_is_set_up_to_sell(demo):
         "Beach holidays", "Ski", "Excursion tours", "Cruises", "City breaks",
     }  # fmt: skip
     tour = Product.objects.filter(kind="tour").first()
-    assert tour.destination and tour.hotel_category in (3, 4, 5) and tour.currency == "EUR"
+    assert tour.destination
+    assert tour.hotel_category in (3, 4, 5)
+    assert tour.currency == "EUR"
     assert tour.return_date > tour.departure_date
     assert Product.objects.filter(kind="addon", name="Child seat in the transfer").exists()
 
@@ -116,7 +119,8 @@ def test_each_customer_source_is_that_of_their_first_lead(demo):
 def test_lead_histories_end_in_the_current_status(demo):
     for lead in Lead.objects.prefetch_related("status_changes"):
         history = list(lead.status_changes.all())
-        assert history[0].from_status == "" and history[0].to_status == "new"
+        assert history[0].from_status == ""
+        assert history[0].to_status == "new"
         assert history[-1].to_status == lead.status
         assert [c.at for c in history] == sorted(c.at for c in history)
         if lead.status == "disqualified":
@@ -132,14 +136,15 @@ def test_deal_stage_histories_are_ordered_rows(demo):
         history = list(deal.stage_changes.all())
         assert history[0].from_stage_id is None
         assert history[0].at == deal.created_at
-        for before, after in zip(history, history[1:], strict=False):
+        for before, after in itertools.pairwise(history):
             assert after.from_stage_id == before.to_stage_id
             assert after.at >= before.at
             assert after.seconds_in_previous == int((after.at - before.at).total_seconds())
         assert history[-1].to_stage_id == deal.stage_id
         assert deal.stage.pipeline_id == deal.pipeline_id
         if deal.stage.kind == "lost":
-            assert deal.lost_reason_id is not None and deal.closed_at == history[-1].at
+            assert deal.lost_reason_id is not None
+            assert deal.closed_at == history[-1].at
 
 
 def test_won_deals_have_their_order_and_lines_sum_to_totals(demo):
