@@ -14,6 +14,8 @@ def main() -> int:
     os.environ["DATABASE_URL"] = f"sqlite:///{dataset.database_path(home)}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
     os.environ.setdefault("RAPPORT_HTTPS", "0")
+    # The Django test client calls itself "testserver"; the default hosts refuse it (400).
+    os.environ.setdefault("RAPPORT_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
     build = dataset.ensure_database(home)
 
     import django

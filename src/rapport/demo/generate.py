@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from rapport.contacts.search import terms_for
-from rapport.demo import pools
+from rapport.demo import journeys, pools
 
 Row = tuple[Any, ...]
 
@@ -43,6 +43,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "source_id", "created_at", "actor_id", "contact_id", "source_type_id",
     ),
 }  # fmt: skip
+CONTACT_TABLES = tuple(COLUMNS)
+COLUMNS.update(journeys.SALES_COLUMNS)
 
 EXTERNAL_ID_PREFIX = "demo-"
 HISTORY = dt.timedelta(days=3 * 365)
@@ -71,6 +73,11 @@ class Context:
     actor_ids: list[int]  # other staff who also talk to customers (service agents)
     tag_ids: dict[str, int]
     company_ids: dict[str, list[int]] = field(default_factory=dict)  # per country
+    sales: Any = None  # a sales_setup.SalesSetup: then each customer gets a sales story
+
+    @property
+    def window_start(self) -> int:
+        return int(self.now.timestamp()) - int(HISTORY.total_seconds())
 
 
 @cache
@@ -178,8 +185,12 @@ def _plan_people(ctx: Context, rng: np.random.Generator, n: int) -> list[_Person
     return people
 
 
-def generate_batch(ctx: Context, *, start: int, count: int, first_id: int) -> dict[str, list[Row]]:
-    """Rows for contacts `start`..`start+count-1` of the data set, with ids from `first_id`."""
+def generate_batch(
+    ctx: Context, *, start: int, count: int, first_id: int, sales_ids: journeys.Ids | None = None
+) -> tuple[dict[str, list[Row]], journeys.Plan | None]:
+    """Rows for contacts `start`..`start+count-1` of the data set, with ids from `first_id`,
+    and their sales plan. With `sales_ids` the plan's rows are included (ids from there);
+    without, the caller expands the plan itself (in another process)."""
     rng = np.random.default_rng([ctx.seed, start])
     n = count
     people = _plan_people(ctx, rng, n)
@@ -200,12 +211,37 @@ def generate_batch(ctx: Context, *, start: int, count: int, first_id: int) -> di
     stage = [stages[k] for k in rng.choice(len(stages), n, p=stage_p).tolist()]
     sources, source_p = _weighted(pools.SOURCES)
     source = [sources[k] for k in rng.choice(len(sources), n, p=source_p).tolist()]
+    # Corporate travellers: working-age people, some of them employed by a client company.
+    company_draw = rng.random(n).tolist()
+    companies: list[int | None] = []
+    for k, person in enumerate(people):
+        country_companies = ctx.company_ids.get(person.country)
+        c = company_draw[k]
+        companies.append(
+            country_companies[int(c / 0.06 * len(country_companies))]
+            if country_companies and 23 <= person.age <= 65 and c < 0.06
+            else None
+        )
+    plan: journeys.Plan | None = None
+    facts = journeys.Facts(
+        ids=np.array(ids, np.int64),
+        created=created,
+        owner=np.array([p.owner for p in people], np.int64),
+        company=np.array([c or 0 for c in companies], np.int64),
+        minor=np.array([p.age < 18 for p in people]),
+    )
+    if ctx.sales is not None:
+        # The sales story decides the lifecycle stage and the source (its first enquiry's).
+        plan = journeys.plan(
+            facts, seed=ctx.seed, start=start, now=now_epoch, window_start=ctx.window_start
+        )
+        stage, source = plan.stage, plan.source
     tag_names, tag_p = _weighted(pools.TAGS)
     tag_draw = rng.choice(len(tag_names), (n, 3), p=tag_p).tolist()
     tag_count = rng.choice(4, n, p=[0.15, 0.4, 0.3, 0.15]).tolist()
     u = rng.random((n, 12)).tolist()
 
-    out: dict[str, list[Row]] = {table: [] for table in COLUMNS}
+    out: dict[str, list[Row]] = {table: [] for table in CONTACT_TABLES}
     contacts, emails, phones = (
         out["contacts_contact"],
         out["contacts_contactemail"],
@@ -248,10 +284,11 @@ def generate_batch(ctx: Context, *, start: int, count: int, first_id: int) -> di
                 second = pools.phone_number(person.country, index, 1)
                 phones.append((second, "work", False, cid))
                 phone_list.append(second)
-        company_id = None
-        country_companies = ctx.company_ids.get(person.country)
-        if country_companies and 23 <= person.age <= 65 and r[11] < 0.06:
-            company_id = country_companies[int(r[11] / 0.06 * len(country_companies))]
+        company_id = companies[k]
+        facts.first.append(first)
+        facts.last.append(last)
+        facts.email.append(email)
+        facts.phone.append(phone)
         contacts.append(
             (
                 cid, created_s[k], updated_s[k], first, last, middle, email, phone,
@@ -288,7 +325,10 @@ def generate_batch(ctx: Context, *, start: int, count: int, first_id: int) -> di
     _add_life_events(ctx, out, people, ids, created, birth_days, rng)
     _add_consents(out, people, ids, created, now_epoch, rng, contacts)
     _add_interactions(ctx, out, people, ids, created, now_epoch, stage, rng)
-    return out
+    if plan is not None and sales_ids is not None:
+        for table, rows in journeys.expand(ctx.sales, plan, sales_ids, now=now_epoch).items():
+            out.setdefault(table, []).extend(rows)
+    return out, plan
 
 
 def _add_families(

@@ -1,4 +1,4 @@
-"""`rapport demo`: load a travel agency's customers, staff and history (idempotent)."""
+"""`rapport demo`: load a travel agency's customers, staff, sales and history (idempotent)."""
 
 import datetime as dt
 import time
@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from rapport.accounts.models import Role
+from rapport.analytics.services import refresh_acquisition
 from rapport.contacts.models import Contact
-from rapport.demo import load, staff
-from rapport.demo.generate import EXTERNAL_ID_PREFIX, Context, generate_batch
+from rapport.demo import journeys, load, sales_setup, staff
+from rapport.demo.generate import EXTERNAL_ID_PREFIX, HISTORY, Context, generate_batch
+from rapport.demo.parallel import SalesWriter
 
 SIZES = {"tiny": 60, "small": 500, "medium": 50_000, "large": 1_000_000}
 BATCH = 20_000
@@ -47,6 +49,7 @@ class Command(BaseCommand):
         verbosity = int(options.get("verbosity", 1))
         target = SIZES[size]
         started = time.monotonic()
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         users = staff.ensure_staff()
         tags = staff.ensure_tags()
         managers = [u for u in users.values() if u.role == Role.SALES_MANAGER]
@@ -59,20 +62,34 @@ class Command(BaseCommand):
                     % {"n": loaded}
                 )
         else:
+            setup = sales_setup.ensure_sales_setup(now=now, start=now - HISTORY)
             ctx = Context(
                 seed=seed,
                 total=target,
-                now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                now=now,
                 manager_ids=[u.pk for u in managers],
                 actor_ids=[u.pk for u in users.values() if u.role == Role.SERVICE_AGENT],
                 tag_ids=tags,
                 company_ids=companies,
+                sales=setup,
             )
             self._load(ctx, loaded, target, verbosity)
+            loaded_at = time.monotonic()
+            sales_setup.ensure_spend(
+                setup, customers=target, start=(now - HISTORY).date(), today=now.date()
+            )
+            refresh_acquisition(as_of=now.date())
             if verbosity:
                 self.stdout.write(
-                    _("Loaded %(n)d demo customers in %(s).1f s.")
-                    % {"n": target - loaded, "s": time.monotonic() - started}
+                    _(
+                        "Loaded %(n)d demo customers with their sales in %(s).1f s; "
+                        "acquisition analytics refreshed in %(r).1f s."
+                    )
+                    % {
+                        "n": target - loaded,
+                        "s": loaded_at - started,
+                        "r": time.monotonic() - loaded_at,
+                    }
                 )
         if verbosity:
             self._print_logins(url)
@@ -96,12 +113,37 @@ class Command(BaseCommand):
 
         with bar, load.bulk_load(rebuild_indexes=rebuild, on_index=on_index):
             first_id = load.next_id("contacts_contact")
-            for start in range(loaded, target, BATCH):
-                count = min(BATCH, target - start)
-                batch = generate_batch(ctx, start=start, count=count, first_id=first_id)
-                load.write_batch(batch)
-                first_id += count
-                bar.update(count)
+            sales_ids = journeys.Ids(
+                lead=load.next_id("sales_lead"),
+                deal=load.next_id("sales_deal"),
+                order=load.next_id("sales_order"),
+            )
+            # A big SQLite load expands and stores the sales side in a second process.
+            writer = None
+            if rebuild:
+                now = int(ctx.now.timestamp())
+                writer = SalesWriter(setup=ctx.sales, ids=sales_ids, now=now)
+            try:
+                for start in range(loaded, target, BATCH):
+                    count = min(BATCH, target - start)
+                    batch, plan = generate_batch(
+                        ctx,
+                        start=start,
+                        count=count,
+                        first_id=first_id,
+                        sales_ids=None if writer else sales_ids,
+                    )
+                    if writer and plan:
+                        writer.put(plan)
+                    load.write_batch(batch)
+                    first_id += count
+                    bar.update(count)
+                if writer:
+                    writer.finish()
+            except BaseException:
+                if writer:
+                    writer.abort()
+                raise
         if index_bar is not None:
             index_bar.close()
 
