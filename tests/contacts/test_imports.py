@@ -43,7 +43,7 @@ def test_clean_file_creates_contacts_with_channels_terms_and_audit(users):
         "Jonas,Žemaitis,jonas@example.lt,067 123 4568,1985-07-30,,crm-2\n"
     )
     # when
-    result = run(users["manager"], text)
+    result = run(users["manager"], text, filename="clients.csv")
     # then
     assert (result.created, result.updated, result.error_count, result.committed) == (2, 0, 0, True)
     olena = Contact.objects.get(external_id="crm-1")
@@ -59,10 +59,11 @@ def test_clean_file_creates_contacts_with_channels_terms_and_audit(users):
     for contact in (olena, jonas):
         assert search.indexed_terms(contact.pk) == search.contact_terms(contact, [contact.email], [contact.phone])
     audit = AuditEntry.objects.get(subject_contact_id=olena.pk)
-    assert (audit.action, audit.actor, audit.changes["emails"]) == (
+    assert (audit.action, audit.actor, audit.changes, audit.object_repr) == (
         "create",
         users["manager"],
-        [None, ["olena.koval@example.com (personal)"]],
+        {"import": [None, "import of clients.csv, row 2"]},
+        "Olena Koval",
     )
     assert list(search.search(Contact.objects.all(), "Žemai")) == [jonas]
 

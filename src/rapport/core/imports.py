@@ -415,6 +415,7 @@ def import_file(
         )
     if on_table is not None:
         on_table(table)
+    options = {"filename": os.path.basename(filename)[:255], **(options or {})}
     return import_table(
         kind=kind,
         table=table,
