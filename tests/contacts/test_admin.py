@@ -1,8 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from rapport.contacts import services
-from rapport.contacts import search
+from rapport.contacts import search, services
 from rapport.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -57,7 +57,9 @@ def test_clean_file_creates_contacts_with_channels_terms_and_audit(users):
     jonas = Contact.objects.get(external_id="crm-2")
     assert list(jonas.phones.values_list("number", "is_primary")) == [("+380671234568", True)]
     for contact in (olena, jonas):
-        assert search.indexed_terms(contact.pk) == search.contact_terms(contact, [contact.email], [contact.phone])
+        assert search.indexed_terms(contact.pk) == search.contact_terms(
+            contact, [contact.email], [contact.phone]
+        )
     audit = AuditEntry.objects.get(subject_contact_id=olena.pk)
     assert (audit.action, audit.actor, audit.changes, audit.object_repr) == (
         "create",
@@ -250,3 +252,78 @@ def test_cli_imports_and_exits_nonzero_on_errors(users, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "row 2 [email]: Enter a valid e-mail address" in out
     assert Contact.objects.count() == 1
+
+
+def index_names():
+    from django.db import connection
+
+    tables = ["contacts_contact", "contacts_contactemail", "contacts_contactphone"]
+    with connection.cursor() as cursor:
+        return {
+            table: sorted(
+                name
+                for name, info in connection.introspection.get_constraints(cursor, table).items()
+                if info["index"] or info["unique"]
+            )
+            for table in tables
+        }
+
+
+def lower_thresholds(monkeypatch):
+    """Make 2 rows a big import; return the list the names of dropped indexes go to."""
+    from django.db import connection
+
+    from rapport.contacts import imports
+
+    monkeypatch.setattr(imports, "FLUSH_ROWS", 2)
+    monkeypatch.setattr(imports, "REBUILD_INDEXES_FROM", 2)
+    dropped: list[str] = []
+    original = imports._Writer._drop_indexes
+
+    def spy(writer):
+        original(writer)
+        dropped.extend(writer.dropped)
+
+    monkeypatch.setattr(imports._Writer, "_drop_indexes", spy)
+    return dropped if connection.vendor == "sqlite" else None
+
+
+def big_file(rows):
+    return HEADER + "".join(
+        f"Name{i},Last{i},n{i}@example.com,+38067{1000000 + i},,beach,x-{i}\n" for i in range(rows)
+    )
+
+
+def test_a_big_import_rebuilds_the_indexes_it_dropped(users, monkeypatch):
+    # given an import big enough (thresholds lowered) to write without its random-key indexes
+    dropped = lower_thresholds(monkeypatch)
+    before = index_names()
+    # when
+    result = run(users["manager"], big_file(5))
+    # then everything is written and every index is back, still enforcing uniqueness
+    assert (result.created, result.committed) == (5, True)
+    if dropped is not None:  # SQLite only; the e-mail and phone lookups were among them
+        assert any("contactemail_email_idx" in sql for sql in dropped)
+        assert any("contactphone_number_idx" in sql for sql in dropped)
+        assert not any("contact_owner_created_idx" in sql for sql in dropped)
+    assert index_names() == before
+    assert search.indexed_count() == 5
+    assert list(search.search(Contact.objects.all(), "+380671000003")) == [
+        Contact.objects.get(external_id="x-3")
+    ]
+    assert Contact.objects.filter(email="n4@example.com").count() == 1
+    assert ContactEmail.objects.filter(email="n2@example.com").get().contact.external_id == "x-2"
+
+
+def test_a_big_import_that_fails_leaves_indexes_and_data_as_they_were(users, monkeypatch):
+    # given a big import whose last row is invalid, found after two batches were written
+    dropped = lower_thresholds(monkeypatch)
+    before = index_names()
+    text = big_file(5) + "Bad,Row,not-an-email,,,,x-99\n"
+    # when
+    result = run(users["manager"], text)
+    # then nothing is committed and the dropped indexes came back with the rollback
+    assert (result.committed, result.error_count) == (False, 1)
+    assert dropped is None or len(dropped) >= 5
+    assert table_counts() == (0, 0, 0, 0, 0)
+    assert index_names() == before

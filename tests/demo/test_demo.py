@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from rapport.accounts.models import Role, User
+from rapport.contacts import search as search_index
 from rapport.contacts.models import (
     INVERSE_RELATION,
     Company,
@@ -22,7 +23,6 @@ from rapport.contacts.models import (
     Tag,
 )
 from rapport.contacts.normalize import normalize_email, normalize_phone
-from rapport.contacts import search as search_index
 from rapport.contacts.search import contact_terms, search
 from rapport.demo.staff import DEMO_PASSWORD
 from rapport.timeline.models import Interaction
@@ -130,7 +130,9 @@ def test_search_terms_are_exactly_what_reindex_writes(demo):
     for contact in Contact.objects.all():
         emails = list(contact.emails.values_list("email", flat=True))
         phones = list(contact.phones.values_list("number", flat=True))
-        assert search_index.indexed_terms(contact.pk) == contact_terms(contact, emails, phones), contact.external_id
+        assert search_index.indexed_terms(contact.pk) == contact_terms(contact, emails, phones), (
+            contact.external_id
+        )
 
 
 def test_search_finds_a_generated_customer_by_name_phone_and_email(demo):

@@ -13,9 +13,10 @@ Existing contacts matched by external id, then e-mail, then phone are updated th
 import datetime as dt
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from itertools import islice
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -116,6 +117,9 @@ class Setup:
     stamp: Any  # the import's time, in database form (created_at of new rows)
     today: dt.date  # the latest valid birth date (timezone.localdate() costs ~7 µs a row)
     source: str  # what new contacts' audit entries say they came from ("import #3 of a.csv")
+    # Positions in a full contact record (CONTACT_COLUMNS after "id") of the columns the
+    # file can vary; the others are the same for every new contact (see constant_columns).
+    variable: tuple[int, ...]
 
 
 class Clean(NamedTuple):
@@ -148,7 +152,11 @@ class Invalid:
 
 
 def _clean_row(
-    setup: Setup, definitions: list[CustomField], row: int, cells: list[str]
+    setup: Setup,
+    definitions: list[CustomField],
+    row: int,
+    cells: list[str],
+    pick: Callable[[tuple[Any, ...]], tuple[Any, ...]],
 ) -> Clean | Invalid:
     data = dict(zip(setup.fields, cells, strict=True))
     errors: list[tuple[str, str]] = []
@@ -259,6 +267,7 @@ def _clean_row(
         get("lifecycle_stage") or LifecycleStage.PROSPECT.value, get("source", ""),
         get("notes", ""), get("external_id"), json.dumps(custom) if custom else "{}", 1,
     )  # fmt: skip
+    record = pick(record)
     return Clean(
         row,
         values,
@@ -292,8 +301,45 @@ def clean_chunk(
     setup = Setup(**payload)
     with translation.override(setup.language):
         definitions = [CustomField(**values) for values in setup.custom]
-        cleaned = [_clean_row(setup, definitions, row, cells) for row, cells in chunk]
+        pick = _picker(setup.variable)
+        cleaned = [_clean_row(setup, definitions, row, cells, pick) for row, cells in chunk]
         return [tuple(c) if type(c) is Clean else c for c in cleaned]
+
+
+def _picker(positions: tuple[int, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda record: (record[only],)
+    return itemgetter(*positions)
+
+
+# Which fields of a file feed each contact column (after "id"); unmapped ones are constant.
+_COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
+    "owner_id": ("owner",), "email": ("email", "emails"), "phone": ("phone", "phones"),
+    "created_at": (), "updated_at": (), "version": (),
+}  # fmt: skip
+
+
+def constant_columns(setup: Setup) -> dict[str, Any]:
+    """Contact columns with the same value in every new contact of this file (by mapping)."""
+    defaults: dict[str, Any] = {
+        "created_at": setup.stamp, "updated_at": setup.stamp, "owner_id": setup.default_owner,
+        "birth_date": None, "external_id": None, "lifecycle_stage": LifecycleStage.PROSPECT.value,
+        "custom": "{}", "version": 1,
+    }  # fmt: skip
+    variable = {CONTACT_COLUMNS[1 + i] for i in setup.variable}
+    return {name: defaults.get(name, "") for name in CONTACT_COLUMNS[1:] if name not in variable}
+
+
+def _variable_positions(fields: list[str]) -> tuple[int, ...]:
+    given = set(fields)
+    has_custom = any(f.startswith("custom.") for f in fields)
+    return tuple(
+        i
+        for i, name in enumerate(CONTACT_COLUMNS[1:])
+        if given.intersection(_COLUMN_FIELDS.get(name, (name,)))
+        or (name == "custom" and has_custom)
+    )
 
 
 def _cleaned(
@@ -335,8 +381,11 @@ class _Writer:
     the import, which the in-memory deduplication prevents).
     """
 
-    def __init__(self, ctx: ImportContext) -> None:
+    def __init__(self, ctx: ImportContext, setup: Setup) -> None:
         self.ctx = ctx
+        self.stamp = setup.stamp
+        self.columns = ["id", *(CONTACT_COLUMNS[1 + i] for i in setup.variable)]
+        self.constants = constant_columns(setup)
         self.tag_ids: dict[str, int] = {}
         self.contact_type = ContentType.objects.get_for_model(Contact).pk
         self.actor_id = getattr(ctx.actor, "pk", None)
@@ -403,26 +452,25 @@ class _Writer:
         tag_ids = self.tag_ids
         bulk_insert(
             Contact._meta.db_table,
-            CONTACT_COLUMNS,
+            self.columns,
             [(cid, *item[_RECORD]) for cid, item in pairs],
+            constants=self.constants,
         )
         bulk_insert(
             ContactEmail._meta.db_table,
-            ["contact_id", "email", "kind", "is_primary"],
-            [
-                (cid, email, "personal", i == 0)
-                for cid, item in pairs
-                for i, email in enumerate(item[_EMAILS])
-            ],
+            ["contact_id", "email", "is_primary"],
+            [(cid, email, i == 0) for cid, item in pairs for i, email in enumerate(item[_EMAILS])],
+            constants={"kind": "personal"},
         )
         bulk_insert(
             ContactPhone._meta.db_table,
-            ["contact_id", "number", "kind", "is_primary"],
+            ["contact_id", "number", "is_primary"],
             [
-                (cid, number, "mobile", i == 0)
+                (cid, number, i == 0)
                 for cid, item in pairs
                 for i, number in enumerate(item[_PHONES])
             ],
+            constants={"kind": "mobile"},
         )
         search.write_index([(cid, item[_TERMS]) for cid, item in pairs])
         bulk_insert(
@@ -430,14 +478,14 @@ class _Writer:
             ["contact_id", "tag_id"],
             [(cid, tag_ids[t]) for cid, item in pairs for t in item[_TAGS]],
         )
-        ct, actor, stamp = self.contact_type, self.actor_id, items[0][_RECORD][0]
         bulk_insert(
             AuditEntry._meta.db_table,
-            [
-                "content_type_id", "object_id", "subject_contact_id", "actor_id", "action",
-                "changes", "object_repr", "at",
-            ],
-            [(ct, cid, cid, actor, "create", *item[_AUDIT], stamp) for cid, item in pairs],
+            ["object_id", "subject_contact_id", "changes", "object_repr"],
+            [(cid, cid, *item[_AUDIT]) for cid, item in pairs],
+            constants={
+                "content_type_id": self.contact_type, "actor_id": self.actor_id,
+                "action": AuditEntry.Action.CREATE.value, "at": self.stamp,
+            },
         )  # fmt: skip
 
 
@@ -494,6 +542,7 @@ class ContactImporter(Importer):
             default_owner=getattr(ctx.actor, "pk", None),
             countries=frozenset(phonenumbers.SUPPORTED_REGIONS),
             stamp=connection.ops.adapt_datetimefield_value(timezone.now()),
+            variable=_variable_positions(ctx.fields),
             today=timezone.localdate(),
             source=_source(ctx),
         )
@@ -545,7 +594,7 @@ class ContactImporter(Importer):
         file_email: dict[str, int] = {}
         file_phone: dict[str, int] = {}
         counts = Counts()
-        writer = _Writer(ctx)
+        writer = _Writer(ctx, setup)
         updates: dict[int, Clean] = {}
         matched_rows: dict[int, int] = {}
         workers = int(ctx.options.get("workers", WORKERS))
