@@ -15,6 +15,7 @@ import gc
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -289,8 +290,14 @@ def _audit(setup: Setup, row: int) -> str:
     copy of each field (≈410 bytes a contact) made the audit table the largest in the
     database and cost ~15% of a million-row import.
     """
-    source = _("%(source)s, row %(row)d") % {"source": setup.source, "row": row}
-    return json.dumps({"import": [None, source]}, ensure_ascii=False)
+    return _audit_template(setup.source, translation.get_language()) % row
+
+
+@lru_cache(maxsize=8)
+def _audit_template(source: str, language: str | None) -> str:
+    """The audit JSON with a %d for the row (translated and encoded once, not per row)."""
+    text = _("%(source)s, row %(row)s") % {"source": source.replace("%", "%%"), "row": "%d"}
+    return json.dumps({"import": [None, text]}, ensure_ascii=False)
 
 
 def clean_chunk(
