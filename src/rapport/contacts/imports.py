@@ -13,12 +13,14 @@ Built for a million rows on SQLite with two cores (`python -m rapport.bench.impo
   random-key indexes and rebuilds them before committing (see _Writer).
 Existing contacts matched by external id, then e-mail, then phone are updated through the ORM.
 
-Where the time of a 1M-row import went (SQLite, parent CPU seconds, measured with cProfile
-and per-step timers on this 2-core machine while other jobs ran): before — 7M SearchTerm
-rows ≈ 23, the contacts insert with 10 indexes ≈ 15+ (random keys outgrowing the cache),
-audit JSON rows ≈ 5 + 410 MB written, row assembly and unpickling ≈ 15, cyclic GC ≈ 15%;
-after — SQLite inserts ≈ 30 (contacts 7.5, FTS 7, phones/e-mails 4 each, audit 4, tags 3),
-index rebuild ≈ 7, commit ≈ 3, reading/dispatch/dedup ≈ 9. Figures: bench/imports.py.
+Where the time of the writing process goes (SQLite, CPU seconds from per-step timers and
+cProfile on the 2-core machine, /tmp scripts not kept). Before, per 200k rows: SearchTerm
+inserts 4.1–4.7, contacts insert 2.3–2.8 (growing faster than linearly as its 10 indexes
+outgrew the cache), FTS 1.3–2.2, audit rows with a copy of every field 1.0, e-mails, phones
+and tags 2.0, building rows and unpickling worker results ≈ 4, cyclic GC ≈ a quarter of all.
+Now, per 1M rows: inserts ≈ 30 (contacts 7.5, FTS 7, e-mails 4, phones 4, audit 4, tags
+3), rebuilding the random-key indexes ≈ 7, commit ≈ 3, reading, dispatching and
+deduplicating ≈ 9; the two workers ≈ 28 µs a row. Figures: bench/imports.py.
 """
 
 import datetime as dt
@@ -583,7 +585,10 @@ class ContactImporter(Importer):
             return self._run(rows, ctx)
         # A million contacts grow ~10 indexes by random keys; with SQLite's default page cache
         # they spill to disk mid-transaction and every insert waits on I/O. Give this
-        # connection a bigger cache (1 GB, allocated only as used) while the import runs.
+        # connection a bigger cache (1 GB, allocated only as used) while the import runs
+        # (3 GB measured no faster). synchronous stays NORMAL: in WAL mode a commit does not
+        # fsync then, and the 1M-row commit measured 3.5 s wall for 3.1 s CPU, so OFF could
+        # save under half a second at the price of a database a power cut may corrupt.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size")
             previous = cursor.fetchone()[0]
