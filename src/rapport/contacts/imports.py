@@ -1,7 +1,7 @@
 """Importing contacts from a table: validate, normalise, deduplicate, then write in bulk.
 
 Built for a million rows on SQLite with two cores (`python -m rapport.bench.imports`):
-- rows are cleaned in chunks by two worker processes (e-mail and phone checks are the cost),
+- rows are cleaned in chunks by worker processes (e-mail and phone checks are the cost),
   with provably equivalent fast paths for plain addresses and E.164 numbers (fastnorm.py);
   the workers also build each new contact's rows ready to insert (plain tuples, the search
   document, the audit text), so the parent, SQLite's single writer, mostly just writes;
@@ -20,12 +20,13 @@ outgrew the cache), FTS 1.3–2.2, audit rows with a copy of every field 1.0, e-
 and tags 2.0, building rows and unpickling worker results ≈ 4, cyclic GC ≈ a quarter of all.
 Now, per 1M rows: inserts ≈ 30 (contacts 7.5, FTS 7, e-mails 4, phones 4, audit 4, tags
 3), rebuilding the random-key indexes ≈ 7, commit ≈ 3, reading, dispatching and
-deduplicating ≈ 9; the two workers ≈ 28 µs a row. Figures: bench/imports.py.
+deduplicating ≈ 9; cleaning ≈ 28 µs a row in the worker. Figures: bench/imports.py.
 """
 
 import datetime as dt
 import gc
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -73,7 +74,11 @@ from rapport.core.text import clean_text
 
 CHUNK = 20_000  # rows a worker cleans at once
 POOL_THRESHOLD = CHUNK  # smaller files are cleaned in-process (starting workers costs ~1 s)
-WORKERS = 2
+# Cleaning processes beside the writing one. The writer (SQLite's single writer) is the
+# critical path, so each core but its own gets a cleaner: on 2 cores one worker took a 1M-row
+# import from 56.9 s to 51.1 s against two workers, which took CPU from the writer
+# (measured back to back on a quiet machine). 0 cleans in this process.
+WORKERS = min(4, max(1, (os.cpu_count() or 2) - 1))
 IN_FLIGHT = 4  # chunks queued ahead, bounding memory
 IMPORT_CACHE_KIB = 1_000_000  # SQLite page cache while importing
 FLUSH_ROWS = 50_000  # new contacts written at once
@@ -368,7 +373,7 @@ def _cleaned(
     """Cleaned chunks in file order; in worker processes once the file is big enough."""
     payload = asdict(setup)
     first = list(islice(rows, POOL_THRESHOLD))
-    if len(first) < POOL_THRESHOLD or workers < 2:
+    if len(first) < POOL_THRESHOLD or workers < 1:
         yield clean_chunk(payload, first)
         while chunk := list(islice(rows, CHUNK)):
             yield clean_chunk(payload, chunk)
