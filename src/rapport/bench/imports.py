@@ -13,10 +13,11 @@ Figures on the 2-core development machine (1M rows, other jobs running at times)
 - before (commit 95e2986): import 116.5 s (7M SearchTerm rows, every index kept up to date,
   a full copy of each contact in its audit entry); its baseline then inserted only the
   contact rows (12.9 s), not the child rows;
-- now: import 59–61 s against a 37 s baseline over three runs (1.6×). Still above the 30 s
-  target: the parent process, SQLite's single writer, spends ≈ 50 s of CPU (inserts ≈ 30,
-  rebuilding the random-key indexes ≈ 7, commit ≈ 3, reading and deduplicating ≈ 9) and the
-  two cleaning workers ≈ 28 s more on the same two cores (see contacts/imports.py).
+- now: import 52.9 s and 56.3 s against a 36.5–36.8 s baseline (1.45–1.5×), two runs back
+  to back (`python -m rapport.bench.imports --rows 1000000`). Still above the 30 s target:
+  the writing process, SQLite's single writer, needs ≈ 48 s of CPU (inserts ≈ 30, rebuilding
+  the random-key indexes ≈ 7, commit ≈ 3, reading and deduplicating ≈ 9), while one worker
+  cleans on the other core (≈ 28 µs a row; see contacts/imports.py).
 """
 
 import argparse
