@@ -62,3 +62,37 @@ def test_fast_phone_equals_the_library(code, rest):
 )  # fmt: skip
 def test_fast_phone_known_numbers_equal_the_library(number):
     assert outcome(lambda v: fast_phone(v, "UA"), number) == outcome(library_phone, number)
+
+
+def example_numbers():
+    """Valid numbers of every region and type the library knows, and near misses of each."""
+    import phonenumbers
+
+    examples = [
+        phonenumbers.example_number_for_type(region, kind)
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+        for kind in range(12)
+    ] + [
+        phonenumbers.example_number_for_non_geo_entity(code)
+        for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
+    ]
+    found = []
+    for example in examples:
+        if example is not None:
+            national = str(example.national_number)
+            for digits in {national, national[:-1], national + "1", national[:-1] + "9"}:
+                if digits and digits[0] != "0":
+                    found.append((example.country_code, digits))
+    return sorted(set(found))
+
+
+def test_fast_validity_equals_the_library_for_every_region_and_type():
+    import phonenumbers
+
+    from rapport.contacts.fastnorm import is_valid
+
+    numbers = example_numbers()
+    assert len(numbers) > 2000
+    for code, national in numbers:
+        number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+        assert is_valid(number) == phonenumbers.is_valid_number(number), (code, national)

@@ -18,7 +18,7 @@ from rapport.core.imports import (
     parse_date,
     parse_datetime,
 )
-from rapport.core.models import ImportJob
+from rapport.core.models import AuditEntry, ImportJob
 
 
 def test_every_kind_is_registered_by_its_app():
@@ -106,7 +106,13 @@ def test_upload_job_runs_in_the_background_and_keeps_its_report(
     report = job_error_report(job).decode("utf-8-sig").splitlines()
     assert report[0] == "row,column,message"
     assert report[1].startswith("3,email,Enter a valid e-mail address")
-    assert Contact.objects.get().first_name == "Olena"
+    olena = Contact.objects.get()
+    assert olena.first_name == "Olena"
+    created = AuditEntry.objects.get(subject_contact_id=olena.pk, action="create")
+    assert (created.actor, created.changes) == (
+        users["admin"],
+        {"import": [None, f"import #{job.pk} of people.csv, row 2"]},
+    )
 
 
 def test_job_with_errors_is_rejected_and_writes_nothing(

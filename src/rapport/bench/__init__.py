@@ -6,6 +6,11 @@ facts, users) and returns rows for the table. Later apps add their own modules t
 
 from rapport.bench.harness import Bench, Result, benchmark, registry
 
-MODULES = ["rapport.bench.dataset", "rapport.bench.contacts", "rapport.bench.analytics"]
+MODULES = [
+    "rapport.bench.dataset",
+    "rapport.bench.contacts",
+    "rapport.bench.analytics",
+    "rapport.bench.imports",
+]
 
 __all__ = ["MODULES", "Bench", "Result", "benchmark", "registry"]

@@ -415,6 +415,7 @@ def import_file(
         )
     if on_table is not None:
         on_table(table)
+    options = {"filename": os.path.basename(filename)[:255], **(options or {})}
     return import_table(
         kind=kind,
         table=table,
@@ -427,23 +428,44 @@ def import_file(
     )
 
 
-def bulk_insert(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+def bulk_insert(
+    table: str,
+    columns: list[str],
+    rows: Iterable[tuple[Any, ...]],
+    constants: dict[str, Any] | None = None,
+) -> None:
     """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite's raw cursor.
 
     Values must already be in database form (adapted dates, JSON as text). Used by imports
     of hundreds of thousands of rows, where the ORM's per-object cost would dominate.
+    `constants` (column → the same value for every row: None, bool, int or str) are written
+    into the statement on SQLite instead of being bound row by row (binding is ~half the cost
+    of an executemany insert; each parameter saved counts at a million rows).
     """
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
+    constants = constants or {}
+    names = ", ".join(quote(c) for c in [*columns, *constants])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            extra = tuple(constants.values())
             with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(row + extra if extra else row)
         else:
-            marks = ", ".join("?" for _ in columns)
+            marks = ", ".join(["?"] * len(columns) + [_sql_literal(v) for v in constants.values()])
             sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
             cursor.cursor.executemany(sql, rows)
+
+
+def _sql_literal(value: Any) -> str:
+    """A constant as an SQLite literal (only the plain types bulk_insert accepts)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"not a constant bulk_insert can inline: {value!r}")
 
 
 def reserve_ids(model: type[Model], count: int) -> list[int]:

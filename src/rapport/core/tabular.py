@@ -151,7 +151,7 @@ def _csv_rows(reader: Iterator[list[str]], width: int) -> Iterator[Row]:
     try:
         for cells in reader:
             number += 1
-            if not cells or not any(c.strip() for c in cells):
+            if not cells or not any(map(str.strip, cells)):
                 continue  # blank lines are layout, not data
             if len(cells) == width and len(max(cells, key=len)) <= MAX_CELL:
                 yield Row(number, cells)

@@ -49,6 +49,7 @@ def run_import(job_id: int) -> None:
             "actor": job.created_by,
             "mapping": job.mapping or None,
             "skip_invalid": job.skip_invalid,
+            "options": {"job": job.pk},  # new records' audit entries name the job
         }
         result = imports.import_file(**options, dry_run=True, progress=progress, on_table=on_table)
         if not job.dry_run and (result.ok or job.skip_invalid) and result.total_rows:

@@ -64,13 +64,9 @@ def find_duplicates(
             add(c, _("same phone"), True)
     first, last = search.fold(first_name.strip()), search.fold(last_name.strip())
     if first and last:
-        # Candidates share the first letters of both names (cheap on the term index); the
+        # Candidates share the first letters of both names (cheap on the search index); the
         # similarity of the whole name then catches typos like "Kovalenko" / "Kovalenco".
-        def having(prefix: str) -> Any:
-            terms = SearchTerm.objects.filter(search.prefix_q("term", prefix))
-            return terms.values("contact_id")
-
-        candidates = base.filter(pk__in=having(last[:3])).filter(pk__in=having(first[:2]))
+        candidates = search.having_prefixes(base, [last[:3], first[:2]])
         wanted = f"{first} {last}"
         for c in candidates[:200]:
             name = f"{search.fold(c.first_name)} {search.fold(c.last_name)}"
