@@ -11,6 +11,7 @@ import datetime as dt
 import importlib
 import os
 import re
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -176,7 +177,7 @@ class ImportContext:
         return dict(zip(self.fields, cells, strict=True))
 
 
-class Importer:
+class Importer(ABC):
     """Imports one kind of record. Subclasses say which fields they read and write rows."""
 
     kind: str = ""
@@ -184,16 +185,17 @@ class Importer:
     # Each inner list: at least one of these fields must be mapped to a column.
     required: list[list[str]] = []
 
+    @abstractmethod
     def fields(self) -> list[FieldSpec]:
-        raise NotImplementedError
+        """The fields a file's columns may map to."""
 
     def check_actor(self, actor: Any) -> None:
         if not visibility.can_create(actor):
             raise PermissionError(_("Your role cannot import records."))
 
+    @abstractmethod
     def run(self, rows: Iterator[tuple[int, list[str]]], ctx: ImportContext) -> Counts:
         """Check every row, reporting problems to `ctx`; write while `ctx.should_write`."""
-        raise NotImplementedError
 
 
 _REGISTRY: dict[str, Importer] = {}
