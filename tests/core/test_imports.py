@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rapport.contacts.models import Contact
+from rapport.core.cells import parse_date, parse_datetime
 from rapport.core.imports import (
     error_report_csv,
     import_file,
@@ -15,8 +16,6 @@ from rapport.core.imports import (
     kinds,
     mapping_for,
     mapping_save,
-    parse_date,
-    parse_datetime,
 )
 from rapport.core.models import AuditEntry, ImportJob
 

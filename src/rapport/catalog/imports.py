@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from rapport.catalog.models import Category, Product
-from rapport.core.imports import Counts, FieldSpec, ImportContext, Importer, parse_date
+from rapport.core.cells import parse_date
+from rapport.core.imports import Counts, FieldSpec, ImportContext, Importer
 from rapport.core.money import Money
 from rapport.core.tabular import COMMON_ALIASES
 from rapport.core.text import clean_text

@@ -57,17 +57,9 @@ from rapport.contacts.services.contacts import _LANGUAGE, snapshot
 from rapport.contacts.services.custom_fields import clean_value
 from rapport.core import visibility
 from rapport.core.audit import diff
-from rapport.core.imports import (
-    Counts,
-    FieldSpec,
-    ImportContext,
-    Importer,
-    bulk_insert,
-    map_in_workers,
-    parse_date,
-    reserve_ids,
-    split_list,
-)
+from rapport.core.bulk import bulk_insert, map_in_workers, reserve_ids
+from rapport.core.cells import parse_date, split_list
+from rapport.core.imports import Counts, FieldSpec, ImportContext, Importer
 from rapport.core.models import AuditEntry
 from rapport.core.tabular import COMMON_ALIASES
 from rapport.core.text import clean_text

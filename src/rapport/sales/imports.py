@@ -18,13 +18,8 @@ from rapport.contacts.models import Contact, ContactEmail, ContactPhone, Lifecyc
 from rapport.contacts.normalize import normalize_email, normalize_phone
 from rapport.contacts.services import contact_create
 from rapport.core import visibility
-from rapport.core.imports import (
-    Counts,
-    FieldSpec,
-    ImportContext,
-    Importer,
-    parse_datetime,
-)
+from rapport.core.cells import parse_datetime
+from rapport.core.imports import Counts, FieldSpec, ImportContext, Importer
 from rapport.core.money import Money
 from rapport.core.tabular import COMMON_ALIASES
 from rapport.core.text import clean_text
