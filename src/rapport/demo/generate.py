@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from rapport.contacts.search import terms_for
-from rapport.demo import journeys, pools
+from rapport.demo import journey_rows, journeys, pools
 
 Row = tuple[Any, ...]
 
@@ -44,7 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 CONTACT_TABLES = tuple(COLUMNS)
-COLUMNS.update(journeys.SALES_COLUMNS)
+COLUMNS.update(journey_rows.SALES_COLUMNS)
 
 EXTERNAL_ID_PREFIX = "demo-"
 HISTORY = dt.timedelta(days=3 * 365)
@@ -186,7 +186,12 @@ def _plan_people(ctx: Context, rng: np.random.Generator, n: int) -> list[_Person
 
 
 def generate_batch(
-    ctx: Context, *, start: int, count: int, first_id: int, sales_ids: journeys.Ids | None = None
+    ctx: Context,
+    *,
+    start: int,
+    count: int,
+    first_id: int,
+    sales_ids: journey_rows.Ids | None = None,
 ) -> tuple[dict[str, list[Row]], journeys.Plan | None]:
     """Rows for contacts `start`..`start+count-1` of the data set, with ids from `first_id`,
     and their sales plan. With `sales_ids` the plan's rows are included (ids from there);
@@ -326,7 +331,7 @@ def generate_batch(
     _add_consents(out, people, ids, created, now_epoch, rng, contacts)
     _add_interactions(ctx, out, people, ids, created, now_epoch, stage, rng)
     if plan is not None and sales_ids is not None:
-        for table, rows in journeys.expand(ctx.sales, plan, sales_ids, now=now_epoch).items():
+        for table, rows in journey_rows.expand(ctx.sales, plan, sales_ids, now=now_epoch).items():
             out.setdefault(table, []).extend(rows)
     return out, plan
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from rapport.demo import journeys
+from rapport.demo import journey_rows, journeys
 
-TABLES = (*journeys.SALES_COLUMNS, "timeline_interaction")
+TABLES = (*journey_rows.SALES_COLUMNS, "timeline_interaction")
 
 
 def _columns() -> dict[str, tuple[str, ...]]:
@@ -25,7 +25,7 @@ def _columns() -> dict[str, tuple[str, ...]]:
     return {table: COLUMNS[table] for table in TABLES}
 
 
-def _work(queue: Any, path: str, setup: Any, ids: journeys.Ids, now: int) -> None:
+def _work(queue: Any, path: str, setup: Any, ids: journey_rows.Ids, now: int) -> None:
     columns = _columns()
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=OFF")
@@ -33,7 +33,7 @@ def _work(queue: Any, path: str, setup: Any, ids: journeys.Ids, now: int) -> Non
     for table, cols in columns.items():
         db.execute(f"CREATE TABLE {table} ({', '.join(cols)})")
     while (plan := queue.get()) is not None:
-        rows = journeys.expand(setup, plan, ids, now=now)
+        rows = journey_rows.expand(setup, plan, ids, now=now)
         db.execute("BEGIN")
         for table, batch in rows.items():
             if batch:
@@ -46,7 +46,7 @@ def _work(queue: Any, path: str, setup: Any, ids: journeys.Ids, now: int) -> Non
 class SalesWriter:
     """Hand it each batch's plan; `finish` waits and copies the rows into the database."""
 
-    def __init__(self, *, setup: Any, ids: journeys.Ids, now: int) -> None:
+    def __init__(self, *, setup: Any, ids: journey_rows.Ids, now: int) -> None:
         self.path = Path(f"{connection.settings_dict['NAME']}.sales-scratch")
         self.path.unlink(missing_ok=True)
         context = mp.get_context("fork")

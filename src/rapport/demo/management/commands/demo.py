@@ -12,7 +12,7 @@ from tqdm import tqdm
 from rapport.accounts.models import Role
 from rapport.analytics.services import refresh_acquisition
 from rapport.contacts.models import Contact
-from rapport.demo import journeys, load, sales_setup, staff
+from rapport.demo import journey_rows, load, sales_setup, staff
 from rapport.demo.generate import EXTERNAL_ID_PREFIX, HISTORY, Context, generate_batch
 from rapport.demo.parallel import SalesWriter
 
@@ -113,7 +113,7 @@ class Command(BaseCommand):
 
         with bar, load.bulk_load(rebuild_indexes=rebuild, on_index=on_index):
             first_id = load.next_id("contacts_contact")
-            sales_ids = journeys.Ids(
+            sales_ids = journey_rows.Ids(
                 lead=load.next_id("sales_lead"),
                 deal=load.next_id("sales_deal"),
                 order=load.next_id("sales_order"),
