@@ -85,6 +85,7 @@ class Product(TimeStampedModel):
         indexes = [
             models.Index(fields=["kind", "is_active"], name="product_kind_idx"),
             models.Index(fields=["destination"], name="product_destination_idx"),
+            models.Index(fields=["created_at", "id"], name="product_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -56,7 +56,10 @@ class Company(TimeStampedModel, OwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["external_id"], name="company_external_id_unique")
         ]
-        indexes = [models.Index(fields=["name", "id"], name="company_name_idx")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="company_name_idx"),
+            models.Index(fields=["owner", "name", "id"], name="company_owner_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -133,7 +136,11 @@ class ContactEmail(models.Model):
         WORK = "work", _("Work")
         OTHER = "other", _("Other")
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    # Indexed by contact_email_unique (contact, email), as every FK below marked db_index=False
+    # is by a composite index that starts with it: a second index only slows writes.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="emails", db_index=False
+    )
     email = models.CharField(_("email"), max_length=254)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSONAL)
     is_primary = models.BooleanField(_("primary"), default=False)
@@ -163,7 +170,9 @@ class ContactPhone(models.Model):
         WORK = "work", _("Work")
         OTHER = "other", _("Other")
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="phones", db_index=False
+    )
     number = models.CharField(_("phone"), max_length=20)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
     is_primary = models.BooleanField(_("primary"), default=False)
@@ -222,7 +231,9 @@ INVERSE_RELATION = {
 class ContactRelation(models.Model):
     """`related` is `contact`'s <kind> (Olena's child is Taras). Stored in both directions."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="relations")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="relations", db_index=False
+    )
     related = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("relation"), max_length=12, choices=RelationKind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -295,7 +306,9 @@ class ConsentStatus(models.TextChoices):
 class ConsentEvent(models.Model):
     """An append-only record that a person granted or withdrew consent; state is derived."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="consent_events", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     status = models.CharField(_("status"), max_length=10, choices=ConsentStatus.choices)

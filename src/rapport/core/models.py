@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 class TimeStampedModel(models.Model):
     """Adds creation and last-change times (timezone-aware)."""
 
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # Not indexed alone: models sorted by it index (created_at, id) or (owner, created_at, id),
+    # which serve every query a lone created_at index would.
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -19,11 +21,14 @@ class TimeStampedModel(models.Model):
 class OwnedModel(models.Model):
     """A record with a responsible user; visibility rules read `owner`."""
 
+    # Not indexed alone: each model indexes owner with its list order, (owner, created_at, id)
+    # or (owner, name, id), which answers "rows of these owners" as well.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -40,7 +45,9 @@ class AuditEntry(models.Model):
         MERGE = "merge", _("merged")
         CONSENT = "consent", _("consent changed")
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(  # indexed by audit_object_idx
+        ContentType, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     object_id = models.BigIntegerField()
     # The contact the change concerns, so one contact's whole trail (emails, phones, consents,
     # relations) reads with one indexed query.
@@ -74,7 +81,9 @@ class AuditEntry(models.Model):
 class IdempotencyRecord(models.Model):
     """The first response to an API write sent with an `Idempotency-Key` header."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(  # indexed by idempotency_user_key_unique
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=200)
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=500)

@@ -47,7 +47,11 @@ class Interaction(models.Model):
     """Something that happened between the business and a customer."""
 
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="interactions"
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        related_name="interactions",
+        db_index=False,  # indexed by interaction_contact_idx
     )
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     direction = models.CharField(
@@ -66,7 +70,12 @@ class Interaction(models.Model):
     body = models.TextField(_("details"), blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration, seconds"), null=True, blank=True)
     source_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # indexed by interaction_source_idx
     )
     source_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

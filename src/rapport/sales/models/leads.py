@@ -61,6 +61,7 @@ class Lead(TimeStampedModel, Attribution):
         blank=True,
         on_delete=models.PROTECT,
         related_name="leads",
+        db_index=False,  # indexed by lead_source_idx
     )
     tracking_number = models.ForeignKey(
         TrackingNumber,

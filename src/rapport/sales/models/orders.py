@@ -31,7 +31,11 @@ class Order(TimeStampedModel):
     """A booking or purchase by a contact. `total` is the sum of its lines after discounts."""
 
     contact = models.ForeignKey(
-        Contact, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+        Contact,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,  # indexed by order_contact_idx
     )
     deal = models.OneToOneField(
         Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="order"
@@ -69,8 +73,8 @@ class OrderLine(models.Model):
     """One product in an order: quantity × unit price − discount."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(
-        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    product = models.ForeignKey(  # indexed by orderline_product_idx
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)

@@ -85,8 +85,12 @@ class Deal(TimeStampedModel, OwnedModel):
     pipeline = models.ForeignKey(
         Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals"
     )
-    stage = models.ForeignKey(
-        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals"
+    stage = models.ForeignKey(  # indexed by deal_stage_idx
+        Stage,
+        verbose_name=_("stage"),
+        on_delete=models.PROTECT,
+        related_name="deals",
+        db_index=False,
     )
     contact = models.ForeignKey(
         Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="deals"
@@ -157,7 +161,9 @@ class DealStageChange(models.Model):
     from_stage = models.ForeignKey(
         Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(  # indexed by stagechange_stage_idx
+        Stage, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     at = models.DateTimeField()
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
