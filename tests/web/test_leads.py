@@ -250,3 +250,13 @@ def test_load_more_returns_rows_only(as_user, source):
     assert more.status_code == 200
     assert more.text.count("<tr>") == 5
     assert "<table" not in more.text
+
+
+@pytest.mark.parametrize("q", ["олена", "ОЛЕНА", "ковал", "kovalenkė"])
+def test_list_search_ignores_case_in_every_script(as_user, lead, q):
+    lead.first_name, lead.last_name = "Олена", "Коваленко" if q != "kovalenkė" else "KOVALENKĖ"
+    lead.save()
+
+    response = as_user("admin").get("/leads/", {"q": q}, **HTMX, HTTP_HX_TARGET="lead-results")
+
+    assert lead.last_name in response.text

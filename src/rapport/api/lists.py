@@ -14,13 +14,20 @@ def page_of[M: Model](
     *,
     ordering: list[str],
     params: ListParams,
-    serialize: Callable[[M], dict[str, Any]],
+    serialize: Callable[[M], dict[str, Any]] | None = None,
+    serialize_page: Callable[[list[M]], list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """{"items": [...], "next": cursor|null} (+ "count", "count_exact" when asked for).
 
     A bad cursor raises InvalidCursor, which the API answers with a 422 naming `cursor`."""
     page = paginate(queryset, ordering=ordering, limit=params.limit, cursor=params.cursor or None)
-    body: dict[str, Any] = {"items": [serialize(item) for item in page.items], "next": page.next}
+    if serialize_page is not None:  # one call: related rows fetched for the whole page at once
+        items = serialize_page(list(page.items))
+    elif serialize is not None:
+        items = [serialize(item) for item in page.items]
+    else:
+        raise TypeError("page_of needs serialize or serialize_page")
+    body: dict[str, Any] = {"items": items, "next": page.next}
     if params.count:
         body["count"], body["count_exact"] = capped_count(queryset)
     return body

@@ -6,6 +6,7 @@ ownership forbids is a 403 (the service's PermissionError).
 """
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -32,6 +33,8 @@ from rapport.contacts.models import (
     ConsentPurpose,
     ConsentStatus,
     Contact,
+    ContactEmail,
+    ContactPhone,
 )
 from rapport.core import visibility
 
@@ -165,45 +168,71 @@ class ContactListParams(ListParams):
     sort: ContactSort = "-created"
 
 
+def contacts_json(contacts: list[Contact]) -> list[dict[str, Any]]:
+    """Contacts as the API shows them, with their e-mails, phones and tags.
+
+    Those three come as plain tuples, one query each for the whole page: prefetching them as
+    model instances was ≈ 12 of ≈ 29 ms of a 50-row search request (cProfile, 1M contacts).
+    """
+    ids = [c.pk for c in contacts]
+    emails: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for cid, email, kind, primary in (
+        ContactEmail.objects.filter(contact_id__in=ids)
+        .order_by("-is_primary", "id")
+        .values_list("contact_id", "email", "kind", "is_primary")
+    ):
+        emails[cid].append({"email": email, "kind": kind, "is_primary": primary})
+    phones: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for cid, number, kind, primary in (
+        ContactPhone.objects.filter(contact_id__in=ids)
+        .order_by("-is_primary", "id")
+        .values_list("contact_id", "number", "kind", "is_primary")
+    ):
+        phones[cid].append({"number": number, "kind": kind, "is_primary": primary})
+    tags: dict[int, list[str]] = defaultdict(list)
+    for cid, name in Contact.tags.through.objects.filter(contact_id__in=ids).values_list(
+        "contact_id", "tag__name"
+    ):
+        tags[cid].append(name)
+    return [
+        {
+            "id": contact.pk,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "middle_name": contact.middle_name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "emails": emails[contact.pk],
+            "phones": phones[contact.pk],
+            "birth_date": contact.birth_date,
+            "gender": contact.gender,
+            "language": contact.language,
+            "city": contact.city,
+            "country": contact.country,
+            "address": contact.address,
+            "tags": sorted(tags[contact.pk]),
+            "owner": contact.owner_id,
+            "company": contact.company_id,
+            "lifecycle_stage": contact.lifecycle_stage,
+            "source": contact.source,
+            "external_id": contact.external_id,
+            "custom": contact.custom,
+            "notes": contact.notes,
+            "version": contact.version,
+            "created_at": contact.created_at,
+            "updated_at": contact.updated_at,
+        }
+        for contact in contacts
+    ]
+
+
 def contact_json(contact: Contact) -> dict[str, Any]:
-    """A contact as the API shows it (emails, phones and tags should be prefetched)."""
-    return {
-        "id": contact.pk,
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "middle_name": contact.middle_name,
-        "email": contact.email,
-        "phone": contact.phone,
-        "emails": [
-            {"email": e.email, "kind": e.kind, "is_primary": e.is_primary}
-            for e in contact.emails.all()
-        ],
-        "phones": [
-            {"number": p.number, "kind": p.kind, "is_primary": p.is_primary}
-            for p in contact.phones.all()
-        ],
-        "birth_date": contact.birth_date,
-        "gender": contact.gender,
-        "language": contact.language,
-        "city": contact.city,
-        "country": contact.country,
-        "address": contact.address,
-        "tags": sorted(t.name for t in contact.tags.all()),
-        "owner": contact.owner_id,
-        "company": contact.company_id,
-        "lifecycle_stage": contact.lifecycle_stage,
-        "source": contact.source,
-        "external_id": contact.external_id,
-        "custom": contact.custom,
-        "notes": contact.notes,
-        "version": contact.version,
-        "created_at": contact.created_at,
-        "updated_at": contact.updated_at,
-    }
+    """One contact as the API shows it (see contacts_json)."""
+    return contacts_json([contact])[0]
 
 
 def _contacts(request: HttpRequest) -> Any:
-    return selectors.contacts_for(_user(request)).prefetch_related("emails", "phones", "tags")
+    return selectors.contacts_for(_user(request))
 
 
 def _contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
@@ -213,9 +242,7 @@ def _contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
 def _written(contact: Contact) -> dict[str, Any]:
     """The contact just written, as stored. Read unscoped on purpose: handing it to someone
     else's team is allowed, and the caller still gets the answer to what they sent."""
-    return contact_json(
-        Contact.objects.prefetch_related("emails", "phones", "tags").get(pk=contact.pk)
-    )
+    return contact_json(Contact.objects.get(pk=contact.pk))
 
 
 def _contact_input(payload: InputSchema) -> dict[str, Any]:
@@ -249,7 +276,7 @@ def contact_list(request: HttpRequest, filters: Query[ContactListParams]) -> dic
         contacts,
         ordering=selectors.CONTACT_ORDERINGS[filters.sort],
         params=filters,
-        serialize=contact_json,
+        serialize_page=contacts_json,
     )
 
 

@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
 
     name = "rapport.core"
     label = "core"
+
+    def ready(self) -> None:
+        from rapport.core import sqlite
+
+        sqlite.install()

@@ -1,0 +1,52 @@
+"""SQLite: LIKE that ignores case in every script, as PostgreSQL's ILIKE does.
+
+SQLite's built-in LIKE folds only ASCII letters, so Django's `icontains`/`istartswith` found
+"olena" in "Olena" but not "олена" in "Олена" — our users write Cyrillic and Lithuanian.
+Registering a function named `like` replaces the operator for this connection (sqlite.org:
+"the LIKE operator can be overridden by registering a like() function"). SQLite offers no
+Unicode folding of its own without the ICU extension, which Python's sqlite3 does not ship,
+hence this small function. It costs a Python call a row compared (≈ 1 µs), and loses no
+index use: SQLite's LIKE optimisation needs NOCASE columns, which Django never creates.
+"""
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from django.db.backends.signals import connection_created
+
+
+@lru_cache(maxsize=512)
+def _pattern(pattern: str, escape: str | None) -> re.Pattern[str]:
+    parts: list[str] = []
+    chars = iter(pattern.casefold())
+    for ch in chars:
+        if escape is not None and ch == escape:
+            parts.append(re.escape(next(chars, "")))
+        elif ch == "%":
+            parts.append(".*")
+        elif ch == "_":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def unicode_like(pattern: Any, value: Any, escape: Any = None) -> int | None:
+    """SQL `value LIKE pattern [ESCAPE escape]`, case-insensitive by Unicode case folding."""
+    if pattern is None or value is None:
+        return None
+    if escape is not None:
+        escape = str(escape).casefold()
+    return int(_pattern(str(pattern), escape).fullmatch(str(value).casefold()) is not None)
+
+
+def _register(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor == "sqlite":
+        raw = connection.connection
+        raw.create_function("like", 2, unicode_like, deterministic=True)
+        raw.create_function("like", 3, unicode_like, deterministic=True)
+
+
+def install() -> None:
+    connection_created.connect(_register, dispatch_uid="rapport-unicode-like")
