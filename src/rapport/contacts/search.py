@@ -29,7 +29,7 @@ from rapport.contacts.normalize import phone_search_digits
 
 MAX_TERM = 64
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
-_PHONEISH = re.compile(r"^[+\d][\d\s().-]*$")
+PHONEISH = re.compile(r"^[+\d][\d\s().-]*$")
 
 
 def fold(text: str) -> str:
@@ -65,7 +65,7 @@ def contact_terms(contact: Contact, emails: Iterable[str], phones: Iterable[str]
 
 
 FTS_TABLE = "contacts_search_fts"
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 tokenizer calls a token
+TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 tokenizer calls a token
 
 
 def uses_fulltext() -> bool:
@@ -170,7 +170,7 @@ def fulltext_ids(tokens: Iterable[str], limit: int) -> list[int]:
 def having_prefixes(contacts: QuerySet[Contact], prefixes: list[str]) -> QuerySet[Contact]:
     """`contacts` with a word starting with each prefix (up to CANDIDATE_CAP of them)."""
     if uses_fulltext():
-        tokens = [t for p in prefixes for t in _TOKEN.findall(fold(p))]
+        tokens = [t for p in prefixes for t in TOKEN.findall(fold(p))]
         return contacts.filter(pk__in=fulltext_ids(tokens, CANDIDATE_CAP)) if tokens else contacts
     for prefix in prefixes:
         contacts = contacts.filter(
@@ -184,7 +184,7 @@ def query_words(q: str) -> list[str]:
     q = (q or "").replace("\x00", "").strip()[:200]
     if not q:
         return []
-    if _PHONEISH.match(q) and sum(ch.isdigit() for ch in q) >= 3:
+    if PHONEISH.match(q) and sum(ch.isdigit() for ch in q) >= 3:
         return [re.sub(r"\D", "", q)[:MAX_TERM]]
     words = [w[:MAX_TERM] for w in _WORD.findall(fold(q))]
     if "@" in q:
@@ -222,7 +222,7 @@ def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
         # A typed phone number is one digit string (query_words joins "+380 67 12…"), the
         # same token the document holds for the number; other queries are FTS5's tokens.
         phone = len(words) == 1 and words[0].isdigit()
-        tokens = words if phone else list(dict.fromkeys(_TOKEN.findall(fold(q))))[:8]
+        tokens = words if phone else list(dict.fromkeys(TOKEN.findall(fold(q))))[:8]
         if not tokens:
             return contacts.none()
         # The ids go in as values, not a subquery: knowing how few they are, SQLite sorts

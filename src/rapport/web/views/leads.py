@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from rapport.core import visibility
 from rapport.core.pagination import capped_count
 from rapport.sales import services
 from rapport.sales.models import Lead, LeadSource, LeadStatus
+from rapport.sales.search import search_leads
 from rapport.sales.selectors import leads_for
 from rapport.sales.services.leads import TRANSITIONS
 from rapport.timeline.models import Channel
@@ -99,15 +100,7 @@ def filter_leads(leads: QuerySet[Lead], f: LeadFilters) -> QuerySet[Lead]:
     if f.end:
         leads = leads.filter(created_at__lt=_day_start(f.end + dt.timedelta(days=1)))
     if f.q:
-        words = f.q.split()
-        for word in words:
-            leads = leads.filter(
-                Q(first_name__istartswith=word)
-                | Q(last_name__istartswith=word)
-                | Q(email__istartswith=word)
-                | Q(phone__contains=word.lstrip("+0").replace("-", ""))
-                | Q(company_name__istartswith=word)
-            )
+        leads = search_leads(leads, f.q)
     return leads
 
 
