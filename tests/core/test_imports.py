@@ -139,3 +139,19 @@ def test_mapping_is_saved_per_user_and_kind(users):
 def test_unknown_kind_names_the_known_ones(users):
     with pytest.raises(ValueError, match="choose from: contacts, leads, orders, products"):
         import_file(kind="pets", data=b"a\n1\n", actor=users["admin"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_rows_never_take_the_id_of_a_deleted_one():
+    """Bulk writers pick ids themselves; one freed at the top must not come back, or the
+    deleted row's audit trail would show on the new one."""
+    from rapport.contacts.models import Contact
+    from rapport.core.bulk import next_free_id, reserve_ids
+    from tests.factories import ContactFactory
+
+    last = ContactFactory()
+    last_id = last.pk
+    last.delete()
+
+    assert next_free_id("contacts_contact") == last_id + 1
+    assert reserve_ids(Contact, 2) == [last_id + 1, last_id + 2]

@@ -73,9 +73,33 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
                 [table, count],
             )
             return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
-        start = cursor.fetchone()[0] + 1
+        start = next_free_id(table)
         return list(range(start, start + count))
+
+
+def next_free_id(table: str) -> int:
+    """The id the next row of `table` gets, never one a deleted row had.
+
+    MAX(id) alone would hand out again the id of a row deleted from the top, whose audit
+    entries and links would then seem to belong to the new row: SQLite's AUTOINCREMENT
+    tables remember the highest id ever used in sqlite_sequence, PostgreSQL in the sequence.
+    """
+    name = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]  # already quoted where it needs to be
+            cursor.execute(
+                f"SELECT GREATEST((SELECT COALESCE(MAX(id), 0) FROM {name}), "  # noqa: S608
+                f"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}))"
+            )
+        else:
+            cursor.execute(
+                f"SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM {name}), "  # noqa: S608
+                "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+                [table],
+            )
+        return int(cursor.fetchone()[0]) + 1
 
 
 # --- worker processes ------------------------------------------------------------------------

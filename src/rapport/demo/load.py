@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from rapport.contacts import search
+from rapport.core.bulk import next_free_id
 from rapport.demo.generate import COLUMNS, Row
 
 # Tables whose ids the generator assigns itself (children refer to them).
@@ -19,9 +20,7 @@ EXPLICIT_ID_TABLES = ("contacts_contact", "sales_lead", "sales_deal", "sales_ord
 
 
 def next_id(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 (our name)
-        return int(cursor.fetchone()[0])
+    return next_free_id(table)
 
 
 def write_batch(batch: dict[str, list[Row]]) -> None:
