@@ -292,3 +292,17 @@ def test_export_links_carry_the_current_filters_and_sort(as_user, people):
     assert 'href="/contacts/export/csv/?city=Kyiv&amp;sort=name"' in full
     assert 'href="/contacts/export/xlsx/?q=Ol&amp;sort=-name"' in partial
     assert re.search(r'href="/contacts/export/vcf/\?q=Ol&amp;sort=-name"', partial)
+
+
+def test_a_list_too_long_for_a_spreadsheet_is_refused_with_a_way_out(as_user, people, monkeypatch):
+    from rapport.web.views import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)  # the admin sees 4 contacts
+    client = as_user("admin")
+
+    response = client.get("/contacts/export/xlsx/?sort=name", follow=True)
+
+    assert response.redirect_chain == [("/contacts/?sort=name", 302)]
+    assert "A spreadsheet holds at most 3 rows" in response.text
+    assert client.get("/contacts/export/csv/?sort=name").status_code == 200
+    assert as_user("manager2").get("/contacts/export/xlsx/").status_code == 200

@@ -10,10 +10,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -27,6 +30,7 @@ from rapport.web.helpers import Request
 from rapport.web.views import companies, contacts, leads, orders, pipeline, products
 
 BATCH = 2000
+XLSX_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -109,11 +113,24 @@ def _vcards(rows: Iterator[Any]) -> Iterator[bytes]:
 
 @login_required
 @require_GET
-def export_list(request: Request, what: str, fmt: str) -> StreamingHttpResponse:
+def export_list(request: Request, what: str, fmt: str) -> HttpResponseBase:
     spec = EXPORTS.get(what)
     if spec is None or fmt not in FORMATS or (fmt == "vcf" and not spec.vcard):
         raise Http404(_("There is no such export."))
     queryset, ordering = spec.listed(request)
+    if fmt == "xlsx" and queryset[: XLSX_MAX_ROWS + 1].count() > XLSX_MAX_ROWS:
+        # A bigger sheet would be cut short or refused by every spreadsheet program.
+        messages.error(
+            request,
+            _(
+                "A spreadsheet holds at most %(max)s rows. Narrow the list with filters or "
+                "export it as CSV."
+            )
+            % {"max": number_format(XLSX_MAX_ROWS, force_grouping=True)},
+        )
+        back = request.path.rsplit("/export/", 1)[0] + "/"
+        query = request.GET.urlencode()
+        return redirect(f"{back}?{query}" if query else back)
     if fmt == "vcf":
         queryset = queryset.prefetch_related("emails", "phones")
         chunks = _vcards(iter_rows(queryset, ordering))
