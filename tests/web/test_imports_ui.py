@@ -453,3 +453,20 @@ def test_job_list_shows_only_the_users_jobs(as_user, users):
 
     assert "mine.csv" in page
     assert "theirs.csv" not in page
+
+
+def test_uploads_nobody_confirmed_are_removed_after_a_day(as_user, media):
+    import os
+    import time
+
+    staged = media / "imports" / "staged"
+    upload(as_user("manager"), "contacts", "old.csv", CLEAN)
+    (abandoned,) = staged.iterdir()
+    day_ago = time.time() - 25 * 3600
+    os.utime(abandoned, (day_ago, day_ago))
+
+    upload(as_user("admin"), "contacts", "new.csv", CLEAN)  # any user's upload sweeps
+
+    remaining = list(staged.iterdir())
+    assert abandoned not in remaining
+    assert len(remaining) == 1

@@ -6,6 +6,7 @@ nothing when the file has errors unless invalid rows are to be skipped; these vi
 stage the upload, let the user confirm the mapping, and show what the job did.
 """
 
+import datetime as dt
 import itertools
 import os
 import secrets
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -40,6 +42,8 @@ PREVIEW_ROWS = 8
 REPORT_ROWS = 200  # error rows shown on the job page; the CSV download has them all
 RECENT_JOBS = 20
 STAGED_DIR = "imports/staged"
+# Uploads nobody confirmed are customer data lying around: removed after this long.
+STAGED_MAX_AGE = dt.timedelta(hours=24)
 SESSION_KEY = "rapport.imports.staged"
 RUNNING = {ImportJob.Status.PENDING, ImportJob.Status.RUNNING, ImportJob.Status.WRITING}
 
@@ -112,6 +116,7 @@ class UploadForm(PicoForm):
 
 def _stage(request: Request, kind: str, name: str, data: bytes) -> str:
     """Keep the upload until the user confirms the mapping; the session holds its key."""
+    _remove_abandoned_uploads()
     token = secrets.token_urlsafe(16)
     extension = os.path.splitext(name)[1].lower()
     path = default_storage.save(f"{STAGED_DIR}/{token}{extension}", ContentFile(data))
@@ -124,6 +129,22 @@ def _stage(request: Request, kind: str, name: str, data: bytes) -> str:
     staged[token] = {"kind": kind, "name": name, "path": path}
     request.session[SESSION_KEY] = staged
     return token
+
+
+def _remove_abandoned_uploads() -> None:
+    """Delete staged files older than STAGED_MAX_AGE (of any user: their sessions may be gone)."""
+    try:
+        _dirs, files = default_storage.listdir(STAGED_DIR)
+    except FileNotFoundError:
+        return
+    oldest = timezone.now() - STAGED_MAX_AGE
+    for name in files:
+        path = f"{STAGED_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < oldest:
+                default_storage.delete(path)
+        except FileNotFoundError:  # removed meanwhile by another request
+            continue
 
 
 def _unstage(request: Request, token: str) -> None:
