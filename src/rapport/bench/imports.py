@@ -174,7 +174,7 @@ def _baseline(csv_path: Path, actor_id: int, *, contacts_only: bool = False) -> 
         contacts,
     )
     if contacts_only:
-        emails = phones = tags = docs = audit = []
+        emails, phones, tags, docs, audit = [], [], [], [], []
     raw.executemany(
         "INSERT INTO contacts_contactemail (contact_id, email, kind, is_primary) VALUES (?,?,?,?)",
         emails,
