@@ -33,6 +33,7 @@ def sales_world(users: dict[str, Any]) -> dict[str, Any]:
         "pipeline": pipeline,
         "spare_pipeline": make_pipeline("Corporate", default=False),
         "source": source,
+        "spare_source": make_source("Exhibition 2025", kind="exhibition"),
         "spend": SourceSpend.objects.create(
             source=source, period_start="2025-01-01", period_end="2025-01-31", amount=500,
             currency="EUR",
@@ -86,6 +87,8 @@ SALES_ENDPOINTS = [
              _("lead"), body=lambda w: {"message": "Called back"}),
     Endpoint("set lead status", "POST", lambda w: f"{API}/leads/{w['lead'].pk}/status",
              "change", _("lead"), body=lambda w: {"status": "contacted"}),
+    Endpoint("delete lead", "DELETE", lambda w: f"{API}/leads/{w['lead'].pk}", "delete",
+             _("lead"), success=204),
     Endpoint("convert lead", "POST", lambda w: f"{API}/leads/{w['lead'].pk}/convert", "change",
              _("lead"), body=lambda w: {}, success=201),
     # pipelines
@@ -112,6 +115,8 @@ SALES_ENDPOINTS = [
     Endpoint("move deal", "POST", lambda w: f"{API}/deals/{w['deal'].pk}/move", "change",
              _("deal"),
              body=lambda w: {"stage": w["pipeline"].stages.get(name="Offer sent").pk}),
+    Endpoint("delete deal", "DELETE", lambda w: f"{API}/deals/{w['deal'].pk}", "delete",
+             _("deal"), success=204),
     # orders
     Endpoint("list orders", "GET", lambda w: f"{API}/orders", "list", _("order")),
     Endpoint("create order", "POST", lambda w: f"{API}/orders", "create_for", _("order"),
@@ -122,8 +127,10 @@ SALES_ENDPOINTS = [
              _("order")),
     Endpoint("set order status", "POST", lambda w: f"{API}/orders/{w['order'].pk}/status",
              "change", _("order"), body=lambda w: {"status": "paid"}),
+    Endpoint("delete order", "DELETE", lambda w: f"{API}/orders/{w['order'].pk}", "delete",
+             _("order"), success=204),
     # sources and spend
-    Endpoint("list sources", "GET", lambda w: f"{API}/sources", "list", _("source"),
+    Endpoint("list sources", "GET", lambda w: f"{API}/sources?kind=website", "list", _("source"),
              policy=CATALOG),
     Endpoint("create source", "POST", lambda w: f"{API}/sources", "create", _("source"),
              body=lambda w: {"name": "Instagram", "kind": "instagram"}, success=201,
@@ -132,6 +139,8 @@ SALES_ENDPOINTS = [
              _("source"), policy=CATALOG),
     Endpoint("change source", "PATCH", lambda w: f"{API}/sources/{w['source'].pk}", "change",
              _("source"), body=lambda w: {"is_active": False}, policy=CATALOG),
+    Endpoint("delete source", "DELETE", lambda w: f"{API}/sources/{w['spare_source'].pk}",
+             "delete", _("spare_source"), success=204, policy=CATALOG),
     Endpoint("list spend", "GET", lambda w: f"{API}/sources/{w['source'].pk}/spend", "list",
              _("spend"), policy=SPEND),
     Endpoint("record spend", "POST", lambda w: f"{API}/sources/{w['source'].pk}/spend",

@@ -139,13 +139,14 @@ def test_only_marketing_roles_set_up_numbers_and_forms(users, role):
         setup.web_form_create(actor=users[role], data={"name": "X", "slug": "x"})
 
 
-def test_source_with_leads_is_deactivated_not_deleted(users):
+def test_source_with_leads_is_not_deleted(users):
     from rapport.sales import services
 
     used = setup.source_create(actor=users["admin"], data={"name": "Used", "kind": "website"})
     unused = setup.source_create(actor=users["admin"], data={"name": "Unused", "kind": "other"})
     services.lead_capture(data={"email": "a@example.com"}, source=used)
 
-    assert setup.source_delete(actor=users["marketer"], source=used) is False
-    assert setup.source_delete(actor=users["marketer"], source=unused) is True
-    assert list(LeadSource.objects.values_list("name", "is_active")) == [("Used", False)]
+    with pytest.raises(Conflict):
+        setup.source_delete(actor=users["marketer"], source=used)
+    setup.source_delete(actor=users["marketer"], source=unused)
+    assert list(LeadSource.objects.values_list("name", "is_active")) == [("Used", True)]

@@ -1,5 +1,6 @@
 import pytest
 
+from rapport.sales import services
 from rapport.sales.models import Deal, Lead, LeadStatus
 from tests.web.conftest import HTMX
 
@@ -260,3 +261,33 @@ def test_list_search_ignores_case_in_every_script(as_user, lead, q):
     response = as_user("admin").get("/leads/", {"q": q}, **HTMX, HTTP_HX_TARGET="lead-results")
 
     assert lead.last_name in response.text
+
+
+def test_delete_button_shows_to_who_may_delete_and_deletes_with_a_message(as_user, owned_lead):
+    assert "Delete lead" not in as_user("marketer").get(f"/leads/{owned_lead.pk}/").text
+    client = as_user("manager")
+    page = client.get(f"/leads/{owned_lead.pk}/")
+    assert f'action="/leads/{owned_lead.pk}/delete/"' in page.text
+    assert "confirm(" in page.text
+
+    response = client.post(f"/leads/{owned_lead.pk}/delete/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/leads/"
+    assert "Lead Iryna deleted." in response.text
+    assert not Lead.objects.filter(pk=owned_lead.pk).exists()
+
+
+def test_delete_is_refused_for_a_role_that_may_not_and_for_a_converted_lead(
+    as_user, users, owned_lead, pipeline
+):
+    assert as_user("marketer").post(f"/leads/{owned_lead.pk}/delete/").status_code == 403
+    assert as_user("manager2").post(f"/leads/{owned_lead.pk}/delete/").status_code == 404
+    services.lead_convert(actor=users["manager"], lead=owned_lead)
+    client = as_user("manager")
+    assert "Delete lead" not in client.get(f"/leads/{owned_lead.pk}/").text
+
+    response = client.post(f"/leads/{owned_lead.pk}/delete/", follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/leads/{owned_lead.pk}/"
+    assert "attribution" in response.text
+    assert Lead.objects.filter(pk=owned_lead.pk).exists()

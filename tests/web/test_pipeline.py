@@ -283,3 +283,27 @@ def test_create_form_prefills_the_contact(as_user, olena, pipeline):
     response = as_user("manager").get("/deals/new/", {"contact": olena.pk})
 
     assert f'<option value="{olena.pk}" selected>' in response.text
+
+
+def test_deal_delete_button_and_delete_with_a_message(as_user, deal):
+    assert "Delete deal" not in as_user("marketer").get(f"/deals/{deal.pk}/").text
+    client = as_user("manager")
+    assert f'action="/deals/{deal.pk}/delete/"' in client.get(f"/deals/{deal.pk}/").text
+
+    response = client.post(f"/deals/{deal.pk}/delete/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/deals/"
+    assert "Crete for two" in response.text  # the message names it
+    assert not Deal.objects.filter(pk=deal.pk).exists()
+    assert not DealStageChange.objects.filter(deal_id=deal.pk).exists()
+
+
+def test_deal_with_an_order_shows_the_refusal(as_user, users, deal, stages):
+    services.deal_move_stage(actor=users["manager"], deal=deal, stage=stages["Won"])
+    assert as_user("agent").post(f"/deals/{deal.pk}/delete/").status_code == 403
+
+    response = as_user("admin").post(f"/deals/{deal.pk}/delete/", follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/deals/{deal.pk}/"
+    assert "delete that order first" in response.text
+    assert Order.objects.filter(deal=deal).exists()

@@ -57,12 +57,14 @@ urlpatterns = [
     path("leads/<int:pk>/", leads.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/status/", leads.lead_status, name="lead_status"),
     path("leads/<int:pk>/convert/", leads.lead_convert, name="lead_convert"),
+    path("leads/<int:pk>/delete/", leads.lead_delete, name="lead_delete"),
     # pipeline and deals
     path("pipeline/", pipeline.board, name="board"),
     path("deals/", pipeline.deal_list, name="deal_list"),
     path("deals/new/", pipeline.deal_create, name="deal_create"),
     path("deals/<int:pk>/", pipeline.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/move/", pipeline.deal_move, name="deal_move"),
+    path("deals/<int:pk>/delete/", pipeline.deal_delete, name="deal_delete"),
     # orders
     path("orders/", orders.order_list, name="order_list"),
     path("orders/new/", orders.order_create, name="order_create"),

@@ -440,6 +440,18 @@ def deal_update(request: HttpRequest, deal_id: Id, payload: DealPatch) -> dict[s
     return _written(deal)
 
 
+@deals_router.delete(
+    "/{int:deal_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    url_name="deal_delete",
+)
+def deal_delete(request: HttpRequest, deal_id: Id) -> Status[None]:
+    """Delete a deal with its products and stage history. A deal with an order is refused
+    (409): delete that order first."""
+    services.deal_delete(actor=user_of(request), deal=_deal_or_404(request, deal_id))
+    return Status(204, None)
+
+
 @deals_router.post(
     "/{int:deal_id}/move", response={200: DealDetailOut, **WRITE_ERRORS}, url_name="deal_move"
 )

@@ -256,6 +256,18 @@ def lead_update(request: HttpRequest, lead_id: Id, payload: LeadPatch) -> dict[s
     return _lead_detail_json(lead)
 
 
+@router.delete(
+    "/{int:lead_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    url_name="lead_delete",
+)
+def lead_delete(request: HttpRequest, lead_id: Id) -> Status[None]:
+    """Delete a lead with its status history (spam, a mistake); the audit log records it.
+    A converted lead is refused (409): it carries its customer's attribution."""
+    services.lead_delete(actor=user_of(request), lead=_lead_or_404(request, lead_id))
+    return Status(204, None)
+
+
 @router.post(
     "/{int:lead_id}/status",
     response={200: LeadDetailOut, **WRITE_ERRORS},

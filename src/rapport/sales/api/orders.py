@@ -212,6 +212,17 @@ def order_detail(request: HttpRequest, order_id: Id) -> dict[str, Any]:
     return order_json(_order_or_404(request, order_id))
 
 
+@router.delete(
+    "/{int:order_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    url_name="order_delete",
+)
+def order_delete(request: HttpRequest, order_id: Id) -> Status[None]:
+    """Delete an order entered by mistake, with its lines; its timeline entries stay."""
+    services.order_delete(actor=user_of(request), order=_order_or_404(request, order_id))
+    return Status(204, None)
+
+
 @router.post(
     "/{int:order_id}/status", response={200: OrderOut, **WRITE_ERRORS}, url_name="order_set_status"
 )

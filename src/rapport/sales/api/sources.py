@@ -144,6 +144,18 @@ def source_update(request: HttpRequest, source_id: Id, payload: SourcePatch) -> 
     return source_json(source)
 
 
+@router.delete(
+    "/{int:source_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    url_name="source_delete",
+)
+def source_delete(request: HttpRequest, source_id: Id) -> Status[None]:
+    """Delete a source nothing refers to (administrators and marketers). One with leads,
+    spend, tracking numbers or web forms is refused (409): deactivate it instead."""
+    setup.source_delete(actor=user_of(request), source=_source_or_404(source_id))
+    return Status(204, None)
+
+
 @router.get(
     "/{int:source_id}/spend",
     response={200: SpendPage, 404: ErrorOut},

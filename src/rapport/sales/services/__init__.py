@@ -7,12 +7,14 @@ from rapport.sales.services.leads import (
     assign_owner,
     lead_capture,
     lead_convert,
+    lead_delete,
     lead_set_status,
     lead_update,
 )
-from rapport.sales.services.orders import order_create, order_set_status
+from rapport.sales.services.orders import order_create, order_delete, order_set_status
 from rapport.sales.services.pipeline import (
     deal_create,
+    deal_delete,
     deal_move_stage,
     deal_update,
     default_pipeline,
@@ -25,13 +27,16 @@ __all__ = [
     "assign_owner",
     "call_record",
     "deal_create",
+    "deal_delete",
     "deal_move_stage",
     "deal_update",
     "default_pipeline",
     "lead_capture",
     "lead_convert",
+    "lead_delete",
     "lead_set_status",
     "lead_update",
     "order_create",
+    "order_delete",
     "order_set_status",
 ]

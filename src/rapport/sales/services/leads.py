@@ -16,6 +16,9 @@ from rapport.contacts.models import Contact, ContactEmail, ContactPhone, Lifecyc
 from rapport.contacts.normalize import normalize_email, normalize_phone
 from rapport.contacts.services import contact_create
 from rapport.core import visibility
+from rapport.core.audit import audit_record, diff
+from rapport.core.errors import Conflict
+from rapport.core.models import AuditEntry
 from rapport.core.text import clean_text
 from rapport.sales.models import (
     ATTRIBUTION_FIELDS,
@@ -357,3 +360,34 @@ def lead_convert(
         source=lead,
     )
     return Conversion(lead=lead, contact=contact, deal=deal)
+
+
+# The lead's personal data and who had it: what its deletion leaves in the audit log.
+_AUDITED_FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "status")
+
+
+@transaction.atomic
+def lead_delete(*, actor: Any, lead: Lead) -> None:
+    """Delete a lead entered by mistake or spam, with its status history; the audit log keeps
+    who deleted whose data. A converted lead carries its customer's attribution: refused."""
+    locked = leads_for(actor, "delete").select_for_update().filter(pk=lead.pk).first()
+    if locked is None:
+        raise PermissionError(_("You cannot delete this lead."))
+    if locked.status == LeadStatus.CONVERTED:
+        raise Conflict(
+            _(
+                "This lead was converted and carries its customer's attribution; it cannot "
+                "be deleted."
+            ),
+            field="status",
+        )
+    before = {field: getattr(locked, field) for field in _AUDITED_FIELDS}
+    before.update(source=locked.source_id, owner=locked.owner_id)
+    audit_record(
+        actor=actor,
+        obj=locked,
+        action=AuditEntry.Action.DELETE,
+        changes=diff(before, {}),
+        subject_contact_id=locked.contact_id,
+    )
+    locked.delete()

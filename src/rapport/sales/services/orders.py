@@ -223,3 +223,13 @@ def order_set_status(*, actor: Any, order: Order, status: str) -> Order:
         source=order,
     )
     return order
+
+
+@transaction.atomic
+def order_delete(*, actor: Any, order: Order) -> None:
+    """Delete an order entered by mistake, with its lines. Its entries on the customer's
+    timeline stay: the timeline is history."""
+    locked = Order.objects.select_for_update().filter(pk=order.pk).first()
+    if locked is None or not visibility.can(actor, "delete", locked.contact):
+        raise PermissionError(_("You cannot delete this order."))
+    locked.delete()

@@ -23,6 +23,7 @@ from rapport.sales.models import (
     DealStageChange,
     Lead,
     LostReason,
+    Order,
     OrderStatus,
     Pipeline,
     Stage,
@@ -298,3 +299,18 @@ def deal_update(
     locked.version += 1
     locked.save()
     return locked
+
+
+@transaction.atomic
+def deal_delete(*, actor: Any, deal: Deal) -> None:
+    """Delete a deal with its products and stage history. A deal that became an order is
+    refused: the order is the sale's record."""
+    locked = Deal.objects.select_for_update().filter(pk=deal.pk).first()
+    if locked is None or not visibility.can(actor, "delete", locked):
+        raise PermissionError(_("You cannot delete this deal."))
+    if Order.objects.filter(deal=locked).exists():
+        raise Conflict(
+            _("This deal became an order; delete that order first if the sale did not happen."),
+            field="order",
+        )
+    locked.delete()

@@ -294,19 +294,35 @@ def spend_delete(*, actor: Any, spend: SourceSpend) -> None:
     spend.delete()
 
 
+def _source_in_use() -> Conflict:
+    return Conflict(
+        _(
+            "This source has leads, spend, tracking numbers or web forms; deactivate it "
+            "instead (set it inactive)."
+        ),
+        field="source",
+    )
+
+
 @transaction.atomic
-def source_delete(*, actor: Any, source: LeadSource) -> bool:
-    """Delete a source nobody used (True); one with leads, numbers or forms is deactivated
-    instead (False), so the attribution of what came through it stays."""
+def source_delete(*, actor: Any, source: LeadSource) -> None:
+    """Delete a source nothing refers to. One with leads, spend, tracking numbers or web forms
+    is refused (Conflict): deactivate it instead, so what came through it keeps its
+    attribution and its cost."""
     _require_marketing(actor)
+    locked = LeadSource.objects.select_for_update().get(pk=source.pk)
+    if (
+        locked.leads.exists()
+        or locked.spend.exists()
+        or locked.numbers.exists()
+        or locked.forms.exists()
+    ):
+        raise _source_in_use()
     try:
         with transaction.atomic():
-            source.delete()
-    except ProtectedError:
-        source.is_active = False
-        source.save(update_fields=["is_active"])
-        return False
-    return True
+            locked.delete()
+    except ProtectedError as exc:  # something came to refer to it meanwhile
+        raise _source_in_use() from exc
 
 
 # --- tracking numbers -------------------------------------------------------------------------

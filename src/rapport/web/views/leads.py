@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from rapport.core import visibility
+from rapport.core.errors import Conflict
 from rapport.core.pagination import capped_count
 from rapport.sales import services
 from rapport.sales.models import Lead, LeadSource, LeadStatus
@@ -180,6 +181,8 @@ def _detail_context(request: Request, lead: Lead) -> dict[str, Any]:
     return {
         "lead": lead,
         "can_change": can_change,
+        "can_delete": lead.status != LeadStatus.CONVERTED
+        and leads_for(request.user, "delete").filter(pk=lead.pk).exists(),
         "history": lead.status_changes.select_related("by"),
         "transitions": [
             (value, label)
@@ -214,6 +217,22 @@ def lead_detail(request: Request, pk: int) -> HttpResponse:
     context = _detail_context(request, lead)
     context.update(disqualify_form=DisqualifyForm(), convert_form=ConvertForm())
     return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_POST
+def lead_delete(request: Request, pk: int) -> HttpResponse:
+    """Delete the lead (audited); a refusal (a converted lead) is shown on the lead."""
+    lead = _lead(request, pk)
+    try:
+        services.lead_delete(actor=request.user, lead=lead)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except Conflict as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("web:lead_detail", pk=lead.pk)
+    messages.success(request, _("Lead %(name)s deleted.") % {"name": lead})
+    return redirect("web:lead_list")
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rapport.core.errors import Conflict
 from rapport.sales.models import LeadSource, SourceSpend, TrackingNumber, WebForm
 from rapport.sales.services import setup
 from rapport.web.forms_marketing import SourceForm, SpendForm, TrackingNumberForm, WebFormForm
@@ -205,7 +206,10 @@ def source_delete(request: Request, pk: int) -> HttpResponse:
     """Remove a source nobody used; a source with leads or forms is deactivated instead."""
     _require_marketing(request)
     source = get_visible_or_404(LeadSource.objects.all(), pk)
-    if not setup.source_delete(actor=request.user, source=source):
+    try:
+        setup.source_delete(actor=request.user, source=source)
+    except Conflict:
+        setup.source_update(actor=request.user, source=source, data={"is_active": False})
         messages.warning(request, _("The source has leads or forms, so it was deactivated."))
         return redirect("web:source_detail", pk=source.pk)
     messages.success(request, _("Source removed."))

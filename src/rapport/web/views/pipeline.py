@@ -301,11 +301,28 @@ def deal_detail(request: Request, pk: int) -> HttpResponse:
         "history": stage_history(deal),
         "order": order,
         "can_change": visibility.can(request.user, "change", deal),
+        "can_delete": visibility.can(request.user, "delete", deal),
         "stages": deal.pipeline.stages.order_by("position", "id"),
         "lost_reasons": LostReason.objects.filter(is_active=True),
         "lead_visible": deal.lead is not None and visibility.can(request.user, "view", deal.lead),
     }
     return render(request, "deals/detail.html", context)
+
+
+@login_required
+@require_POST
+def deal_delete(request: Request, pk: int) -> HttpResponse:
+    """Delete the deal with its stage history; a refusal (it has an order) is shown on it."""
+    deal = get_visible_or_404(deals_for(request.user), pk)
+    try:
+        services.deal_delete(actor=request.user, deal=deal)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except Conflict as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("web:deal_detail", pk=deal.pk)
+    messages.success(request, _("Deal “%(title)s” deleted.") % {"title": deal.title})
+    return redirect("web:deal_list")
 
 
 # --- create ----------------------------------------------------------------------------------
