@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from rapport.core.money import Money as MoneyValue
 
@@ -82,7 +82,16 @@ class ListParams(Schema):
     count: bool = Field(False, description="Add `count` (capped) and `count_exact` to the answer.")
 
 
-class Page(Schema):
+class OutSchema(BaseModel):
+    """A response body our serializers build as a dict: a plain pydantic model.
+
+    ninja's Schema runs a root validator on every object to read ORM instances by attribute;
+    over a page of 50 contacts with their e-mails and phones that was ≈ 3 ms of a ≈ 17 ms
+    search request (cProfile), for dicts that need none of it.
+    """
+
+
+class Page(OutSchema):
     """One page of a list; `next` is the cursor of the following page or null at the end."""
 
     next: str | None

@@ -22,6 +22,7 @@ from rapport.api.schemas import (
     Id,
     InputSchema,
     ListParams,
+    OutSchema,
     Page,
     Timestamp,
 )
@@ -63,19 +64,19 @@ def _user(request: HttpRequest) -> Any:
 # --- contacts ---------------------------------------------------------------------------------
 
 
-class EmailOut(Schema):
+class EmailOut(OutSchema):
     email: str
     kind: str
     is_primary: bool
 
 
-class PhoneOut(Schema):
+class PhoneOut(OutSchema):
     number: str
     kind: str
     is_primary: bool
 
 
-class ContactOut(Schema):
+class ContactOut(OutSchema):
     id: int
     first_name: str
     last_name: str
