@@ -9,15 +9,18 @@ executemany into the same schema with every index in place, one transaction, no 
 Each measurement runs in its own process with its own database file, so the numbers do not
 depend on what the calling process has loaded.
 
-Figures on the 2-core development machine (1M rows, other jobs running at times):
+Figures (1M rows, 2 cores, `python -m rapport.bench.imports --rows 1000000` or `make bench`):
 - before (commit 95e2986): import 116.5 s (7M SearchTerm rows, every index kept up to date,
   a full copy of each contact in its audit entry); its baseline then inserted only the
   contact rows (12.9 s), not the child rows;
-- now: import 52.9 s and 56.3 s against a 36.5–36.8 s baseline (1.45–1.5×), two runs back
-  to back (`python -m rapport.bench.imports --rows 1000000`). Still above the 30 s target:
-  the writing process, SQLite's single writer, needs ≈ 48 s of CPU (inserts ≈ 30, rebuilding
-  the random-key indexes ≈ 7, commit ≈ 3, reading and deduplicating ≈ 9), while one worker
-  cleans on the other core (≈ 28 µs a row; see contacts/imports.py).
+- 2026-11-23, one machine: import 52.9–56.3 s against a 36.5–38.4 s baseline;
+- 2026-11-24, a slower machine of the same class: import 70.5 s against a 50.5 s baseline
+  (1.40×), and 19.1 s to insert the contact rows alone into the indexed table. Redundant
+  single-column indexes dropped that day took the import from 74.7 to 69.6 s there.
+The 30 s target is out of reach for this schema on two cores: the writing process, SQLite's
+single writer, spends ≈ 64 s of CPU (inserts ≈ 40 of it: contacts 9, FTS 10, audit 6,
+e-mails 4, phones 4, tags 4; rebuilding the random-key indexes ≈ 7; commit, reading and
+deduplicating the rest), while cleaning needs ≈ 27 µs a row on the other core.
 """
 
 import argparse
