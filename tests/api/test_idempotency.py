@@ -1,5 +1,8 @@
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from rapport.contacts.models import Contact
 from rapport.core.models import IdempotencyRecord
@@ -119,3 +122,20 @@ def test_an_unauthenticated_write_is_not_remembered(api_as):
 
     assert response.status_code == 401
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_answers_are_forgotten_after_a_day(api_as):
+    client = api_as("manager")
+    _create(client, {"first_name": "Olena"}, "old-key")
+    _create(client, {"first_name": "Petro"}, "other-old-key")
+    day_ago = timezone.now() - dt.timedelta(hours=25)
+    IdempotencyRecord.objects.update(created_at=day_ago)
+
+    again = _create(client, {"first_name": "Olena"}, "old-key")
+
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert Contact.objects.count() == 3
+    # Each new key also cleared the other expired answers: only today's is kept.
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["old-key"]
+    assert IdempotencyRecord.objects.get().created_at > day_ago

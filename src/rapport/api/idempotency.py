@@ -3,8 +3,11 @@
 Installed once for the whole API (`api.add_decorator(idempotent, mode="view")`), so every
 POST, PUT, PATCH and DELETE honours it. The key is reserved before the work starts, so two
 concurrent requests with one key cannot both act: the second gets 409 until the first ends.
+Answers are kept for KEEP (a day, as Stripe does: retries come within minutes); each new key
+removes a bounded batch of older ones, so the table holds about a day of writes.
 """
 
+import datetime as dt
 import functools
 import hashlib
 import re
@@ -13,6 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.api.auth import request_user
@@ -25,6 +29,20 @@ IN_PROGRESS = 0
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces: UUIDs, ULIDs, hashes
 # Answers that say nothing about the request itself are not kept: retrying them must work.
 _NOT_STORED = {401, 429}
+KEEP = dt.timedelta(hours=24)
+PRUNE_BATCH = 500  # more than any write rate adds between two writes
+
+
+def _prune() -> None:
+    """Forget answers older than KEEP (stuck in-progress ones too), a bounded batch at a time."""
+    cutoff = timezone.now() - KEEP
+    stale = list(
+        IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:PRUNE_BATCH]
+    )
+    if stale:
+        IdempotencyRecord.objects.filter(pk__in=stale).delete()
 
 
 def _fingerprint(request: HttpRequest) -> str:
@@ -74,6 +92,9 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             first = IdempotencyRecord.objects.filter(user=user, key=key).first()
             if first is None:  # its first request failed and released the key meanwhile
                 return run(request, *args, **kwargs)
+            if first.created_at < timezone.now() - KEEP:  # expired: the key is free again
+                first.delete()
+                return wrapper(request, *args, **kwargs)
             if (first.method, first.path, first.request_hash) != (method, path, fingerprint):
                 message = _(
                     "This Idempotency-Key was already used for a different request; "
@@ -86,6 +107,7 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 )
                 return error_response(409, message, [(HEADER, message)])
             return _replay(first)
+        _prune()
         try:
             response = run(request, *args, **kwargs)
         except BaseException:

@@ -40,7 +40,7 @@ Rapport's REST API. Authenticate with `Authorization: Bearer <token>` (create on
 * Every 4xx answer is `{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`;
   invalid input is a 422 naming the field.
 * Writes accept an `Idempotency-Key` header: a retry with the same key and body gets the
-  first answer again; the same key with another body is a 409.
+  first answer again; the same key with another body is a 409. Answers are kept for 24 hours.
 * Times are ISO 8601 with an offset; money is `{"amount": "123.45", "currency": "EUR"}`.
 """
 
