@@ -79,3 +79,16 @@ def test_search_index_triggers_survive_later_migrations():
         ("sales_lead", "sales_lead_fts_delete"),
         ("contacts_contact", "contacts_search_fts_delete"),
     }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's")
+def test_postgresql_searches_through_the_trigram_index():
+    """The query's expression must be the index's (migration sales/0004), or every search
+    reads every lead."""
+    query = search_leads(Lead.objects.all(), "kazlauskienė")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # an empty table: make the plan tell
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "lead_search_trgm" in plan
