@@ -235,3 +235,29 @@ def test_journey_partial_ends_at_the_first_order(as_user, olena, order, lead):
     assert "summer-crete" in response.text
     assert f"#{order.pk}: 1300.00 EUR" in response.text
     assert as_user("manager2").get(f"/contacts/{olena.pk}/journey/").status_code == 404
+
+
+def test_an_admin_deletes_an_order_with_a_confirmation(as_user, order):
+    client = as_user("admin")
+    page = client.get(f"/orders/{order.pk}/").text
+    assert f'action="/orders/{order.pk}/delete/"' in page
+    assert "return confirm(" in page
+
+    response = client.post(f"/orders/{order.pk}/delete/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/orders/"
+    assert f"Order #{order.pk} deleted." in response.text
+    assert not Order.objects.filter(pk=order.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["marketer", "agent", "analyst"])
+def test_roles_that_may_not_delete_see_no_button_and_are_refused(as_user, order, role):
+    client = as_user(role)
+    assert "/delete/" not in client.get(f"/orders/{order.pk}/").text
+
+    assert client.post(f"/orders/{order.pk}/delete/").status_code == 403
+    assert Order.objects.filter(pk=order.pk).exists()
+
+
+def test_delete_needs_a_post(as_user, order):
+    assert as_user("admin").get(f"/orders/{order.pk}/delete/").status_code == 405

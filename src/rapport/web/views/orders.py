@@ -126,6 +126,7 @@ def _detail(request: Request, order: Order, **extra: Any) -> dict[str, Any]:
         "lines": order.lines.select_related("product"),
         "statuses": OrderStatus.choices,
         "can_change": visibility.can(request.user, "change", order.contact),
+        "can_delete": visibility.can(request.user, "delete", order.contact),
         "deal_visible": order.deal is not None and visibility.can(request.user, "view", order.deal),
         **extra,
     }
@@ -135,6 +136,19 @@ def _detail(request: Request, order: Order, **extra: Any) -> dict[str, Any]:
 def order_detail(request: Request, pk: int) -> HttpResponse:
     order = _order(request, pk)
     return render(request, "orders/detail.html", _detail(request, order))
+
+
+@login_required
+@require_POST
+def order_delete(request: Request, pk: int) -> HttpResponse:
+    """Delete an order entered by mistake, with its lines (its timeline entries stay)."""
+    order = _order(request, pk)
+    try:
+        services.order_delete(actor=request.user, order=order)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, _("Order #%(id)s deleted.") % {"id": pk})
+    return redirect("web:order_list")
 
 
 @login_required
