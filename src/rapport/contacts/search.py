@@ -158,12 +158,13 @@ def sync_fulltext(contact_ids: Iterable[int] | None = None) -> None:
             cursor.execute(f"DELETE FROM contacts_searchterm WHERE contact_id IN ({marks})", chunk)  # noqa: S608
 
 
-def fulltext_ids(tokens: Iterable[str], limit: int) -> list[int]:
-    """SQLite: the newest `limit` contacts whose document has a word starting with each token."""
+def fulltext_ids(tokens: Iterable[str], limit: int, table: str = FTS_TABLE) -> list[int]:
+    """SQLite: the newest `limit` rows of an FTS5 `table` (contacts', or leads') whose document
+    has a word starting with each token."""
     match = " AND ".join(f'"{token[:MAX_TERM]}"*' for token in tokens)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
+            f"SELECT rowid FROM {table} WHERE {table} MATCH %s "  # noqa: S608
             "ORDER BY rowid DESC LIMIT %s",
             [match, limit],
         )

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat, Lower
 
-from rapport.contacts.search import FULLTEXT_CAP, MAX_TERM, PHONEISH, TOKEN, fold
+from rapport.contacts.search import FULLTEXT_CAP, MAX_TERM, PHONEISH, TOKEN, fold, fulltext_ids
 from rapport.sales.models import Lead
 
 FTS_TABLE = "sales_lead_fts"
@@ -48,15 +48,7 @@ def search_leads(leads: QuerySet[Lead], q: str) -> QuerySet[Lead]:
         tokens = [digits] if digits else list(dict.fromkeys(TOKEN.findall(fold(q))))[:8]
         if not tokens:
             return leads.none()
-        match = " AND ".join(f'"{token[:MAX_TERM]}"*' for token in tokens)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
-                "ORDER BY rowid DESC LIMIT %s",
-                [match, FULLTEXT_CAP],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-        return leads.filter(pk__in=ids)
+        return leads.filter(pk__in=fulltext_ids(tokens, FULLTEXT_CAP, FTS_TABLE))
     leads = leads.alias(search_text=_folded_text())
     if digits:
         return leads.filter(search_text__contains=digits)
