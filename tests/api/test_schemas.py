@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from pydantic import ValidationError as PydanticValidationError
 
-from rapport.api.schemas import Money
+from rapport.core.api.schemas import Money
 from rapport.core.money import Money as MoneyValue
 
 

@@ -201,7 +201,7 @@ def test_log_interaction_errors_are_inline(as_user, olena):
 
 
 def test_timeline_pages_with_a_cursor(as_user, olena, monkeypatch):
-    from rapport.web.views import contact_detail
+    from rapport.timeline import views as contact_detail
 
     monkeypatch.setattr(contact_detail, "TIMELINE_PAGE", 1)
     InteractionFactory(

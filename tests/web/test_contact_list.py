@@ -1,7 +1,7 @@
 import pytest
 
 from rapport.contacts import services
-from rapport.web.views import contacts as contact_views
+from rapport.contacts.views import contacts as contact_views
 from tests.factories import ContactFactory
 from tests.web.conftest import HTMX
 

@@ -64,7 +64,7 @@ def test_an_admin_exports_every_contact(as_user, people):
 
 
 def test_export_reads_in_batches_without_losing_rows(as_user, people, monkeypatch):
-    from rapport.web.views import exports
+    from rapport.core.views import exports
 
     monkeypatch.setattr(exports, "BATCH", 1)
 
@@ -295,7 +295,7 @@ def test_export_links_carry_the_current_filters_and_sort(as_user, people):
 
 
 def test_a_list_too_long_for_a_spreadsheet_is_refused_with_a_way_out(as_user, people, monkeypatch):
-    from rapport.web.views import exports
+    from rapport.core.views import exports
 
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)  # the admin sees 4 contacts
     client = as_user("admin")

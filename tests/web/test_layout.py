@@ -6,7 +6,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_pages_need_login(client):
-    response = client.get(reverse("web:contact_list"))
+    response = client.get(reverse("contacts:contact_list"))
 
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/contacts/"

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from rapport.analytics import acquisition, selectors
-from rapport.api.schemas import ErrorOut, Id, Money
 from rapport.contacts.selectors import contacts_for
+from rapport.core.api.schemas import ErrorOut, Id, Money
 from rapport.core.money import Money as MoneyValue
 from rapport.sales.models import DealStageChange, Pipeline
 from rapport.sales.selectors import deals_for

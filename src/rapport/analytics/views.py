@@ -23,11 +23,12 @@ from rapport.accounts.models import Team
 from rapport.analytics import acquisition
 from rapport.analytics.loaders import frame
 from rapport.analytics.models import AnalyticsRun
-from rapport.analytics.selectors import acquisition_report
+from rapport.analytics.selectors import acquisition_report, customer_journey
 from rapport.analytics.tasks import refresh_acquisition_task
+from rapport.contacts.selectors import contact_detail_queryset
+from rapport.core.http import Request, date_or_none, get_visible_or_404, has_role, int_or_none
 from rapport.sales.models import DealStageChange, LeadSource, Pipeline, Stage
 from rapport.sales.selectors import deals_for
-from rapport.web.helpers import Request, date_or_none, has_role, int_or_none
 
 READ_ROLES = ("admin", "marketer", "analyst", "sales_manager")
 REFRESH_ROLES = ("admin", "marketer", "analyst")
@@ -325,3 +326,11 @@ def funnel_page(request: Request) -> HttpResponse:
             "run": AnalyticsRun.objects.filter(kind="acquisition").first(),
         },
     )
+
+
+@login_required
+def contact_journey(request: Request, pk: int) -> HttpResponse:
+    """The contact's touchpoints up to the first order; loaded after the page (HTMX)."""
+    contact = get_visible_or_404(contact_detail_queryset(request.user), pk)
+    context = {"contact": contact, "journey": customer_journey(contact)}
+    return render(request, "contacts/detail.html#journey", context)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.api.auth import request_user
-from rapport.api.errors import error_response
+from rapport.core.api.errors import error_response
 from rapport.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"

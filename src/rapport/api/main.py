@@ -14,12 +14,12 @@ from ninja.responses import NinjaJSONEncoder
 
 from rapport.analytics.api import customers_router
 from rapport.analytics.api import router as analytics_router
-from rapport.api import errors
 from rapport.api.auth import API_AUTH
 from rapport.api.idempotency import HEADER, WRITE_METHODS, idempotent
 from rapport.catalog.api import categories_router, products_router
 from rapport.contacts.api import companies_router, existing_ref
 from rapport.contacts.api import router as contacts_router
+from rapport.core.api import errors
 from rapport.sales.api import (
     calls_router,
     deals_router,

@@ -2,8 +2,8 @@
 
 from django.urls import re_path
 
-from rapport.api.errors import not_found, with_json_405
 from rapport.api.main import api
+from rapport.core.api.errors import not_found, with_json_405
 
 app_name = "api"
 urlpatterns = [

@@ -82,7 +82,7 @@ def acquisition_page(bench: Bench) -> list[Result]:
     start, end = three_years()
     if not AcquisitionMonth.objects.exists():
         refresh_acquisition()
-    url = reverse("web:acquisition")
+    url = reverse("analytics:acquisition")
     query = {"from": start.isoformat(), "to": end.isoformat(), "by": "source"}
     results = []
     for username, label in USERS:

@@ -13,10 +13,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from rapport.api.lists import page_of
-from rapport.api.schemas import ConflictOut, ErrorOut, Id, InputSchema, ListParams, Money, Page
 from rapport.catalog import services
 from rapport.catalog.models import Category, Product
+from rapport.core.api.lists import page_of
+from rapport.core.api.schemas import ConflictOut, ErrorOut, Id, InputSchema, ListParams, Money, Page
 
 products_router = Router(tags=["products"])
 categories_router = Router(tags=["categories"])

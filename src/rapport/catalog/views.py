@@ -11,10 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from rapport.catalog import services
+from rapport.catalog.forms import ProductForm
 from rapport.catalog.models import Category, Product
-from rapport.core.pagination import capped_count
-from rapport.web.forms_sales import ProductForm
-from rapport.web.helpers import (
+from rapport.core.http import (
     MARKETING_ROLES,
     Request,
     apply_errors,
@@ -23,6 +22,7 @@ from rapport.web.helpers import (
     int_or_none,
     page_of,
 )
+from rapport.core.pagination import capped_count
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -67,17 +67,17 @@ def product_list(request: Request) -> HttpResponse:
     )
     context: dict[str, Any] = {"page": page, "filters": product_filters(request.GET)}
     if request.htmx and cursor:
-        return render(request, "products/list.html#rows", context)
+        return render(request, "catalog/products/list.html#rows", context)
     count, exact = capped_count(products, cap=COUNT_CAP)
     context.update(count=count, exact=exact)
     if request.htmx and request.htmx.target == "product-results":
-        return render(request, "products/list.html#results", context)
+        return render(request, "catalog/products/list.html#results", context)
     context.update(
         kinds=Product.Kind.choices,
         categories=Category.objects.all(),
         can_edit=has_role(request.user, *MARKETING_ROLES),
     )
-    return render(request, "products/list.html", context)
+    return render(request, "catalog/products/list.html", context)
 
 
 def _initial(product: Product) -> dict[str, Any]:
@@ -112,8 +112,8 @@ def product_create(request: Request) -> HttpResponse:
         product = _save(request, form, None)
         if product is not None:
             messages.success(request, _("Product %(name)s created.") % {"name": product.name})
-            return redirect("web:product_detail", pk=product.pk)
-    return render(request, "products/form.html", {"form": form})
+            return redirect("catalog:product_detail", pk=product.pk)
+    return render(request, "catalog/products/form.html", {"form": form})
 
 
 @login_required
@@ -128,10 +128,12 @@ def product_detail(request: Request, pk: int) -> HttpResponse:
         saved = _save(request, form, product)
         if saved is not None:
             messages.success(request, _("Changes saved."))
-            return redirect("web:product_detail", pk=product.pk)
+            return redirect("catalog:product_detail", pk=product.pk)
         product.refresh_from_db()
     else:
         form = ProductForm(initial=_initial(product))
     return render(
-        request, "products/form.html", {"form": form, "product": product, "can_edit": can_edit}
+        request,
+        "catalog/products/form.html",
+        {"form": form, "product": product, "can_edit": can_edit},
     )

@@ -15,17 +15,6 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from rapport.api.lists import page_of
-from rapport.api.schemas import (
-    ConflictOut,
-    ErrorOut,
-    Id,
-    InputSchema,
-    ListParams,
-    OutSchema,
-    Page,
-    Timestamp,
-)
 from rapport.contacts import selectors, services
 from rapport.contacts.models import (
     Company,
@@ -38,6 +27,17 @@ from rapport.contacts.models import (
     ContactPhone,
 )
 from rapport.core import visibility
+from rapport.core.api.lists import page_of
+from rapport.core.api.schemas import (
+    ConflictOut,
+    ErrorOut,
+    Id,
+    InputSchema,
+    ListParams,
+    OutSchema,
+    Page,
+    Timestamp,
+)
 
 router = Router(tags=["contacts"])
 companies_router = Router(tags=["companies"])

@@ -1,4 +1,5 @@
-"""HTML forms. They only shape input for the services, which do the real validation."""
+"""The contacts app's HTML forms. They only shape input for the services, which do the real
+validation."""
 
 from typing import Any
 
@@ -18,20 +19,7 @@ from rapport.contacts.models import (
     LifeEvent,
     RelationKind,
 )
-from rapport.timeline.models import MANUAL_CHANNELS, Channel, Direction
-from rapport.web.helpers import PicoForm
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def owner_choices() -> Any:
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .exclude(role="analyst")
-        .order_by("first_name", "last_name", "username")
-    )
+from rapport.core.forms import DATE, PicoForm, owner_choices
 
 
 def add_custom_fields(form: forms.Form, entity: str, values: dict[str, Any]) -> list[str]:
@@ -230,36 +218,3 @@ class LifeEventForm(PicoForm):
     date = forms.DateField(label=_("Date"), widget=DATE)
     note = forms.CharField(label=_("Note"), required=False)
     recurring = forms.BooleanField(label=_("Every year"), required=False)
-
-
-class InteractionForm(PicoForm):
-    channel = forms.ChoiceField(
-        label=_("Channel"),
-        choices=[(c.value, c.label) for c in MANUAL_CHANNELS],
-        initial=Channel.PHONE,
-    )
-    direction = forms.ChoiceField(
-        label=_("Direction"), choices=Direction.choices, initial=Direction.OUTBOUND
-    )
-    occurred_at = forms.DateTimeField(
-        label=_("When"),
-        required=False,
-        widget=DATETIME,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text=_("Leave empty for now."),
-    )
-    duration_minutes = forms.IntegerField(
-        label=_("Duration, minutes"), required=False, min_value=0, max_value=7 * 24 * 60
-    )
-    summary = forms.CharField(label=_("Summary"), required=False)
-    body = forms.CharField(
-        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class TokenForm(PicoForm):
-    name = forms.CharField(
-        label=_("Token name"),
-        max_length=100,
-        help_text=_("What it is for, like “website integration”."),
-    )

@@ -61,23 +61,6 @@ def apply_errors(
             form.add_error(target, message)
 
 
-class PicoForm(forms.Form):
-    """Marks fields with errors `aria-invalid` so Pico CSS outlines them in red."""
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        self._mark_invalid()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self._mark_invalid()
-
-    def _mark_invalid(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["aria-invalid"] = "true"
-
-
 def int_or_none(value: Any) -> int | None:
     """A query-string id, or None for anything that is not a whole number."""
     try:

@@ -8,8 +8,11 @@ class SalesConfig(AppConfig):
     label = "sales"
 
     def ready(self) -> None:
+        from rapport.contacts.views.contact_detail import register_panel
         from rapport.core.imports import register
         from rapport.sales.imports import LeadImporter, OrderImporter
+        from rapport.sales.views.contact_panel import sales_panel
 
         register(LeadImporter())
         register(OrderImporter())
+        register_panel("sales", sales_panel)

@@ -1,17 +1,14 @@
-"""HTML forms for leads, deals, orders and the catalog. They shape input for the sales and
-catalog services, which do the real validation; amounts are bounded here so that no absurd
-number reaches the money maths."""
+"""HTML forms for leads, deals, orders and marketing set-up (sources, spend, tracking numbers,
+web forms). They shape input for the sales services, which do the real validation; amounts
+are bounded (core.forms.amount_field) so that no absurd number reaches the money maths."""
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from rapport.catalog.models import Category, Product
-from rapport.core.money import CURRENCY_CHOICES
+from rapport.core.forms import DATE, DATETIME, PicoForm, amount_field, currency_field, owner_choices
 from rapport.sales.models import (
     ATTRIBUTION_FIELDS,
     LeadSource,
@@ -20,32 +17,6 @@ from rapport.sales.models import (
     OrderStatus,
     Pipeline,
 )
-from rapport.web.forms import DATE, DATETIME, owner_choices
-from rapport.web.helpers import PicoForm
-
-MAX_AMOUNT = Decimal("999999999999.99")
-
-
-def amount_field(label: Any, *, required: bool = False, help_text: Any = "") -> forms.Field:
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        min_value=0,
-        max_value=MAX_AMOUNT,
-        max_digits=14,
-        decimal_places=2,
-        help_text=help_text,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
-
-
-def currency_field(required: bool = True) -> forms.ChoiceField:
-    return forms.ChoiceField(
-        label=_("Currency"),
-        choices=CURRENCY_CHOICES,
-        initial=settings.RAPPORT_DEFAULT_CURRENCY,
-        required=required,
-    )
 
 
 class LeadForm(PicoForm):
@@ -152,48 +123,72 @@ class OrderStatusForm(forms.Form):
     status = forms.ChoiceField(choices=OrderStatus.choices)
 
 
-class ProductForm(PicoForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Product.Kind.choices)
-    name = forms.CharField(label=_("Name"), required=False, strip=False)
-    sku = forms.CharField(label=_("Code"), required=False)
-    category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.all(), required=False
+def _sources() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Source"), queryset=LeadSource.objects.order_by("name"), required=True
     )
-    destination = forms.CharField(label=_("Destination"), required=False)
-    departure_date = forms.DateField(label=_("Departure"), required=False, widget=DATE)
-    return_date = forms.DateField(label=_("Return"), required=False, widget=DATE)
-    hotel_category = forms.IntegerField(
-        label=_("Hotel stars"), required=False, min_value=1, max_value=5
-    )
-    price = amount_field(_("Price"), required=True)
-    currency = currency_field()
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
 
-    FIELDS = ["kind", "name", "sku", "destination", "departure_date", "return_date",
-              "hotel_category", "price", "currency", "description", "is_active"]  # fmt: skip
+
+class SourceForm(PicoForm):
+    name = forms.CharField(label=_("Name"), max_length=100, strip=False)
+    kind = forms.ChoiceField(label=_("Channel"), choices=LeadSource.Kind.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    @classmethod
+    def of(cls, source: LeadSource) -> "SourceForm":
+        return cls(
+            initial={"name": source.name, "kind": source.kind, "is_active": source.is_active}
+        )
 
     def service_data(self) -> dict[str, Any]:
-        data = {name: self.cleaned_data.get(name) for name in self.FIELDS}
-        category = self.cleaned_data.get("category")
-        data["category"] = category.pk if category else None
-        data["price"] = str(data["price"])
-        return data
+        return dict(self.cleaned_data)
 
 
-def amount_error(text: str) -> str | None:
-    """Why a typed amount cannot be a price (None when it can): the services' money maths
-    expects a plain number of sensible size."""
-    from decimal import InvalidOperation
+class SpendForm(PicoForm):
+    period_start = forms.DateField(label=_("From"), widget=DATE)
+    period_end = forms.DateField(label=_("To"), widget=DATE)
+    amount = amount_field(_("Amount"), required=True)
+    currency = currency_field()
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
-    if not text.strip():
-        return None
-    try:
-        value = Decimal(text.strip().replace(" ", "").replace(",", "."))
-    except (InvalidOperation, ValueError):
-        return str(_("Enter a valid amount, like 123.45."))
-    if not value.is_finite() or abs(value) > MAX_AMOUNT:
-        return str(_("Enter a valid amount, like 123.45."))
-    return None
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class TrackingNumberForm(PicoForm):
+    # The service normalises and checks the number; the form only bounds its length.
+    number = forms.CharField(label=_("Phone number"), max_length=40)
+    source = _sources()
+    description = forms.CharField(label=_("Where it is published"), required=False, max_length=200)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class WebFormForm(PicoForm):
+    name = forms.CharField(label=_("Name"), max_length=100, strip=False)
+    slug = forms.CharField(
+        label=_("Slug"),
+        max_length=60,
+        help_text=_("The last part of the form's address: letters, digits and dashes."),
+    )
+    source = _sources()
+    success_message = forms.CharField(label=_("Thank-you message"), required=False, max_length=300)
+    redirect_url = forms.CharField(
+        label=_("Redirect after submit"),
+        required=False,
+        max_length=200,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    @classmethod
+    def of(cls, webform: Any) -> "WebFormForm":
+        fields = ["name", "slug", "success_message", "redirect_url", "is_active"]
+        initial = {name: getattr(webform, name) for name in fields}
+        initial["source"] = webform.source_id
+        return cls(initial=initial)
+
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)

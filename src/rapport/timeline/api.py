@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from rapport.api.lists import page_of
-from rapport.api.schemas import ErrorOut, Id, InputSchema, ListParams, Page, Timestamp
 from rapport.contacts import selectors as contact_selectors
+from rapport.core.api.lists import page_of
+from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Page, Timestamp
 from rapport.timeline import selectors, services
 from rapport.timeline.models import Interaction
 

@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from rapport.contacts import selectors, services
+from rapport.contacts.forms import CompanyForm
 from rapport.contacts.models import Company, CustomField
 from rapport.core import visibility
+from rapport.core.http import Request, apply_errors, get_visible_or_404
 from rapport.core.pagination import InvalidCursor, capped_count, paginate
-from rapport.web.forms import CompanyForm
-from rapport.web.helpers import Request, apply_errors, get_visible_or_404
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -51,12 +51,12 @@ def company_list(request: Request) -> HttpResponse:
     page = _page(companies.select_related("owner"), ordering, cursor)
     context: dict[str, Any] = {"page": page, "q": q}
     if request.htmx and cursor:
-        return render(request, "companies/list.html#rows", context)
+        return render(request, "contacts/companies/list.html#rows", context)
     context["count"], context["exact"] = capped_count(companies, cap=COUNT_CAP)
     if request.htmx and request.htmx.target == "company-results":
-        return render(request, "companies/list.html#results", context)
+        return render(request, "contacts/companies/list.html#results", context)
     context["can_create"] = visibility.can_create(request.user)
-    return render(request, "companies/list.html", context)
+    return render(request, "contacts/companies/list.html", context)
 
 
 @login_required
@@ -79,7 +79,7 @@ def company_detail(request: Request, pk: int) -> HttpResponse:
     page = _page(contacts, ["last_name", "first_name", "id"], cursor)
     context = {"company": company, "page": page}
     if request.htmx and cursor:
-        return render(request, "companies/detail.html#rows", context)
+        return render(request, "contacts/companies/detail.html#rows", context)
     context.update(
         can_change=visibility.can(request.user, "change", company),
         custom_values=[
@@ -87,7 +87,7 @@ def company_detail(request: Request, pk: int) -> HttpResponse:
             for f in CustomField.objects.filter(entity=CustomField.Entity.COMPANY)
         ],
     )
-    return render(request, "companies/detail.html", context)
+    return render(request, "contacts/companies/detail.html", context)
 
 
 def _save(request: Request, form: CompanyForm, company: Company | None) -> Company | None:
@@ -115,8 +115,8 @@ def company_create(request: Request) -> HttpResponse:
         company = _save(request, form, None)
         if company is not None:
             messages.success(request, _("Company %(name)s created.") % {"name": company.name})
-            return redirect("web:company_detail", pk=company.pk)
-    return render(request, "companies/form.html", {"form": form})
+            return redirect("contacts:company_detail", pk=company.pk)
+    return render(request, "contacts/companies/form.html", {"form": form})
 
 
 @login_required
@@ -131,5 +131,5 @@ def company_edit(request: Request, pk: int) -> HttpResponse:
         saved = _save(request, form, company)
         if saved is not None:
             messages.success(request, _("Changes saved."))
-            return redirect("web:company_detail", pk=company.pk)
-    return render(request, "companies/form.html", {"form": form, "company": company})
+            return redirect("contacts:company_detail", pk=company.pk)
+    return render(request, "contacts/companies/form.html", {"form": form, "company": company})

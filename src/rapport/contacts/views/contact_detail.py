@@ -1,5 +1,9 @@
-"""The 360° contact page and its HTMX sections: consents, relations, life events, timeline."""
+"""The 360° contact page and its HTMX sections: consents, relations, life events, audit.
 
+Apps above contacts add their own sections (the timeline, orders and deals, ...) through
+`register_panel`, from their AppConfig.ready(), so that this app never imports them."""
+
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.contacts import selectors, services
+from rapport.contacts.forms import ConsentForm, LifeEventForm, RelationForm
 from rapport.contacts.models import (
     Company,
     ConsentChannel,
@@ -25,18 +30,20 @@ from rapport.contacts.models import (
     LifeEvent,
 )
 from rapport.core import visibility
+from rapport.core.http import Request, apply_errors, get_visible_or_404, require
 from rapport.core.models import AuditEntry
-from rapport.core.pagination import InvalidCursor, paginate
-from rapport.sales.selectors import deals_for, orders_for
-from rapport.timeline import services as timeline_services
-from rapport.timeline.models import Channel
-from rapport.timeline.selectors import interactions_for
-from rapport.web.forms import ConsentForm, InteractionForm, LifeEventForm, RelationForm
-from rapport.web.helpers import Request, apply_errors, get_visible_or_404, require
 
 TEMPLATE = "contacts/detail.html"
-TIMELINE_PAGE = 20
 AUDIT_LIMIT = 50
+
+# name → a function giving the template context of one section other apps add to the page
+type Panel = Callable[[Request, Contact], dict[str, Any]]
+PANELS: dict[str, Panel] = {}
+
+
+def register_panel(name: str, panel: Panel) -> None:
+    """Add (or replace) a section of the 360° page; called from an app's ready()."""
+    PANELS[name] = panel
 
 
 def _contact(request: Request, pk: int) -> Contact:
@@ -78,34 +85,6 @@ def relations_context(
 def life_events_context(contact: Contact, form: LifeEventForm | None = None) -> dict[str, Any]:
     events = LifeEvent.objects.filter(contact=contact)
     return {"life_events": events, "life_event_form": form or LifeEventForm()}
-
-
-def timeline_context(
-    request: Request, contact: Contact, form: InteractionForm | None = None
-) -> dict[str, Any]:
-    channel = request.GET.get("channel", "")
-    interactions = interactions_for(request.user).filter(contact=contact)
-    if channel in Channel.values:
-        interactions = interactions.filter(channel=channel)
-    else:
-        channel = ""
-    try:
-        page = paginate(
-            interactions,
-            ordering=["-occurred_at", "-id"],
-            limit=TIMELINE_PAGE,
-            cursor=request.GET.get("cursor") or None,
-        )
-    except InvalidCursor:
-        page = paginate(
-            interactions, ordering=["-occurred_at", "-id"], limit=TIMELINE_PAGE, cursor=None
-        )
-    return {
-        "timeline": page,
-        "channel": channel,
-        "channels": Channel.choices,
-        "interaction_form": form or InteractionForm(),
-    }
 
 
 def _field_label(key: str) -> str:
@@ -183,35 +162,6 @@ def audit_context(contact: Contact) -> dict[str, Any]:
     return {"audit_rows": rows}
 
 
-ORDERS_SHOWN = 20
-DEALS_SHOWN = 20
-
-
-def sales_context(user: Any, contact: Contact) -> dict[str, Any]:
-    """The contact's orders (with their lines), deals and journey up to the first order."""
-    from django.db.models import Prefetch
-
-    from rapport.sales.models import OrderLine
-
-    orders = list(
-        orders_for(user)
-        .filter(contact=contact)
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
-        .order_by("-order_date", "-id")[:ORDERS_SHOWN]
-    )
-    deals = list(
-        deals_for(user)
-        .filter(contact=contact)
-        .select_related("stage")
-        .order_by("-created_at", "-id")[:DEALS_SHOWN]
-    )
-    return {
-        "orders": orders,
-        "deals": deals,
-        "can_sell": visibility.can_create(user) and visibility.can(user, "change", contact),
-    }
-
-
 def _custom_values(contact: Contact) -> list[tuple[CustomField, Any]]:
     return [
         (field, contact.custom.get(field.key))
@@ -230,17 +180,17 @@ def contact_detail(request: Request, pk: int) -> HttpResponse:
         **consents_context(contact),
         **relations_context(request.user, contact),
         **life_events_context(contact),
-        **timeline_context(request, contact),
         **audit_context(contact),
-        **sales_context(request.user, contact),
     }
+    for panel in PANELS.values():
+        context.update(panel(request, contact))
     return render(request, TEMPLATE, context)
 
 
 def _section(request: Request, contact: Contact, name: str, **context: Any) -> HttpResponse:
     """After a write: the section's partial for HTMX, otherwise back to the page."""
     if not request.htmx:
-        return redirect("web:contact_detail", pk=contact.pk)
+        return redirect("contacts:contact_detail", pk=contact.pk)
     context.update(contact=contact, can_change=visibility.can(request.user, "change", contact))
     return render(request, f"{TEMPLATE}#{name}", context)
 
@@ -274,7 +224,7 @@ def consent_record(request: Request, pk: int) -> HttpResponse:
             return _section(request, contact, "consents", **consents_context(contact))
     if not request.htmx:
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
-        return redirect("web:contact_detail", pk=contact.pk)
+        return redirect("contacts:contact_detail", pk=contact.pk)
     return render(request, f"{TEMPLATE}#consent_form", {"contact": contact, "consent_form": form})
 
 
@@ -354,52 +304,3 @@ def life_event_remove(request: Request, pk: int, event_pk: int) -> HttpResponse:
     except PermissionError as exc:
         raise _refuse(exc) from exc
     return _section(request, contact, "life_events", **life_events_context(contact))
-
-
-@login_required
-def timeline(request: Request, pk: int) -> HttpResponse:
-    """GET: the timeline (filtered by ?channel=, paged by ?cursor=); POST: log a touchpoint."""
-    contact = _contact(request, pk)
-    form = None
-    if request.method == "POST":
-        require(request.user, "change", contact)
-        form = InteractionForm(request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            minutes = data.pop("duration_minutes")
-            try:
-                timeline_services.interaction_log(
-                    actor=request.user,
-                    contact=contact,
-                    duration_seconds=minutes * 60 if minutes is not None else None,
-                    **data,
-                )
-            except PermissionError as exc:
-                raise _refuse(exc) from exc
-            except ValidationError as exc:
-                apply_errors(form, exc, {"duration_seconds": "duration_minutes"})
-            else:
-                form = None
-                if not request.htmx:
-                    messages.success(request, _("Added to the timeline."))
-        if not request.htmx:
-            if form is not None:
-                messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
-            return redirect("web:contact_detail", pk=contact.pk)
-    context = timeline_context(request, contact, form)
-    context.update(contact=contact, can_change=visibility.can(request.user, "change", contact))
-    if request.method == "GET" and request.GET.get("cursor"):
-        return render(request, f"{TEMPLATE}#timeline_items", context)
-    if not request.htmx:
-        return redirect("web:contact_detail", pk=contact.pk)
-    return render(request, f"{TEMPLATE}#timeline", context)
-
-
-@login_required
-def journey(request: Request, pk: int) -> HttpResponse:
-    """The contact's touchpoints up to the first order; loaded after the page (HTMX)."""
-    from rapport.analytics.selectors import customer_journey
-
-    contact = _contact(request, pk)
-    context = {"contact": contact, "journey": customer_journey(contact)}
-    return render(request, f"{TEMPLATE}#journey", context)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.contacts import selectors, services
+from rapport.contacts.forms import ContactForm, entry_kinds, entry_rows
 from rapport.contacts.models import (
     ConsentChannel,
     ConsentPurpose,
@@ -23,9 +24,8 @@ from rapport.contacts.models import (
 from rapport.contacts.normalize import normalize_email, normalize_phone
 from rapport.core import visibility
 from rapport.core.errors import Conflict
+from rapport.core.http import Request, apply_errors, get_visible_or_404
 from rapport.core.pagination import InvalidCursor, capped_count, paginate
-from rapport.web.forms import ContactForm, entry_kinds, entry_rows
-from rapport.web.helpers import Request, apply_errors, get_visible_or_404
 
 PAGE_SIZE = 50
 # Lists count at most this many rows and then say "1000+": counting 1M rows per page is slow.
@@ -251,7 +251,7 @@ def contact_create(request: Request) -> HttpResponse:
         contact, extra = _save(request, form, None)
         if contact is not None:
             messages.success(request, _("Contact %(name)s created.") % {"name": contact.full_name})
-            return redirect("web:contact_detail", pk=contact.pk)
+            return redirect("contacts:contact_detail", pk=contact.pk)
         extra["emails"] = _blank_rows(extra["emails"], 0) or _blank_rows([], 2)
         extra["phones"] = _blank_rows(extra["phones"], 0) or _blank_rows([], 2)
         return _render_form(request, {"form": form, **extra})
@@ -271,7 +271,7 @@ def contact_edit(request: Request, pk: int) -> HttpResponse:
         saved, extra = _save(request, form, contact)
         if saved is not None:
             messages.success(request, _("Changes saved."))
-            return redirect("web:contact_detail", pk=contact.pk)
+            return redirect("contacts:contact_detail", pk=contact.pk)
         extra["emails"] = _blank_rows(extra["emails"], 0) or _blank_rows([], 1)
         extra["phones"] = _blank_rows(extra["phones"], 0) or _blank_rows([], 1)
         if extra.get("stale"):
@@ -315,4 +315,4 @@ def contact_delete(request: Request, pk: int) -> HttpResponse:
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     messages.success(request, _("Contact %(name)s deleted.") % {"name": contact.full_name})
-    return redirect("web:contact_list")
+    return redirect("contacts:contact_list")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from rapport.contacts import selectors, services
 from rapport.core import visibility
-from rapport.web.helpers import Request
+from rapport.core.http import Request
 
 MAX_MERGE = 10
 
@@ -19,7 +19,9 @@ def duplicate_list(request: Request) -> HttpResponse:
     groups = services.duplicate_groups(contacts=selectors.contacts_for(request.user))
     can_merge = [all(visibility.can(request.user, "change", c) for c in group) for group in groups]
     return render(
-        request, "duplicates/list.html", {"groups": list(zip(groups, can_merge, strict=True))}
+        request,
+        "contacts/duplicates/list.html",
+        {"groups": list(zip(groups, can_merge, strict=True))},
     )
 
 
@@ -63,9 +65,9 @@ def duplicate_merge(request: Request) -> HttpResponse:
                 _("Merged %(n)d contacts into %(name)s.")
                 % {"n": len(contacts), "name": winner.full_name},
             )
-            return redirect("web:contact_detail", pk=winner.pk)
+            return redirect("contacts:contact_detail", pk=winner.pk)
     return render(
         request,
-        "duplicates/merge.html",
+        "contacts/duplicates/merge.html",
         {"contacts": contacts, "ids": ",".join(str(c.pk) for c in contacts), "error": error},
     )

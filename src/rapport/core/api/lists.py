@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 
-from rapport.api.schemas import ListParams
+from rapport.core.api.schemas import ListParams
 from rapport.core.pagination import capped_count, paginate
 
 

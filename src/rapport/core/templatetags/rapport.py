@@ -1,19 +1,12 @@
-"""Template helpers for Rapport's pages: phones, capped counts, audit values, consents."""
+"""Template helpers for every app's pages (`{% load rapport %}`): capped counts, audit values,
+consents."""
 
 from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
 
-from rapport.contacts.normalize import format_phone
-
 register = template.Library()
-
-
-@register.filter
-def phone(value: str) -> str:
-    """+380671234567 → +380 67 123 4567."""
-    return format_phone(value) if value else ""
 
 
 @register.simple_tag

@@ -1,7 +1,8 @@
 """Exporting a list page to CSV, XLSX (and contacts to vCard) with the page's filters and sort.
 
-Each export asks the list's own view module for its queryset (`listed(request)`), which is
-scoped to what the viewer may see, so a file never holds a row the page would not show.
+Each app's urls.py passes its lists' `ListExport`; the export asks the list's own view module
+for its queryset (`listed(request)`), which is scoped to what the viewer may see, so a file
+never holds a row the page would not show.
 Rows are read in keyset batches in the list's order and the response is streamed, so a list
 of a million rows costs flat memory.
 """
@@ -18,16 +19,11 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from rapport.catalog.export import product_columns
-from rapport.contacts.export import company_columns, contact_columns, vcard
 from rapport.core.export import Column, iter_csv, write_xlsx
+from rapport.core.http import Request
 from rapport.core.pagination import paginate
-from rapport.sales.export import deal_columns, lead_columns, order_columns
-from rapport.web.helpers import Request
-from rapport.web.views import companies, contacts, leads, orders, pipeline, products
 
 BATCH = 2000
 XLSX_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
@@ -48,39 +44,7 @@ class ListExport:
     columns: Callable[[], list[Column]]
     select: tuple[str, ...] = ()
     prefetch: tuple[str, ...] = ()
-    vcard: bool = False
-
-
-EXPORTS: dict[str, ListExport] = {
-    "contacts": ListExport(
-        "contacts",
-        gettext_lazy("Contacts"),
-        contacts.listed,
-        contact_columns,
-        select=("owner",),
-        prefetch=("tags",),
-        vcard=True,
-    ),
-    "companies": ListExport(
-        "companies", gettext_lazy("Companies"), companies.listed, company_columns, ("owner",)
-    ),
-    "leads": ListExport(
-        "leads", gettext_lazy("Leads"), leads.listed, lead_columns, ("source", "owner")
-    ),
-    "deals": ListExport(
-        "deals",
-        gettext_lazy("Deals"),
-        pipeline.listed_deals,
-        deal_columns,
-        ("contact", "pipeline", "stage", "owner", "lost_reason"),
-    ),
-    "orders": ListExport(
-        "orders", gettext_lazy("Orders"), orders.listed, order_columns, ("contact",)
-    ),
-    "products": ListExport(
-        "products", gettext_lazy("Products"), products.listed, product_columns, ("category",)
-    ),
-}
+    vcard: Callable[[Any, list[str], list[str]], str] | None = None  # contact → vCard text
 
 
 def iter_rows(
@@ -104,7 +68,9 @@ def _xlsx(rows: Iterator[Any], columns: list[Column], title: str) -> Iterator[by
         yield data[start : start + 64 * 1024]
 
 
-def _vcards(rows: Iterator[Any]) -> Iterator[bytes]:
+def _vcards(
+    rows: Iterator[Any], vcard: Callable[[Any, list[str], list[str]], str]
+) -> Iterator[bytes]:
     for contact in rows:
         emails = [e.email for e in contact.emails.all()]
         phones = [p.number for p in contact.phones.all()]
@@ -113,9 +79,8 @@ def _vcards(rows: Iterator[Any]) -> Iterator[bytes]:
 
 @login_required
 @require_GET
-def export_list(request: Request, what: str, fmt: str) -> HttpResponseBase:
-    spec = EXPORTS.get(what)
-    if spec is None or fmt not in FORMATS or (fmt == "vcf" and not spec.vcard):
+def export_list(request: Request, spec: ListExport, fmt: str) -> HttpResponseBase:
+    if fmt not in FORMATS or (fmt == "vcf" and spec.vcard is None):
         raise Http404(_("There is no such export."))
     queryset, ordering = spec.listed(request)
     if fmt == "xlsx" and queryset[: XLSX_MAX_ROWS + 1].count() > XLSX_MAX_ROWS:
@@ -131,9 +96,9 @@ def export_list(request: Request, what: str, fmt: str) -> HttpResponseBase:
         back = request.path.rsplit("/export/", 1)[0] + "/"
         query = request.GET.urlencode()
         return redirect(f"{back}?{query}" if query else back)
-    if fmt == "vcf":
+    if fmt == "vcf" and spec.vcard is not None:
         queryset = queryset.prefetch_related("emails", "phones")
-        chunks = _vcards(iter_rows(queryset, ordering))
+        chunks = _vcards(iter_rows(queryset, ordering), spec.vcard)
     else:
         queryset = queryset.select_related(*spec.select).prefetch_related(*spec.prefetch)
         rows = iter_rows(queryset, ordering)

@@ -30,10 +30,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.core import imports
+from rapport.core.forms import PicoForm
+from rapport.core.http import Request, get_visible_or_404
 from rapport.core.imports import FieldSpec, Importer
 from rapport.core.models import ImportJob, ImportKind
 from rapport.core.tabular import Table, TableError, header_key, read_table
-from rapport.web.helpers import PicoForm, Request, get_visible_or_404
 
 # The largest file the upload page accepts; bigger imports belong to `rapport import`.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -179,10 +180,10 @@ def upload(request: Request, kind: str) -> HttpResponse:
             form.add_error("file", str(exc))
         else:
             token = _stage(request, kind, name, data)
-            return redirect("web:import_preview", kind=kind, token=token)
+            return redirect("core:import_preview", kind=kind, token=token)
     return render(
         request,
-        "imports/upload.html",
+        "core/imports/upload.html",
         {
             "form": form,
             "kind": kind,
@@ -246,7 +247,7 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
     entry = _staged_entry(request, kind, token)
     if entry is None:
         messages.warning(request, _("That upload has expired; please upload the file again."))
-        return redirect("web:import_upload", kind=kind)
+        return redirect("core:import_upload", kind=kind)
     with default_storage.open(entry["path"], "rb") as handle:
         data = handle.read()
     try:
@@ -254,7 +255,7 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
     except TableError as exc:  # it was readable at upload; be safe if storage changed
         _unstage(request, token)
         messages.error(request, str(exc))
-        return redirect("web:import_upload", kind=kind)
+        return redirect("core:import_upload", kind=kind)
     headers = table.headers
     rows = _sample_rows(table)
     specs: list[FieldSpec] = importer.fields()
@@ -292,7 +293,7 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
     ]
     return render(
         request,
-        "imports/preview.html",
+        "core/imports/preview.html",
         {
             "kind": kind,
             "kind_label": kind_label(kind),
@@ -335,7 +336,7 @@ def _start(
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     _unstage(request, token)
-    return redirect("web:import_job", pk=job.pk)
+    return redirect("core:import_job", pk=job.pk)
 
 
 # --- jobs -------------------------------------------------------------------------------------
@@ -358,7 +359,9 @@ def job_list(request: Request) -> HttpResponse:
     kinds = allowed_kinds(request.user)
     if not kinds:
         raise PermissionDenied(_("Your role cannot import records."))
-    return render(request, "imports/list.html", {"kinds": kinds, "jobs": _recent_jobs(request)})
+    return render(
+        request, "core/imports/list.html", {"kinds": kinds, "jobs": _recent_jobs(request)}
+    )
 
 
 def job_context(job: ImportJob) -> dict[str, Any]:
@@ -394,8 +397,8 @@ def job_detail(request: Request, pk: int) -> HttpResponse:
     job = _job(request, pk)
     context = job_context(job)
     if request.htmx:
-        return render(request, "imports/job.html#status", context)
-    return render(request, "imports/job.html", context)
+        return render(request, "core/imports/job.html#status", context)
+    return render(request, "core/imports/job.html", context)
 
 
 @login_required
@@ -416,13 +419,13 @@ def job_run(request: Request, pk: int) -> HttpResponse:
     _importer(request, job.kind)
     if job.status in RUNNING:
         messages.warning(request, _("This import is still running."))
-        return redirect("web:import_job", pk=job.pk)
+        return redirect("core:import_job", pk=job.pk)
     try:
         with job.file.open("rb") as handle:
             data = handle.read()
     except (FileNotFoundError, OSError, ValueError):
         messages.error(request, _("The uploaded file is no longer kept; please upload it again."))
-        return redirect("web:import_upload", kind=job.kind)
+        return redirect("core:import_upload", kind=job.kind)
     with transaction.atomic():
         new_job = imports.import_job_create(
             actor=request.user,
@@ -432,4 +435,4 @@ def job_run(request: Request, pk: int) -> HttpResponse:
             dry_run=False,
             skip_invalid=bool(request.POST.get("skip_invalid")),
         )
-    return redirect("web:import_job", pk=new_job.pk)
+    return redirect("core:import_job", pk=new_job.pk)

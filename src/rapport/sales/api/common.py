@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from rapport.api.schemas import ConflictOut, ErrorOut, Money
+from rapport.core.api.schemas import ConflictOut, ErrorOut, Money
 from rapport.core.money import Money as MoneyValue
 
 WRITE_ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ConflictOut, 422: ErrorOut}

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from rapport.api.lists import page_of
-from rapport.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page
+from rapport.core.api.lists import page_of
+from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page
 from rapport.sales import selectors, services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, money_json, user_of
 from rapport.sales.models import Deal, DealStageChange, LostReason, Pipeline, Stage

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from rapport.api.errors import error_response
-from rapport.api.lists import page_of
-from rapport.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
 from rapport.contacts.api import ContactOut, contact_json
 from rapport.contacts.models import Contact
+from rapport.core.api.errors import error_response
+from rapport.core.api.lists import page_of
+from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
 from rapport.sales import selectors, services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, user_of
 from rapport.sales.api.deals import DealOut, deal_json, deals_queryset

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from rapport.api.lists import page_of
-from rapport.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
 from rapport.contacts.selectors import contacts_for
+from rapport.core.api.lists import page_of
+from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
 from rapport.core.money import Money as MoneyValue
 from rapport.sales import selectors, services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, money_json, user_of

@@ -19,16 +19,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from rapport.core import visibility
 from rapport.core.errors import Conflict
-from rapport.core.pagination import capped_count
-from rapport.sales import services
-from rapport.sales.models import Lead, LeadSource, LeadStatus
-from rapport.sales.search import search_leads
-from rapport.sales.selectors import leads_for
-from rapport.sales.services.leads import TRANSITIONS
-from rapport.timeline.models import Channel
-from rapport.web.forms import owner_choices
-from rapport.web.forms_sales import ConvertForm, DisqualifyForm, LeadForm
-from rapport.web.helpers import (
+from rapport.core.forms import owner_choices
+from rapport.core.http import (
     Request,
     apply_errors,
     date_or_none,
@@ -36,10 +28,18 @@ from rapport.web.helpers import (
     int_or_none,
     page_of,
 )
+from rapport.core.pagination import capped_count
+from rapport.sales import services
+from rapport.sales.forms import ConvertForm, DisqualifyForm, LeadForm
+from rapport.sales.models import Lead, LeadSource, LeadStatus
+from rapport.sales.search import search_leads
+from rapport.sales.selectors import leads_for
+from rapport.sales.services.leads import TRANSITIONS
+from rapport.timeline.models import Channel
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
-TEMPLATE = "leads/detail.html"
+TEMPLATE = "sales/leads/detail.html"
 # A lead entered by hand came in through the channel its source stands for.
 CHANNEL_OF_SOURCE = {
     LeadSource.Kind.PHONE: Channel.PHONE,
@@ -125,18 +125,18 @@ def lead_list(request: Request) -> HttpResponse:
     )
     context: dict[str, Any] = {"page": page, "filters": filters}
     if request.htmx and cursor:
-        return render(request, "leads/list.html#rows", context)
+        return render(request, "sales/leads/list.html#rows", context)
     count, exact = capped_count(leads, cap=COUNT_CAP)
     context.update(count=count, exact=exact)
     if request.htmx and request.htmx.target == "lead-results":
-        return render(request, "leads/list.html#results", context)
+        return render(request, "sales/leads/list.html#results", context)
     context.update(
         statuses=[("open", _("Open")), *LeadStatus.choices],
         sources=LeadSource.objects.all(),
         owners=owner_choices(),
         can_create=visibility.can_create(request.user),
     )
-    return render(request, "leads/list.html", context)
+    return render(request, "sales/leads/list.html", context)
 
 
 @login_required
@@ -168,9 +168,9 @@ def lead_create(request: Request) -> HttpResponse:
                     _("This person already has an open lead; the enquiry was added to it."),
                 )
             if leads_for(request.user).filter(pk=captured.lead.pk).exists():
-                return redirect("web:lead_detail", pk=captured.lead.pk)
-            return redirect("web:lead_list")
-    return render(request, "leads/form.html", {"form": form})
+                return redirect("sales:lead_detail", pk=captured.lead.pk)
+            return redirect("sales:lead_list")
+    return render(request, "sales/leads/form.html", {"form": form})
 
 
 def _detail_context(request: Request, lead: Lead) -> dict[str, Any]:
@@ -230,9 +230,9 @@ def lead_delete(request: Request, pk: int) -> HttpResponse:
         raise PermissionDenied(str(exc)) from exc
     except Conflict as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("web:lead_detail", pk=lead.pk)
+        return redirect("sales:lead_detail", pk=lead.pk)
     messages.success(request, _("Lead %(name)s deleted.") % {"name": lead})
-    return redirect("web:lead_list")
+    return redirect("sales:lead_list")
 
 
 @login_required
@@ -254,12 +254,12 @@ def lead_status(request: Request, pk: int) -> HttpResponse:
         apply_errors(form, exc)
         if not request.htmx:
             messages.error(request, " ".join(exc.messages))
-            return redirect("web:lead_detail", pk=lead.pk)
+            return redirect("sales:lead_detail", pk=lead.pk)
     else:
         form = DisqualifyForm()
         if not request.htmx:
             messages.success(request, _("Status changed."))
-            return redirect("web:lead_detail", pk=lead.pk)
+            return redirect("sales:lead_detail", pk=lead.pk)
     lead = _lead(request, pk)
     context = _detail_context(request, lead)
     context.update(disqualify_form=form, convert_form=ConvertForm())
@@ -293,13 +293,13 @@ def lead_convert(request: Request, pk: int) -> HttpResponse:
                 _("Lead converted: %(contact)s now has the deal “%(deal)s”.")
                 % {"contact": conversion.contact.full_name, "deal": conversion.deal.title},
             )
-            url = reverse("web:deal_detail", args=[conversion.deal.pk])
+            url = reverse("sales:deal_detail", args=[conversion.deal.pk])
             if request.htmx:
                 return HttpResponseClientRedirect(url)
             return redirect(url)
     if not request.htmx:
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
-        return redirect("web:lead_detail", pk=lead.pk)
+        return redirect("sales:lead_detail", pk=lead.pk)
     context = _detail_context(request, lead)
     context.update(disqualify_form=DisqualifyForm(), convert_form=form)
     return render(request, f"{TEMPLATE}#status", context)

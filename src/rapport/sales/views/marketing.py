@@ -15,17 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.core.errors import Conflict
-from rapport.sales.models import LeadSource, SourceSpend, TrackingNumber, WebForm
-from rapport.sales.services import setup
-from rapport.web.forms_marketing import SourceForm, SpendForm, TrackingNumberForm, WebFormForm
-from rapport.web.helpers import (
+from rapport.core.forms import PicoForm
+from rapport.core.http import (
     MARKETING_ROLES,
-    PicoForm,
     Request,
     apply_errors,
     get_visible_or_404,
     has_role,
 )
+from rapport.sales.forms import SourceForm, SpendForm, TrackingNumberForm, WebFormForm
+from rapport.sales.models import LeadSource, SourceSpend, TrackingNumber, WebForm
+from rapport.sales.services import setup
 
 
 def _require_marketing(request: Request) -> None:
@@ -54,14 +54,14 @@ def source_list(request: Request) -> HttpResponse:
         source = _saved(form, lambda data: setup.source_create(actor=request.user, data=data))
         if source is not None:
             messages.success(request, _("Source %(name)s added.") % {"name": source.name})
-            return redirect("web:source_detail", pk=source.pk)
+            return redirect("sales:source_detail", pk=source.pk)
     sources = LeadSource.objects.annotate(
         lead_count=Count("leads", distinct=True), number_count=Count("numbers", distinct=True)
     ).order_by("-is_active", "name")
     numbers = TrackingNumber.objects.select_related("source").order_by("source__name", "number")
     return render(
         request,
-        "marketing/sources.html",
+        "sales/marketing/sources.html",
         {
             "form": form,
             "sources": sources,
@@ -90,16 +90,16 @@ def source_detail(request: Request, pk: int) -> HttpResponse:
     _require_marketing(request)
     source = get_visible_or_404(LeadSource.objects.all(), pk)
     if request.method != "POST":
-        return render(request, "marketing/source.html", _source_context(source))
+        return render(request, "sales/marketing/source.html", _source_context(source))
     form = SourceForm(request.POST)
     saved = _saved(
         form, lambda data: setup.source_update(actor=request.user, source=source, data=data)
     )
     if saved is not None:
         messages.success(request, _("Changes saved."))
-        return redirect("web:source_detail", pk=source.pk)
+        return redirect("sales:source_detail", pk=source.pk)
     source.refresh_from_db()
-    return render(request, "marketing/source.html", _source_context(source, form=form))
+    return render(request, "sales/marketing/source.html", _source_context(source, form=form))
 
 
 @login_required
@@ -113,8 +113,8 @@ def spend_add(request: Request, pk: int) -> HttpResponse:
     )
     if spend is not None:
         messages.success(request, _("Spend recorded."))
-        return redirect("web:source_detail", pk=source.pk)
-    return render(request, "marketing/source.html", _source_context(source, spend_form=form))
+        return redirect("sales:source_detail", pk=source.pk)
+    return render(request, "sales/marketing/source.html", _source_context(source, spend_form=form))
 
 
 @login_required
@@ -125,7 +125,7 @@ def spend_delete(request: Request, pk: int, spend_pk: int) -> HttpResponse:
     entry = get_visible_or_404(SourceSpend.objects.filter(source=source), spend_pk)
     setup.spend_delete(actor=request.user, spend=entry)
     messages.success(request, _("Spend entry removed."))
-    return redirect("web:source_detail", pk=source.pk)
+    return redirect("sales:source_detail", pk=source.pk)
 
 
 @login_required
@@ -137,12 +137,14 @@ def number_add(request: Request) -> HttpResponse:
     number = _saved(form, lambda data: setup.tracking_number_create(actor=request.user, data=data))
     if number is not None:
         messages.success(request, _("Tracking number %(n)s mapped.") % {"n": number.number})
-        return redirect("web:source_detail", pk=number.source_id)
+        return redirect("sales:source_detail", pk=number.source_id)
     source = form.cleaned_data.get("source")
     if isinstance(source, LeadSource):
-        return render(request, "marketing/source.html", _source_context(source, number_form=form))
+        return render(
+            request, "sales/marketing/source.html", _source_context(source, number_form=form)
+        )
     messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
-    return redirect("web:source_list")
+    return redirect("sales:source_list")
 
 
 @login_required
@@ -153,7 +155,7 @@ def number_toggle(request: Request, number_pk: int) -> HttpResponse:
     setup.tracking_number_update(
         actor=request.user, number=number, data={"is_active": not number.is_active}
     )
-    return redirect("web:source_detail", pk=number.source_id)
+    return redirect("sales:source_detail", pk=number.source_id)
 
 
 # --- web forms -------------------------------------------------------------------------------
@@ -161,8 +163,10 @@ def number_toggle(request: Request, number_pk: int) -> HttpResponse:
 
 def snippet(request: Request, form: WebForm) -> str:
     """The HTML a website pastes to post enquiries to the form's public address."""
-    action = request.build_absolute_uri(reverse("public_form", args=[form.slug]))
-    return render_to_string("marketing/snippet.html", {"form": form, "action": action}).strip()
+    action = request.build_absolute_uri(reverse("sales:public_form", args=[form.slug]))
+    return render_to_string(
+        "sales/marketing/snippet.html", {"form": form, "action": action}
+    ).strip()
 
 
 @login_required
@@ -173,9 +177,9 @@ def webform_list(request: Request) -> HttpResponse:
         created = _saved(form, lambda data: setup.web_form_create(actor=request.user, data=data))
         if created is not None:
             messages.success(request, _("Web form %(name)s created.") % {"name": created.name})
-            return redirect("web:webform_detail", pk=created.pk)
+            return redirect("sales:webform_detail", pk=created.pk)
     forms = WebForm.objects.select_related("source").order_by("-is_active", "name")
-    return render(request, "marketing/webforms.html", {"form": form, "webforms": forms})
+    return render(request, "sales/marketing/webforms.html", {"form": form, "webforms": forms})
 
 
 @login_required
@@ -189,13 +193,13 @@ def webform_detail(request: Request, pk: int) -> HttpResponse:
         )
         if saved is not None:
             messages.success(request, _("Changes saved."))
-            return redirect("web:webform_detail", pk=webform.pk)
+            return redirect("sales:webform_detail", pk=webform.pk)
         webform.refresh_from_db()
     else:
         form = WebFormForm.of(webform)
     return render(
         request,
-        "marketing/webform.html",
+        "sales/marketing/webform.html",
         {"webform": webform, "form": form, "snippet": snippet(request, webform)},
     )
 
@@ -211,6 +215,6 @@ def source_delete(request: Request, pk: int) -> HttpResponse:
     except Conflict:
         setup.source_update(actor=request.user, source=source, data={"is_active": False})
         messages.warning(request, _("The source has leads or forms, so it was deactivated."))
-        return redirect("web:source_detail", pk=source.pk)
+        return redirect("sales:source_detail", pk=source.pk)
     messages.success(request, _("Source removed."))
-    return redirect("web:source_list")
+    return redirect("sales:source_list")

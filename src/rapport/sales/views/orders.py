@@ -19,12 +19,8 @@ from rapport.contacts.models import Contact
 from rapport.contacts.search import search
 from rapport.contacts.selectors import contacts_for
 from rapport.core import visibility
-from rapport.core.pagination import capped_count
-from rapport.sales import services
-from rapport.sales.models import Order, OrderChannel, OrderStatus
-from rapport.sales.selectors import orders_for
-from rapport.web.forms_sales import OrderForm, OrderStatusForm, amount_error
-from rapport.web.helpers import (
+from rapport.core.forms import amount_error
+from rapport.core.http import (
     Request,
     apply_errors,
     date_or_none,
@@ -32,6 +28,11 @@ from rapport.web.helpers import (
     int_or_none,
     page_of,
 )
+from rapport.core.pagination import capped_count
+from rapport.sales import services
+from rapport.sales.forms import OrderForm, OrderStatusForm
+from rapport.sales.models import Order, OrderChannel, OrderStatus
+from rapport.sales.selectors import orders_for
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -103,17 +104,17 @@ def order_list(request: Request) -> HttpResponse:
     )
     context: dict[str, Any] = {"page": page, "filters": filters}
     if request.htmx and cursor:
-        return render(request, "orders/list.html#rows", context)
+        return render(request, "sales/orders/list.html#rows", context)
     count, exact = capped_count(orders, cap=COUNT_CAP)
     context.update(count=count, exact=exact)
     if request.htmx and request.htmx.target == "order-results":
-        return render(request, "orders/list.html#results", context)
+        return render(request, "sales/orders/list.html#results", context)
     context.update(
         statuses=OrderStatus.choices,
         channels=OrderChannel.choices,
         can_create=visibility.can_create(request.user),
     )
-    return render(request, "orders/list.html", context)
+    return render(request, "sales/orders/list.html", context)
 
 
 def _order(request: Request, pk: int) -> Order:
@@ -135,7 +136,7 @@ def _detail(request: Request, order: Order, **extra: Any) -> dict[str, Any]:
 @login_required
 def order_detail(request: Request, pk: int) -> HttpResponse:
     order = _order(request, pk)
-    return render(request, "orders/detail.html", _detail(request, order))
+    return render(request, "sales/orders/detail.html", _detail(request, order))
 
 
 @login_required
@@ -148,7 +149,7 @@ def order_delete(request: Request, pk: int) -> HttpResponse:
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     messages.success(request, _("Order #%(id)s deleted.") % {"id": pk})
-    return redirect("web:order_list")
+    return redirect("sales:order_list")
 
 
 @login_required
@@ -172,13 +173,13 @@ def order_status(request: Request, pk: int) -> HttpResponse:
             error = " ".join(exc.messages)
     if request.htmx:
         return render(
-            request, "orders/detail.html#status", _detail(request, order, status_error=error)
+            request, "sales/orders/detail.html#status", _detail(request, order, status_error=error)
         )
     if error:
         messages.error(request, error)
     else:
         messages.success(request, _("Order status changed."))
-    return redirect("web:order_detail", pk=order.pk)
+    return redirect("sales:order_detail", pk=order.pk)
 
 
 def line_rows(data: Any) -> list[dict[str, str]]:
@@ -261,7 +262,7 @@ def order_create(request: Request) -> HttpResponse:
                     form.add_error(None, " ".join(errors["lines"]))
             else:
                 messages.success(request, _("Order #%(id)s recorded.") % {"id": order.pk})
-                return redirect("web:order_detail", pk=order.pk)
+                return redirect("sales:order_detail", pk=order.pk)
     contact_id = int_or_none(form["contact"].value())
     context = {
         "form": form,
@@ -269,4 +270,4 @@ def order_create(request: Request) -> HttpResponse:
         "catalog": Product.objects.filter(is_active=True).order_by("name")[:500],
         "contact": contacts_for(request.user).filter(pk=contact_id).first() if contact_id else None,
     }
-    return render(request, "orders/form.html", context)
+    return render(request, "sales/orders/form.html", context)

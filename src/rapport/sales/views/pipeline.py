@@ -23,13 +23,8 @@ from rapport.contacts.search import search
 from rapport.contacts.selectors import contacts_for
 from rapport.core import visibility
 from rapport.core.errors import Conflict
-from rapport.core.pagination import capped_count
-from rapport.sales import services
-from rapport.sales.models import Deal, DealStageChange, LostReason, Pipeline, Stage
-from rapport.sales.selectors import deals_for, orders_for
-from rapport.web.forms import owner_choices
-from rapport.web.forms_sales import DealForm, MoveForm, amount_error
-from rapport.web.helpers import (
+from rapport.core.forms import amount_error, owner_choices
+from rapport.core.http import (
     Request,
     apply_errors,
     date_or_none,
@@ -37,6 +32,11 @@ from rapport.web.helpers import (
     int_or_none,
     page_of,
 )
+from rapport.core.pagination import capped_count
+from rapport.sales import services
+from rapport.sales.forms import DealForm, MoveForm
+from rapport.sales.models import Deal, DealStageChange, LostReason, Pipeline, Stage
+from rapport.sales.selectors import deals_for, orders_for
 
 CARDS_PER_COLUMN = 100
 # Won and lost columns show recent closes only: the board is for work in progress.
@@ -111,9 +111,9 @@ def board(request: Request) -> HttpResponse:
     pipeline = _pipeline(request)
     context = board_context(request, pipeline)
     if request.htmx and request.htmx.target == "board":
-        return render(request, "deals/board.html#board", context)
+        return render(request, "sales/deals/board.html#board", context)
     context.update(pipelines=Pipeline.objects.all(), owners=owner_choices())
-    return render(request, "deals/board.html", context)
+    return render(request, "sales/deals/board.html", context)
 
 
 def _safe_next(request: Request) -> str | None:
@@ -181,7 +181,7 @@ def deal_move(request: Request, pk: int) -> HttpResponse:
         return redirect(_safe_next(request) or f"/pipeline/?pipeline={deal.pipeline_id}")
     context = board_context(request, deal.pipeline)
     context.update(notice=notice, won_order=order, stale=stale)
-    return render(request, "deals/board.html#board", context)
+    return render(request, "sales/deals/board.html#board", context)
 
 
 # --- list ------------------------------------------------------------------------------------
@@ -250,18 +250,18 @@ def deal_list(request: Request) -> HttpResponse:
     )
     context: dict[str, Any] = {"page": page, "filters": filters}
     if request.htmx and cursor:
-        return render(request, "deals/list.html#rows", context)
+        return render(request, "sales/deals/list.html#rows", context)
     count, exact = capped_count(deals, cap=COUNT_CAP)
     context.update(count=count, exact=exact)
     if request.htmx and request.htmx.target == "deal-results":
-        return render(request, "deals/list.html#results", context)
+        return render(request, "sales/deals/list.html#results", context)
     context.update(
         pipelines=Pipeline.objects.prefetch_related("stages"),
         states=Stage.Kind.choices,
         owners=owner_choices(),
         can_create=visibility.can_create(request.user),
     )
-    return render(request, "deals/list.html", context)
+    return render(request, "sales/deals/list.html", context)
 
 
 # --- detail ----------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def deal_detail(request: Request, pk: int) -> HttpResponse:
         "lost_reasons": LostReason.objects.filter(is_active=True),
         "lead_visible": deal.lead is not None and visibility.can(request.user, "view", deal.lead),
     }
-    return render(request, "deals/detail.html", context)
+    return render(request, "sales/deals/detail.html", context)
 
 
 @login_required
@@ -320,9 +320,9 @@ def deal_delete(request: Request, pk: int) -> HttpResponse:
         raise PermissionDenied(str(exc)) from exc
     except Conflict as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("web:deal_detail", pk=deal.pk)
+        return redirect("sales:deal_detail", pk=deal.pk)
     messages.success(request, _("Deal “%(title)s” deleted.") % {"title": deal.title})
-    return redirect("web:deal_list")
+    return redirect("sales:deal_list")
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -401,7 +401,7 @@ def deal_create(request: Request) -> HttpResponse:
             apply_errors(form, exc, skip=frozenset(k for k in errors if k.startswith("products")))
         else:
             messages.success(request, _("Deal “%(title)s” opened.") % {"title": deal.title})
-            return redirect("web:deal_detail", pk=deal.pk)
+            return redirect("sales:deal_detail", pk=deal.pk)
     contact_id = int_or_none(form["contact"].value())
     context = {
         "form": form,
@@ -409,4 +409,4 @@ def deal_create(request: Request) -> HttpResponse:
         "catalog": Product.objects.filter(is_active=True).order_by("name")[:500],
         "contact": contacts_for(request.user).filter(pk=contact_id).first() if contact_id else None,
     }
-    return render(request, "deals/form.html", context)
+    return render(request, "sales/deals/form.html", context)

@@ -1,2 +1,2 @@
-"""Rapport's HTML views, one module per area: dashboard, contacts, companies, duplicates,
-leads, pipeline (board and deals), orders, products, marketing set-up, analytics."""
+"""The layout's own views: only the home page. Every domain app serves its own pages from
+its `views` module (contacts/views/, sales/views/, catalog/views.py, ...)."""

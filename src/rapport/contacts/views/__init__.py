@@ -1,0 +1,1 @@
+"""The contacts app's HTML pages: contacts, companies, duplicates and the 360° contact page."""

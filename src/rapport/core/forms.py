@@ -1,0 +1,82 @@
+"""What every app's HTML forms share: Pico CSS's error marking, date inputs, owner choices
+and bounded money fields (so that no absurd number reaches the money maths)."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.money import CURRENCY_CHOICES
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def owner_choices() -> Any:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(role="analyst")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class PicoForm(forms.Form):
+    """Marks fields with errors `aria-invalid` so Pico CSS outlines them in red."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        self._mark_invalid()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self._mark_invalid()
+
+    def _mark_invalid(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def amount_field(label: Any, *, required: bool = False, help_text: Any = "") -> forms.Field:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        max_digits=14,
+        decimal_places=2,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+def currency_field(required: bool = True) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Currency"),
+        choices=CURRENCY_CHOICES,
+        initial=settings.RAPPORT_DEFAULT_CURRENCY,
+        required=required,
+    )
+
+
+def amount_error(text: str) -> str | None:
+    """Why a typed amount cannot be a price (None when it can): the services' money maths
+    expects a plain number of sensible size."""
+    from decimal import InvalidOperation
+
+    if not text.strip():
+        return None
+    try:
+        value = Decimal(text.strip().replace(" ", "").replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return str(_("Enter a valid amount, like 123.45."))
+    if not value.is_finite() or abs(value) > MAX_AMOUNT:
+        return str(_("Enter a valid amount, like 123.45."))
+    return None

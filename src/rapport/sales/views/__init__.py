@@ -1,0 +1,1 @@
+"""The sales app's HTML pages: leads, the pipeline board and deals, orders, marketing set-up."""
