@@ -15,7 +15,7 @@ def product_columns() -> list[Column]:
         Column("id", lambda p: p.pk),
         Column(_("code"), lambda p: p.sku or ""),
         Column(_("name"), lambda p: p.name),
-        Column(_("type"), lambda p: p.kind),
+        Column(_("type"), lambda p: p.get_kind_display()),
         Column(_("category"), lambda p: p.category.name if p.category else ""),
         Column(_("destination"), lambda p: p.destination),
         Column(_("departure date"), lambda p: p.departure_date),

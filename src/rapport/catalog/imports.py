@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from rapport.catalog.models import Category, Product
-from rapport.core.cells import parse_date
+from rapport.core.cells import choice_code, choice_hint, parse_date
 from rapport.core.imports import Counts, FieldSpec, ImportContext, Importer
 from rapport.core.money import Money
 from rapport.core.tabular import COMMON_ALIASES
@@ -56,9 +56,9 @@ def _clean_product(data: dict[str, str]) -> dict[str, Any]:
                 errors[name] = list(exc.messages)
 
     def kind(raw: str) -> str:
-        value = _KINDS.get(raw.casefold())
+        value = _KINDS.get(raw.casefold()) or choice_code(Product.Kind, raw)
         if value is None:
-            raise ValidationError(_("Choose from: %(c)s.") % {"c": ", ".join(Product.Kind.values)})
+            raise ValidationError(choice_hint(Product.Kind))
         return value
 
     def stars(raw: str) -> int:

@@ -48,13 +48,13 @@ def _standard_columns() -> list[Column]:
         Column(_("email"), lambda c: c.email),
         Column(_("phone"), lambda c: c.phone),
         Column(_("birth date"), lambda c: c.birth_date),
-        Column(_("gender"), lambda c: c.gender),
+        Column(_("gender"), lambda c: c.get_gender_display()),
         Column(_("language"), lambda c: c.language),
         Column(_("city"), lambda c: c.city),
         Column(_("country"), lambda c: c.country),
-        Column(_("lifecycle stage"), lambda c: c.lifecycle_stage),
+        Column(_("lifecycle stage"), lambda c: c.get_lifecycle_stage_display()),
         Column(_("tags"), lambda c: sorted(t.name for t in c.tags.all())),
-        Column(_("owner"), lambda c: c.owner.username),
+        Column(_("owner"), lambda c: str(c.owner)),
         Column(_("created"), lambda c: c.created_at),
     ]
 
@@ -72,7 +72,7 @@ def company_columns() -> list[Column]:
         Column(_("city"), lambda c: c.city),
         Column(_("country"), lambda c: c.country),
         Column(_("address"), lambda c: c.address),
-        Column(_("owner"), lambda c: c.owner.username),
+        Column(_("owner"), lambda c: str(c.owner)),
         Column(_("created"), lambda c: c.created_at),
     ]
 

@@ -24,7 +24,7 @@ from rapport.contacts.models import (
 )
 from rapport.contacts.services.contacts import _LANGUAGE
 from rapport.contacts.services.custom_fields import clean_value
-from rapport.core.cells import parse_date, split_list
+from rapport.core.cells import choice_hint, parse_date, split_list
 from rapport.core.text import clean_text
 
 CONTACT_COLUMNS = [
@@ -37,7 +37,7 @@ TEXT_LIMITS = {
     "first_name": 100, "last_name": 100, "middle_name": 100, "city": 100, "address": 300,
     "source": 100,
 }  # fmt: skip
-_GENDERS = {
+GENDER_WORDS = {
     "f": "female", "female": "female", "woman": "female", "ж": "female", "жен": "female",
     "женский": "female", "жіноча": "female", "moteris": "female", "m": "male", "male": "male",
     "man": "male", "м": "male", "муж": "male", "мужской": "male", "чоловіча": "male",
@@ -53,7 +53,9 @@ class Setup:
     region: str
     language: str
     custom: tuple[dict[str, Any], ...]  # CustomField values (models cannot cross before setup)
-    owners: dict[str, int]  # folded username → user id
+    owners: dict[str, int]  # folded username (or unique full name) → user id
+    genders: dict[str, str]  # folded code, label (any language) or common word → code
+    stages: dict[str, str]  # folded lifecycle code or label (any language) → code
     default_owner: int | None
     countries: frozenset[str]
     stamp: Any  # the import's time, in database form (created_at of new rows)
@@ -127,11 +129,10 @@ def _clean_row(
         except ValidationError as exc:
             errors.append(("birth_date", exc.messages[0]))
     if raw := data.get("gender", "").strip():
-        gender = _GENDERS.get(raw.casefold())
+        gender = setup.genders.get(raw.casefold())
         if gender is None:
-            errors.append(
-                ("gender", _("Choose gender from: %(c)s.") % {"c": ", ".join(Gender.values)})
-            )
+            labels = ", ".join(str(label) for _code, label in Gender.choices)
+            errors.append(("gender", _("Choose gender from: %(c)s.") % {"c": labels}))
         values["gender"] = gender or ""
     if raw := data.get("language", "").strip().lower():
         if not _LANGUAGE.match(raw):
@@ -141,15 +142,11 @@ def _clean_row(
         if raw not in setup.countries:
             errors.append(("country", _("Use a two-letter ISO 3166 country code, like UA or LT.")))
         values["country"] = raw
-    if raw := data.get("lifecycle_stage", "").strip().lower():
-        if raw not in LifecycleStage.values:
-            errors.append(
-                (
-                    "lifecycle_stage",
-                    _("Choose from: %(c)s.") % {"c": ", ".join(LifecycleStage.values)},
-                )
-            )
-        values["lifecycle_stage"] = raw
+    if raw := data.get("lifecycle_stage", "").strip():
+        stage = setup.stages.get(raw.casefold())
+        if stage is None:
+            errors.append(("lifecycle_stage", choice_hint(LifecycleStage)))
+        values["lifecycle_stage"] = stage or raw.lower()
     if raw := data.get("owner", "").strip():
         owner = setup.owners.get(raw.casefold())
         if owner is None:

@@ -43,6 +43,7 @@ from rapport.contacts.import_rows import (
     CONTACT_COLUMNS,
     CUSTOM,
     EMAILS,
+    GENDER_WORDS,
     PHONES,
     RECORD,
     ROW,
@@ -61,12 +62,15 @@ from rapport.contacts.models import (
     ContactEmail,
     ContactPhone,
     CustomField,
+    Gender,
+    LifecycleStage,
     Tag,
 )
 from rapport.contacts.services.contacts import snapshot
 from rapport.core import visibility
 from rapport.core.audit import diff
 from rapport.core.bulk import bulk_insert, map_in_workers, reserve_ids
+from rapport.core.cells import choice_lookup
 from rapport.core.imports import Counts, FieldSpec, ImportContext, Importer
 from rapport.core.models import AuditEntry
 from rapport.core.tabular import COMMON_ALIASES
@@ -286,8 +290,15 @@ class ContactImporter(Importer):
             get_user_model()
             .objects.filter(is_active=True)
             .exclude(role="analyst")
-            .values_list("username", "id")
+            .values_list("username", "first_name", "last_name", "id")
         )
+        # Exports name owners by their full name; a name two users share is not a match.
+        by_name: dict[str, list[int]] = {}
+        for _username, first, last, pk in owners:
+            if name := f"{first} {last}".strip().casefold():
+                by_name.setdefault(name, []).append(pk)
+        owner_lookup = {name: pks[0] for name, pks in by_name.items() if len(pks) == 1}
+        owner_lookup.update({username.casefold(): pk for username, _f, _l, pk in owners})
         return Setup(
             fields=tuple(ctx.fields),
             region=settings.RAPPORT_DEFAULT_PHONE_REGION,
@@ -298,7 +309,9 @@ class ContactImporter(Importer):
                     "key", "label", "field_type", "choices", "required"
                 )
             ),
-            owners={name.casefold(): pk for name, pk in owners},
+            owners=owner_lookup,
+            genders={**GENDER_WORDS, **choice_lookup(Gender.choices)},
+            stages=choice_lookup(LifecycleStage.choices),
             default_owner=getattr(ctx.actor, "pk", None),
             countries=frozenset(phonenumbers.SUPPORTED_REGIONS),
             stamp=connection.ops.adapt_datetimefield_value(timezone.now()),

@@ -1,11 +1,15 @@
 """Parsing cells of imported files: dates, times, numbers and lists written the common ways."""
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 _DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
@@ -68,3 +72,35 @@ def parse_decimal(text: str) -> Decimal:
 def split_list(text: str) -> list[str]:
     """Several values in one cell, separated by commas, semicolons or new lines."""
     return [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
+
+
+def choice_lookup(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """Folded code and label in every interface language → code, for a choice column.
+
+    Exports write labels ("Qualified", "Кваліфікований"), so a file exported in any language
+    imports again; codes ("qualified") keep working.
+    """
+    lookup: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, label in choices:
+                lookup.setdefault(str(label).strip().casefold(), code)
+    for code, _label in choices:
+        lookup[str(code).casefold()] = code
+    return lookup
+
+
+@functools.cache
+def _lookup_for(choices_class: type) -> dict[str, str]:
+    return choice_lookup(choices_class.choices)  # type: ignore[attr-defined]
+
+
+def choice_code(choices_class: type, raw: str) -> str | None:
+    """The code of a TextChoices member written as its code or its label in any language."""
+    return _lookup_for(choices_class).get(raw.strip().casefold())
+
+
+def choice_hint(choices_class: type) -> str:
+    """'Choose from: …' listing the labels in the reader's language."""
+    labels = [str(label) for _code, label in choices_class.choices]  # type: ignore[attr-defined]
+    return _("Choose from: %(c)s.") % {"c": ", ".join(labels)}

@@ -51,12 +51,44 @@ def cell_value(value: Any) -> Any:
     return safe_text(str(value))
 
 
-def _csv_text(value: Any) -> str:
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file writes its cells.
+
+    The plain dialect (comma, ISO dates and times, a point in numbers) is for programs. Excel
+    reads a .csv with the list separator and decimal sign of the computer's region: in Ukraine,
+    Lithuania, Russia and most of Europe that is ";" and ",", so a comma-separated file opens
+    as one column and "1420.50" becomes a date. `for_excel()` follows the reader's language.
+    """
+
+    delimiter: str = ","
+    decimal: str = "."
+    excel: bool = False
+
+    @classmethod
+    def for_excel(cls) -> "CsvDialect":
+        from django.utils.formats import get_format
+
+        decimal = str(get_format("DECIMAL_SEPARATOR"))
+        return cls(delimiter=";" if decimal == "," else ",", decimal=decimal, excel=True)
+
+
+PLAIN = CsvDialect()
+
+
+def _csv_text(value: Any, dialect: CsvDialect = PLAIN) -> str:
+    if dialect.excel and isinstance(value, dt.datetime) and value.tzinfo is not None:
+        from django.utils import timezone
+
+        # Excel parses "2026-12-01 14:30:00" (local time) but not ISO 8601 with an offset.
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
     value = cell_value(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, int | float | Decimal) and dialect.decimal != ".":
+        return str(value).replace(".", dialect.decimal)
     return str(value)
 
 
@@ -66,14 +98,14 @@ class _Echo:
 
 
 def iter_csv(
-    rows: Iterable[Any], columns: list[Column], *, delimiter: str = ","
+    rows: Iterable[Any], columns: list[Column], *, dialect: CsvDialect = PLAIN
 ) -> Iterator[bytes]:
     """CSV as chunks of UTF-8 bytes (with a BOM, so Excel reads the encoding right)."""
-    writer = csv.writer(_Echo(), delimiter=delimiter)
+    writer = csv.writer(_Echo(), delimiter=dialect.delimiter)
     yield (UTF8_BOM + writer.writerow([safe_text(c.header) for c in columns])).encode("utf-8")
     buffer: list[str] = []
     for row in rows:
-        buffer.append(writer.writerow([_csv_text(c.value(row)) for c in columns]))
+        buffer.append(writer.writerow([_csv_text(c.value(row), dialect) for c in columns]))
         if len(buffer) >= 1000:
             yield "".join(buffer).encode("utf-8")
             buffer.clear()

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -213,9 +215,24 @@ def kinds() -> list[str]:
 # --- mapping ----------------------------------------------------------------------------------
 
 
+def field_names(specs: list[FieldSpec], importer: "Importer | None" = None) -> dict[str, list[str]]:
+    """Each field's names: its own, its aliases and, given the importer, its label in every
+    interface language (an export made in Lithuanian has Lithuanian headers, and imports back
+    for an English user)."""
+    names: dict[str, list[str]] = {}
+    for spec in specs:
+        names.setdefault(spec.name, []).extend((spec.label, *spec.aliases))
+    if importer is not None:
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                for spec in importer.fields():
+                    names.setdefault(spec.name, []).append(spec.label)
+    return names
+
+
 def suggested_mapping(kind: str, headers: list[str]) -> dict[str, str | None]:
-    specs = importer_for(kind).fields()
-    return suggest_mapping(headers, {s.name: (s.label, *s.aliases) for s in specs})
+    importer = importer_for(kind)
+    return suggest_mapping(headers, field_names(importer.fields(), importer))
 
 
 @dataclass
@@ -233,10 +250,11 @@ def resolve_mapping(
     specs: list[FieldSpec],
     given: dict[str, Any] | None,
     required: list[list[str]],
+    importer: "Importer | None" = None,
 ) -> ResolvedMapping:
     """Join the suggested mapping with the user's; report unknown fields and double use."""
     by_name = {s.name: s for s in specs}
-    mapping = suggest_mapping(headers, {s.name: (s.label, *s.aliases) for s in specs})
+    mapping = suggest_mapping(headers, field_names(specs, importer))
     errors: list[str] = []
     if given:
         folded = {header_key(str(k)): v for k, v in given.items()}
@@ -332,7 +350,9 @@ def import_table(
 ) -> ImportResult:
     importer = importer_for(kind)
     importer.check_actor(actor)
-    resolved = resolve_mapping(table.headers, importer.fields(), mapping, importer.required)
+    resolved = resolve_mapping(
+        table.headers, importer.fields(), mapping, importer.required, importer
+    )
     result = ImportResult(
         kind=kind,
         dry_run=dry_run,

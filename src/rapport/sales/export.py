@@ -12,7 +12,8 @@ from rapport.core.export import Column
 
 
 def _name(user: Any) -> str:
-    return user.username if user is not None else ""
+    """The owner as people know them (full name, else login); imports accept either."""
+    return str(user) if user is not None else ""
 
 
 def lead_columns() -> list[Column]:
@@ -24,7 +25,7 @@ def lead_columns() -> list[Column]:
         Column(_("email"), lambda lead: lead.email),
         Column(_("phone"), lambda lead: lead.phone),
         Column(_("company"), lambda lead: lead.company_name),
-        Column(_("status"), lambda lead: lead.status),
+        Column(_("status"), lambda lead: lead.get_status_display()),
         Column(_("reason"), lambda lead: lead.disqualify_reason),
         Column(_("source"), lambda lead: lead.source.name if lead.source else ""),
         Column(_("web form"), lambda lead: lead.form_slug),
@@ -51,7 +52,7 @@ def deal_columns() -> list[Column]:
         Column(_("title"), lambda d: d.title),
         Column(_("pipeline"), lambda d: d.pipeline.name),
         Column(_("stage"), lambda d: d.stage.name),
-        Column(_("state"), lambda d: d.stage.kind),
+        Column(_("state"), lambda d: d.stage.get_kind_display()),
         Column(_("amount"), lambda d: d.amount),
         Column(_("currency"), lambda d: d.currency),
         Column(_("expected close"), lambda d: d.expected_close_date),
@@ -74,8 +75,8 @@ def order_columns() -> list[Column]:
         Column(_("customer id"), lambda o: o.contact_id),
         Column(_("customer"), lambda o: o.contact.full_name),
         Column(_("email"), lambda o: o.contact.email),
-        Column(_("channel"), lambda o: o.channel),
-        Column(_("status"), lambda o: o.status),
+        Column(_("channel"), lambda o: o.get_channel_display()),
+        Column(_("status"), lambda o: o.get_status_display()),
         Column(_("total"), lambda o: o.total),
         Column(_("currency"), lambda o: o.currency),
         Column(_("promo code"), lambda o: o.promo_code),

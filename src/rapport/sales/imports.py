@@ -18,7 +18,7 @@ from rapport.contacts.models import Contact, ContactEmail, ContactPhone, Lifecyc
 from rapport.contacts.normalize import normalize_email, normalize_phone
 from rapport.contacts.services import contact_create
 from rapport.core import visibility
-from rapport.core.cells import parse_datetime
+from rapport.core.cells import choice_code, choice_hint, parse_datetime
 from rapport.core.imports import Counts, FieldSpec, ImportContext, Importer
 from rapport.core.money import Money
 from rapport.core.tabular import COMMON_ALIASES
@@ -85,7 +85,9 @@ class LeadImporter(Importer):
                         _("No lead source %(name)s. Known: %(known)s.")
                         % {"name": name, "known": ", ".join(s.name for s in sources.values())}
                     ]
-            status = data.get("status", "").strip().lower() or LeadStatus.NEW
+            raw_status = data.get("status", "").strip()
+            status = (choice_code(LeadStatus, raw_status) or raw_status) if raw_status else ""
+            status = status or LeadStatus.NEW
             reason = data.get("disqualify_reason", "").strip()
             if status not in {*OPEN_LEAD_STATUSES, LeadStatus.DISQUALIFIED}:
                 problems["status"] = [
@@ -331,12 +333,16 @@ class OrderImporter(Importer):
                     problems["total"] = [_("A total cannot be negative.")]
             except ValidationError as exc:
                 problems["total"] = list(exc.messages)
-        status = data.get("status", "").strip().lower() or OrderStatus.BOOKED
-        if status not in OrderStatus.values:
-            problems["status"] = [_("Choose from: %(c)s.") % {"c": ", ".join(OrderStatus.values)}]
-        channel = data.get("channel", "").strip().lower() or OrderChannel.OFFICE
-        if channel not in OrderChannel.values:
-            problems["channel"] = [_("Choose from: %(c)s.") % {"c": ", ".join(OrderChannel.values)}]
+        status = OrderStatus.BOOKED.value
+        if raw := data.get("status", "").strip():
+            status = choice_code(OrderStatus, raw) or ""
+            if not status:
+                problems["status"] = [choice_hint(OrderStatus)]
+        channel = OrderChannel.OFFICE.value
+        if raw := data.get("channel", "").strip():
+            channel = choice_code(OrderChannel, raw) or ""
+            if not channel:
+                problems["channel"] = [choice_hint(OrderChannel)]
         customer, customer_data = self._customer(data, problems, ctx)
         if problems:
             ctx.validation_error(row, ValidationError(problems))

@@ -21,7 +21,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from rapport.core.export import Column, iter_csv, write_xlsx
+from rapport.core.export import Column, CsvDialect, iter_csv, write_xlsx
 from rapport.core.http import Request
 from rapport.core.pagination import paginate
 
@@ -29,6 +29,7 @@ BATCH = 2000
 XLSX_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
+    "excel": "text/csv; charset=utf-8",  # CSV in the reader's region's Excel dialect
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "vcf": "text/vcard; charset=utf-8",
 }
@@ -104,9 +105,12 @@ def export_list(request: Request, spec: ListExport, fmt: str) -> HttpResponseBas
         rows = iter_rows(queryset, ordering)
         if fmt == "csv":
             chunks = iter_csv(rows, spec.columns())
+        elif fmt == "excel":
+            chunks = iter_csv(rows, spec.columns(), dialect=CsvDialect.for_excel())
         else:
             chunks = _xlsx(rows, spec.columns(), str(spec.title))
-    filename = f"{spec.name}-{timezone.localdate().isoformat()}.{fmt}"
+    extension = "csv" if fmt == "excel" else fmt
+    filename = f"{spec.name}-{timezone.localdate().isoformat()}.{extension}"
     response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"

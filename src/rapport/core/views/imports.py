@@ -276,7 +276,7 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
             "skip_invalid": bool(request.POST.get("skip_invalid")),
             "save_mapping": bool(request.POST.get("save_mapping")),
         }
-        resolved = imports.resolve_mapping(headers, specs, mapping, importer.required)
+        resolved = imports.resolve_mapping(headers, specs, mapping, importer.required, importer)
         errors.extend(resolved.errors)
         if not errors:
             return _start(request, kind, token, entry, data, mapping, options)
