@@ -20,9 +20,49 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 WORKER_RESTART_DELAY = 2.0
+APP = "rapport.wsgi:application"
+# granian's `--backpressure` counts open *connections*, not requests: a permit is taken when a
+# connection is accepted and given back when it closes, so a browser's idle keep-alive socket
+# holds one. With the old setting (backpressure = threads = 4) four idle sockets stopped the
+# server: the next visitor waited 29.5 s, until granian dropped an idle one. Connections cost
+# a few KiB each in the Rust runtime; requests still queue for the `threads` below.
+CONNECTIONS = 1000
+# hyper closes a connection whose request head has not fully arrived in this time; the same
+# timer closes an idle keep-alive connection (measured: an idle socket was dropped after 30 s).
+# granian's 30 s default keeps a browser's connection for its next click and bounds how long
+# a slow-loris client, sending half a request line, keeps its slot.
+HEADER_READ_TIMEOUT_MS = 30_000
+# Idle keep-alive connections would otherwise keep a stopping worker alive until they time out;
+# this kills it sooner than `rapport serve` gives up waiting for granian (STOP_TIMEOUT).
+WORKERS_KILL_TIMEOUT_S = 10
+STOP_TIMEOUT = 15
 
 
-def granian_command(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, as a container limits it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_workers() -> int:
+    """One web process per core: Python runs one thread at a time per process, so a second
+    process is what uses a second core (the 50-row contact list API at `large` size, 16 clients:
+    100 requests/s with one worker, 257/s with two on 2 cores). With SQLite in WAL mode readers
+    run side by side; writers queue behind IMMEDIATE transactions and the busy timeout."""
+    return available_cores()
+
+
+def default_threads() -> int:
+    """Threads per worker: enough to overlap the time a request waits on the database or on a
+    slow client, few enough not to fight over the GIL."""
+    return 4
+
+
+def granian_command(
+    *, host: str, port: int, workers: int, threads: int, app: str = APP
+) -> list[str]:
     """The granian command line: WSGI app, static files straight from STATIC_ROOT."""
     command = [
         sys.executable, "-m", "granian",
@@ -31,17 +71,20 @@ def granian_command(*, host: str, port: int, workers: int, threads: int) -> list
         "--port", str(port),
         "--workers", str(workers),
         "--no-ws",
+        # Static files are answered by granian's Rust handler, never by the WSGI threads.
         "--static-path-route", "/" + settings.STATIC_URL.strip("/"),
         "--static-path-mount", str(settings.STATIC_ROOT),
         # Collected files keep their names across releases; a day of caching is a safe middle.
         "--static-path-expires", "1d",
         "--respawn-failed-workers",
-        # WSGI requests run on these threads; more than a handful per core only adds
-        # contention on the GIL and the database, so requests beyond them wait in line.
+        "--workers-kill-timeout", str(WORKERS_KILL_TIMEOUT_S),
+        # WSGI requests run on these threads; requests beyond them wait for a free one.
         "--blocking-threads", str(threads),
-        "--backpressure", str(threads),
+        # Open connections per worker (idle keep-alive included), far above the threads.
+        "--backpressure", str(CONNECTIONS),
+        "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
     ]  # fmt: skip
-    return [*command, "rapport.wsgi:application"]
+    return [*command, app]
 
 
 def worker_command() -> list[str]:
@@ -58,12 +101,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=1, help="Web worker processes.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=default_workers(),
+            help="Web worker processes (default: one per core).",
+        )
         parser.add_argument(
             "--threads",
             type=int,
-            default=min(8, 2 * (os.cpu_count() or 1)),
-            help="Threads per web worker (default: two per core, at most 8).",
+            default=default_threads(),
+            help="Request threads per web worker (default: %(default)s).",
         )
         parser.add_argument(
             "--no-task-worker",
@@ -124,7 +172,7 @@ class Command(BaseCommand):
             for child in (worker, server):
                 if child is not None:
                     try:
-                        child.wait(timeout=15)
+                        child.wait(timeout=STOP_TIMEOUT)
                     except subprocess.TimeoutExpired:
                         child.kill()
                         child.wait()
