@@ -11,6 +11,7 @@ MODULES = [
     "rapport.bench.contacts",
     "rapport.bench.analytics",
     "rapport.bench.imports",
+    "rapport.bench.serving",
 ]
 
 __all__ = ["MODULES", "Bench", "Result", "benchmark", "registry"]

@@ -140,10 +140,13 @@ def raw_search(user: User) -> Callable[[str], list[tuple[Any, ...]]]:
     return run
 
 
-def raw_page(user: User) -> Callable[[tuple[Any, int] | None], tuple[Any, int] | None]:
+def raw_page_rows(
+    user: User,
+) -> Callable[[tuple[Any, int] | None], tuple[list[tuple[Any, ...]], tuple[Any, int] | None]]:
+    """One page of `user`'s contacts after the (created_at, id) key, and the next page's key."""
     owner_sql, owner_params = _owner_clause(user)
 
-    def run(after: tuple[Any, int] | None) -> tuple[Any, int] | None:
+    def run(after: tuple[Any, int] | None) -> tuple[list[tuple[Any, ...]], tuple[Any, int] | None]:
         where, params = "1 = 1", []
         if after:
             where = "(created_at < %s OR (created_at = %s AND id < %s))"
@@ -156,9 +159,14 @@ def raw_page(user: User) -> Callable[[tuple[Any, int] | None], tuple[Any, int] |
             cursor.execute(sql, [*params, *owner_params, PAGE + 1])
             rows = cursor.fetchall()
         last = rows[PAGE - 1] if len(rows) > PAGE else None
-        return (last[8], last[0]) if last else None
+        return rows[:PAGE], (last[8], last[0]) if last else None
 
     return run
+
+
+def raw_page(user: User) -> Callable[[tuple[Any, int] | None], tuple[Any, int] | None]:
+    rows = raw_page_rows(user)
+    return lambda after: rows(after)[1]
 
 
 def _pages(step: Callable[[Any], Any], pages: int) -> Callable[[int], None]:

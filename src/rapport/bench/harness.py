@@ -16,6 +16,7 @@ class Result:
     baseline: float | None
     unit: str
     target: float | None = None  # the maximum allowed for Rapport's figure
+    at_least: bool = False  # the target is a minimum instead (throughput)
 
     @property
     def ratio(self) -> float | None:
@@ -25,7 +26,9 @@ class Result:
 
     @property
     def passed(self) -> bool | None:
-        return None if self.target is None else self.rapport <= self.target
+        if self.target is None:
+            return None
+        return self.rapport >= self.target if self.at_least else self.rapport <= self.target
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Bench:
 
 Benchmark = Callable[[Bench], Iterable[Result]]
 _REGISTRY: list[Benchmark] = []
+_SERVED: list[Benchmark] = []
 
 
 def benchmark(fn: Benchmark) -> Benchmark:
@@ -45,8 +49,20 @@ def benchmark(fn: Benchmark) -> Benchmark:
     return fn
 
 
+def served_benchmark(fn: Benchmark) -> Benchmark:
+    """A benchmark that talks to server processes over HTTP. It runs outside the transaction
+    the others are rolled back in (a server must see what it sets up, and an open write
+    transaction would lock it out of SQLite), so it removes what it creates itself."""
+    _SERVED.append(fn)
+    return fn
+
+
 def registry() -> list[Benchmark]:
     return list(_REGISTRY)
+
+
+def served_registry() -> list[Benchmark]:
+    return list(_SERVED)
 
 
 def timings_ms(
@@ -63,6 +79,13 @@ def timings_ms(
         fn(x)
         out.append((time.perf_counter() - start) * 1000)
     return out
+
+
+def percentile(values: list[float], q: int) -> float:
+    """The q-th percentile (1-99) of `values`."""
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def p95(values: list[float]) -> float:
@@ -87,7 +110,9 @@ def table(results: list[Result]) -> str:
                 _fmt(r.rapport, r.unit),
                 _fmt(r.baseline, r.unit),
                 "—" if r.ratio is None else f"{r.ratio:.2f}×",
-                "—" if r.target is None else f"≤ {_fmt(r.target, r.unit)}",
+                "—"
+                if r.target is None
+                else f"{'≥' if r.at_least else '≤'} {_fmt(r.target, r.unit)}",
                 {True: "ok", False: "SLOW", None: ""}[r.passed],
             )
         )
