@@ -68,9 +68,10 @@ def application(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
     if user is None:
         return answer(start, "401 Unauthorized", {"detail": "Unauthorized"})
     query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    limit = min(int(query.get("limit") or PAGE), PAGE)
     if query.get("q"):
-        rows, key = raw_search(user)(query["q"])[:PAGE], None
+        rows, key = raw_search(user)(query["q"])[:limit], None
     else:
-        rows, key = raw_page_rows(user)(decode_cursor(query.get("cursor")))
+        rows, key = raw_page_rows(user, limit)(decode_cursor(query.get("cursor")))
     items = [dict(zip(FIELDS, row, strict=True)) for row in rows]
     return answer(start, "200 OK", {"items": items, "next": encode_cursor(key)})

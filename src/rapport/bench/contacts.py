@@ -141,7 +141,7 @@ def raw_search(user: User) -> Callable[[str], list[tuple[Any, ...]]]:
 
 
 def raw_page_rows(
-    user: User,
+    user: User, limit: int = PAGE
 ) -> Callable[[tuple[Any, int] | None], tuple[list[tuple[Any, ...]], tuple[Any, int] | None]]:
     """One page of `user`'s contacts after the (created_at, id) key, and the next page's key."""
     owner_sql, owner_params = _owner_clause(user)
@@ -156,10 +156,10 @@ def raw_page_rows(
             "ORDER BY created_at DESC, id DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *owner_params, PAGE + 1])
+            cursor.execute(sql, [*params, *owner_params, limit + 1])
             rows = cursor.fetchall()
-        last = rows[PAGE - 1] if len(rows) > PAGE else None
-        return rows[:PAGE], (last[8], last[0]) if last else None
+        last = rows[limit - 1] if len(rows) > limit else None
+        return rows[:limit], (last[8], last[0]) if last else None
 
     return run
 
