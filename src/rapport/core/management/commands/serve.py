@@ -24,8 +24,10 @@ APP = "rapport.wsgi:application"
 # granian's `--backpressure` counts open *connections*, not requests: a permit is taken when a
 # connection is accepted and given back when it closes, so a browser's idle keep-alive socket
 # holds one. With the old setting (backpressure = threads = 4) four idle sockets stopped the
-# server: the next visitor waited 29.5 s, until granian dropped an idle one. Connections cost
-# a few KiB each in the Rust runtime; requests still queue for the `threads` below.
+# server: the next visitor waited 29.5 s, until granian dropped an idle one. An idle connection
+# costs about 28 KiB (measured: 900 of them grew a worker by 25 MiB, and another request was
+# still answered in 33 ms); 1000 also stays under the common 1024 open-files limit. Requests
+# still queue for the `threads` below.
 CONNECTIONS = 1000
 # hyper closes a connection whose request head has not fully arrived in this time; the same
 # timer closes an idle keep-alive connection (measured: an idle socket was dropped after 30 s).
@@ -81,6 +83,9 @@ def granian_command(
         "--static-path-expires", "1d",
         "--respawn-failed-workers",
         "--workers-kill-timeout", str(WORKERS_KILL_TIMEOUT_S),
+        # granian's one Rust I/O thread per worker (--runtime-threads) is kept: the workers
+        # already cover the cores, and the bare WSGI app of `make bench` answers the same
+        # requests with under 1 ms of CPU each, so granian's own share is small.
         # WSGI requests run on these threads; requests beyond them wait for a free one.
         "--blocking-threads", str(threads),
         # Open connections per worker (idle keep-alive included), far above the threads.
