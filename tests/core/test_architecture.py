@@ -115,7 +115,15 @@ def test_web_serves_only_the_layouts_own_pages():
         "__init__.py",
         "dashboard.py",
     ]
-    assert sorted(p.name for p in (SRC / "web/templates").iterdir()) == ["web"]
+    # Besides its own folder, the layout owns the error pages Django looks up by name.
+    assert sorted(p.name for p in (SRC / "web/templates").iterdir()) == [
+        "400.html",
+        "403.html",
+        "403_csrf.html",
+        "404.html",
+        "500.html",
+        "web",
+    ]
 
 
 def test_each_app_namespace_is_served_by_its_own_app():
