@@ -27,9 +27,12 @@ def test_every_kind_is_registered_by_its_app():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "The file is empty."),
+        (b"", "This file cannot be read: The file is empty."),
         (b"first_name,email\n", "The file has a header but no rows."),
-        (bytes(range(256)) * 10, "This does not look like a table: save it as CSV or XLSX."),
+        (
+            bytes(range(256)) * 10,
+            "This file cannot be read: This does not look like a table: save it as CSV or XLSX.",
+        ),
     ],
 )
 def test_unusable_file_is_one_file_error_and_commits_nothing(users, data, message):

@@ -88,7 +88,10 @@ def test_huge_cell_is_a_row_error_not_a_crash():
             b"\xd0\xcf\x11\xe0garbage",
             "Old .xls workbooks are not supported: save the sheet as XLSX or CSV.",
         ),
-        (b"PK\x03\x04 not really a zip", "The XLSX file is damaged or not a workbook."),
+        (
+            b"PK\x03\x04 not really a zip",
+            "The XLSX file is damaged or not a workbook (File is not a zip file).",
+        ),
     ],
 )
 def test_unreadable_files_raise_a_clear_error(data, message):

@@ -76,6 +76,7 @@ class ImportResult:
     delimiter: str = ""
     mapping: dict[str, str | None] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    unreadable: bool = False  # the file as a whole could not be read; nothing was
 
     @property
     def ok(self) -> bool:
@@ -417,26 +418,42 @@ def import_file(
     on_table: Callable[[Table], None] | None = None,
     options: dict[str, Any] | None = None,
 ) -> ImportResult:
-    """Import a CSV or XLSX file's bytes; never raises for bad content, only reports it."""
+    """Import a CSV or XLSX file's bytes; never raises for bad content, only reports it.
+
+    A file that cannot be read as a whole, up front or part-way through (a workbook whose
+    sheet breaks after row 5000), is one file error and nothing is written.
+    """
     importer_for(kind)
     try:
         table = read_table(data, filename)
-    except TableError as exc:
-        return ImportResult(
-            kind=kind, dry_run=dry_run, errors=[RowError(FILE, "", str(exc))], error_count=1
+        if on_table is not None:
+            on_table(table)
+        options = {"filename": os.path.basename(filename)[:255], **(options or {})}
+        return import_table(
+            kind=kind,
+            table=table,
+            actor=actor,
+            mapping=mapping,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            options=options,
         )
-    if on_table is not None:
-        on_table(table)
-    options = {"filename": os.path.basename(filename)[:255], **(options or {})}
-    return import_table(
+    except TableError as exc:
+        return unreadable_result(kind=kind, dry_run=dry_run, reason=str(exc))
+
+
+def unreadable_message(reason: str) -> str:
+    return _("This file cannot be read: %(reason)s") % {"reason": reason}
+
+
+def unreadable_result(*, kind: str, dry_run: bool, reason: str) -> ImportResult:
+    return ImportResult(
         kind=kind,
-        table=table,
-        actor=actor,
-        mapping=mapping,
         dry_run=dry_run,
-        skip_invalid=skip_invalid,
-        progress=progress,
-        options=options,
+        errors=[RowError(FILE, "", unreadable_message(reason))],
+        error_count=1,
+        unreadable=True,
     )
 
 

@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from rapport.core.xlsx_guard import LIMITS, UnsafeWorkbook, XlsxLimits, check_workbook
+
 # Excel's own limit for one cell; a longer one is a broken file, not data.
 MAX_CELL = 32767
 MAX_COLUMNS = 500
@@ -62,7 +64,13 @@ class Table:
 def detect_encoding(data: bytes) -> tuple[str, str]:
     """(encoding name, decoded text). BOMs win; then strict UTF-8; then the legacy code pages."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", data.decode("utf-8-sig", errors="strict")
+        try:
+            return "utf-8-sig", data.decode("utf-8-sig", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise TableError(
+                _("The file starts like UTF-8 but holds bytes that are not UTF-8 (at byte %(at)d).")
+                % {"at": exc.start + 3}
+            ) from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return "utf-16", data.decode("utf-16")
@@ -220,13 +228,36 @@ def xlsx_cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(sheet_rows: Iterator[tuple[object, ...]], width: int, wb: object) -> Iterator[Row]:
+def _unreadable(exc: BaseException) -> TableError:
+    """A TableError for a workbook the parser gave up on, naming what broke."""
+    if isinstance(exc, TableError):
+        return exc
+    if isinstance(exc, UnsafeWorkbook):
+        return TableError(str(exc))
+    detail = str(exc).strip() or type(exc).__name__
+    return TableError(
+        _("The XLSX file is damaged or not a workbook (%(detail)s).") % {"detail": detail[:200]}
+    )
+
+
+def _xlsx_rows(
+    sheet_rows: Iterator[tuple[object, ...]], width: int, wb: object, limits: XlsxLimits
+) -> Iterator[Row]:
+    """The data rows. A sheet that breaks mid-way raises TableError: the file is unreadable,
+    and importing the rows before the break would be a silent loss of the rest."""
     number = 1
+    cells_seen = 0
     try:
         for values in sheet_rows:
             number += 1
+            cells_seen += len(values)
+            if number > limits.max_rows or cells_seen > limits.max_cells:
+                raise TableError(
+                    _("The sheet holds more than %(rows)d rows or %(cells)d cells.")
+                    % {"rows": limits.max_rows, "cells": limits.max_cells}
+                )
             cells = [xlsx_cell_text(v) for v in values]
-            # read-only sheets pad rows to the sheet's widest row; trailing blanks are not data
+            # rows are as wide as their last cell; trailing blanks are not data
             while len(cells) > width and cells[-1] == "":
                 cells.pop()
             if not any(c.strip() for c in cells):
@@ -234,39 +265,63 @@ def _xlsx_rows(sheet_rows: Iterator[tuple[object, ...]], width: int, wb: object)
             if len(cells) < width:
                 cells.extend([""] * (width - len(cells)))  # an empty XLSX cell is a blank cell
             yield Row(number, cells, _check_cells(cells, width))
+    except GeneratorExit:
+        raise
+    # openpyxl raises whatever its parser meets in a broken part (ParseError, IndexError for
+    # a shared-string index out of range, KeyError, ValueError…): all mean "unreadable".
+    except Exception as exc:
+        raise _unreadable(exc) from exc
     finally:
         wb.close()  # type: ignore[attr-defined]
 
 
-def read_xlsx(data: bytes) -> Table:
+def read_xlsx(data: bytes, limits: XlsxLimits = LIMITS) -> Table:
+    """The first sheet of a workbook, checked against `limits` before openpyxl opens it.
+
+    The sheet's own `<dimension ref>` is never trusted (a file claiming A1:C2 may hold any
+    number of rows): rows are read until the sheet XML ends.
+    """
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_workbook(archive, limits)
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise TableError(_("The XLSX file is damaged or not a workbook.")) from exc
+    except Exception as exc:  # a hostile or broken archive; see _xlsx_rows
+        raise _unreadable(exc) from exc
     sheet = wb.worksheets[0] if wb.worksheets else None
     if sheet is None:
         wb.close()
         raise TableError(_("The workbook has no sheets."))
+    claimed_rows = sheet.max_row or 0
+    sheet.reset_dimensions()  # type: ignore[union-attr]
     rows = sheet.iter_rows(values_only=True)
     headers: list[str] = []
-    for values in rows:
-        cells = [xlsx_cell_text(v) for v in values]
-        if any(c.strip() for c in cells):
-            while cells and not cells[-1].strip():
-                cells.pop()
-            headers = cells
-            break
+    try:
+        for values in rows:
+            cells = [xlsx_cell_text(v) for v in values]
+            if any(c.strip() for c in cells):
+                while cells and not cells[-1].strip():
+                    cells.pop()
+                headers = cells
+                break
+    except Exception as exc:  # see _xlsx_rows
+        wb.close()
+        raise _unreadable(exc) from exc
     if not headers:
         wb.close()
         raise TableError(_("The file is empty."))
-    _check_headers(headers)
+    try:
+        _check_headers(headers)
+    except TableError:
+        wb.close()
+        raise
     return Table(
         headers=[clean_header(h) for h in headers],
-        rows=_xlsx_rows(rows, len(headers), wb),
+        rows=_xlsx_rows(rows, len(headers), wb, limits),
         format="xlsx",
-        estimated_rows=max((sheet.max_row or 1) - 1, 0),
+        # only for the progress bar: the claim may be wrong, the rows read are what counts
+        estimated_rows=max(min(claimed_rows, limits.max_rows) - 1, 0),
     )
 
 

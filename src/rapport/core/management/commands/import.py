@@ -107,6 +107,9 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.close()
         elapsed = time.perf_counter() - started
+        if result.unreadable:
+            # like a usage error: the command could not even start on this file
+            raise CommandError(result.errors[0].message, returncode=2)
         if result.format:
             self.stdout.write(
                 _("Read %(fmt)s %(enc)s %(delim)s; columns: %(cols)s")
