@@ -294,7 +294,7 @@ def read_xlsx(data: bytes, limits: XlsxLimits = LIMITS) -> Table:
         wb.close()
         raise TableError(_("The workbook has no sheets."))
     claimed_rows = sheet.max_row or 0
-    sheet.reset_dimensions()  # type: ignore[union-attr]
+    sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
     headers: list[str] = []
     try:

@@ -59,9 +59,12 @@ def check_archive(archive: zipfile.ZipFile, limits: XlsxLimits = LIMITS) -> None
         packed = max(info.compress_size, 1)
         if info.file_size > limits.ratio_from_bytes and info.file_size // packed > limits.max_ratio:
             raise UnsafeWorkbook(
-                _("The part %(name)s unpacks to %(ratio)d times its size: it looks like a "
-                  "decompression bomb.") % {"name": info.filename, "ratio": info.file_size // packed}
-            )  # fmt: skip
+                _(
+                    "The part %(name)s unpacks to %(ratio)d times its size: it looks like a "
+                    "decompression bomb."
+                )
+                % {"name": info.filename, "ratio": info.file_size // packed}
+            )
     if total > limits.max_unpacked_bytes:
         raise UnsafeWorkbook(
             _("The workbook unpacks to %(size)d MB; at most %(max)d MB are read.")
