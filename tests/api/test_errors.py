@@ -227,3 +227,19 @@ def test_openapi_document_and_docs_are_served(client):
     assert {"BearerToken", "SessionCookie"} <= set(schema.json()["components"]["securitySchemes"])
     assert docs.status_code == 200
     assert json.loads(json.dumps(schema.json()))["info"]["title"] == "Rapport API"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "get"])
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_an_unknown_api_path_is_a_json_404_for_every_method(users, method, signed_in):
+    # a browser-like client that enforces CSRF, as production does
+    client = Client(enforce_csrf_checks=True)
+    if signed_in:
+        client.force_login(users["manager"])
+
+    body = {} if method == "get" else {"data": "{}", "content_type": "application/json"}
+    response = getattr(client, method)(f"{API}/nope", **body)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert _shape(response)["detail"] == "No such API endpoint: /api/v1/nope"

@@ -127,3 +127,14 @@ def test_interactions_and_companies_page_the_same_way(api_as, users):
         assert len(second["items"]) == 2
         assert second["next"] is None
         assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
+
+
+@pytest.mark.parametrize("other", ["companies", "products", "leads", "orders", "interactions"])
+def test_a_cursor_of_another_list_is_a_422(api_as, contacts, other):
+    client = api_as("admin")
+    cursor = client.get(f"{API}/contacts", {"limit": 3}).json()["next"]
+
+    response = client.get(f"{API}/{other}", {"cursor": cursor})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "cursor"

@@ -55,3 +55,16 @@ def test_cursor_for_another_ordering_is_refused(contacts):
 def test_capped_count_stops_at_the_cap(contacts):
     assert capped_count(Contact.objects.all(), cap=10) == (10, False)
     assert capped_count(Contact.objects.all(), cap=100) == (37, True)
+
+
+def test_a_cursor_of_another_list_with_the_same_ordering_is_refused(contacts):
+    # given a valid cursor of the contact list
+    from rapport.contacts.models import Company
+    from tests.factories import CompanyFactory
+
+    CompanyFactory.create_batch(3, owner=contacts[0].owner)
+    cursor = paginate(Contact.objects.all(), ordering=["-id"], limit=5, cursor=None).next
+
+    # when it is sent to the company list, sorted the same way
+    with pytest.raises(InvalidCursor):
+        paginate(Company.objects.all(), ordering=["-id"], limit=5, cursor=cursor)

@@ -59,7 +59,18 @@ def test_bad_input_gets_field_errors_never_a_500(client, form):
     assert Lead.objects.count() == 0
 
 
-@pytest.mark.parametrize(("body", "status"), [("{not json", 400), ("[1, 2]", 400), ('"x"', 400)])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("{not json", 400),
+        ("[1, 2]", 400),
+        ('"x"', 400),
+        # a lone surrogate is valid JSON but no UTF-8 text: was a 500, with no login needed
+        ('{"first_name": "\\ud800", "email": "a@example.com"}', 400),
+        ('{"\\udfff": "x", "email": "a@example.com"}', 400),
+        (b'{"first_name": "\xff"}', 400),
+    ],
+)
 def test_malformed_json_is_a_400(client, form, body, status):
     response = client.post("/forms/tours/", body, content_type="application/json")
 

@@ -1,7 +1,6 @@
 """Rapport's REST API: one NinjaAPI at /api/v1/ assembled from each app's router."""
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -20,6 +19,7 @@ from rapport.catalog.api import categories_router, products_router
 from rapport.contacts.api import companies_router, existing_ref
 from rapport.contacts.api import router as contacts_router
 from rapport.core.api import errors
+from rapport.core.text import loads_json
 from rapport.sales.api import (
     calls_router,
     deals_router,
@@ -49,11 +49,9 @@ class StrictJSONParser(Parser):
     """JSON bodies that the database can store; NUL-free query strings."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        data = json.loads(request.body)
-        # A lone surrogate ("\\ud800") parses but cannot be stored as UTF-8; refuse it here
+        # A lone surrogate ("\\ud800") parses but cannot be stored as UTF-8; refused here
         # (as an unparseable body) instead of failing in the database.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-        return data
+        return loads_json(request.body)
 
     def parse_querydict(
         self, data: MultiValueDict, list_fields: list[str], request: HttpRequest

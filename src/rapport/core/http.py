@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 from rapport.core import visibility
+from rapport.core.params import parse_id
 
 
 class Request(HttpRequest):
@@ -20,9 +21,12 @@ class Request(HttpRequest):
 
 def get_visible_or_404[M: Model](queryset: QuerySet[M], pk: Any) -> M:
     """One object the viewer may see (the queryset is already scoped), else 404 (no leak)."""
+    number = parse_id(pk)
+    if number is None:
+        raise Http404
     try:
-        return queryset.get(pk=int(pk))
-    except (ObjectDoesNotExist, TypeError, ValueError) as exc:
+        return queryset.get(pk=number)
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 
@@ -62,11 +66,8 @@ def apply_errors(
 
 
 def int_or_none(value: Any) -> int | None:
-    """A query-string id, or None for anything that is not a whole number."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """A query-string id, or None for anything that is not a positive 64-bit whole number."""
+    return parse_id(value)
 
 
 def date_or_none(value: Any) -> Any:

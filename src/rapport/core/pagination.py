@@ -1,7 +1,9 @@
 """Keyset (cursor) pagination and capped counts: list pages cost the same on page 1 and 10,000.
 
 A cursor is the sort-key values of the last row shown, signed so clients cannot forge one
-that reaches past what the server decides to show, and opaque so it can change shape.
+that reaches past what the server decides to show, and opaque so it can change shape. The
+signature is bound to the list's model and ordering: a valid cursor of one list sent to
+another is refused, never decoded into the wrong columns.
 """
 
 import datetime as dt
@@ -11,6 +13,7 @@ from typing import Any
 
 from django.core import signing
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 COUNT_CAP = 1000
 _SALT = "rapport.cursor"
@@ -60,16 +63,20 @@ def paginate[M: Model](
     as nested OR/AND so that both SQLite and PostgreSQL can use the matching index.
     """
     queryset = queryset.order_by(*ordering)
+    salt = _salt(queryset, ordering)
     if cursor:
         try:
-            values = signing.loads(cursor, salt=_SALT)
+            values = signing.loads(cursor, salt=salt)
         except signing.BadSignature as exc:
             raise InvalidCursor(
-                "This cursor is not valid; start again from the first page."
+                _("This cursor is not valid for this list; start again from the first page.")
             ) from exc
         if not isinstance(values, list) or len(values) != len(ordering):
-            raise InvalidCursor("This cursor is for another sort order; start again.")
-        values = [_decode_value(v) for v in values]
+            raise InvalidCursor(_("This cursor is for another sort order; start again."))
+        try:
+            values = [_decode_value(v) for v in values]
+        except (TypeError, ValueError) as exc:  # signed by an older version of this code
+            raise InvalidCursor(_("This cursor is not valid; start again.")) from exc
         condition = Q()
         for i in range(len(ordering) - 1, -1, -1):
             name, desc = _field_name(ordering[i])
@@ -89,9 +96,14 @@ def paginate[M: Model](
         rows = rows[:limit]
         last = rows[-1]
         next_cursor = signing.dumps(
-            [_encode_value(_attr(last, _field_name(o)[0])) for o in ordering], salt=_SALT
+            [_encode_value(_attr(last, _field_name(o)[0])) for o in ordering], salt=salt
         )
     return Page(items=rows, next=next_cursor)
+
+
+def _salt(queryset: QuerySet[Any], ordering: list[str]) -> str:
+    """One signing salt per list: its model and its ordering."""
+    return f"{_SALT}:{queryset.model._meta.label_lower}:{','.join(ordering)}"
 
 
 def _attr(obj: Any, path: str) -> Any:

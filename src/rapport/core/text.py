@@ -1,6 +1,8 @@
 """Cleaning free text from users and files so storage and output never trip over it."""
 
+import json
 import unicodedata
+from typing import Any
 
 # C0 controls other than tab/newline/carriage return, and NUL in particular, are refused by
 # PostgreSQL text columns and break CSV/XLSX exports; they are never meaningful in a CRM.
@@ -23,3 +25,15 @@ def clean_text(value: object, *, max_length: int | None = None, multiline: bool 
             code="max_length",
         )
     return text
+
+
+def loads_json(body: bytes | str) -> Any:
+    """Parse a JSON request body, refusing what a UTF-8 database cannot store.
+
+    A lone surrogate ("\\ud800") is valid JSON and parses to a Python string, but cannot be
+    encoded as UTF-8, so it would fail deep in a save as a server error. Raises ValueError
+    (json.JSONDecodeError, UnicodeDecodeError or UnicodeEncodeError) for any bad body.
+    """
+    data = json.loads(body)
+    json.dumps(data, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError on a surrogate
+    return data

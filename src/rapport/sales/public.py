@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from rapport.core import ratelimit
+from rapport.core.text import loads_json
 from rapport.sales.models import ATTRIBUTION_FIELDS, WebForm
 from rapport.sales.services import lead_capture
 
@@ -97,8 +98,8 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
     values: dict[str, Any]
     if request.content_type == "application/json":
         try:
-            payload = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            payload = loads_json(request.body or b"{}")
+        except ValueError:  # not JSON, not UTF-8, or a lone surrogate
             return _error(request, form, 400, _("The body is not valid JSON."))
         if not isinstance(payload, dict):
             return _error(request, form, 400, _("Send a JSON object of field: value."))

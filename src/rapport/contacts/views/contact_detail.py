@@ -32,6 +32,7 @@ from rapport.contacts.models import (
 from rapport.core import visibility
 from rapport.core.http import Request, apply_errors, get_visible_or_404, require
 from rapport.core.models import AuditEntry
+from rapport.core.params import parse_id
 
 TEMPLATE = "contacts/detail.html"
 AUDIT_LIMIT = 50
@@ -259,10 +260,7 @@ def relation_add(request: Request, pk: int) -> HttpResponse:
 
 
 def _as_int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    return parse_id(value) or 0
 
 
 @login_required

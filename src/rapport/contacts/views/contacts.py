@@ -26,6 +26,7 @@ from rapport.core import visibility
 from rapport.core.errors import Conflict
 from rapport.core.http import Request, apply_errors, get_visible_or_404
 from rapport.core.pagination import InvalidCursor, capped_count, paginate
+from rapport.core.params import parse_id
 
 PAGE_SIZE = 50
 # Lists count at most this many rows and then say "1000+": counting 1M rows per page is slow.
@@ -34,10 +35,7 @@ CONSENT_STATES = ["granted", "withdrawn", "none"]
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 def list_filters(params: Any) -> selectors.ContactFilters:

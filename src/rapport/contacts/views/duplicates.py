@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from rapport.contacts import selectors, services
 from rapport.core import visibility
 from rapport.core.http import Request
+from rapport.core.params import parse_id
 
 MAX_MERGE = 10
 
@@ -28,9 +29,9 @@ def duplicate_list(request: Request) -> HttpResponse:
 def _ids(raw: list[str]) -> list[int]:
     ids: list[int] = []
     for part in ",".join(raw).split(","):
-        part = part.strip()
-        if part.isdigit() and int(part) not in ids:
-            ids.append(int(part))
+        number = parse_id(part)
+        if number is not None and number not in ids:
+            ids.append(number)
     return ids[:MAX_MERGE]
 
 

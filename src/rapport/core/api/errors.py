@@ -15,6 +15,7 @@ from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -155,8 +156,9 @@ def install(api: NinjaAPI, *, describe_existing: Callable[[HttpRequest, Any], An
         return error_response(422, _("A value is out of range or not valid for storage."))
 
 
+@csrf_exempt  # it changes nothing; without this a POST got Django's HTML CSRF page, not a 404
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
-    """Any path under the API that matches no endpoint."""
+    """Any path under the API that matches no endpoint, whatever the method."""
     return error_response(404, _("No such API endpoint: %(path)s") % {"path": request.path})
 
 
