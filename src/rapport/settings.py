@@ -6,13 +6,16 @@ RAPPORT_ALLOWED_HOSTS comma-separated host names
 RAPPORT_EMAIL_URL     smtp://user:pass@host:port (smtp+tls:// or smtps:// for encryption)
 RAPPORT_DEBUG         1/true for development
 RAPPORT_HTTPS         0 to serve plain HTTP without redirects (`make run` on localhost)
+RAPPORT_TRUSTED_PROXIES CIDRs of reverse proxies whose X-Forwarded-For names the client
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -148,6 +151,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Reverse proxies whose X-Forwarded-For names the client (CIDRs, comma-separated): rate limits
+# and sign-in throttling count that client address instead of the proxy's.
+RAPPORT_TRUSTED_PROXIES = env_list("RAPPORT_TRUSTED_PROXIES")
+for _cidr in RAPPORT_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"RAPPORT_TRUSTED_PROXIES: {_cidr!r} is not a CIDR") from _exc
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

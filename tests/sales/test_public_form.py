@@ -119,3 +119,28 @@ def test_get_shows_the_form(client, form):
 
     assert response.status_code == 200
     assert 'name="website_url"' in response.content.decode()
+
+
+def test_rate_limit_counts_an_address_across_all_forms(client, form):
+    other = WebForm.objects.create(slug="cruises", name="Cruises", source=form.source)
+    for i in range(RATE_LIMIT):
+        client.post("/forms/tours/", {"email": f"p{i}@example.com"})
+
+    response = client.post(f"/forms/{other.slug}/", {"email": "new@example.com"})
+
+    assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(form, settings):
+    from django.test import Client
+
+    settings.RAPPORT_TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    def post(client_address: str, i: int) -> int:
+        proxy = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client_address)
+        return proxy.post("/forms/tours/", {"email": f"p{i}@example.com"}).status_code
+
+    statuses = [post("192.0.2.1", i) for i in range(RATE_LIMIT + 1)]
+
+    assert statuses == [201] * RATE_LIMIT + [429]
+    assert post("192.0.2.2", 99) == 201

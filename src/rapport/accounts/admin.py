@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from rapport.accounts.models import ApiToken, Team, User
+from rapport.accounts.signin import AdminSignInForm
+
+admin.site.login_form = AdminSignInForm  # the admin's sign-in is throttled like the site's
 
 
 @admin.register(User)

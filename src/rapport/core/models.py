@@ -118,6 +118,23 @@ class RateLimitBucket(models.Model):
         return f"{self.key}@{self.window_start}: {self.hits}"
 
 
+class ThrottleEvent(models.Model):
+    """One event a throttle counts (a failed sign-in), under a hashed key, with its time.
+
+    Kept as rows rather than fixed-window counters because growing delays need the time of
+    the last event and "N within the last 15 minutes" needs a sliding window.
+    """
+
+    key = models.CharField(max_length=100)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="throttle_key_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.at}"
+
+
 class ImportKind(models.TextChoices):
     CONTACTS = "contacts", _("Contacts")
     LEADS = "leads", _("Leads")

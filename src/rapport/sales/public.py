@@ -22,7 +22,7 @@ from rapport.sales.models import ATTRIBUTION_FIELDS, WebForm
 from rapport.sales.services import lead_capture
 
 MAX_BODY = 32 * 1024
-RATE_LIMIT = 10  # submissions per address per window
+RATE_LIMIT = 10  # submissions per address per window, all forms together
 RATE_WINDOW = dt.timedelta(minutes=10)
 HONEYPOT = "website_url"  # hidden from people; bots fill every field they see
 FIELDS = [
@@ -77,7 +77,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return ratelimit.client_ip(request)  # honours RAPPORT_TRUSTED_PROXIES
 
 
 @csrf_exempt
@@ -110,7 +110,8 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
         # Pretend success so the bot learns nothing; store nothing.
         return _thanks(request, form)
     if not ratelimit.hit(
-        ratelimit.client_key(f"form:{form.slug}", _client_ip(request)),
+        # one budget per address across all forms: a bot cannot multiply it by the form count
+        ratelimit.client_key("form", _client_ip(request)),
         limit=RATE_LIMIT,
         window=RATE_WINDOW,
     ):
