@@ -5,11 +5,13 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.html import escape
 
 from rapport.catalog.models import Product
 from rapport.contacts.models import Contact
 from rapport.core.models import ImportJob, ImportMapping
 from rapport.sales.models import Lead, Order
+from tests.core import xlsx_files
 from tests.web.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
@@ -302,20 +304,67 @@ def test_xlsx_file_is_previewed(as_user):
     ("name", "data", "message"),
     [
         ("empty.csv", b"", "The submitted file is empty."),
-        ("blank.csv", b"   \n\n", "The file is empty."),
-        ("binary.csv", bytes(range(256)) * 40, "This does not look like a table"),
         ("photo.png", b"\x89PNG\r\n\x1a\nxxxx", "“photo.png” is not a CSV or XLSX file"),
-        ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 99, "Old .xls workbooks"),
-        ("broken.xlsx", b"PK\x03\x04 not really a zip", "The XLSX file is damaged"),
-        ("fake.xlsx", b"first_name\nOlena\n", "The XLSX file is damaged or not a workbook."),
     ],
 )  # fmt: skip
-def test_odd_files_get_a_clear_message(as_user, name, data, message):
+def test_a_file_that_is_not_a_table_at_all_is_refused_on_the_form(as_user, name, data, message):
     response = upload(as_user("manager"), "contacts", name, data)
 
     assert response.status_code == 200
     assert message in response.text
     assert 'aria-invalid="true"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("blank.csv", b"   \n\n", "The file is empty."),
+        ("binary.csv", bytes(range(256)) * 40, "This does not look like a table"),
+        ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 99, "Old .xls workbooks"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "The XLSX file is damaged"),
+        ("fake.xlsx", b"first_name\nOlena\n", "The XLSX file is damaged or not a workbook."),
+        ("bad.csv", b"\xef\xbb\xbffirst_name\n\x80\n", "holds bytes that are not UTF-8"),
+        ("laughs.xlsx", xlsx_files.billion_laughs(), "declares a DTD or entities"),
+        ("xxe.xlsx", xlsx_files.xxe(), "declares a DTD or entities"),
+        ("index.xlsx", xlsx_files.shared_index_out_of_range(), "(list index out of range)"),
+        ("bomb.xlsx", xlsx_files.many_shared_strings(20_000_000), "a decompression bomb"),
+        ("zip.xlsx", xlsx_files.not_a_workbook_zip(), "There is no item named"),
+    ],
+)  # fmt: skip
+def test_an_unreadable_file_is_read_in_the_background_and_answered_clearly(
+    as_user, name, data, message
+):
+    client = as_user("manager")
+
+    # the upload only stages the file; the worker reads it (run at once in tests)
+    preview = preview_url(client, "contacts", name, data)
+    response = client.get(preview, follow=True)
+
+    assert response.redirect_chain == [("/imports/contacts/", 302)]
+    assert response.status_code == 200
+    assert "This file cannot be read: " in response.text
+    assert escape(message) in response.text
+    assert Contact.objects.count() == 0
+
+
+def test_the_preview_page_waits_for_the_worker_and_then_reloads(as_user, monkeypatch):
+    # given a worker that has not run yet
+    monkeypatch.setattr("rapport.core.imports.preview_enqueue", lambda **kwargs: None)
+    client = as_user("manager")
+    preview = preview_url(client, "contacts", "people.csv", "first_name\nOna\n")
+
+    waiting = client.get(preview)
+    polled = client.get(preview, headers={"HX-Request": "true"})
+    from rapport.core.tasks import preview_upload
+
+    staged = next(iter(client.session["rapport.imports.staged"].values()))
+    preview_upload.call(staged["path"], "people.csv")
+    ready = client.get(preview, headers={"HX-Request": "true"})
+
+    assert "Reading the file…" in waiting.text
+    assert 'hx-trigger="every 1s"' in polled.text
+    assert (ready.status_code, ready["HX-Refresh"]) == (204, "true")
+    assert 'name="col_0"' in client.get(preview).text
 
 
 def test_a_file_over_the_size_limit_is_refused(as_user, settings):
@@ -461,12 +510,14 @@ def test_uploads_nobody_confirmed_are_removed_after_a_day(as_user, media):
 
     staged = media / "imports" / "staged"
     upload(as_user("manager"), "contacts", "old.csv", CLEAN)
-    (abandoned,) = staged.iterdir()
+    abandoned = sorted(staged.iterdir())  # the file and the worker's preview of it
     day_ago = time.time() - 25 * 3600
-    os.utime(abandoned, (day_ago, day_ago))
+    for path in abandoned:
+        os.utime(path, (day_ago, day_ago))
 
     upload(as_user("admin"), "contacts", "new.csv", CLEAN)  # any user's upload sweeps
 
-    remaining = list(staged.iterdir())
-    assert abandoned not in remaining
-    assert len(remaining) == 1
+    remaining = sorted(staged.iterdir())
+    assert [p.suffix for p in abandoned] == [".csv", ".json"]
+    assert not set(abandoned) & set(remaining)
+    assert [p.suffix for p in remaining] == [".csv", ".json"]

@@ -1,7 +1,11 @@
-"""Background work of core: running an uploaded import (progress on the ImportJob row)."""
+"""Background work of core: previewing an upload and running an import (progress on the
+ImportJob row). Uploaded files are only ever parsed here, never in a web request."""
 
+import json
 import logging
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -12,6 +16,22 @@ from rapport.core.tabular import Table
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 2000  # rows between progress writes
+
+
+@task()
+def preview_upload(staged_path: str, filename: str) -> None:
+    """Write the header and first rows of a staged upload next to it, for the mapping page.
+    Idempotent; a file removed meanwhile (expired, replaced) is left alone."""
+    target = imports.preview_path(staged_path)
+    if default_storage.exists(target):
+        return
+    try:
+        with default_storage.open(staged_path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return
+    result = imports.preview_table(data, filename)
+    default_storage.save(target, ContentFile(json.dumps(result, ensure_ascii=False).encode()))
 
 
 @task()

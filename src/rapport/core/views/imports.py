@@ -7,7 +7,6 @@ stage the upload, let the user confirm the mapping, and show what the job did.
 """
 
 import datetime as dt
-import itertools
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -34,12 +33,11 @@ from rapport.core.forms import PicoForm
 from rapport.core.http import Request, get_visible_or_404
 from rapport.core.imports import FieldSpec, Importer
 from rapport.core.models import ImportJob, ImportKind
-from rapport.core.tabular import Table, TableError, header_key, read_table
+from rapport.core.tabular import Row, header_key
 
 # The largest file the upload page accepts; bigger imports belong to `rapport import`.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
-PREVIEW_ROWS = 8
 REPORT_ROWS = 200  # error rows shown on the job page; the CSV download has them all
 RECENT_JOBS = 20
 STAGED_DIR = "imports/staged"
@@ -126,6 +124,7 @@ def _stage(request: Request, kind: str, name: str, data: bytes) -> str:
     for old_token, entry in list(staged.items()):
         if entry.get("kind") == kind:
             default_storage.delete(entry["path"])
+            default_storage.delete(imports.preview_path(entry["path"]))
             del staged[old_token]
     staged[token] = {"kind": kind, "name": name, "path": path}
     request.session[SESSION_KEY] = staged
@@ -153,6 +152,7 @@ def _unstage(request: Request, token: str) -> None:
     entry = staged.pop(token, None)
     if entry:
         default_storage.delete(entry["path"])
+        default_storage.delete(imports.preview_path(entry["path"]))
     request.session[SESSION_KEY] = staged
 
 
@@ -172,15 +172,11 @@ def upload(request: Request, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         name = os.path.basename(file.name)[:255]
-        data = file.read()
-        try:
-            table = read_table(data, name)
-            _close(table)
-        except TableError as exc:
-            form.add_error("file", str(exc))
-        else:
-            token = _stage(request, kind, name, data)
-            return redirect("core:import_preview", kind=kind, token=token)
+        token = _stage(request, kind, name, file.read())
+        # parsed by the worker, never here: the preview page waits for it
+        imports.preview_enqueue(staged_path=request.session[SESSION_KEY][token]["path"],
+                                filename=name)  # fmt: skip
+        return redirect("core:import_preview", kind=kind, token=token)
     return render(
         request,
         "core/imports/upload.html",
@@ -211,12 +207,6 @@ class PreviewColumn:
         return f"col_{self.index}"
 
 
-def _close(table: Table) -> None:
-    close = getattr(table.rows, "close", None)
-    if close is not None:
-        close()  # an XLSX reader holds the workbook open until its row generator ends
-
-
 def _initial_mapping(user: Any, kind: str, headers: list[str]) -> dict[str, str | None]:
     """The user's saved mapping where it names a column, else the suggestion from headers."""
     suggested = imports.suggested_mapping(kind, headers)
@@ -225,13 +215,6 @@ def _initial_mapping(user: Any, kind: str, headers: list[str]) -> dict[str, str 
         header: saved[header_key(header)] if header_key(header) in saved else suggested[header]
         for header in headers
     }
-
-
-def _sample_rows(table: Table) -> list[Any]:
-    try:
-        return list(itertools.islice(table.rows, PREVIEW_ROWS))
-    finally:
-        _close(table)
 
 
 def _staged_entry(request: Request, kind: str, token: str) -> dict[str, str] | None:
@@ -248,16 +231,22 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
     if entry is None:
         messages.warning(request, _("That upload has expired; please upload the file again."))
         return redirect("core:import_upload", kind=kind)
-    with default_storage.open(entry["path"], "rb") as handle:
-        data = handle.read()
-    try:
-        table = read_table(data, entry["name"])
-    except TableError as exc:  # it was readable at upload; be safe if storage changed
+    result = imports.staged_preview(entry["path"])
+    if result is None:  # the worker has not read the file yet
+        if request.htmx:
+            return render(request, "core/imports/preview_wait.html#waiting", {"kind": kind})
+        context = {"kind": kind, "kind_label": kind_label(kind), "name": entry["name"]}
+        return render(request, "core/imports/preview_wait.html", context)
+    if request.htmx and request.method == "GET":
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"  # ready: load the whole mapping page
+        return response
+    if "error" in result:
         _unstage(request, token)
-        messages.error(request, str(exc))
+        messages.error(request, result["error"])
         return redirect("core:import_upload", kind=kind)
-    headers = table.headers
-    rows = _sample_rows(table)
+    headers = result["headers"]
+    rows = [Row(*row) for row in result["rows"]]
     specs: list[FieldSpec] = importer.fields()
     names = {s.name for s in specs}
     errors: list[str] = []
@@ -279,6 +268,8 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
         resolved = imports.resolve_mapping(headers, specs, mapping, importer.required, importer)
         errors.extend(resolved.errors)
         if not errors:
+            with default_storage.open(entry["path"], "rb") as handle:
+                data = handle.read()
             return _start(request, kind, token, entry, data, mapping, options)
     else:
         mapping = _initial_mapping(request.user, kind, headers)
@@ -299,13 +290,13 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
             "kind_label": kind_label(kind),
             "token": token,
             "name": entry["name"],
-            "table": table,
+            "table": result,
             "columns": columns,
             "rows": rows,
             "specs": specs,
             "errors": errors,
             "options": options,
-            "estimated_rows": table.estimated_rows,
+            "estimated_rows": result["estimated_rows"],
             **_field_help(importer),
         },
     )
