@@ -234,9 +234,9 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
     result = imports.staged_preview(entry["path"])
     if result is None:  # the worker has not read the file yet
         if request.htmx:
-            return render(request, "core/imports/preview_wait.html#waiting", {"kind": kind})
+            return render(request, "core/imports/preview.html#waiting", {"kind": kind})
         context = {"kind": kind, "kind_label": kind_label(kind), "name": entry["name"]}
-        return render(request, "core/imports/preview_wait.html", context)
+        return render(request, "core/imports/preview.html", {**context, "waiting": True})
     if request.htmx and request.method == "GET":
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"  # ready: load the whole mapping page
