@@ -1,6 +1,5 @@
 """`rapport import KIND FILE [--dry-run] [--mapping FILE] [--skip-invalid] [--user NAME]`."""
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core import imports
 from rapport.core.tabular import Table
+from rapport.core.text import loads_json
 
 SHOWN_ERRORS = 200
 
@@ -19,7 +19,7 @@ SHOWN_ERRORS = 200
 def load_mapping(path: str) -> dict[str, Any]:
     """A mapping file: a JSON object {"column header": "field" or null (ignore)}."""
     try:
-        mapping = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        mapping = loads_json(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise CommandError(
             _("Cannot read the mapping file %(p)s: %(e)s") % {"p": path, "e": exc}
