@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 from rapport.core import visibility
-from rapport.core.params import parse_id
+from rapport.core.params import parse_id, parse_int
 
 
 class Request(HttpRequest):
@@ -66,8 +66,9 @@ def apply_errors(
 
 
 def int_or_none(value: Any) -> int | None:
-    """A query-string id, or None for anything that is not a positive 64-bit whole number."""
-    return parse_id(value)
+    """A query-string whole number (an id, a row index), or None for anything that is not a
+    number or does not fit a 64-bit database integer (which was a server error on SQLite)."""
+    return parse_int(value)
 
 
 def date_or_none(value: Any) -> Any:

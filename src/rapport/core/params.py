@@ -9,6 +9,7 @@ treated as absent.
 from typing import Any
 
 MAX_ID = 2**63 - 1
+MIN_INT = -(2**63)
 
 
 def parse_id(value: Any) -> int | None:
@@ -21,3 +22,15 @@ def parse_id(value: Any) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+def parse_int(value: Any) -> int | None:
+    """A whole number that fits a 64-bit database integer ("-3", "0", "42"), else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if MIN_INT <= value <= MAX_ID else None
+    text = str(value or "").strip()
+    digits = text.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 19:
+        return None
+    number = int(text)
+    return number if MIN_INT <= number <= MAX_ID else None
