@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.dates import DateStyle
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Owner / administrator")
@@ -47,6 +49,9 @@ class User(AbstractUser):
         related_name="members",
     )
     language = models.CharField(_("interface language"), max_length=8, blank=True)
+    date_style = models.CharField(
+        _("date format"), max_length=12, choices=DateStyle.choices, default="", blank=True
+    )
 
     class Meta:
         verbose_name = _("user")
