@@ -126,6 +126,15 @@ CONTEXT_ON_PAGES = [
 ]
 
 
+def test_the_leads_filter_says_open_in_its_own_words(client, users, ukrainian):
+    ukrainian({("leads filter", "Open"): "Відкриті"})
+    client.force_login(users["manager"])
+
+    page = in_ukrainian(client).get("/leads/")
+
+    assert '<option value="open">Відкриті</option>' in page.text
+
+
 @pytest.mark.parametrize(("who", "page", "context", "msgid", "word"), CONTEXT_ON_PAGES)
 def test_a_word_with_two_meanings_has_its_context_on_the_page(
     client, users, ukrainian, who, page, context, msgid, word
