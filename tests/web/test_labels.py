@@ -9,13 +9,13 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import trans_real
 
+from rapport.catalog.forms import ProductForm
 from rapport.contacts import services as contact_services
+from rapport.contacts.forms import CompanyForm
 from rapport.contacts.models import LifecycleStage
 from rapport.sales import services
-from rapport.sales.models import BuiltinStage, Deal, Pipeline, Stage
-from rapport.catalog.forms import ProductForm
-from rapport.contacts.forms import CompanyForm
 from rapport.sales.forms import OrderForm, SourceForm, WebFormForm
+from rapport.sales.models import BuiltinStage, Deal, Pipeline, Stage
 from rapport.timeline.forms import InteractionForm
 
 
