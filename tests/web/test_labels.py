@@ -32,6 +32,13 @@ def ukrainian(monkeypatch):
     return add
 
 
+@pytest.fixture(autouse=True)
+def english_after():
+    """A page in Ukrainian leaves Ukrainian active in this thread; later tests expect English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def in_ukrainian(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
     return client
