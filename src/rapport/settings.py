@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rapport.core.middleware.DateStyleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -103,6 +104,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # the `date` filter that follows the reader's date format (rapport.core.dates)
+            "builtins": ["rapport.core.templatetags.dates"],
         },
     },
 ]
@@ -172,6 +175,8 @@ LANGUAGES = [
     ("lt", _("Lithuanian")),
 ]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Day-first English dates (Django's are American); see rapport/core/formats/__init__.py.
+FORMAT_MODULE_PATH = ["rapport.core.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("RAPPORT_TIME_ZONE", "Europe/Vilnius")

@@ -58,10 +58,28 @@ def test_fast_phone_equals_the_library(code, rest):
 
 @pytest.mark.parametrize(
     "number", ["+380671234567", "+37061234567", "0671234567", "+39 06 1234 5678", "+390612345678",
-               "+5491123456789", "+79161234567", "+10000000000", "  +380671234567 "],
+               "+5491123456789", "+79161234567", "+10000000000", "  +380671234567 ",
+               "8 (050) 123-45-67", "80501234567", "+380801234567", "+3808050123456",
+               "00380501234567", "8 (050) 123-45"],
 )  # fmt: skip
 def test_fast_phone_known_numbers_equal_the_library(number):
     assert outcome(lambda v: fast_phone(v, "UA"), number) == outcome(library_phone, number)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    region=st.sampled_from(["UA", "LT", "GB", "PL", "RU"]),
+    prefix=st.sampled_from(["", "0", "8", "80", "+", "00", "+380", "+3708", "+44 (0) ", "+7 8"]),
+    rest=st.from_regex(r"[0-9]{6,11}", fullmatch=True),
+)
+def test_fast_phone_equals_the_library_with_trunk_and_international_prefixes(region, prefix, rest):
+    number = prefix + rest
+
+    def library(value):
+        e164 = normalize_phone(value, region)
+        return e164, phone_search_digits(e164)
+
+    assert outcome(lambda v: fast_phone(v, region), number) == outcome(library, number)
 
 
 def example_numbers():

@@ -93,7 +93,7 @@ def test_file_with_errors_commits_nothing_and_reports_each_row(users):
         (4, "birth_date", "“31.02.1990” is not a date; write it as YYYY-MM-DD or DD.MM.YYYY."),
         (5, "email", "olena@example.com is also on row 2."),
         (7, "first_name", "Enter a first or last name."),
-        (8, "phone", "12345 is not a valid phone number."),
+        (8, "phone", "12345 has too few digits for a +380 phone number."),
     ]
 
 

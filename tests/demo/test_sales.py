@@ -64,12 +64,12 @@ def test_the_agency_is_set_up_to_sell(demo):
     }  # fmt: skip
     assert form.source.name == "Website"
     assert leisure.name == "Leisure tours"
-    assert list(leisure.stages.values_list("name", "probability", "kind")) == [
-        ("Enquiry", 10, "open"),
-        ("Offer sent", 40, "open"),
-        ("Booking", 80, "open"),
-        ("Won", 100, "won"),
-        ("Lost", 0, "lost"),
+    assert list(leisure.stages.values_list("key", "name", "probability", "kind")) == [
+        ("enquiry", "Enquiry", 10, "open"),
+        ("offer_sent", "Offer sent", 40, "open"),
+        ("booking", "Booking", 80, "open"),
+        ("won", "Won", 100, "won"),
+        ("lost", "Lost", 0, "lost"),
     ]
     assert set(Pipeline.objects.values_list("name", flat=True)) == {
         "Leisure tours",

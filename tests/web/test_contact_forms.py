@@ -43,7 +43,10 @@ def test_create_saves_channels_with_primary_and_tags(as_user, users):
     ("overrides", "message"),
     [
         ({"email_value": ["not-an-email"]}, "valid e-mail address"),
-        ({"phone_value": ["12"], "phone_primary": "0"}, "12 is not a valid phone number."),
+        (
+            {"phone_value": ["12"], "phone_primary": "0"},
+            "12 has too few digits for a +380 phone number.",
+        ),
         ({"birth_date": "1990-13-40"}, "Enter a valid date."),
         ({"birth_date": "2999-01-01"}, "A birth date cannot be in the future."),
         ({"first_name": "", "last_name": ""}, "Enter a first or last name."),

@@ -121,7 +121,7 @@ def test_map_tracking_number_normalises_it(as_user, source):
     assert response["Location"] == f"/marketing/sources/{source.pk}/"
     assert number.number == "+380445551234"
     assert bad.status_code == 200
-    assert "12 is not a valid phone number." in bad.text
+    assert "12 has too few digits for a +380 phone number." in bad.text
     assert "+380445551234 is mapped to a source already." in again.text
     assert TrackingNumber.objects.count() == 1
 

@@ -8,6 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from rapport.core.dates import DateStyle
 
 
 class Role(models.TextChoices):
@@ -21,7 +24,7 @@ class Role(models.TextChoices):
 class Team(models.Model):
     """A group of sales managers who share their customers."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(pgettext_lazy("team", "name"), max_length=100, unique=True)
 
     class Meta:
         verbose_name = _("team")
@@ -47,6 +50,9 @@ class User(AbstractUser):
         related_name="members",
     )
     language = models.CharField(_("interface language"), max_length=8, blank=True)
+    date_style = models.CharField(
+        _("date format"), max_length=12, choices=DateStyle.choices, default="", blank=True
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -82,7 +88,7 @@ class ApiToken(models.Model):
     PREFIX = "rpt_"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("token", "name"), max_length=100)
     key_prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

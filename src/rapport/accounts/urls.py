@@ -20,5 +20,6 @@ urlpatterns = [
     ),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token_create"),
+    path("profile/date-format/", views.date_style_save, name="date_style_save"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -9,17 +9,23 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.accounts.forms import TokenForm
+from rapport.accounts.forms import DateStyleForm, TokenForm
 from rapport.accounts.models import ApiToken
 from rapport.core.http import Request, get_visible_or_404
 
 
 def _profile(request: Request, form: TokenForm, raw_token: str = "") -> HttpResponse:
     user: Any = request.user
+    date_form = DateStyleForm(initial={"date_style": user.date_style})
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "tokens": user.api_tokens.all(), "raw_token": raw_token},
+        {
+            "form": form,
+            "tokens": user.api_tokens.all(),
+            "raw_token": raw_token,
+            "date_form": date_form,
+        },
     )
 
 
@@ -49,4 +55,17 @@ def token_revoke(request: Request, pk: int) -> HttpResponse:
     token = get_visible_or_404(user.api_tokens.all(), pk)
     token.revoke()
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def date_style_save(request: Request) -> HttpResponse:
+    """Keep the user's date format; every page they open from now on shows dates in it."""
+    user: Any = request.user
+    form = DateStyleForm(request.POST)
+    if form.is_valid():
+        user.date_style = form.cleaned_data["date_style"]
+        user.save(update_fields=["date_style"])
+        messages.success(request, _("Date format saved."))
     return redirect("accounts:profile")

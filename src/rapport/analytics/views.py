@@ -279,7 +279,7 @@ def funnel_rows(request: Request, pipeline: Pipeline, start: dt.date | None, end
     )
     stages = pl.DataFrame(
         [
-            {"stage_id": s.pk, "name": s.name, "position": s.position, "kind": s.kind}
+            {"stage_id": s.pk, "name": s.label, "position": s.position, "kind": s.kind}
             for s in pipeline.stages.order_by("position", "id")
         ],
         schema={"stage_id": pl.Int64, "name": pl.String, "position": pl.Int64, "kind": pl.String},

@@ -127,6 +127,11 @@ def _document_common_behaviour(schema: OpenAPISchema) -> None:
         for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            # ninja keys the responses an endpoint declares by int (404), OpenAPI by string
+            # ("404"): with both, the same code appeared twice once serialised, and Swagger UI
+            # refused the document ("duplicated mapping key"). One string key per code, the
+            # endpoint's own description winning over the generic one below.
+            operation["responses"] = {str(c): r for c, r in operation["responses"].items()}
             codes = ["401", "405", "422"] + (["404"] if "{" in path else [])
             if "requestBody" in operation:
                 codes.append("400")

@@ -5,6 +5,7 @@ edited in a spreadsheet and imported back (rows are matched by code).
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from rapport.core.export import Column
 
@@ -14,7 +15,7 @@ def product_columns() -> list[Column]:
     return [
         Column("id", lambda p: p.pk),
         Column(_("code"), lambda p: p.sku or ""),
-        Column(_("name"), lambda p: p.name),
+        Column(pgettext("product", "name"), lambda p: p.name),
         Column(_("type"), lambda p: p.get_kind_display()),
         Column(_("category"), lambda p: p.category.name if p.category else ""),
         Column(_("destination"), lambda p: p.destination),

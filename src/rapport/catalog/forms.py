@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.catalog.models import Category, Product
 from rapport.core.forms import DATE, PicoForm, amount_field, currency_field
@@ -12,7 +13,7 @@ from rapport.core.forms import DATE, PicoForm, amount_field, currency_field
 
 class ProductForm(PicoForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Product.Kind.choices)
-    name = forms.CharField(label=_("Name"), required=False, strip=False)
+    name = forms.CharField(label=pgettext_lazy("product", "Name"), required=False, strip=False)
     sku = forms.CharField(label=_("Code"), required=False)
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.all(), required=False

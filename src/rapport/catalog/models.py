@@ -13,7 +13,7 @@ from rapport.core.money import AmountField, CurrencyField
 class Category(models.Model):
     """A group of products ("Beach holidays", "Ski", "Insurance")."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("category", "name"), max_length=100)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent category"),
@@ -44,7 +44,7 @@ class Product(TimeStampedModel):
         SERVICE = "service", pgettext_lazy("product kind", "Service")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TOUR)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("product", "name"), max_length=200)
     sku = models.CharField(_("code"), max_length=64, null=True, blank=True)
     category = models.ForeignKey(
         Category,

@@ -10,6 +10,7 @@ from typing import Any
 import vobject
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from rapport.contacts.models import Contact, CustomField
 from rapport.contacts.selectors import ContactFilters, filter_contacts
@@ -64,7 +65,7 @@ def company_columns() -> list[Column]:
     return [
         Column("id", lambda c: c.pk),
         Column("external_id", lambda c: c.external_id or ""),
-        Column(_("name"), lambda c: c.name),
+        Column(pgettext("company", "name"), lambda c: c.name),
         Column(_("website"), lambda c: c.website),
         Column(_("email"), lambda c: c.email),
         Column(_("phone"), lambda c: c.phone),

@@ -125,6 +125,8 @@ _matches = phonenumberutil._is_number_matching_desc
 def fast_phone(raw: str, region: str | None = None) -> tuple[str, list[str]]:
     """(E.164 number, its search digit strings) — as normalize_phone and phone_search_digits."""
     text = raw.strip()
+    # Only "+<digits>" takes the fast path: normalize_phone's old-trunk-prefix rule
+    # ("8 (050) …" in Ukraine) applies to national numbers alone, so it cannot change these.
     if _E164.fullmatch(text):
         split = _split_e164(text)
         if split is not None:

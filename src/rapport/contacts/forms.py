@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.contacts.models import (
     ConsentChannel,
@@ -157,7 +158,7 @@ def entry_kinds(prefix: str) -> list[tuple[str, Any]]:
 
 
 class CompanyForm(CustomFieldsMixin, PicoForm):
-    name = forms.CharField(label=_("Name"), required=False, strip=False)
+    name = forms.CharField(label=pgettext_lazy("company", "Name"), required=False, strip=False)
     website = forms.CharField(label=_("Website"), required=False)
     email = forms.CharField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), required=False)

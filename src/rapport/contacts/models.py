@@ -4,15 +4,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.core.models import OwnedModel, TimeStampedModel
 
 
 class LifecycleStage(models.TextChoices):
-    PROSPECT = "prospect", _("Prospect")
-    LEAD = "lead", _("Lead")
-    CUSTOMER = "customer", _("Customer")
-    LOST = "lost", _("Lost")
+    PROSPECT = "prospect", pgettext_lazy("lifecycle stage", "Prospect")
+    LEAD = "lead", pgettext_lazy("lifecycle stage", "Lead")
+    CUSTOMER = "customer", pgettext_lazy("lifecycle stage", "Customer")
+    LOST = "lost", pgettext_lazy("lifecycle stage", "Lost")
 
 
 class Gender(models.TextChoices):
@@ -24,7 +25,7 @@ class Gender(models.TextChoices):
 class Tag(models.Model):
     """A label for interests and preferences ("beach", "ski", "travels with kids")."""
 
-    name = models.CharField(_("name"), max_length=60, unique=True)
+    name = models.CharField(pgettext_lazy("tag", "name"), max_length=60, unique=True)
 
     class Meta:
         verbose_name = _("tag")
@@ -38,7 +39,7 @@ class Tag(models.Model):
 class Company(TimeStampedModel, OwnedModel):
     """A business customer (account) and the people who work there."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("company", "name"), max_length=200)
     website = models.CharField(_("website"), max_length=200, blank=True)
     email = models.EmailField(_("email"), max_length=254, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)

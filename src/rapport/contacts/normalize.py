@@ -1,5 +1,7 @@
 """Normalising e-mails and phones so the same person is recognised however they are typed."""
 
+import re
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +25,65 @@ def normalize_email(raw: str) -> str:
     return result.normalized.lower()
 
 
+# Numbering-plan history that phonenumbers' metadata leaves out. The library strips a region's
+# *current* national (trunk) prefix — its `national_prefix_for_parsing`: "0" for Ukraine and
+# Britain, "8" for Russia, "[08]" for Lithuania (whose trunk prefix 8 is being replaced by 0,
+# so both are read), none for Poland — but not an older prefix that people still write in
+# front of it. Ukrainians dialled "8" for long distance before the "0" of the area or
+# operator code, and "8 (050) 123-45-67" is still the everyday way to write a mobile number;
+# the library reads it as the 11-digit national number 80501234567 and finds it invalid.
+# For such a region we remove the legacy digits only when they stand before the region's
+# current national prefix (as the metadata gives it) and only when the number read as
+# written is not valid; the library then parses and validates the rest as usual.
+_LEGACY_TRUNK_PREFIX = {"UA": "8"}
+
+
+def _without_legacy_trunk_prefix(text: str, region: str) -> str | None:
+    """The national digits without the region's old trunk prefix, or None if it has none."""
+    legacy = _LEGACY_TRUNK_PREFIX.get(region)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if legacy is None or metadata is None or not metadata.national_prefix_for_parsing:
+        return None
+    if text.lstrip().startswith("+"):
+        return None  # an international number carries no trunk prefix of its region
+    digits = phonenumbers.normalize_digits_only(text)
+    rest = digits[len(legacy) :]
+    if digits.startswith(legacy) and re.match(metadata.national_prefix_for_parsing, rest):
+        return rest
+    return None
+
+
+def _parse(text: str, region: str) -> phonenumbers.PhoneNumber:
+    """The number as written or, if that is not valid, without an old trunk prefix.
+
+    When the old prefix is there, the number without it is what the person meant, so an
+    invalid one is explained from it ("too few digits"), not from the 8 read as a digit.
+    """
+    number = phonenumbers.parse(text, region)
+    if not phonenumbers.is_valid_number(number):
+        legacy_free = _without_legacy_trunk_prefix(text, region)
+        if legacy_free is not None:
+            try:
+                return phonenumbers.parse(legacy_free, region)
+            except phonenumbers.NumberParseException:
+                return number
+    return number
+
+
+def _invalid(raw: str, number: phonenumbers.PhoneNumber) -> ValidationError:
+    """Why the number is refused, as precisely as the library can tell."""
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    params = {"number": raw, "code": number.country_code}
+    R = phonenumbers.ValidationResult
+    if reason in (R.TOO_SHORT, R.IS_POSSIBLE_LOCAL_ONLY):
+        message = _("%(number)s has too few digits for a +%(code)s phone number.")
+    elif reason == R.TOO_LONG:
+        message = _("%(number)s has too many digits for a +%(code)s phone number.")
+    else:
+        message = _("%(number)s is not a valid phone number.")
+    return ValidationError(message, params=params, code="invalid")
+
+
 def normalize_phone(raw: str, region: str | None = None) -> str:
     """The number in E.164 (+380671234567); national numbers are read in the default region."""
     text = (raw or "").strip()
@@ -33,15 +94,19 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
-        number = phonenumbers.parse(text, region or settings.RAPPORT_DEFAULT_PHONE_REGION)
+        number = _parse(text, region or settings.RAPPORT_DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValidationError(
+                _("%(number)s does not start with a known country code."),
+                params={"number": raw},
+                code="invalid",
+            ) from exc
         raise ValidationError(
             _("Enter a valid phone number, like +380 67 123 4567."), code="invalid"
         ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            _("%(number)s is not a valid phone number."), params={"number": raw}, code="invalid"
-        )
+        raise _invalid(raw, number)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

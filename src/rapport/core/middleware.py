@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 
+from rapport.core.dates import date_style
+
 
 def _without_nul(data: QueryDict) -> QueryDict:
     clean = QueryDict(mutable=True, encoding=data.encoding)
@@ -37,3 +39,20 @@ class StripNulMiddleware:
             if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in post.lists()):
                 request.POST = _without_nul(post)  # type: ignore[assignment]
         return self.get_response(request)
+
+
+class DateStyleMiddleware:
+    """Show dates in the signed-in user's chosen format (rapport.core.dates) for the request.
+
+    Placed after AuthenticationMiddleware; the user is read only when a date is shown.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        def style() -> str:
+            return str(getattr(request.user, "date_style", "") or "")
+
+        with date_style(style):
+            return self.get_response(request)

@@ -139,19 +139,21 @@ EXCURSIONS = (
     ("demo-addon-excursion-spa", "Excursion: spa day", 90, True),
 )
 
+# (BuiltinStage key, probability %, Stage.Kind): the demo's stages are built-in ones, so each
+# reader sees their names in their own language.
 LEISURE_STAGES = (
-    ("Enquiry", 10, "open"),
-    ("Offer sent", 40, "open"),
-    ("Booking", 80, "open"),
-    ("Won", 100, "won"),
-    ("Lost", 0, "lost"),
+    ("enquiry", 10, "open"),
+    ("offer_sent", 40, "open"),
+    ("booking", 80, "open"),
+    ("won", 100, "won"),
+    ("lost", 0, "lost"),
 )
 CORPORATE_STAGES = (
-    ("Request", 10, "open"),
-    ("Proposal", 30, "open"),
-    ("Negotiation", 60, "open"),
-    ("Contract signed", 100, "won"),
-    ("Lost", 0, "lost"),
+    ("request", 10, "open"),
+    ("proposal", 30, "open"),
+    ("negotiation", 60, "open"),
+    ("contract_signed", 100, "won"),
+    ("lost", 0, "lost"),
 )
 LOST_REASONS = (
     "Too expensive",

@@ -19,6 +19,7 @@ from rapport.catalog.models import Category, Product
 from rapport.demo import sales_pools as sp
 from rapport.sales.models import (
     AssignmentRule,
+    BuiltinStage,
     Lead,
     LeadSource,
     LostReason,
@@ -120,11 +121,18 @@ def _pipeline(
             Pipeline.objects.filter(is_default=True).update(is_default=False)
         pipeline = Pipeline.objects.create(name=name, position=position, is_default=default)
         Stage.objects.bulk_create(
-            Stage(pipeline=pipeline, name=s, position=i, probability=p, kind=kind)
-            for i, (s, p, kind) in enumerate(stages)
+            Stage(
+                pipeline=pipeline,
+                key=key,
+                name=BuiltinStage.english(key),
+                position=i,
+                probability=p,
+                kind=kind,
+            )
+            for i, (key, p, kind) in enumerate(stages)
         )
-    by_name = dict(pipeline.stages.values_list("name", "pk"))
-    return pipeline, [by_name[s] for s, _, _ in stages]
+    by_key = dict(pipeline.stages.values_list("key", "pk"))
+    return pipeline, [by_key[key] for key, _, _ in stages]
 
 
 def _ensure_catalog(setup: SalesSetup, *, now: dt.datetime, start: dt.datetime) -> None:

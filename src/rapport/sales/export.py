@@ -7,6 +7,7 @@ function's docstring says, so an export costs a few queries per thousand rows.
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from rapport.core.export import Column
 
@@ -51,7 +52,7 @@ def deal_columns() -> list[Column]:
         Column("id", lambda d: d.pk),
         Column(_("title"), lambda d: d.title),
         Column(_("pipeline"), lambda d: d.pipeline.name),
-        Column(_("stage"), lambda d: d.stage.name),
+        Column(pgettext("pipeline", "stage"), lambda d: d.stage.label),
         Column(_("state"), lambda d: d.stage.get_kind_display()),
         Column(_("amount"), lambda d: d.amount),
         Column(_("currency"), lambda d: d.currency),

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.core.forms import DATE, DATETIME, PicoForm, amount_field, currency_field, owner_choices
 from rapport.sales.models import (
@@ -106,7 +107,7 @@ class OrderForm(PicoForm):
         required=False,
         widget=DATETIME,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-        help_text=_("Leave empty for now."),
+        help_text=_("Leave empty to use the current date and time."),
     )
     channel = forms.ChoiceField(
         label=_("Channel"), choices=OrderChannel.choices, initial=OrderChannel.OFFICE
@@ -130,7 +131,7 @@ def _sources() -> forms.ModelChoiceField:
 
 
 class SourceForm(PicoForm):
-    name = forms.CharField(label=_("Name"), max_length=100, strip=False)
+    name = forms.CharField(label=pgettext_lazy("source", "Name"), max_length=100, strip=False)
     kind = forms.ChoiceField(label=_("Channel"), choices=LeadSource.Kind.choices)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
@@ -167,7 +168,7 @@ class TrackingNumberForm(PicoForm):
 
 
 class WebFormForm(PicoForm):
-    name = forms.CharField(label=_("Name"), max_length=100, strip=False)
+    name = forms.CharField(label=pgettext_lazy("form", "Name"), max_length=100, strip=False)
     slug = forms.CharField(
         label=_("Slug"),
         max_length=60,

@@ -21,7 +21,7 @@ class InteractionForm(PicoForm):
         required=False,
         widget=DATETIME,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text=_("Leave empty for now."),
+        help_text=_("Leave empty to use the current date and time."),
     )
     duration_minutes = forms.IntegerField(
         label=_("Duration, minutes"), required=False, min_value=0, max_value=7 * 24 * 60

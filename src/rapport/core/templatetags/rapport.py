@@ -19,6 +19,22 @@ def capped(count: int, exact: bool) -> str:
 
 
 @register.filter
+def language_name(code: str) -> str:
+    """A language code as its name in the reader's language: "lt" → "Lithuanian"/"литовська".
+
+    Django knows about a hundred languages; a code it does not know is shown as typed.
+    """
+    from django.utils.translation import get_language_info
+
+    if not code:
+        return ""
+    try:
+        return str(get_language_info(code.lower())["name_translated"])
+    except KeyError:
+        return code
+
+
+@register.filter
 def lookup(mapping: Any, key: Any) -> Any:
     try:
         return mapping[key]

@@ -11,6 +11,7 @@ from rapport.sales.models.leads import (
 )
 from rapport.sales.models.orders import Order, OrderChannel, OrderLine, OrderStatus
 from rapport.sales.models.pipeline import (
+    BuiltinStage,
     Deal,
     DealProduct,
     DealStageChange,
@@ -24,6 +25,7 @@ __all__ = [
     "ATTRIBUTION_FIELDS",
     "OPEN_LEAD_STATUSES",
     "AssignmentRule",
+    "BuiltinStage",
     "Deal",
     "DealProduct",
     "DealStageChange",

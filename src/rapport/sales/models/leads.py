@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.accounts.models import Team
 from rapport.contacts.models import Contact
@@ -170,7 +171,7 @@ class WebForm(models.Model):
     """A public lead form embedded on a website, posting to /forms/<slug>/."""
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("form", "name"), max_length=100)
     source = models.ForeignKey(
         LeadSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="forms"
     )

@@ -1,10 +1,14 @@
 """Pipelines of ordered stages, deals moving through them, and the history of each move."""
 
+import functools
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.catalog.models import Product
 from rapport.contacts.models import Company, Contact
@@ -16,7 +20,7 @@ from rapport.sales.models.leads import Lead
 class Pipeline(models.Model):
     """A sales process, such as "Leisure tours" or "Corporate travel"."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(pgettext_lazy("pipeline", "name"), max_length=100, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_default = models.BooleanField(_("default"), default=False)
 
@@ -34,16 +38,50 @@ class Pipeline(models.Model):
         return self.name
 
 
+class BuiltinStage(models.TextChoices):
+    """The stages of Rapport's ready-made pipelines, named in the reader's language.
+
+    A stage's name is data, typed once in one language; a team working in Ukrainian,
+    Russian and Lithuanian would each read it in that one. A stage made from one of these
+    keeps its key and shows the translated name for as long as its stored name is still
+    the built-in English one; once an administrator renames it, their name is shown.
+    """
+
+    ENQUIRY = "enquiry", pgettext_lazy("pipeline stage", "Enquiry")
+    OFFER_SENT = "offer_sent", pgettext_lazy("pipeline stage", "Offer sent")
+    BOOKING = "booking", pgettext_lazy("pipeline stage", "Booking")
+    REQUEST = "request", pgettext_lazy("pipeline stage", "Request")
+    PROPOSAL = "proposal", pgettext_lazy("pipeline stage", "Proposal")
+    NEGOTIATION = "negotiation", pgettext_lazy("pipeline stage", "Negotiation")
+    CONTRACT_SIGNED = "contract_signed", pgettext_lazy("pipeline stage", "Contract signed")
+    WON = "won", pgettext_lazy("pipeline stage", "Won")
+    LOST = "lost", pgettext_lazy("pipeline stage", "Lost")
+
+    @classmethod
+    def english(cls, key: str) -> str:
+        """The name stored for a new stage made from `key`."""
+        return _english_stage_names()[key]
+
+
+@functools.cache
+def _english_stage_names() -> dict[str, str]:
+    with translation.override(None):
+        return {key: str(label) for key, label in BuiltinStage.choices}
+
+
 class Stage(models.Model):
     """A step of a pipeline, with the chance that a deal in it is won."""
 
     class Kind(models.TextChoices):
-        OPEN = "open", _("Open")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+        OPEN = "open", pgettext_lazy("deal", "Open")
+        WON = "won", pgettext_lazy("deal", "Won")
+        LOST = "lost", pgettext_lazy("deal", "Lost")
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("pipeline stage", "name"), max_length=100)
+    key = models.CharField(
+        _("built-in stage"), max_length=20, choices=BuiltinStage.choices, blank=True, default=""
+    )
     position = models.PositiveSmallIntegerField(_("position"))
     probability = models.PositiveSmallIntegerField(
         _("probability, %"), validators=[MaxValueValidator(100)]
@@ -51,8 +89,8 @@ class Stage(models.Model):
     kind = models.CharField(_("type"), max_length=4, choices=Kind.choices, default=Kind.OPEN)
 
     class Meta:
-        verbose_name = _("stage")
-        verbose_name_plural = _("stages")
+        verbose_name = pgettext_lazy("pipeline", "stage")
+        verbose_name_plural = pgettext_lazy("pipeline", "stages")
         ordering = ["pipeline", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["pipeline", "name"], name="stage_pipeline_name_unique"),
@@ -60,13 +98,20 @@ class Stage(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name to show: a built-in stage's in the reader's language, else the stored one."""
+        if self.key in BuiltinStage.values and self.name == BuiltinStage.english(self.key):
+            return str(BuiltinStage(self.key).label)
         return self.name
 
 
 class LostReason(models.Model):
     """Why deals are lost ("Too expensive", "Chose a competitor"); admin-editable."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(pgettext_lazy("lost reason", "name"), max_length=100, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -87,7 +132,7 @@ class Deal(TimeStampedModel, OwnedModel):
     )
     stage = models.ForeignKey(  # indexed by deal_stage_idx
         Stage,
-        verbose_name=_("stage"),
+        verbose_name=pgettext_lazy("pipeline", "stage"),
         on_delete=models.PROTECT,
         related_name="deals",
         db_index=False,

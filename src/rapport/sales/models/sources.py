@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.core.money import AmountField, CurrencyField
 
@@ -24,7 +25,7 @@ class LeadSource(models.Model):
         MESSENGER = "messenger", _("Messenger")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(pgettext_lazy("source", "name"), max_length=100, unique=True)
     kind = models.CharField(_("channel"), max_length=12, choices=Kind.choices)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -131,7 +132,7 @@ def lead_list(request: Request) -> HttpResponse:
     if request.htmx and request.htmx.target == "lead-results":
         return render(request, "sales/leads/list.html#results", context)
     context.update(
-        statuses=[("open", _("Open")), *LeadStatus.choices],
+        statuses=[("open", pgettext("leads filter", "Open")), *LeadStatus.choices],
         sources=LeadSource.objects.all(),
         owners=owner_choices(),
         can_create=visibility.can_create(request.user),
