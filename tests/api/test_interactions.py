@@ -37,6 +37,8 @@ def test_log_read_correct_and_delete_an_interaction(api_as, users):
         "direction": "inbound",
         "occurred_at": "2025-04-01T06:30:00+00:00",
         "actor": users["manager"].pk,
+        "kind": "",
+        "params": {},
         "summary": "Asked about Crete in May",
         "body": "",
         "duration_seconds": 240,

@@ -189,7 +189,7 @@ def test_interactions_cover_three_years_on_several_channels(demo):
     # the timeline belongs to the customers' owners or the service agents (enquiries from the
     # public have nobody on the agency's side)
     actor_roles = set(
-        Interaction.objects.exclude(summary__startswith="Enquiry: ")
+        Interaction.objects.exclude(kind="lead.enquiry")
         .values_list("actor__role", flat=True)
         .distinct()
     )

@@ -1,8 +1,11 @@
 """Turning a batch's sales plan (rapport.demo.journeys) into rows for the sales tables.
 
-No Django imports: it runs in the loader's second process as well.
+No Django imports: it runs in the loader's second process as well. Timeline rows are
+written raw, for speed, but in the structured form `rapport.timeline.services.record_many`
+writes (a kind and its JSON params, no English sentence): keep the two in step.
 """
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -340,8 +343,9 @@ class _Expander:
             )  # fmt: skip
             timeline.append(
                 (
-                    src.interaction_channel, "inbound", created_s[i], f"Enquiry: {message}",
-                    "", None, lead_id, created_s[i], None, contact_ids[k], s.lead_type_id,
+                    src.interaction_channel, "inbound", created_s[i], "", "", None, lead_id,
+                    created_s[i], None, contact_ids[k], s.lead_type_id, "lead.enquiry",
+                    json.dumps({"message": message[:200], "form": form}, ensure_ascii=False),
                 )
             )  # fmt: skip
 
@@ -432,8 +436,9 @@ class _Expander:
         at_s, updated_s = timestamps(at), timestamps(updated)
         total_cents = t["total"]
         totals = (total_cents / 100).tolist()
-        summaries = [
-            f"Order #{oid}: {c // 100}.{c % 100:02d} {sp.CURRENCY}"
+        # The order.placed event's params, as the timeline's writer would store them.
+        params = [
+            f'{{"order": {oid}, "total": "{c // 100}.{c % 100:02d}", "currency": "{sp.CURRENCY}"}}'
             for oid, c in zip(order_ids.tolist(), total_cents.tolist(), strict=True)
         ]
         promo = np.where(
@@ -451,9 +456,9 @@ class _Expander:
         )  # fmt: skip
         self.out["timeline_interaction"].extend(
             zip(
-                ["order"] * n, ["inbound"] * n, at_s, summaries, [""] * n, [None] * n,
+                ["order"] * n, ["inbound"] * n, at_s, [""] * n, [""] * n, [None] * n,
                 order_ids.tolist(), at_s, owners, contact_ids, [s.order_type_id] * n,
-                strict=True,
+                ["order.placed"] * n, params, strict=True,
             )
         )  # fmt: skip
         self._lines(order_ids, t)

@@ -14,6 +14,7 @@ from rapport.contacts.normalize import format_phone, normalize_phone
 from rapport.core.text import clean_text
 from rapport.sales.models import OPEN_LEAD_STATUSES, Lead, TrackingNumber
 from rapport.sales.services.leads import lead_capture
+from rapport.sales import timeline_kinds as kinds
 from rapport.timeline import services as timeline
 from rapport.timeline.models import Channel, Direction
 
@@ -102,7 +103,8 @@ def call_record(
             direction=direction,
             occurred_at=started_at,
             actor=actor,
-            summary=summary,
+            kind=kinds.CALL_LOGGED,
+            params={"number": customer},
             body=body,
             duration_seconds=duration_seconds,
             source=lead,
