@@ -222,7 +222,7 @@ def interaction_update(
         # (a person's own words) can be corrected.
         errors["summary"] = [_("This entry is worded from what happened; correct its details.")]
     for field, limit, multiline in (("summary", 300, False), ("body", 50000, True)):
-        if field in data:
+        if field in data and field not in errors:
             try:
                 value = clean_text(data[field], max_length=limit, multiline=multiline)
                 if field == "summary" and not value:
