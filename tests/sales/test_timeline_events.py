@@ -79,7 +79,9 @@ def test_winning_a_deal_places_the_order_and_makes_a_customer(users):
         actor=users["manager"], data={"title": "Rome", "contact": person.pk, "amount": "500"}
     )
 
-    services.deal_move_stage(actor=users["manager"], deal=deal, stage=pipeline.stages.get(kind="won"))
+    services.deal_move_stage(
+        actor=users["manager"], deal=deal, stage=pipeline.stages.get(kind="won")
+    )
 
     order = deal.order
     assert events(person, "order.placed", "contact.lifecycle_changed") == [
@@ -114,7 +116,9 @@ def test_a_cancelled_order_does_not_make_a_customer(users):
 
 def test_an_order_status_change_keeps_the_codes(users):
     person = contacts.contact_create(actor=users["manager"], data={"first_name": "Ona"})
-    order = services.order_create(actor=users["manager"], contact=person, currency="EUR", total="10")
+    order = services.order_create(
+        actor=users["manager"], contact=person, currency="EUR", total="10"
+    )
 
     services.order_set_status(actor=users["manager"], order=order, status="paid")
 
@@ -152,7 +156,10 @@ def test_a_lifecycle_change_by_hand_is_on_the_timeline_too(users):
     contacts.contact_update(actor=users["manager"], contact=person, data={"city": "Kaunas"})
 
     changed = Interaction.objects.get(contact=person, kind="contact.lifecycle_changed")
-    assert (changed.params, changed.actor) == ({"old": "prospect", "new": "customer"}, users["manager"])
+    assert (changed.params, changed.actor) == (
+        {"old": "prospect", "new": "customer"},
+        users["manager"],
+    )
     assert lifecycle_audit(person) == [["prospect", "customer"]]
 
 

@@ -41,9 +41,7 @@ def test_an_order_reads_with_the_readers_number_format(language):
 
 @pytest.mark.parametrize("language", ["ru", "uk", "lt"])
 def test_codes_are_shown_as_the_readers_labels(language):
-    moved = event(
-        "contact.lifecycle_changed", {"old": "prospect", "new": "customer"}, summary=""
-    )
+    moved = event("contact.lifecycle_changed", {"old": "prospect", "new": "customer"}, summary="")
     status = event("order.status_changed", {"order": 7, "old": "booked", "new": "paid"})
 
     with translation.override(language):
@@ -54,7 +52,8 @@ def test_codes_are_shown_as_the_readers_labels(language):
     assert (prospect, customer, booked, paid) != ("Prospect", "Customer", "Booked", "Paid")
     assert f"{prospect} → {customer}" in lifecycle_text
     assert f"{booked} → {paid}" in status_text
-    assert "prospect" not in lifecycle_text and "booked" not in status_text
+    assert "prospect" not in lifecycle_text
+    assert "booked" not in status_text
 
 
 def test_the_same_row_reads_in_each_readers_language():
@@ -107,14 +106,26 @@ def test_each_sales_event_reads_from_its_params():
         event("call.logged", {"number": "+380671234567"}, duration_seconds=125),
         event(
             "deal.created",
-            {"deal": 4, "title": "Crete", "stage": 1, "stage_name": "Enquiry",
-             "amount": "999.00", "currency": "EUR"},
-        ),  # fmt: skip
+            {
+                "deal": 4,
+                "title": "Crete",
+                "stage": 1,
+                "stage_name": "Enquiry",
+                "amount": "999.00",
+                "currency": "EUR",
+            },
+        ),
         event(
             "deal.stage_changed",
-            {"deal": 4, "title": "Crete", "from_stage": 1, "from_stage_name": "Enquiry",
-             "to_stage": 2, "to_stage_name": "Offer sent"},
-        ),  # fmt: skip
+            {
+                "deal": 4,
+                "title": "Crete",
+                "from_stage": 1,
+                "from_stage_name": "Enquiry",
+                "to_stage": 2,
+                "to_stage_name": "Offer sent",
+            },
+        ),
         event("deal.won", {"deal": 4, "title": "Crete", "amount": "999.00", "currency": "EUR"}),
         event("deal.lost", {"deal": 4, "title": "Crete", "reason": 2, "reason_name": "Price"}),
     ]

@@ -57,7 +57,7 @@ def test_record_many_writes_structured_rows_with_their_source():
         ({"summary": "Order #1: 10.00 EUR"}, "summary"),
         ({"kind": "", "params": {}, "summary": ""}, "summary"),
         ({"kind": "", "summary": "A note"}, "params"),
-        ({"occurred_at": dt.datetime(2025, 3, 1, 9, 0)}, "occurred_at"),  # noqa: DTZ001
+        ({"occurred_at": dt.datetime(2025, 3, 1, 9, 0)}, "occurred_at"),
         ({"duration_seconds": -1}, "duration_seconds"),
         ({"contact": 987654}, "contact"),
     ],

@@ -1,9 +1,10 @@
 """The one way anything is written to a customer's timeline."""
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -31,7 +32,7 @@ class Entry:
     contact: Contact | int
     channel: str
     kind: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
     summary: str = ""
     direction: str = Direction.OUTBOUND
     occurred_at: dt.datetime | None = None

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from rapport.contacts.models import Contact, ContactPhone
 from rapport.contacts.normalize import format_phone, normalize_phone
 from rapport.core.text import clean_text
+from rapport.sales import timeline_kinds as kinds
 from rapport.sales.models import OPEN_LEAD_STATUSES, Lead, TrackingNumber
 from rapport.sales.services.leads import lead_capture
-from rapport.sales import timeline_kinds as kinds
 from rapport.timeline import services as timeline
 from rapport.timeline.models import Channel, Direction
 

@@ -20,6 +20,7 @@ from rapport.core.audit import audit_record, diff
 from rapport.core.errors import Conflict
 from rapport.core.models import AuditEntry
 from rapport.core.text import clean_text
+from rapport.sales import timeline_kinds as kinds
 from rapport.sales.models import (
     ATTRIBUTION_FIELDS,
     OPEN_LEAD_STATUSES,
@@ -32,7 +33,6 @@ from rapport.sales.models import (
     TrackingNumber,
 )
 from rapport.sales.selectors import leads_for
-from rapport.sales import timeline_kinds as kinds
 from rapport.timeline import services as timeline
 from rapport.timeline.models import Channel, Direction
 

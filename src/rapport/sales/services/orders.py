@@ -198,9 +198,7 @@ def order_create(
         source=order,
     )
     if status != OrderStatus.CANCELLED:
-        contacts_set_lifecycle(
-            actor=actor, contact_ids=[contact.pk], stage=LifecycleStage.CUSTOMER
-        )
+        contacts_set_lifecycle(actor=actor, contact_ids=[contact.pk], stage=LifecycleStage.CUSTOMER)
     return order
 
 
