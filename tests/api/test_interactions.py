@@ -37,6 +37,8 @@ def test_log_read_correct_and_delete_an_interaction(api_as, users):
         "direction": "inbound",
         "occurred_at": "2025-04-01T06:30:00+00:00",
         "actor": users["manager"].pk,
+        "kind": "",
+        "params": {},
         "summary": "Asked about Crete in May",
         "body": "",
         "duration_seconds": 240,
@@ -112,3 +114,45 @@ def test_naive_time_filter_is_a_422(api_as):
 
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["since"]
+
+
+def test_events_come_with_kind_params_and_a_summary_in_the_readers_language(api_as, users):
+    from rapport.sales import services as sales
+
+    contact = make_contact(users["manager"])
+    order = sales.order_create(
+        actor=users["manager"], contact=contact, currency="EUR", total="1420"
+    )
+    placed = Interaction.objects.get(kind="order.placed")
+    client = api_as("manager")
+
+    english = client.get(f"{API}/interactions/{placed.pk}").json()
+    ukrainian = client.get(
+        f"{API}/interactions/{placed.pk}", headers={"Accept-Language": "uk"}
+    ).json()
+    listed = client.get(
+        f"{API}/interactions?contact={contact.pk}&channel=order", headers={"Accept-Language": "ru"}
+    ).json()["items"]
+
+    assert (english["kind"], english["params"]) == (
+        "order.placed",
+        {"order": order.pk, "total": "1420.00", "currency": "EUR"},
+    )
+    assert english["summary"] == f"Order #{order.pk}: 1,420.00\xa0EUR"
+    assert "1\xa0420,00\xa0EUR" in ukrainian["summary"]
+    assert [item["id"] for item in listed] == [placed.pk]
+    assert "1\xa0420,00\xa0EUR" in listed[0]["summary"]
+
+
+def test_without_accept_language_the_token_users_language_words_the_summary(api_as, users):
+    from rapport.sales import services as sales
+
+    users["manager"].language = "lt"
+    users["manager"].save(update_fields=["language"])
+    contact = make_contact(users["manager"])
+    sales.order_create(actor=users["manager"], contact=contact, currency="EUR", total="1420")
+    placed = Interaction.objects.get(kind="order.placed")
+
+    read = api_as("manager").get(f"{API}/interactions/{placed.pk}").json()
+
+    assert "420,00\xa0EUR" in read["summary"]

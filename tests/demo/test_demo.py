@@ -189,7 +189,7 @@ def test_interactions_cover_three_years_on_several_channels(demo):
     # the timeline belongs to the customers' owners or the service agents (enquiries from the
     # public have nobody on the agency's side)
     actor_roles = set(
-        Interaction.objects.exclude(summary__startswith="Enquiry: ")
+        Interaction.objects.exclude(kind="lead.enquiry")
         .values_list("actor__role", flat=True)
         .distinct()
     )
@@ -212,3 +212,20 @@ def test_new_contacts_after_the_demo_get_fresh_ids(demo):
     contact = ContactFactory(owner=User.objects.get(username="manager"))
 
     assert contact.pk > Contact.objects.filter(external_id__startswith="demo-").latest("id").pk
+
+
+def test_generated_timeline_events_are_structured_and_read_in_each_language(demo):
+    from django.utils import translation
+
+    kinds = set(Interaction.objects.values_list("kind", flat=True).distinct())
+    samples = [Interaction.objects.filter(kind=kind).first() for kind in sorted(kinds - {""})]
+
+    assert {"order.placed", "lead.enquiry", "lead.converted", "deal.created"} <= kinds
+    assert {"deal.stage_changed", "deal.won", "deal.lost"} <= kinds
+    assert not Interaction.objects.exclude(kind="").exclude(summary="").exists()
+    assert not Interaction.objects.filter(summary__startswith="Order #").exists()
+    for language in ("en", "uk"):
+        with translation.override(language):
+            texts = {row.kind: row.text for row in samples if row is not None}
+        # a renderer that cannot read its params falls back to the bare kind
+        assert all(text and text != kind for kind, text in texts.items()), texts

@@ -126,4 +126,10 @@ def test_skip_invalid_imports_the_valid_orders_with_their_lines(users):
         ("Antalya", 2, Decimal("950.00")),
         ("Insurance", 2, Decimal("40.00")),
     ]
-    assert Interaction.objects.get(channel="order").summary == f"Order #{order.pk}: 990.00 EUR"
+    placed = Interaction.objects.get(channel="order")
+    assert (placed.kind, placed.params, placed.summary) == (
+        "order.placed",
+        {"order": order.pk, "total": "990.00", "currency": "EUR"},
+        "",
+    )
+    assert placed.text == f"Order #{order.pk}: 990.00\u00a0EUR"

@@ -93,7 +93,13 @@ def test_known_person_is_linked_and_timeline_records_the_enquiry(users):
 
     assert lead.contact == person
     assert lead.owner == users["manager"]
-    assert Interaction.objects.get(contact=person).summary == "Enquiry: Ski in Austria"
+    enquiry = Interaction.objects.get(contact=person)
+    assert (enquiry.kind, enquiry.params, enquiry.summary) == (
+        "lead.enquiry",
+        {"message": "Ski in Austria", "form": ""},
+        "",
+    )
+    assert enquiry.text == "Enquiry: Ski in Austria"
 
 
 def test_round_robin_within_the_team(users, team, web):
@@ -244,7 +250,8 @@ def test_known_callers_call_goes_on_their_timeline(users):
     assert result.lead is None
     call = Interaction.objects.get(contact=person)
     assert (call.channel, call.direction, call.duration_seconds) == ("phone", "inbound", 61)
-    assert call.summary == "Inbound call from +380 67 123 4567 (1:01)"
+    assert (call.kind, call.params) == ("call.logged", {"number": "+380671234567"})
+    assert call.text == "Inbound call from +380 67 123 4567 (1:01)"
 
 
 def test_bad_call_payload_names_each_field(db):

@@ -133,7 +133,14 @@ def customer_journey(contact: Any, *, limit: int = 200) -> list[JourneyStep]:
     until = first_order.order_date if first_order else None
     steps: list[JourneyStep] = []
     leads = contact.leads.select_related("source").order_by("created_at")
-    interactions = Interaction.objects.filter(contact=contact).exclude(channel="order")
+    # Touchpoints only: the deal's own bookkeeping and lifecycle changes are not steps the
+    # customer took.
+    interactions = (
+        Interaction.objects.filter(contact=contact)
+        .exclude(channel="order")
+        .exclude(kind__startswith="deal.")
+        .exclude(kind="contact.lifecycle_changed")
+    )
     if until is not None:
         leads = leads.filter(created_at__lte=until)
         interactions = interactions.filter(occurred_at__lte=until)
@@ -153,7 +160,7 @@ def customer_journey(contact: Any, *, limit: int = 200) -> list[JourneyStep]:
             JourneyStep(
                 at=item.occurred_at,
                 kind="interaction",
-                label=item.summary,
+                label=item.text,
                 channel=item.get_channel_display(),
             )
         )

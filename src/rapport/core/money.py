@@ -69,3 +69,13 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """An amount for people to read, in the active language's number format, with its code:
+    "1,420.00 EUR" in English, "1 420,00 EUR" in Ukrainian (as the `floatformat:"2g"`
+    pages show amounts)."""
+    from django.utils.formats import number_format
+
+    places = CURRENCY_MINOR_UNITS.get(currency, 2)
+    return f"{number_format(amount, decimal_pos=places, force_grouping=True)}\u00a0{currency}"

@@ -40,7 +40,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "timeline_interaction": (
         "channel", "direction", "occurred_at", "summary", "body", "duration_seconds",
-        "source_id", "created_at", "actor_id", "contact_id", "source_type_id",
+        "source_id", "created_at", "actor_id", "contact_id", "source_type_id", "kind", "params",
     ),
 }  # fmt: skip
 CONTACT_TABLES = tuple(COLUMNS)
@@ -449,7 +449,9 @@ def _add_interactions(
     stage: list[str],
     rng: np.random.Generator,
 ) -> None:
-    """Three years of calls, e-mails, messages, meetings and visits on each timeline."""
+    """Three years of calls, e-mails, messages, meetings and visits on each timeline.
+
+    These stand for what staff logged by hand: their words are the summary, with no kind."""
     rows = out["timeline_interaction"]
     lam = np.array([pools.INTERACTIONS_PER_STAGE[s] for s in stage])
     counts = rng.poisson(lam)
@@ -482,5 +484,6 @@ def _add_interactions(
                 channel, direction, occurred_s[t], text, "",
                 duration[t] if timed else None, None, occurred_s[t],
                 actors[other[t] % len(actors)] if by_other[t] else owners[t], contact_of[t], None,
+                "", "{}",
             )
         )  # fmt: skip

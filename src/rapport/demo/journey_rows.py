@@ -1,8 +1,11 @@
 """Turning a batch's sales plan (rapport.demo.journeys) into rows for the sales tables.
 
-No Django imports: it runs in the loader's second process as well.
+No Django imports: it runs in the loader's second process as well. Timeline rows are
+written raw, for speed, but in the structured form `rapport.timeline.services.record_many`
+writes (a kind and its JSON params, no English sentence): keep the two in step.
 """
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -340,8 +343,9 @@ class _Expander:
             )  # fmt: skip
             timeline.append(
                 (
-                    src.interaction_channel, "inbound", created_s[i], f"Enquiry: {message}",
-                    "", None, lead_id, created_s[i], None, contact_ids[k], s.lead_type_id,
+                    src.interaction_channel, "inbound", created_s[i], "", "", None, lead_id,
+                    created_s[i], None, contact_ids[k], s.lead_type_id, "lead.enquiry",
+                    json.dumps({"message": message[:200], "form": form}, ensure_ascii=False),
                 )
             )  # fmt: skip
 
@@ -375,6 +379,8 @@ class _Expander:
         steps_l, created_l = steps.tolist(), created.tolist()
         reached_l, lost_l, corp_l = reached.tolist(), lost_step.tolist(), corporate.tolist()
         ids_l, lead_l = deal_ids.tolist(), lead.tolist()
+        cents_l = trips["total"][:n].tolist()
+        first_change = len(changes)
         for i in range(n):
             stages = s.corporate_stages if corp_l[i] else s.leisure_stages
             deal_id, who = ids_l[i], owner[i]
@@ -405,6 +411,55 @@ class _Expander:
                 )
             )  # fmt: skip
             products.append((party[i], unit[i], deal_id, s.product_ids[tour[i]]))
+            cents = cents_l[i]
+            self._deal_events(
+                changes[first_change:], title=title, money=f"{cents // 100}.{cents % 100:02d}",
+                contact=contact_ids[i], lead=lead_l[i], lost_reason=lost_reason,
+            )  # fmt: skip
+            first_change = len(changes)
+
+    def _deal_events(
+        self,
+        changes: list[Row],
+        *,
+        title: str,
+        money: str,
+        contact: int,
+        lead: int | None,
+        lost_reason: int | None,
+    ) -> None:
+        """The deal's timeline: the conversion of its lead, its opening and each stage move,
+        with the params `rapport.sales.services` writes (stage names as they were)."""
+        s = self.s
+        timeline = self.out["timeline_interaction"]
+        stage_of = s.stage_names
+        deal_id = changes[0][3]
+        base = {"deal": deal_id, "title": title}
+        for at_s, _seconds, who, _deal, from_stage, to_stage in changes:
+            name, kind = stage_of[to_stage]
+            if from_stage is None:
+                if lead:
+                    converted = json.dumps({"lead": lead, **base}, ensure_ascii=False)
+                    timeline.append(
+                        ("note", "internal", at_s, "", "", None, lead, at_s, who, contact,
+                         s.lead_type_id, "lead.converted", converted)
+                    )  # fmt: skip
+                event = "deal.created"
+                params: dict[str, Any] = {"stage": to_stage, "stage_name": name}
+                params |= {"amount": money, "currency": sp.CURRENCY}
+            else:
+                event = {"won": "deal.won", "lost": "deal.lost"}.get(kind, "deal.stage_changed")
+                params = {"from_stage": from_stage, "from_stage_name": stage_of[from_stage][0]}
+                params |= {"to_stage": to_stage, "to_stage_name": name}
+                if kind == "won":
+                    params |= {"amount": money, "currency": sp.CURRENCY}
+                elif kind == "lost":
+                    reason_name = s.lost_reason_names.get(lost_reason or 0, "")
+                    params |= {"reason": lost_reason, "reason_name": reason_name}
+            timeline.append(
+                ("note", "internal", at_s, "", "", None, deal_id, at_s, who, contact,
+                 s.deal_type_id, event, json.dumps(base | params, ensure_ascii=False))
+            )  # fmt: skip
 
     def _orders(
         self,
@@ -432,8 +487,9 @@ class _Expander:
         at_s, updated_s = timestamps(at), timestamps(updated)
         total_cents = t["total"]
         totals = (total_cents / 100).tolist()
-        summaries = [
-            f"Order #{oid}: {c // 100}.{c % 100:02d} {sp.CURRENCY}"
+        # The order.placed event's params, as the timeline's writer would store them.
+        params = [
+            f'{{"order": {oid}, "total": "{c // 100}.{c % 100:02d}", "currency": "{sp.CURRENCY}"}}'
             for oid, c in zip(order_ids.tolist(), total_cents.tolist(), strict=True)
         ]
         promo = np.where(
@@ -451,9 +507,9 @@ class _Expander:
         )  # fmt: skip
         self.out["timeline_interaction"].extend(
             zip(
-                ["order"] * n, ["inbound"] * n, at_s, summaries, [""] * n, [None] * n,
+                ["order"] * n, ["inbound"] * n, at_s, [""] * n, [""] * n, [None] * n,
                 order_ids.tolist(), at_s, owners, contact_ids, [s.order_type_id] * n,
-                strict=True,
+                ["order.placed"] * n, params, strict=True,
             )
         )  # fmt: skip
         self._lines(order_ids, t)

@@ -20,6 +20,7 @@ from rapport.demo import sales_pools as sp
 from rapport.sales.models import (
     AssignmentRule,
     BuiltinStage,
+    Deal,
     Lead,
     LeadSource,
     LostReason,
@@ -48,6 +49,9 @@ class SalesSetup:
     lost_reason_ids: list[int]
     order_type_id: int
     lead_type_id: int
+    deal_type_id: int
+    stage_names: dict[int, tuple[str, str]]  # stage id → (name, kind), for timeline params
+    lost_reason_names: dict[int, str]
     # The catalog, numbered locally 0..P-1: Django ids, names and prices in cents.
     product_ids: list[int] = field(default_factory=list)
     product_names: list[str] = field(default_factory=list)
@@ -107,6 +111,12 @@ def ensure_sales_setup(*, now: dt.datetime, start: dt.datetime) -> SalesSetup:
         lost_reason_ids=reasons,
         order_type_id=ContentType.objects.get_for_model(Order).pk,
         lead_type_id=ContentType.objects.get_for_model(Lead).pk,
+        deal_type_id=ContentType.objects.get_for_model(Deal).pk,
+        stage_names={
+            stage.pk: (stage.name, stage.kind)
+            for stage in Stage.objects.filter(pipeline__in=[leisure, corporate])
+        },
+        lost_reason_names=dict(LostReason.objects.filter(pk__in=reasons).values_list("pk", "name")),
     )
     _ensure_catalog(setup, now=now, start=start)
     return setup

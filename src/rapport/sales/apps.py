@@ -10,6 +10,7 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from rapport.contacts.views.contact_detail import register_panel
         from rapport.core.imports import register
+        from rapport.sales import timeline_kinds  # noqa: F401  (registers its timeline events)
         from rapport.sales.imports import LeadImporter, OrderImporter
         from rapport.sales.views.contact_panel import sales_panel
 

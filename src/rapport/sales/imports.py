@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -16,13 +15,14 @@ from django.utils.translation import gettext as _
 from rapport.catalog.models import Product
 from rapport.contacts.models import Contact, ContactEmail, ContactPhone, LifecycleStage
 from rapport.contacts.normalize import normalize_email, normalize_phone
-from rapport.contacts.services import contact_create
+from rapport.contacts.services import contact_create, contacts_set_lifecycle
 from rapport.core import visibility
 from rapport.core.cells import choice_code, choice_hint, parse_datetime
 from rapport.core.imports import Counts, FieldSpec, ImportContext, Importer
 from rapport.core.money import Money
 from rapport.core.tabular import COMMON_ALIASES
 from rapport.core.text import clean_text
+from rapport.sales import timeline_kinds as kinds
 from rapport.sales.models import (
     ATTRIBUTION_FIELDS,
     OPEN_LEAD_STATUSES,
@@ -36,7 +36,8 @@ from rapport.sales.models import (
 )
 from rapport.sales.services import lead_capture, lead_set_status
 from rapport.sales.services.leads import clean_lead_data
-from rapport.timeline.models import Channel, Direction, Interaction
+from rapport.timeline import services as timeline
+from rapport.timeline.models import Channel, Direction
 
 # --- leads ------------------------------------------------------------------------------------
 
@@ -436,29 +437,26 @@ class OrderImporter(Importer):
                 line.order = order
                 lines.append(line)
         OrderLine.objects.bulk_create(lines, batch_size=5000)
-        order_type = ContentType.objects.get_for_model(Order)
-        actor = ctx.actor if getattr(ctx.actor, "pk", None) else None
-        Interaction.objects.bulk_create(
+        timeline.record_many(
             [
-                Interaction(
-                    contact_id=order.contact_id,
+                timeline.Entry(
+                    contact=order.contact_id,
                     channel=Channel.ORDER,
                     direction=Direction.INBOUND,
                     occurred_at=order.order_date,
-                    actor=actor,
-                    summary=_("Order #%(id)s: %(total)s %(currency)s")
-                    % {"id": order.pk, "total": order.total, "currency": order.currency},
+                    actor=ctx.actor,
+                    kind=kinds.ORDER_PLACED,
+                    params=kinds.order_placed_params(order),
                     body="\n".join(
                         f"{line.quantity} × {line.description}" for line in item["lines"]
                     ),
-                    source_type=order_type,
-                    source_id=order.pk,
+                    source=order,
                 )
                 for item, order in zip(prepared, orders, strict=True)
-            ],
-            batch_size=5000,
+            ]
         )
-        buyers = {o.contact_id for o in orders if o.status != OrderStatus.CANCELLED}
-        Contact.objects.filter(pk__in=buyers).exclude(
-            lifecycle_stage=LifecycleStage.CUSTOMER
-        ).update(lifecycle_stage=LifecycleStage.CUSTOMER)
+        contacts_set_lifecycle(
+            actor=ctx.actor,
+            contact_ids={o.contact_id for o in orders if o.status != OrderStatus.CANCELLED},
+            stage=LifecycleStage.CUSTOMER,
+        )

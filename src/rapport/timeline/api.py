@@ -7,10 +7,12 @@ Visibility follows the contact: an interaction is seen (and changed) by whoever 
 import datetime as dt
 from typing import Any, Literal
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -42,6 +44,15 @@ def _user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
+def _reader_language(request: HttpRequest) -> str | None:
+    """The language summaries are worded in: the request's Accept-Language (which the locale
+    middleware has activated), else the token user's interface language."""
+    if request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        return translation.get_language()
+    language = getattr(_user(request), "language", "")
+    return language if language in dict(settings.LANGUAGES) else translation.get_language()
+
+
 class InteractionOut(Schema):
     id: int
     contact: int
@@ -49,7 +60,15 @@ class InteractionOut(Schema):
     direction: str
     occurred_at: dt.datetime
     actor: int | None
-    summary: str
+    kind: str = Field(
+        description="What happened, for events written by the apps (order.placed, "
+        "deal.stage_changed, …); empty for entries people wrote by hand."
+    )
+    params: dict[str, Any] = Field(description="The event's data; `summary` is worded from it.")
+    summary: str = Field(
+        description="One line in the request's language (Accept-Language, else the token "
+        "user's interface language); a hand-written entry's own words."
+    )
     body: str
     duration_seconds: int | None
     source_type: str | None = Field(description="app_label.model of the source object, if any.")
@@ -97,7 +116,9 @@ def interaction_json(interaction: Interaction) -> dict[str, Any]:
         "direction": interaction.direction,
         "occurred_at": interaction.occurred_at,
         "actor": interaction.actor_id,
-        "summary": interaction.summary,
+        "kind": interaction.kind,
+        "params": interaction.params,
+        "summary": interaction.text,
         "body": interaction.body,
         "duration_seconds": interaction.duration_seconds,
         "source_type": source_type,
@@ -126,12 +147,13 @@ def interaction_list(request: HttpRequest, filters: Query[InteractionListParams]
         interactions = interactions.filter(occurred_at__gte=filters.since)
     if filters.until:
         interactions = interactions.filter(occurred_at__lt=filters.until)
-    return page_of(
-        interactions,
-        ordering=INTERACTION_ORDERINGS[filters.sort],
-        params=filters,
-        serialize=interaction_json,
-    )
+    with translation.override(_reader_language(request)):
+        return page_of(
+            interactions,
+            ordering=INTERACTION_ORDERINGS[filters.sort],
+            params=filters,
+            serialize=interaction_json,
+        )
 
 
 @router.post("", response={201: InteractionOut, **WRITE_ERRORS}, url_name="interaction_create")
@@ -144,7 +166,8 @@ def interaction_create(request: HttpRequest, payload: InteractionIn) -> Status[d
     data = payload.model_dump()
     del data["contact"]
     interaction = services.interaction_log(actor=user, contact=contact, **data)
-    return Status(201, interaction_json(interaction))
+    with translation.override(_reader_language(request)):
+        return Status(201, interaction_json(interaction))
 
 
 @router.get(
@@ -153,7 +176,9 @@ def interaction_create(request: HttpRequest, payload: InteractionIn) -> Status[d
     url_name="interaction_detail",
 )
 def interaction_detail(request: HttpRequest, interaction_id: Id) -> dict[str, Any]:
-    return interaction_json(_interaction_or_404(request, interaction_id))
+    interaction = _interaction_or_404(request, interaction_id)
+    with translation.override(_reader_language(request)):
+        return interaction_json(interaction)
 
 
 @router.patch(
@@ -170,7 +195,8 @@ def interaction_update(
         interaction=_interaction_or_404(request, interaction_id),
         data=payload.model_dump(exclude_unset=True),
     )
-    return interaction_json(interaction)
+    with translation.override(_reader_language(request)):
+        return interaction_json(interaction)
 
 
 @router.delete(

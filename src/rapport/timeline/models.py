@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
 
 from rapport.contacts.models import Contact
@@ -66,7 +67,13 @@ class Interaction(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    summary = models.CharField(_("summary"), max_length=300)
+    # What happened, as data: `kind` names a renderer (rapport.timeline.rendering) that turns
+    # `params` into a sentence in the reader's language when shown. Hand-written entries have
+    # no kind; their `summary` is the author's own words. Structured rows keep `summary` empty.
+    kind = models.CharField(_("kind"), max_length=40, blank=True, default="", db_default="")
+    # The database default (an empty JSON object, as text) lets SQLite add the column in place.
+    params = models.JSONField(_("parameters"), blank=True, default=dict, db_default=Value("{}"))
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
     body = models.TextField(_("details"), blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration, seconds"), null=True, blank=True)
     source_type = models.ForeignKey(
@@ -91,4 +98,11 @@ class Interaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.summary
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The one-line summary in the active language."""
+        from rapport.timeline.rendering import render_summary
+
+        return render_summary(self)

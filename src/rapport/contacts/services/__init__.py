@@ -3,6 +3,7 @@
 from rapport.contacts.services.companies import company_create, company_delete, company_update
 from rapport.contacts.services.consents import consent_record
 from rapport.contacts.services.contacts import contact_create, contact_delete, contact_update
+from rapport.contacts.services.lifecycle import contacts_set_lifecycle
 from rapport.contacts.services.merge import contact_merge, duplicate_groups, find_duplicates
 from rapport.contacts.services.relations import (
     life_event_add,
@@ -20,6 +21,7 @@ __all__ = [
     "contact_delete",
     "contact_merge",
     "contact_update",
+    "contacts_set_lifecycle",
     "duplicate_groups",
     "find_duplicates",
     "life_event_add",

@@ -25,6 +25,7 @@ from rapport.contacts.models import (
 )
 from rapport.contacts.normalize import normalize_email, normalize_phone
 from rapport.contacts.services.custom_fields import clean_custom
+from rapport.contacts.services.lifecycle import LifecycleChange, notify_lifecycle_changes
 from rapport.core import visibility
 from rapport.core.audit import audit_record, diff
 from rapport.core.errors import Conflict
@@ -431,6 +432,9 @@ def contact_update(
             changes=changes,
             subject_contact_id=locked.pk,
         )
+    if "lifecycle_stage" in changes:
+        old, new = changes["lifecycle_stage"]
+        notify_lifecycle_changes(actor, [LifecycleChange(locked.pk, old, new)])
     return locked
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from rapport.contacts.models import Contact, ContactPhone
 from rapport.contacts.normalize import format_phone, normalize_phone
 from rapport.core.text import clean_text
+from rapport.sales import timeline_kinds as kinds
 from rapport.sales.models import OPEN_LEAD_STATUSES, Lead, TrackingNumber
 from rapport.sales.services.leads import lead_capture
 from rapport.timeline import services as timeline
@@ -102,7 +103,8 @@ def call_record(
             direction=direction,
             occurred_at=started_at,
             actor=actor,
-            summary=summary,
+            kind=kinds.CALL_LOGGED,
+            params={"number": customer},
             body=body,
             duration_seconds=duration_seconds,
             source=lead,

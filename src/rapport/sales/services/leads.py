@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from rapport.accounts.models import Role
 from rapport.contacts.models import Contact, ContactEmail, ContactPhone, LifecycleStage
 from rapport.contacts.normalize import normalize_email, normalize_phone
-from rapport.contacts.services import contact_create
+from rapport.contacts.services import contact_create, contacts_set_lifecycle
 from rapport.core import visibility
 from rapport.core.audit import audit_record, diff
 from rapport.core.errors import Conflict
 from rapport.core.models import AuditEntry
 from rapport.core.text import clean_text
+from rapport.sales import timeline_kinds as kinds
 from rapport.sales.models import (
     ATTRIBUTION_FIELDS,
     OPEN_LEAD_STATUSES,
@@ -142,6 +143,8 @@ def lead_capture(
     cleaned = clean_lead_data(data)
     email, phone = cleaned.get("email", ""), cleaned.get("phone", "")
     contact = _matching_contact(email, phone)
+    enquiry = {"message": (cleaned.get("message") or "")[:200], "form": form_slug}
+    # The lead's own history keeps a note in the language of whoever caused it.
     summary = _("Enquiry: %(text)s") % {
         "text": (cleaned.get("message") or form_slug or _("no message"))[:200]
     }
@@ -159,7 +162,8 @@ def lead_capture(
                 contact=existing.contact_id,
                 channel=channel,
                 direction=Direction.INBOUND,
-                summary=summary,
+                kind=kinds.LEAD_ENQUIRY,
+                params=enquiry,
                 body=cleaned.get("message", ""),
                 occurred_at=occurred_at,
                 source=existing,
@@ -192,7 +196,8 @@ def lead_capture(
             contact=contact,
             channel=channel,
             direction=Direction.INBOUND,
-            summary=summary,
+            kind=kinds.LEAD_ENQUIRY,
+            params=enquiry,
             body=cleaned.get("message", ""),
             occurred_at=occurred_at,
             source=lead,
@@ -328,8 +333,13 @@ def lead_convert(
             },
             allow_duplicates=True,
         )
-    elif contact.lifecycle_stage == LifecycleStage.PROSPECT:
-        Contact.objects.filter(pk=contact.pk).update(lifecycle_stage=LifecycleStage.LEAD)
+    else:
+        contacts_set_lifecycle(
+            actor=actor,
+            contact_ids=[contact.pk],
+            stage=LifecycleStage.LEAD,
+            only_from=[LifecycleStage.PROSPECT],
+        )
     owner = lead.owner or actor
     deal = deal_create(
         actor=actor,
@@ -356,7 +366,8 @@ def lead_convert(
         channel=Channel.NOTE,
         direction=Direction.INTERNAL,
         actor=actor,
-        summary=_("Lead converted; deal “%(title)s” opened") % {"title": deal.title},
+        kind=kinds.LEAD_CONVERTED,
+        params={"lead": lead.pk, "deal": deal.pk, "title": deal.title},
         source=lead,
     )
     return Conversion(lead=lead, contact=contact, deal=deal)

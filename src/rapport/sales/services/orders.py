@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 
 from rapport.catalog.models import Product
 from rapport.contacts.models import Contact, LifecycleStage
+from rapport.contacts.services.lifecycle import contacts_set_lifecycle
 from rapport.core import visibility
 from rapport.core.errors import Conflict
 from rapport.core.money import Money
 from rapport.core.text import clean_text
+from rapport.sales import timeline_kinds as kinds
 from rapport.sales.models import Deal, Order, OrderChannel, OrderLine, OrderStatus
 from rapport.timeline import services as timeline
 from rapport.timeline.models import Channel, Direction
@@ -184,19 +186,19 @@ def order_create(
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
-    if contact.lifecycle_stage != LifecycleStage.CUSTOMER and status != OrderStatus.CANCELLED:
-        Contact.objects.filter(pk=contact.pk).update(lifecycle_stage=LifecycleStage.CUSTOMER)
     timeline.record(
         contact=contact,
         channel=Channel.ORDER,
         direction=Direction.INBOUND,
         occurred_at=order_date,
         actor=actor,
-        summary=_("Order #%(id)s: %(total)s %(currency)s")
-        % {"id": order.pk, "total": amount, "currency": currency},
+        kind=kinds.ORDER_PLACED,
+        params=kinds.order_placed_params(order),
         body="\n".join(f"{line.quantity} × {line.description}" for line in order_lines),
         source=order,
     )
+    if status != OrderStatus.CANCELLED:
+        contacts_set_lifecycle(actor=actor, contact_ids=[contact.pk], stage=LifecycleStage.CUSTOMER)
     return order
 
 
@@ -210,7 +212,7 @@ def order_set_status(*, actor: Any, order: Order, status: str) -> Order:
         )
     if order.status == status:
         return order
-    previous = order.get_status_display()
+    previous = order.status
     order.status = status
     order.save(update_fields=["status", "updated_at"])
     timeline.record(
@@ -218,8 +220,8 @@ def order_set_status(*, actor: Any, order: Order, status: str) -> Order:
         channel=Channel.ORDER,
         direction=Direction.INTERNAL,
         actor=actor,
-        summary=_("Order #%(id)s: %(old)s → %(new)s")
-        % {"id": order.pk, "old": previous, "new": order.get_status_display()},
+        kind=kinds.ORDER_STATUS_CHANGED,
+        params={"order": order.pk, "old": previous, "new": status},
         source=order,
     )
     return order

@@ -17,6 +17,7 @@ from rapport.core import visibility
 from rapport.core.errors import Conflict
 from rapport.core.money import Money
 from rapport.core.text import clean_text
+from rapport.sales import timeline_kinds as kinds
 from rapport.sales.models import (
     Deal,
     DealProduct,
@@ -29,6 +30,8 @@ from rapport.sales.models import (
     Stage,
 )
 from rapport.sales.services.orders import order_create
+from rapport.timeline import services as timeline
+from rapport.timeline.models import Channel, Direction
 
 
 def default_pipeline() -> Pipeline:
@@ -167,6 +170,22 @@ def deal_create(*, actor: Any, data: dict[str, Any], lead: Lead | None = None) -
         product.deal = deal
     DealProduct.objects.bulk_create(products)
     DealStageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, at=now, by=actor)
+    timeline.record(
+        contact=contact,
+        channel=Channel.NOTE,
+        direction=Direction.INTERNAL,
+        occurred_at=now,
+        actor=actor,
+        kind=kinds.DEAL_CREATED,
+        params={
+            **kinds.deal_params(deal),
+            "stage": stage.pk,
+            "stage_name": stage.name,
+            "amount": str(deal.amount),
+            "currency": deal.currency,
+        },
+        source=deal,
+    )
     return deal
 
 
@@ -210,6 +229,7 @@ def deal_move_stage(
     if stage.kind == Stage.Kind.LOST and lost_reason is None:
         raise ValidationError({"lost_reason": [_("Choose why the deal was lost.")]})
     now = timezone.now()
+    previous = deal.stage
     DealStageChange.objects.create(
         deal=deal,
         from_stage=deal.stage,
@@ -225,6 +245,7 @@ def deal_move_stage(
     deal.lost_note = lost_note if stage.kind == Stage.Kind.LOST else ""
     deal.closed_at = now if stage.kind != Stage.Kind.OPEN else None
     deal.save()
+    _record_move(actor=actor, deal=deal, previous=previous, at=now)
     if stage.kind == Stage.Kind.WON and not hasattr(deal, "order"):
         lines = [
             {"product": p.product_id, "quantity": p.quantity, "unit_price": str(p.unit_price)}
@@ -239,6 +260,40 @@ def deal_move_stage(
             deal=deal,
         )
     return deal
+
+
+def _record_move(*, actor: Any, deal: Deal, previous: Stage, at: dt.datetime) -> None:
+    """Put a stage move on the customer's timeline: won and lost are events of their own."""
+    stage = deal.stage
+    params: dict[str, Any] = {
+        **kinds.deal_params(deal),
+        "from_stage": previous.pk,
+        "from_stage_name": previous.name,
+        "to_stage": stage.pk,
+        "to_stage_name": stage.name,
+    }
+    kind = kinds.DEAL_STAGE_CHANGED
+    if stage.kind == Stage.Kind.WON:
+        kind = kinds.DEAL_WON
+        params |= {"amount": str(deal.amount), "currency": deal.currency}
+    elif stage.kind == Stage.Kind.LOST:
+        kind = kinds.DEAL_LOST
+        reason = deal.lost_reason
+        params |= {
+            "reason": reason.pk if reason else None,
+            "reason_name": reason.name if reason else "",
+        }
+    timeline.record(
+        contact=deal.contact_id,
+        channel=Channel.NOTE,
+        direction=Direction.INTERNAL,
+        occurred_at=at,
+        actor=actor,
+        kind=kind,
+        params=params,
+        body=deal.lost_note if stage.kind == Stage.Kind.LOST else "",
+        source=deal,
+    )
 
 
 @transaction.atomic
