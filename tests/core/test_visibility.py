@@ -56,4 +56,4 @@ def test_unknown_role_fails_closed(users):
     users["manager"].role = "intern"
 
     assert not visibility.scope(Contact.objects.all(), users["manager"]).exists()
-    assert visibility.can_create(users["manager"]) is True  # creating is not a read
+    assert visibility.can_create(users["manager"], "contacts") is False

@@ -10,6 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from rapport.core import permissions
 from rapport.core.dates import DateStyle
 
 
@@ -63,7 +64,7 @@ class User(AbstractUser):
 
     @property
     def is_admin(self) -> bool:
-        return self.is_superuser or self.role == Role.ADMIN
+        return permissions.is_admin(self)
 
     @cached_property
     def colleague_ids(self) -> list[int]:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import ApiToken, User
+from rapport.core import permissions
 from rapport.core.audit import audit_record
 from rapport.core.models import AuditEntry
 from rapport.core.text import clean_text
@@ -39,7 +40,7 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
 @transaction.atomic
 def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
     """Revoke a token at once. Its owner or an admin may; `actor=None` is the operator (CLI)."""
-    if actor is not None and actor.pk != token.user_id and not getattr(actor, "is_admin", False):
+    if actor is not None and actor.pk != token.user_id and not permissions.is_admin(actor):
         raise PermissionError(_("You can revoke only your own API tokens."))
     if token.revoked_at is None:
         token.revoke()

@@ -104,7 +104,7 @@ def _float(value: float | None, digits: int) -> float | None:
 
 @router.get(
     "/acquisition",
-    response={200: AcquisitionOut, 422: ErrorOut},
+    response={200: AcquisitionOut, 403: ErrorOut, 422: ErrorOut},
     url_name="analytics_acquisition",
 )
 def acquisition_report(request: HttpRequest, params: Query[AcquisitionParams]) -> dict[str, Any]:
@@ -181,11 +181,12 @@ class FunnelOut(Schema):
 
 @router.get(
     "/funnel",
-    response={200: FunnelOut, 422: ErrorOut},
+    response={200: FunnelOut, 403: ErrorOut, 422: ErrorOut},
     url_name="analytics_funnel",
 )
 def funnel(request: HttpRequest, params: Query[FunnelParams]) -> dict[str, Any]:
     """How far the caller's deals of a pipeline got, stage by stage, and how long they stayed."""
+    selectors.require_reader(_user(request))
     if params.pipeline is None:
         pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
     else:
@@ -256,7 +257,7 @@ class JourneyOut(Schema):
 def customer_journey(request: HttpRequest, contact_id: Id) -> dict[str, Any]:
     """A contact's touchpoints (enquiries, interactions) in order, up to their first order."""
     contact = get_object_or_404(contacts_for(_user(request)), pk=contact_id)
-    steps = selectors.customer_journey(contact)
+    steps = selectors.customer_journey(_user(request), contact)
     return {
         "contact": contact.pk,
         "steps": [

@@ -7,25 +7,29 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from rapport.analytics import acquisition
 from rapport.analytics.loaders import frame
 from rapport.analytics.models import AcquisitionMonth, AnalyticsRun
 from rapport.analytics.services import load_spend
+from rapport.core import permissions
 from rapport.sales.models import LeadSource
 
-SEE_ALL = {"admin", "marketer", "analyst"}
+
+def require_reader(user: Any) -> None:
+    """Refuse a viewer the rule gives no figures (the web pages and the API alike)."""
+    if not permissions.allows(user, "analytics", "view"):
+        raise PermissionError(_("Your role cannot read the analytics reports."))
 
 
 def allowed_owner_ids(user: Any, *, team_id: int | None, owner_id: int | None) -> list[int] | None:
-    """The lead owners whose cells the viewer may read (None = everyone's)."""
-    role = "admin" if user.is_superuser else user.role
-    if role in SEE_ALL:
-        allowed = None
-    elif role == "sales_manager":
+    """The lead owners whose cells the viewer may read (None = everyone's); refuses a viewer
+    who may read no figures at all."""
+    require_reader(user)
+    allowed: list[int] | None = None
+    if permissions.reach(user, "analytics", "view") == "team":
         allowed = list(user.colleague_ids)
-    else:
-        return []
     if team_id:
         team = list(get_user_model().objects.filter(team_id=team_id).values_list("pk", flat=True))
         allowed = team if allowed is None else [pk for pk in allowed if pk in team]
@@ -120,23 +124,26 @@ class JourneyStep:
     campaign: str = ""
 
 
-def customer_journey(contact: Any, *, limit: int = 200) -> list[JourneyStep]:
-    """A contact's touchpoints in time order, up to and including their first order."""
-    from rapport.sales.models import Order
-    from rapport.timeline.models import Interaction
+def customer_journey(user: Any, contact: Any, *, limit: int = 200) -> list[JourneyStep]:
+    """A contact's touchpoints in time order, up to and including their first order — only
+    those `user` may see (a lead of the contact may belong to another team)."""
+    from rapport.sales.selectors import leads_for, orders_for
+    from rapport.timeline.selectors import interactions_for
 
     first_order = (
-        Order.objects.filter(contact=contact, status__in=["booked", "paid"])
+        orders_for(user)
+        .filter(contact=contact, status__in=["booked", "paid"])
         .order_by("order_date")
         .first()
     )
     until = first_order.order_date if first_order else None
     steps: list[JourneyStep] = []
-    leads = contact.leads.select_related("source").order_by("created_at")
+    leads = leads_for(user).filter(contact=contact).select_related("source").order_by("created_at")
     # Touchpoints only: the deal's own bookkeeping and lifecycle changes are not steps the
     # customer took.
     interactions = (
-        Interaction.objects.filter(contact=contact)
+        interactions_for(user)
+        .filter(contact=contact)
         .exclude(channel="order")
         .exclude(kind__startswith="deal.")
         .exclude(kind="contact.lifecycle_changed")

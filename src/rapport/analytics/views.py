@@ -23,15 +23,14 @@ from rapport.accounts.models import Team
 from rapport.analytics import acquisition
 from rapport.analytics.loaders import frame
 from rapport.analytics.models import AnalyticsRun
-from rapport.analytics.selectors import acquisition_report, customer_journey
+from rapport.analytics.selectors import acquisition_report, customer_journey, require_reader
 from rapport.analytics.tasks import refresh_acquisition_task
 from rapport.contacts.selectors import contact_detail_queryset
-from rapport.core.http import Request, date_or_none, get_visible_or_404, has_role, int_or_none
+from rapport.core import permissions
+from rapport.core.http import Request, date_or_none, get_visible_or_404, int_or_none
 from rapport.sales.models import DealStageChange, LeadSource, Pipeline, Stage
 from rapport.sales.selectors import deals_for
 
-READ_ROLES = ("admin", "marketer", "analyst", "sales_manager")
-REFRESH_ROLES = ("admin", "marketer", "analyst")
 GROUPINGS = {
     "source": ("source_id", gettext_lazy("Source")),
     "channel": ("source_id", gettext_lazy("Channel")),
@@ -68,8 +67,10 @@ COLUMNS = [
 
 
 def _require_reader(request: Request) -> None:
-    if not has_role(request.user, *READ_ROLES):
-        raise PermissionDenied
+    try:
+        require_reader(request.user)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
 
 
 @dataclass
@@ -163,9 +164,9 @@ def report_rows(request: Request, p: ReportParams) -> tuple[list[dict[str, Any]]
 
 def _base_context(request: Request, p: ReportParams) -> dict[str, Any]:
     user: Any = request.user
-    owners = get_user_model().objects.filter(is_active=True, role="sales_manager")
+    owners = get_user_model().objects.filter(permissions.sellers_q())
     teams = Team.objects.all()
-    if has_role(user, "sales_manager"):
+    if permissions.reach(user, "analytics", "view") == "team":
         owners = owners.filter(pk__in=user.colleague_ids)
         teams = teams.filter(pk=user.team_id or 0)
     run = AnalyticsRun.objects.filter(kind="acquisition").first()
@@ -176,7 +177,7 @@ def _base_context(request: Request, p: ReportParams) -> dict[str, Any]:
         "owners": owners.order_by("first_name", "last_name"),
         "teams": teams,
         "run": run,
-        "can_refresh": has_role(user, *REFRESH_ROLES),
+        "can_refresh": permissions.allows(user, "analytics", "change"),
     }
 
 
@@ -239,7 +240,7 @@ def acquisition_csv(request: Request) -> HttpResponse:
 @require_POST
 def refresh(request: Request) -> HttpResponse:
     """Queue a recomputation of the stored acquisition cells."""
-    if not has_role(request.user, *REFRESH_ROLES):
+    if not permissions.allows(request.user, "analytics", "change"):
         raise PermissionDenied
     refresh_acquisition_task.enqueue()
     run = AnalyticsRun.objects.filter(kind="acquisition").first()
@@ -332,5 +333,5 @@ def funnel_page(request: Request) -> HttpResponse:
 def contact_journey(request: Request, pk: int) -> HttpResponse:
     """The contact's touchpoints up to the first order; loaded after the page (HTMX)."""
     contact = get_visible_or_404(contact_detail_queryset(request.user), pk)
-    context = {"contact": contact, "journey": customer_journey(contact)}
+    context = {"contact": contact, "journey": customer_journey(request.user, contact)}
     return render(request, "contacts/detail.html#journey", context)

@@ -25,6 +25,7 @@ from rapport.contacts.selectors import (
     contacts_for,
     filter_contacts,
 )
+from rapport.core import permissions
 from rapport.core.pagination import paginate
 
 SEARCH_TARGET_MS = 20.0
@@ -109,7 +110,7 @@ class Runner:
 
 
 def _owner_clause(user: User) -> tuple[str, list[int]]:
-    if user.is_admin or user.role != "sales_manager":
+    if permissions.reach(user, "contacts", "view") != "team":
         return "", []
     ids = user.colleague_ids
     return f" AND owner_id IN ({', '.join('%s' for _ in ids)})", list(ids)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from rapport.catalog.models import Category, Product
+from rapport.core import permissions
 from rapport.core.cells import choice_code, choice_hint, parse_date
 from rapport.core.imports import Counts, FieldSpec, ImportContext, Importer
 from rapport.core.money import Money
@@ -123,10 +124,7 @@ class ProductImporter(Importer):
         ]
 
     def check_actor(self, actor: Any) -> None:
-        if not (
-            getattr(actor, "is_superuser", False)
-            or getattr(actor, "role", "") in {"admin", "marketer"}
-        ):
+        if not permissions.allows(actor, "catalog", "create"):
             raise PermissionError(_("Only admins and marketers can import products."))
 
     def run(self, rows: Iterator[tuple[int, list[str]]], ctx: ImportContext) -> Counts:

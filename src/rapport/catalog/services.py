@@ -8,16 +8,14 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from rapport.catalog.models import Category, Product
+from rapport.core import permissions
 from rapport.core.errors import Conflict
 from rapport.core.money import Money
 from rapport.core.text import clean_text
 
-ROLES_THAT_EDIT_CATALOG = {"admin", "marketer"}
-
 
 def _require_editor(actor: Any) -> None:
-    role = "admin" if getattr(actor, "is_superuser", False) else getattr(actor, "role", None)
-    if role not in ROLES_THAT_EDIT_CATALOG:
+    if not permissions.allows(actor, "catalog", "change"):
         raise PermissionError(_("Only administrators and marketers change the catalog."))
 
 

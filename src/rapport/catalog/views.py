@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 from rapport.catalog import services
 from rapport.catalog.forms import ProductForm
 from rapport.catalog.models import Category, Product
+from rapport.core import permissions
 from rapport.core.http import (
-    MARKETING_ROLES,
     Request,
     apply_errors,
     get_visible_or_404,
-    has_role,
     int_or_none,
     page_of,
 )
@@ -75,7 +74,7 @@ def product_list(request: Request) -> HttpResponse:
     context.update(
         kinds=Product.Kind.choices,
         categories=Category.objects.all(),
-        can_edit=has_role(request.user, *MARKETING_ROLES),
+        can_edit=permissions.allows(request.user, "catalog", "change"),
     )
     return render(request, "catalog/products/list.html", context)
 
@@ -105,7 +104,7 @@ def _save(request: Request, form: ProductForm, product: Product | None) -> Produ
 
 @login_required
 def product_create(request: Request) -> HttpResponse:
-    if not has_role(request.user, *MARKETING_ROLES):
+    if not permissions.allows(request.user, "catalog", "change"):
         raise PermissionDenied
     form = ProductForm(request.POST or None)
     if request.method == "POST":
@@ -120,7 +119,7 @@ def product_create(request: Request) -> HttpResponse:
 def product_detail(request: Request, pk: int) -> HttpResponse:
     """The product; for administrators and marketers, its edit form."""
     product = get_visible_or_404(Product.objects.select_related("category"), pk)
-    can_edit = has_role(request.user, *MARKETING_ROLES)
+    can_edit = permissions.allows(request.user, "catalog", "change")
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied

@@ -31,7 +31,6 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone, translation
@@ -67,7 +66,7 @@ from rapport.contacts.models import (
     Tag,
 )
 from rapport.contacts.services.contacts import snapshot
-from rapport.core import visibility
+from rapport.core import permissions, visibility
 from rapport.core.audit import diff
 from rapport.core.bulk import bulk_insert, map_in_workers, reserve_ids
 from rapport.core.cells import choice_lookup
@@ -286,12 +285,7 @@ class ContactImporter(Importer):
     def _setup(self, ctx: ImportContext) -> Setup:
         import phonenumbers
 
-        owners = (
-            get_user_model()
-            .objects.filter(is_active=True)
-            .exclude(role="analyst")
-            .values_list("username", "first_name", "last_name", "id")
-        )
+        owners = permissions.owners().values_list("username", "first_name", "last_name", "id")
         # Exports name owners by their full name; a name two users share is not a match.
         by_name: dict[str, list[int]] = {}
         for _username, first, last, pk in owners:

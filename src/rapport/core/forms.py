@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core import permissions
 from rapport.core.money import CURRENCY_CHOICES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -16,12 +16,8 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 
 def owner_choices() -> Any:
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .exclude(role="analyst")
-        .order_by("first_name", "last_name", "username")
-    )
+    """The users an owner field offers: those the role rule lets own records."""
+    return permissions.owners().order_by("first_name", "last_name", "username")
 
 
 class PicoForm(forms.Form):

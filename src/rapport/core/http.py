@@ -96,12 +96,3 @@ def page_of(
     except InvalidCursor:
         messages.warning(request, _("That page link has expired; here is the first page."))
         return paginate(queryset, ordering=ordering, limit=limit, cursor=None), None
-
-
-def has_role(user: Any, *roles: str) -> bool:
-    """Whether the user's role (a superuser counts as admin) is one of `roles`."""
-    role = "admin" if getattr(user, "is_superuser", False) else getattr(user, "role", "")
-    return role in roles
-
-
-MARKETING_ROLES = ("admin", "marketer")

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from rapport.core import visibility
+from rapport.core import permissions
 from rapport.core.export import Column, write_csv
 from rapport.core.tabular import Table, TableError, header_key, read_table, suggest_mapping
 
@@ -183,7 +183,7 @@ class Importer(ABC):
         """The fields a file's columns may map to."""
 
     def check_actor(self, actor: Any) -> None:
-        if not visibility.can_create(actor):
+        if not permissions.allows(actor, self.kind, "create"):
             raise PermissionError(_("Your role cannot import records."))
 
     @abstractmethod

@@ -1,33 +1,54 @@
-"""The one rule that decides which owned records a user may see, change or delete.
+"""Which owned records a user may see, change or delete, as a queryset filter or a yes/no.
 
 Every list, detail, search, export and API endpoint passes its queryset through `scope()`.
-It fails closed: an unknown role or an anonymous user gets nothing.
+What each role may do comes from the one rule in `core.permissions`; this module applies its
+reach (everything, the team's, the team's plus unassigned, nothing) to records through their
+owner. It fails closed: an unknown role, an anonymous or inactive user, or a model the rule
+does not name gets nothing.
 """
 
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
+
+from rapport.core import permissions
 
 Action = Literal["view", "change", "delete"]
 
-SEE_ALL_ROLES = frozenset({"admin", "marketer", "analyst", "service_agent"})
-CHANGE_ALL_ROLES = frozenset({"admin", "marketer", "service_agent"})
-READ_ONLY_ROLES = frozenset({"analyst"})
+# The kind of record each owned model is, in the rule's terms.
+MODEL_KINDS: dict[str, permissions.Kind] = {
+    "contacts.contact": "contacts",
+    "contacts.company": "companies",
+    "timeline.interaction": "interactions",
+    "sales.lead": "leads",
+    "sales.deal": "deals",
+    "sales.order": "orders",
+}
 
 
 class Viewer(Protocol):
     pk: int | None
-    role: str
     is_active: bool
     is_authenticated: bool
-    is_superuser: bool
 
     @property
     def colleague_ids(self) -> list[int]: ...
 
 
-def _role(user: Viewer) -> str:
-    return "admin" if user.is_superuser else user.role
+def _kind(model: type[Model]) -> str:
+    return MODEL_KINDS.get(model._meta.label_lower, "")
+
+
+def _reach_filter(reach: permissions.Reach, user: Any, owner_field: str) -> Q | None:
+    """The filter a reach puts on records (None: all of them)."""
+    if reach == "all":
+        return None
+    if reach == "none":
+        return Q(pk__in=[])
+    team = Q(**{f"{owner_field}_id__in": user.colleague_ids})
+    if reach == "team_or_unowned":
+        return team | Q(**{f"{owner_field}__isnull": True})
+    return team
 
 
 def scope[M: Model](
@@ -38,37 +59,28 @@ def scope[M: Model](
     owner_field: str = "owner",
 ) -> QuerySet[M]:
     """The part of `queryset` that `user` may act on."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    reach = permissions.reach(user, _kind(queryset.model), action)
+    if reach == "none":
         return queryset.none()
-    role = _role(user)
-    if action == "view" and role in SEE_ALL_ROLES:
-        return queryset
-    if action == "change" and role in CHANGE_ALL_ROLES:
-        return queryset
-    if action == "delete" and role == "admin":
-        return queryset
-    if role == "sales_manager":
-        return queryset.filter(**{f"{owner_field}_id__in": user.colleague_ids})
-    return queryset.none()
+    condition = _reach_filter(reach, user, owner_field)
+    return queryset if condition is None else queryset.filter(condition)
 
 
-def can_create(user: Viewer | None) -> bool:
-    return bool(
-        user and user.is_authenticated and user.is_active and _role(user) not in READ_ONLY_ROLES
-    )
+def can_create(user: Viewer | None, kind: permissions.Kind) -> bool:
+    """Whether `user` may create records of `kind`."""
+    return permissions.allows(user, kind, "create")
 
 
 def can(user: Viewer | None, action: Action, obj: Model, *, owner_field: str = "owner") -> bool:
     """Whether `user` may act on one object (same rule as `scope`, without a query)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    role = _role(user)
-    if (action == "view" and role in SEE_ALL_ROLES) or (
-        action == "change" and role in CHANGE_ALL_ROLES
-    ):
-        return True
-    if action == "delete" and role == "admin":
-        return True
-    if role == "sales_manager":
-        return getattr(obj, f"{owner_field}_id") in user.colleague_ids
-    return False
+    reach = permissions.reach(user, _kind(type(obj)), action)
+    if reach in ("all", "none"):
+        return reach == "all"
+    *path, last = owner_field.split("__")
+    holder: Any = obj
+    for part in path:
+        holder = getattr(holder, part)
+    owner_id = getattr(holder, f"{last}_id")
+    if owner_id is None:
+        return reach == "team_or_unowned"
+    return owner_id in user.colleague_ids  # type: ignore[union-attr]

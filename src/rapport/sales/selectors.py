@@ -2,19 +2,16 @@
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from rapport.accounts.models import Role
 from rapport.core import visibility
 from rapport.sales.models import Deal, Lead, Order
 
 
 def leads_for(user: Any, action: visibility.Action = "view") -> QuerySet[Lead]:
-    """Leads by owner like contacts; unassigned leads are every sales manager's to pick up."""
-    scoped = visibility.scope(Lead.objects.all(), user, action)
-    if getattr(user, "role", None) == Role.SALES_MANAGER and action != "delete" and user.is_active:
-        return Lead.objects.filter(Q(owner_id__in=user.colleague_ids) | Q(owner__isnull=True))
-    return scoped
+    """Leads by owner like contacts; unassigned leads are every sales manager's to pick up
+    (the rule's "team_or_unowned" reach)."""
+    return visibility.scope(Lead.objects.all(), user, action)
 
 
 def deals_for(user: Any, action: visibility.Action = "view") -> QuerySet[Deal]:

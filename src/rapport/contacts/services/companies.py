@@ -10,7 +10,7 @@ from rapport.contacts.models import Company, CustomField
 from rapport.contacts.normalize import normalize_email, normalize_phone
 from rapport.contacts.services.contacts import _as_int, _clean_country
 from rapport.contacts.services.custom_fields import clean_custom
-from rapport.core import visibility
+from rapport.core import permissions, visibility
 from rapport.core.audit import audit_record, diff
 from rapport.core.errors import Conflict
 from rapport.core.models import AuditEntry
@@ -21,7 +21,6 @@ _AUDITED = [*_TEXT, "email", "phone", "country", "notes", "owner_id", "external_
 
 
 def clean_company_data(data: dict[str, Any], *, current: Company | None = None) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
 
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
@@ -43,12 +42,7 @@ def clean_company_data(data: dict[str, Any], *, current: Company | None = None) 
     if not cleaned.get("name", current.name if current else "") and "name" not in errors:
         errors["name"] = [_("Enter the company's name.")]
     if "owner" in data and data["owner"] not in (None, ""):
-        owner = (
-            get_user_model()
-            .objects.filter(pk=_as_int(data["owner"]), is_active=True)
-            .exclude(role="analyst")
-            .first()
-        )
+        owner = permissions.owners().filter(pk=_as_int(data["owner"])).first()
         if owner is None:
             errors["owner"] = [_("Choose an active user who can own customers.")]
         else:
@@ -82,7 +76,7 @@ def _save(company: Company) -> None:
 
 @transaction.atomic
 def company_create(*, actor: Any, data: dict[str, Any]) -> Company:
-    if not visibility.can_create(actor):
+    if not visibility.can_create(actor, "companies"):
         raise PermissionError(_("Your role cannot create companies."))
     cleaned = clean_company_data(data)
     cleaned.setdefault("owner", actor)

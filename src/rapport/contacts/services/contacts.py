@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,7 +25,7 @@ from rapport.contacts.models import (
 from rapport.contacts.normalize import normalize_email, normalize_phone
 from rapport.contacts.services.custom_fields import clean_custom
 from rapport.contacts.services.lifecycle import LifecycleChange, notify_lifecycle_changes
-from rapport.core import visibility
+from rapport.core import permissions, visibility
 from rapport.core.audit import audit_record, diff
 from rapport.core.errors import Conflict
 from rapport.core.models import AuditEntry
@@ -211,12 +210,7 @@ def clean_contact_data(
         errors["first_name"] = [_("Enter a first or last name.")]
 
     if "owner" in data and data["owner"] not in (None, ""):
-        owner = (
-            get_user_model()
-            .objects.filter(pk=_as_int(data["owner"]), is_active=True)
-            .exclude(role="analyst")
-            .first()
-        )
+        owner = permissions.owners().filter(pk=_as_int(data["owner"])).first()
         if owner is None:
             errors["owner"] = [_("Choose an active user who can own customers.")]
         else:
@@ -351,7 +345,7 @@ def _integrity_to_conflict(exc: IntegrityError) -> Conflict:
 @transaction.atomic
 def contact_create(*, actor: Any, data: dict[str, Any], allow_duplicates: bool = False) -> Contact:
     """Create a contact from validated input; the actor owns it unless an owner is given."""
-    if not visibility.can_create(actor):
+    if not visibility.can_create(actor, "contacts"):
         raise PermissionError(_("Your role cannot create contacts."))
     cleaned = clean_contact_data(data, actor=actor)
     emails, phones = cleaned.pop("_emails"), cleaned.pop("_phones")

@@ -55,7 +55,7 @@ def company_list(request: Request) -> HttpResponse:
     context["count"], context["exact"] = capped_count(companies, cap=COUNT_CAP)
     if request.htmx and request.htmx.target == "company-results":
         return render(request, "contacts/companies/list.html#results", context)
-    context["can_create"] = visibility.can_create(request.user)
+    context["can_create"] = visibility.can_create(request.user, "companies")
     return render(request, "contacts/companies/list.html", context)
 
 
@@ -108,7 +108,7 @@ def _save(request: Request, form: CompanyForm, company: Company | None) -> Compa
 
 @login_required
 def company_create(request: Request) -> HttpResponse:
-    if not visibility.can_create(request.user):
+    if not visibility.can_create(request.user, "companies"):
         raise PermissionDenied
     form = CompanyForm(request.POST or None, initial={"owner": request.user.pk})
     if request.method == "POST":

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -22,7 +21,7 @@ from rapport.contacts.models import (
     Tag,
 )
 from rapport.contacts.normalize import normalize_email, normalize_phone
-from rapport.core import visibility
+from rapport.core import permissions, visibility
 from rapport.core.errors import Conflict
 from rapport.core.http import Request, apply_errors, get_visible_or_404
 from rapport.core.pagination import InvalidCursor, capped_count, paginate
@@ -107,7 +106,7 @@ def contact_list(request: Request) -> HttpResponse:
     if request.htmx and request.htmx.target == "contact-results":
         return render(request, "contacts/list.html#results", context)
     context.update(
-        owners=get_user_model().objects.filter(is_active=True).exclude(role="analyst"),
+        owners=permissions.owners(),
         tags=Tag.objects.all()[:500],
         stages=LifecycleStage.choices,
         consent_choices=consent_filter_choices(),
@@ -117,7 +116,7 @@ def contact_list(request: Request) -> HttpResponse:
             ("name", _("Name A–Z")),
             ("-name", _("Name Z–A")),
         ],
-        can_create=visibility.can_create(request.user),
+        can_create=visibility.can_create(request.user, "contacts"),
     )
     return render(request, "contacts/list.html", context)
 
@@ -242,7 +241,7 @@ def _try(fn: Any, value: str) -> str:
 
 @login_required
 def contact_create(request: Request) -> HttpResponse:
-    if not visibility.can_create(request.user):
+    if not visibility.can_create(request.user, "contacts"):
         raise PermissionDenied
     if request.method == "POST":
         form = ContactForm(request.POST)

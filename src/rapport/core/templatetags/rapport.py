@@ -6,7 +6,16 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from rapport.core import permissions
+
 register = template.Library()
+
+
+@register.filter
+def may(user: Any, right: str) -> bool:
+    """`user|may:"catalog.change"`: whether the role rule allows the action on the kind."""
+    kind, _dot, action = right.partition(".")
+    return permissions.allows(user, kind, action)
 
 
 @register.simple_tag

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from rapport.core import visibility
+from rapport.core import permissions, visibility
 from rapport.core.api.lists import page_of
 from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
 from rapport.sales import services
@@ -28,7 +28,6 @@ SourceKind = Literal[
     "website", "instagram", "facebook", "google_ads", "phone", "walk_in", "referral",
     "partner", "exhibition", "email", "messenger", "other",
 ]  # fmt: skip
-SPEND_READERS = {"admin", "marketer", "analyst"}
 
 
 class SourceOut(Schema):
@@ -104,8 +103,7 @@ def _source_or_404(source_id: int) -> LeadSource:
 
 
 def _reads_spend(user: Any) -> bool:
-    role = "admin" if user.is_superuser else user.role
-    return role in SPEND_READERS
+    return permissions.allows(user, "spend", "view")
 
 
 @router.get("", response=SourcePage, exclude_unset=True, url_name="source_list")
@@ -221,7 +219,7 @@ def call_record(request: HttpRequest, payload: CallIn) -> dict[str, Any]:
     contact or open lead by phone, and makes an unknown caller a lead of the dialled
     number's source. Send it with the token of an integration user."""
     user = user_of(request)
-    if not visibility.can_create(user):
+    if not visibility.can_create(user, "leads"):
         raise PermissionError(_("Your role cannot record calls."))
     result = services.call_record(
         caller=payload.caller,

@@ -11,11 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.accounts.models import Role
 from rapport.contacts.models import Contact, ContactEmail, ContactPhone, LifecycleStage
 from rapport.contacts.normalize import normalize_email, normalize_phone
 from rapport.contacts.services import contact_create, contacts_set_lifecycle
-from rapport.core import visibility
+from rapport.core import permissions, visibility
 from rapport.core.audit import audit_record, diff
 from rapport.core.errors import Conflict
 from rapport.core.models import AuditEntry
@@ -107,9 +106,7 @@ def assign_owner(source: LeadSource | None) -> Any:
     if rule is None:
         return None
     members = list(
-        get_user_model()
-        .objects.filter(team=rule.team, is_active=True, role=Role.SALES_MANAGER)
-        .order_by("id")
+        get_user_model().objects.filter(permissions.sellers_q(), team=rule.team).order_by("id")
     )
     if not members:
         return None
@@ -134,7 +131,7 @@ def lead_capture(
 ) -> LeadCapture:
     """Record an enquiry from any channel. A repeat of an open lead (same e-mail or phone)
     is added to that lead instead of making a new one; a known person is linked."""
-    if actor is not None and not visibility.can_create(actor):
+    if actor is not None and not visibility.can_create(actor, "leads"):
         raise PermissionError(_("Your role cannot create leads."))
     if submission_key:
         previous = Lead.objects.filter(submission_key=submission_key).first()
@@ -169,7 +166,7 @@ def lead_capture(
                 source=existing,
             )
         return LeadCapture(existing, created=False)
-    owner = actor if getattr(actor, "role", None) == Role.SALES_MANAGER else None
+    owner = actor if permissions.sells(actor) else None
     lead = Lead(
         **cleaned,
         source=source,
@@ -233,12 +230,7 @@ def lead_update(*, actor: Any, lead: Lead, data: dict[str, Any]) -> Lead:
     if "owner" in data:
         owner = None
         if data["owner"] not in (None, ""):
-            owner = (
-                get_user_model()
-                .objects.filter(pk=data["owner"], is_active=True)
-                .exclude(role=Role.ANALYST)
-                .first()
-            )
+            owner = permissions.owners().filter(pk=data["owner"]).first()
             if owner is None:
                 errors["owner"] = [_("Choose an active user who can work on leads.")]
         cleaned["owner"] = owner

@@ -5,7 +5,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from rapport.catalog.models import Product
 from rapport.contacts.selectors import companies_for, contacts_for
-from rapport.core import visibility
+from rapport.core import permissions, visibility
 from rapport.core.errors import Conflict
 from rapport.core.money import Money
 from rapport.core.text import clean_text
@@ -86,7 +85,7 @@ def _clean_products(raw: Any, currency: str) -> list[DealProduct]:
 @transaction.atomic
 def deal_create(*, actor: Any, data: dict[str, Any], lead: Lead | None = None) -> Deal:
     """Open a deal for a contact in a pipeline's first open stage (or a given stage)."""
-    if not visibility.can_create(actor):
+    if not visibility.can_create(actor, "deals"):
         raise PermissionError(_("Your role cannot create deals."))
     errors: dict[str, list[str]] = {}
     try:
@@ -144,9 +143,9 @@ def deal_create(*, actor: Any, data: dict[str, Any], lead: Lead | None = None) -
             errors["expected_close_date"] = [_("Enter a date as YYYY-MM-DD.")]
     owner = actor
     if data.get("owner") not in (None, ""):
-        owner = get_user_model().objects.filter(pk=_int(data["owner"]), is_active=True).first()
+        owner = permissions.owners().filter(pk=_int(data["owner"])).first()
         if owner is None:
-            errors["owner"] = [_("Choose an active user.")]
+            errors["owner"] = [_("Choose an active user who can own deals.")]
     if errors:
         raise ValidationError(errors)
     assert pipeline is not None
@@ -343,9 +342,9 @@ def deal_update(
                 errors["company"] = [_("No such company.")]
         cleaned["company"] = company
     if "owner" in data:
-        owner = get_user_model().objects.filter(pk=_int(data["owner"]), is_active=True).first()
+        owner = permissions.owners().filter(pk=_int(data["owner"])).first()
         if owner is None:
-            errors["owner"] = [_("Choose an active user.")]
+            errors["owner"] = [_("Choose an active user who can own deals.")]
         cleaned["owner"] = owner
     if errors:
         raise ValidationError(errors)

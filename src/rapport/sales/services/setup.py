@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from rapport.core import permissions
 from rapport.core.errors import Conflict
 from rapport.core.money import Money
 from rapport.core.text import clean_text
@@ -22,21 +23,16 @@ from rapport.sales.models import (
     WebForm,
 )
 
-MARKETING_ROLES = {"admin", "marketer"}
 MAX_STAGES = 30
 
 
-def _role(actor: Any) -> str | None:
-    return "admin" if getattr(actor, "is_superuser", False) else getattr(actor, "role", None)
-
-
 def _require_admin(actor: Any) -> None:
-    if _role(actor) != "admin":
+    if not permissions.allows(actor, "pipelines", "change"):
         raise PermissionError(_("Only administrators change pipelines."))
 
 
 def _require_marketing(actor: Any) -> None:
-    if _role(actor) not in MARKETING_ROLES:
+    if not permissions.allows(actor, "marketing", "change"):
         raise PermissionError(_("Only administrators and marketers change lead sources."))
 
 

@@ -32,7 +32,9 @@ def sales_context(user: Any, contact: Contact) -> dict[str, Any]:
     return {
         "orders": orders,
         "deals": deals,
-        "can_sell": visibility.can_create(user) and visibility.can(user, "change", contact),
+        "can_sell": (
+            visibility.can_create(user, "deals") and visibility.can(user, "change", contact)
+        ),
     }
 
 

@@ -135,14 +135,14 @@ def lead_list(request: Request) -> HttpResponse:
         statuses=[("open", pgettext("leads filter", "Open")), *LeadStatus.choices],
         sources=LeadSource.objects.all(),
         owners=owner_choices(),
-        can_create=visibility.can_create(request.user),
+        can_create=visibility.can_create(request.user, "leads"),
     )
     return render(request, "sales/leads/list.html", context)
 
 
 @login_required
 def lead_create(request: Request) -> HttpResponse:
-    if not visibility.can_create(request.user):
+    if not visibility.can_create(request.user, "leads"):
         raise PermissionDenied
     form = LeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -192,7 +192,7 @@ def _detail_context(request: Request, lead: Lead) -> dict[str, Any]:
         ],
         "can_disqualify": LeadStatus.DISQUALIFIED in TRANSITIONS.get(lead.status, set()),
         "can_convert": lead.status in (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
-        and visibility.can_create(request.user),
+        and visibility.can_create(request.user, "leads"),
         "contact_visible": lead.contact is not None
         and visibility.can(request.user, "view", lead.contact),
         "deals": deals,

@@ -14,14 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rapport.core import permissions
 from rapport.core.errors import Conflict
 from rapport.core.forms import PicoForm
 from rapport.core.http import (
-    MARKETING_ROLES,
     Request,
     apply_errors,
     get_visible_or_404,
-    has_role,
 )
 from rapport.sales.forms import SourceForm, SpendForm, TrackingNumberForm, WebFormForm
 from rapport.sales.models import LeadSource, SourceSpend, TrackingNumber, WebForm
@@ -29,7 +28,7 @@ from rapport.sales.services import setup
 
 
 def _require_marketing(request: Request) -> None:
-    if not has_role(request.user, *MARKETING_ROLES):
+    if not permissions.allows(request.user, "marketing", "change"):
         raise PermissionDenied
 
 

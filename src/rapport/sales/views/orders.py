@@ -112,7 +112,7 @@ def order_list(request: Request) -> HttpResponse:
     context.update(
         statuses=OrderStatus.choices,
         channels=OrderChannel.choices,
-        can_create=visibility.can_create(request.user),
+        can_create=visibility.can_create(request.user, "orders"),
     )
     return render(request, "sales/orders/list.html", context)
 
@@ -223,7 +223,7 @@ def _attach_line_errors(rows: list[dict[str, Any]], errors: dict[str, list[str]]
 
 @login_required
 def order_create(request: Request) -> HttpResponse:
-    if not visibility.can_create(request.user):
+    if not visibility.can_create(request.user, "orders"):
         raise PermissionDenied
     rows = line_rows(request.POST if request.method == "POST" else None)
     form = OrderForm(request.POST or None, initial={"contact": request.GET.get("contact", "")})

@@ -102,7 +102,7 @@ def board_context(request: Request, pipeline: Pipeline | None) -> dict[str, Any]
         "stages": stages,
         "owner": owner,
         "lost_reasons": LostReason.objects.filter(is_active=True),
-        "can_move": visibility.can_create(request.user),
+        "can_move": visibility.can_create(request.user, "deals"),
     }
 
 
@@ -259,7 +259,7 @@ def deal_list(request: Request) -> HttpResponse:
         pipelines=Pipeline.objects.prefetch_related("stages"),
         states=Stage.Kind.choices,
         owners=owner_choices(),
-        can_create=visibility.can_create(request.user),
+        can_create=visibility.can_create(request.user, "deals"),
     )
     return render(request, "sales/deals/list.html", context)
 
@@ -375,7 +375,7 @@ def _row_errors(rows: list[dict[str, Any]], errors: dict[str, list[str]]) -> lis
 
 @login_required
 def deal_create(request: Request) -> HttpResponse:
-    if not visibility.can_create(request.user):
+    if not visibility.can_create(request.user, "deals"):
         raise PermissionDenied
     rows = product_rows(request.POST if request.method == "POST" else None)
     form = DealForm(

@@ -6,10 +6,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from rapport.core import imports
+from rapport.core import imports, permissions
 from rapport.core.tabular import Table
 from rapport.core.text import loads_json
 
@@ -60,7 +59,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(_("No active user %(u)s.") % {"u": username})
             return user
-        user = users.filter(Q(is_superuser=True) | Q(role="admin")).order_by("id").first()
+        user = users.filter(permissions.admins_q()).order_by("id").first()
         if user is None:
             raise CommandError(_("No active admin to import as; pass --user USERNAME."))
         return user

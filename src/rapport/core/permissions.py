@@ -1,0 +1,144 @@
+"""The one role rule: what each role may see, change, delete and create, per kind of record.
+
+It is data — `RULES[role][kind][action]` is a `Reach` — so that a reader sees every role's
+rights on one screen, and so that nothing else in the code asks `user.role` or
+`is_superuser` (tests/core/test_permissions.py greps for it). `core.visibility` turns a reach
+into a queryset filter for owned records; services, selectors, views and templates ask
+`allows()` for everything else. It fails closed: an anonymous or inactive user, an unknown
+role, an unknown kind or an unknown action reach nothing.
+"""
+
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+Action = Literal["view", "change", "delete", "create"]
+Kind = Literal[
+    # records a sales manager owns (they and their team see them; others by role)
+    "contacts",
+    "companies",
+    "interactions",
+    "leads",
+    "deals",
+    "orders",
+    # shared set-up and figures
+    "catalog",  # products and categories
+    "marketing",  # lead sources, tracking numbers, web forms
+    "spend",  # marketing spend per source (a business figure)
+    "pipelines",  # pipelines, stages, lost reasons
+    "analytics",  # acquisition report and funnel; "change" = recompute
+    "custom_fields",
+    "users",  # users, teams, other people's API tokens, the administration site
+]
+Reach = Literal["all", "team", "team_or_unowned", "none"]
+"""How far an allowed action reaches: every record, the records of the user's team (their
+own included), those plus records nobody owns yet (unassigned leads), or nothing."""
+
+ADMIN = "admin"
+
+_OWNED_KINDS: tuple[Kind, ...] = ("contacts", "companies", "interactions", "deals", "orders")
+_SETUP_KINDS: tuple[Kind, ...] = ("catalog", "marketing", "pipelines", "custom_fields", "users")
+
+
+def _rights(
+    view: Reach = "none", change: Reach = "none", delete: Reach = "none", create: Reach = "none"
+) -> dict[Action, Reach]:
+    return {"view": view, "change": change, "delete": delete, "create": create}
+
+
+_EVERYTHING = _rights("all", "all", "all", "all")
+_READ = _rights("all")
+# Marketers and service agents work on every customer but never delete one: deleting (and
+# merging away, which deletes) is for the owner's team and the administrator.
+_HELPER = _rights("all", "all", "none", "all")
+_TEAM = _rights("team", "team", "team", "all")
+
+RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
+    ADMIN: dict.fromkeys((*_OWNED_KINDS, "leads", *_SETUP_KINDS), _EVERYTHING)
+    | {"spend": _EVERYTHING, "analytics": _rights("all", "all")},
+    "sales_manager": dict.fromkeys(_OWNED_KINDS, _TEAM)
+    | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
+    # New leads nobody owns yet are every sales manager's to pick up (not to delete).
+    | {"leads": _rights("team_or_unowned", "team_or_unowned", "team", "all")}
+    | {"analytics": _rights("team")},
+    "marketer": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
+    | dict.fromkeys(("catalog", "marketing", "spend"), _EVERYTHING)
+    | dict.fromkeys(("pipelines", "custom_fields"), _READ)
+    | {"analytics": _rights("all", "all")},
+    # Service agents help any customer; marketing money and the figures are not theirs to read
+    # (the report shows revenue and spend), so the report and funnel refuse them everywhere.
+    "service_agent": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
+    | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ),
+    # Read-only: sees everything, changes nothing, owns nothing; may ask for a recomputation.
+    "analyst": dict.fromkeys((*_OWNED_KINDS, "leads", "spend", *_SETUP_KINDS), _READ)
+    | {"analytics": _rights("all", "all")},
+}
+
+# The roles whose members may own records (be a contact's, lead's, deal's owner).
+OWNER_ROLES = frozenset({ADMIN, "sales_manager", "marketer", "service_agent"})
+
+
+def role_of(user: Any) -> str | None:
+    """The role the rule applies to `user` (None: nothing is allowed). A superuser made with
+    `createsuperuser` counts as an administrator — here, and nowhere else."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not getattr(user, "is_active", False):
+        return None
+    if getattr(user, "is_superuser", False):
+        return ADMIN
+    role = getattr(user, "role", None)
+    return role if role in RULES else None
+
+
+def reach(user: Any, kind: str, action: str) -> Reach:
+    """How far `action` on `kind` reaches for `user`."""
+    role = role_of(user)
+    if role is None:
+        return "none"
+    rights: dict[str, Reach] = RULES[role].get(kind, {})  # type: ignore[call-overload]
+    return rights.get(action, "none")
+
+
+def allows(user: Any, kind: str, action: str) -> bool:
+    """Whether `user` may `action` at least some records of `kind`."""
+    return reach(user, kind, action) != "none"
+
+
+def is_admin(user: Any) -> bool:
+    """Whether `user` runs the whole business (users, pipelines, the administration site)."""
+    return role_of(user) == ADMIN
+
+
+def may_own(user: Any) -> bool:
+    """Whether records may be assigned to `user` (the read-only analyst owns nothing)."""
+    return bool(getattr(user, "is_active", False)) and (
+        bool(getattr(user, "is_superuser", False)) or getattr(user, "role", None) in OWNER_ROLES
+    )
+
+
+def owners_q() -> Q:
+    """The users records may be assigned to, as a filter on the user table (see `may_own`)."""
+    return Q(is_active=True) & (Q(is_superuser=True) | Q(role__in=sorted(OWNER_ROLES)))
+
+
+def sellers_q() -> Q:
+    """Active sales managers: the people leads are routed to and reports are grouped by."""
+    return Q(is_active=True, role="sales_manager")
+
+
+def admins_q() -> Q:
+    """Administrators (superusers included), as a filter on the user table."""
+    return Q(is_active=True) & (Q(is_superuser=True) | Q(role=ADMIN))
+
+
+def sells(user: Any) -> bool:
+    """Whether `user` is a sales manager (new leads they create are theirs)."""
+    return getattr(user, "is_active", False) and role_of(user) == "sales_manager"
+
+
+def owners() -> "QuerySet[Any]":
+    """The users records may be assigned to (see `may_own`): every owner field's choices and
+    every service's check of a submitted owner go through it."""
+    return get_user_model().objects.filter(owners_q())
