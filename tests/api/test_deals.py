@@ -314,3 +314,20 @@ def test_lost_reasons_list_active_ones(api_as):
     response = api_as("agent").get(f"{API}/lost-reasons", {"active": "true"})
 
     assert [r["name"] for r in response.json()["items"]] == ["Too expensive"]
+
+
+def test_the_read_only_analyst_cannot_own_a_deal(api_as, users, pipeline):
+    contact = make_contact(users["manager"])
+    deal = make_deal(users["manager"], contact)
+    analyst = users["analyst"].pk
+
+    created = _post(
+        api_as("admin"), "deals", {"title": "X", "contact": contact.pk, "owner": analyst}
+    )
+    changed = _patch(api_as("admin"), f"deals/{deal.pk}", {"owner": analyst})
+    handed = _patch(api_as("admin"), f"deals/{deal.pk}", {"owner": users["marketer"].pk})
+
+    assert (created.status_code, _fields(created)) == (422, ["owner"])
+    assert (changed.status_code, _fields(changed)) == (422, ["owner"])
+    assert handed.status_code == 200
+    assert list(Deal.objects.values_list("owner_id", flat=True)) == [users["marketer"].pk]
