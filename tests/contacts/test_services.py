@@ -179,3 +179,23 @@ def test_duplicates_found_by_channel_and_by_similar_name(users):
         (same_phone, ["same phone"], True),
         (typo, ["similar name"], False),
     ]
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("agent", False), ("marketer", False),
+                                               ("analyst", False), ("manager2", False),
+                                               ("manager_mate", True), ("admin", True)])  # fmt: skip
+def test_merging_away_a_contact_needs_the_right_to_delete_it(users, role, allowed):
+    from rapport.contacts.models import Contact
+
+    manager = users["manager"]
+    keep = services.contact_create(actor=manager, data={"first_name": "Taras"})
+    gone = services.contact_create(actor=manager, data={"first_name": "Taras", "city": "Lviv"})
+
+    assert services.mergeable(users[role], [keep, gone]) is allowed
+    if allowed:
+        services.contact_merge(actor=users[role], winner=keep, loser=gone)
+        assert list(Contact.objects.values_list("pk", "city")) == [(keep.pk, "Lviv")]
+    else:
+        with pytest.raises(PermissionError):
+            services.contact_merge(actor=users[role], winner=keep, loser=gone)
+        assert Contact.objects.count() == 2

@@ -144,3 +144,19 @@ def test_token_name_is_required(as_user):
     assert response.status_code == 200
     assert "This field is required." in response.text
     assert ApiToken.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", ["agent", "marketer"])
+def test_merging_needs_the_right_to_delete_the_contact_that_disappears(as_user, twins, role):
+    """Agents and marketers change any contact but delete none, so they merge none either."""
+    ids = ",".join(str(c.pk) for c in twins)
+    client = as_user(role)
+
+    page = client.get("/duplicates/")
+    form = client.get("/duplicates/merge/", {"ids": ids})
+    merged = client.post("/duplicates/merge/", {"ids": ids, "keep": twins[0].pk})
+
+    assert [can for _group, can in page.context["groups"]] == [False]
+    assert "Merge…" not in page.text
+    assert (form.status_code, merged.status_code) == (403, 403)
+    assert Contact.objects.count() == 2

@@ -4,7 +4,13 @@ from rapport.contacts.services.companies import company_create, company_delete, 
 from rapport.contacts.services.consents import consent_record
 from rapport.contacts.services.contacts import contact_create, contact_delete, contact_update
 from rapport.contacts.services.lifecycle import contacts_set_lifecycle
-from rapport.contacts.services.merge import contact_merge, duplicate_groups, find_duplicates
+from rapport.contacts.services.merge import (
+    contact_merge,
+    duplicate_groups,
+    find_duplicates,
+    merge_check,
+    mergeable,
+)
 from rapport.contacts.services.relations import (
     life_event_add,
     life_event_delete,
@@ -26,6 +32,8 @@ __all__ = [
     "find_duplicates",
     "life_event_add",
     "life_event_delete",
+    "merge_check",
+    "mergeable",
     "relation_add",
     "relation_remove",
 ]

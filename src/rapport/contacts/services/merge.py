@@ -96,6 +96,30 @@ def duplicate_groups(*, contacts: Any, limit: int = 50) -> list[list[Contact]]:
     return [g for g in groups if len(g) > 1][:limit]
 
 
+def merge_check(*, actor: Any, winner: Contact, losers: list[Contact]) -> None:
+    """Refuse a merge the actor's rights do not cover: the kept contact changes, and each
+    merged-away contact disappears, so merging needs the delete right on it (a role refused
+    DELETE on a contact must not delete one by merging it away)."""
+    if not visibility.can(actor, "change", winner):
+        raise PermissionError(_("You cannot change contact #%(id)s.") % {"id": winner.pk})
+    for loser in losers:
+        if not visibility.can(actor, "delete", loser):
+            raise PermissionError(
+                _("You cannot delete contact #%(id)s, so you cannot merge it away.")
+                % {"id": loser.pk}
+            )
+
+
+def mergeable(actor: Any, contacts: list[Contact]) -> bool:
+    """Whether `actor` may merge `contacts` into one of them (keeping one it may change and
+    deleting all the others)."""
+    return any(
+        visibility.can(actor, "change", keep)
+        and all(visibility.can(actor, "delete", c) for c in contacts if c.pk != keep.pk)
+        for keep in contacts
+    )
+
+
 @transaction.atomic
 def contact_merge(*, actor: Any, winner: Contact, loser: Contact) -> Contact:
     """Fold `loser` into `winner`: every related record moves over, blanks are filled,
@@ -104,9 +128,7 @@ def contact_merge(*, actor: Any, winner: Contact, loser: Contact) -> Contact:
         raise ValueError(_("Choose two different contacts to merge."))
     winner = Contact.objects.select_for_update().get(pk=winner.pk)
     loser = Contact.objects.select_for_update().get(pk=loser.pk)
-    for contact in (winner, loser):
-        if not visibility.can(actor, "change", contact):
-            raise PermissionError(_("You cannot change contact #%(id)s.") % {"id": contact.pk})
+    merge_check(actor=actor, winner=winner, losers=[loser])
     before = snapshot(winner)
     loser_state = {k: v[1] for k, v in diff({}, snapshot(loser)).items()}
 

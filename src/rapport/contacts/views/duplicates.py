@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from rapport.contacts import selectors, services
-from rapport.core import visibility
 from rapport.core.http import Request
 from rapport.core.params import parse_id
 
@@ -18,7 +17,7 @@ MAX_MERGE = 10
 @login_required
 def duplicate_list(request: Request) -> HttpResponse:
     groups = services.duplicate_groups(contacts=selectors.contacts_for(request.user))
-    can_merge = [all(visibility.can(request.user, "change", c) for c in group) for group in groups]
+    can_merge = [services.mergeable(request.user, group) for group in groups]
     return render(
         request,
         "contacts/duplicates/list.html",
@@ -44,7 +43,7 @@ def duplicate_merge(request: Request) -> HttpResponse:
     )
     if len(contacts) < 2 or len(contacts) != len(ids):
         raise Http404
-    if not all(visibility.can(request.user, "change", c) for c in contacts):
+    if not services.mergeable(request.user, contacts):
         raise PermissionDenied
     error = ""
     if request.method == "POST":
@@ -54,6 +53,8 @@ def duplicate_merge(request: Request) -> HttpResponse:
         else:
             winner = keep
             try:
+                losers = [c for c in contacts if c.pk != keep.pk]
+                services.merge_check(actor=request.user, winner=keep, losers=losers)
                 for loser in contacts:
                     if loser.pk != keep.pk:
                         winner = services.contact_merge(
