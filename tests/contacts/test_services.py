@@ -181,9 +181,11 @@ def test_duplicates_found_by_channel_and_by_similar_name(users):
     ]
 
 
-@pytest.mark.parametrize(("role", "allowed"), [("agent", False), ("marketer", False),
-                                               ("analyst", False), ("manager2", False),
-                                               ("manager_mate", True), ("admin", True)])  # fmt: skip
+MERGERS = [("agent", False), ("marketer", False), ("analyst", False), ("manager2", False),
+           ("manager_mate", True), ("admin", True)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "allowed"), MERGERS)
 def test_merging_away_a_contact_needs_the_right_to_delete_it(users, role, allowed):
     from rapport.contacts.models import Contact
 
