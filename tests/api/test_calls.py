@@ -116,3 +116,28 @@ def test_a_retried_webhook_makes_one_lead(api_as, tracking):
 
     assert responses[0].json() == responses[1].json()
     assert Lead.objects.count() == 1
+
+
+def test_a_call_never_names_a_customer_the_caller_may_not_see(api_as, users, tracking):
+    """manager2 (team South) gets 404 for team North's customer; reporting a call from the
+    customer's phone must not tell them its id, though the call goes on the customer's
+    timeline (the true customer's touchpoint), which manager2 still cannot read."""
+    contact = make_contact(users["manager"], phone="+37061234567")
+    assert api_as("manager2").get(f"{API}/contacts/{contact.pk}").status_code == 404
+
+    response = _call(api_as("manager2"), caller="+37061234567", duration=30)
+
+    assert response.status_code == 200
+    assert response.json() == {"contact": None, "lead": None, "lead_created": False,
+                               "source": "Google Ads"}  # fmt: skip
+    assert Interaction.objects.filter(contact=contact, channel="phone").count() == 1
+    timeline = api_as("manager2").get(f"{API}/interactions", {"contact": contact.pk})
+    assert timeline.json()["items"] == []
+
+
+def test_a_call_matched_to_another_teams_open_lead_does_not_name_it(api_as, users, tracking):
+    make_lead(users["manager"], phone="+37061234567")
+
+    response = _call(api_as("manager2"), caller="+37061234567", duration=30)
+
+    assert (response.json()["lead"], response.json()["lead_created"]) == (None, False)

@@ -242,3 +242,25 @@ def test_lead_writes_honour_the_idempotency_key(api_as, users):
     assert retry.json() == first.json()
     assert retry["Idempotent-Replayed"] == "true"
     assert Deal.objects.count() == 1
+
+
+def test_a_lead_matched_to_another_teams_customer_does_not_name_them(api_as, users):
+    """manager2 gets 404 for team North's customer; creating a lead with the customer's
+    e-mail links the lead to them (the right customer) but no answer tells manager2 the
+    customer's id: not the 201, not the lead's detail, not the list."""
+    olena = make_contact(users["manager"], first_name="Olena", email="olena@example.com")
+    client = api_as("manager2")
+    assert client.get(f"{API}/contacts/{olena.pk}").status_code == 404
+
+    created = _post(client, "leads", {"email": "olena@example.com", "message": "Crete?"})
+    lead = Lead.objects.get()
+    detail = client.get(f"{API}/leads/{lead.pk}")
+    listed = client.get(f"{API}/leads")
+    as_owner = api_as("manager").get(f"{API}/leads/{lead.pk}")
+
+    assert lead.contact_id == olena.pk  # matched to the true customer
+    assert (created.status_code, created.json()["contact"]) == (201, None)
+    assert detail.json()["contact"] is None
+    assert [(item["id"], item["contact"]) for item in listed.json()["items"]] == [(lead.pk, None)]
+    assert as_owner.status_code == 404  # the lead is manager2's, not the customer's team's
+    assert api_as("admin").get(f"{API}/leads/{lead.pk}").json()["contact"] == olena.pk

@@ -291,3 +291,23 @@ def test_delete_is_refused_for_a_role_that_may_not_and_for_a_converted_lead(
     assert response.redirect_chain[-1][0] == f"/leads/{owned_lead.pk}/"
     assert "attribution" in response.text
     assert Lead.objects.filter(pk=owned_lead.pk).exists()
+
+
+def test_a_lead_made_by_hand_never_shows_another_teams_customer_it_matched(as_user, users):
+    from rapport.contacts import services as contacts
+
+    olena = contacts.contact_create(
+        actor=users["manager"], data={"first_name": "Olena", "email": "olena@example.com"}
+    )
+    client = as_user("manager2")
+
+    created = client.post("/leads/new/", {"first_name": "O", "email": "olena@example.com"})
+    lead = Lead.objects.get()
+    page = client.get(f"/leads/{lead.pk}/")
+
+    assert lead.contact_id == olena.pk
+    assert created["Location"] == f"/leads/{lead.pk}/"
+    assert page.status_code == 200
+    assert f"/contacts/{olena.pk}/" not in page.text
+    assert "Olena" not in page.text
+    assert client.get(f"/contacts/{olena.pk}/").status_code == 404

@@ -71,6 +71,14 @@ def can_create(user: Viewer | None, kind: permissions.Kind) -> bool:
     return permissions.allows(user, kind, "create")
 
 
+def shown_id(user: Viewer | None, obj: Model | None, *, owner_field: str = "owner") -> Any:
+    """`obj`'s id if `user` may see it, else None: an answer may say that a record was
+    linked to something, but never names a record the caller could not open."""
+    if obj is None or not can(user, "view", obj, owner_field=owner_field):
+        return None
+    return obj.pk
+
+
 def can(user: Viewer | None, action: Action, obj: Model, *, owner_field: str = "owner") -> bool:
     """Whether `user` may act on one object (same rule as `scope`, without a query)."""
     reach = permissions.reach(user, _kind(type(obj)), action)

@@ -12,6 +12,7 @@ from ninja.responses import Status
 
 from rapport.contacts.api import ContactOut, contact_json
 from rapport.contacts.models import Contact
+from rapport.core import visibility
 from rapport.core.api.errors import error_response
 from rapport.core.api.lists import page_of
 from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
@@ -45,7 +46,9 @@ class LeadOut(Schema):
     tracking_number: int | None
     form_slug: str
     owner: int | None
-    contact: int | None
+    contact: int | None = Field(
+        description="The customer it was matched to; null when none or not yours to see."
+    )
     converted_at: dt.datetime | None
     utm_source: str
     utm_medium: str
@@ -140,7 +143,9 @@ class LeadListParams(ListParams):
     sort: LeadSort = "-created"
 
 
-def lead_json(lead: Lead) -> dict[str, Any]:
+def lead_json(lead: Lead, user: Any) -> dict[str, Any]:
+    """A lead as the API shows it to `user`: the customer it was matched to only when the
+    caller may see that customer (matching crosses teams; the answer must not)."""
     return {
         "id": lead.pk,
         "first_name": lead.first_name,
@@ -155,7 +160,7 @@ def lead_json(lead: Lead) -> dict[str, Any]:
         "tracking_number": lead.tracking_number_id,
         "form_slug": lead.form_slug,
         "owner": lead.owner_id,
-        "contact": lead.contact_id,
+        "contact": visibility.shown_id(user, lead.contact) if lead.contact_id else None,
         "converted_at": lead.converted_at,
         **{field: getattr(lead, field) for field in ATTRIBUTION_FIELDS},
         "created_at": lead.created_at,
@@ -163,10 +168,10 @@ def lead_json(lead: Lead) -> dict[str, Any]:
     }
 
 
-def _lead_detail_json(lead: Lead) -> dict[str, Any]:
+def _lead_detail_json(lead: Lead, user: Any) -> dict[str, Any]:
     history = LeadStatusChange.objects.filter(lead=lead).order_by("at", "id")
     return {
-        **lead_json(lead),
+        **lead_json(lead, user),
         "status_history": [
             {
                 "from_status": change.from_status,
@@ -187,7 +192,8 @@ def _lead_or_404(request: HttpRequest, lead_id: int) -> Lead:
 @router.get("", response=LeadPage, exclude_unset=True, url_name="lead_list")
 def lead_list(request: HttpRequest, filters: Query[LeadListParams]) -> dict[str, Any]:
     """Leads the caller may see (a sales manager: their team's and unassigned ones)."""
-    leads = selectors.leads_for(user_of(request))
+    user = user_of(request)
+    leads = selectors.leads_for(user).select_related("contact")
     if filters.status:
         leads = leads.filter(status=filters.status)
     if filters.source:
@@ -203,7 +209,10 @@ def lead_list(request: HttpRequest, filters: Query[LeadListParams]) -> dict[str,
     if filters.created_before:
         leads = leads.filter(created_at__lt=filters.created_before)
     return page_of(
-        leads, ordering=LEAD_ORDERINGS[filters.sort], params=filters, serialize=lead_json
+        leads,
+        ordering=LEAD_ORDERINGS[filters.sort],
+        params=filters,
+        serialize=lambda lead: lead_json(lead, user),
     )
 
 
@@ -233,14 +242,14 @@ def lead_create(request: HttpRequest, payload: LeadIn) -> Any:
                 "added to it and its owner will follow up."
             )
             return error_response(409, message, [(field, message)], existing=None)
-        return Status(200, {**lead_json(capture.lead), "joined_open_lead": True})
-    return Status(201, {**lead_json(capture.lead), "joined_open_lead": False})
+        return Status(200, {**lead_json(capture.lead, user), "joined_open_lead": True})
+    return Status(201, {**lead_json(capture.lead, user), "joined_open_lead": False})
 
 
 @router.get("/{int:lead_id}", response={200: LeadDetailOut, 404: ErrorOut}, url_name="lead_detail")
 def lead_detail(request: HttpRequest, lead_id: Id) -> dict[str, Any]:
     """A lead with its status history."""
-    return _lead_detail_json(_lead_or_404(request, lead_id))
+    return _lead_detail_json(_lead_or_404(request, lead_id), user_of(request))
 
 
 @router.patch(
@@ -253,7 +262,7 @@ def lead_update(request: HttpRequest, lead_id: Id, payload: LeadPatch) -> dict[s
         lead=_lead_or_404(request, lead_id),
         data=payload.model_dump(exclude_unset=True),
     )
-    return _lead_detail_json(lead)
+    return _lead_detail_json(lead, user_of(request))
 
 
 @router.delete(
@@ -281,7 +290,7 @@ def lead_set_status(request: HttpRequest, lead_id: Id, payload: LeadStatusIn) ->
         status=payload.status,
         reason=payload.reason,
     )
-    return _lead_detail_json(lead)
+    return _lead_detail_json(lead, user_of(request))
 
 
 @router.post(
@@ -308,7 +317,7 @@ def lead_convert(request: HttpRequest, lead_id: Id, payload: ConvertIn) -> Statu
     return Status(
         201,
         {
-            "lead": lead_json(conversion.lead),
+            "lead": lead_json(conversion.lead, user_of(request)),
             "contact": contact_json(contact),
             "deal": deal_json(deal),
         },

@@ -207,8 +207,12 @@ class CallIn(InputSchema):
 
 
 class CallOut(Schema):
-    contact: int | None = Field(description="The known customer the call went on, if any.")
-    lead: int | None = Field(description="The open lead it matched or created, if any.")
+    contact: int | None = Field(
+        description="The known customer the call went on, if any and if you may see them."
+    )
+    lead: int | None = Field(
+        description="The open lead it matched or created, if any and if you may see it."
+    )
     lead_created: bool
     source: str = Field(description="The tracking number's source ('' when none).")
 
@@ -230,9 +234,11 @@ def call_record(request: HttpRequest, payload: CallIn) -> dict[str, Any]:
         recording_url=payload.recording_url,
         actor=user,
     )
+    # The call is matched across teams (it is the true customer's touchpoint), but the answer
+    # names only what the caller may open.
     return {
-        "contact": result.contact.pk if result.contact else None,
-        "lead": result.lead.pk if result.lead else None,
+        "contact": visibility.shown_id(user, result.contact),
+        "lead": visibility.shown_id(user, result.lead),
         "lead_created": result.lead_created,
         "source": result.source_name,
     }

@@ -96,6 +96,10 @@ def call_record(
             )
             lead, created = capture.lead, capture.created
         contact = lead.contact if lead and lead.contact_id else None
+    # The call goes on the matched customer's timeline even when the caller's role cannot see
+    # that customer: it is the true customer's touchpoint, and their owners need it. The
+    # caller learns nothing from it (interactions are scoped by the contact's owner), and
+    # the API answer names the contact only when the caller may see it.
     if contact is not None:
         timeline.record(
             contact=contact,

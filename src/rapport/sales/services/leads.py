@@ -188,6 +188,10 @@ def lead_capture(
         to_status=LeadStatus.NEW,
         by=actor if getattr(actor, "pk", None) else None,
     )
+    # Matching crosses teams on purpose: the enquiry is the matched customer's touchpoint, so
+    # it goes on their timeline even when the actor cannot see them (that row stays hidden
+    # from the actor, being scoped by the contact's owner). Callers must not reveal the match:
+    # answers name `lead.contact` only through `visibility.shown_id`.
     if contact is not None:
         timeline.record(
             contact=contact,
