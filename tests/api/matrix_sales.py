@@ -6,7 +6,17 @@ from typing import Any
 
 from rapport.sales.models import SourceSpend, TrackingNumber
 from tests.api.conftest import API, make_contact
-from tests.api.permissions import ADMIN_ONLY, CATALOG, REPORT, SPEND, Endpoint
+from tests.api.permissions import (
+    ADMIN_ONLY,
+    CATALOG,
+    FIGURES,
+    MAY_SEE,
+    MAY_SEE_SOUTH,
+    MAY_SEE_UNASSIGNED,
+    REPORT,
+    SPEND,
+    Endpoint,
+)
 from tests.api.sales_data import (
     make_deal,
     make_lead,
@@ -19,8 +29,9 @@ from tests.api.sales_data import (
 
 
 def sales_world(users: dict[str, Any]) -> dict[str, Any]:
-    manager = users["manager"]
+    manager, south = users["manager"], users["manager2"]
     customer = make_contact(manager, first_name="Rasa", email="rasa@example.lt")
+    south_customer = make_contact(south, first_name="Jonas", email="jonas@example.lt")
     pipeline = make_pipeline()
     source = make_source()
     TrackingNumber.objects.create(number="+37052000000", source=source)
@@ -42,6 +53,10 @@ def sales_world(users: dict[str, Any]) -> dict[str, Any]:
         "deal": make_deal(manager, customer, pipeline=pipeline),
         "order": make_order(manager, customer),
         "lost_reason": make_lost_reason(),
+        "south_lead": make_lead(south, email="ona@example.lt"),
+        "free_lead": make_lead(None, email="free@example.lt"),
+        "south_deal": make_deal(south, south_customer, pipeline=pipeline),
+        "south_order": make_order(south, south_customer),
     }  # fmt: skip
 
 
@@ -51,6 +66,15 @@ def _(key: str):
 
 def _id(key: str):
     return lambda w: w[key].pk
+
+
+def _north_and_south(north: str, south: str):
+    return lambda w: [(w[north], MAY_SEE), (w[south], MAY_SEE_SOUTH)]
+
+
+def _leads(w):
+    return [(w["lead"], MAY_SEE), (w["south_lead"], MAY_SEE_SOUTH),
+            (w["free_lead"], MAY_SEE_UNASSIGNED)]  # fmt: skip
 
 
 SALES_ENDPOINTS = [
@@ -79,7 +103,7 @@ SALES_ENDPOINTS = [
     Endpoint("delete category", "DELETE", lambda w: f"{API}/categories/{w['category'].pk}",
              "delete", _("category"), success=204, policy=CATALOG),
     # leads
-    Endpoint("list leads", "GET", lambda w: f"{API}/leads", "list", _("lead")),
+    Endpoint("list leads", "GET", lambda w: f"{API}/leads", "list", _("lead"), rows=_leads),
     Endpoint("create lead", "POST", lambda w: f"{API}/leads", "create", _("lead"),
              body=lambda w: {"email": "new@example.com"}, success=201),
     Endpoint("read lead", "GET", lambda w: f"{API}/leads/{w['lead'].pk}", "read", _("lead")),
@@ -105,7 +129,8 @@ SALES_ENDPOINTS = [
              lambda w: f"{API}/pipelines/{w['spare_pipeline'].pk}", "delete",
              _("spare_pipeline"), success=204, policy=ADMIN_ONLY),
     # deals
-    Endpoint("list deals", "GET", lambda w: f"{API}/deals", "list", _("deal")),
+    Endpoint("list deals", "GET", lambda w: f"{API}/deals", "list", _("deal"),
+             rows=_north_and_south("deal", "south_deal")),
     Endpoint("create deal", "POST", lambda w: f"{API}/deals", "create_for", _("deal"),
              body=lambda w: {"title": "Ski", "contact": w["customer"].pk}, success=201,
              ref_field="contact"),
@@ -118,7 +143,8 @@ SALES_ENDPOINTS = [
     Endpoint("delete deal", "DELETE", lambda w: f"{API}/deals/{w['deal'].pk}", "delete",
              _("deal"), success=204),
     # orders
-    Endpoint("list orders", "GET", lambda w: f"{API}/orders", "list", _("order")),
+    Endpoint("list orders", "GET", lambda w: f"{API}/orders", "list", _("order"),
+             rows=_north_and_south("order", "south_order")),
     Endpoint("create order", "POST", lambda w: f"{API}/orders", "create_for", _("order"),
              body=lambda w: {"contact": w["customer"].pk, "currency": "EUR",
                              "total": {"amount": "99", "currency": "EUR"}},
@@ -155,10 +181,12 @@ SALES_ENDPOINTS = [
              body=lambda w: {"caller": "+37061111111", "dialled": "+37052000000",
                              "time": "2025-05-01T10:00:00+03:00", "duration": 95}),
     # analytics
-    Endpoint("acquisition report", "GET", lambda w: f"{API}/analytics/acquisition", "read",
-             _("source"), policy=REPORT),
+    # (the acquisition figures per role: tests/api/test_analytics.py, after a refresh)
+    Endpoint("acquisition report", "GET", lambda w: f"{API}/analytics/acquisition", "report",
+             _("source"), policy=FIGURES),
     Endpoint("funnel", "GET", lambda w: f"{API}/analytics/funnel?pipeline={w['pipeline'].pk}",
-             "read", _("pipeline"), policy=REPORT),
+             "report", _("pipeline"), policy=FIGURES,
+             rows=_north_and_south("deal", "south_deal"), count=lambda body: body["deals"]),
     Endpoint("customer journey", "GET",
              lambda w: f"{API}/customers/{w['customer'].pk}/journey", "read", _("customer")),
 ]  # fmt: skip

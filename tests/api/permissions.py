@@ -1,10 +1,15 @@
 """A reusable permission matrix for API endpoints (netbox's `APIViewTestCases` idea, as data).
 
-Every record in a test world is owned by `manager` (team North). For each role in the
-`users` fixture the tables below say what it may do to such a record; `check()` proves an
-endpoint obeys them: reads of what one may not see → 404, writes one may not make → 403
-(404 when one cannot even see the record), success otherwise, and a refused write changes
-nothing. Later apps describe their endpoints with `Endpoint` and call `check()` too.
+The record each endpoint acts on is owned by `manager` (team North); the world also holds
+records of `manager2` (team South) and an unassigned lead. For each role in the `users`
+fixture the tables below say what it may do to such records; `check()` proves an endpoint
+obeys them: reads of what one may not see → 404, writes one may not make → 403 (404 when one
+cannot even see the record), reports one may not read → 403, success otherwise, and a
+refused write changes nothing. It also checks the *content*: a list holds exactly the rows
+the role may see (North's, South's, unassigned), and a report counts exactly those. The
+tables are written out by hand, independently of `core.permissions`, so that a change to
+the rule shows up here. Later apps describe their endpoints with `Endpoint` and call
+`check()` too.
 """
 
 from collections.abc import Callable
@@ -22,8 +27,12 @@ MAY_SEE = {role: role != "manager2" for role in ROLES}
 MAY_CHANGE = {role: MAY_SEE[role] and role != "analyst" for role in ROLES}
 MAY_DELETE = {role: role in {"admin", "manager", "manager_mate"} for role in ROLES}
 MAY_CREATE = {role: role != "analyst" for role in ROLES}
+# Who sees a record owned by team South's sales manager, and a lead nobody owns yet.
+MAY_SEE_SOUTH = {role: role not in {"manager", "manager_mate"} for role in ROLES}
+MAY_SEE_UNASSIGNED = dict.fromkeys(ROLES, True)
 
-Kind = Literal["list", "read", "change", "delete", "create", "create_for"]
+Kind = Literal["list", "read", "report", "change", "delete", "create", "create_for"]
+Rows = Callable[[dict[str, Any]], list[tuple[Model, dict[str, bool]]]]
 
 
 @dataclass(frozen=True)
@@ -51,13 +60,17 @@ ADMIN_ONLY = Policy(EVERYONE, _only("admin"), _only("admin"), _only("admin"))
 SPEND = Policy(_only("admin", "marketer", "analyst"), _only("admin", "marketer"),
                _only("admin", "marketer"), _only("admin", "marketer"))  # fmt: skip
 REPORT = Policy(EVERYONE, EVERYONE, EVERYONE, EVERYONE)
+# Figures (acquisition, funnel): a service agent helps customers but reads no business figures.
+FIGURES = Policy(_only(*(r for r in ROLES if r != "agent")), EVERYONE, EVERYONE, EVERYONE)
 
 
 @dataclass(frozen=True)
 class Endpoint:
     """One operation. `target(world)` is the record it reads or writes (for `create`, any
     record of the model it creates; for `create_for`, the record the new one belongs to,
-    named in the body: 422 naming `ref_field` when invisible)."""
+    named in the body: 422 naming `ref_field` when invisible). `rows(world)` are the records
+    a list or report covers, each with who may see it (default: the target, by the policy);
+    a report's `count(body)` must equal how many of them the role sees."""
 
     name: str
     method: str
@@ -68,6 +81,8 @@ class Endpoint:
     success: int = 200
     ref_field: str = ""
     policy: Policy = OWNED
+    rows: Rows | None = None
+    count: Callable[[dict[str, Any]], int] | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -79,6 +94,8 @@ def expected_status(endpoint: Endpoint, role: str) -> int:
         return 200
     if endpoint.kind == "create":
         return endpoint.success if policy.may_create[role] else 403
+    if endpoint.kind == "report":
+        return endpoint.success if policy.may_see[role] else 403
     if not policy.may_see[role]:
         return 422 if endpoint.kind == "create_for" else 404
     if endpoint.kind == "read":
@@ -111,6 +128,12 @@ def check(endpoint: Endpoint, role: str, client: Client, world: dict[str, Any]) 
         assert _state(target) == before, f"{role} was refused {endpoint.name} but it acted"
         if expected == 422:
             assert [e["field"] for e in body["errors"]] == [endpoint.ref_field]
+    if expected >= 400 or endpoint.kind not in ("list", "report"):
+        return
+    rows = endpoint.rows(world) if endpoint.rows else [(target, endpoint.policy.may_see)]
+    seen = sorted(obj.pk for obj, who in rows if who[role])
     if endpoint.kind == "list":
-        ids = [item["id"] for item in response.json()["items"]]
-        assert ids == ([target.pk] if endpoint.policy.may_see[role] else []), (role, endpoint.name)
+        ids = sorted(item["id"] for item in response.json()["items"])
+        assert ids == seen, (role, endpoint.name)
+    elif endpoint.count is not None:
+        assert endpoint.count(response.json()) == len(seen), (role, endpoint.name)

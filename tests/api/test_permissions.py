@@ -1,5 +1,6 @@
 """Every endpoint × every role: 404 on reads of what one may not see, 403 on writes one may
-not make, success otherwise (see tests/api/permissions.py for the rules)."""
+not make, success otherwise, and exactly the rows the role may see in every list and report
+(see tests/api/permissions.py for the rules)."""
 
 import re
 
@@ -8,7 +9,7 @@ import pytest
 from rapport.contacts import services
 from tests.api.conftest import API, bearer_client, make_contact
 from tests.api.matrix_sales import SALES_ENDPOINTS, sales_world
-from tests.api.permissions import ROLES, Endpoint, check
+from tests.api.permissions import MAY_SEE, MAY_SEE_SOUTH, ROLES, Endpoint, check
 from tests.factories import CompanyFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,11 @@ def world(users):
         "contact": contact,
         "consent": event,
         "company": CompanyFactory(owner=manager),
+        # team South's namesake and company: listed only to those who see South
+        "south_contact": make_contact(
+            users["manager2"], first_name="Olena", email="olena@south.example.com"
+        ),
+        "south_company": CompanyFactory(owner=users["manager2"]),
         "interaction": InteractionFactory(contact=contact),
         **sales_world(users),
     }
@@ -39,9 +45,14 @@ def contact(w):
     return w["contact"]
 
 
+def north_and_south(north: str, south: str):
+    return lambda w: [(w[north], MAY_SEE), (w[south], MAY_SEE_SOUTH)]
+
+
 ENDPOINTS = [
     # contacts
-    Endpoint("list contacts", "GET", lambda w: f"{API}/contacts?q=olena", "list", contact),
+    Endpoint("list contacts", "GET", lambda w: f"{API}/contacts?q=olena", "list", contact,
+             rows=north_and_south("contact", "south_contact")),
     Endpoint(
         "create contact", "POST", lambda w: f"{API}/contacts", "create", contact,
         body=lambda w: {"first_name": "Taras"}, success=201,
@@ -69,7 +80,8 @@ ENDPOINTS = [
                         "source": "call"},
     ),
     # companies
-    Endpoint("list companies", "GET", lambda w: f"{API}/companies", "list", lambda w: w["company"]),
+    Endpoint("list companies", "GET", lambda w: f"{API}/companies", "list", lambda w: w["company"],
+             rows=north_and_south("company", "south_company")),
     Endpoint(
         "create company", "POST", lambda w: f"{API}/companies", "create", lambda w: w["company"],
         body=lambda w: {"name": "Sun Travel"}, success=201,
