@@ -164,3 +164,38 @@ def test_journey_runs_up_to_the_first_order(api_as, users, sold):
     ]
     assert steps[-1]["label"] == f"#{order.pk}: 1500.00 EUR"
     assert hidden.status_code == 404
+
+
+FIGURES_PER_ROLE = {"admin": 2, "marketer": 2, "analyst": 2, "manager": 2, "manager_mate": 2,
+                    "manager2": 0, "agent": None, "superuser": 2}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "leads"), FIGURES_PER_ROLE.items())
+def test_every_door_to_the_figures_gives_a_role_the_same_answer(users, sold, role, leads):
+    """The API report, the web page and the selector answer alike from the one rule: the same
+    totals, or a refusal everywhere (a service agent used to get 403 on the web, an empty API
+    report and every deal in the API funnel)."""
+    from django.test import Client
+
+    from rapport.analytics.selectors import acquisition_report
+    from tests.api.conftest import bearer_client
+    from tests.factories import UserFactory
+
+    user = users.get(role) or UserFactory(username="root", role="sales_manager", is_superuser=True)
+    web = Client()
+    web.force_login(user)
+
+    api = bearer_client(user).get(f"{API}/analytics/acquisition", WINDOW)
+    funnel = bearer_client(user).get(f"{API}/analytics/funnel")
+    page = web.get("/analytics/", WINDOW)
+
+    if leads is None:
+        assert (api.status_code, funnel.status_code, page.status_code) == (403, 403, 403)
+        with pytest.raises(PermissionError):
+            acquisition_report(user, start=START, end=END)
+        return
+    assert (api.status_code, funnel.status_code, page.status_code) == (200, 200, 200)
+    assert sum(r["leads"] for r in api.json()["rows"]) == leads
+    assert funnel.json()["deals"] == (1 if leads else 0)
+    selected = acquisition_report(user, start=START, end=END)["rows"]
+    assert (selected["leads"].sum() if not selected.is_empty() else 0) == leads
