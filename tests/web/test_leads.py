@@ -311,3 +311,16 @@ def test_a_lead_made_by_hand_never_shows_another_teams_customer_it_matched(as_us
     assert f"/contacts/{olena.pk}/" not in page.text
     assert "Olena" not in page.text
     assert client.get(f"/contacts/{olena.pk}/").status_code == 404
+    assert _export_contact_ids(client) == {lead.pk: ""}
+    assert _export_contact_ids(as_user("admin")) == {lead.pk: str(olena.pk)}
+
+
+def _export_contact_ids(client):
+    import csv
+    import io
+
+    response = client.get("/leads/export/csv/")
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
+    return {int(row["id"]): row["contact id"] for row in rows}

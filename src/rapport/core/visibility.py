@@ -51,6 +51,14 @@ def _reach_filter(reach: permissions.Reach, user: Any, owner_field: str) -> Q | 
     return team
 
 
+def condition(
+    user: Viewer | None, kind: permissions.Kind, action: Action = "view", *, owner_field: str
+) -> Q | None:
+    """The filter `scope` would put on records of `kind`, over a related path such as
+    "contact__owner" (None: no filter; an empty-set Q: nothing)."""
+    return _reach_filter(permissions.reach(user, kind, action), user, owner_field)
+
+
 def scope[M: Model](
     queryset: QuerySet[M],
     user: Viewer | None,

@@ -18,7 +18,8 @@ def _name(user: Any) -> str:
 
 
 def lead_columns() -> list[Column]:
-    """Columns for leads fetched with select_related("source", "owner")."""
+    """Columns for leads fetched with select_related("source", "owner") and annotated by
+    `sales.selectors.with_shown_contact`."""
     return [
         Column("id", lambda lead: lead.pk),
         Column(_("first name"), lambda lead: lead.first_name),
@@ -38,7 +39,7 @@ def lead_columns() -> list[Column]:
         Column(_("referrer"), lambda lead: lead.referrer),
         Column(_("landing page"), lambda lead: lead.landing_page),
         Column(_("owner"), lambda lead: _name(lead.owner)),
-        Column(_("contact id"), lambda lead: lead.contact_id),
+        Column(_("contact id"), lambda lead: lead.shown_contact_id),
         Column(_("message"), lambda lead: lead.message),
         Column(_("received"), lambda lead: lead.created_at),
         Column(_("converted"), lambda lead: lead.converted_at),

@@ -34,7 +34,7 @@ from rapport.sales import services
 from rapport.sales.forms import ConvertForm, DisqualifyForm, LeadForm
 from rapport.sales.models import Lead, LeadSource, LeadStatus
 from rapport.sales.search import search_leads
-from rapport.sales.selectors import leads_for
+from rapport.sales.selectors import leads_for, with_shown_contact
 from rapport.sales.services.leads import TRANSITIONS
 from rapport.timeline.models import Channel
 
@@ -111,7 +111,8 @@ ORDERING = ["-created_at", "-id"]
 
 def listed(request: Request) -> tuple[QuerySet[Lead], list[str]]:
     """The leads the list shows (visible to the viewer, filtered) and their order."""
-    return filter_leads(leads_for(request.user), lead_filters(request.GET)), ORDERING
+    leads = filter_leads(leads_for(request.user), lead_filters(request.GET))
+    return with_shown_contact(leads, request.user), ORDERING
 
 
 @login_required
