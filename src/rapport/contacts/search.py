@@ -23,36 +23,39 @@ Loaders that produce per-word rows (the demo generator) write them to `SearchTer
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from rapport.contacts.models import Contact, SearchTerm
 from rapport.contacts.normalize import phone_search_digits
+from rapport.core.text import search_fold
 
 MAX_TERM = 64
-_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 PHONEISH = re.compile(r"^[+\d][\d\s().-]*$")
+TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 tokenizer calls a token
+fold = search_fold  # what the index holds and queries are compared in: see core.text
 
 
-def fold(text: str) -> str:
-    # casefold() handles every script (ß → ss, Cyrillic and Lithuanian lower-case properly).
-    return text.casefold()
+def words_of(text: str) -> list[str]:
+    """The folded words of `text`, as the index holds them (apostrophes fold away first, so
+    "Лук'ян" is one word; a hyphen or a dot separates words)."""
+    return [word[:MAX_TERM] for word in TOKEN.findall(fold(text))]
 
 
 def terms_for(*, names: Iterable[str], emails: Iterable[str], phones: Iterable[str]) -> set[str]:
     terms: set[str] = set()
     for name in names:
-        for word in _WORD.findall(fold(name or "")):
-            terms.add(word[:MAX_TERM])
+        if name:
+            terms.update(words_of(name))
     for email in emails:
         if email:
             email = fold(email)
             terms.add(email[:MAX_TERM])
-            local = email.split("@", 1)[0]
-            for word in re.split(r"[._+-]", local):
-                if word:
-                    terms.add(word[:MAX_TERM])
+            terms.update(words_of(email.split("@", 1)[0]))
     for phone in phones:
         if phone:
             terms.update(phone_search_digits(phone))
@@ -68,7 +71,6 @@ def contact_terms(contact: Contact, emails: Iterable[str], phones: Iterable[str]
 
 
 FTS_TABLE = "contacts_search_fts"
-TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 tokenizer calls a token
 
 
 def uses_fulltext() -> bool:
@@ -158,16 +160,31 @@ def sync_fulltext(contact_ids: Iterable[int] | None = None) -> None:
             cursor.execute(f"DELETE FROM contacts_searchterm WHERE contact_id IN ({marks})", chunk)  # noqa: S608
 
 
-def fulltext_ids(tokens: Iterable[str], limit: int, table: str = FTS_TABLE) -> list[int]:
+def fulltext_ids(
+    tokens: Iterable[str],
+    limit: int,
+    table: str = FTS_TABLE,
+    within: QuerySet[Any] | None = None,
+) -> list[int]:
     """SQLite: the newest `limit` rows of an FTS5 `table` (contacts', or leads') whose document
-    has a word starting with each token."""
+    has a word starting with each token, among the rows of `within` when it is given.
+
+    The scope is applied before the cap: the index hands its matches newest first and each is
+    checked against `within` (by its primary key) until `limit` of them are in, so a manager's
+    broad search finds their own customers rather than the newest of everybody's.
+    """
     match = " AND ".join(f'"{token[:MAX_TERM]}"*' for token in tokens)
+    sql, params = f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]  # noqa: S608
+    if within is not None and within.query.has_filters():
+        rowid = RawSQL(f"{table}.rowid", (), output_field=IntegerField())
+        try:
+            scoped, scope_params = within.filter(pk=rowid).values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return []
+        sql += f" AND EXISTS ({scoped})"
+        params.extend(scope_params)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rowid FROM {table} WHERE {table} MATCH %s "  # noqa: S608
-            "ORDER BY rowid DESC LIMIT %s",
-            [match, limit],
-        )
+        cursor.execute(f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -175,7 +192,9 @@ def having_prefixes(contacts: QuerySet[Contact], prefixes: list[str]) -> QuerySe
     """`contacts` with a word starting with each prefix (up to CANDIDATE_CAP of them)."""
     if uses_fulltext():
         tokens = [t for p in prefixes for t in TOKEN.findall(fold(p))]
-        return contacts.filter(pk__in=fulltext_ids(tokens, CANDIDATE_CAP)) if tokens else contacts
+        if not tokens:
+            return contacts
+        return contacts.filter(pk__in=fulltext_ids(tokens, CANDIDATE_CAP, within=contacts))
     for prefix in prefixes:
         contacts = contacts.filter(
             pk__in=SearchTerm.objects.filter(prefix_q("term", fold(prefix))).values("contact_id")
@@ -190,7 +209,7 @@ def query_words(q: str) -> list[str]:
         return []
     if PHONEISH.match(q) and sum(ch.isdigit() for ch in q) >= 3:
         return [re.sub(r"\D", "", q)[:MAX_TERM]]
-    words = [w[:MAX_TERM] for w in _WORD.findall(fold(q))]
+    words = words_of(q)
     if "@" in q:
         words = [fold(q.strip())[:MAX_TERM]]
     return sorted(set(words), key=len, reverse=True)[:5]
@@ -207,13 +226,15 @@ def prefix_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
-# A search takes at most this many candidates (the newest contacts with FTS5, the first terms
-# in order otherwise); a query that matches more is too broad to page through anyway, and
-# the UI asks for more letters. Below the cap the result is exact.
-CANDIDATE_CAP = 5000
-# With FTS5 the candidates are the newest matches, which is what the default (newest first)
-# list shows; 1000 of them keep the sort of a broad query ("ol") to a few milliseconds.
+# With FTS5 a search takes the newest matches among the contacts the viewer may see, at most
+# this many: what the default (newest first) list shows, and 1000 of them keep the sort of a
+# broad query ("ol") by another order to a few milliseconds. Below the cap the result is exact.
 FULLTEXT_CAP = 1000
+CANDIDATE_CAP = 5000  # the same for duplicate detection (`having_prefixes`)
+# PostgreSQL: a word matching at most this many index terms is looked up (every match, then
+# the scope and sort); a broader one is checked contact by contact while walking the list's
+# order, which stops after a page: the more contacts match, the sooner.
+NARROW = 3000
 
 
 def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
@@ -231,15 +252,32 @@ def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
             return contacts.none()
         # The ids go in as values, not a subquery: knowing how few they are, SQLite sorts
         # them instead of walking a million-row sort index looking for them (85 ms → 2 ms).
-        return contacts.filter(pk__in=fulltext_ids(tokens, FULLTEXT_CAP))
-    driver, *others = words
-    candidates = (
-        SearchTerm.objects.filter(prefix_q("term", driver))
-        .order_by("term", "contact_id")
-        .values("contact_id")[:CANDIDATE_CAP]
-    )
-    contacts = contacts.filter(pk__in=candidates)
-    for word in others:
+        return contacts.filter(pk__in=fulltext_ids(tokens, FULLTEXT_CAP, within=contacts))
+    return _search_terms(contacts, words)
+
+
+def _search_terms(contacts: QuerySet[Contact], words: list[str]) -> QuerySet[Contact]:
+    """PostgreSQL: contacts with an indexed term starting with each word.
+
+    The narrowest word (counted on the term index, at most NARROW + 1 entries read) decides
+    the plan. Narrow: its matches are read from the index (a few thousand at most), then
+    scoped, checked for the other words and sorted. Broad ("mar", "+38067"): no candidate set
+    at all; each contact met while walking the list's index is checked for its words, so a
+    page costs about 50 / (share of contacts matching) checks.
+    """
+    sizes = [
+        (SearchTerm.objects.filter(prefix_q("term", w)).values("contact_id")[: NARROW + 1].count(), w)
+        for w in words
+    ]
+    size, driver = min(sizes)
+    if size == 0:
+        return contacts.none()
+    checks = words
+    if size <= NARROW:
+        matches = SearchTerm.objects.filter(prefix_q("term", driver)).values("contact_id")
+        contacts = contacts.filter(pk__in=matches)
+        checks = [w for w in words if w != driver]
+    for word in checks:
         contacts = contacts.filter(
             Exists(SearchTerm.objects.filter(prefix_q("term", word), contact_id=OuterRef("pk")))
         )
