@@ -81,5 +81,5 @@ def search_fold(text: str) -> str:
     """`text` in the form the search index holds and queries are compared in (table above)."""
     if text.isascii():
         return text.lower().translate(_ASCII_APOSTROPHES)
-    text = _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
-    return unicodedata.normalize("NFC", text.translate(_SEARCH_LETTERS))
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_SEARCH_LETTERS))
+    return unicodedata.normalize("NFC", _MARKS.sub("", text).translate(_SEARCH_LETTERS))
