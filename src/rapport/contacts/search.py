@@ -209,7 +209,8 @@ def fulltext_ids(
     match = " AND ".join(f'"{token[:MAX_TERM]}"*' for token in tokens)
     sql, params = f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]  # noqa: S608
     if within is not None and within.query.has_filters():
-        rowid = RawSQL(f"{table}.rowid", (), output_field=IntegerField())
+        # The FTS5 row being matched, as the outer reference of the scope check.
+        rowid = RawSQL(f"{table}.rowid", (), output_field=IntegerField())  # noqa: S611
         try:
             scoped, scope_params = within.filter(pk=rowid).values("pk").query.sql_with_params()
         except EmptyResultSet:
