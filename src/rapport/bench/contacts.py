@@ -164,33 +164,27 @@ def _like(word: str) -> str:
 
 
 def _raw_search_terms(user: User) -> Callable[[str], list[int]]:
-    """PostgreSQL: count each word's terms (up to NARROW + 1); the narrowest word's contacts
-    from the term index when it is narrow; the search document for the rest."""
+    """PostgreSQL: the first word (longest first) with at most NARROW terms gives the
+    candidates from the term index; the search document checks the rest."""
     owner_sql, owner_params = _owner_clause(user)
 
     def run(q: str) -> list[int]:
         words = query_words(q)
         with connection.cursor() as cursor:
-            sizes = []
+            where, params, checks = ["TRUE"], [], list(words)
             for word in words:
                 cursor.execute(
-                    "SELECT count(*) FROM (SELECT 1 FROM contacts_searchterm "
-                    "WHERE term::text LIKE %s LIMIT %s) t",
+                    "SELECT contact_id FROM contacts_searchterm WHERE term::text LIKE %s LIMIT %s",
                     [_like(word) + "%", NARROW + 1],
                 )
-                sizes.append((cursor.fetchone()[0], word))
-            size, driver = min(sizes)
-            if size == 0:
-                return []
-            where, params, checks = ["TRUE"], [], words
-            if size <= NARROW:
-                cursor.execute(
-                    "SELECT DISTINCT contact_id FROM contacts_searchterm WHERE term::text LIKE %s",
-                    [_like(driver) + "%"],
-                )
-                where.append("id = ANY(%s)")
-                params.append([row[0] for row in cursor.fetchall()])
-                checks = [w for w in words if w != driver]
+                rows = cursor.fetchall()
+                if not rows:
+                    return []
+                if len(rows) <= NARROW:
+                    where.append("id = ANY(%s)")
+                    params.append(list({row[0] for row in rows}))
+                    checks.remove(word)
+                    break
             for word in checks:
                 where.append("search_document LIKE %s")
                 params.append(f"% {_like(word)}%")
