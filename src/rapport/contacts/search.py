@@ -108,9 +108,11 @@ def write_index(docs: Iterable[tuple[int, Iterable[str]]], *, replace: bool = Fa
             for cid, terms in docs:
                 for term in terms:
                     copy.write_row((cid, term))
-        raw.executemany(
-            "UPDATE contacts_contact SET search_document = %s WHERE id = %s",
-            [(document(terms), cid) for cid, terms in docs],
+        # One statement for the whole batch (an import writes thousands of contacts at once).
+        raw.execute(
+            "UPDATE contacts_contact c SET search_document = d.terms "
+            "FROM unnest(%s::bigint[], %s::text[]) AS d(id, terms) WHERE c.id = d.id",
+            [[cid for cid, _ in docs], [document(terms) for _, terms in docs]],
         )
 
 
