@@ -1,8 +1,8 @@
 # ruff: noqa: S608 - fixed SQL of our own, no input in it
 """Lead search through the search fold (core.text.search_fold) on both databases.
 
-SQLite: the FTS5 triggers (0003) index each field through `rapport_search_fold` (the Python
-fold, registered on every connection by core.sqlite), and the documents are rebuilt once.
+SQLite: the FTS5 index (0003) is made anew, its triggers indexing each field through
+`rapport_search_fold` (the Python fold, registered on every connection by core.sqlite).
 PostgreSQL: the trigram index (0004) is rebuilt over the folded text, `rapport_search_fold`
 of the same concatenation (core migration 0005), compiled from a frozen copy of
 sales.search._folded_text so that it is exactly the SQL the search writes.
@@ -28,19 +28,25 @@ TERMS = (
     " || ' ' || substr(new.phone, 2) || ' ' || substr(new.phone, 3) || ' ' ||"
     " substr(new.phone, 4) || ' ' || substr(new.phone, 5)"
 )
+# The index is made anew: FTS5 deletes row by row, reading each document back.
 SQLITE = [
     "DROP TRIGGER IF EXISTS sales_lead_fts_insert",
     "DROP TRIGGER IF EXISTS sales_lead_fts_update",
+    "DROP TRIGGER IF EXISTS sales_lead_fts_delete",
+    "DROP TABLE IF EXISTS sales_lead_fts",
+    "CREATE VIRTUAL TABLE sales_lead_fts USING fts5("
+    "terms, prefix='2 3', tokenize='unicode61 remove_diacritics 0', detail=none)",
+    "INSERT INTO sales_lead_fts (rowid, terms) SELECT id, "
+    + TERMS.replace("new.", "")
+    + " FROM sales_lead",
     "CREATE TRIGGER sales_lead_fts_insert AFTER INSERT ON sales_lead "
     f"BEGIN INSERT INTO sales_lead_fts (rowid, terms) VALUES (new.id, {TERMS}); END",
     "CREATE TRIGGER sales_lead_fts_update AFTER UPDATE OF first_name, "
     "last_name, email, company_name, phone ON sales_lead BEGIN "
     "DELETE FROM sales_lead_fts WHERE rowid = old.id; "
     f"INSERT INTO sales_lead_fts (rowid, terms) VALUES (new.id, {TERMS}); END",
-    "DELETE FROM sales_lead_fts",
-    "INSERT INTO sales_lead_fts (rowid, terms) SELECT id, "
-    + TERMS.replace("new.", "")
-    + " FROM sales_lead",
+    "CREATE TRIGGER sales_lead_fts_delete AFTER DELETE ON sales_lead "
+    "BEGIN DELETE FROM sales_lead_fts WHERE rowid = old.id; END",
 ]
 
 
