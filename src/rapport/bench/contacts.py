@@ -12,6 +12,7 @@ contacts in the same order, query by query and page by page.
 import random
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.db import connection
@@ -171,7 +172,8 @@ def _raw_search_terms(user: User) -> Callable[[str], list[int]]:
     def run(q: str) -> list[int]:
         words = query_words(q)
         with connection.cursor() as cursor:
-            where, params, checks = ["TRUE"], [], list(words)
+            where, checks = ["TRUE"], list(words)
+            params: list[Any] = []
             for word in words:
                 cursor.execute(
                     "SELECT contact_id FROM contacts_searchterm WHERE term::text LIKE %s LIMIT %s",
@@ -244,6 +246,7 @@ def _same_answers(
 
 
 def _walk_ids(step: Callable[[Any], tuple[list[int], Any]], pages: int) -> list[int]:
+    """The ids of the first `pages` pages, in order."""
     ids: list[int] = []
     cursor = None
     for _page in range(pages):
@@ -304,8 +307,8 @@ def contact_list(bench: Bench) -> list[Result]:
         by_hand = raw_page(user)
         _same_answers(
             f"contact list, {label}",
-            lambda n, step=runner.page: _walk_ids(step, n),
-            lambda n, step=by_hand: _walk_ids(step, n),
+            partial(_walk_ids, runner.page),
+            partial(_walk_ids, by_hand),
             [depth],
         )
         # Per page: walk ten pages, twenty times, and take each walk's mean per page.

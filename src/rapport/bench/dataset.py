@@ -66,9 +66,10 @@ def _count(url: str, table: str) -> int:
 
     with psycopg.connect(url) as db:
         try:
-            return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+            row = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()  # noqa: S608
         except psycopg.errors.UndefinedTable:
             return 0
+    return int(row[0]) if row else 0
 
 
 def is_complete(url: str, size: str) -> bool:
