@@ -188,8 +188,8 @@ def _raw_search_terms(user: User) -> Callable[[str], list[int]]:
                     checks.remove(word)
                     break
             for word in checks:
-                where.append("search_document LIKE %s")
-                params.append(f"% {_like(word)}%")
+                where.append("strpos(search_document, %s) > 0")
+                params.append(f" {word}")
             cursor.execute(
                 f"SELECT {COLUMNS} FROM contacts_contact WHERE {' AND '.join(where)}"  # noqa: S608
                 f"{owner_sql} ORDER BY created_at DESC, id DESC LIMIT %s",
