@@ -265,3 +265,19 @@ def test_migration_refolds_an_index_written_before_the_fold(users):
 
     for typed in ("Stonyte", "Лук'ян", "Ирина", "лукян ирина", "obrien@ex"):
         assert list(search.search(admin_contacts, typed)) == [contact], typed
+
+
+@pytest.mark.parametrize("narrow", [0, 2, 5000])
+def test_two_broad_words_find_their_rare_pair(users, narrow, monkeypatch):
+    """PostgreSQL: with NARROW 2 neither word is narrow but their intersection is (the
+    intersection path); 0 walks; 5000 reads the first word's index entries."""
+    for first, last in [("Олег", "Шевчук"), ("Ольга", "Шевчук"), ("Петро", "Шевчук")]:
+        services.contact_create(
+            actor=users["manager"], data={"first_name": first, "last_name": last}
+        )
+    services.contact_create(
+        actor=users["manager"], data={"first_name": "Олег", "last_name": "Бондар"}
+    )
+    monkeypatch.setattr(search, "NARROW", narrow)
+
+    assert names(search.search(contacts_for(users["admin"]), "шевч ол")) == ["Олег", "Ольга"]

@@ -187,6 +187,18 @@ def _raw_search_terms(user: User) -> Callable[[str], list[int]]:
                     params.append(list({row[0] for row in rows}))
                     checks.remove(word)
                     break
+            if len(checks) == len(words) > 1:  # no narrow word: the two longest's intersection
+                cursor.execute(
+                    "(SELECT contact_id FROM contacts_searchterm WHERE term::text LIKE %s "
+                    "INTERSECT SELECT contact_id FROM contacts_searchterm "
+                    "WHERE term::text LIKE %s) LIMIT %s",
+                    [_like(words[0]) + "%", _like(words[1]) + "%", NARROW + 1],
+                )
+                rows = cursor.fetchall()
+                if len(rows) <= NARROW:
+                    where.append("id = ANY(%s)")
+                    params.append([row[0] for row in rows])
+                    checks = checks[2:]
             for word in checks:
                 where.append("strpos(search_document, %s) > 0")
                 params.append(f" {word}")
