@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from rapport.core.text import search_fold
 
-FOLD_MIGRATION = importlib.import_module("rapport.core.migrations.0005_search_fold_function")
+FOLD_MIGRATION = importlib.import_module("rapport.core.migrations.0006_search_fold_function")
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_fold_is_idempotent_and_never_fails(text):
 
 
 def _alphabet() -> str:
-    """Every character the SQL twin's table was made from (core migration 0005)."""
+    """Every character the SQL twin's table was made from (core migration 0006)."""
     blocks = [range(0x20, 0x7F), range(0xC0, 0x250), range(0x400, 0x500)]
     return "".join(chr(c) for block in blocks for c in block) + "'’ʼ‘`ʹ′ʻ"
 

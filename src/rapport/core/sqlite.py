@@ -53,7 +53,7 @@ def _register(sender: Any, connection: Any, **kwargs: Any) -> None:
         raw.create_function("like", 2, unicode_like, deterministic=True)
         raw.create_function("like", 3, unicode_like, deterministic=True)
         # The search fold, for the SQL that indexes leads (triggers) and rebuilds indexes;
-        # PostgreSQL has its twin as an SQL function (core migration 0005).
+        # PostgreSQL has its twin as an SQL function (core migration 0006).
         raw.create_function("rapport_search_fold", 1, _search_fold, deterministic=True)
 
 

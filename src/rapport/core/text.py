@@ -62,7 +62,7 @@ def loads_json(body: bytes | str) -> Any:
 #    "ʹ", "′", "ʻ"), and so is the Russian hard sign "ъ" that plays their part
 #    ("Лук'ян" = "Лук’ян" = "Лукʼян" = "Лукян"; "O'Brien" = "OBrien").
 # Latin and Cyrillic are not transliterated into each other ("Iryna" does not find "Ірина").
-# PostgreSQL has the same table as an SQL function (contacts migration 0005); a test checks
+# PostgreSQL has the same table as an SQL function (core migration 0006); a test checks
 # that both agree on every character of the Latin and Cyrillic blocks.
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _APOSTROPHES = "'’ʼ‘`´ʹ′ʻ"

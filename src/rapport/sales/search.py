@@ -3,10 +3,10 @@ name or phone number, in any script and case.
 
 Both sides compare folded text (core.text.search_fold: case, diacritics, apostrophes, the
 Ukrainian/Russian letter pairs). SQLite answers from the FTS5 table `sales_lead_fts`, which
-triggers keep in step with the leads, folding each field (migrations sales/0003, 0005); over
+triggers keep in step with the leads, folding each field (migrations sales/0003, 0006); over
 a million leads a search scanning the columns took 1–4 s (measured on the large demo set),
 the index answers in milliseconds. PostgreSQL finds the candidates through a trigram index
-of the folded text (migrations sales/0004, 0005) and keeps those where a word starts with
+of the folded text (migrations sales/0004, 0006) and keeps those where a word starts with
 what was typed.
 """
 
@@ -24,7 +24,7 @@ FTS_TABLE = "sales_lead_fts"
 
 def _folded_text() -> Func:
     """PostgreSQL: a lead's searchable text, folded: the expression of the trigram index
-    lead_search_trgm (migration sales/0005), so `LIKE '%word%'` on it is answered there."""
+    lead_search_trgm (migration sales/0006), so `LIKE '%word%'` on it is answered there."""
     return Func(
         Concat(
             "first_name", Value(" "), "last_name", Value(" "), "email", Value(" "),

@@ -4,7 +4,7 @@ apostrophe variants and the Ukrainian/Russian letter pairs fold away, on both da
 
 In bulk SQL: SQLite folds every FTS5 document into a new FTS5 table that replaces the old
 one (the fold is a registered function); PostgreSQL folds each distinct term that may
-change once (`rapport_search_fold`, core migration 0005), splits the words that held an
+change once (`rapport_search_fold`, core migration 0006), splits the words that held an
 apostrophe or a hyphen into the words the fold makes of them and rewrites the others, then
 writes each contact's `search_document` (the broad searches' walk reads it) from its terms.
 """
@@ -71,7 +71,7 @@ def refold(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contacts", "0004_no_redundant_indexes"),
-        ("core", "0005_search_fold_function"),
+        ("core", "0006_search_fold_function"),
     ]
     operations = [
         migrations.AddField(

@@ -4,7 +4,7 @@
 SQLite: the FTS5 index (0003) is made anew, its triggers indexing each field through
 `rapport_search_fold` (the Python fold, registered on every connection by core.sqlite).
 PostgreSQL: the trigram index (0004) is rebuilt over the folded text, `rapport_search_fold`
-of the same concatenation (core migration 0005), compiled from a frozen copy of
+of the same concatenation (core migration 0006), compiled from a frozen copy of
 sales.search._folded_text so that it is exactly the SQL the search writes.
 """
 
@@ -83,8 +83,8 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sales", "0004_lead_search_postgresql"),
-        ("core", "0005_search_fold_function"),
+        ("sales", "0005_stage_builtin_key"),
+        ("core", "0006_search_fold_function"),
     ]
     # No way back: the old index would not match what the search now writes.
     operations = [migrations.RunPython(forwards, elidable=False)]

@@ -74,5 +74,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0004_no_redundant_indexes")]
+    dependencies = [("core", "0005_throttle_events")]
     operations = [migrations.RunPython(create, drop, elidable=False)]
