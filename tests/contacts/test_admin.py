@@ -31,5 +31,5 @@ def test_back_office_edits_are_audited_and_searchable(client, users):
     entry = AuditEntry.objects.filter(subject_contact_id=contact.pk, action="update").get()
     assert entry.actor == admin_user
     assert entry.changes["last_name"] == ["Kazlauskienė", "Petrauskienė"]
-    assert "petrauskienė" in search.indexed_terms(contact.pk)
+    assert "petrauskiene" in search.indexed_terms(contact.pk)  # folded: ė → e
     assert "kazlauskienė" not in search.indexed_terms(contact.pk)

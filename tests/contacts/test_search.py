@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rapport.contacts import search, services
@@ -124,3 +124,160 @@ def test_deleted_contacts_leave_the_index(people, users):
     services.contact_delete(actor=users["admin"], contact=people[0])
 
     assert names(search.search(contacts_for(users["admin"]), "кова")) == ["Ольга"]
+
+
+# --- Folding: what people type finds how the name is written --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ({"first_name": "Rūta", "last_name": "Stonytė"}, ["Stonyte", "stonytė", "ruta stony"]),
+        ({"first_name": "Лукʼян", "last_name": "Ґерета"}, ["Лук'ян", "Лук’ян", "лукя", "Герета"]),
+        ({"first_name": "Ірина", "last_name": "Їжакевич"}, ["Ирина", "ирин ижак", "Іжак"]),
+        ({"first_name": "Фёдор", "last_name": "Крылов"}, ["Федор", "Крилов", "КРИЛ"]),
+        ({"first_name": "Anna-Maria", "last_name": "O'Brien"}, ["maria", "obrien", "anna-m"]),
+    ],
+)
+def test_search_folds_diacritics_apostrophes_and_letter_pairs(users, stored, typed):
+    contact = services.contact_create(actor=users["manager"], data=stored)
+    admin_contacts = contacts_for(users["admin"])
+
+    for query in typed:
+        assert list(search.search(admin_contacts, query)) == [contact], query
+
+
+_NAME = st.text(
+    alphabet=st.sampled_from("abcėšžąčęįųūłøüßäöñйіїєґёыэъиеaбвгдлмнопрстуфхцчшщюяʼ'’ -"),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=_NAME, cut=st.integers(min_value=1, max_value=20))
+def test_the_folded_start_of_any_word_of_a_name_finds_it(users, name, cut):
+    """Property: fold(a prefix of a word of the name) finds the contact."""
+    words = search.words_of(name)
+    assume(words)
+    contact = services.contact_create(actor=users["admin"], data={"first_name": name})
+    try:
+        for word in words:
+            typed = word[:cut]
+            assert contact in search.search(contacts_for(users["admin"]), typed), (name, typed)
+    finally:
+        contact.delete()
+
+
+# --- Scope first, then cap ---------------------------------------------------------------
+
+
+@pytest.fixture
+def crowd(users):
+    """1,001 newer 'Ruta' customers of another team, and a manager's one older 'Ruta'."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import ContactFactory
+
+    own = services.contact_create(
+        actor=users["manager"], data={"first_name": "Ruta", "last_name": "Own"}
+    )
+    Contact.objects.filter(pk=own.pk).update(created_at=timezone.now() - dt.timedelta(days=900))
+    others = Contact.objects.bulk_create(
+        ContactFactory.build(owner=users["manager2"], first_name="Ruta", last_name=f"Other{i}")
+        for i in range(search.FULLTEXT_CAP + 1)
+    )
+    search.write_index((c.pk, ["ruta", f"other{i}"]) for i, c in enumerate(others))
+    return own
+
+
+@pytest.mark.parametrize("broad", [False, True])
+def test_search_scopes_before_it_caps(users, crowd, broad, monkeypatch):
+    if broad:  # PostgreSQL: the walk instead of the term index (SQLite has one plan)
+        monkeypatch.setattr(search, "NARROW", 0)
+
+    assert list(search.search(contacts_for(users["manager"]), "rut")) == [crowd]
+    assert list(search.search(contacts_for(users["manager_mate"]), "ruta own")) == [crowd]
+    assert search.search(contacts_for(users["admin"]), "ruta").count() == (
+        search.FULLTEXT_CAP if search.uses_fulltext() else search.FULLTEXT_CAP + 2
+    )
+
+
+def test_global_search_finds_a_managers_own_old_customer(users, crowd):
+    from rapport.contacts.selectors import find_contacts
+
+    assert find_contacts(users["manager"], "ruta", 5) == [crowd]
+    assert len(find_contacts(users["admin"], "ruta", 5)) == 5
+    assert find_contacts(users["manager"], "  ", 5) == []
+
+
+# --- Both PostgreSQL plans give the same answers ------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["кова", "ол", "šimk", "oliver@ex", "067 123", "олена кова"])
+def test_the_walk_finds_what_the_term_index_finds(people, users, query, monkeypatch):
+    admin_contacts = contacts_for(users["admin"])
+    narrow = names(search.search(admin_contacts, query))
+    monkeypatch.setattr(search, "NARROW", 0)
+
+    assert names(search.search(admin_contacts, query)) == narrow != []
+
+
+# --- The migration that folds an existing index --------------------------------------------
+
+
+def test_migration_refolds_an_index_written_before_the_fold(users):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from rapport.contacts.models import SearchTerm
+
+    migration = importlib.import_module("rapport.contacts.migrations.0005_search_folded_document")
+    contact = services.contact_create(
+        actor=users["manager"], data={"first_name": "Лукʼян-Ірина", "last_name": "Stonytė"}
+    )
+    old_terms = ["лукʼян-ірина", "stonytė", "o'brien@example.com"]  # as the old casefold wrote
+    if search.uses_fulltext():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {search.FTS_TABLE} WHERE rowid = %s", [contact.pk])
+            cursor.execute(
+                f"INSERT INTO {search.FTS_TABLE} (rowid, terms) VALUES (%s, %s)",
+                [contact.pk, " ".join(old_terms)],
+            )
+    else:
+        SearchTerm.objects.filter(contact=contact).delete()
+        SearchTerm.objects.bulk_create(SearchTerm(contact=contact, term=t) for t in old_terms)
+    admin_contacts = contacts_for(users["admin"])
+    assert list(search.search(admin_contacts, "Stonyte")) == []
+
+    def execute(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    # What the migration uses of a schema editor (SQLite's refuses to open inside a test).
+    migration.refold(None, SimpleNamespace(connection=connection, execute=execute))
+
+    for typed in ("Stonyte", "Лук'ян", "Ирина", "лукян ирина", "obrien@ex"):
+        assert list(search.search(admin_contacts, typed)) == [contact], typed
+
+
+@pytest.mark.parametrize("narrow", [0, 2, 5000])
+def test_two_broad_words_find_their_rare_pair(users, narrow, monkeypatch):
+    """PostgreSQL: with NARROW 2 neither word is narrow but their intersection is (the
+    intersection path); 0 walks; 5000 reads the first word's index entries."""
+    for first, last in [("Олег", "Шевчук"), ("Ольга", "Шевчук"), ("Петро", "Шевчук")]:
+        services.contact_create(
+            actor=users["manager"], data={"first_name": first, "last_name": last}
+        )
+    services.contact_create(
+        actor=users["manager"], data={"first_name": "Олег", "last_name": "Бондар"}
+    )
+    monkeypatch.setattr(search, "NARROW", narrow)
+
+    assert names(search.search(contacts_for(users["admin"]), "шевч ол")) == ["Олег", "Ольга"]

@@ -11,7 +11,7 @@ def main() -> int:
 
     home = Path(os.environ.get("RAPPORT_HOME", Path.cwd())).resolve()
     os.environ["RAPPORT_HOME"] = str(home)
-    os.environ["DATABASE_URL"] = f"sqlite:///{dataset.database_path(home)}"
+    os.environ["DATABASE_URL"] = dataset.database_url(home)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
     os.environ.setdefault("RAPPORT_HTTPS", "0")
     # The Django test client calls itself "testserver"; the default hosts refuse it (400).
@@ -37,7 +37,7 @@ def main() -> int:
         transaction.set_rollback(True)
     for fn in harness.served_registry():  # they clean up after themselves
         results.extend(fn(bench))
-    print(f"\nRapport benchmarks on SQLite, {bench.contacts:,} contacts\n")
+    print(f"\nRapport benchmarks on {dataset.backend_name()}, {bench.contacts:,} contacts\n")
     print(harness.table(results))
     return 1 if any(r.passed is False for r in results) else 0
 

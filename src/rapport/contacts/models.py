@@ -101,6 +101,11 @@ class Contact(TimeStampedModel, OwnedModel):
     custom = models.JSONField(_("custom attributes"), default=dict, blank=True)
     # Optimistic versioning: an edit based on an older version is refused, not silently lost.
     version = models.PositiveIntegerField(default=1)
+    # PostgreSQL: the contact's search terms, " term term …" (search.write_index writes it).
+    # A broad search walks the list's own index and tests this on each row it meets, in the
+    # row: 0.8 µs a row against 140 µs for a lookup in SearchTerm (EXPLAIN ANALYZE, 50k
+    # contacts). NULL on SQLite, whose FTS5 table holds the same document.
+    search_document = models.TextField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact")

@@ -1,6 +1,6 @@
 """Prefix search over names, e-mails and phones, fast at a million contacts on both backends.
 
-A contact's searchable words (case-folded names, e-mails and their parts, phone digit
+A contact's searchable words (folded names, e-mails and their parts, phone digit
 strings: `contact_terms`) are stored once, in the form each backend answers best, and
 `write_index` writes them (`reindex` for one contact, imports in bulk), so callers never
 branch on the database:
@@ -15,44 +15,55 @@ branch on the database:
   per 200k imported contacts, about a quarter of the import's writing process (measured),
   for a copy of what the document already holds.
 - PostgreSQL: `SearchTerm` rows (one a word), read through a pattern-ops index on (term,
-  contact).
+  contact), for words few contacts have; and the same terms as one string in the contact's
+  row (`Contact.search_document`), tested row by row while walking the list's own index for
+  words many have ("mar", "+38067"), which stops after a page (see `_search_terms`).
+
+Words are folded (core.text.search_fold: case, diacritics, apostrophes, the Ukrainian and
+Russian letter pairs) in the index and in the query alike. Search scopes, then caps: only
+contacts the viewer may see count towards a cap (SQLite) or a page (PostgreSQL).
 
 Loaders that produce per-word rows (the demo generator) write them to `SearchTerm` and call
-`sync_fulltext`, which on SQLite turns them into documents and empties the table again.
+`sync_fulltext`, which on SQLite turns them into documents and empties the table again, and
+on PostgreSQL writes the contacts' `search_document` from them.
 """
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import StrIndex
 
 from rapport.contacts.models import Contact, SearchTerm
 from rapport.contacts.normalize import phone_search_digits
+from rapport.core.text import search_fold
 
 MAX_TERM = 64
-_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 PHONEISH = re.compile(r"^[+\d][\d\s().-]*$")
+TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 tokenizer calls a token
+fold = search_fold  # what the index holds and queries are compared in: see core.text
 
 
-def fold(text: str) -> str:
-    # casefold() handles every script (ß → ss, Cyrillic and Lithuanian lower-case properly).
-    return text.casefold()
+def words_of(text: str) -> list[str]:
+    """The folded words of `text`, as the index holds them (apostrophes fold away first, so
+    "Лук'ян" is one word; a hyphen or a dot separates words)."""
+    return [word[:MAX_TERM] for word in TOKEN.findall(fold(text))]
 
 
 def terms_for(*, names: Iterable[str], emails: Iterable[str], phones: Iterable[str]) -> set[str]:
     terms: set[str] = set()
     for name in names:
-        for word in _WORD.findall(fold(name or "")):
-            terms.add(word[:MAX_TERM])
+        if name:
+            terms.update(words_of(name))
     for email in emails:
         if email:
             email = fold(email)
             terms.add(email[:MAX_TERM])
-            local = email.split("@", 1)[0]
-            for word in re.split(r"[._+-]", local):
-                if word:
-                    terms.add(word[:MAX_TERM])
+            terms.update(words_of(email.split("@", 1)[0]))
     for phone in phones:
         if phone:
             terms.update(phone_search_digits(phone))
@@ -68,7 +79,6 @@ def contact_terms(contact: Contact, emails: Iterable[str], phones: Iterable[str]
 
 
 FTS_TABLE = "contacts_search_fts"
-TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 tokenizer calls a token
 
 
 def uses_fulltext() -> bool:
@@ -99,6 +109,18 @@ def write_index(docs: Iterable[tuple[int, Iterable[str]]], *, replace: bool = Fa
             for cid, terms in docs:
                 for term in terms:
                     copy.write_row((cid, term))
+        # One statement for the whole batch (an import writes thousands of contacts at once).
+        raw.execute(
+            "UPDATE contacts_contact c SET search_document = d.terms "
+            "FROM unnest(%s::bigint[], %s::text[]) AS d(id, terms) WHERE c.id = d.id",
+            [[cid for cid, _ in docs], [document(terms) for _, terms in docs]],
+        )
+
+
+def document(terms: Iterable[str]) -> str:
+    """PostgreSQL: the `Contact.search_document` of these terms: each preceded by a space,
+    so that `LIKE '% word%'` is "a term starts with word"."""
+    return "".join(f" {term}" for term in terms)
 
 
 def reindex(contact: Contact) -> None:
@@ -128,12 +150,14 @@ def indexed_count() -> int:
 
 
 def sync_fulltext(contact_ids: Iterable[int] | None = None) -> None:
-    """SQLite: index the terms a bulk loader staged in SearchTerm rows, then drop the rows.
+    """Index the terms a bulk loader staged in SearchTerm rows.
 
-    Without `contact_ids`, every staged contact is (re)indexed; with them, only those.
-    PostgreSQL reads SearchTerm itself, so there this does nothing.
+    SQLite: into FTS5 documents, then the rows are dropped. PostgreSQL keeps the rows and
+    writes each contact's `search_document` from them. Without `contact_ids`, every staged
+    contact is (re)indexed; with them, only those.
     """
     if not uses_fulltext():
+        _write_documents(contact_ids)
         return
     select = "SELECT contact_id, group_concat(term, ' ') FROM contacts_searchterm"
     with connection.cursor() as cursor:
@@ -158,16 +182,46 @@ def sync_fulltext(contact_ids: Iterable[int] | None = None) -> None:
             cursor.execute(f"DELETE FROM contacts_searchterm WHERE contact_id IN ({marks})", chunk)  # noqa: S608
 
 
-def fulltext_ids(tokens: Iterable[str], limit: int, table: str = FTS_TABLE) -> list[int]:
-    """SQLite: the newest `limit` rows of an FTS5 `table` (contacts', or leads') whose document
-    has a word starting with each token."""
-    match = " AND ".join(f'"{token[:MAX_TERM]}"*' for token in tokens)
+def _write_documents(contact_ids: Iterable[int] | None) -> None:
+    """PostgreSQL: `Contact.search_document` from the contacts' SearchTerm rows, in SQL."""
+    where, params = "", []
+    if contact_ids is not None:
+        where, params = "WHERE contact_id = ANY(%s)", [list(contact_ids)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid FROM {table} WHERE {table} MATCH %s "  # noqa: S608
-            "ORDER BY rowid DESC LIMIT %s",
-            [match, limit],
+            "UPDATE contacts_contact c SET search_document = d.terms FROM (SELECT contact_id, "  # noqa: S608
+            f"' ' || string_agg(term, ' ') AS terms FROM contacts_searchterm {where} "
+            "GROUP BY contact_id) d WHERE c.id = d.contact_id",
+            params,
         )
+
+
+def fulltext_ids(
+    tokens: Iterable[str],
+    limit: int,
+    table: str = FTS_TABLE,
+    within: QuerySet[Any] | None = None,
+) -> list[int]:
+    """SQLite: the newest `limit` rows of an FTS5 `table` (contacts', or leads') whose document
+    has a word starting with each token, among the rows of `within` when it is given.
+
+    The scope is applied before the cap: the index hands its matches newest first and each is
+    checked against `within` (by its primary key) until `limit` of them are in, so a manager's
+    broad search finds their own customers rather than the newest of everybody's.
+    """
+    match = " AND ".join(f'"{token[:MAX_TERM]}"*' for token in tokens)
+    sql, params = f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]  # noqa: S608
+    if within is not None and within.query.has_filters():
+        # The FTS5 row being matched, as the outer reference of the scope check.
+        rowid = RawSQL(f"{table}.rowid", (), output_field=IntegerField())  # noqa: S611
+        try:
+            scoped, scope_params = within.filter(pk=rowid).values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return []
+        sql += f" AND EXISTS ({scoped})"
+        params.extend(scope_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -175,7 +229,9 @@ def having_prefixes(contacts: QuerySet[Contact], prefixes: list[str]) -> QuerySe
     """`contacts` with a word starting with each prefix (up to CANDIDATE_CAP of them)."""
     if uses_fulltext():
         tokens = [t for p in prefixes for t in TOKEN.findall(fold(p))]
-        return contacts.filter(pk__in=fulltext_ids(tokens, CANDIDATE_CAP)) if tokens else contacts
+        if not tokens:
+            return contacts
+        return contacts.filter(pk__in=fulltext_ids(tokens, CANDIDATE_CAP, within=contacts))
     for prefix in prefixes:
         contacts = contacts.filter(
             pk__in=SearchTerm.objects.filter(prefix_q("term", fold(prefix))).values("contact_id")
@@ -190,7 +246,7 @@ def query_words(q: str) -> list[str]:
         return []
     if PHONEISH.match(q) and sum(ch.isdigit() for ch in q) >= 3:
         return [re.sub(r"\D", "", q)[:MAX_TERM]]
-    words = [w[:MAX_TERM] for w in _WORD.findall(fold(q))]
+    words = words_of(q)
     if "@" in q:
         words = [fold(q.strip())[:MAX_TERM]]
     return sorted(set(words), key=len, reverse=True)[:5]
@@ -207,13 +263,18 @@ def prefix_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
-# A search takes at most this many candidates (the newest contacts with FTS5, the first terms
-# in order otherwise); a query that matches more is too broad to page through anyway, and
-# the UI asks for more letters. Below the cap the result is exact.
-CANDIDATE_CAP = 5000
-# With FTS5 the candidates are the newest matches, which is what the default (newest first)
-# list shows; 1000 of them keep the sort of a broad query ("ol") to a few milliseconds.
+# With FTS5 a search takes the newest matches among the contacts the viewer may see, at most
+# this many: what the default (newest first) list shows, and 1000 of them keep the sort of a
+# broad query ("ol") by another order to a few milliseconds. Below the cap the result is exact.
 FULLTEXT_CAP = 1000
+CANDIDATE_CAP = 5000  # the same for duplicate detection (`having_prefixes`)
+# PostgreSQL: a word matching at most this many index terms is narrow: its contacts are read
+# from the term index (as ids), then scoped, checked for the other words and sorted. A broader
+# one is tested on each contact met while walking the list's own index, which stops after a
+# page: 51 / (share of contacts matching) rows. Both cost about a row visit per contact read,
+# so they break even near sqrt(51 × contacts): ~7,000 at a million; 5,000 is 0.5 % of them,
+# a walk of ~10,000 rows at worst.
+NARROW = 5000
 
 
 def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
@@ -231,16 +292,48 @@ def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
             return contacts.none()
         # The ids go in as values, not a subquery: knowing how few they are, SQLite sorts
         # them instead of walking a million-row sort index looking for them (85 ms → 2 ms).
-        return contacts.filter(pk__in=fulltext_ids(tokens, FULLTEXT_CAP))
-    driver, *others = words
-    candidates = (
-        SearchTerm.objects.filter(prefix_q("term", driver))
-        .order_by("term", "contact_id")
-        .values("contact_id")[:CANDIDATE_CAP]
-    )
-    contacts = contacts.filter(pk__in=candidates)
-    for word in others:
-        contacts = contacts.filter(
-            Exists(SearchTerm.objects.filter(prefix_q("term", word), contact_id=OuterRef("pk")))
-        )
+        return contacts.filter(pk__in=fulltext_ids(tokens, FULLTEXT_CAP, within=contacts))
+    return _search_terms(contacts, words)
+
+
+def _term_contacts(word: str) -> QuerySet[SearchTerm, tuple[int]]:
+    """PostgreSQL: (contact id,) of each index entry starting with `word`."""
+    return SearchTerm.objects.filter(prefix_q("term", word)).values_list("contact_id")
+
+
+def _search_terms(contacts: QuerySet[Contact], words: list[str]) -> QuerySet[Contact]:
+    """PostgreSQL: contacts with a term starting with each word; exact, no cap.
+
+    Words are tried longest first (the likeliest to be narrow): the first whose term index
+    holds at most NARROW entries gives the candidates, read in the same query (see NARROW);
+    failing that, the two longest words' intersection when it is that small.
+    Its ids go in as values: given a subquery, the planner guessed a prefix's share from
+    statistics and walked 50,000 contacts for a phone number that has 49 (956 ms, EXPLAIN
+    ANALYZE). Words not read from the index are checked on the candidates, or on the walk.
+    """
+    read: set[str] = set()  # the words whose matches are already the candidates
+    for word in words:
+        rows = list(_term_contacts(word)[: NARROW + 1])  # entries, not contacts: may repeat
+        if not rows:
+            return contacts.none()
+        if len(rows) <= NARROW:
+            contacts = contacts.filter(pk__in={cid for (cid,) in rows})
+            read = {word}
+            break
+    if not read and len(words) > 1:
+        # Two broad words whose pair is rare ("шевч ол": 1 % and 5 % of contacts, together
+        # 0.05 %) would make a long walk (1.4 s at 1M); their intersection on the index is a
+        # hash of both entry lists instead.
+        first, second = words[:2]
+        both = _term_contacts(first).intersection(_term_contacts(second))
+        rows = list(both[: NARROW + 1])
+        if len(rows) <= NARROW:
+            contacts = contacts.filter(pk__in={cid for (cid,) in rows})
+            read = {first, second}
+    for i, word in enumerate(w for w in words if w not in read):
+        # strpos(), not LIKE '% word%': the planner estimated a LIKE on the document from its
+        # histogram (42 rows for "ruta", which 4,150 contacts have) and sorted a sequential
+        # scan of all 1M contacts (1.4 s); for strpos() it assumes a third match, and walks.
+        found = StrIndex("search_document", Value(f" {word}"))
+        contacts = contacts.alias(**{f"_has_word_{i}": found}).filter(**{f"_has_word_{i}__gt": 0})
     return contacts

@@ -37,6 +37,22 @@ def companies_for(user: Any, action: Action = "view") -> QuerySet[Company]:
     return visibility.scope(Company.objects.all(), user, action)
 
 
+def find_contacts(user: Any, q: str, limit: int) -> list[Contact]:
+    """The newest `limit` contacts `user` may see that match `q` (names, e-mails, phones)."""
+    if not q.strip():
+        return []
+    found = search.search(contacts_for(user), q)
+    return list(found.order_by(*CONTACT_ORDERINGS[DEFAULT_CONTACT_ORDERING])[:limit])
+
+
+def find_companies(user: Any, q: str, limit: int) -> list[Company]:
+    """The first `limit` companies by name that `user` may see whose name starts with `q`."""
+    q = q.replace("\x00", "").strip()[:200]
+    if not q:
+        return []
+    return list(companies_for(user).filter(name__istartswith=q).order_by("name", "id")[:limit])
+
+
 def latest_consent_status(channel: str, purpose: str) -> Subquery:
     """The current consent status of OuterRef('pk') for a channel and purpose (or None)."""
     return Subquery(

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db.backends.signals import connection_created
 
+from rapport.core.text import search_fold
+
 
 @lru_cache(maxsize=512)
 def _pattern(pattern: str, escape: str | None) -> re.Pattern[str]:
@@ -41,11 +43,18 @@ def unicode_like(pattern: Any, value: Any, escape: Any = None) -> int | None:
     return int(_pattern(str(pattern), escape).fullmatch(str(value).casefold()) is not None)
 
 
+def _search_fold(value: Any) -> str | None:
+    return None if value is None else search_fold(str(value))
+
+
 def _register(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "sqlite":
         raw = connection.connection
         raw.create_function("like", 2, unicode_like, deterministic=True)
         raw.create_function("like", 3, unicode_like, deterministic=True)
+        # The search fold, for the SQL that indexes leads (triggers) and rebuilds indexes;
+        # PostgreSQL has its twin as an SQL function (core migration 0006).
+        raw.create_function("rapport_search_fold", 1, _search_fold, deterministic=True)
 
 
 def install() -> None:

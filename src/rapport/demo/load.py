@@ -116,7 +116,7 @@ def bulk_load(
 
 
 def _finish_postgresql() -> None:
-    # (PostgreSQL searches the term table directly; search.sync_fulltext is SQLite-only.)
+    search.sync_fulltext()  # the contacts' search documents, from the term rows
     with connection.cursor() as cursor:
         for table in EXPLICIT_ID_TABLES:
             query = (

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,8 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.catalog.models import Product
-from rapport.contacts.models import Contact
-from rapport.contacts.search import search
 from rapport.contacts.selectors import contacts_for
 from rapport.core import visibility
 from rapport.core.forms import amount_error
@@ -32,7 +30,7 @@ from rapport.core.pagination import capped_count
 from rapport.sales import services
 from rapport.sales.forms import OrderForm, OrderStatusForm
 from rapport.sales.models import Order, OrderChannel, OrderStatus
-from rapport.sales.selectors import orders_for
+from rapport.sales.selectors import orders_for, orders_matching
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -64,7 +62,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def filter_orders(orders: QuerySet[Order], f: OrderFilters) -> QuerySet[Order]:
+def filter_orders(orders: QuerySet[Order], f: OrderFilters, user: Any) -> QuerySet[Order]:
     if f.status:
         orders = orders.filter(status=f.status)
     if f.channel:
@@ -74,13 +72,7 @@ def filter_orders(orders: QuerySet[Order], f: OrderFilters) -> QuerySet[Order]:
     if f.end:
         orders = orders.filter(order_date__lt=_day_start(f.end + dt.timedelta(days=1)))
     if f.q:
-        number = int_or_none(f.q.lstrip("#"))
-        if f.q.startswith("#") and number is not None:
-            return orders.filter(pk=number)
-        match = Q(contact__in=search(Contact.objects.all(), f.q).values("pk"))
-        if number is not None:
-            match |= Q(pk=number)
-        orders = orders.filter(match)
+        orders = orders_matching(orders, user, f.q)
     return orders
 
 
@@ -89,7 +81,9 @@ ORDERING = ["-order_date", "-id"]
 
 def listed(request: Request) -> tuple[QuerySet[Order], list[str]]:
     """The orders the list shows (visible to the viewer, filtered) and their order."""
-    return filter_orders(orders_for(request.user), order_filters(request.GET)), ORDERING
+    return filter_orders(
+        orders_for(request.user), order_filters(request.GET), request.user
+    ), ORDERING
 
 
 @login_required

@@ -18,8 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.catalog.models import Product
-from rapport.contacts.models import Contact
-from rapport.contacts.search import search
 from rapport.contacts.selectors import contacts_for
 from rapport.core import visibility
 from rapport.core.errors import Conflict
@@ -36,7 +34,7 @@ from rapport.core.pagination import capped_count
 from rapport.sales import services
 from rapport.sales.forms import DealForm, MoveForm
 from rapport.sales.models import Deal, DealStageChange, LostReason, Pipeline, Stage
-from rapport.sales.selectors import deals_for, orders_for
+from rapport.sales.selectors import deals_for, deals_matching, orders_for
 
 CARDS_PER_COLUMN = 100
 # Won and lost columns show recent closes only: the board is for work in progress.
@@ -211,7 +209,7 @@ def deal_filters(params: Any) -> DealFilters:
     )
 
 
-def filter_deals(deals: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:
+def filter_deals(deals: QuerySet[Deal], f: DealFilters, user: Any) -> QuerySet[Deal]:
     if f.pipeline:
         deals = deals.filter(pipeline_id=f.pipeline)
     if f.stage:
@@ -225,8 +223,7 @@ def filter_deals(deals: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:
     if f.end:
         deals = deals.filter(created_at__date__lte=f.end)
     if f.q:
-        customers = search(Contact.objects.all(), f.q).values("pk")
-        deals = deals.filter(Q(title__icontains=f.q) | Q(contact__in=customers))
+        deals = deals_matching(deals, user, f.q)
     return deals
 
 
@@ -235,7 +232,9 @@ DEAL_ORDERING = ["-created_at", "-id"]
 
 def listed_deals(request: Request) -> tuple[QuerySet[Deal], list[str]]:
     """The deals the list shows (visible to the viewer, filtered) and their order."""
-    return filter_deals(deals_for(request.user), deal_filters(request.GET)), DEAL_ORDERING
+    return filter_deals(
+        deals_for(request.user), deal_filters(request.GET), request.user
+    ), DEAL_ORDERING
 
 
 @login_required
