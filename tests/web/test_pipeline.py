@@ -282,7 +282,10 @@ def test_create_deal_refuses_read_only_and_hidden_contacts(as_user, olena, pipel
 def test_create_form_prefills_the_contact(as_user, olena, pipeline):
     response = as_user("manager").get("/deals/new/", {"contact": olena.pk})
 
-    assert f'<option value="{olena.pk}" selected>' in response.text
+    assert f'<input type="hidden" name="contact" value="{olena.pk}" data-combobox-value>' in (
+        response.text
+    )
+    assert 'value="Олена Коваленко" role="combobox"' in response.text
 
 
 def test_deal_delete_button_and_delete_with_a_message(as_user, deal):

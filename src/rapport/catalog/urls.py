@@ -12,6 +12,7 @@ PRODUCTS = ListExport(
 app_name = "catalog"
 urlpatterns = [
     path("products/", views.product_list, name="product_list"),
+    path("products/options/", views.product_options, name="product_options"),
     path("products/new/", views.product_create, name="product_create"),
     path("products/<int:pk>/", views.product_detail, name="product_detail"),
     path("products/export/<str:fmt>/", export_list, {"spec": PRODUCTS}, name="product_export"),

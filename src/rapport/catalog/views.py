@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.catalog import services
+from rapport.catalog import selectors, services
 from rapport.catalog.forms import ProductForm
 from rapport.catalog.models import Category, Product
 from rapport.core import permissions
@@ -135,4 +136,15 @@ def product_detail(request: Request, pk: int) -> HttpResponse:
         request,
         "catalog/products/form.html",
         {"form": form, "product": product, "can_edit": can_edit},
+    )
+
+
+@login_required
+def product_options(request: Request) -> HttpResponse:
+    """The product picker's options for ?q= (an empty q lists the next departures)."""
+    products = selectors.product_choices(request.GET.get("q", ""), today=timezone.localdate())
+    return render(
+        request,
+        "catalog/products/options.html",
+        {"products": products, "departed": selectors.DEPARTED},
     )

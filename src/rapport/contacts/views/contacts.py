@@ -134,7 +134,9 @@ def contact_options(request: Request) -> HttpResponse:
         if q.strip()
         else Contact.objects.none()
     )
-    return render(request, "web/options.html", {"objects": contacts, "q": q})
+    # The search-as-you-type picker (web/combobox.html) asks for a listbox's options.
+    template = "web/listbox_options.html" if request.GET.get("format") == "listbox" else None
+    return render(request, template or "web/options.html", {"objects": contacts, "q": q})
 
 
 def _row_errors(rows: list[dict[str, Any]], normalize: Any) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.catalog.models import Product
+from rapport.catalog.selectors import label_product_rows
 from rapport.contacts.selectors import contacts_for
 from rapport.core import visibility
 from rapport.core.forms import amount_error
@@ -258,10 +258,11 @@ def order_create(request: Request) -> HttpResponse:
                 messages.success(request, _("Order #%(id)s recorded.") % {"id": order.pk})
                 return redirect("sales:order_detail", pk=order.pk)
     contact_id = int_or_none(form["contact"].value())
+    rows = rows or line_rows(None)
+    label_product_rows(rows)
     context = {
         "form": form,
-        "rows": rows or line_rows(None),
-        "catalog": Product.objects.filter(is_active=True).order_by("name")[:500],
+        "rows": rows,
         "contact": contacts_for(request.user).filter(pk=contact_id).first() if contact_id else None,
     }
     return render(request, "sales/orders/form.html", context)

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.catalog.models import Product
+from rapport.catalog.selectors import label_product_rows
 from rapport.contacts.selectors import contacts_for
 from rapport.core import visibility
 from rapport.core.errors import Conflict
@@ -402,10 +402,11 @@ def deal_create(request: Request) -> HttpResponse:
             messages.success(request, _("Deal “%(title)s” opened.") % {"title": deal.title})
             return redirect("sales:deal_detail", pk=deal.pk)
     contact_id = int_or_none(form["contact"].value())
+    rows = rows or product_rows(None)
+    label_product_rows(rows)
     context = {
         "form": form,
-        "rows": rows or product_rows(None),
-        "catalog": Product.objects.filter(is_active=True).order_by("name")[:500],
+        "rows": rows,
         "contact": contacts_for(request.user).filter(pk=contact_id).first() if contact_id else None,
     }
     return render(request, "sales/deals/form.html", context)
