@@ -4,7 +4,7 @@ contacts' world, and shared set-up (catalog, pipelines, sources) follows its own
 
 from typing import Any
 
-from rapport.sales.models import SourceSpend, TrackingNumber
+from rapport.sales.models import Order, SourceSpend, TrackingNumber
 from tests.api.conftest import API, make_contact
 from tests.api.permissions import (
     ADMIN_ONLY,
@@ -62,6 +62,12 @@ def sales_world(users: dict[str, Any]) -> dict[str, Any]:
 
 def _(key: str):
     return lambda w: w[key]
+
+
+def _linked_order(w: dict[str, Any]) -> Order:
+    Order.objects.filter(pk=w["order"].pk).update(deal=w["deal"])
+    w["order"].refresh_from_db()
+    return w["order"]
 
 
 def _id(key: str):
@@ -142,6 +148,11 @@ SALES_ENDPOINTS = [
              body=lambda w: {"stage": w["pipeline"].stages.get(name="Offer sent").pk}),
     Endpoint("delete deal", "DELETE", lambda w: f"{API}/deals/{w['deal'].pk}", "delete",
              _("deal"), success=204),
+    Endpoint("link order to deal", "POST", lambda w: f"{API}/deals/{w['deal'].pk}/orders",
+             "change", _("order"), body=lambda w: {"order": w["order"].pk}),
+    Endpoint("detach order from deal", "DELETE",
+             lambda w: f"{API}/deals/{w['deal'].pk}/orders/{w['order'].pk}", "change",
+             _linked_order, success=204),
     # orders
     Endpoint("list orders", "GET", lambda w: f"{API}/orders", "list", _("order"),
              rows=_north_and_south("order", "south_order")),

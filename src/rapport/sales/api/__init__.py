@@ -1,5 +1,6 @@
 """The sales REST API, one module per sub-domain; rapport.api.main mounts these routers."""
 
+from rapport.sales.api import deal_orders  # noqa: F401  (adds deals/{id}/orders routes)
 from rapport.sales.api.deals import deals_router, lost_reasons_router, pipelines_router
 from rapport.sales.api.leads import router as leads_router
 from rapport.sales.api.orders import router as orders_router

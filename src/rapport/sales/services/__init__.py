@@ -1,6 +1,7 @@
 """Every write use case for sales: leads, deals, orders."""
 
 from rapport.sales.services.calls import CallResult, call_record
+from rapport.sales.services.deal_orders import deal_link_order, deal_unlink_order
 from rapport.sales.services.leads import (
     Conversion,
     LeadCapture,
@@ -28,7 +29,9 @@ __all__ = [
     "call_record",
     "deal_create",
     "deal_delete",
+    "deal_link_order",
     "deal_move_stage",
+    "deal_unlink_order",
     "deal_update",
     "default_pipeline",
     "lead_capture",
