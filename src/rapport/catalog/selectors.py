@@ -53,7 +53,6 @@ def product_choices(q: str, *, today: dt.date, limit: int = PICKER_LIMIT) -> lis
     return chosen
 
 
-
 def label_product_rows(rows: list[dict[str, str]], key: str = "product") -> None:
     """Give each form row whose `key` holds a product id that product's name as `label`, so
     that a form shown again (after an error) keeps the picked products readable."""

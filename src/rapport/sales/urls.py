@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy
 from rapport.core.views.exports import ListExport, export_list
 from rapport.sales.export import deal_columns, lead_columns, order_columns
 from rapport.sales.public import public_form
-from rapport.sales.views import leads, marketing, orders, pipeline
+from rapport.sales.views import deal_orders, leads, marketing, orders, pipeline
 
 LEADS = ListExport("leads", gettext_lazy("Leads"), leads.listed, lead_columns, ("source", "owner"))
 DEALS = ListExport(
@@ -34,6 +34,12 @@ urlpatterns = [
     path("deals/<int:pk>/", pipeline.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/move/", pipeline.deal_move, name="deal_move"),
     path("deals/<int:pk>/delete/", pipeline.deal_delete, name="deal_delete"),
+    path("deals/<int:pk>/orders/", deal_orders.deal_link_order, name="deal_link_order"),
+    path(
+        "deals/<int:pk>/orders/<int:order_pk>/detach/",
+        deal_orders.deal_unlink_order,
+        name="deal_unlink_order",
+    ),
     # orders
     path("orders/", orders.order_list, name="order_list"),
     path("orders/new/", orders.order_create, name="order_create"),

@@ -33,6 +33,7 @@ from rapport.core.http import (
 from rapport.core.pagination import capped_count
 from rapport.sales import services
 from rapport.sales.forms import DealForm, MoveForm
+from rapport.sales.views.deal_orders import linkable_orders
 from rapport.sales.models import Deal, DealStageChange, LostReason, Pipeline, Stage
 from rapport.sales.selectors import deals_for, deals_matching, orders_for
 
@@ -305,6 +306,8 @@ def deal_detail(request: Request, pk: int) -> HttpResponse:
         "lost_reasons": LostReason.objects.filter(is_active=True),
         "lead_visible": deal.lead is not None and visibility.can(request.user, "view", deal.lead),
     }
+    if order is None and context["can_change"]:
+        context["linkable_orders"] = linkable_orders(request.user, deal)
     return render(request, "sales/deals/detail.html", context)
 
 
