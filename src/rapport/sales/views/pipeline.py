@@ -33,9 +33,9 @@ from rapport.core.http import (
 from rapport.core.pagination import capped_count
 from rapport.sales import services
 from rapport.sales.forms import DealForm, MoveForm
-from rapport.sales.views.deal_orders import linkable_orders
 from rapport.sales.models import Deal, DealStageChange, LostReason, Pipeline, Stage
 from rapport.sales.selectors import deals_for, deals_matching, orders_for
+from rapport.sales.views.deal_orders import linkable_orders
 
 CARDS_PER_COLUMN = 100
 # Won and lost columns show recent closes only: the board is for work in progress.
