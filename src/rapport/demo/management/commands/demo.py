@@ -12,7 +12,7 @@ from tqdm import tqdm
 from rapport.accounts.models import Role
 from rapport.analytics.services import refresh_acquisition
 from rapport.contacts.models import Contact
-from rapport.demo import journey_rows, load, sales_setup, staff
+from rapport.demo import journey_rows, load, sales_setup, staff, work_in_progress
 from rapport.demo.generate import EXTERNAL_ID_PREFIX, HISTORY, Context, generate_batch
 from rapport.demo.parallel import SalesWriter
 
@@ -74,6 +74,7 @@ class Command(BaseCommand):
                 sales=setup,
             )
             self._load(ctx, loaded, target, verbosity)
+            work_in_progress.ensure_work_in_progress(setup, manager_ids=ctx.manager_ids, now=now)
             loaded_at = time.monotonic()
             sales_setup.ensure_spend(
                 setup, customers=target, start=(now - HISTORY).date(), today=now.date()
