@@ -64,7 +64,8 @@ def test_pick_customer_and_tour_with_the_keyboard_and_record_the_order(page, liv
     page.goto(f"{live_server.url}/orders/new/")
 
     customer = page.locator("#id_contact")
-    customer.press_sequentially("литв", delay=50)
+    with page.expect_response(lambda r: "q=%D0%BB%D0%B8%D1%82%D0%B2" in r.url):
+        customer.press_sequentially("литв", delay=50)
     expect(customer).to_have_attribute("aria-expanded", "true")
     found = page.locator("#id_contact-listbox [role=option][data-value]")
     expect(found).to_have_count(1)
@@ -87,7 +88,8 @@ def test_pick_customer_and_tour_with_the_keyboard_and_record_the_order(page, liv
     other.fill("")
 
     tour = page.locator("#line-product-0")
-    tour.press_sequentially("crete", delay=50)
+    with page.expect_response(lambda r: "q=crete" in r.url):
+        tour.press_sequentially("crete", delay=50)
     options = page.locator("#line-product-0-listbox [role=option]")
     expect(options.nth(0)).to_contain_text("Crete, summer")
     expect(options).to_have_count(2)
@@ -106,3 +108,42 @@ def test_pick_customer_and_tour_with_the_keyboard_and_record_the_order(page, liv
     expect(main).to_contain_text("Crete, summer")
     expect(main).to_contain_text("Ганна Литвин")
     expect(main).to_contain_text("900.00")
+
+
+@pytest.fixture
+def phone(live_server, setup):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+        )
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        browser.close()
+
+
+def test_pick_a_tour_with_a_tap_on_a_phone(phone, live_server, setup):
+    from playwright.sync_api import expect
+
+    page = phone
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "oksana")
+    page.fill("input[name=password]", "pass-W0rd-123")
+    page.click("main form button[type=submit]")
+    page.goto(f"{live_server.url}/deals/new/")
+
+    tour = page.locator("#line-product-0")
+    tour.tap()
+    with page.expect_response(lambda r: "q=cre" in r.url):
+        tour.press_sequentially("cre", delay=50)
+    option = page.locator("#line-product-0-listbox [role=option]", has_text="Crete, summer")
+    option.tap()
+
+    expect(tour).to_have_value("Crete, summer")
+    expect(tour).to_have_attribute("aria-expanded", "false")
+    hidden = page.locator("input[type=hidden][name=product]").first
+    expect(hidden).to_have_value(str(setup["tours"]["next"].pk))
