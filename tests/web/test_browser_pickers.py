@@ -9,15 +9,9 @@ from rapport.accounts.models import Role
 from rapport.catalog import services as catalog
 from rapport.contacts import services as contacts
 from tests.factories import UserFactory
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.browser_kit import MARKS, browser_page, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="no `chromium` on PATH: install Debian's chromium package to run browser tests",
-    ),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
@@ -42,25 +36,18 @@ def setup(transactional_db):
 
 @pytest.fixture
 def page(live_server, setup):
-    from playwright.sync_api import sync_playwright
+    yield from browser_page(viewport={"width": 1400, "height": 900})
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        browser.close()
+
+@pytest.fixture
+def phone(live_server, setup):
+    yield from browser_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
 
 
 def test_pick_customer_and_tour_with_the_keyboard_and_record_the_order(page, live_server, setup):
     from playwright.sync_api import expect
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "oksana")
-    page.fill("input[name=password]", "pass-W0rd-123")
-    page.click("main form button[type=submit]")
+    sign_in(page, live_server.url, "oksana")
     page.goto(f"{live_server.url}/orders/new/")
 
     customer = page.locator("#id_contact")
@@ -110,30 +97,11 @@ def test_pick_customer_and_tour_with_the_keyboard_and_record_the_order(page, liv
     expect(main).to_contain_text("900.00")
 
 
-@pytest.fixture
-def phone(live_server, setup):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
-        )
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        browser.close()
-
-
 def test_pick_a_tour_with_a_tap_on_a_phone(phone, live_server, setup):
     from playwright.sync_api import expect
 
     page = phone
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "oksana")
-    page.fill("input[name=password]", "pass-W0rd-123")
-    page.click("main form button[type=submit]")
+    sign_in(page, live_server.url, "oksana")
     page.goto(f"{live_server.url}/deals/new/")
 
     tour = page.locator("#line-product-0")
