@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import Role, User
 from rapport.sales.models import Deal, Lead
+from rapport.timeline.models import Interaction
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,18 @@ def test_new_leads_arrived_today_and_yesterday_and_some_deals_are_overdue(demo):
             owner=manager, stage__kind="open", expected_close_date__lt=today
         )
         assert overdue.count() >= 3, manager.username
+
+
+def test_work_in_progress_is_on_the_timeline(demo):
+    open_deals = set(Deal.objects.filter(stage__kind="open").values_list("pk", flat=True))
+    new_leads = set(Lead.objects.filter(status="new").values_list("pk", flat=True))
+
+    opened = set(
+        Interaction.objects.filter(kind="deal.created").values_list("source_id", flat=True)
+    )
+    enquiries = set(
+        Interaction.objects.filter(kind="lead.enquiry").values_list("source_id", flat=True)
+    )
+    assert open_deals
+    assert open_deals <= opened
+    assert new_leads <= enquiries

@@ -412,54 +412,12 @@ class _Expander:
             )  # fmt: skip
             products.append((party[i], unit[i], deal_id, s.product_ids[tour[i]]))
             cents = cents_l[i]
-            self._deal_events(
-                changes[first_change:], title=title, money=f"{cents // 100}.{cents % 100:02d}",
-                contact=contact_ids[i], lead=lead_l[i], lost_reason=lost_reason,
+            deal_events(
+                s, self.out["timeline_interaction"], changes[first_change:], title=title,
+                money=f"{cents // 100}.{cents % 100:02d}", contact=contact_ids[i],
+                lead=lead_l[i], lost_reason=lost_reason,
             )  # fmt: skip
             first_change = len(changes)
-
-    def _deal_events(
-        self,
-        changes: list[Row],
-        *,
-        title: str,
-        money: str,
-        contact: int,
-        lead: int | None,
-        lost_reason: int | None,
-    ) -> None:
-        """The deal's timeline: the conversion of its lead, its opening and each stage move,
-        with the params `rapport.sales.services` writes (stage names as they were)."""
-        s = self.s
-        timeline = self.out["timeline_interaction"]
-        stage_of = s.stage_names
-        deal_id = changes[0][3]
-        base = {"deal": deal_id, "title": title}
-        for at_s, _seconds, who, _deal, from_stage, to_stage in changes:
-            name, kind = stage_of[to_stage]
-            if from_stage is None:
-                if lead:
-                    converted = json.dumps({"lead": lead, **base}, ensure_ascii=False)
-                    timeline.append(
-                        ("note", "internal", at_s, "", "", None, lead, at_s, who, contact,
-                         s.lead_type_id, "lead.converted", converted)
-                    )  # fmt: skip
-                event = "deal.created"
-                params: dict[str, Any] = {"stage": to_stage, "stage_name": name}
-                params |= {"amount": money, "currency": sp.CURRENCY}
-            else:
-                event = {"won": "deal.won", "lost": "deal.lost"}.get(kind, "deal.stage_changed")
-                params = {"from_stage": from_stage, "from_stage_name": stage_of[from_stage][0]}
-                params |= {"to_stage": to_stage, "to_stage_name": name}
-                if kind == "won":
-                    params |= {"amount": money, "currency": sp.CURRENCY}
-                elif kind == "lost":
-                    reason_name = s.lost_reason_names.get(lost_reason or 0, "")
-                    params |= {"reason": lost_reason, "reason_name": reason_name}
-            timeline.append(
-                ("note", "internal", at_s, "", "", None, deal_id, at_s, who, contact,
-                 s.deal_type_id, event, json.dumps(base | params, ensure_ascii=False))
-            )  # fmt: skip
 
     def _orders(
         self,
@@ -555,4 +513,48 @@ class _Expander:
                 (discount / 100).tolist(), (line_total / 100).tolist(), order.tolist(),
                 [pids[p] for p in product_l], strict=True,
             )
+        )  # fmt: skip
+
+
+def deal_events(
+    s: Any,
+    timeline: list[Row],
+    changes: list[Row],
+    *,
+    title: str,
+    money: str,
+    contact: int,
+    lead: int | None,
+    lost_reason: int | None,
+) -> None:
+    """Append to `timeline` a deal's events (`s`: the SalesSetup; `changes`: its stage change
+    rows): the conversion of its lead, its opening and each stage move, with the params
+    `rapport.sales.services` writes (stage names as they were)."""
+    stage_of = s.stage_names
+    deal_id = changes[0][3]
+    base = {"deal": deal_id, "title": title}
+    for at_s, _seconds, who, _deal, from_stage, to_stage in changes:
+        name, kind = stage_of[to_stage]
+        if from_stage is None:
+            if lead:
+                converted = json.dumps({"lead": lead, **base}, ensure_ascii=False)
+                timeline.append(
+                    ("note", "internal", at_s, "", "", None, lead, at_s, who, contact,
+                     s.lead_type_id, "lead.converted", converted)
+                )  # fmt: skip
+            event = "deal.created"
+            params: dict[str, Any] = {"stage": to_stage, "stage_name": name}
+            params |= {"amount": money, "currency": sp.CURRENCY}
+        else:
+            event = {"won": "deal.won", "lost": "deal.lost"}.get(kind, "deal.stage_changed")
+            params = {"from_stage": from_stage, "from_stage_name": stage_of[from_stage][0]}
+            params |= {"to_stage": to_stage, "to_stage_name": name}
+            if kind == "won":
+                params |= {"amount": money, "currency": sp.CURRENCY}
+            elif kind == "lost":
+                reason_name = s.lost_reason_names.get(lost_reason or 0, "")
+                params |= {"reason": lost_reason, "reason_name": reason_name}
+        timeline.append(
+            ("note", "internal", at_s, "", "", None, deal_id, at_s, who, contact,
+             s.deal_type_id, event, json.dumps(base | params, ensure_ascii=False))
         )  # fmt: skip

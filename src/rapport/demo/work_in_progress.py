@@ -8,6 +8,7 @@ with the rest of a load, through the same bulk writer.
 """
 
 import datetime as dt
+import json
 
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from rapport.contacts.models import Contact
 from rapport.demo import load
 from rapport.demo import sales_pools as sp
 from rapport.demo.generate import EXTERNAL_ID_PREFIX, Row
+from rapport.demo.journey_rows import deal_events
 from rapport.demo.sales_setup import SalesSetup
 from rapport.sales.models import Lead
 
@@ -71,7 +73,7 @@ def ensure_work_in_progress(
     tours = _upcoming_tours(setup, now) or list(range(min(3, len(setup.product_ids))))
     batch: dict[str, list[Row]] = {
         "sales_lead": [], "sales_leadstatuschange": [], "sales_deal": [],
-        "sales_dealstagechange": [], "sales_dealproduct": [],
+        "sales_dealstagechange": [], "sales_dealproduct": [], "timeline_interaction": [],
     }  # fmt: skip
     lead_id, deal_id = load.next_id("sales_lead"), load.next_id("sales_deal")
     sources = setup.source_ids
@@ -93,6 +95,12 @@ def ensure_work_in_progress(
                  sources[(m + i) % len(sources)], None)
             )  # fmt: skip
             batch["sales_leadstatuschange"].append(("", "new", _ts(at), "", None, lead_id))
+            source = sp.SOURCES[(m + i) % len(sources)]
+            batch["timeline_interaction"].append(
+                (source.interaction_channel, "inbound", _ts(at), "", "", None, lead_id, _ts(at),
+                 None, contact, setup.lead_type_id, "lead.enquiry",
+                 json.dumps({"message": message[:200], "form": ""}, ensure_ascii=False))
+            )  # fmt: skip
             lead_id += 1
         # Two deals per open stage; the first of each pair is past its expected close.
         for k in range(2 * len(open_stages)):
@@ -122,6 +130,12 @@ def ensure_work_in_progress(
                 changes.append((_ts(at), seconds, manager, deal_id, open_stages[j - 1],
                                 open_stages[j]))  # fmt: skip
             batch["sales_dealproduct"].append((party, price, deal_id, setup.product_ids[local]))
+            cents = round(price * party * 100)
+            deal_events(
+                setup, batch["timeline_interaction"], changes[-1 - stage_index :], title=title,
+                money=f"{cents // 100}.{cents % 100:02d}", contact=contact, lead=None,
+                lost_reason=None,
+            )  # fmt: skip
             deal_id += 1
     load.write_batch(batch)
     return {table: len(rows) for table, rows in batch.items()}
