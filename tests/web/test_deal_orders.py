@@ -60,6 +60,9 @@ def test_detach_the_order(as_user, deal, order):
     order.refresh_from_db()
     assert order.deal_id is None
     assert "detached from this deal" in client.get(f"/deals/{deal.pk}/").text
+    timeline = client.get(f"/contacts/{deal.contact_id}/").text
+    assert f"Order #{order.pk} linked to deal “Crete for two”" in timeline
+    assert f"Order #{order.pk} detached from deal “Crete for two”" in timeline
 
 
 def test_link_another_customers_order_is_refused_with_a_message(as_user, users, deal):

@@ -25,6 +25,8 @@ DEAL_CREATED = "deal.created"
 DEAL_STAGE_CHANGED = "deal.stage_changed"
 DEAL_WON = "deal.won"
 DEAL_LOST = "deal.lost"
+DEAL_ORDER_LINKED = "deal.order_linked"
+DEAL_ORDER_UNLINKED = "deal.order_unlinked"
 
 
 def deal_params(deal: Deal) -> dict[str, Any]:
@@ -107,4 +109,20 @@ def _deal_lost(params: Mapping[str, Any], item: Rendered) -> str:
     return pgettext("timeline", "Deal “%(title)s” lost: %(reason)s") % {
         "title": params["title"],
         "reason": params["reason_name"],
+    }
+
+
+@register(DEAL_ORDER_LINKED)
+def _deal_order_linked(params: Mapping[str, Any], item: Rendered) -> str:
+    return pgettext("timeline", "Order #%(order)s linked to deal “%(title)s”") % {
+        "order": params["order"],
+        "title": params["title"],
+    }
+
+
+@register(DEAL_ORDER_UNLINKED)
+def _deal_order_unlinked(params: Mapping[str, Any], item: Rendered) -> str:
+    return pgettext("timeline", "Order #%(order)s detached from deal “%(title)s”") % {
+        "order": params["order"],
+        "title": params["title"],
     }

@@ -1,5 +1,6 @@
 """Linking a deal to the order that records its sale, when the order was entered on its own
-(a phone booking before the deal was won): winning the deal then records no second order."""
+(a phone booking before the deal was won): winning the deal then records no second order.
+Both changes are on the customer's timeline."""
 
 from typing import Any
 
@@ -9,7 +10,10 @@ from django.utils.translation import gettext as _
 
 from rapport.core import visibility
 from rapport.core.errors import Conflict
+from rapport.sales import timeline_kinds as kinds
 from rapport.sales.models import Deal, Order
+from rapport.timeline import services as timeline
+from rapport.timeline.models import Channel, Direction
 
 
 def _locked(actor: Any, deal: Deal, order: Order) -> tuple[Deal, Order]:
@@ -20,6 +24,18 @@ def _locked(actor: Any, deal: Deal, order: Order) -> tuple[Deal, Order]:
     ):
         raise PermissionError(_("You cannot change this deal's orders."))
     return locked_deal, locked_order
+
+
+def _record(actor: Any, deal: Deal, order: Order, kind: str) -> None:
+    timeline.record(
+        contact=order.contact_id,
+        channel=Channel.NOTE,
+        direction=Direction.INTERNAL,
+        actor=actor,
+        kind=kind,
+        params={**kinds.deal_params(deal), "order": order.pk},
+        source=deal,
+    )
 
 
 @transaction.atomic
@@ -44,6 +60,7 @@ def deal_link_order(*, actor: Any, deal: Deal, order: Order) -> Order:
         )
     order.deal = deal
     order.save(update_fields=["deal", "updated_at"])
+    _record(actor, deal, order, kinds.DEAL_ORDER_LINKED)
     return order
 
 
@@ -55,4 +72,5 @@ def deal_unlink_order(*, actor: Any, deal: Deal, order: Order) -> Order:
         raise ValidationError({"order": [_("This order is not linked to this deal.")]})
     order.deal = None
     order.save(update_fields=["deal", "updated_at"])
+    _record(actor, deal, order, kinds.DEAL_ORDER_UNLINKED)
     return order
