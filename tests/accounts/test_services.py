@@ -1,8 +1,11 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from rapport.accounts import services
-from rapport.accounts.models import ApiToken
+from rapport.accounts.models import ApiToken, User
 from rapport.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -53,4 +56,50 @@ def test_admin_may_revoke_anyones_token_others_may_not(users):
     assert ApiToken.authenticate(raw) == users["manager"]
 
     services.token_revoke(actor=users["admin"], token=token)
+    assert ApiToken.authenticate(raw) is None
+
+
+def test_a_deactivated_users_token_stops_working_at_once(users):
+    _token, raw = services.token_create(user=users["manager"], name="web")
+    users["manager"].is_active = False
+    users["manager"].save(update_fields=["is_active"])
+
+    assert ApiToken.authenticate(raw) is None
+
+
+def test_authenticate_returns_the_user_as_the_orm_reads_them(users):
+    _token, raw = services.token_create(user=users["manager"], name="web")
+
+    user = ApiToken.authenticate(raw)
+
+    expected = User.objects.get(pk=users["manager"].pk)
+    assert user is not None
+    assert {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in User._meta.concrete_fields
+    }
+    assert timezone.is_aware(user.date_joined)
+    assert not hasattr(user, "token_pk")
+    assert not hasattr(user, "token_stale")
+
+
+def test_last_use_is_written_at_most_once_a_minute(users):
+    token, raw = services.token_create(user=users["manager"], name="web")
+    assert token.last_used_at is None
+
+    ApiToken.authenticate(raw)
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+
+    ApiToken.authenticate(raw)
+    assert ApiToken.objects.get().last_used_at == first
+
+    ApiToken.objects.update(last_used_at=first - dt.timedelta(seconds=61))
+    ApiToken.authenticate(raw)
+    assert ApiToken.objects.get().last_used_at > first
+
+
+@pytest.mark.parametrize("raw", ["", "rpt_", "rpt_unknown", "nope_" + "x" * 40, "rpt_" + "x" * 300])
+def test_unknown_or_malformed_tokens_authenticate_nobody(users, raw):
+    services.token_create(user=users["manager"], name="web")
+
     assert ApiToken.authenticate(raw) is None

@@ -1,10 +1,11 @@
 """Users, teams, roles and API tokens."""
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +79,10 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# How stale `last_used_at` may be: it answers "is this token still in use?", not "when exactly".
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> "ApiTokenQuerySet":
         return self.filter(revoked_at__isnull=True, user__is_active=True)
@@ -116,19 +121,35 @@ class ApiToken(models.Model):
 
     @classmethod
     def authenticate(cls, raw: str) -> User | None:
+        """The active user of an unrevoked token, read afresh on every request (a revocation
+        or deactivation counts from the next request). `last_used_at` is written at most once
+        a minute per token, so reads stay reads.
+
+        One hand-written statement: the ORM's select_related query cost ≈ 0.66 ms of CPU per
+        API request to compile (a tenth of a 50-row contact page); this one ≈ 0.2 ms."""
         if not raw or not raw.startswith(cls.PREFIX) or len(raw) > 200:
             return None
-        token = (
-            cls.objects.active().select_related("user").filter(key_hash=_hash_token(raw)).first()
-        )
-        if token is None:
-            return None
         now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            cls.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.user
+        stale_before = connection.ops.adapt_datetimefield_value(now - LAST_USED_PRECISION)
+        found = list(User.objects.raw(_AUTHENTICATE_SQL, [stale_before, _hash_token(raw), True]))
+        if not found:
+            return None
+        user = found[0]
+        token_pk, stale = user.__dict__.pop("token_pk"), user.__dict__.pop("token_stale")
+        if stale:
+            cls.objects.filter(pk=token_pk).update(last_used_at=now)
+        return user
 
     def revoke(self) -> None:
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+# The token's user with what authenticate() needs of the token itself, in one statement.
+_AUTHENTICATE_SQL = (
+    f"SELECT u.*, t.id AS token_pk, "  # noqa: S608
+    f"(t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale "
+    f"FROM {User._meta.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id "
+    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s"
+)

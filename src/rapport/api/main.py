@@ -1,6 +1,5 @@
 """Rapport's REST API: one NinjaAPI at /api/v1/ assembled from each app's router."""
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -8,8 +7,6 @@ from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
-from ninja.renderers import JSONRenderer
-from ninja.responses import NinjaJSONEncoder
 
 from rapport.analytics.api import customers_router
 from rapport.analytics.api import router as analytics_router
@@ -19,6 +16,7 @@ from rapport.catalog.api import categories_router, products_router
 from rapport.contacts.api import companies_router, existing_ref
 from rapport.contacts.api import router as contacts_router
 from rapport.core.api import errors
+from rapport.core.api.rendering import ApiRenderer
 from rapport.core.text import loads_json
 from rapport.sales.api import (
     calls_router,
@@ -63,20 +61,6 @@ class StrictJSONParser(Parser):
             else value.replace("\x00", "")
             for key, value in parsed.items()
         }
-
-
-class _Encoder(NinjaJSONEncoder):
-    def default(self, o: Any) -> Any:
-        if isinstance(o, dt.datetime):
-            # Full precision and an explicit offset (DjangoJSONEncoder cuts to milliseconds,
-            # which breaks round-trips like `?since=<occurred_at of the last row>`).
-            return o.isoformat()
-        return super().default(o)
-
-
-class Renderer(JSONRenderer):
-    encoder_class = _Encoder
-    json_dumps_params = {"ensure_ascii": False}
 
 
 _ERROR_RESPONSES = {
@@ -163,7 +147,7 @@ api = RapportAPI(
     urls_namespace="api",
     auth=API_AUTH,
     parser=StrictJSONParser(),
-    renderer=Renderer(),
+    renderer=ApiRenderer(),
 )
 errors.install(api, describe_existing=existing_ref)
 api.add_decorator(idempotent, mode="view")

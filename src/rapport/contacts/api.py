@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any, Literal
 
 from django.db import connection
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
@@ -30,6 +30,7 @@ from rapport.contacts.models import (
 )
 from rapport.core import visibility
 from rapport.core.api.lists import page_of
+from rapport.core.api.rendering import rendered
 from rapport.core.api.schemas import (
     ConflictOut,
     ErrorOut,
@@ -272,7 +273,7 @@ def _contact_input(payload: InputSchema) -> dict[str, Any]:
 
 
 @router.get("", response=ContactPage, exclude_unset=True, url_name="contact_list")
-def contact_list(request: HttpRequest, filters: Query[ContactListParams]) -> dict[str, Any]:
+def contact_list(request: HttpRequest, filters: Query[ContactListParams]) -> HttpResponse:
     """Contacts the caller may see, newest first unless `sort` says otherwise."""
     contacts = selectors.filter_contacts(
         _contacts(request),
@@ -289,11 +290,16 @@ def contact_list(request: HttpRequest, filters: Query[ContactListParams]) -> dic
             custom=selectors.custom_filters(request.GET),
         ),
     )
-    return page_of(
-        contacts,
-        ordering=selectors.CONTACT_ORDERINGS[filters.sort],
-        params=filters,
-        serialize_page=contacts_json,
+    # Rendered here: ninja's validation of the page into ContactPage and dump back was
+    # ≈ 0.5 ms of ≈ 6 ms CPU per 50-row page, for dicts contacts_json built to that shape
+    # (tests/api/test_rendered.py checks the bytes are the same).
+    return rendered(
+        page_of(
+            contacts,
+            ordering=selectors.CONTACT_ORDERINGS[filters.sort],
+            params=filters,
+            serialize_page=contacts_json,
+        )
     )
 
 

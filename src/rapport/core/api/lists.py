@@ -27,7 +27,8 @@ def page_of[M: Model](
         items = [serialize(item) for item in page.items]
     else:
         raise TypeError("page_of needs serialize or serialize_page")
-    body: dict[str, Any] = {"items": items, "next": page.next}
+    body: dict[str, Any] = {"next": page.next}  # the keys in the order Page declares them
     if params.count:
         body["count"], body["count_exact"] = capped_count(queryset)
+    body["items"] = items
     return body
