@@ -81,5 +81,6 @@ def search_fold(text: str) -> str:
     """`text` in the form the search index holds and queries are compared in (table above)."""
     if text.isascii():
         return text.lower().translate(_ASCII_APOSTROPHES)
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_SEARCH_LETTERS))
+    # Casefold again after NFKD: compatibility forms such as "𝖠" only become "A" there.
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_SEARCH_LETTERS)).casefold()
     return unicodedata.normalize("NFC", _MARKS.sub("", text).translate(_SEARCH_LETTERS))
