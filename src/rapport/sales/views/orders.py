@@ -1,37 +1,32 @@
 """Orders: the list with filters, an order's page with its status changes, the order form."""
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.catalog.models import Product
-from rapport.contacts.models import Contact
-from rapport.contacts.search import search
 from rapport.contacts.selectors import contacts_for
 from rapport.core import visibility
 from rapport.core.forms import amount_error
 from rapport.core.http import (
     Request,
     apply_errors,
-    date_or_none,
     get_visible_or_404,
     int_or_none,
     page_of,
 )
 from rapport.core.pagination import capped_count
 from rapport.sales import services
+from rapport.sales.filters import ORDER_FILTERS
 from rapport.sales.forms import OrderForm, OrderStatusForm
-from rapport.sales.models import Order, OrderChannel, OrderStatus
+from rapport.sales.models import Order, OrderStatus
 from rapport.sales.selectors import orders_for
 
 PAGE_SIZE = 50
@@ -40,80 +35,35 @@ LINE_ROWS = 4
 LINE_FIELDS = ["product", "description", "quantity", "unit_price", "discount"]
 
 
-@dataclass
-class OrderFilters:
-    q: str = ""
-    status: str = ""
-    channel: str = ""
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-
-def order_filters(params: Any) -> OrderFilters:
-    status, channel = params.get("status", ""), params.get("channel", "")
-    return OrderFilters(
-        q=params.get("q", "").strip()[:100],
-        status=status if status in OrderStatus.values else "",
-        channel=channel if channel in OrderChannel.values else "",
-        start=date_or_none(params.get("from")),
-        end=date_or_none(params.get("to")),
-    )
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def filter_orders(orders: QuerySet[Order], f: OrderFilters) -> QuerySet[Order]:
-    if f.status:
-        orders = orders.filter(status=f.status)
-    if f.channel:
-        orders = orders.filter(channel=f.channel)
-    if f.start:
-        orders = orders.filter(order_date__gte=_day_start(f.start))
-    if f.end:
-        orders = orders.filter(order_date__lt=_day_start(f.end + dt.timedelta(days=1)))
-    if f.q:
-        number = int_or_none(f.q.lstrip("#"))
-        if f.q.startswith("#") and number is not None:
-            return orders.filter(pk=number)
-        match = Q(contact__in=search(Contact.objects.all(), f.q).values("pk"))
-        if number is not None:
-            match |= Q(pk=number)
-        orders = orders.filter(match)
-    return orders
-
-
 ORDERING = ["-order_date", "-id"]
 
 
 def listed(request: Request) -> tuple[QuerySet[Order], list[str]]:
     """The orders the list shows (visible to the viewer, filtered) and their order."""
-    return filter_orders(orders_for(request.user), order_filters(request.GET)), ORDERING
+    return ORDER_FILTERS.apply(orders_for(request.user), request.GET, request.user), ORDERING
 
 
 @login_required
 def order_list(request: Request) -> HttpResponse:
-    filters = order_filters(request.GET)
-    orders, ordering = listed(request)
+    parsed = ORDER_FILTERS.parse(request.GET)
+    orders, ordering = (
+        ORDER_FILTERS.filter(orders_for(request.user), parsed, request.user),
+        ORDERING,
+    )
     page, cursor = page_of(
         request,
         orders.select_related("contact"),
         ordering=ordering,
         limit=PAGE_SIZE,
     )
-    context: dict[str, Any] = {"page": page, "filters": filters}
+    context: dict[str, Any] = {"page": page, "filter_fields": ORDER_FILTERS.bar(parsed)}
     if request.htmx and cursor:
         return render(request, "sales/orders/list.html#rows", context)
     count, exact = capped_count(orders, cap=COUNT_CAP)
     context.update(count=count, exact=exact)
     if request.htmx and request.htmx.target == "order-results":
         return render(request, "sales/orders/list.html#results", context)
-    context.update(
-        statuses=OrderStatus.choices,
-        channels=OrderChannel.choices,
-        can_create=visibility.can_create(request.user),
-    )
+    context.update(can_create=visibility.can_create(request.user))
     return render(request, "sales/orders/list.html", context)
 
 

@@ -1,0 +1,414 @@
+"""Declarative list filters: one definition per list serves its web page, its API list and its
+export, so a filter added once appears in all three (NetBox's `filtersets.py` is the model).
+
+A `FilterSet` is a tuple of typed filters. Each filter has the query parameter(s) it reads, a
+translatable label, a kind (choice, id, date range, text, search, bool), a parser that turns the
+raw string into a value or a clear message, and how the value narrows a queryset. The web list
+renders its filter bar from the set (`web/filter_bar.html`) and ignores a bad value, showing
+why; the API answers it with a 422 naming the parameter; the API's query schema (and so the
+OpenAPI document) is generated from the same set.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import create_model
+
+from rapport.core.api.schemas import MAX_ID, ListParams
+
+Label = str | Promise
+Choices = Callable[[], Iterable[tuple[Any, Label]]]
+# How a filter narrows a queryset: (queryset, parsed value, viewer) -> queryset.
+Apply = Callable[[QuerySet[Any], Any, Any], QuerySet[Any]]
+
+
+class FilterError(ValueError):
+    """A raw value a filter cannot use; the message is shown to the user as is."""
+
+
+def _clean(raw: Any) -> str:
+    # A NUL byte is never meaningful and PostgreSQL refuses it in a parameter.
+    return str(raw).replace("\x00", "").strip()
+
+
+def parse_id(raw: str) -> int:
+    """A database id: a whole number from 1 to 2^63−1 (larger ones overflow the drivers)."""
+    if not raw.isascii() or not raw.isdigit():
+        raise FilterError(_("Give a whole number."))
+    number = int(raw)
+    if not 1 <= number <= MAX_ID:
+        raise FilterError(_("No such record."))
+    return number
+
+
+def parse_day_or_time(raw: str) -> dt.date | dt.datetime:
+    """A day (YYYY-MM-DD) or a time with its UTC offset (ISO 8601)."""
+    try:
+        if len(raw) == 10:
+            day = dt.date.fromisoformat(raw)
+            if 1900 <= day.year <= 2999:
+                return day
+        else:
+            moment = dt.datetime.fromisoformat(raw)
+            if timezone.is_aware(moment) and 1900 <= moment.year <= 2999:
+                return moment
+    except ValueError:
+        pass
+    raise FilterError(
+        _("Give a date like 2026-05-01 or a time with its UTC offset, like 2026-05-01T10:00+03:00.")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filter:
+    """One filter of a list. `apply` is only called with a value (never None)."""
+
+    name: str
+    label: Label
+    apply: Apply
+    aliases: tuple[str, ...] = ()  # older parameter names still understood (saved links)
+    description: str = ""
+    in_bar: bool = True  # shown on the web page's filter bar (else only read from the URL)
+    widget: ClassVar[str] = "text"
+
+    def params(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def parse(self, raw: str) -> Any:
+        raise NotImplementedError
+
+    def read(self, params: Mapping[str, Any]) -> tuple[Any, dict[str, str], dict[str, str]]:
+        """(value or None, raw strings by parameter, error messages by parameter)."""
+        raw = _first(params, self.name, self.aliases)
+        if not raw:
+            return None, {}, {}
+        try:
+            return self.parse(raw), {self.name: raw}, {}
+        except FilterError as exc:
+            return None, {self.name: raw}, {self.name: str(exc)}
+
+    def annotation(self) -> Any:
+        return str
+
+    def schema_fields(self) -> dict[str, Any]:
+        """The API query parameters this filter adds (for ninja and the OpenAPI document)."""
+        return {self.name: (self.annotation() | None, Field(None, description=self.description))}
+
+    def options(self) -> list[tuple[str, Label]]:
+        return []
+
+
+def _first(params: Mapping[str, Any], name: str, aliases: Sequence[str]) -> str:
+    for key in (name, *aliases):
+        value = params.get(key)
+        if value not in (None, ""):
+            return _clean(value)
+    return ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChoiceFilter(Filter):
+    """One of a fixed set of values (a status, a kind)."""
+
+    choices: Choices
+    any_label: Label = ""
+    widget: ClassVar[str] = "select"
+
+    def parse(self, raw: str) -> str:
+        if raw not in {str(value) for value, _label in self.choices()}:
+            raise FilterError(_("“%(value)s” is not one of the choices.") % {"value": raw[:50]})
+        return raw
+
+    def annotation(self) -> Any:
+        return Literal[tuple(str(value) for value, _label in self.choices())]
+
+    def options(self) -> list[tuple[str, Label]]:
+        return [(str(value), label) for value, label in self.choices()]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdFilter(Filter):
+    """A record's id (an owner, a source, a pipeline); `none_label` also allows "none" (not set).
+    `choices` (ids and labels, read when the page is drawn) makes it a dropdown on the page."""
+
+    choices: Choices | None = None
+    any_label: Label = ""
+    none_label: Label = ""
+    widget: ClassVar[str] = "select"
+
+    def parse(self, raw: str) -> int | Literal["none"]:
+        if self.none_label and raw == "none":
+            return "none"
+        return parse_id(raw)
+
+    def annotation(self) -> Any:
+        identifier = int
+        return identifier | Literal["none"] if self.none_label else identifier
+
+    def schema_fields(self) -> dict[str, Any]:
+        extra = ' or "none" for records without one' if self.none_label else ""
+        description = self.description or f"An id{extra}."
+        return {self.name: (self.annotation() | None, Field(None, description=description))}
+
+    def options(self) -> list[tuple[str, Label]]:
+        if self.choices is None:
+            return []
+        none = [("none", self.none_label)] if self.none_label else []
+        return none + [(str(value), label) for value, label in self.choices()]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextFilter(Filter):
+    """Free text, cut to `max_length`; `search` filters run after all the others."""
+
+    max_length: int = 200
+    placeholder: Label = ""
+    search: bool = False
+    widget: ClassVar[str] = "text"
+
+    def parse(self, raw: str) -> str:
+        return raw[: self.max_length]
+
+    def schema_fields(self) -> dict[str, Any]:
+        return {
+            self.name: (
+                str | None,
+                Field(None, max_length=2000, description=self.description or None),
+            )
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchFilter(TextFilter):
+    search: bool = True
+    widget: ClassVar[str] = "search"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoolFilter(Filter):
+    """true/false (also 1/0, yes/no, on/off); without a value the filter is off."""
+
+    widget: ClassVar[str] = "checkbox"
+
+    def parse(self, raw: str) -> bool:
+        lowered = raw.lower()
+        if lowered in {"true", "1", "yes", "on"}:
+            return True
+        if lowered in {"false", "0", "no", "off"}:
+            return False
+        raise FilterError(_("Give true or false."))
+
+    def annotation(self) -> Any:
+        return bool
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open range of time [start, end): either bound may be open (None)."""
+
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DateRangeFilter(Filter):
+    """Two parameters, `after` and `before`: a day (the whole day counts, in the site's time
+    zone) or a time with its offset (`before` is then exclusive). Applies a `Period`."""
+
+    after: str
+    before: str
+    after_aliases: tuple[str, ...] = ()
+    before_aliases: tuple[str, ...] = ()
+    after_label: Label = ""
+    before_label: Label = ""
+    widget: ClassVar[str] = "date_range"
+
+    def params(self) -> tuple[str, ...]:
+        return (self.after, self.before)
+
+    def read(self, params: Mapping[str, Any]) -> tuple[Any, dict[str, str], dict[str, str]]:
+        raws: dict[str, str] = {}
+        errors: dict[str, str] = {}
+        bounds: dict[str, dt.datetime | None] = {}
+        for param, aliases in (
+            (self.after, self.after_aliases),
+            (self.before, self.before_aliases),
+        ):
+            bounds[param] = None
+            raw = _first(params, param, aliases)
+            if not raw:
+                continue
+            raws[param] = raw
+            try:
+                value = parse_day_or_time(raw)
+            except FilterError as exc:
+                errors[param] = str(exc)
+                continue
+            if isinstance(value, dt.datetime):
+                bounds[param] = value
+            else:  # a day: from its start; up to the start of the next day
+                bounds[param] = _start_of(value if param == self.after else value + dt.timedelta(1))
+        start, end = bounds[self.after], bounds[self.before]
+        return (Period(start, end) if start or end else None), raws, errors
+
+    def schema_fields(self) -> dict[str, Any]:
+        what = "A day (YYYY-MM-DD, the whole day counts) or a time with its UTC offset"
+        return {
+            self.after: (str | None, Field(None, max_length=40, description=f"{what}: from.")),
+            self.before: (
+                str | None,
+                Field(None, max_length=40, description=f"{what}: up to (a time: before it)."),
+            ),
+        }
+
+
+def period_filter(field_name: str) -> Apply:
+    """`apply` for a DateRangeFilter on a date-time column."""
+
+    def apply(queryset: QuerySet[Any], period: Period, _user: Any) -> QuerySet[Any]:
+        if period.start:
+            queryset = queryset.filter(**{f"{field_name}__gte": period.start})
+        if period.end:
+            queryset = queryset.filter(**{f"{field_name}__lt": period.end})
+        return queryset
+
+    return apply
+
+
+def equals(field_name: str) -> Apply:
+    """`apply` that keeps rows whose `field_name` equals the value ("none": is null)."""
+
+    def apply(queryset: QuerySet[Any], value: Any, _user: Any) -> QuerySet[Any]:
+        if value == "none":
+            return queryset.filter(**{f"{field_name}__isnull": True})
+        return queryset.filter(**{field_name: value})
+
+    return apply
+
+
+@dataclass
+class BoundField:
+    """One filter as the web bar draws it: its raw values, options and error."""
+
+    filter: Filter
+    values: dict[str, str]
+    errors: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return self.filter.name
+
+    @property
+    def widget(self) -> str:
+        return self.filter.widget
+
+    @property
+    def value(self) -> str:
+        return self.values.get(self.filter.name, "")
+
+    @property
+    def error(self) -> str:
+        return " ".join(self.errors.values())
+
+    @property
+    def parts(self) -> list[tuple[str, Label, str, str]]:
+        """A date range's two inputs: (parameter, label, raw value, error)."""
+        f = self.filter
+        if not isinstance(f, DateRangeFilter):
+            return []
+        return [
+            (param, label or f.label, self.values.get(param, ""), self.errors.get(param, ""))
+            for param, label in ((f.after, f.after_label), (f.before, f.before_label))
+        ]
+
+
+@dataclass
+class Parsed:
+    """What a list was asked for: values by filter name, raw strings and errors by parameter."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def raise_errors(self) -> None:
+        """For the API: a bad value is a 422 naming its parameter."""
+        if self.errors:
+            raise ValidationError({param: [msg] for param, msg in self.errors.items()})
+
+
+class FilterSet:
+    """The filters of one list, in the order the web bar shows them."""
+
+    def __init__(self, *filters: Filter) -> None:
+        self.filters = filters
+        names = [param for f in filters for param in f.params()]
+        if len(names) != len(set(names)):
+            raise ValueError(f"duplicate filter parameters: {names}")
+
+    def param_names(self) -> list[str]:
+        """Every query parameter the list understands (not counting old aliases)."""
+        return [param for f in self.filters for param in f.params()]
+
+    def parse(self, params: Mapping[str, Any]) -> Parsed:
+        parsed = Parsed()
+        for f in self.filters:
+            value, raws, errors = f.read(params)
+            parsed.raw.update(raws)
+            parsed.errors.update(errors)
+            if value is not None:
+                parsed.values[f.name] = value
+        return parsed
+
+    def filter[M](self, queryset: QuerySet[M], parsed: Parsed, user: Any = None) -> QuerySet[M]:
+        """`queryset` narrowed by every valid value; searches run last, on the narrowed rows."""
+        ordered = sorted(self.filters, key=lambda f: isinstance(f, TextFilter) and f.search)
+        for f in ordered:
+            value = parsed.values.get(f.name)
+            if value is not None:
+                queryset = f.apply(queryset, value, user)
+        return queryset
+
+    def apply[M](
+        self, queryset: QuerySet[M], params: Mapping[str, Any], user: Any = None
+    ) -> QuerySet[M]:
+        """Parse and filter in one step; bad values are ignored (the web list shows why)."""
+        return self.filter(queryset, self.parse(params), user)
+
+    def bar(self, parsed: Parsed) -> list[BoundField]:
+        """The web filter bar: one bound field per filter shown there."""
+        return [
+            BoundField(
+                f,
+                {p: parsed.raw[p] for p in f.params() if p in parsed.raw},
+                {p: parsed.errors[p] for p in f.params() if p in parsed.errors},
+            )
+            for f in self.filters
+            if f.in_bar
+        ]
+
+    def query_schema(
+        self, name: str, base: type[Schema] = ListParams, **extra: Any
+    ) -> type[Schema]:
+        """The API list's query parameters: `base` (limit, cursor, count) plus every filter,
+        plus `extra` fields (such as `sort`) given as (type, default)."""
+        fields: dict[str, Any] = {}
+        for f in self.filters:
+            fields.update(f.schema_fields())
+        fields.update(extra)
+        model: type[Schema] = create_model(name, __base__=base, **fields)
+        return model

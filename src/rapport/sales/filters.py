@@ -1,0 +1,278 @@
+"""One filter definition per sales list (leads, deals, orders, lead sources), shared by the web
+list, the API list and the export (see `rapport.core.filters`)."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from rapport.contacts.search import search
+from rapport.contacts.selectors import contacts_for
+from rapport.core.filters import (
+    BoolFilter,
+    ChoiceFilter,
+    DateRangeFilter,
+    FilterSet,
+    IdFilter,
+    SearchFilter,
+    TextFilter,
+    equals,
+    parse_id,
+    period_filter,
+)
+from rapport.core.forms import owner_choices
+from rapport.sales.models import (
+    Deal,
+    Lead,
+    LeadSource,
+    LeadStatus,
+    Order,
+    OrderChannel,
+    OrderStatus,
+    Pipeline,
+    Stage,
+)
+from rapport.sales.search import search_leads
+
+OPEN_LEAD_STATUSES = [LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED]
+
+
+def _owners() -> list[tuple[int, str]]:
+    return [(user.pk, str(user)) for user in owner_choices()]
+
+
+def _sources() -> list[tuple[int, str]]:
+    return list(LeadSource.objects.order_by("name").values_list("pk", "name"))
+
+
+def _lead_statuses() -> list[tuple[str, Any]]:
+    return [("open", _("Open")), *LeadStatus.choices]
+
+
+def _lead_status(leads: QuerySet[Lead], status: str, _user: Any) -> QuerySet[Lead]:
+    if status == "open":
+        return leads.filter(status__in=OPEN_LEAD_STATUSES)
+    return leads.filter(status=status)
+
+
+def _unassigned(leads: QuerySet[Lead], only: bool, _user: Any) -> QuerySet[Lead]:
+    return leads.filter(owner__isnull=True) if only else leads
+
+
+def _lead_search(leads: QuerySet[Lead], q: str, _user: Any) -> QuerySet[Lead]:
+    return search_leads(leads, q)
+
+
+LEAD_FILTERS = FilterSet(
+    SearchFilter(
+        name="q",
+        label=_("Search"),
+        placeholder=_("Search names, e-mails, phones"),
+        apply=_lead_search,
+        max_length=100,
+        description="Words that start a word of the lead's names, e-mail, company or phone.",
+    ),
+    ChoiceFilter(
+        name="status",
+        label=_("Status"),
+        any_label=_("Any status"),
+        choices=_lead_statuses,
+        apply=_lead_status,
+        description="A status, or `open` for new, contacted and qualified leads.",
+    ),
+    IdFilter(
+        name="source",
+        label=_("Source"),
+        any_label=_("Any source"),
+        choices=_sources,
+        apply=equals("source_id"),
+    ),
+    IdFilter(
+        name="owner",
+        label=_("Owner"),
+        any_label=_("Any owner"),
+        none_label=_("Unassigned"),
+        choices=_owners,
+        apply=equals("owner_id"),
+    ),
+    BoolFilter(
+        name="unassigned",
+        label=_("Unassigned"),
+        apply=_unassigned,
+        in_bar=False,  # the owner dropdown's "Unassigned" says the same on the page
+        description="Only leads nobody owns yet (the same as owner=none).",
+    ),
+    TextFilter(
+        name="utm_campaign",
+        aliases=("campaign",),
+        label=_("UTM campaign"),
+        placeholder=_("UTM campaign"),
+        apply=lambda leads, value, _user: leads.filter(utm_campaign__istartswith=value),
+        description="The UTM campaign starts with this (any case).",
+    ),
+    DateRangeFilter(
+        name="created",
+        label=_("Received"),
+        after="created_after",
+        before="created_before",
+        after_aliases=("from",),
+        before_aliases=("to",),
+        after_label=_("From"),
+        before_label=_("To"),
+        apply=period_filter("created_at"),
+    ),
+)
+
+
+def _pipelines() -> list[tuple[int, str]]:
+    return list(Pipeline.objects.order_by("name").values_list("pk", "name"))
+
+
+def _stages() -> list[tuple[int, str]]:
+    return [
+        (stage.pk, f"{stage.pipeline.name}: {stage}")
+        for stage in Stage.objects.select_related("pipeline").order_by(
+            "pipeline__name", "position", "id"
+        )
+    ]
+
+
+def _customer_search(user: Any, q: str) -> Q:
+    """Rows whose customer the viewer may see and whose name, e-mail or phone match `q`."""
+    return Q(contact__in=search(contacts_for(user), q).values("pk"))
+
+
+def _deal_search(deals: QuerySet[Deal], q: str, user: Any) -> QuerySet[Deal]:
+    return deals.filter(Q(title__icontains=q) | _customer_search(user, q))
+
+
+DEAL_FILTERS = FilterSet(
+    SearchFilter(
+        name="q",
+        label=_("Search"),
+        placeholder=_("Search titles and customers"),
+        apply=_deal_search,
+        max_length=100,
+        description="In the deal's title, or its customer's names, e-mails and phones.",
+    ),
+    IdFilter(
+        name="pipeline",
+        label=_("Pipeline"),
+        any_label=_("Any pipeline"),
+        choices=_pipelines,
+        apply=equals("pipeline_id"),
+    ),
+    IdFilter(
+        name="stage",
+        label=pgettext_lazy("pipeline", "Stage"),
+        any_label=_("Any stage"),
+        choices=_stages,
+        apply=equals("stage_id"),
+    ),
+    ChoiceFilter(
+        name="stage_kind",
+        aliases=("state",),
+        label=_("State"),
+        any_label=_("Open, won or lost"),
+        choices=lambda: Stage.Kind.choices,
+        apply=equals("stage__kind"),
+    ),
+    IdFilter(
+        name="owner",
+        label=_("Owner"),
+        any_label=_("Any owner"),
+        choices=_owners,
+        apply=equals("owner_id"),
+    ),
+    IdFilter(name="contact", label=_("Customer"), apply=equals("contact_id"), in_bar=False),
+    DateRangeFilter(
+        name="created",
+        label=_("Created"),
+        after="created_after",
+        before="created_before",
+        after_aliases=("from",),
+        before_aliases=("to",),
+        after_label=_("From"),
+        before_label=_("To"),
+        apply=period_filter("created_at"),
+    ),
+)
+
+
+def _order_search(orders: QuerySet[Order], q: str, user: Any) -> QuerySet[Order]:
+    """`#123` is that order; a number may be an order's; anything else searches customers."""
+    try:
+        number: int | None = parse_id(q.lstrip("#"))
+    except ValueError:
+        number = None
+    if q.startswith("#") and number is not None:
+        return orders.filter(pk=number)
+    match = _customer_search(user, q)
+    if number is not None:
+        match |= Q(pk=number)
+    return orders.filter(match)
+
+
+ORDER_FILTERS = FilterSet(
+    SearchFilter(
+        name="q",
+        label=_("Search"),
+        placeholder=_("Customer name or order number"),
+        apply=_order_search,
+        max_length=100,
+        description="An order number (`#123`), or the customer's names, e-mails and phones.",
+    ),
+    ChoiceFilter(
+        name="status",
+        label=_("Status"),
+        any_label=_("Any status"),
+        choices=lambda: OrderStatus.choices,
+        apply=equals("status"),
+    ),
+    ChoiceFilter(
+        name="channel",
+        label=_("Channel"),
+        any_label=_("Any channel"),
+        choices=lambda: OrderChannel.choices,
+        apply=equals("channel"),
+    ),
+    IdFilter(name="contact", label=_("Customer"), apply=equals("contact_id"), in_bar=False),
+    IdFilter(name="deal", label=_("Deal"), apply=equals("deal_id"), in_bar=False),
+    TextFilter(
+        name="external_id",
+        label=_("External id"),
+        apply=equals("external_id"),
+        max_length=100,
+        in_bar=False,
+        description="The order's id in another system (exact).",
+    ),
+    DateRangeFilter(
+        name="order_date",
+        label=_("Order date"),
+        after="since",
+        before="until",
+        after_aliases=("from",),
+        before_aliases=("to",),
+        after_label=_("From"),
+        before_label=_("To"),
+        apply=period_filter("order_date"),
+    ),
+)
+
+
+LEAD_SOURCE_FILTERS = FilterSet(
+    ChoiceFilter(
+        name="kind",
+        label=_("Channel"),
+        any_label=_("Any channel"),
+        choices=lambda: LeadSource.Kind.choices,
+        apply=equals("kind"),
+    ),
+    BoolFilter(
+        name="active",
+        label=_("Active"),
+        apply=equals("is_active"),
+        description="Only active (true) or retired (false) sources.",
+    ),
+)
