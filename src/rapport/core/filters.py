@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import create_model
 
-from rapport.core.api.schemas import MAX_ID, ListParams
+from rapport.core.api.schemas import MAX_ID, Id, ListParams
 
 Label = str | Promise
 Choices = Callable[[], Iterable[tuple[Any, Label]]]
@@ -77,6 +77,7 @@ class Filter:
     aliases: tuple[str, ...] = ()  # older parameter names still understood (saved links)
     description: str = ""
     in_bar: bool = True  # shown on the web page's filter bar (else only read from the URL)
+    web_default: str = ""  # the value the web page and its export assume when none is given
     widget: ClassVar[str] = "text"
 
     def params(self) -> tuple[str, ...]:
@@ -150,8 +151,7 @@ class IdFilter(Filter):
         return parse_id(raw)
 
     def annotation(self) -> Any:
-        identifier = int
-        return identifier | Literal["none"] if self.none_label else identifier
+        return Id | Literal["none"] if self.none_label else Id
 
     def schema_fields(self) -> dict[str, Any]:
         extra = ' or "none" for records without one' if self.none_label else ""
@@ -194,20 +194,35 @@ class SearchFilter(TextFilter):
 
 @dataclass(frozen=True, kw_only=True)
 class BoolFilter(Filter):
-    """true/false (also 1/0, yes/no, on/off); without a value the filter is off."""
+    """true/false (also 1/0, yes/no, on/off); without a value, or with "all", it is off.
+    With `true_label` the page shows a dropdown (true, false, all), else a checkbox."""
 
-    widget: ClassVar[str] = "checkbox"
+    true_label: Label = ""
+    false_label: Label = ""
+    any_label: Label = ""
 
-    def parse(self, raw: str) -> bool:
+    @property
+    def widget(self) -> str:  # type: ignore[override]
+        return "select" if self.true_label else "checkbox"
+
+    def parse(self, raw: str) -> bool | None:
         lowered = raw.lower()
         if lowered in {"true", "1", "yes", "on"}:
             return True
         if lowered in {"false", "0", "no", "off"}:
             return False
+        if lowered == "all":
+            return None
         raise FilterError(_("Give true or false."))
 
     def annotation(self) -> Any:
-        return bool
+        return bool | Literal["all"]
+
+    def options(self) -> list[tuple[str, Label]]:
+        if not self.true_label:
+            return []
+        shown = [("true", self.true_label), ("false", self.false_label)]
+        return [*shown, ("all", self.any_label)] if self.web_default else shown
 
 
 @dataclass(frozen=True)
@@ -233,6 +248,8 @@ class DateRangeFilter(Filter):
     before_aliases: tuple[str, ...] = ()
     after_label: Label = ""
     before_label: Label = ""
+    # False: a day given to `before` is excluded too (`departs_before`: departure < that day)
+    before_inclusive: bool = True
     widget: ClassVar[str] = "date_range"
 
     def params(self) -> tuple[str, ...]:
@@ -259,7 +276,8 @@ class DateRangeFilter(Filter):
             if isinstance(value, dt.datetime):
                 bounds[param] = value
             else:  # a day: from its start; up to the start of the next day
-                bounds[param] = _start_of(value if param == self.after else value + dt.timedelta(1))
+                whole_day = param == self.before and self.before_inclusive
+                bounds[param] = _start_of(value + dt.timedelta(1) if whole_day else value)
         start, end = bounds[self.after], bounds[self.before]
         return (Period(start, end) if start or end else None), raws, errors
 
@@ -274,14 +292,18 @@ class DateRangeFilter(Filter):
         }
 
 
-def period_filter(field_name: str) -> Apply:
-    """`apply` for a DateRangeFilter on a date-time column."""
+def period_filter(field_name: str, *, dates: bool = False) -> Apply:
+    """`apply` for a DateRangeFilter on a date-time column (`dates`: on a date column, each
+    bound taken as the day it falls on in the site's time zone)."""
+
+    def bound(moment: dt.datetime) -> dt.datetime | dt.date:
+        return timezone.localtime(moment).date() if dates else moment
 
     def apply(queryset: QuerySet[Any], period: Period, _user: Any) -> QuerySet[Any]:
         if period.start:
-            queryset = queryset.filter(**{f"{field_name}__gte": period.start})
+            queryset = queryset.filter(**{f"{field_name}__gte": bound(period.start)})
         if period.end:
-            queryset = queryset.filter(**{f"{field_name}__lt": period.end})
+            queryset = queryset.filter(**{f"{field_name}__lt": bound(period.end)})
         return queryset
 
     return apply
@@ -364,14 +386,24 @@ class FilterSet:
         """Every query parameter the list understands (not counting old aliases)."""
         return [param for f in self.filters for param in f.params()]
 
-    def parse(self, params: Mapping[str, Any]) -> Parsed:
+    def parse(self, params: Mapping[str, Any], *, web: bool = True) -> Parsed:
+        """What `params` ask for. The web page (and its export) fill in each filter's
+        `web_default` when the parameter is absent; the API does not (`web=False`)."""
         parsed = Parsed()
         for f in self.filters:
+            if web and f.web_default and not _first(params, f.name, f.aliases):
+                params = {**params, f.name: f.web_default}
             value, raws, errors = f.read(params)
             parsed.raw.update(raws)
             parsed.errors.update(errors)
             if value is not None:
                 parsed.values[f.name] = value
+        return parsed
+
+    def strict(self, params: Mapping[str, Any]) -> Parsed:
+        """For the API: parse, and answer a bad value with a 422 naming its parameter."""
+        parsed = self.parse(params, web=False)
+        parsed.raise_errors()
         return parsed
 
     def filter[M](self, queryset: QuerySet[M], parsed: Parsed, user: Any = None) -> QuerySet[M]:
