@@ -73,7 +73,7 @@ class Filter:
 
     name: str
     label: Label
-    apply: Apply
+    apply: Apply | None = None  # None only in a FilterSet with `combine`
     aliases: tuple[str, ...] = ()  # older parameter names still understood (saved links)
     description: str = ""
     in_bar: bool = True  # shown on the web page's filter bar (else only read from the URL)
@@ -121,6 +121,8 @@ class ChoiceFilter(Filter):
 
     choices: Choices
     any_label: Label = ""
+    # (group label, [(value, label), ...]) pairs drawn as <optgroup>s; `choices` stays flat
+    groups: Callable[[], Iterable[tuple[Label, list[tuple[str, Label]]]]] | None = None
     widget: ClassVar[str] = "select"
 
     def parse(self, raw: str) -> str:
@@ -170,12 +172,26 @@ class TextFilter(Filter):
     """Free text, cut to `max_length`; `search` filters run after all the others."""
 
     max_length: int = 200
+    truncate: bool = True  # False: a longer value is an error (a code, an exact id)
     placeholder: Label = ""
     search: bool = False
-    widget: ClassVar[str] = "text"
+    # values to offer in a dropdown on the page (any other value is still accepted)
+    suggestions: Callable[[], Iterable[str]] | None = None
+    any_label: Label = ""
+
+    @property
+    def widget(self) -> str:  # type: ignore[override]
+        if self.suggestions is not None:
+            return "select"
+        return "search" if self.search else "text"
 
     def parse(self, raw: str) -> str:
+        if len(raw) > self.max_length and not self.truncate:
+            raise FilterError(_("At most %(n)d characters.") % {"n": self.max_length})
         return raw[: self.max_length]
+
+    def options(self) -> list[tuple[str, Label]]:
+        return [(value, value) for value in self.suggestions()] if self.suggestions else []
 
     def schema_fields(self) -> dict[str, Any]:
         return {
@@ -189,7 +205,7 @@ class TextFilter(Filter):
 @dataclass(frozen=True, kw_only=True)
 class SearchFilter(TextFilter):
     search: bool = True
-    widget: ClassVar[str] = "search"
+    autofocus: bool = False  # the page's first field (the contact list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -373,11 +389,22 @@ class Parsed:
             raise ValidationError({param: [msg] for param, msg in self.errors.items()})
 
 
-class FilterSet:
-    """The filters of one list, in the order the web bar shows them."""
+Combine = Callable[[QuerySet[Any], dict[str, Any], Any], QuerySet[Any]]
 
-    def __init__(self, *filters: Filter) -> None:
+
+class FilterSet:
+    """The filters of one list, in the order the web bar shows them.
+
+    Each filter narrows the queryset with its `apply`, searches last. A list whose selector
+    already filters in one call gives it as `combine` (queryset, values by name, viewer)
+    instead, so that its query stays exactly what that selector builds (contacts).
+    """
+
+    def __init__(self, *filters: Filter, combine: Combine | None = None) -> None:
         self.filters = filters
+        self.combine = combine
+        if combine is None and any(f.apply is None for f in filters):
+            raise ValueError("every filter needs `apply` unless the set has `combine`")
         names = [param for f in filters for param in f.params()]
         if len(names) != len(set(names)):
             raise ValueError(f"duplicate filter parameters: {names}")
@@ -408,10 +435,12 @@ class FilterSet:
 
     def filter[M](self, queryset: QuerySet[M], parsed: Parsed, user: Any = None) -> QuerySet[M]:
         """`queryset` narrowed by every valid value; searches run last, on the narrowed rows."""
+        if self.combine is not None:
+            return self.combine(queryset, parsed.values, user)
         ordered = sorted(self.filters, key=lambda f: isinstance(f, TextFilter) and f.search)
         for f in ordered:
             value = parsed.values.get(f.name)
-            if value is not None:
+            if value is not None and f.apply is not None:
                 queryset = f.apply(queryset, value, user)
         return queryset
 
