@@ -35,8 +35,7 @@ class FilterError(ValueError):
 
 
 def _clean(raw: Any) -> str:
-    # A NUL byte is never meaningful and PostgreSQL refuses it in a parameter.
-    return str(raw).replace("\x00", "").strip()
+    return str(raw).strip()
 
 
 def parse_id(raw: str) -> int:
@@ -127,7 +126,8 @@ class ChoiceFilter(Filter):
 
     def parse(self, raw: str) -> str:
         if raw not in {str(value) for value, _label in self.choices()}:
-            raise FilterError(_("“%(value)s” is not one of the choices.") % {"value": raw[:50]})
+            shown = raw.replace("\x00", "")[:50]
+            raise FilterError(_("“%(value)s” is not one of the choices.") % {"value": shown})
         return raw
 
     def annotation(self) -> Any:
@@ -185,7 +185,11 @@ class TextFilter(Filter):
             return "select"
         return "search" if self.search else "text"
 
-    def parse(self, raw: str) -> str:
+    def parse(self, raw: str) -> str | None:
+        # A NUL byte is never meaningful and PostgreSQL refuses it in a parameter.
+        raw = raw.replace("\x00", "").strip()
+        if not raw:
+            return None
         if len(raw) > self.max_length and not self.truncate:
             raise FilterError(_("At most %(n)d characters.") % {"n": self.max_length})
         return raw[: self.max_length]
@@ -350,7 +354,7 @@ class BoundField:
 
     @property
     def widget(self) -> str:
-        return self.filter.widget
+        return self.filter.widget if self.filter.in_bar else "hidden"
 
     @property
     def value(self) -> str:
@@ -451,7 +455,8 @@ class FilterSet:
         return self.filter(queryset, self.parse(params), user)
 
     def bar(self, parsed: Parsed) -> list[BoundField]:
-        """The web filter bar: one bound field per filter shown there."""
+        """The web filter bar: one bound field per filter (those not `in_bar` only show their
+        error, as a value given in the URL that the page ignores must say why)."""
         return [
             BoundField(
                 f,
@@ -459,7 +464,6 @@ class FilterSet:
                 {p: parsed.errors[p] for p in f.params() if p in parsed.errors},
             )
             for f in self.filters
-            if f.in_bar
         ]
 
     def query_schema(
