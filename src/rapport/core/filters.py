@@ -48,6 +48,14 @@ def parse_id(raw: str) -> int:
     return number
 
 
+def id_or_none(raw: Any) -> int | None:
+    """A query-string id (1 … 2^63−1), or None for anything else (a page that ignores it)."""
+    try:
+        return parse_id(_clean(raw)) if raw not in (None, "") else None
+    except FilterError:
+        return None
+
+
 def parse_day_or_time(raw: str) -> dt.date | dt.datetime:
     """A day (YYYY-MM-DD) or a time with its UTC offset (ISO 8601)."""
     try:
