@@ -153,7 +153,7 @@ def test_each_ratio_is_named_for_what_it_divides(as_user, won, users, source):
 
     titles = [str(title) for _name, title in response.context["columns"]]
     row = response.context["rows"][0]
-    assert ("Leads converted", "Lead → customer") == (titles[-2], titles[-1])
+    assert (titles[-2], titles[-1]) == ("Leads converted", "Lead → customer")
     assert (row["leads"], row["converted"], row["new_customers"]) == (2, 1, 1)
     assert (row["conversion_rate"], row["customer_rate"]) == (0.5, 0.5)
     assert "Leads converted" in response.text

@@ -23,7 +23,7 @@ from rapport.contacts.models import Contact, CustomField
 from rapport.core.filters import FilterSet
 from rapport.sales import services as sales
 from rapport.sales.filters import DEAL_FILTERS, LEAD_FILTERS, LEAD_SOURCE_FILTERS, ORDER_FILTERS
-from rapport.sales.models import Deal, Lead, LeadSource, Order, Stage
+from rapport.sales.models import Deal, Lead, LeadSource, Stage
 from tests.api.conftest import API, bearer_client
 from tests.api.sales_data import make_lead, make_product
 from tests.factories import make_pipeline
