@@ -34,7 +34,7 @@ def test_nul_in_form_fields_is_dropped(client, users):
             "email_value": "olena@example.com",
             "email_kind": "personal",
             "email_primary": "0",
-        },  # fmt: skip
+        },
     )
 
     contact = Contact.objects.get()
