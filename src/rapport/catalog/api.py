@@ -78,7 +78,9 @@ class ProductIn(InputSchema):
 
 
 # The list's filters are the catalog page's and the export's (catalog/filters.py).
-ProductListParams = PRODUCT_FILTERS.query_schema("ProductListParams", sort=(ProductSort, "name"))
+@PRODUCT_FILTERS.query_params
+class ProductListParams(ListParams):
+    sort: ProductSort = "name"
 
 
 def product_json(product: Product) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from rapport.core.api.schemas import (
     ErrorOut,
     Id,
     InputSchema,
+    ListParams,
     OutSchema,
     Page,
     Timestamp,
@@ -155,9 +156,9 @@ class ContactPatch(ContactIn):
 
 
 # The list's filters are the web list's and the export's (contacts/filters.py).
-ContactListParams = CONTACT_FILTERS.query_schema(
-    "ContactListParams", sort=(ContactSort, "-created")
-)
+@CONTACT_FILTERS.query_params
+class ContactListParams(ListParams):
+    sort: ContactSort = "-created"
 
 
 # The page's e-mails, phones and tags by three fixed statements. Building each through the
@@ -457,7 +458,9 @@ class CompanyIn(InputSchema):
     owner: Id | None = None
 
 
-CompanyListParams = COMPANY_FILTERS.query_schema("CompanyListParams", sort=(CompanySort, "name"))
+@COMPANY_FILTERS.query_params
+class CompanyListParams(ListParams):
+    sort: CompanySort = "name"
 
 
 def company_json(company: Company) -> dict[str, Any]:

@@ -12,17 +12,17 @@ OpenAPI document) is generated from the same set.
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import create_model
 
-from rapport.core.api.schemas import MAX_ID, Id, ListParams
+from rapport.core.api.schemas import MAX_ID, Id
 
 Label = str | Promise
 Choices = Callable[[], Iterable[tuple[Any, Label]]]
@@ -445,7 +445,9 @@ class FilterSet:
         parsed.raise_errors()
         return parsed
 
-    def filter[M](self, queryset: QuerySet[M], parsed: Parsed, user: Any = None) -> QuerySet[M]:
+    def filter[M: Model](
+        self, queryset: QuerySet[M], parsed: Parsed, user: Any = None
+    ) -> QuerySet[M]:
         """`queryset` narrowed by every valid value; searches run last, on the narrowed rows."""
         if self.combine is not None:
             return self.combine(queryset, parsed.values, user)
@@ -456,7 +458,7 @@ class FilterSet:
                 queryset = f.apply(queryset, value, user)
         return queryset
 
-    def apply[M](
+    def apply[M: Model](
         self, queryset: QuerySet[M], params: Mapping[str, Any], user: Any = None
     ) -> QuerySet[M]:
         """Parse and filter in one step; bad values are ignored (the web list shows why)."""
@@ -474,14 +476,14 @@ class FilterSet:
             for f in self.filters
         ]
 
-    def query_schema(
-        self, name: str, base: type[Schema] = ListParams, **extra: Any
-    ) -> type[Schema]:
-        """The API list's query parameters: `base` (limit, cursor, count) plus every filter,
-        plus `extra` fields (such as `sort`) given as (type, default)."""
+    def query_params[S: type[Schema]](self, cls: S) -> S:
+        """Class decorator for an API list's query schema: `cls` (paging, `sort`) plus every
+        filter of the set, so the endpoint and the OpenAPI document take exactly the
+        parameters the web list and the export take."""
         fields: dict[str, Any] = {}
         for f in self.filters:
             fields.update(f.schema_fields())
-        fields.update(extra)
-        model: type[Schema] = create_model(name, __base__=base, **fields)
-        return model
+        model = create_model(
+            cls.__name__, __base__=cls, __module__=cls.__module__, __doc__=cls.__doc__, **fields
+        )
+        return cast("S", model)

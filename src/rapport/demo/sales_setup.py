@@ -250,7 +250,7 @@ def ensure_spend(setup: SalesSetup, *, customers: int, start: dt.date, today: dt
         following = (month + dt.timedelta(days=32)).replace(day=1)
         months.append((month, following - dt.timedelta(days=1)))
         month = following
-    revenue: dict[tuple[int, dt.date], float] = {}
+    revenue: dict[tuple[int | None, dt.date], float] = {}
     for row in (
         AcquisitionMonth.objects.filter(source_id__in=setup.source_ids)
         .values("source_id", "month")

@@ -281,7 +281,9 @@ class DealMoveIn(InputSchema):
 
 
 # The list's filters are the web list's and the export's (sales/filters.py).
-DealListParams = DEAL_FILTERS.query_schema("DealListParams", sort=(DealSort, "-created"))
+@DEAL_FILTERS.query_params
+class DealListParams(ListParams):
+    sort: DealSort = "-created"
 
 
 def deals_queryset(queryset: QuerySet[Deal] | None = None) -> QuerySet[Deal]:

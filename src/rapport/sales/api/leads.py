@@ -14,7 +14,7 @@ from rapport.contacts.api import ContactOut, contact_json
 from rapport.contacts.models import Contact
 from rapport.core.api.errors import error_response
 from rapport.core.api.lists import page_of
-from rapport.core.api.schemas import ErrorOut, Id, InputSchema, Money, Page
+from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page
 from rapport.sales import selectors, services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, user_of
 from rapport.sales.api.deals import DealOut, deal_json, deals_queryset
@@ -131,7 +131,9 @@ class ConversionOut(Schema):
 
 
 # The list's filters are the web list's and the export's (sales/filters.py).
-LeadListParams = LEAD_FILTERS.query_schema("LeadListParams", sort=(LeadSort, "-created"))
+@LEAD_FILTERS.query_params
+class LeadListParams(ListParams):
+    sort: LeadSort = "-created"
 
 
 def lead_json(lead: Lead) -> dict[str, Any]:

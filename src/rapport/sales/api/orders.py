@@ -17,7 +17,7 @@ from ninja.responses import Status
 
 from rapport.contacts.selectors import contacts_for
 from rapport.core.api.lists import page_of
-from rapport.core.api.schemas import ErrorOut, Id, InputSchema, Money, Page, Timestamp
+from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
 from rapport.core.money import Money as MoneyValue
 from rapport.sales import selectors, services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, money_json, user_of
@@ -91,7 +91,9 @@ class OrderStatusIn(InputSchema):
 
 
 # The list's filters are the web list's and the export's (sales/filters.py).
-OrderListParams = ORDER_FILTERS.query_schema("OrderListParams", sort=(OrderSort, "-date"))
+@ORDER_FILTERS.query_params
+class OrderListParams(ListParams):
+    sort: OrderSort = "-date"
 
 
 def orders_queryset(queryset: QuerySet[Order] | None = None) -> QuerySet[Order]:

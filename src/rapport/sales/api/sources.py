@@ -56,7 +56,9 @@ class SourcePatch(InputSchema):
 
 
 # The list's filters are the web page's (sales/filters.py).
-SourceListParams = LEAD_SOURCE_FILTERS.query_schema("SourceListParams")
+@LEAD_SOURCE_FILTERS.query_params
+class SourceListParams(ListParams):
+    """Paging; the filters are added from the filter set."""
 
 
 class SpendOut(Schema):
