@@ -47,7 +47,7 @@ def _sources() -> list[tuple[int, str]]:
 
 
 def _lead_statuses() -> list[tuple[str, Any]]:
-    return [("open", _("Open")), *LeadStatus.choices]
+    return [("open", pgettext_lazy("leads filter", "Open")), *LeadStatus.choices]
 
 
 def _lead_status(leads: QuerySet[Lead], status: str, _user: Any) -> QuerySet[Lead]:
@@ -131,7 +131,7 @@ def _pipelines() -> list[tuple[int, str]]:
 
 def _stages() -> list[tuple[int, str]]:
     return [
-        (stage.pk, f"{stage.pipeline.name}: {stage}")
+        (stage.pk, f"{stage.pipeline.name}: {stage.label}")
         for stage in Stage.objects.select_related("pipeline").order_by(
             "pipeline__name", "position", "id"
         )
@@ -166,7 +166,7 @@ DEAL_FILTERS = FilterSet(
     IdFilter(
         name="stage",
         label=pgettext_lazy("pipeline", "Stage"),
-        any_label=_("Any stage"),
+        any_label=pgettext_lazy("pipeline", "Any stage"),
         choices=_stages,
         apply=equals("stage_id"),
     ),
