@@ -14,7 +14,6 @@ from rapport.core.filters import (
     IdFilter,
     Period,
     TextFilter,
-    id_or_none,
 )
 
 FILTERS = FilterSet(
@@ -92,9 +91,3 @@ def test_the_api_answers_a_bad_value_naming_the_parameter():
         FILTERS.strict({"owner": "x", "status": "new"})
 
     assert caught.value.message_dict == {"owner": ["Give a whole number."]}
-
-
-def test_id_or_none():
-    assert [id_or_none(v) for v in ("7", "", None, "0", "-1", "2.5", "1" * 30)] == [
-        7, None, None, None, None, None, None,
-    ]  # fmt: skip

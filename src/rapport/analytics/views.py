@@ -24,8 +24,8 @@ from rapport.analytics.models import AnalyticsRun
 from rapport.analytics.selectors import acquisition_report, customer_journey, pipeline_funnel
 from rapport.analytics.tasks import refresh_acquisition_task
 from rapport.contacts.selectors import contact_detail_queryset
-from rapport.core.filters import id_or_none
 from rapport.core.http import Request, date_or_none, get_visible_or_404, has_role
+from rapport.core.params import parse_id
 from rapport.sales.models import Pipeline, Stage
 
 READ_ROLES = ("admin", "marketer", "analyst", "sales_manager")
@@ -95,8 +95,8 @@ def report_params(params: Any) -> ReportParams:
         end=end,
         by=by if by in GROUPINGS else "source",
         model=model if model in MODELS else "first_touch",
-        team=id_or_none(params.get("team")),
-        owner=id_or_none(params.get("owner")),
+        team=parse_id(params.get("team")),
+        owner=parse_id(params.get("owner")),
     )
 
 
@@ -229,7 +229,7 @@ def refresh(request: Request) -> HttpResponse:
 def funnel_page(request: Request) -> HttpResponse:
     _require_reader(request)
     pipelines = Pipeline.objects.all()
-    chosen = id_or_none(request.GET.get("pipeline"))
+    chosen = parse_id(request.GET.get("pipeline"))
     pipeline = (pipelines.filter(pk=chosen).first() if chosen else None) or (
         pipelines.filter(is_default=True).first() or pipelines.first()
     )

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import create_model
 
-from rapport.core.api.schemas import MAX_ID, Id
+from rapport.core.api.schemas import Id
+from rapport.core.params import parse_id as plain_id
 
 Label = str | Promise
 Choices = Callable[[], Iterable[tuple[Any, Label]]]
@@ -39,21 +40,13 @@ def _clean(raw: Any) -> str:
 
 
 def parse_id(raw: str) -> int:
-    """A database id: a whole number from 1 to 2^63−1 (larger ones overflow the drivers)."""
-    if not raw.isascii() or not raw.isdigit():
+    """A database id (`core.params.parse_id`: 1 … 2^63−1), or a message saying what is wrong."""
+    number = plain_id(raw)
+    if number is None:
+        if raw.isascii() and raw.isdigit():
+            raise FilterError(_("No such record."))
         raise FilterError(_("Give a whole number."))
-    number = int(raw)
-    if not 1 <= number <= MAX_ID:
-        raise FilterError(_("No such record."))
     return number
-
-
-def id_or_none(raw: Any) -> int | None:
-    """A query-string id (1 … 2^63−1), or None for anything else (a page that ignores it)."""
-    try:
-        return parse_id(_clean(raw)) if raw not in (None, "") else None
-    except FilterError:
-        return None
 
 
 def parse_day_or_time(raw: str) -> dt.date | dt.datetime:
