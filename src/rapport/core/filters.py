@@ -19,6 +19,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import Field, Schema
 from pydantic import create_model
 
@@ -311,6 +312,22 @@ class DateRangeFilter(Filter):
                 Field(None, max_length=40, description=f"{what}: up to (a time: before it)."),
             ),
         }
+
+
+def from_to(name: str, label: Label, *, column: str, after: str, before: str) -> DateRangeFilter:
+    """A date range on a date-time column as list pages show it: "From" and "To" day inputs,
+    the older `from` / `to` parameters of saved links still understood."""
+    return DateRangeFilter(
+        name=name,
+        label=label,
+        after=after,
+        before=before,
+        after_aliases=("from",),
+        before_aliases=("to",),
+        after_label=_lazy("From"),
+        before_label=_lazy("To"),
+        apply=period_filter(column),
+    )
 
 
 def period_filter(field_name: str, *, dates: bool = False) -> Apply:

@@ -12,14 +12,13 @@ from rapport.contacts.selectors import contacts_for
 from rapport.core.filters import (
     BoolFilter,
     ChoiceFilter,
-    DateRangeFilter,
     FilterSet,
     IdFilter,
     SearchFilter,
     TextFilter,
     equals,
+    from_to,
     parse_id,
-    period_filter,
 )
 from rapport.core.forms import owner_choices
 from rapport.sales.models import (
@@ -40,6 +39,17 @@ OPEN_LEAD_STATUSES = [LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED
 
 def _owners() -> list[tuple[int, str]]:
     return [(user.pk, str(user)) for user in owner_choices()]
+
+
+def _owner(**extra: Any) -> IdFilter:
+    return IdFilter(
+        name="owner",
+        label=_("Owner"),
+        any_label=_("Any owner"),
+        choices=_owners,
+        apply=equals("owner_id"),
+        **extra,
+    )
 
 
 def _sources() -> list[tuple[int, str]]:
@@ -88,14 +98,7 @@ LEAD_FILTERS = FilterSet(
         choices=_sources,
         apply=equals("source_id"),
     ),
-    IdFilter(
-        name="owner",
-        label=_("Owner"),
-        any_label=_("Any owner"),
-        none_label=_("Unassigned"),
-        choices=_owners,
-        apply=equals("owner_id"),
-    ),
+    _owner(none_label=_("Unassigned")),
     BoolFilter(
         name="unassigned",
         label=_("Unassigned"),
@@ -111,16 +114,12 @@ LEAD_FILTERS = FilterSet(
         apply=lambda leads, value, _user: leads.filter(utm_campaign__istartswith=value),
         description="The UTM campaign starts with this (any case).",
     ),
-    DateRangeFilter(
-        name="created",
-        label=_("Received"),
+    from_to(
+        "created",
+        _("Received"),
+        column="created_at",
         after="created_after",
         before="created_before",
-        after_aliases=("from",),
-        before_aliases=("to",),
-        after_label=_("From"),
-        before_label=_("To"),
-        apply=period_filter("created_at"),
     ),
 )
 
@@ -178,24 +177,10 @@ DEAL_FILTERS = FilterSet(
         choices=lambda: Stage.Kind.choices,
         apply=equals("stage__kind"),
     ),
-    IdFilter(
-        name="owner",
-        label=_("Owner"),
-        any_label=_("Any owner"),
-        choices=_owners,
-        apply=equals("owner_id"),
-    ),
+    _owner(),
     IdFilter(name="contact", label=_("Customer"), apply=equals("contact_id"), in_bar=False),
-    DateRangeFilter(
-        name="created",
-        label=_("Created"),
-        after="created_after",
-        before="created_before",
-        after_aliases=("from",),
-        before_aliases=("to",),
-        after_label=_("From"),
-        before_label=_("To"),
-        apply=period_filter("created_at"),
+    from_to(
+        "created", _("Created"), column="created_at", after="created_after", before="created_before"
     ),
 )
 
@@ -247,17 +232,7 @@ ORDER_FILTERS = FilterSet(
         in_bar=False,
         description="The order's id in another system (exact).",
     ),
-    DateRangeFilter(
-        name="order_date",
-        label=_("Order date"),
-        after="since",
-        before="until",
-        after_aliases=("from",),
-        before_aliases=("to",),
-        after_label=_("From"),
-        before_label=_("To"),
-        apply=period_filter("order_date"),
-    ),
+    from_to("order_date", _("Order date"), column="order_date", after="since", before="until"),
 )
 
 
