@@ -38,7 +38,6 @@ PRODUCT_FILTERS = FilterSet(
         label=_("Search"),
         placeholder=_("Name, destination or code"),
         apply=_search,
-        max_length=100,
         description="Each word in the name, or starting the destination or the code.",
     ),
     ChoiceFilter(

@@ -203,7 +203,8 @@ class TextFilter(Filter):
         return {
             self.name: (
                 str | None,
-                Field(None, max_length=2000, description=self.description or None),
+                # the API refuses what the page would cut short
+                Field(None, max_length=self.max_length, description=self.description or None),
             )
         }
 
