@@ -124,6 +124,7 @@ class ChoiceFilter(Filter):
     any_label: Label = ""
     # (group label, [(value, label), ...]) pairs drawn as <optgroup>s; `choices` stays flat
     groups: Callable[[], Iterable[tuple[Label, list[tuple[str, Label]]]]] | None = None
+    group_in_option: bool = True  # "Email · Marketing: granted" in the closed dropdown
     widget: ClassVar[str] = "select"
 
     def parse(self, raw: str) -> str:
@@ -147,6 +148,8 @@ class IdFilter(Filter):
     choices: Choices | None = None
     any_label: Label = ""
     none_label: Label = ""
+    # (group label, [(id, label), ...]) pairs drawn as <optgroup>s (stages by pipeline)
+    groups: Callable[[], Iterable[tuple[Label, list[tuple[Any, Label]]]]] | None = None
     widget: ClassVar[str] = "select"
 
     def parse(self, raw: str) -> int | Literal["none"]:

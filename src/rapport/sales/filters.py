@@ -128,6 +128,15 @@ def _pipelines() -> list[tuple[int, str]]:
     return list(Pipeline.objects.order_by("name").values_list("pk", "name"))
 
 
+def _stages_by_pipeline() -> list[tuple[str, list[tuple[int, str]]]]:
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for stage in Stage.objects.select_related("pipeline").order_by(
+        "pipeline__name", "position", "id"
+    ):
+        groups.setdefault(stage.pipeline.name, []).append((stage.pk, stage.label))
+    return list(groups.items())
+
+
 def _stages() -> list[tuple[int, str]]:
     return [
         (stage.pk, f"{stage.pipeline.name}: {stage.label}")
@@ -167,6 +176,7 @@ DEAL_FILTERS = FilterSet(
         label=pgettext_lazy("pipeline", "Stage"),
         any_label=pgettext_lazy("pipeline", "Any stage"),
         choices=_stages,
+        groups=_stages_by_pipeline,
         apply=equals("stage_id"),
     ),
     ChoiceFilter(
