@@ -128,8 +128,8 @@ def _pipelines() -> list[tuple[int, str]]:
     return list(Pipeline.objects.order_by("name").values_list("pk", "name"))
 
 
-def _stages_by_pipeline() -> list[tuple[str, list[tuple[int, str]]]]:
-    groups: dict[str, list[tuple[int, str]]] = {}
+def _stages_by_pipeline() -> list[tuple[Any, list[tuple[Any, Any]]]]:
+    groups: dict[Any, list[tuple[Any, Any]]] = {}
     for stage in Stage.objects.select_related("pipeline").order_by(
         "pipeline__name", "position", "id"
     ):
