@@ -179,3 +179,29 @@ def test_funnel_counts_deals_that_got_at_least_that_far():
         ("Lost", 1, None),
     ]
     assert funnel["median_days"][0] == pytest.approx(2.0)
+
+
+def test_each_ratio_divides_what_its_name_says_and_channels_sum_their_sources():
+    rows = pl.DataFrame(
+        {
+            "source_id": [1, 2, 3],
+            "leads": [10, 30, 5],
+            "qualified": [6, 9, 1],
+            "converted": [5, 6, 1],
+            "deals_won": [4, 3, 1],
+            "new_customers": [2, 3, 1],
+            "revenue": [4000.0, 2000.0, 500.0],
+            "spend": [500.0, 1500.0, None],
+        }
+    )
+
+    table = acq.by_channel(rows, {1: "google_ads", 2: "google_ads", 3: "walk_in"})
+
+    google, walk_in = table.to_dicts()
+    assert (google["channel"], google["leads"], google["new_customers"]) == ("google_ads", 40, 5)
+    assert (google["spend"], google["revenue"]) == (2000.0, 6000.0)
+    assert google["conversion_rate"] == 11 / 40  # leads converted
+    assert google["customer_rate"] == 5 / 40  # lead → customer
+    assert (google["cost_per_lead"], google["cac"], google["romi_pct"]) == (50.0, 400.0, 200.0)
+    assert walk_in["spend"] is None  # no source of the channel had any: unknown, not 0
+    assert (walk_in["cac"], walk_in["romi_pct"], walk_in["customer_rate"]) == (None, None, 0.2)

@@ -69,6 +69,7 @@ def test_acquisition_by_source_with_spend_cac_and_romi(api_as, sold):
             "cac": {"amount": "500.00", "currency": "EUR"},
             "romi_pct": 200.0,
             "conversion_rate": 0.5,
+            "customer_rate": 0.5,
         }
     ]
 

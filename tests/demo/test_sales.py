@@ -220,3 +220,18 @@ def test_acquisition_report_over_the_demo_has_leads_and_revenue_per_source(demo)
     paying = [r for r in rows.values() if r["revenue"] > 0]
     assert len(paying) >= 3
     assert all(r["spend"] and r["spend"] > 0 for r in rows.values() if r["source_id"])
+
+
+def test_every_paid_source_returns_a_plausible_romi_over_the_history(demo):
+    admin = User.objects.get(username="admin")
+    today = timezone.now().date()
+    start = (today - dt.timedelta(days=3 * 365)).replace(day=1)
+
+    rows = acquisition_report(admin, start=start, end=today, by="source_id")["rows"]
+
+    paid = [r for r in rows.iter_rows(named=True) if r["spend"]]
+    assert len(paid) == 9
+    for row in paid:
+        assert -50 <= row["romi_pct"] <= 800, row
+        # a budget is never a token 50 EUR a month: it pays for the customers it brought
+        assert row["cac"] is None or row["cac"] >= 50, row

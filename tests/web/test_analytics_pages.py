@@ -127,8 +127,46 @@ def test_csv_neutralises_formula_labels(as_user, users, stages):
     ],
 )
 def test_odd_filters_fall_back(as_user, won, query):
-    assert as_user("admin").get("/analytics/", query).status_code == 200
-    assert as_user("admin").get("/analytics/acquisition.csv", query).status_code == 200
+    client = as_user("admin")
+    default_page = client.get("/analytics/")
+    default_csv = client.get("/analytics/acquisition.csv").content
+
+    page = client.get("/analytics/", query)
+    sheet = client.get("/analytics/acquisition.csv", query)
+
+    params = page.context["params"]
+    assert (params.by, params.model, params.team, params.owner) == (
+        "source", "first_touch", None, None,
+    )  # fmt: skip
+    assert params.start <= timezone.localdate() <= params.end
+    assert page.context["rows"] == default_page.context["rows"]
+    assert [r["label"] for r in page.context["rows"]] == ["Website"]
+    assert sheet.content.split(b"\n")[1:] == default_csv.split(b"\n")[1:]
+
+
+def test_each_ratio_is_named_for_what_it_divides(as_user, won, users, source):
+    # a second lead from the same source that is never converted: 2 leads, 1 converted
+    services.lead_capture(data={"email": "second@example.com"}, source=source)
+    refresh_acquisition()
+
+    response = as_user("admin").get("/analytics/", {"by": "source"})
+
+    titles = [str(title) for _name, title in response.context["columns"]]
+    row = response.context["rows"][0]
+    assert (titles[-2], titles[-1]) == ("Leads converted", "Lead → customer")
+    assert (row["leads"], row["converted"], row["new_customers"]) == (2, 1, 1)
+    assert (row["conversion_rate"], row["customer_rate"]) == (0.5, 0.5)
+    assert "Leads converted" in response.text
+
+
+def test_categories_are_points_and_months_a_line(as_user, won):
+    client = as_user("admin")
+
+    by_source = _chart(client.get("/analytics/", {"by": "source"}).text, "acquisition-data")
+    by_month = _chart(client.get("/analytics/", {"by": "month"}).text, "acquisition-data")
+
+    assert by_source["time_series"] is False
+    assert by_month["time_series"] is True
 
 
 def test_recompute_button_runs_the_task(as_user, won, lead):
@@ -184,3 +222,26 @@ def test_funnel_without_pipelines(as_user):
 
     assert response.status_code == 200
     assert "There is no pipeline yet." in response.text
+
+
+@pytest.mark.parametrize(("days", "reached"), [((0, 0), 1), ((1, 2), 0), ((-2, -1), 0)])
+def test_the_page_and_the_api_give_the_same_funnel_for_a_period(
+    as_user, users, won, pipeline, days, reached
+):
+    from tests.api.conftest import API, bearer_client
+
+    today = timezone.localdate()
+    start, end = (today + dt.timedelta(days=d) for d in days)
+
+    page = as_user("admin").get(
+        "/analytics/funnel/", {"pipeline": pipeline.pk, "from": start, "to": end}
+    )
+    api = bearer_client(users["admin"]).get(
+        f"{API}/analytics/funnel", {"pipeline": pipeline.pk, "start": start, "end": end}
+    )
+
+    page_rows = [(r["name"], r["reached"]) for r in page.context["rows"]]
+    api_rows = [(s["name"], s["reached"]) for s in api.json()["stages"]]
+    assert page_rows == api_rows
+    assert [n for _name, n in api_rows] == [reached] * 4 + [0]
+    assert api.json()["deals"] == reached

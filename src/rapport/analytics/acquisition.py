@@ -20,6 +20,7 @@ import polars as pl
 DIMENSIONS = ["month", "source_id", "campaign", "owner_id"]
 QUALIFIED = ["qualified", "converted"]
 MODELS = ("first_touch", "last_touch", "linear")
+COUNTS = ["leads", "qualified", "converted", "deals_won", "new_customers", "revenue"]
 
 
 def _month(column: str) -> pl.Expr:
@@ -146,14 +147,39 @@ def report(
         )
     else:
         table = table.with_columns(pl.lit(None, dtype=pl.Float64).alias("spend"))
-    counts = ["leads", "qualified", "converted", "deals_won", "new_customers", "revenue"]
-    table = table.with_columns(pl.col(c).fill_null(0) for c in counts)
+    table = table.with_columns(pl.col(c).fill_null(0) for c in COUNTS)
+    return with_ratios(table)
+
+
+def with_ratios(table: pl.DataFrame) -> pl.DataFrame:
+    """The ratios of each row, each named for what it divides, sorted by revenue then leads:
+    cost_per_lead = spend / leads; cac = spend / new customers; romi_pct = (revenue − spend)
+    / spend × 100; conversion_rate ("leads converted") = converted leads / leads;
+    customer_rate ("lead → customer") = new customers / leads. Null where it divides by 0."""
     return table.with_columns(
         _ratio(pl.col("spend"), pl.col("leads")).alias("cost_per_lead"),
         _ratio(pl.col("spend"), pl.col("new_customers")).alias("cac"),
         (_ratio(pl.col("revenue") - pl.col("spend"), pl.col("spend")) * 100).alias("romi_pct"),
         _ratio(pl.col("converted"), pl.col("leads")).alias("conversion_rate"),
+        _ratio(pl.col("new_customers"), pl.col("leads")).alias("customer_rate"),
     ).sort("revenue", "leads", descending=True, nulls_last=True)
+
+
+def by_channel(rows: pl.DataFrame, kinds: dict[int, str]) -> pl.DataFrame:
+    """Rows of the report by source summed per channel (`kinds`: source id → its kind), the
+    ratios recomputed from the sums. Spend stays unknown (null) for a channel none of whose
+    sources has any."""
+    keyed = rows.with_columns(
+        pl.col("source_id")
+        .replace_strict(kinds, default="", return_dtype=pl.String)
+        .fill_null("")
+        .alias("channel")
+    )
+    summed = keyed.group_by("channel").agg(
+        *[pl.col(c).sum() for c in COUNTS],
+        pl.when(pl.col("spend").is_not_null().any()).then(pl.col("spend").sum()).alias("spend"),
+    )
+    return with_ratios(summed)
 
 
 def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:

@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-import polars as pl
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -13,19 +12,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from rapport.analytics import acquisition, selectors
+from rapport.analytics import selectors
 from rapport.contacts.selectors import contacts_for
 from rapport.core.api.schemas import ErrorOut, Id, Money
 from rapport.core.money import Money as MoneyValue
-from rapport.sales.models import DealStageChange, Pipeline
-from rapport.sales.selectors import deals_for
+from rapport.sales.models import Pipeline
 
 router = Router(tags=["analytics"])
 customers_router = Router(tags=["customers"])
 
-ByValue = Literal["source", "campaign", "owner", "month"]
+ByValue = Literal["source", "channel", "campaign", "owner", "month"]
 ModelValue = Literal["first_touch", "last_touch", "linear"]
-_BY_COLUMN = {"source": "source_id", "campaign": "campaign", "owner": "owner_id", "month": "month"}
+_BY_COLUMN = {
+    "source": "source_id",
+    "channel": "channel",
+    "campaign": "campaign",
+    "owner": "owner_id",
+    "month": "month",
+}
 
 
 def _user(request: HttpRequest) -> Any:
@@ -45,7 +49,9 @@ class AcquisitionParams(Schema):
 
 
 class AcquisitionRow(Schema):
-    key: str | None = Field(description="Source id, campaign, owner id or YYYY-MM; null: none.")
+    key: str | None = Field(
+        description="Source id, channel, campaign, owner id or YYYY-MM; null: none."
+    )
     label: str
     leads: int
     qualified: int
@@ -57,7 +63,8 @@ class AcquisitionRow(Schema):
     cost_per_lead: Money | None
     cac: Money | None = Field(description="Customer acquisition cost: spend / new customers.")
     romi_pct: float | None = Field(description="(revenue − spend) / spend × 100.")
-    conversion_rate: float | None = Field(description="converted / leads.")
+    conversion_rate: float | None = Field(description="Leads converted: converted leads / leads.")
+    customer_rate: float | None = Field(description="Lead → customer: new customers / leads.")
 
 
 class AcquisitionOut(Schema):
@@ -141,6 +148,7 @@ def acquisition_report(request: HttpRequest, params: Query[AcquisitionParams]) -
             "cac": _money(row["cac"], currency),
             "romi_pct": _float(row["romi_pct"], 1),
             "conversion_rate": _float(row["conversion_rate"], 4),
+            "customer_rate": _float(row["customer_rate"], 4),
         }
         for row in report["rows"].iter_rows(named=True)
     ]
@@ -161,6 +169,8 @@ def acquisition_report(request: HttpRequest, params: Query[AcquisitionParams]) -
 
 class FunnelParams(Schema):
     pipeline: Id | None = Field(None, description="Default: the default pipeline.")
+    start: dt.date | None = Field(None, description="Only deals opened on or after this day.")
+    end: dt.date | None = Field(None, description="Only deals opened on or before this day.")
 
 
 class FunnelStage(Schema):
@@ -193,30 +203,10 @@ def funnel(request: HttpRequest, params: Query[FunnelParams]) -> dict[str, Any]:
         pipeline = Pipeline.objects.filter(pk=params.pipeline).first()
     if pipeline is None:
         raise ValidationError({"pipeline": [_("No such pipeline.")]})
-    deals = deals_for(_user(request)).filter(pipeline=pipeline)
-    changes = pl.DataFrame(
-        list(
-            DealStageChange.objects.filter(deal__in=deals.values("pk")).values_list(
-                "deal_id", "from_stage_id", "to_stage_id", "seconds_in_previous"
-            )
-        ),
-        schema={
-            "deal_id": pl.Int64,
-            "from_stage_id": pl.Int64,
-            "to_stage_id": pl.Int64,
-            "seconds_in_previous": pl.Int64,
-        },
-        orient="row",
-    )
-    stages = pl.DataFrame(
-        list(pipeline.stages.values_list("pk", "name", "position", "kind")),
-        schema={"stage_id": pl.Int64, "name": pl.String, "position": pl.Int64, "kind": pl.String},
-        orient="row",
-    )
-    table = acquisition.stage_funnel(changes, stages)
+    result = selectors.pipeline_funnel(_user(request), pipeline, start=params.start, end=params.end)
     return {
         "pipeline": pipeline.pk,
-        "deals": changes["deal_id"].n_unique(),
+        "deals": result.deals,
         "stages": [
             {
                 "stage": row["stage_id"],
@@ -227,7 +217,7 @@ def funnel(request: HttpRequest, params: Query[FunnelParams]) -> dict[str, Any]:
                 "median_days": _float(row["median_days"], 2),
                 "mean_days": _float(row["mean_days"], 2),
             }
-            for row in table.iter_rows(named=True)
+            for row in result.stages
         ],
     }
 

@@ -14,7 +14,8 @@ from rapport.analytics.loaders import frame
 from rapport.analytics.models import AcquisitionMonth, AnalyticsRun
 from rapport.analytics.services import load_spend
 from rapport.core import permissions
-from rapport.sales.models import LeadSource
+from rapport.sales.models import DealStageChange, LeadSource
+from rapport.sales.selectors import deals_for
 
 
 def require_reader(user: Any) -> None:
@@ -48,6 +49,9 @@ def acquisition_report(
     team_id: int | None = None,
     owner_id: int | None = None,
 ) -> dict[str, Any]:
+    """The acquisition table from the stored monthly cells, grouped `by` source_id, channel,
+    campaign, owner_id or month, with every ratio (`acquisition.with_ratios`), the rows'
+    labels, and whether spend is shown (only to those who see the whole business)."""
     owners = allowed_owner_ids(user, team_id=team_id, owner_id=owner_id)
     table = AcquisitionMonth._meta.db_table
     sql = (
@@ -93,11 +97,20 @@ def acquisition_report(
             }
         )
     )
-    rows = acquisition.report(facts, spend, start=start, end=end, by=by, model=model)
+    if by == "channel":  # the report by source, summed per kind of source
+        by_source = acquisition.report(
+            facts, spend, start=start, end=end, by="source_id", model=model
+        )
+        kinds = dict(LeadSource.objects.values_list("pk", "kind"))
+        rows = acquisition.by_channel(by_source, kinds)
+        labels: dict[Any, str] = {k: str(v) for k, v in LeadSource.Kind.choices}
+    else:
+        rows = acquisition.report(facts, spend, start=start, end=end, by=by, model=model)
+        labels = _labels(by, rows)
     run = AnalyticsRun.objects.filter(kind="acquisition").first()
     return {
         "rows": rows,
-        "labels": _labels(by, rows),
+        "labels": labels,
         "currency": settings.RAPPORT_DEFAULT_CURRENCY,
         "computed_at": run.computed_at if run else None,
         "spend_shown": owners is None,
@@ -180,3 +193,46 @@ def customer_journey(user: Any, contact: Any, *, limit: int = 200) -> list[Journ
             )
         )
     return sorted(steps, key=lambda s: (s.at, ["lead", "interaction", "order"].index(s.kind)))
+
+
+@dataclass
+class Funnel:
+    deals: int  # deals of the pipeline counted (those the viewer may see, created in the period)
+    stages: list[dict[str, Any]]  # acquisition.stage_funnel's rows
+
+
+def pipeline_funnel(
+    user: Any, pipeline: Any, *, start: dt.date | None = None, end: dt.date | None = None
+) -> Funnel:
+    """How far the viewer's deals of `pipeline` created between `start` and `end` (days,
+    both included, either open) got, stage by stage: the one funnel of the page and the API."""
+    deals = deals_for(user).filter(pipeline=pipeline)
+    if start:
+        deals = deals.filter(created_at__date__gte=start)
+    if end:
+        deals = deals.filter(created_at__date__lte=end)
+    changes_qs = DealStageChange.objects.filter(deal__in=deals.values("pk")).values_list(
+        "deal_id", "from_stage_id", "to_stage_id", "seconds_in_previous"
+    )
+    sql, params = changes_qs.query.sql_with_params()
+    changes = frame(
+        sql,
+        list(params),
+        {
+            "deal_id": pl.Int64,
+            "from_stage_id": pl.Int64,
+            "to_stage_id": pl.Int64,
+            "seconds_in_previous": pl.Int64,
+        },
+    )
+    stages = pl.DataFrame(
+        [  # a built-in stage's name in the reader's language (Stage.label)
+            (s.pk, s.label, s.position, s.kind) for s in pipeline.stages.order_by("position", "id")
+        ],
+        schema={"stage_id": pl.Int64, "name": pl.String, "position": pl.Int64, "kind": pl.String},
+        orient="row",
+    )
+    if stages.is_empty():
+        return Funnel(deals=0, stages=[])
+    table = acquisition.stage_funnel(changes, stages)
+    return Funnel(deals=changes["deal_id"].n_unique(), stages=list(table.iter_rows(named=True)))

@@ -20,20 +20,23 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.accounts.models import Team
-from rapport.analytics import acquisition
-from rapport.analytics.loaders import frame
 from rapport.analytics.models import AnalyticsRun
-from rapport.analytics.selectors import acquisition_report, customer_journey, require_reader
+from rapport.analytics.selectors import (
+    acquisition_report,
+    customer_journey,
+    pipeline_funnel,
+    require_reader,
+)
 from rapport.analytics.tasks import refresh_acquisition_task
 from rapport.contacts.selectors import contact_detail_queryset
 from rapport.core import permissions
-from rapport.core.http import Request, date_or_none, get_visible_or_404, int_or_none
-from rapport.sales.models import DealStageChange, LeadSource, Pipeline, Stage
-from rapport.sales.selectors import deals_for
+from rapport.core.http import Request, date_or_none, get_visible_or_404
+from rapport.core.params import parse_id
+from rapport.sales.models import Pipeline, Stage
 
 GROUPINGS = {
     "source": ("source_id", gettext_lazy("Source")),
-    "channel": ("source_id", gettext_lazy("Channel")),
+    "channel": ("channel", gettext_lazy("Channel")),
     "campaign": ("campaign", gettext_lazy("UTM campaign")),
     "manager": ("owner_id", gettext_lazy("Manager")),
     "month": ("month", gettext_lazy("Month")),
@@ -50,7 +53,6 @@ MODELS = {
     "last_touch": gettext_lazy("Last touch"),
     "linear": gettext_lazy("Linear"),
 }
-COUNTS = ["leads", "qualified", "converted", "deals_won", "new_customers", "revenue", "spend"]
 COLUMNS = [
     ("leads", gettext_lazy("Leads")),
     ("qualified", gettext_lazy("Qualified")),
@@ -62,7 +64,9 @@ COLUMNS = [
     ("cost_per_lead", gettext_lazy("Cost per lead")),
     ("cac", gettext_lazy("CAC")),
     ("romi_pct", gettext_lazy("ROMI, %")),
-    ("conversion_rate", gettext_lazy("Lead → customer")),
+    # each ratio named for what it divides (acquisition.with_ratios)
+    ("conversion_rate", gettext_lazy("Leads converted")),
+    ("customer_rate", gettext_lazy("Lead → customer")),
 ]
 
 
@@ -97,38 +101,9 @@ def report_params(params: Any) -> ReportParams:
         end=end,
         by=by if by in GROUPINGS else "source",
         model=model if model in MODELS else "first_touch",
-        team=int_or_none(params.get("team")),
-        owner=int_or_none(params.get("owner")),
+        team=parse_id(params.get("team")),
+        owner=parse_id(params.get("owner")),
     )
-
-
-def _ratios(table: pl.DataFrame) -> pl.DataFrame:
-    def ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-        return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
-
-    return table.with_columns(
-        ratio(pl.col("spend"), pl.col("leads")).alias("cost_per_lead"),
-        ratio(pl.col("spend"), pl.col("new_customers")).alias("cac"),
-        (ratio(pl.col("revenue") - pl.col("spend"), pl.col("spend")) * 100).alias("romi_pct"),
-        ratio(pl.col("converted"), pl.col("leads")).alias("conversion_rate"),
-    )
-
-
-def by_channel(rows: pl.DataFrame) -> pl.DataFrame:
-    """Source rows summed per channel (the source's kind), ratios recomputed."""
-    kinds = dict(LeadSource.objects.values_list("pk", "kind"))
-    keyed = rows.with_columns(
-        pl.col("source_id")
-        .map_elements(lambda pk: kinds.get(pk, ""), return_dtype=pl.String)
-        .fill_null("")
-        .alias("channel")
-    )
-    summed = keyed.group_by("channel").agg(
-        *[pl.col(c).sum() for c in COUNTS if c != "spend"],
-        # Spend stays unknown (null) for a channel none of whose sources has any.
-        pl.when(pl.col("spend").is_not_null().any()).then(pl.col("spend").sum()).alias("spend"),
-    )
-    return _ratios(summed).sort("revenue", "leads", descending=True)
 
 
 def report_rows(request: Request, p: ReportParams) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -145,10 +120,6 @@ def report_rows(request: Request, p: ReportParams) -> tuple[list[dict[str, Any]]
     )
     table: pl.DataFrame = report["rows"]
     labels = report["labels"]
-    if p.by == "channel":
-        table = by_channel(table)
-        column = "channel"
-        labels = dict(LeadSource.Kind.choices)
     rows = []
     for row in table.iter_rows(named=True):
         key = row[column]
@@ -197,6 +168,9 @@ def acquisition_page(request: Request) -> HttpResponse:
             {"label": str(_("New customers")), "data": [r["new_customers"] for r in rows[:20]]},
         ],
         "currency": report["currency"],
+        # lines join points of a time series; between categories (sources…) they would
+        # suggest a trend that does not exist, so those get points
+        "time_series": p.by == "month",
     }
     context = _base_context(request, p)
     context.update(
@@ -257,50 +231,17 @@ def refresh(request: Request) -> HttpResponse:
 # --- funnel ----------------------------------------------------------------------------------
 
 
-def funnel_rows(request: Request, pipeline: Pipeline, start: dt.date | None, end: dt.date | None):
-    """stage_funnel over the deals of `pipeline` the viewer may see (created in the period)."""
-    deals = deals_for(request.user).filter(pipeline=pipeline)
-    if start:
-        deals = deals.filter(created_at__date__gte=start)
-    if end:
-        deals = deals.filter(created_at__date__lte=end)
-    changes_qs = DealStageChange.objects.filter(deal__in=deals.values("pk")).values_list(
-        "deal_id", "from_stage_id", "to_stage_id", "seconds_in_previous"
-    )
-    sql, params = changes_qs.query.sql_with_params()
-    changes = frame(
-        sql,
-        list(params),
-        {
-            "deal_id": pl.Int64,
-            "from_stage_id": pl.Int64,
-            "to_stage_id": pl.Int64,
-            "seconds_in_previous": pl.Int64,
-        },
-    )
-    stages = pl.DataFrame(
-        [
-            {"stage_id": s.pk, "name": s.label, "position": s.position, "kind": s.kind}
-            for s in pipeline.stages.order_by("position", "id")
-        ],
-        schema={"stage_id": pl.Int64, "name": pl.String, "position": pl.Int64, "kind": pl.String},
-    )
-    if stages.is_empty():
-        return []
-    return list(acquisition.stage_funnel(changes, stages).iter_rows(named=True))
-
-
 @login_required
 def funnel_page(request: Request) -> HttpResponse:
     _require_reader(request)
     pipelines = Pipeline.objects.all()
-    chosen = int_or_none(request.GET.get("pipeline"))
+    chosen = parse_id(request.GET.get("pipeline"))
     pipeline = (pipelines.filter(pk=chosen).first() if chosen else None) or (
         pipelines.filter(is_default=True).first() or pipelines.first()
     )
     start = date_or_none(request.GET.get("from"))
     end = date_or_none(request.GET.get("to"))
-    rows = funnel_rows(request, pipeline, start, end) if pipeline else []
+    rows = pipeline_funnel(request.user, pipeline, start=start, end=end).stages if pipeline else []
     kinds = dict(Stage.Kind.choices)
     for row in rows:
         row["kind_label"] = kinds.get(row["kind"], row["kind"])

@@ -7,13 +7,13 @@ raise PermissionError, a 403, for anyone else).
 import datetime as dt
 from typing import Any, Literal
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from rapport.catalog import services
+from rapport.catalog.filters import PRODUCT_FILTERS
 from rapport.catalog.models import Category, Product
 from rapport.core.api.lists import page_of
 from rapport.core.api.schemas import ConflictOut, ErrorOut, Id, InputSchema, ListParams, Money, Page
@@ -77,14 +77,9 @@ class ProductIn(InputSchema):
     is_active: bool | None = None
 
 
+# The list's filters are the catalog page's and the export's (catalog/filters.py).
+@PRODUCT_FILTERS.query_params
 class ProductListParams(ListParams):
-    kind: KindValue | None = None
-    destination: str | None = Field(None, max_length=200, description="Exact, any case.")
-    category: Id | None = None
-    active: bool | None = None
-    departs_after: dt.date | None = Field(None, description="departure_date ≥ this")
-    departs_before: dt.date | None = Field(None, description="departure_date < this")
-    q: str | None = Field(None, max_length=200, description="In the name, code or destination.")
     sort: ProductSort = "name"
 
 
@@ -121,26 +116,9 @@ def _product_input(payload: ProductIn) -> dict[str, Any]:
 @products_router.get("", response=ProductPage, exclude_unset=True, url_name="product_list")
 def product_list(request: HttpRequest, filters: Query[ProductListParams]) -> dict[str, Any]:
     """The catalog, by name unless `sort` says otherwise."""
-    products = Product.objects.all()
-    if filters.kind:
-        products = products.filter(kind=filters.kind)
-    if filters.destination:
-        products = products.filter(destination__iexact=filters.destination.strip())
-    if filters.category:
-        products = products.filter(category_id=filters.category)
-    if filters.active is not None:
-        products = products.filter(is_active=filters.active)
-    if filters.departs_after:
-        products = products.filter(departure_date__gte=filters.departs_after)
-    if filters.departs_before:
-        products = products.filter(departure_date__lt=filters.departs_before)
+    products = PRODUCT_FILTERS.filter(Product.objects.all(), PRODUCT_FILTERS.strict(request.GET))
     if filters.sort == "departure":
         products = products.filter(departure_date__isnull=False)
-    if filters.q and filters.q.strip():
-        q = filters.q.strip()
-        products = products.filter(
-            Q(name__icontains=q) | Q(sku__istartswith=q) | Q(destination__icontains=q)
-        )
     return page_of(
         products, ordering=PRODUCT_ORDERINGS[filters.sort], params=filters, serialize=product_json
     )

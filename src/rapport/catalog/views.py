@@ -5,21 +5,21 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.catalog import selectors, services
+from rapport.catalog.filters import PRODUCT_FILTERS
 from rapport.catalog.forms import ProductForm
-from rapport.catalog.models import Category, Product
+from rapport.catalog.models import Product
 from rapport.core import permissions
 from rapport.core.http import (
     Request,
     apply_errors,
     get_visible_or_404,
-    int_or_none,
     page_of,
 )
 from rapport.core.pagination import capped_count
@@ -31,41 +31,19 @@ COUNT_CAP = 1000
 ORDERING = ["name", "id"]
 
 
-def product_filters(params: Any) -> dict[str, Any]:
-    kind = params.get("kind", "")
-    active = params.get("active", "yes")
-    return {
-        "q": params.get("q", "").strip()[:100],
-        "kind": kind if kind in Product.Kind.values else "",
-        "active": active if active in ("yes", "no", "all") else "yes",
-        "category": int_or_none(params.get("category")),
-    }
-
-
 def listed(request: Request) -> tuple[QuerySet[Product], list[str]]:
     """The products the list shows (the catalog is open to every role) and their order."""
-    f = product_filters(request.GET)
-    products = Product.objects.all()
-    if f["kind"]:
-        products = products.filter(kind=f["kind"])
-    if f["active"] != "all":
-        products = products.filter(is_active=f["active"] == "yes")
-    if f["category"]:
-        products = products.filter(category_id=f["category"])
-    for word in f["q"].split():
-        products = products.filter(
-            Q(name__icontains=word) | Q(destination__istartswith=word) | Q(sku__istartswith=word)
-        )
-    return products, ORDERING
+    return PRODUCT_FILTERS.apply(Product.objects.all(), request.GET), ORDERING
 
 
 @login_required
 def product_list(request: Request) -> HttpResponse:
-    products, ordering = listed(request)
+    parsed = PRODUCT_FILTERS.parse(request.GET)
+    products, ordering = PRODUCT_FILTERS.filter(Product.objects.all(), parsed), ORDERING
     page, cursor = page_of(
         request, products.select_related("category"), ordering=ordering, limit=PAGE_SIZE
     )
-    context: dict[str, Any] = {"page": page, "filters": product_filters(request.GET)}
+    context: dict[str, Any] = {"page": page, "filter_fields": PRODUCT_FILTERS.bar(parsed)}
     if request.htmx and cursor:
         return render(request, "catalog/products/list.html#rows", context)
     count, exact = capped_count(products, cap=COUNT_CAP)
@@ -73,8 +51,6 @@ def product_list(request: Request) -> HttpResponse:
     if request.htmx and request.htmx.target == "product-results":
         return render(request, "catalog/products/list.html#results", context)
     context.update(
-        kinds=Product.Kind.choices,
-        categories=Category.objects.all(),
         can_edit=permissions.allows(request.user, "catalog", "change"),
     )
     return render(request, "catalog/products/list.html", context)

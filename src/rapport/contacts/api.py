@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from rapport.contacts import selectors, services
+from rapport.contacts.filters import COMPANY_FILTERS, CONTACT_FILTERS
 from rapport.contacts.models import (
     Company,
     ConsentChannel,
@@ -155,20 +156,9 @@ class ContactPatch(ContactIn):
     version: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
+# The list's filters are the web list's and the export's (contacts/filters.py).
+@CONTACT_FILTERS.query_params
 class ContactListParams(ListParams):
-    q: str | None = Field(
-        None, max_length=200, description="Prefix search in names, e-mails and phones."
-    )
-    external_id: str | None = Field(None, max_length=100)
-    owner: Id | None = None
-    tag: str | None = Field(None, max_length=60)
-    lifecycle_stage: StageValue | None = None
-    city: str | None = Field(None, max_length=100)
-    country: str | None = Field(None, max_length=2)
-    company: Id | None = None
-    consent: str | None = Field(
-        None, pattern=CONSENT_FILTER, description="channel:purpose:granted|withdrawn|none"
-    )
     sort: ContactSort = "-created"
 
 
@@ -275,21 +265,7 @@ def _contact_input(payload: InputSchema) -> dict[str, Any]:
 @router.get("", response=ContactPage, exclude_unset=True, url_name="contact_list")
 def contact_list(request: HttpRequest, filters: Query[ContactListParams]) -> HttpResponse:
     """Contacts the caller may see, newest first unless `sort` says otherwise."""
-    contacts = selectors.filter_contacts(
-        _contacts(request),
-        selectors.ContactFilters(
-            q=filters.q or "",
-            owner=filters.owner,
-            tag=filters.tag or "",
-            lifecycle_stage=filters.lifecycle_stage or "",
-            city=filters.city or "",
-            country=filters.country or "",
-            external_id=filters.external_id or "",
-            consent=filters.consent or "",
-            company=filters.company,
-            custom=selectors.custom_filters(request.GET),
-        ),
-    )
+    contacts = CONTACT_FILTERS.filter(_contacts(request), CONTACT_FILTERS.strict(request.GET))
     # Rendered here: ninja's validation of the page into ContactPage and dump back was
     # ≈ 0.5 ms of ≈ 6 ms CPU per 50-row page, for dicts contacts_json built to that shape
     # (tests/api/test_rendered.py checks the bytes are the same).
@@ -488,12 +464,8 @@ class CompanyIn(InputSchema):
     owner: Id | None = None
 
 
+@COMPANY_FILTERS.query_params
 class CompanyListParams(ListParams):
-    q: str | None = Field(None, max_length=200, description="Name prefix, case-insensitive.")
-    owner: Id | None = None
-    city: str | None = Field(None, max_length=100)
-    country: str | None = Field(None, max_length=2)
-    external_id: str | None = Field(None, max_length=100)
     sort: CompanySort = "name"
 
 
@@ -523,17 +495,9 @@ def _company_or_404(request: HttpRequest, company_id: int) -> Company:
 
 @companies_router.get("", response=CompanyPage, exclude_unset=True, url_name="company_list")
 def company_list(request: HttpRequest, filters: Query[CompanyListParams]) -> dict[str, Any]:
-    companies = selectors.companies_for(_user(request))
-    if filters.q:
-        companies = companies.filter(name__istartswith=filters.q.strip())
-    if filters.owner:
-        companies = companies.filter(owner_id=filters.owner)
-    if filters.city:
-        companies = companies.filter(city=filters.city)
-    if filters.country:
-        companies = companies.filter(country=filters.country.upper())
-    if filters.external_id:
-        companies = companies.filter(external_id=filters.external_id)
+    companies = COMPANY_FILTERS.filter(
+        selectors.companies_for(_user(request)), COMPANY_FILTERS.strict(request.GET)
+    )
     return page_of(
         companies,
         ordering=COMPANY_ORDERINGS[filters.sort],

@@ -20,18 +20,21 @@ class Source:
     cost_per_lead: float  # EUR of marketing spend per expected lead (0: no spend)
     interaction_channel: str  # the timeline channel of an enquiry from it
     order_channel: str  # how its bookings are usually made
+    # the return on marketing its budget is sized for, over the whole history: (revenue −
+    # spend) / spend × 100 of the revenue its customers brought (first touch)
+    romi_pct: float = 0.0
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("website", "Website", "website", 24, 20, 6.0, "web", "website"),
-    Source("google", "Google Ads", "google_ads", 16, 10, 28.0, "web", "website"),
-    Source("instagram", "Instagram", "instagram", 15, 20, 15.0, "social", "messenger"),
-    Source("facebook", "Facebook", "facebook", 9, 10, 18.0, "social", "messenger"),
-    Source("phone", "Phone", "phone", 8, 25, 1.5, "phone", "phone"),
-    Source("walk_in", "Walk-in", "walk_in", 7, 10, 1.0, "visit", "office"),
-    Source("referral", "Referral", "referral", 14, 5, 5.0, "phone", "office"),
-    Source("partner", "Partner", "partner", 4, 0, 20.0, "email", "partner"),
-    Source("exhibition", "Exhibition", "exhibition", 3, 0, 45.0, "meeting", "office"),
+    Source("website", "Website", "website", 24, 20, 6.0, "web", "website", 700),
+    Source("google", "Google Ads", "google_ads", 16, 10, 28.0, "web", "website", 350),
+    Source("instagram", "Instagram", "instagram", 15, 20, 15.0, "social", "messenger", 450),
+    Source("facebook", "Facebook", "facebook", 9, 10, 18.0, "social", "messenger", 250),
+    Source("phone", "Phone", "phone", 8, 25, 1.5, "phone", "phone", 750),
+    Source("walk_in", "Walk-in", "walk_in", 7, 10, 1.0, "visit", "office", 650),
+    Source("referral", "Referral", "referral", 14, 5, 5.0, "phone", "office", 600),
+    Source("partner", "Partner", "partner", 4, 0, 20.0, "email", "partner", 150),
+    Source("exhibition", "Exhibition", "exhibition", 3, 0, 45.0, "meeting", "office", -20),
 )
 
 # (number, source key, where it is published)

@@ -13,8 +13,10 @@ from decimal import Decimal
 import numpy as np
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Sum
 
 from rapport.accounts.models import Team
+from rapport.analytics.models import AcquisitionMonth
 from rapport.catalog.models import Category, Product
 from rapport.demo import sales_pools as sp
 from rapport.sales.models import (
@@ -223,33 +225,56 @@ def _ensure_catalog(setup: SalesSetup, *, now: dt.datetime, start: dt.datetime) 
     }
 
 
+def monthly_budgets(revenue: list[float], romi_pct: float) -> list[float]:
+    """A source's budget per month, sized so that over the whole history its return on
+    marketing is `romi_pct`: half follows the month's revenue (campaigns run in season),
+    half is an even base (a steady presence), and the sum is revenue / (1 + ROMI)."""
+    if not revenue:
+        return []
+    total = sum(revenue) / (1 + romi_pct / 100)
+    whole = sum(revenue)
+    even = total / len(revenue)
+    return [0.5 * even + 0.5 * (total * r / whole if whole else even) for r in revenue]
+
+
 def ensure_spend(setup: SalesSetup, *, customers: int, start: dt.date, today: dt.date) -> int:
-    """Monthly marketing spend per paid source over the whole period, sized to the data set:
-    the expected enquiries of the month times the source's cost per lead, ±15 %. A month's
-    budget covers the whole month, the current one too."""
+    """Monthly marketing spend per paid source over the whole period. A budget is sized from
+    the revenue the source's customers brought (the stored first-touch cells, so run it after
+    the acquisition refresh) for the source's ROMI in `sales_pools.SOURCES`, which keeps CAC
+    and ROMI plausible at every data set size; a source without revenue yet gets its cost per
+    expected lead. A month's budget covers the whole month, the current one too; reruns write
+    the same amounts."""
     months = []
     month = start.replace(day=1)
     while month <= today:
         following = (month + dt.timedelta(days=32)).replace(day=1)
         months.append((month, following - dt.timedelta(days=1)))
         month = following
+    revenue: dict[tuple[int | None, dt.date], float] = {}
+    for row in (
+        AcquisitionMonth.objects.filter(source_id__in=setup.source_ids)
+        .values("source_id", "month")
+        .annotate(revenue=Sum("revenue_first_touch"))
+    ):
+        revenue[(row["source_id"], row["month"])] = float(row["revenue"])
     total_weight = sum(s.first_weight for s in sp.SOURCES)
     written = 0
     for s, source_id in zip(sp.SOURCES, setup.source_ids, strict=True):
         if not s.cost_per_lead:
             continue
-        per_month = customers * 0.9 * s.first_weight / total_weight / len(months)
-        for i, (first, last) in enumerate(months):
-            # A fixed pseudo-random wobble per source and month, so reruns write the same.
-            wobble = 0.85 + 0.3 * (((i * 7919 + len(s.key) * 104729) % 1000) / 1000)
-            season = sp.SEASON_ORDERS[first.month - 1]
-            amount = Decimal(max(50, int(per_month * s.cost_per_lead * season * wobble)))
+        earned = [revenue.get((source_id, first), 0.0) for first, _last in months]
+        if sum(earned) > 0:
+            budgets = monthly_budgets(earned, s.romi_pct)
+        else:
+            leads = customers * 0.9 * s.first_weight / total_weight / len(months)
+            budgets = [leads * s.cost_per_lead] * len(months)
+        for (first, last), budget in zip(months, budgets, strict=True):
             _spend, created = SourceSpend.objects.update_or_create(
                 source_id=source_id,
                 period_start=first,
                 period_end=last,
                 currency=sp.CURRENCY,
-                defaults={"amount": amount, "note": "Demo budget"},
+                defaults={"amount": Decimal(max(1, round(budget))), "note": "Demo budget"},
             )
             written += created
     return written

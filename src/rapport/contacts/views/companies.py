@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from rapport.contacts import selectors, services
+from rapport.contacts.filters import COMPANY_FILTERS
 from rapport.contacts.forms import CompanyForm
 from rapport.contacts.models import Company, CustomField
 from rapport.core import visibility
@@ -37,19 +38,17 @@ def _query(request: Request) -> str:
 
 def listed(request: Request) -> tuple[QuerySet[Company], list[str]]:
     """The companies the list shows (visible to the viewer, filtered) and their order."""
-    companies = selectors.companies_for(request.user)
-    if q := _query(request):
-        companies = companies.filter(name__icontains=q)
-    return companies, ORDERING
+    return COMPANY_FILTERS.apply(selectors.companies_for(request.user), request.GET), ORDERING
 
 
 @login_required
 def company_list(request: Request) -> HttpResponse:
-    q = _query(request)
-    companies, ordering = listed(request)
+    parsed = COMPANY_FILTERS.parse(request.GET)
+    companies = COMPANY_FILTERS.filter(selectors.companies_for(request.user), parsed)
+    ordering = ORDERING
     cursor = request.GET.get("cursor") or None
     page = _page(companies.select_related("owner"), ordering, cursor)
-    context: dict[str, Any] = {"page": page, "q": q}
+    context: dict[str, Any] = {"page": page, "filter_fields": COMPANY_FILTERS.bar(parsed)}
     if request.htmx and cursor:
         return render(request, "contacts/companies/list.html#rows", context)
     context["count"], context["exact"] = capped_count(companies, cap=COUNT_CAP)

@@ -12,16 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.contacts import selectors, services
+from rapport.contacts.filters import CONTACT_FILTERS
 from rapport.contacts.forms import ContactForm, entry_kinds, entry_rows
 from rapport.contacts.models import (
-    ConsentChannel,
-    ConsentPurpose,
     Contact,
-    LifecycleStage,
-    Tag,
 )
 from rapport.contacts.normalize import normalize_email, normalize_phone
-from rapport.core import permissions, visibility
+from rapport.core import visibility
 from rapport.core.errors import Conflict
 from rapport.core.http import Request, apply_errors, get_visible_or_404
 from rapport.core.pagination import InvalidCursor, capped_count, paginate
@@ -37,32 +34,6 @@ def _int_or_none(value: str | None) -> int | None:
     return parse_id(value)
 
 
-def list_filters(params: Any) -> selectors.ContactFilters:
-    return selectors.ContactFilters(
-        q=params.get("q", "")[:200],
-        owner=_int_or_none(params.get("owner")),
-        tag=params.get("tag", "")[:60],
-        lifecycle_stage=params.get("stage", ""),
-        city=params.get("city", "").strip()[:100],
-        consent=params.get("consent", "")[:40],
-        company=_int_or_none(params.get("company")),
-        custom=selectors.custom_filters(params),
-    )
-
-
-def consent_filter_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    labels = {"granted": _("granted"), "withdrawn": _("withdrawn"), "none": _("never asked")}
-    groups = []
-    for channel in ConsentChannel:
-        for purpose in ConsentPurpose:
-            options = [
-                (f"{channel.value}:{purpose.value}:{state}", f"{purpose.label}: {labels[state]}")
-                for state in CONSENT_STATES
-            ]
-            groups.append((str(channel.label), options))
-    return groups
-
-
 def _sort(params: Any) -> str:
     sort = params.get("sort", selectors.DEFAULT_CONTACT_ORDERING)
     return sort if sort in selectors.CONTACT_ORDERINGS else selectors.DEFAULT_CONTACT_ORDERING
@@ -70,16 +41,15 @@ def _sort(params: Any) -> str:
 
 def listed(request: Request) -> tuple[QuerySet[Contact], list[str]]:
     """The contacts the list shows (visible to the viewer, filtered) and their order."""
-    filters = list_filters(request.GET)
-    contacts = selectors.filter_contacts(selectors.contacts_for(request.user), filters)
+    contacts = CONTACT_FILTERS.apply(selectors.contacts_for(request.user), request.GET)
     return contacts, selectors.CONTACT_ORDERINGS[_sort(request.GET)]
 
 
 @login_required
 def contact_list(request: Request) -> HttpResponse:
-    filters = list_filters(request.GET)
+    parsed = CONTACT_FILTERS.parse(request.GET)
     sort = _sort(request.GET)
-    contacts, _ordering = listed(request)
+    contacts = CONTACT_FILTERS.filter(selectors.contacts_for(request.user), parsed)
     cursor = request.GET.get("cursor") or None
     try:
         page = paginate(
@@ -97,7 +67,11 @@ def contact_list(request: Request) -> HttpResponse:
             limit=PAGE_SIZE,
             cursor=None,
         )
-    context: dict[str, Any] = {"page": page, "sort": sort, "filters": filters}
+    context: dict[str, Any] = {
+        "page": page,
+        "sort": sort,
+        "filter_fields": CONTACT_FILTERS.bar(parsed),
+    }
     if request.htmx and cursor:
         # "Load more": only the next rows and a new button.
         return render(request, "contacts/list.html#rows", context)
@@ -106,10 +80,6 @@ def contact_list(request: Request) -> HttpResponse:
     if request.htmx and request.htmx.target == "contact-results":
         return render(request, "contacts/list.html#results", context)
     context.update(
-        owners=permissions.owners(),
-        tags=Tag.objects.all()[:500],
-        stages=LifecycleStage.choices,
-        consent_choices=consent_filter_choices(),
         orderings=[
             ("-created", _("Newest first")),
             ("created", _("Oldest first")),

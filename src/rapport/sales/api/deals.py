@@ -17,6 +17,7 @@ from rapport.core.api.lists import page_of
 from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page
 from rapport.sales import selectors, services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, money_json, user_of
+from rapport.sales.filters import DEAL_FILTERS
 from rapport.sales.models import Deal, DealStageChange, LostReason, Pipeline, Stage
 from rapport.sales.services import setup
 
@@ -279,12 +280,9 @@ class DealMoveIn(InputSchema):
     version: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
+# The list's filters are the web list's and the export's (sales/filters.py).
+@DEAL_FILTERS.query_params
 class DealListParams(ListParams):
-    pipeline: Id | None = None
-    stage: Id | None = None
-    stage_kind: StageKind | None = None
-    owner: Id | None = None
-    contact: Id | None = None
     sort: DealSort = "-created"
 
 
@@ -363,17 +361,8 @@ def _written(deal: Deal) -> dict[str, Any]:
 @deals_router.get("", response=DealPage, exclude_unset=True, url_name="deal_list")
 def deal_list(request: HttpRequest, filters: Query[DealListParams]) -> dict[str, Any]:
     """Deals the caller may see, newest first."""
-    deals = selectors.deals_for(user_of(request))
-    if filters.pipeline:
-        deals = deals.filter(pipeline_id=filters.pipeline)
-    if filters.stage:
-        deals = deals.filter(stage_id=filters.stage)
-    if filters.stage_kind:
-        deals = deals.filter(stage__kind=filters.stage_kind)
-    if filters.owner:
-        deals = deals.filter(owner_id=filters.owner)
-    if filters.contact:
-        deals = deals.filter(contact_id=filters.contact)
+    user = user_of(request)
+    deals = DEAL_FILTERS.filter(selectors.deals_for(user), DEAL_FILTERS.strict(request.GET), user)
     return page_of(
         deals_queryset(deals),
         ordering=DEAL_ORDERINGS[filters.sort],

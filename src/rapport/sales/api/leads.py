@@ -15,10 +15,11 @@ from rapport.contacts.models import Contact
 from rapport.core import visibility
 from rapport.core.api.errors import error_response
 from rapport.core.api.lists import page_of
-from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
+from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page
 from rapport.sales import selectors, services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, user_of
 from rapport.sales.api.deals import DealOut, deal_json, deals_queryset
+from rapport.sales.filters import LEAD_FILTERS
 from rapport.sales.models import ATTRIBUTION_FIELDS, Lead, LeadSource, LeadStatusChange
 
 router = Router(tags=["leads"])
@@ -132,14 +133,9 @@ class ConversionOut(Schema):
     deal: DealOut
 
 
+# The list's filters are the web list's and the export's (sales/filters.py).
+@LEAD_FILTERS.query_params
 class LeadListParams(ListParams):
-    status: LeadStatusValue | None = None
-    source: Id | None = None
-    owner: Id | None = None
-    unassigned: bool = Field(False, description="Only leads nobody owns yet.")
-    utm_campaign: str | None = Field(None, max_length=200)
-    created_after: Timestamp | None = Field(None, description="created_at ≥ this")
-    created_before: Timestamp | None = Field(None, description="created_at < this")
     sort: LeadSort = "-created"
 
 
@@ -193,21 +189,9 @@ def _lead_or_404(request: HttpRequest, lead_id: int) -> Lead:
 def lead_list(request: HttpRequest, filters: Query[LeadListParams]) -> dict[str, Any]:
     """Leads the caller may see (a sales manager: their team's and unassigned ones)."""
     user = user_of(request)
-    leads = selectors.leads_for(user).select_related("contact")
-    if filters.status:
-        leads = leads.filter(status=filters.status)
-    if filters.source:
-        leads = leads.filter(source_id=filters.source)
-    if filters.owner:
-        leads = leads.filter(owner_id=filters.owner)
-    if filters.unassigned:
-        leads = leads.filter(owner__isnull=True)
-    if filters.utm_campaign:
-        leads = leads.filter(utm_campaign=filters.utm_campaign)
-    if filters.created_after:
-        leads = leads.filter(created_at__gte=filters.created_after)
-    if filters.created_before:
-        leads = leads.filter(created_at__lt=filters.created_before)
+    leads = LEAD_FILTERS.filter(
+        selectors.leads_for(user).select_related("contact"), LEAD_FILTERS.strict(request.GET), user
+    )
     return page_of(
         leads,
         ordering=LEAD_ORDERINGS[filters.sort],

@@ -21,6 +21,7 @@ from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Mone
 from rapport.core.money import Money as MoneyValue
 from rapport.sales import selectors, services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, money_json, user_of
+from rapport.sales.filters import ORDER_FILTERS
 from rapport.sales.models import Order
 
 router = Router(tags=["orders"])
@@ -89,13 +90,9 @@ class OrderStatusIn(InputSchema):
     status: OrderStatusValue
 
 
+# The list's filters are the web list's and the export's (sales/filters.py).
+@ORDER_FILTERS.query_params
 class OrderListParams(ListParams):
-    contact: Id | None = None
-    deal: Id | None = None
-    status: OrderStatusValue | None = None
-    since: Timestamp | None = Field(None, description="order_date ≥ since")
-    until: Timestamp | None = Field(None, description="order_date < until")
-    external_id: str | None = Field(None, max_length=100)
     sort: OrderSort = "-date"
 
 
@@ -149,19 +146,10 @@ def _in_currency(value: Money | None, currency: str, field: str) -> str | None:
 @router.get("", response=OrderPage, exclude_unset=True, url_name="order_list")
 def order_list(request: HttpRequest, filters: Query[OrderListParams]) -> dict[str, Any]:
     """Orders of customers the caller may see, newest first, with their lines."""
-    orders = selectors.orders_for(user_of(request))
-    if filters.contact:
-        orders = orders.filter(contact_id=filters.contact)
-    if filters.deal:
-        orders = orders.filter(deal_id=filters.deal)
-    if filters.status:
-        orders = orders.filter(status=filters.status)
-    if filters.since:
-        orders = orders.filter(order_date__gte=filters.since)
-    if filters.until:
-        orders = orders.filter(order_date__lt=filters.until)
-    if filters.external_id:
-        orders = orders.filter(external_id=filters.external_id)
+    user = user_of(request)
+    orders = ORDER_FILTERS.filter(
+        selectors.orders_for(user), ORDER_FILTERS.strict(request.GET), user
+    )
     return page_of(
         orders_queryset(orders),
         ordering=ORDER_ORDERINGS[filters.sort],

@@ -18,6 +18,7 @@ from rapport.core.api.lists import page_of
 from rapport.core.api.schemas import ErrorOut, Id, InputSchema, ListParams, Money, Page, Timestamp
 from rapport.sales import services
 from rapport.sales.api.common import WRITE_ERRORS, money_in, money_json, user_of
+from rapport.sales.filters import LEAD_SOURCE_FILTERS
 from rapport.sales.models import LeadSource, SourceSpend
 from rapport.sales.services import setup
 
@@ -53,9 +54,10 @@ class SourcePatch(InputSchema):
     is_active: bool | None = None
 
 
+# The list's filters are the web page's (sales/filters.py).
+@LEAD_SOURCE_FILTERS.query_params
 class SourceListParams(ListParams):
-    kind: SourceKind | None = None
-    active: bool | None = None
+    """Paging; the filters are added from the filter set."""
 
 
 class SpendOut(Schema):
@@ -109,11 +111,9 @@ def _reads_spend(user: Any) -> bool:
 @router.get("", response=SourcePage, exclude_unset=True, url_name="source_list")
 def source_list(request: HttpRequest, filters: Query[SourceListParams]) -> dict[str, Any]:
     """The channels customers arrive through."""
-    sources = LeadSource.objects.all()
-    if filters.kind:
-        sources = sources.filter(kind=filters.kind)
-    if filters.active is not None:
-        sources = sources.filter(is_active=filters.active)
+    sources = LEAD_SOURCE_FILTERS.filter(
+        LeadSource.objects.all(), LEAD_SOURCE_FILTERS.strict(request.GET)
+    )
     return page_of(sources, ordering=["name", "id"], params=filters, serialize=source_json)
 
 

@@ -1,8 +1,6 @@
 """Leads: the list (filters, search, cursor pages), entry by hand, the detail page with its
 attribution and status history, status actions and conversion into a deal."""
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -12,28 +10,23 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from rapport.core import visibility
 from rapport.core.errors import Conflict
-from rapport.core.forms import owner_choices
 from rapport.core.http import (
     Request,
     apply_errors,
-    date_or_none,
     get_visible_or_404,
-    int_or_none,
     page_of,
 )
 from rapport.core.pagination import capped_count
 from rapport.sales import services
+from rapport.sales.filters import LEAD_FILTERS
 from rapport.sales.forms import ConvertForm, DisqualifyForm, LeadForm
 from rapport.sales.models import Lead, LeadSource, LeadStatus
-from rapport.sales.search import search_leads
 from rapport.sales.selectors import leads_for, with_shown_contact
 from rapport.sales.services.leads import TRANSITIONS
 from rapport.timeline.models import Channel
@@ -53,91 +46,33 @@ CHANNEL_OF_SOURCE = {
 }
 
 
-@dataclass
-class LeadFilters:
-    q: str = ""
-    status: str = ""
-    source: int | None = None
-    owner: str = ""  # a user id, or "none" for unassigned leads
-    campaign: str = ""
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-
-def lead_filters(params: Any) -> LeadFilters:
-    status = params.get("status", "")
-    owner = params.get("owner", "")
-    return LeadFilters(
-        q=params.get("q", "").strip()[:100],
-        status=status if status in LeadStatus.values or status == "open" else "",
-        source=int_or_none(params.get("source")),
-        owner=owner if owner == "none" or int_or_none(owner) else "",
-        campaign=params.get("campaign", "").strip()[:200],
-        start=date_or_none(params.get("from")),
-        end=date_or_none(params.get("to")),
-    )
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def filter_leads(leads: QuerySet[Lead], f: LeadFilters) -> QuerySet[Lead]:
-    if f.status == "open":
-        leads = leads.filter(
-            status__in=[LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED]
-        )
-    elif f.status:
-        leads = leads.filter(status=f.status)
-    if f.source:
-        leads = leads.filter(source_id=f.source)
-    if f.owner == "none":
-        leads = leads.filter(owner__isnull=True)
-    elif f.owner:
-        leads = leads.filter(owner_id=int(f.owner))
-    if f.campaign:
-        leads = leads.filter(utm_campaign__istartswith=f.campaign)
-    if f.start:
-        leads = leads.filter(created_at__gte=_day_start(f.start))
-    if f.end:
-        leads = leads.filter(created_at__lt=_day_start(f.end + dt.timedelta(days=1)))
-    if f.q:
-        leads = search_leads(leads, f.q)
-    return leads
-
-
 ORDERING = ["-created_at", "-id"]
 
 
 def listed(request: Request) -> tuple[QuerySet[Lead], list[str]]:
     """The leads the list shows (visible to the viewer, filtered) and their order."""
-    leads = filter_leads(leads_for(request.user), lead_filters(request.GET))
+    leads = LEAD_FILTERS.apply(leads_for(request.user), request.GET, request.user)
     return with_shown_contact(leads, request.user), ORDERING
 
 
 @login_required
 def lead_list(request: Request) -> HttpResponse:
-    filters = lead_filters(request.GET)
-    leads, ordering = listed(request)
+    parsed = LEAD_FILTERS.parse(request.GET)
+    leads, ordering = LEAD_FILTERS.filter(leads_for(request.user), parsed, request.user), ORDERING
     page, cursor = page_of(
         request,
         leads.select_related("source", "owner", "contact"),
         ordering=ordering,
         limit=PAGE_SIZE,
     )
-    context: dict[str, Any] = {"page": page, "filters": filters}
+    context: dict[str, Any] = {"page": page, "filter_fields": LEAD_FILTERS.bar(parsed)}
     if request.htmx and cursor:
         return render(request, "sales/leads/list.html#rows", context)
     count, exact = capped_count(leads, cap=COUNT_CAP)
     context.update(count=count, exact=exact)
     if request.htmx and request.htmx.target == "lead-results":
         return render(request, "sales/leads/list.html#results", context)
-    context.update(
-        statuses=[("open", pgettext("leads filter", "Open")), *LeadStatus.choices],
-        sources=LeadSource.objects.all(),
-        owners=owner_choices(),
-        can_create=visibility.can_create(request.user, "leads"),
-    )
+    context.update(can_create=visibility.can_create(request.user, "leads"))
     return render(request, "sales/leads/list.html", context)
 
 

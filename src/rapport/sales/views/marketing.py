@@ -22,6 +22,7 @@ from rapport.core.http import (
     apply_errors,
     get_visible_or_404,
 )
+from rapport.sales.filters import LEAD_SOURCE_FILTERS
 from rapport.sales.forms import SourceForm, SpendForm, TrackingNumberForm, WebFormForm
 from rapport.sales.models import LeadSource, SourceSpend, TrackingNumber, WebForm
 from rapport.sales.services import setup
@@ -54,9 +55,15 @@ def source_list(request: Request) -> HttpResponse:
         if source is not None:
             messages.success(request, _("Source %(name)s added.") % {"name": source.name})
             return redirect("sales:source_detail", pk=source.pk)
-    sources = LeadSource.objects.annotate(
-        lead_count=Count("leads", distinct=True), number_count=Count("numbers", distinct=True)
-    ).order_by("-is_active", "name")
+    parsed = LEAD_SOURCE_FILTERS.parse(request.GET)
+    sources = LeadSource.objects.order_by("name")
+    listed_sources = (
+        LEAD_SOURCE_FILTERS.filter(LeadSource.objects.all(), parsed)
+        .annotate(
+            lead_count=Count("leads", distinct=True), number_count=Count("numbers", distinct=True)
+        )
+        .order_by("-is_active", "name")
+    )
     numbers = TrackingNumber.objects.select_related("source").order_by("source__name", "number")
     return render(
         request,
@@ -64,6 +71,8 @@ def source_list(request: Request) -> HttpResponse:
         {
             "form": form,
             "sources": sources,
+            "listed_sources": listed_sources,
+            "filter_fields": LEAD_SOURCE_FILTERS.bar(parsed),
             "numbers": numbers,
             "number_form": TrackingNumberForm(),
         },

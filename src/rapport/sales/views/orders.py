@@ -1,7 +1,5 @@
 """Orders: the list with filters, an order's page with its status changes, the order form."""
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,16 +18,16 @@ from rapport.core.forms import amount_error
 from rapport.core.http import (
     Request,
     apply_errors,
-    date_or_none,
     get_visible_or_404,
     int_or_none,
     page_of,
 )
 from rapport.core.pagination import capped_count
 from rapport.sales import services
+from rapport.sales.filters import ORDER_FILTERS
 from rapport.sales.forms import OrderForm, OrderStatusForm
-from rapport.sales.models import Order, OrderChannel, OrderStatus
-from rapport.sales.selectors import orders_for, orders_matching
+from rapport.sales.models import Order, OrderStatus
+from rapport.sales.selectors import orders_for
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -38,76 +35,35 @@ LINE_ROWS = 4
 LINE_FIELDS = ["product", "description", "quantity", "unit_price", "discount"]
 
 
-@dataclass
-class OrderFilters:
-    q: str = ""
-    status: str = ""
-    channel: str = ""
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-
-def order_filters(params: Any) -> OrderFilters:
-    status, channel = params.get("status", ""), params.get("channel", "")
-    return OrderFilters(
-        q=params.get("q", "").strip()[:100],
-        status=status if status in OrderStatus.values else "",
-        channel=channel if channel in OrderChannel.values else "",
-        start=date_or_none(params.get("from")),
-        end=date_or_none(params.get("to")),
-    )
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def filter_orders(orders: QuerySet[Order], f: OrderFilters, user: Any) -> QuerySet[Order]:
-    if f.status:
-        orders = orders.filter(status=f.status)
-    if f.channel:
-        orders = orders.filter(channel=f.channel)
-    if f.start:
-        orders = orders.filter(order_date__gte=_day_start(f.start))
-    if f.end:
-        orders = orders.filter(order_date__lt=_day_start(f.end + dt.timedelta(days=1)))
-    if f.q:
-        orders = orders_matching(orders, user, f.q)
-    return orders
-
-
 ORDERING = ["-order_date", "-id"]
 
 
 def listed(request: Request) -> tuple[QuerySet[Order], list[str]]:
     """The orders the list shows (visible to the viewer, filtered) and their order."""
-    return filter_orders(
-        orders_for(request.user), order_filters(request.GET), request.user
-    ), ORDERING
+    return ORDER_FILTERS.apply(orders_for(request.user), request.GET, request.user), ORDERING
 
 
 @login_required
 def order_list(request: Request) -> HttpResponse:
-    filters = order_filters(request.GET)
-    orders, ordering = listed(request)
+    parsed = ORDER_FILTERS.parse(request.GET)
+    orders, ordering = (
+        ORDER_FILTERS.filter(orders_for(request.user), parsed, request.user),
+        ORDERING,
+    )
     page, cursor = page_of(
         request,
         orders.select_related("contact"),
         ordering=ordering,
         limit=PAGE_SIZE,
     )
-    context: dict[str, Any] = {"page": page, "filters": filters}
+    context: dict[str, Any] = {"page": page, "filter_fields": ORDER_FILTERS.bar(parsed)}
     if request.htmx and cursor:
         return render(request, "sales/orders/list.html#rows", context)
     count, exact = capped_count(orders, cap=COUNT_CAP)
     context.update(count=count, exact=exact)
     if request.htmx and request.htmx.target == "order-results":
         return render(request, "sales/orders/list.html#results", context)
-    context.update(
-        statuses=OrderStatus.choices,
-        channels=OrderChannel.choices,
-        can_create=visibility.can_create(request.user, "orders"),
-    )
+    context.update(can_create=visibility.can_create(request.user, "orders"))
     return render(request, "sales/orders/list.html", context)
 
 

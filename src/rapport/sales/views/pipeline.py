@@ -25,16 +25,16 @@ from rapport.core.forms import amount_error, owner_choices
 from rapport.core.http import (
     Request,
     apply_errors,
-    date_or_none,
     get_visible_or_404,
     int_or_none,
     page_of,
 )
 from rapport.core.pagination import capped_count
 from rapport.sales import services
+from rapport.sales.filters import DEAL_FILTERS
 from rapport.sales.forms import DealForm, MoveForm
 from rapport.sales.models import Deal, DealStageChange, LostReason, Pipeline, Stage
-from rapport.sales.selectors import deals_for, deals_matching, orders_for
+from rapport.sales.selectors import deals_for, orders_for
 from rapport.sales.views.deal_orders import linkable_orders
 
 CARDS_PER_COLUMN = 100
@@ -186,81 +186,33 @@ def deal_move(request: Request, pk: int) -> HttpResponse:
 # --- list ------------------------------------------------------------------------------------
 
 
-@dataclass
-class DealFilters:
-    q: str = ""
-    pipeline: int | None = None
-    stage: int | None = None
-    state: str = ""  # open, won, lost
-    owner: int | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-
-def deal_filters(params: Any) -> DealFilters:
-    state = params.get("state", "")
-    return DealFilters(
-        q=params.get("q", "").strip()[:100],
-        pipeline=int_or_none(params.get("pipeline")),
-        stage=int_or_none(params.get("stage")),
-        state=state if state in Stage.Kind.values else "",
-        owner=int_or_none(params.get("owner")),
-        start=date_or_none(params.get("from")),
-        end=date_or_none(params.get("to")),
-    )
-
-
-def filter_deals(deals: QuerySet[Deal], f: DealFilters, user: Any) -> QuerySet[Deal]:
-    if f.pipeline:
-        deals = deals.filter(pipeline_id=f.pipeline)
-    if f.stage:
-        deals = deals.filter(stage_id=f.stage)
-    if f.state:
-        deals = deals.filter(stage__kind=f.state)
-    if f.owner:
-        deals = deals.filter(owner_id=f.owner)
-    if f.start:
-        deals = deals.filter(created_at__date__gte=f.start)
-    if f.end:
-        deals = deals.filter(created_at__date__lte=f.end)
-    if f.q:
-        deals = deals_matching(deals, user, f.q)
-    return deals
-
-
 DEAL_ORDERING = ["-created_at", "-id"]
 
 
 def listed_deals(request: Request) -> tuple[QuerySet[Deal], list[str]]:
     """The deals the list shows (visible to the viewer, filtered) and their order."""
-    return filter_deals(
-        deals_for(request.user), deal_filters(request.GET), request.user
-    ), DEAL_ORDERING
+    return DEAL_FILTERS.apply(deals_for(request.user), request.GET, request.user), DEAL_ORDERING
 
 
 @login_required
 def deal_list(request: Request) -> HttpResponse:
-    filters = deal_filters(request.GET)
-    deals, ordering = listed_deals(request)
+    parsed = DEAL_FILTERS.parse(request.GET)
+    deals = DEAL_FILTERS.filter(deals_for(request.user), parsed, request.user)
+    ordering = DEAL_ORDERING
     page, cursor = page_of(
         request,
         deals.select_related("contact", "stage", "pipeline", "owner", "lost_reason"),
         ordering=ordering,
         limit=PAGE_SIZE,
     )
-    context: dict[str, Any] = {"page": page, "filters": filters}
+    context: dict[str, Any] = {"page": page, "filter_fields": DEAL_FILTERS.bar(parsed)}
     if request.htmx and cursor:
         return render(request, "sales/deals/list.html#rows", context)
     count, exact = capped_count(deals, cap=COUNT_CAP)
     context.update(count=count, exact=exact)
     if request.htmx and request.htmx.target == "deal-results":
         return render(request, "sales/deals/list.html#results", context)
-    context.update(
-        pipelines=Pipeline.objects.prefetch_related("stages"),
-        states=Stage.Kind.choices,
-        owners=owner_choices(),
-        can_create=visibility.can_create(request.user, "deals"),
-    )
+    context.update(can_create=visibility.can_create(request.user, "deals"))
     return render(request, "sales/deals/list.html", context)
 
 

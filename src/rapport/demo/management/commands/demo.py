@@ -76,10 +76,10 @@ class Command(BaseCommand):
             self._load(ctx, loaded, target, verbosity)
             work_in_progress.ensure_work_in_progress(setup, manager_ids=ctx.manager_ids, now=now)
             loaded_at = time.monotonic()
+            refresh_acquisition(as_of=now.date())  # spend is sized from the refreshed cells
             sales_setup.ensure_spend(
                 setup, customers=target, start=(now - HISTORY).date(), today=now.date()
             )
-            refresh_acquisition(as_of=now.date())
             if verbosity:
                 self.stdout.write(
                     _(

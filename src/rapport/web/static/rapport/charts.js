@@ -15,7 +15,13 @@
     var datasets = acquisition.series.map(function (s, i) {
       return { type: "bar", label: s.label + ", " + acquisition.currency, data: s.data, backgroundColor: palette[i], yAxisID: "money" };
     }).concat(acquisition.counts.map(function (s, i) {
-      return { type: "line", label: s.label, data: s.data, borderColor: palette[i + 2], backgroundColor: palette[i + 2], yAxisID: "count", tension: 0.2 };
+      // A line only joins the months of a time series; sources, channels, campaigns and
+      // managers are separate categories, so their counts are points, never a line.
+      return {
+        type: "line", label: s.label, data: s.data, borderColor: palette[i + 2], backgroundColor: palette[i + 2],
+        yAxisID: "count", tension: 0.2, showLine: acquisition.time_series === true,
+        pointRadius: acquisition.time_series ? 3 : 6, pointStyle: acquisition.time_series ? "circle" : "rectRot"
+      };
     }));
     new Chart(document.getElementById("acquisition-chart"), {
       data: { labels: acquisition.labels, datasets: datasets },

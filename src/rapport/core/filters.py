@@ -1,0 +1,503 @@
+"""Declarative list filters: one definition per list serves its web page, its API list and its
+export, so a filter added once appears in all three (NetBox's `filtersets.py` is the model).
+
+A `FilterSet` is a tuple of typed filters. Each filter has the query parameter(s) it reads, a
+translatable label, a kind (choice, id, date range, text, search, bool), a parser that turns the
+raw string into a value or a clear message, and how the value narrows a queryset. The web list
+renders its filter bar from the set (`web/filter_bar.html`) and ignores a bad value, showing
+why; the API answers it with a 422 naming the parameter; the API's query schema (and so the
+OpenAPI document) is generated from the same set.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, cast
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from ninja import Field, Schema
+from pydantic import create_model
+
+from rapport.core.api.schemas import Id
+from rapport.core.params import parse_id as plain_id
+
+Label = str | Promise
+Choices = Callable[[], Iterable[tuple[Any, Label]]]
+# How a filter narrows a queryset: (queryset, parsed value, viewer) -> queryset.
+Apply = Callable[[QuerySet[Any], Any, Any], QuerySet[Any]]
+
+
+class FilterError(ValueError):
+    """A raw value a filter cannot use; the message is shown to the user as is."""
+
+
+def _clean(raw: Any) -> str:
+    return str(raw).strip()
+
+
+def parse_id(raw: str) -> int:
+    """A database id (`core.params.parse_id`: 1 … 2^63−1), or a message saying what is wrong."""
+    number = plain_id(raw)
+    if number is None:
+        if raw.isascii() and raw.isdigit():
+            raise FilterError(_("No such record."))
+        raise FilterError(_("Give a whole number."))
+    return number
+
+
+def parse_day_or_time(raw: str) -> dt.date | dt.datetime:
+    """A day (YYYY-MM-DD) or a time with its UTC offset (ISO 8601)."""
+    try:
+        if len(raw) == 10:
+            day = dt.date.fromisoformat(raw)
+            if 1900 <= day.year <= 2999:
+                return day
+        else:
+            moment = dt.datetime.fromisoformat(raw)
+            if timezone.is_aware(moment) and 1900 <= moment.year <= 2999:
+                return moment
+    except ValueError:
+        pass
+    raise FilterError(
+        _("Give a date like 2026-05-01 or a time with its UTC offset, like 2026-05-01T10:00+03:00.")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filter:
+    """One filter of a list. `apply` is only called with a value (never None)."""
+
+    name: str
+    label: Label
+    apply: Apply | None = None  # None only in a FilterSet with `combine`
+    aliases: tuple[str, ...] = ()  # older parameter names still understood (saved links)
+    description: str = ""
+    in_bar: bool = True  # shown on the web page's filter bar (else only read from the URL)
+    web_default: str = ""  # the value the web page and its export assume when none is given
+    widget: ClassVar[str] = "text"
+
+    def params(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def parse(self, raw: str) -> Any:
+        raise NotImplementedError
+
+    def read(self, params: Mapping[str, Any]) -> tuple[Any, dict[str, str], dict[str, str]]:
+        """(value or None, raw strings by parameter, error messages by parameter)."""
+        raw = _first(params, self.name, self.aliases)
+        if not raw:
+            return None, {}, {}
+        try:
+            return self.parse(raw), {self.name: raw}, {}
+        except FilterError as exc:
+            return None, {self.name: raw}, {self.name: str(exc)}
+
+    def annotation(self) -> Any:
+        return str
+
+    def schema_fields(self) -> dict[str, Any]:
+        """The API query parameters this filter adds (for ninja and the OpenAPI document)."""
+        return {self.name: (self.annotation() | None, Field(None, description=self.description))}
+
+    def options(self) -> list[tuple[str, Label]]:
+        return []
+
+
+def _first(params: Mapping[str, Any], name: str, aliases: Sequence[str]) -> str:
+    for key in (name, *aliases):
+        value = params.get(key)
+        if value not in (None, ""):
+            return _clean(value)
+    return ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChoiceFilter(Filter):
+    """One of a fixed set of values (a status, a kind)."""
+
+    choices: Choices
+    any_label: Label = ""
+    # (group label, [(value, label), ...]) pairs drawn as <optgroup>s; `choices` stays flat
+    groups: Callable[[], Iterable[tuple[Label, list[tuple[str, Label]]]]] | None = None
+    group_in_option: bool = True  # "Email · Marketing: granted" in the closed dropdown
+    widget: ClassVar[str] = "select"
+
+    def parse(self, raw: str) -> str:
+        if raw not in {str(value) for value, _label in self.choices()}:
+            shown = raw.replace("\x00", "")[:50]
+            raise FilterError(_("“%(value)s” is not one of the choices.") % {"value": shown})
+        return raw
+
+    def annotation(self) -> Any:
+        return Literal[tuple(str(value) for value, _label in self.choices())]
+
+    def options(self) -> list[tuple[str, Label]]:
+        return [(str(value), label) for value, label in self.choices()]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdFilter(Filter):
+    """A record's id (an owner, a source, a pipeline); `none_label` also allows "none" (not set).
+    `choices` (ids and labels, read when the page is drawn) makes it a dropdown on the page."""
+
+    choices: Choices | None = None
+    any_label: Label = ""
+    none_label: Label = ""
+    # (group label, [(id, label), ...]) pairs drawn as <optgroup>s (stages by pipeline)
+    groups: Callable[[], Iterable[tuple[Label, list[tuple[Any, Label]]]]] | None = None
+    widget: ClassVar[str] = "select"
+
+    def parse(self, raw: str) -> int | Literal["none"]:
+        if self.none_label and raw == "none":
+            return "none"
+        return parse_id(raw)
+
+    def annotation(self) -> Any:
+        return Id | Literal["none"] if self.none_label else Id
+
+    def schema_fields(self) -> dict[str, Any]:
+        extra = ' or "none" for records without one' if self.none_label else ""
+        description = self.description or f"An id{extra}."
+        return {self.name: (self.annotation() | None, Field(None, description=description))}
+
+    def options(self) -> list[tuple[str, Label]]:
+        if self.choices is None:
+            return []
+        none = [("none", self.none_label)] if self.none_label else []
+        return none + [(str(value), label) for value, label in self.choices()]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextFilter(Filter):
+    """Free text, cut to `max_length`; `search` filters run after all the others."""
+
+    max_length: int = 200
+    truncate: bool = True  # False: a longer value is an error (a code, an exact id)
+    placeholder: Label = ""
+    search: bool = False
+    # values to offer in a dropdown on the page (any other value is still accepted)
+    suggestions: Callable[[], Iterable[str]] | None = None
+    any_label: Label = ""
+
+    @property
+    def widget(self) -> str:  # type: ignore[override]
+        if self.suggestions is not None:
+            return "select"
+        return "search" if self.search else "text"
+
+    def parse(self, raw: str) -> str | None:
+        # A NUL byte is never meaningful and PostgreSQL refuses it in a parameter.
+        raw = raw.replace("\x00", "").strip()
+        if not raw:
+            return None
+        if len(raw) > self.max_length and not self.truncate:
+            raise FilterError(_("At most %(n)d characters.") % {"n": self.max_length})
+        return raw[: self.max_length]
+
+    def options(self) -> list[tuple[str, Label]]:
+        return [(value, value) for value in self.suggestions()] if self.suggestions else []
+
+    def schema_fields(self) -> dict[str, Any]:
+        return {
+            self.name: (
+                str | None,
+                # the API refuses what the page would cut short
+                Field(None, max_length=self.max_length, description=self.description or None),
+            )
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchFilter(TextFilter):
+    search: bool = True
+    autofocus: bool = False  # the page's first field (the contact list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoolFilter(Filter):
+    """true/false (also 1/0, yes/no, on/off); without a value, or with "all", it is off.
+    With `true_label` the page shows a dropdown (true, false, all), else a checkbox."""
+
+    true_label: Label = ""
+    false_label: Label = ""
+    any_label: Label = ""
+
+    @property
+    def widget(self) -> str:  # type: ignore[override]
+        return "select" if self.true_label else "checkbox"
+
+    def parse(self, raw: str) -> bool | None:
+        lowered = raw.lower()
+        if lowered in {"true", "1", "yes", "on"}:
+            return True
+        if lowered in {"false", "0", "no", "off"}:
+            return False
+        if lowered == "all":
+            return None
+        raise FilterError(_("Give true or false."))
+
+    def annotation(self) -> Any:
+        return bool | Literal["all"]
+
+    def options(self) -> list[tuple[str, Label]]:
+        if not self.true_label:
+            return []
+        shown = [("true", self.true_label), ("false", self.false_label)]
+        return [*shown, ("all", self.any_label)] if self.web_default else shown
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open range of time [start, end): either bound may be open (None)."""
+
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DateRangeFilter(Filter):
+    """Two parameters, `after` and `before`: a day (the whole day counts, in the site's time
+    zone) or a time with its offset (`before` is then exclusive). Applies a `Period`."""
+
+    after: str
+    before: str
+    after_aliases: tuple[str, ...] = ()
+    before_aliases: tuple[str, ...] = ()
+    after_label: Label = ""
+    before_label: Label = ""
+    # False: a day given to `before` is excluded too (`departs_before`: departure < that day)
+    before_inclusive: bool = True
+    widget: ClassVar[str] = "date_range"
+
+    def params(self) -> tuple[str, ...]:
+        return (self.after, self.before)
+
+    def read(self, params: Mapping[str, Any]) -> tuple[Any, dict[str, str], dict[str, str]]:
+        raws: dict[str, str] = {}
+        errors: dict[str, str] = {}
+        bounds: dict[str, dt.datetime | None] = {}
+        for param, aliases in (
+            (self.after, self.after_aliases),
+            (self.before, self.before_aliases),
+        ):
+            bounds[param] = None
+            raw = _first(params, param, aliases)
+            if not raw:
+                continue
+            raws[param] = raw
+            try:
+                value = parse_day_or_time(raw)
+            except FilterError as exc:
+                errors[param] = str(exc)
+                continue
+            if isinstance(value, dt.datetime):
+                bounds[param] = value
+            else:  # a day: from its start; up to the start of the next day
+                whole_day = param == self.before and self.before_inclusive
+                bounds[param] = _start_of(value + dt.timedelta(1) if whole_day else value)
+        start, end = bounds[self.after], bounds[self.before]
+        return (Period(start, end) if start or end else None), raws, errors
+
+    def schema_fields(self) -> dict[str, Any]:
+        what = "A day (YYYY-MM-DD, the whole day counts) or a time with its UTC offset"
+        return {
+            self.after: (str | None, Field(None, max_length=40, description=f"{what}: from.")),
+            self.before: (
+                str | None,
+                Field(None, max_length=40, description=f"{what}: up to (a time: before it)."),
+            ),
+        }
+
+
+def from_to(name: str, label: Label, *, column: str, after: str, before: str) -> DateRangeFilter:
+    """A date range on a date-time column as list pages show it: "From" and "To" day inputs,
+    the older `from` / `to` parameters of saved links still understood."""
+    return DateRangeFilter(
+        name=name,
+        label=label,
+        after=after,
+        before=before,
+        after_aliases=("from",),
+        before_aliases=("to",),
+        after_label=_lazy("From"),
+        before_label=_lazy("To"),
+        apply=period_filter(column),
+    )
+
+
+def period_filter(field_name: str, *, dates: bool = False) -> Apply:
+    """`apply` for a DateRangeFilter on a date-time column (`dates`: on a date column, each
+    bound taken as the day it falls on in the site's time zone)."""
+
+    def bound(moment: dt.datetime) -> dt.datetime | dt.date:
+        return timezone.localtime(moment).date() if dates else moment
+
+    def apply(queryset: QuerySet[Any], period: Period, _user: Any) -> QuerySet[Any]:
+        if period.start:
+            queryset = queryset.filter(**{f"{field_name}__gte": bound(period.start)})
+        if period.end:
+            queryset = queryset.filter(**{f"{field_name}__lt": bound(period.end)})
+        return queryset
+
+    return apply
+
+
+def equals(field_name: str) -> Apply:
+    """`apply` that keeps rows whose `field_name` equals the value ("none": is null)."""
+
+    def apply(queryset: QuerySet[Any], value: Any, _user: Any) -> QuerySet[Any]:
+        if value == "none":
+            return queryset.filter(**{f"{field_name}__isnull": True})
+        return queryset.filter(**{field_name: value})
+
+    return apply
+
+
+@dataclass
+class BoundField:
+    """One filter as the web bar draws it: its raw values, options and error."""
+
+    filter: Filter
+    values: dict[str, str]
+    errors: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return self.filter.name
+
+    @property
+    def widget(self) -> str:
+        return self.filter.widget if self.filter.in_bar else "hidden"
+
+    @property
+    def value(self) -> str:
+        return self.values.get(self.filter.name, "")
+
+    @property
+    def error(self) -> str:
+        return " ".join(self.errors.values())
+
+    @property
+    def parts(self) -> list[tuple[str, Label, str, str]]:
+        """A date range's two inputs: (parameter, label, raw value, error)."""
+        f = self.filter
+        if not isinstance(f, DateRangeFilter):
+            return []
+        return [
+            (param, label or f.label, self.values.get(param, ""), self.errors.get(param, ""))
+            for param, label in ((f.after, f.after_label), (f.before, f.before_label))
+        ]
+
+
+@dataclass
+class Parsed:
+    """What a list was asked for: values by filter name, raw strings and errors by parameter."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def raise_errors(self) -> None:
+        """For the API: a bad value is a 422 naming its parameter."""
+        if self.errors:
+            raise ValidationError({param: [msg] for param, msg in self.errors.items()})
+
+
+Combine = Callable[[QuerySet[Any], dict[str, Any], Any], QuerySet[Any]]
+
+
+class FilterSet:
+    """The filters of one list, in the order the web bar shows them.
+
+    Each filter narrows the queryset with its `apply`, searches last. A list whose selector
+    already filters in one call gives it as `combine` (queryset, values by name, viewer)
+    instead, so that its query stays exactly what that selector builds (contacts).
+    """
+
+    def __init__(self, *filters: Filter, combine: Combine | None = None) -> None:
+        self.filters = filters
+        self.combine = combine
+        if combine is None and any(f.apply is None for f in filters):
+            raise ValueError("every filter needs `apply` unless the set has `combine`")
+        names = [param for f in filters for param in f.params()]
+        if len(names) != len(set(names)):
+            raise ValueError(f"duplicate filter parameters: {names}")
+
+    def param_names(self) -> list[str]:
+        """Every query parameter the list understands (not counting old aliases)."""
+        return [param for f in self.filters for param in f.params()]
+
+    def parse(self, params: Mapping[str, Any], *, web: bool = True) -> Parsed:
+        """What `params` ask for. The web page (and its export) fill in each filter's
+        `web_default` when the parameter is absent; the API does not (`web=False`)."""
+        parsed = Parsed()
+        for f in self.filters:
+            if web and f.web_default and not _first(params, f.name, f.aliases):
+                params = {**params, f.name: f.web_default}
+            value, raws, errors = f.read(params)
+            parsed.raw.update(raws)
+            parsed.errors.update(errors)
+            if value is not None:
+                parsed.values[f.name] = value
+        return parsed
+
+    def strict(self, params: Mapping[str, Any]) -> Parsed:
+        """For the API: parse, and answer a bad value with a 422 naming its parameter."""
+        parsed = self.parse(params, web=False)
+        parsed.raise_errors()
+        return parsed
+
+    def filter[M: Model](
+        self, queryset: QuerySet[M], parsed: Parsed, user: Any = None
+    ) -> QuerySet[M]:
+        """`queryset` narrowed by every valid value; searches run last, on the narrowed rows."""
+        if self.combine is not None:
+            return self.combine(queryset, parsed.values, user)
+        ordered = sorted(self.filters, key=lambda f: isinstance(f, TextFilter) and f.search)
+        for f in ordered:
+            value = parsed.values.get(f.name)
+            if value is not None and f.apply is not None:
+                queryset = f.apply(queryset, value, user)
+        return queryset
+
+    def apply[M: Model](
+        self, queryset: QuerySet[M], params: Mapping[str, Any], user: Any = None
+    ) -> QuerySet[M]:
+        """Parse and filter in one step; bad values are ignored (the web list shows why)."""
+        return self.filter(queryset, self.parse(params), user)
+
+    def bar(self, parsed: Parsed) -> list[BoundField]:
+        """The web filter bar: one bound field per filter (those not `in_bar` only show their
+        error, as a value given in the URL that the page ignores must say why)."""
+        return [
+            BoundField(
+                f,
+                {p: parsed.raw[p] for p in f.params() if p in parsed.raw},
+                {p: parsed.errors[p] for p in f.params() if p in parsed.errors},
+            )
+            for f in self.filters
+        ]
+
+    def query_params[S: type[Schema]](self, cls: S) -> S:
+        """Class decorator for an API list's query schema: `cls` (paging, `sort`) plus every
+        filter of the set, so the endpoint and the OpenAPI document take exactly the
+        parameters the web list and the export take."""
+        fields: dict[str, Any] = {}
+        for f in self.filters:
+            fields.update(f.schema_fields())
+        model = create_model(
+            cls.__name__, __base__=cls, __module__=cls.__module__, __doc__=cls.__doc__, **fields
+        )
+        return cast("S", model)

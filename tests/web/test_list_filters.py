@@ -1,0 +1,303 @@
+"""One filter definition per list: the web list, the API list and the export accept the same
+parameter names and, for the same filters, hold the same rows.
+
+For every list, each case sends the same query string to the three; together the cases use
+every parameter the filter set declares, so a filter that one of them ignored would show.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from rapport.catalog.filters import PRODUCT_FILTERS
+from rapport.catalog.models import Category
+from rapport.contacts import services as contacts
+from rapport.contacts.filters import COMPANY_FILTERS, CONTACT_FILTERS
+from rapport.contacts.models import Contact, CustomField
+from rapport.core.filters import FilterSet
+from rapport.sales import services as sales
+from rapport.sales.filters import DEAL_FILTERS, LEAD_FILTERS, LEAD_SOURCE_FILTERS, ORDER_FILTERS
+from rapport.sales.models import Deal, Lead, LeadSource, Stage
+from tests.api.conftest import API, bearer_client
+from tests.api.sales_data import make_lead, make_product
+from tests.factories import make_pipeline
+
+pytestmark = pytest.mark.django_db
+
+PAGING = {"limit", "cursor", "count", "sort"}
+
+
+def at(day: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(2026, 1, day, 12, 0))
+
+
+@pytest.fixture
+def data(users):
+    """Two or three rows per list that the filters tell apart; `admin` sees them all."""
+    admin, manager = users["admin"], users["manager"]
+    web, phone = (
+        LeadSource.objects.create(name="Website", kind="website"),
+        LeadSource.objects.create(name="Hotline", kind="phone", is_active=False),
+    )
+    CustomField.objects.create(entity="contact", key="vip", label="VIP", field_type="text")
+    acme = contacts.company_create(
+        actor=manager, data={"name": "Acme Travel", "city": "Kyiv", "country": "UA"}
+    )
+    contacts.company_create(
+        actor=admin, data={"name": "Baltic Tours", "city": "Vilnius", "external_id": "B-1"}
+    )
+    olena = contacts.contact_create(
+        actor=manager,
+        data={
+            "first_name": "Olena", "last_name": "Koval", "email": "olena@example.com",
+            "city": "Kyiv", "country": "UA", "tags": ["ski"], "company": acme.pk,
+            "external_id": "C-1", "custom": {"vip": "gold"},
+        },
+    )  # fmt: skip
+    petro = contacts.contact_create(
+        actor=admin,
+        data={"first_name": "Petro", "last_name": "Bondar", "city": "Lviv", "country": "PL"},
+    )
+    contacts.consent_record(
+        actor=admin, contact=petro, channel="email", purpose="marketing",
+        status="granted", source="form",
+    )  # fmt: skip
+
+    taras = make_lead(None, source=web, first_name="Taras", utm_campaign="summer-crete")
+    iryna = make_lead(manager, source=phone, first_name="Iryna", email="iryna@example.com")
+    sales.lead_set_status(actor=admin, lead=iryna, status="disqualified", reason="spam")
+    Lead.objects.filter(pk=taras.pk).update(created_at=at(5))
+    Lead.objects.filter(pk=iryna.pk).update(created_at=at(15))
+
+    leisure, corporate = make_pipeline(), make_pipeline("Corporate", default=False)
+    crete = sales.deal_create(actor=manager, data={"title": "Crete for two", "contact": olena.pk})
+    rome = sales.deal_create(
+        actor=admin,
+        data={"title": "Rome offsite", "contact": petro.pk, "pipeline": corporate.pk},
+    )
+    Deal.objects.filter(pk=rome.pk).update(
+        stage=Stage.objects.get(pipeline=corporate, name="Won"), created_at=at(20)
+    )
+    Deal.objects.filter(pk=crete.pk).update(created_at=at(3))
+
+    sales.order_create(
+        actor=admin, contact=olena, currency="EUR", total="900", order_date=at(4),
+        channel="office", external_id="X-1", deal=crete,
+    )  # fmt: skip
+    sales.order_create(
+        actor=admin, contact=petro, currency="EUR", total="300", order_date=at(18),
+        channel="website", status="paid",
+    )  # fmt: skip
+
+    Contact.objects.filter(pk=petro.pk).update(lifecycle_stage="lost")  # after his order
+    make_product("Crete, 7 nights", destination="Crete", departure_date=dt.date(2026, 7, 1))
+    make_product("Travel insurance", kind="addon", category="Extras")
+    make_product("Old Rome tour", destination="Rome", is_active=False)
+    return {
+        "web": web, "phone": phone, "acme": acme, "olena": olena, "petro": petro,
+        "manager": manager, "leisure": leisure, "corporate": corporate, "crete": crete,
+    }  # fmt: skip
+
+
+@dataclass
+class ListCase:
+    filters: FilterSet
+    web: str
+    api: str
+    export: str | None
+    page_rows: str  # the web page's context variable holding its rows
+    cases: Callable[[dict[str, Any]], list[dict[str, Any]]]
+
+
+LISTS = {
+    "leads": ListCase(
+        LEAD_FILTERS,
+        "/leads/",
+        "leads",
+        "/leads/export/csv/",
+        "page",
+        lambda d: [
+            {"q": "taras"},
+            {"status": "open"},
+            {"status": "disqualified"},
+            {"source": d["phone"].pk},
+            {"owner": d["manager"].pk},
+            {"owner": "none"},
+            {"unassigned": "true"},
+            {"utm_campaign": "SUMMER"},
+            {"created_after": "2026-01-10", "created_before": "2026-01-31"},
+            {"created_before": "2026-01-05"},
+        ],
+    ),
+    "deals": ListCase(
+        DEAL_FILTERS,
+        "/deals/",
+        "deals",
+        "/deals/export/csv/",
+        "page",
+        lambda d: [
+            {"q": "crete"},
+            {"q": "bondar"},
+            {"pipeline": d["corporate"].pk},
+            {"stage": d["crete"].stage_id},
+            {"stage_kind": "won"},
+            {"owner": d["manager"].pk},
+            {"contact": d["olena"].pk},
+            {"created_after": "2026-01-10"},
+            {"created_before": "2026-01-03"},
+        ],
+    ),
+    "orders": ListCase(
+        ORDER_FILTERS,
+        "/orders/",
+        "orders",
+        "/orders/export/csv/",
+        "page",
+        lambda d: [
+            {"q": "koval"},
+            {"status": "paid"},
+            {"channel": "website"},
+            {"contact": d["petro"].pk},
+            {"deal": d["crete"].pk},
+            {"external_id": "X-1"},
+            {"since": "2026-01-10", "until": "2026-01-31"},
+            {"until": "2026-01-04"},
+        ],
+    ),
+    "sources": ListCase(
+        LEAD_SOURCE_FILTERS,
+        "/marketing/sources/",
+        "sources",
+        None,
+        "listed_sources",
+        lambda d: [{"kind": "phone"}, {"active": "true"}, {"active": "false"}],
+    ),
+    "products": ListCase(
+        PRODUCT_FILTERS,
+        "/products/",
+        "products",
+        "/products/export/csv/",
+        "page",
+        lambda d: [
+            {"q": "crete", "active": "all"},
+            {"kind": "addon", "active": "all"},
+            {"category": d["extras"], "active": "all"},
+            {"active": "false"},
+            {"active": "true"},
+            {"destination": "rome", "active": "all"},
+            {"departs_after": "2026-06-01", "departs_before": "2026-07-02", "active": "all"},
+        ],
+    ),
+    "contacts": ListCase(
+        CONTACT_FILTERS,
+        "/contacts/",
+        "contacts",
+        "/contacts/export/csv/",
+        "page",
+        lambda d: [
+            {"q": "olena"},
+            {"owner": d["manager"].pk},
+            {"tag": "ski"},
+            {"lifecycle_stage": "lost"},
+            {"city": "Lviv"},
+            {"consent": "email:marketing:granted"},
+            {"country": "pl"},
+            {"external_id": "C-1"},
+            {"company": d["acme"].pk},
+            {"custom.vip": "gold"},
+        ],
+    ),
+    "companies": ListCase(
+        COMPANY_FILTERS,
+        "/companies/",
+        "companies",
+        "/companies/export/csv/",
+        "page",
+        lambda d: [
+            {"q": "baltic"},
+            {"owner": d["manager"].pk},
+            {"city": "Kyiv"},
+            {"country": "UA"},
+            {"external_id": "B-1"},
+        ],
+    ),
+}
+
+
+def _api_query_params(client, path: str) -> set[str]:
+    schema = client.get(f"{API}/openapi.json").json()
+    operation = schema["paths"][f"/api/v1/{path}"]["get"]
+    return {p["name"] for p in operation["parameters"] if p["in"] == "query"} - PAGING
+
+
+def _web_ids(client, spec: ListCase, params: dict[str, Any]) -> list[int]:
+    response = client.get(spec.web, params)
+    assert response.status_code == 200
+    rows = response.context[spec.page_rows]
+    return sorted(row.pk for row in getattr(rows, "items", rows))
+
+
+def _api_ids(client, spec: ListCase, params: dict[str, Any]) -> list[int]:
+    response = client.get(f"{API}/{spec.api}", {**params, "limit": 200})
+    assert response.status_code == 200, response.content
+    return sorted(item["id"] for item in response.json()["items"])
+
+
+def _export_ids(client, spec: ListCase, params: dict[str, Any]) -> list[int]:
+    assert spec.export is not None
+    response = client.get(spec.export, params)
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "id"
+    return sorted(int(row[0]) for row in rows[1:])
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_web_api_and_export_take_the_same_filters_with_the_same_rows(client, users, data, name):
+    spec = LISTS[name]
+    data["extras"] = Category.objects.get(name="Extras").pk
+    api = bearer_client(users["admin"])
+    client.force_login(users["admin"])
+    cases = spec.cases(data)
+    declared = set(spec.filters.param_names()) - {"custom.<key>"}
+
+    assert _api_query_params(api, spec.api) == declared
+    assert {param for case in cases for param in case if param != "custom.vip"} >= declared
+    for params in cases:
+        web = _web_ids(client, spec, params)
+        assert web, (name, params)  # every case finds something ...
+        everything = _web_ids(client, spec, {"active": "all"} if name == "products" else {})
+        assert web != everything, (name, params)
+        assert _api_ids(api, spec, params) == web, (name, params)  # ... the same thing
+        if spec.export:
+            assert _export_ids(client, spec, params) == web, (name, params)
+
+
+@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize(
+    "bad", ["99999999999999999999999", "-1", "2.5", "no-such-choice", "2026-02-30", "1e309"]
+)
+def test_a_bad_filter_value_is_a_message_on_the_page_and_a_422_from_the_api(
+    client, users, name, bad
+):
+    spec = LISTS[name]
+    api = bearer_client(users["admin"])
+    client.force_login(users["admin"])
+    for param in spec.filters.param_names():
+        if param == "custom.<key>":
+            continue
+        parsed = spec.filters.parse({param: bad})
+        page = client.get(spec.web, {param: bad})
+        answer = api.get(f"{API}/{spec.api}", {param: bad})
+
+        assert page.status_code == 200
+        assert answer.status_code == (422 if parsed.errors else 200), (param, bad)
+        for message in parsed.errors.values():
+            assert message in page.content.decode()
