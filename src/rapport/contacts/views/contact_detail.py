@@ -240,7 +240,11 @@ def consent_record(request: Request, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return redirect("contacts:contact_detail", pk=contact.pk)
-    return render(request, f"{TEMPLATE}#consent_form", {"contact": contact, "consent_form": form})
+    response = render(
+        request, f"{TEMPLATE}#consent_form", {"contact": contact, "consent_form": form}
+    )
+    response["HX-Retarget"] = "#consent-form-slot"  # the form again, not the whole section
+    return response
 
 
 @login_required
