@@ -4,6 +4,8 @@
 // - An element marked `data-focus` in the new content takes the focus; after a board move the
 //   moved card does (its title link), found by the id of the card the request came from.
 // - Escape in the header search closes its results.
+// - A table too wide for the screen scrolls sideways: its wrapper becomes a labelled, focusable
+//   region so the keyboard can scroll it too.
 (function () {
   "use strict";
   var movedCard = null;
@@ -21,6 +23,20 @@
     if (!el.matches("a[href], button, input, select, textarea, [tabindex]")) el.setAttribute("tabindex", "-1");
     el.focus();
   }
+
+  function scrollableTables(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth <= wrap.clientWidth || wrap.hasAttribute("tabindex")) return;
+      var section = wrap.closest("article, section, main");
+      var heading = section && section.querySelector("h1, h2, h3");
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", heading ? heading.textContent.trim() : document.title);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { scrollableTables(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { scrollableTables(e.detail.target || document); });
 
   document.addEventListener("htmx:beforeRequest", function (e) {
     var card = e.target.closest && e.target.closest(".deal-card");
