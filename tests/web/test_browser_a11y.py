@@ -203,8 +203,6 @@ def test_grant_a_consent_with_the_keyboard_and_hear_it(browser, live_server, wor
     page.keyboard.press("Tab")  # Record consent
     page.keyboard.press("Enter")
 
-    expect(page.locator("#announcer")).to_have_text(
-        "Consent recorded: E-mail, Marketing: Granted."
-    )
+    expect(page.locator("#announcer")).to_have_text("Consent recorded: E-mail, Marketing: Granted.")
     expect(page.locator("table.consents .state[data-focus]")).to_be_focused()
     expect(page.locator("table.consents .state[data-focus]")).to_have_text("Granted")

@@ -72,7 +72,9 @@ def test_each_group_shows_five_and_counts_the_rest(as_user, users):
 def test_a_manager_never_sees_another_teams_rows(as_user, users, pipeline):
     mine = person(users["manager"], "Zoryana", "Mine")
     theirs = person(users["manager2"], "Zoryana", "Theirs")
-    sales.deal_create(actor=users["manager2"], data={"title": "Zoryana cruise", "contact": theirs.pk})
+    sales.deal_create(
+        actor=users["manager2"], data={"title": "Zoryana cruise", "contact": theirs.pk}
+    )
     sales.order_create(actor=users["manager2"], contact=theirs, currency="EUR", total="99")
     contacts.company_create(actor=users["manager2"], data={"name": "Zoryana Travel"})
 
@@ -120,7 +122,7 @@ def test_needs_login(client):
     response = client.get(URL, {"q": "ol"})
 
     assert response.status_code == 302
-    assert response["Location"] == f"/login/?next=/search/%3Fq%3Dol"
+    assert response["Location"] == "/login/?next=/search/%3Fq%3Dol"
 
 
 @pytest.mark.parametrize(

@@ -68,8 +68,7 @@ def query_of(request: Request) -> str:
 def groups_for(request: Request, q: str) -> list[Group]:
     """Each kind's first GROUP_SIZE matches for `q`, in its list's order; empty kinds left out."""
     scoped = copy(request)
-    scoped.GET = QueryDict(mutable=True)
-    scoped.GET["q"] = q
+    scoped.GET = QueryDict(urlencode({"q": q}))  # only the query: no other list filter
     found = []
     for kind in KINDS:
         rows, ordering = kind.listed(scoped)
