@@ -110,10 +110,13 @@ def test_web_serves_only_the_layouts_own_pages():
         for ns, p in _patterns(get_resolver())
         if p.callback.__module__.startswith("rapport.web.")
     )
-    assert served_by_web == ["web:home"]
+    # The home page, and the header's global search: layout-level navigation that spans apps
+    # (it calls each app's own `listed`, defining no list of its own).
+    assert served_by_web == ["web:home", "web:search"]
     assert sorted(p.name for p in (SRC / "web/views").glob("*.py")) == [
         "__init__.py",
         "dashboard.py",
+        "search.py",
     ]
     # Besides its own folder, the layout owns the error pages Django looks up by name.
     assert sorted(p.name for p in (SRC / "web/templates").iterdir()) == [

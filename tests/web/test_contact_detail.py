@@ -95,6 +95,9 @@ def test_grant_and_withdraw_consent_through_htmx(as_user, olena):
         ("withdrawn", "e-mail reply"),
     ]
     assert 'class="consent withdrawn"' in withdrawn.text
+    # the section says what was recorded, and the updated cell's status takes the focus
+    assert "Consent recorded: SMS, Marketing: Withdrawn." in withdrawn.text
+    assert withdrawn.text.count("data-focus") == 1
 
 
 def test_consent_without_source_shows_the_error_in_the_form(as_user, olena):
@@ -107,6 +110,28 @@ def test_consent_without_source_shows_the_error_in_the_form(as_user, olena):
     assert response.status_code == 200
     assert "Say where the consent came from" in response.text
     assert ConsentEvent.objects.count() == 0
+    assert response["HX-Retarget"] == "#consent-form-slot"
+    # the error and help text carry the ids the field's aria-describedby names
+    assert 'aria-describedby="consent_source_helptext consent_source_error"' in response.text
+    assert 'id="consent_source_error"' in response.text
+    assert 'aria-describedby="consent_evidence_helptext"' in response.text
+    assert 'id="consent_evidence_helptext"' in response.text
+
+
+def test_the_360_page_has_no_duplicate_ids(as_user, olena):
+    import re
+    from collections import Counter
+
+    html = as_user("manager").get(f"/contacts/{olena.pk}/").text
+
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert "relation_kind" in ids
+    assert "life_event_kind" in ids
+    assert "interaction_channel" in ids
+    described = re.findall(r'aria-describedby="([^"]+)"', html)
+    assert described  # help texts are described
+    assert [d for d in described for one in d.split() if one not in ids] == []
 
 
 def test_add_and_remove_related_person(as_user, users, olena):

@@ -193,6 +193,7 @@ class CompanyForm(CustomFieldsMixin, PicoForm):
 
 
 class ConsentForm(PicoForm):
+    auto_id = "consent_%s"
     channel = forms.ChoiceField(label=_("Channel"), choices=ConsentChannel.choices)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
     status = forms.ChoiceField(label=_("Status"), choices=ConsentStatus.choices)
@@ -210,11 +211,13 @@ class ConsentForm(PicoForm):
 
 
 class RelationForm(PicoForm):
+    auto_id = "relation_%s"
     kind = forms.ChoiceField(label=_("Relation"), choices=RelationKind.choices)
     related = forms.CharField(label=_("Person"))
 
 
 class LifeEventForm(PicoForm):
+    auto_id = "life_event_%s"
     kind = forms.ChoiceField(label=_("Event"), choices=LifeEvent.Kind.choices)
     date = forms.DateField(label=_("Date"), widget=DATE)
     note = forms.CharField(label=_("Note"), required=False)

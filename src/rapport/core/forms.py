@@ -21,7 +21,17 @@ def owner_choices() -> Any:
 
 
 class PicoForm(forms.Form):
-    """Marks fields with errors `aria-invalid` so Pico CSS outlines them in red."""
+    """Marks fields with errors `aria-invalid` so Pico CSS outlines them in red.
+
+    `auto_id` sets the fields' ids: forms that share a page (the 360° page holds four) give
+    each its own, so no two fields on the page share an id (`id_kind`, `id_channel`).
+    """
+
+    auto_id = "id_%s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", self.auto_id)
+        super().__init__(*args, **kwargs)
 
     def add_error(self, field: str | None, error: Any) -> None:
         super().add_error(field, error)

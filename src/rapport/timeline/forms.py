@@ -8,6 +8,7 @@ from rapport.timeline.models import MANUAL_CHANNELS, Channel, Direction
 
 
 class InteractionForm(PicoForm):
+    auto_id = "interaction_%s"
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[(c.value, c.label) for c in MANUAL_CHANNELS],

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from rapport.web.views import dashboard
+from rapport.web.views import dashboard, search
 
 app_name = "web"
-urlpatterns = [path("", dashboard.home, name="home")]
+urlpatterns = [
+    path("", dashboard.home, name="home"),
+    path("search/", search.search, name="search"),
+]

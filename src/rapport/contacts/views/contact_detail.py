@@ -222,11 +222,29 @@ def consent_record(request: Request, pk: int) -> HttpResponse:
         else:
             if not request.htmx:
                 messages.success(request, _("Consent recorded."))
-            return _section(request, contact, "consents", **consents_context(contact))
+            # HTMX: the section says what was recorded and the updated cell takes the focus.
+            data = form.cleaned_data
+            recorded = {
+                "channel": data["channel"],
+                "purpose": data["purpose"],
+                "message": _("Consent recorded: %(channel)s, %(purpose)s: %(status)s.")
+                % {
+                    "channel": ConsentChannel(data["channel"]).label,
+                    "purpose": ConsentPurpose(data["purpose"]).label,
+                    "status": ConsentStatus(data["status"]).label,
+                },
+            }
+            return _section(
+                request, contact, "consents", recorded=recorded, **consents_context(contact)
+            )
     if not request.htmx:
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return redirect("contacts:contact_detail", pk=contact.pk)
-    return render(request, f"{TEMPLATE}#consent_form", {"contact": contact, "consent_form": form})
+    response = render(
+        request, f"{TEMPLATE}#consent_form", {"contact": contact, "consent_form": form}
+    )
+    response["HX-Retarget"] = "#consent-form-slot"  # the form again, not the whole section
+    return response
 
 
 @login_required

@@ -1,2 +1,2 @@
-"""The layout's own views: only the home page. Every domain app serves its own pages from
-its `views` module (contacts/views/, sales/views/, catalog/views.py, ...)."""
+"""The layout's own views: the home page and the header's global search. Every domain
+app serves its own pages from its `views` module (contacts/views/, sales/views/, ...)."""
