@@ -162,13 +162,24 @@ def test_invalid_values_are_a_422_naming_the_field_as_sent(api_as, payload, fiel
 
 
 @pytest.mark.parametrize(
-    "body", ["{bad json", "", "[1, 2]", '"text"', "null", '{"first_name": "\\ud800"}']
+    ("body", "status"),
+    [
+        # Not JSON in UTF-8 at all: the body cannot be read.
+        ("{bad json", 400),
+        ('{"first_name": "\\ud800"}', 400),
+        # JSON, but not an object: the body is there and of the wrong shape.
+        ("", 422),
+        ("[1, 2]", 422),
+        ('"text"', 422),
+        ("null", 422),
+    ],
 )
-def test_bodies_that_are_not_a_json_object_are_a_4xx(api_as, body):
+def test_bodies_that_are_not_a_json_object_are_a_4xx(api_as, body, status):
     response = api_as("admin").post(f"{API}/contacts", body, content_type="application/json")
 
-    assert response.status_code in {400, 422}
-    _shape(response)
+    assert response.status_code == status
+    assert [e["field"] for e in _shape(response)["errors"]] == ["body"]
+    assert not Contact.objects.exists()
 
 
 def test_nul_bytes_and_control_characters_are_dropped(api_as):

@@ -60,6 +60,10 @@ class CustomFieldsFilter(Filter):
     def params(self) -> tuple[str, ...]:
         return (f"{selectors.CUSTOM_PREFIX}<key>",)
 
+    def parse(self, raw: str) -> str:
+        """One attribute's value: any text (its type is checked where it is compared)."""
+        return raw.replace("\x00", "").strip()
+
     def read(self, params: Mapping[str, Any]) -> tuple[Any, dict[str, str], dict[str, str]]:
         custom = selectors.custom_filters(params)
         raw = {f"{selectors.CUSTOM_PREFIX}{key}": value for key, value in custom.items()}

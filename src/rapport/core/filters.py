@@ -10,6 +10,7 @@ OpenAPI document) is generated from the same set.
 """
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, cast
@@ -69,7 +70,7 @@ def parse_day_or_time(raw: str) -> dt.date | dt.datetime:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Filter:
+class Filter(ABC):
     """One filter of a list. `apply` is only called with a value (never None)."""
 
     name: str
@@ -84,8 +85,9 @@ class Filter:
     def params(self) -> tuple[str, ...]:
         return (self.name,)
 
+    @abstractmethod
     def parse(self, raw: str) -> Any:
-        raise NotImplementedError
+        """The value of one raw parameter; FilterError (with a message for people) if bad."""
 
     def read(self, params: Mapping[str, Any]) -> tuple[Any, dict[str, str], dict[str, str]]:
         """(value or None, raw strings by parameter, error messages by parameter)."""
@@ -281,6 +283,10 @@ class DateRangeFilter(Filter):
     def params(self) -> tuple[str, ...]:
         return (self.after, self.before)
 
+    def parse(self, raw: str) -> dt.date | dt.datetime:
+        """One bound: a day or a time with its offset."""
+        return parse_day_or_time(raw)
+
     def read(self, params: Mapping[str, Any]) -> tuple[Any, dict[str, str], dict[str, str]]:
         raws: dict[str, str] = {}
         errors: dict[str, str] = {}
@@ -295,7 +301,7 @@ class DateRangeFilter(Filter):
                 continue
             raws[param] = raw
             try:
-                value = parse_day_or_time(raw)
+                value = self.parse(raw)
             except FilterError as exc:
                 errors[param] = str(exc)
                 continue
