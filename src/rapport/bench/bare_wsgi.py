@@ -24,9 +24,10 @@ from rapport.accounts.models import User  # noqa: E402
 from rapport.bench.contacts import COLUMNS, PAGE, raw_page_rows, raw_search  # noqa: E402
 
 FIELDS = [column.strip() for column in COLUMNS.split(",")]
+# The whole user row, so the scope is decided by the one role rule (bench.contacts builds its
+# owner clause through it), as Rapport decides it.
 USER_SQL = (
-    "SELECT u.id, u.role, u.is_superuser, u.team_id FROM accounts_apitoken t "
-    "JOIN accounts_user u ON u.id = t.user_id "
+    "SELECT u.* FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id "
     "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active"
 )
 Start = Callable[[str, list[tuple[str, str]]], Any]
@@ -36,12 +37,8 @@ def token_user(environ: dict[str, Any]) -> User | None:
     scheme, _, raw = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(USER_SQL, [hashlib.sha256(raw.strip().encode()).hexdigest()])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return User(id=row[0], role=row[1], is_superuser=bool(row[2]), team_id=row[3])
+    found = list(User.objects.raw(USER_SQL, [hashlib.sha256(raw.strip().encode()).hexdigest()]))
+    return found[0] if found else None
 
 
 def rows_by_id(ids: list[int]) -> list[tuple[Any, ...]]:
