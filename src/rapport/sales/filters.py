@@ -136,11 +136,11 @@ def _stages_by_pipeline() -> list[tuple[Any, list[tuple[Any, Any]]]]:
 
 
 def _stages() -> list[tuple[int, str]]:
+    """The same stages, each named with its pipeline (for a plain list of choices)."""
     return [
-        (stage.pk, f"{stage.pipeline.name}: {stage.label}")
-        for stage in Stage.objects.select_related("pipeline").order_by(
-            "pipeline__name", "position", "id"
-        )
+        (pk, f"{pipeline}: {label}")
+        for pipeline, options in _stages_by_pipeline()
+        for pk, label in options
     ]
 
 
