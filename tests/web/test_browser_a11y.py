@@ -193,9 +193,13 @@ def test_grant_a_consent_with_the_keyboard_and_hear_it(browser, live_server, wor
 
     page = open_page(browser, live_server, "oksana")
     page.goto(f"{live_server.url}/contacts/{world['contact']}/")
+    page.evaluate("htmx.config.defaultSettleDelay = 500")  # a slow machine's settle, made sure
     page.locator("table.consents tbody tr:first-child button", has_text="Grant").first.focus()
     page.keyboard.press("Enter")
     expect(page.locator("form.consent-form")).to_be_focused()
+    # the form takes the focus only once htmx has wired it up (its settle step): keys typed at
+    # once must not bypass htmx and submit the plain form (a race CI once lost)
+    assert page.evaluate("'htmx-internal-data' in document.querySelector('form.consent-form')")
     for _ in range(4):  # channel, purpose, status, source
         page.keyboard.press("Tab")
     page.keyboard.type("phone call")

@@ -43,19 +43,30 @@
     movedCard = card ? card.id : null;
   });
 
+  // The focus moves only once the new content has settled: htmx wires up the swapped-in
+  // elements (hx-post on a form, say) in its settle step, so a keyboard user who acts at once
+  // on a control focused earlier would bypass htmx and submit the plain form.
+  var pending = null;
+
   document.addEventListener("htmx:afterSwap", function (e) {
     var target = e.detail.target;
     if (!target || !target.querySelector) return;
     var message = target.matches("[data-announce]") ? target : target.querySelector("[data-announce]");
     if (message) announce(message.textContent.trim());
-    var card = movedCard && document.getElementById(movedCard);
+    pending = { target: target, card: movedCard, source: e.detail.requestConfig && e.detail.requestConfig.elt };
     movedCard = null;
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!pending) return;
+    var target = pending.target, source = pending.source;
+    var card = pending.card && document.getElementById(pending.card);
+    pending = null;
     if (card && target.contains(card)) {
       focus(card.querySelector("a.deal-title") || card);
       return;
     }
     var wanted = target.querySelector("[data-focus]");
-    var source = e.detail.requestConfig && e.detail.requestConfig.elt;
     if (wanted) focus(wanted);
     // the control that was used went away with the old content: stay in the updated part
     else if (source && !source.isConnected && document.activeElement === document.body) focus(target);
