@@ -7,6 +7,8 @@ RAPPORT_EMAIL_URL     smtp://user:pass@host:port (smtp+tls:// or smtps:// for en
 RAPPORT_DEBUG         1/true for development
 RAPPORT_HTTPS         0 to serve plain HTTP without redirects (`make run` on localhost)
 RAPPORT_TRUSTED_PROXIES CIDRs of reverse proxies whose X-Forwarded-For names the client
+RAPPORT_SITE_URL      the public base URL links in e-mails, feeds and surveys start with
+RAPPORT_FROM_EMAIL    the sender address of e-mails (default rapport@localhost)
 """
 
 import ipaddress
@@ -224,6 +226,8 @@ else:
     # No SMTP server configured: mail is written to the console log instead of being lost.
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_FROM_EMAIL", "rapport@localhost")
+# The public base URL that links in e-mails, calendar feeds and surveys start with.
+RAPPORT_SITE_URL = os.environ.get("RAPPORT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -19,8 +19,8 @@ ORDER = [
     "timeline",
     "catalog",
     "sales",
+    "service",  # below activities: an activity may follow up a complaint
     "activities",
-    "service",
     "analytics",
     "segments",
     "campaigns",

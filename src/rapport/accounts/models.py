@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import secrets
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
 from django.db import connection, models
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from rapport.core import permissions
-from rapport.core.dates import DateStyle
+from rapport.core.dates import DateStyle, zone_named
 
 
 class Role(models.TextChoices):
@@ -27,6 +28,16 @@ class Team(models.Model):
     """A group of sales managers who share their customers."""
 
     name = models.CharField(pgettext_lazy("team", "name"), max_length=100, unique=True)
+    # Who answers for the team's work: sees its overdue activities, gets its escalations
+    # (a complaint past its deadline, a low satisfaction score).
+    lead = models.ForeignKey(
+        "User",
+        verbose_name=_("team lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+    )
 
     class Meta:
         verbose_name = _("team")
@@ -55,10 +66,26 @@ class User(AbstractUser):
     date_style = models.CharField(
         _("date format"), max_length=12, choices=DateStyle.choices, default="", blank=True
     )
+    # An IANA name ("Europe/Kyiv"); empty means the site's zone (settings.TIME_ZONE). Times are
+    # shown in it and activities are planned in it by default.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, default="", db_default=""
+    )
+    # The secret part of the user's calendar feed URL (/calendar/<secret>.ics): a capability,
+    # shown on the profile page; replacing it revokes every subscription made with the old one.
+    calendar_secret = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # partial, so SQLite adds it as an index instead of rebuilding the table
+            models.UniqueConstraint(
+                fields=["calendar_secret"],
+                condition=models.Q(calendar_secret__isnull=False),
+                name="user_calendar_secret_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -66,6 +93,11 @@ class User(AbstractUser):
     @property
     def is_admin(self) -> bool:
         return permissions.is_admin(self)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The user's time zone (the site's when they chose none or an unknown one)."""
+        return zone_named(self.time_zone)
 
     @cached_property
     def colleague_ids(self) -> list[int]:

@@ -8,9 +8,11 @@ the `date` template filter (core/templatetags/dates.py, a template builtin) asks
 `format_for` which format a named one ("SHORT_DATE_FORMAT") means for this reader.
 """
 
+import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -67,3 +69,18 @@ def format_for(name: str | None) -> str | None:
     if not formats:
         return name
     return formats.get(name or "DATE_FORMAT", name)
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """Every IANA zone name the system knows ("Europe/Kyiv", "UTC")."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def zone_named(name: str | None) -> zoneinfo.ZoneInfo:
+    """The zone called `name`; the site's zone (settings.TIME_ZONE) for none or an unknown one."""
+    from django.conf import settings
+
+    if name and name in time_zones():
+        return zoneinfo.ZoneInfo(name)
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)

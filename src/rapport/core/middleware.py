@@ -3,8 +3,9 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils import timezone
 
-from rapport.core.dates import date_style
+from rapport.core.dates import date_style, zone_named
 
 
 def _without_nul(data: QueryDict) -> QueryDict:
@@ -42,9 +43,11 @@ class StripNulMiddleware:
 
 
 class DateStyleMiddleware:
-    """Show dates in the signed-in user's chosen format (rapport.core.dates) for the request.
+    """Show dates in the signed-in user's chosen format (rapport.core.dates) and times in
+    their time zone, for the request.
 
-    Placed after AuthenticationMiddleware; the user is read only when a date is shown.
+    Placed after AuthenticationMiddleware. A request without a session (an API call with a
+    token, a static file) costs no query: its user is anonymous and gets the site's zone.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -54,5 +57,12 @@ class DateStyleMiddleware:
         def style() -> str:
             return str(getattr(request.user, "date_style", "") or "")
 
-        with date_style(style):
-            return self.get_response(request)
+        # Times are shown in the user's own zone (their profile's, else the site's).
+        user = request.user
+        zone = getattr(user, "time_zone", "") if user.is_authenticated else ""
+        timezone.activate(zone_named(zone))
+        try:
+            with date_style(style):
+                return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -212,3 +213,41 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}/{self.kind}"
+
+
+class Notification(models.Model):
+    """One message to one user inside Rapport (the bell): a reminder that is due, a complaint
+    past its deadline. Stored as a kind and its parameters and worded when shown, in the
+    reader's language (core.notifications holds the renderers and the one writer, `notify`).
+    """
+
+    user = models.ForeignKey(  # indexed by notification_user_idx
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
+    )
+    kind = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    # What makes it once-only: the writer names the event ("reminder:12:2026-12-01T09:00Z");
+    # a second writer racing for the same event inserts nothing.
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # E-mail copy: wanted when the user has an address; claimed by the one sender that gets
+    # it (at most once: a sender killed after claiming never sends a second copy).
+    email_wanted = models.BooleanField(default=False)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}"
