@@ -148,6 +148,12 @@ AUTH_USER_MODEL = "accounts.User"
 
 # --- background work ------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Periodic jobs (core/schedule.py), run by every `rapport worker`: how often a worker looks for
+# due slots (seconds), how many jobs it runs at once, and how long a run stays its worker's
+# without news (seconds; renewed every third of it): a dead worker's run is retried after it.
+RAPPORT_JOB_TICK = 5.0
+RAPPORT_JOB_THREADS = 2
+RAPPORT_JOB_LEASE = 60
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

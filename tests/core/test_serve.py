@@ -20,7 +20,7 @@ from rapport.core.management.commands.serve import (
     granian_command,
     worker_command,
 )
-from tests.core.subprocess_env import rapport_env, run_rapport
+from tests.core.subprocess_env import rapport_env, run_python, run_rapport
 
 
 def test_granian_command_serves_the_wsgi_app_and_static_root():
@@ -89,6 +89,15 @@ def _cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
+def _purge_runs(env: dict[str, str]) -> list[str]:
+    code = (
+        "from rapport.core.models import JobRun\n"
+        "print(','.join(JobRun.objects.filter(job='core.purge_expired')"
+        ".exclude(status='running').values_list('status', flat=True)))"
+    )
+    return [s for s in run_python(code, env=env).split(",") if s]
+
+
 def _start_serve(env: dict[str, str], port: int, *args: str) -> subprocess.Popen:
     """`rapport serve` on `port`, once it answers the login page."""
     server = subprocess.Popen(  # noqa: S603 (our own command line)
@@ -140,6 +149,11 @@ def test_serve_answers_pages_and_static_files_and_stops_its_worker(migrated_home
         # and a task worker runs beside granian
         children = _children(server.pid)
         assert sorted("rapport worker" in _cmdline(c) for c in children) == [False, True]
+        # and it runs the periodic jobs: core's hourly purge ran for the current hour
+        deadline = time.monotonic() + 30
+        while (ran := _purge_runs(env)) == [] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert ran == ["succeeded"]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

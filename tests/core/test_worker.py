@@ -32,6 +32,30 @@ def test_worker_defaults_to_every_queue_without_autoreload():
     assert options.queue_name == "*"
     assert options.reload is False
     assert options.batch is False
+    assert options.no_scheduler is False  # runs the periodic jobs too
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+@pytest.mark.parametrize(
+    ("args", "starts_scheduler"),
+    [([], True), (["--no-scheduler"], False), (["--batch"], False)],
+)
+def test_worker_starts_the_periodic_jobs_scheduler_unless_told_not_to(
+    monkeypatch, args, starts_scheduler
+):
+    started = []
+    monkeypatch.setattr(
+        "rapport.core.management.commands.worker.Scheduler.start",
+        lambda scheduler: started.append(scheduler),
+    )
+    create_team.enqueue("Queued team")
+
+    # a worker that stops after one task (or, in batch mode, once the queue is empty)
+    call_command("worker", "--max-tasks", "1", "--no-startup-delay", *args, verbosity=0)
+
+    assert len(started) == int(starts_scheduler)
+    assert Team.objects.filter(name="Queued team").count() == 1
 
 
 @override_settings(TASKS=DATABASE_TASKS)

@@ -4,7 +4,8 @@ Installed once for the whole API (`api.add_decorator(idempotent, mode="view")`),
 POST, PUT, PATCH and DELETE honours it. The key is reserved before the work starts, so two
 concurrent requests with one key cannot both act: the second gets 409 until the first ends.
 Answers are kept for KEEP (a day, as Stripe does: retries come within minutes); each new key
-removes a bounded batch of older ones, so the table holds about a day of writes.
+removes a bounded batch of older ones, so the table holds about a day of writes; the hourly
+job api.purge_idempotency_keys (api/jobs.py) removes the rest when no writes come.
 """
 
 import datetime as dt
@@ -43,6 +44,12 @@ def _prune() -> None:
     )
     if stale:
         IdempotencyRecord.objects.filter(pk__in=stale).delete()
+
+
+def purge_expired() -> int:
+    """Forget every answer older than KEEP; how many."""
+    expired = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP)
+    return expired.delete()[0]
 
 
 def _fingerprint(request: HttpRequest) -> str:

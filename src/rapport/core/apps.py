@@ -9,5 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.core import sqlite
+        from rapport.core.jobs import purge_expired  # noqa: F401  (declares core's jobs)
 
         sqlite.install()

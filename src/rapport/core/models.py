@@ -1,4 +1,7 @@
-"""Building blocks every domain app uses: timestamps, ownership, and the audit log."""
+"""Building blocks every domain app uses: timestamps, ownership, the audit log, and the runs of
+periodic jobs."""
+
+import datetime as dt
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -251,3 +254,65 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.user_id}"
+
+
+class JobRun(models.Model):
+    """One run of a periodic job (core/schedule.py) for one time slot.
+
+    Unique per (job, slot): the worker whose INSERT lands first runs the slot, any other
+    worker's insert fails, so a slot runs once however many workers race for it. The row then
+    carries the run's attempts: a worker holds a lease while it runs the job and renews it; a
+    run whose lease ran out (its worker died) is taken over by another worker as the next
+    attempt. Runs started by hand (`rapport jobs run`, the jobs page) are `manual` and have a
+    slot of their own (the moment they were asked for).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        RETRYING = "retrying", _("Waiting to retry")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(_("job"), max_length=100)
+    slot = models.DateTimeField(_("time slot"))
+    manual = models.BooleanField(_("started by hand"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    # Slots of the job that passed while nothing ran and are covered by this run.
+    skipped_slots = models.PositiveIntegerField(_("missed slots"), default=0)
+    # Attempts cut off because their worker stopped (the lease ran out) and taken over.
+    interrupted = models.PositiveSmallIntegerField(_("interrupted attempts"), default=0)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)  # this attempt
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    worker = models.CharField(max_length=64, blank=True)  # who holds the lease
+    lease_until = models.DateTimeField(null=True, blank=True)  # while running
+    retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)  # while retrying
+    error = models.TextField(_("error"), blank=True)  # the last failed attempt's traceback
+    result = models.JSONField(_("result"), null=True, blank=True)  # what the job returned
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "slot"], name="jobrun_job_slot_unique")
+        ]
+        # The unique index answers "this job's runs, latest first"; this one finds the runs a
+        # worker may take over (retries due, leases run out) among the few unfinished ones.
+        indexes = [models.Index(fields=["status", "job"], name="jobrun_status_idx")]
+        ordering = ["-slot", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.slot:%Y-%m-%d %H:%M:%S}: {self.status}"
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+    @property
+    def error_line(self) -> str:
+        """The traceback's last line: the exception and its message."""
+        lines = self.error.strip().splitlines()
+        return lines[-1] if lines else ""

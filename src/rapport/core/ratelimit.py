@@ -62,6 +62,9 @@ def client_key(prefix: str, ip: str) -> str:
     return f"{prefix}:{digest}"
 
 
+BUCKET_KEEP = dt.timedelta(days=1)  # longer than any window a caller counts in
+
+
 def hit(key: str, *, limit: int, window: dt.timedelta) -> bool:
     """Count one hit; True while the key is within `limit` hits in the current window."""
     now = timezone.now()
@@ -83,8 +86,9 @@ def hit(key: str, *, limit: int, window: dt.timedelta) -> bool:
             "hits", flat=True
         )[0]
     if now.minute == 0 and now.second < 5:
-        # Old windows are useless; sweeping once in a while keeps the table tiny.
-        RateLimitBucket.objects.filter(window_start__lt=now - dt.timedelta(days=1)).delete()
+        # Old windows are useless; sweeping once in a while keeps the table tiny (the hourly
+        # job core.purge_expired sweeps too, for the hours nobody posts).
+        RateLimitBucket.objects.filter(window_start__lt=now - BUCKET_KEEP).delete()
     return hits <= limit
 
 
@@ -125,3 +129,10 @@ def recent_events(key: str, *, since: dt.datetime) -> Recent:
 
 def forget_events(*keys: str) -> None:
     ThrottleEvent.objects.filter(key__in=keys).delete()
+
+
+def purge_expired(now: dt.datetime) -> dict[str, int]:
+    """Delete hit windows and throttle events too old to count; how many of each."""
+    windows, _by_model = RateLimitBucket.objects.filter(window_start__lt=now - BUCKET_KEEP).delete()
+    events, _by_model = ThrottleEvent.objects.filter(at__lt=now - EVENT_KEEP).delete()
+    return {"rate_limit_windows": windows, "throttle_events": events}

@@ -115,7 +115,7 @@ class UploadForm(PicoForm):
 
 def _stage(request: Request, kind: str, name: str, data: bytes) -> str:
     """Keep the upload until the user confirms the mapping; the session holds its key."""
-    _remove_abandoned_uploads()
+    remove_abandoned_uploads()
     token = secrets.token_urlsafe(16)
     extension = os.path.splitext(name)[1].lower()
     path = default_storage.save(f"{STAGED_DIR}/{token}{extension}", ContentFile(data))
@@ -131,20 +131,24 @@ def _stage(request: Request, kind: str, name: str, data: bytes) -> str:
     return token
 
 
-def _remove_abandoned_uploads() -> None:
-    """Delete staged files older than STAGED_MAX_AGE (of any user: their sessions may be gone)."""
+def remove_abandoned_uploads() -> int:
+    """Delete staged files older than STAGED_MAX_AGE (of any user: their sessions may be gone);
+    how many. Each upload sweeps, and so does the hourly job core.purge_expired."""
     try:
         _dirs, files = default_storage.listdir(STAGED_DIR)
     except FileNotFoundError:
-        return
+        return 0
     oldest = timezone.now() - STAGED_MAX_AGE
+    removed = 0
     for name in files:
         path = f"{STAGED_DIR}/{name}"
         try:
             if default_storage.get_modified_time(path) < oldest:
                 default_storage.delete(path)
+                removed += 1
         except FileNotFoundError:  # removed meanwhile by another request
             continue
+    return removed
 
 
 def _unstage(request: Request, token: str) -> None:
