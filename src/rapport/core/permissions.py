@@ -30,6 +30,7 @@ Kind = Literal[
     "analytics",  # acquisition report and funnel; "change" = recompute
     "custom_fields",
     "users",  # users, teams, other people's API tokens, the administration site
+    "jobs",  # periodic jobs (core/schedule.py): their state; "change" = run one now
 ]
 Reach = Literal["all", "team", "team_or_unowned", "none"]
 """How far an allowed action reaches: every record, the records of the user's team (their
@@ -56,7 +57,7 @@ _TEAM = _rights("team", "team", "team", "all")
 
 RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     ADMIN: dict.fromkeys((*_OWNED_KINDS, "leads", *_SETUP_KINDS), _EVERYTHING)
-    | {"spend": _EVERYTHING, "analytics": _rights("all", "all")},
+    | {"spend": _EVERYTHING, "analytics": _rights("all", "all"), "jobs": _rights("all", "all")},
     "sales_manager": dict.fromkeys(_OWNED_KINDS, _TEAM)
     | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
     # New leads nobody owns yet are every sales manager's to pick up (not to delete).

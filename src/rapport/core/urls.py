@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.core.views import imports
+from rapport.core.views import imports, jobs
 
 app_name = "core"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("imports/jobs/<int:pk>/", imports.job_detail, name="import_job"),
     path("imports/jobs/<int:pk>/errors.csv", imports.job_errors, name="import_job_errors"),
     path("imports/jobs/<int:pk>/run/", imports.job_run, name="import_job_run"),
+    path("jobs/", jobs.job_list, name="job_list"),
+    path("jobs/<str:name>/run/", jobs.job_run, name="job_run"),
 ]
