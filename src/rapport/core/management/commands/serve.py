@@ -1,7 +1,8 @@
 """`rapport serve`: granian (WSGI) serving Rapport and its static files, plus a task worker.
 
-With SQLite (the embedded default) a `rapport worker` child process runs beside the server, so
-one command is a complete installation; it is restarted if it dies and stopped with the server.
+With SQLite (the embedded default) a `rapport worker` child process runs beside the server (the
+background tasks and the periodic jobs of core/schedule.py), so one command is a complete
+installation; it is restarted if it dies and stopped with the server.
 With PostgreSQL run workers yourself (`rapport worker`), on as many machines as needed.
 """
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from rapport.core.schedule import Scheduler
+from rapport.core.schedule import Scheduler, jobs
 
 
 class Command(DatabaseWorkerCommand):
@@ -39,5 +39,9 @@ class Command(DatabaseWorkerCommand):
         # --reload, which only watches files while its child works.
         in_reloader_parent = options["reload"] and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         if not (options["no_scheduler"] or options["batch"] or in_reloader_parent):
-            Scheduler().start()
+            scheduler = Scheduler()
+            scheduler.start()
+            if options["verbosity"]:
+                names = ", ".join(job.name for job in jobs()) or "-"
+                self.stdout.write(f"Periodic jobs ({scheduler.worker}): {names}")
         super().handle(*args, **options)
