@@ -46,30 +46,34 @@
   // The focus moves only once the new content has settled: htmx wires up the swapped-in
   // elements (hx-post on a form, say) in its settle step, so a keyboard user who acts at once
   // on a control focused earlier would bypass htmx and submit the plain form.
-  var pending = null;
+  // one entry per response in flight: a panel loading lazily may swap and settle meanwhile
+  var pending = new WeakMap();
 
   document.addEventListener("htmx:afterSwap", function (e) {
     var target = e.detail.target;
     if (!target || !target.querySelector) return;
     var message = target.matches("[data-announce]") ? target : target.querySelector("[data-announce]");
     if (message) announce(message.textContent.trim());
-    pending = { target: target, card: movedCard, source: e.detail.requestConfig && e.detail.requestConfig.elt };
+    if (e.detail.xhr) pending.set(e.detail.xhr, { target: target, card: movedCard, source: e.detail.requestConfig && e.detail.requestConfig.elt });
     movedCard = null;
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!pending) return;
-    var target = pending.target, source = pending.source;
-    var card = pending.card && document.getElementById(pending.card);
-    pending = null;
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var done = e.detail.xhr && pending.get(e.detail.xhr);
+    if (!done) return;
+    pending.delete(e.detail.xhr);
+    var target = done.target, source = done.source;
+    var card = done.card && document.getElementById(done.card);
     if (card && target.contains(card)) {
       focus(card.querySelector("a.deal-title") || card);
       return;
     }
     var wanted = target.querySelector("[data-focus]");
     if (wanted) focus(wanted);
-    // the control that was used went away with the old content: stay in the updated part
-    else if (source && !source.isConnected && document.activeElement === document.body) focus(target);
+    // the control that was used went away with the old content: stay in the updated part (a
+    // panel that loaded itself took no focus from anyone and gets none)
+    else if (source && !source.isConnected && document.activeElement === document.body &&
+             source.matches("a, button, input, select, textarea, form")) focus(target);
   });
 
   function closeSearch() {
