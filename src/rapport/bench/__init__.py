@@ -10,6 +10,7 @@ MODULES = [
     "rapport.bench.dataset",
     "rapport.bench.contacts",
     "rapport.bench.analytics",
+    "rapport.bench.clv",
     "rapport.bench.imports",
     "rapport.bench.serving",
 ]
