@@ -3,6 +3,7 @@ backtest and the pipeline-weighted forecast."""
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -13,7 +14,7 @@ from rapport.analytics.maths import forecast as fc
 START = dt.date(2021, 1, 1)
 
 
-def series(values: list[float] | np.ndarray, start: dt.date = START) -> pl.DataFrame:
+def series(values: Sequence[float] | np.ndarray, start: dt.date = START) -> pl.DataFrame:
     return pl.DataFrame(
         {"month": [fc.add_months(start, k) for k in range(len(values))], "value": list(values)},
         schema={"month": pl.Date, "value": pl.Float64},

@@ -433,6 +433,60 @@ def _maximize(
     return _Optimum(None, "not_converged", None, evaluations, detail)
 
 
+@dataclass(frozen=True)
+class _Problem:
+    """One model's likelihood in fitting units, and how to get back to the data's units."""
+
+    model: str
+    names: tuple[str, ...]
+    customers: int
+    repeat_buyers: int
+    rows: int
+    log_likelihood: Callable[[FloatArray], tuple[float, FloatArray]]
+    weight_total: float
+    units: FloatArray  # fitted parameters × units = parameters in the data's units
+    original_log_likelihood: Callable[[FloatArray], float]
+
+
+def _solve(
+    problem: _Problem, *, start: float, minimum: int, penalizer: float, analytic_gradient: bool
+) -> Fit:
+    """Maximum likelihood for `problem`, or a Fit saying why there is none."""
+    base = Fit(problem.model, ok=False, customers=problem.customers, rows=problem.rows)
+    minimum = max(minimum, 1)
+    if problem.repeat_buyers < minimum:
+        return replace(
+            base,
+            seconds=time.perf_counter() - start,
+            reason="too_few_repeat_buyers",
+            reason_params={
+                "model": problem.model,
+                "repeat_buyers": problem.repeat_buyers,
+                "minimum": minimum,
+            },
+        )
+    objective = _objective(problem.log_likelihood, problem.weight_total, penalizer)
+    optimum = _maximize(objective, problem.names, analytic_gradient=analytic_gradient)
+    if optimum.theta is None:
+        return replace(
+            base,
+            seconds=time.perf_counter() - start,
+            evaluations=optimum.evaluations,
+            reason=optimum.reason,
+            reason_params={"model": problem.model, "detail": optimum.detail},
+        )
+    theta = optimum.theta * problem.units
+    return replace(
+        base,
+        ok=True,
+        params=dict(zip(problem.names, map(float, theta), strict=True)),
+        log_likelihood=problem.original_log_likelihood(theta),
+        seconds=time.perf_counter() - start,
+        optimizer=optimum.method,
+        evaluations=optimum.evaluations,
+    )
+
+
 def fit_bgnbd(
     frequency: FloatArray,
     recency: FloatArray,
@@ -444,34 +498,30 @@ def fit_bgnbd(
     analytic_gradient: bool = True,
     collapsed: Collapsed | None = None,
 ) -> Fit:
-    """Fit BG/NBD to valid arrays (see `customer_lifetime_values` for the checks)."""
+    """Fit BG/NBD to valid arrays (see `check_summary` for what valid means)."""
     start = time.perf_counter()
     rows = collapsed or collapse(frequency, recency, T, weight)
-    customers = round(float(rows.weight.sum()))
-    repeaters = round(float(rows.weight[rows.x > 0].sum()))
-    if repeaters < max(min_repeat_buyers, 1):
-        return _failed("bgnbd", start, customers, len(rows.x), "too_few_repeat_buyers",
-                       repeat_buyers=repeaters, minimum=max(min_repeat_buyers, 1))  # fmt: skip
-    scale = 1.0 / float(rows.T.max()) if rows.T.max() > 0 else 1.0
+    scale = 1.0 / float(rows.T.max()) if len(rows.T) and rows.T.max() > 0 else 1.0
     data = _BgData.of(rows.x, rows.t_x * scale, rows.T * scale, rows.weight)
-    objective = _objective(lambda t: _bg_log_likelihood(t, data), data.w_total, penalizer)
-    optimum = _maximize(objective, BGNBD_PARAMS, analytic_gradient=analytic_gradient)
-    if optimum.theta is None or optimum.reason:
-        return _failed("bgnbd", start, customers, len(rows.x), optimum.reason or "",
-                       evaluations=optimum.evaluations, detail=optimum.detail)  # fmt: skip
-    theta = optimum.theta.copy()
-    theta[1] /= scale
-    unscaled = _BgData.of(rows.x, rows.t_x, rows.T, rows.weight)
-    return Fit(
+    problem = _Problem(
         model="bgnbd",
-        ok=True,
-        params=dict(zip(BGNBD_PARAMS, map(float, theta), strict=True)),
-        log_likelihood=_bg_log_likelihood(theta, unscaled)[0],
-        customers=customers,
+        names=BGNBD_PARAMS,
+        customers=round(data.w_total),
+        repeat_buyers=round(float(data.w1.sum())),
         rows=len(rows.x),
-        seconds=time.perf_counter() - start,
-        optimizer=optimum.method,
-        evaluations=optimum.evaluations,
+        log_likelihood=lambda theta: _bg_log_likelihood(theta, data),
+        weight_total=data.w_total,
+        units=np.array([1.0, 1.0 / scale, 1.0, 1.0]),  # α is a time
+        original_log_likelihood=lambda theta: _bg_log_likelihood(
+            theta, _BgData.of(rows.x, rows.t_x, rows.T, rows.weight)
+        )[0],
+    )
+    return _solve(
+        problem,
+        start=start,
+        minimum=min_repeat_buyers,
+        penalizer=penalizer,
+        analytic_gradient=analytic_gradient,
     )
 
 
@@ -490,50 +540,25 @@ def fit_gamma_gamma(
     keep = (frequency > 0) & (monetary > 0)
     x, m = frequency[keep], monetary[keep]
     w = np.ones(len(x)) if weight is None else np.asarray(weight, dtype=float)[keep]
-    customers = round(float(w.sum()))
-    if customers < max(min_repeat_buyers, 1):
-        return _failed("gamma_gamma", start, customers, len(x), "too_few_repeat_buyers",
-                       repeat_buyers=customers, minimum=max(min_repeat_buyers, 1))  # fmt: skip
-    money = float(np.average(m, weights=w))  # spend in units of its mean while fitting
+    money = float(np.average(m, weights=w)) if len(x) else 1.0  # spend in its mean's units
     data = _GgData.of(x, m / money, w)
-    objective = _objective(lambda t: _gg_log_likelihood(t, data), data.w_total, penalizer)
-    optimum = _maximize(objective, GAMMA_GAMMA_PARAMS, analytic_gradient=analytic_gradient)
-    if optimum.theta is None or optimum.reason:
-        return _failed("gamma_gamma", start, customers, len(x), optimum.reason or "",
-                       evaluations=optimum.evaluations, detail=optimum.detail)  # fmt: skip
-    theta = optimum.theta.copy()
-    theta[2] *= money
-    return Fit(
+    problem = _Problem(
         model="gamma_gamma",
-        ok=True,
-        params=dict(zip(GAMMA_GAMMA_PARAMS, map(float, theta), strict=True)),
-        log_likelihood=_gg_log_likelihood(theta, _GgData.of(x, m, w))[0],
-        customers=customers,
+        names=GAMMA_GAMMA_PARAMS,
+        customers=round(data.w_total),
+        repeat_buyers=round(data.w_total),
         rows=len(x),
-        seconds=time.perf_counter() - start,
-        optimizer=optimum.method,
-        evaluations=optimum.evaluations,
+        log_likelihood=lambda theta: _gg_log_likelihood(theta, data),
+        weight_total=data.w_total,
+        units=np.array([1.0, 1.0, money]),  # v is an amount of money
+        original_log_likelihood=lambda theta: _gg_log_likelihood(theta, _GgData.of(x, m, w))[0],
     )
-
-
-def _failed(
-    model: str,
-    start: float,
-    customers: int,
-    rows: int,
-    reason: str,
-    evaluations: int = 0,
-    **params: object,
-) -> Fit:
-    return Fit(
-        model=model,
-        ok=False,
-        customers=customers,
-        rows=rows,
-        seconds=time.perf_counter() - start,
-        evaluations=evaluations,
-        reason=reason,
-        reason_params={"model": model, **params},
+    return _solve(
+        problem,
+        start=start,
+        minimum=min_repeat_buyers,
+        penalizer=penalizer,
+        analytic_gradient=analytic_gradient,
     )
 
 
@@ -750,8 +775,9 @@ def customer_lifetime_values(
         )
         nulls = [_nullable(name, None, len(ids)) for name in prediction_columns(settings)]
         predictions = pl.DataFrame([pl.Series("contact_id", ids), *nulls])
-        return ClvResult(False, failed, spend, predictions, time.perf_counter() - start,
-                         reason, params)  # fmt: skip
+        return ClvResult(
+            False, failed, spend, predictions, time.perf_counter() - start, reason, params
+        )
     x, t_x, T, m = (_floats(summary, c) for c in COLUMNS[1:])
     rows = collapse(x, t_x, T)
     penalizer, minimum = settings.penalizer, settings.min_repeat_buyers

@@ -239,15 +239,20 @@ def _predict(
     """The forecasting procedure on one history (`only`: refit that ETS model alone)."""
     n = len(y)
     if not np.any(y):
-        return _Prediction("zero", np.zeros(h), {lv: (np.zeros(h), np.zeros(h)) for lv in LEVELS},
-                           notes=(Note("all_zero"),))  # fmt: skip
+        return _Prediction(
+            "zero",
+            np.zeros(h),
+            {lv: (np.zeros(h), np.zeros(h)) for lv in LEVELS},
+            notes=(Note("all_zero"),),
+        )
     if n < SEASON:
         notes = [Note("short_history", {"months": n, "needed": 2 * SEASON, "method": "month"})]
         if n == 1 and intervals:
             notes.append(Note("no_intervals"))
         prediction = _naive(y, h, seasonal=False, intervals=intervals)
-        return _Prediction(prediction.method, prediction.mean, prediction.bounds,
-                           notes=tuple(notes))  # fmt: skip
+        return _Prediction(
+            prediction.method, prediction.mean, prediction.bounds, notes=tuple(notes)
+        )
     if n < 2 * SEASON:
         note = Note("short_history", {"months": n, "needed": 2 * SEASON, "method": "year"})
         prediction = _naive(y, h, seasonal=True, intervals=intervals)
@@ -259,8 +264,9 @@ def _predict(
     found = [fit for fit in fits if fit is not None]
     if not found:
         prediction = _naive(y, h, seasonal=True, intervals=intervals)
-        return _Prediction(prediction.method, prediction.mean, prediction.bounds,
-                           notes=(Note("ets_failed"),))  # fmt: skip
+        return _Prediction(
+            prediction.method, prediction.mean, prediction.bounds, notes=(Note("ets_failed"),)
+        )
     return min(found, key=lambda fit: fit.aicc if fit.aicc is not None else math.inf)
 
 
