@@ -10,6 +10,8 @@ MODULES = [
     "rapport.bench.dataset",
     "rapport.bench.contacts",
     "rapport.bench.analytics",
+    "rapport.bench.clv",
+    "rapport.bench.forecast",
     "rapport.bench.imports",
     "rapport.bench.serving",
 ]
