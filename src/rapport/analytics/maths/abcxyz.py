@@ -145,6 +145,7 @@ def classify(
 ) -> pl.DataFrame:
     """ABC and XYZ class of every item (see the module docstring); `x` and `y` default to
     `xyz_thresholds(entity, period)`."""
+    _period_months(period)  # names a bad period before the defaults are looked up
     default_x, default_y = xyz_thresholds(entity, period)
     x = default_x if x is None else x
     y = default_y if y is None else y

@@ -69,7 +69,7 @@ def churn_risk(
     own = pl.when(pl.col("frequency") > 0).then(pl.col("first_to_last_days") / pl.col("frequency"))
     frame = frame.with_columns(own.alias("own_interval"))
     typical = frame["own_interval"].median()
-    interval = pl.col("own_interval").fill_null(typical)
+    interval = pl.col("own_interval").fill_null(pl.lit(typical, dtype=pl.Float64))
     ratio = pl.when(interval > 0).then(pl.col("recency_days") / interval)
     rhythm = ((ratio - 1) / (full_risk_ratio - 1)).clip(0.0, 1.0)
     model = (1 - pl.col("p_alive").fill_nan(None)).clip(0.0, 1.0)

@@ -170,11 +170,15 @@ def manager_figures(
         table = table.join(part, on="owner_id", how="left")
     present = {figure for name, frame in given.items() if frame is not None
                for figure in SOURCES[name]}  # fmt: skip
-    return table.with_columns(
-        (pl.col(f).fill_null(0) if f in COUNTS else pl.col(f)).cast(dtype)
-        if f in present
-        else pl.lit(None, dtype=dtype).alias(f)
-        for f, dtype in FIGURES.items()
+    passed_through = [c for c in table.columns if c not in FIGURES]
+    return table.select(
+        *passed_through,
+        *[
+            (pl.col(f).fill_null(0) if f in COUNTS else pl.col(f)).cast(dtype)
+            if f in present
+            else pl.lit(None, dtype=dtype).alias(f)
+            for f, dtype in FIGURES.items()
+        ],
     ).sort("owner_id")
 
 
