@@ -80,6 +80,18 @@ def test_category_pairs_and_empty_input():
     assert empty.columns == pairs.columns
 
 
+def test_ids_that_are_not_small_integers_give_the_same_pairs():
+    coded = LINES.with_columns(
+        (pl.lit("sku-") + pl.col("product_id").cast(pl.String)).alias("product_id"),
+        (pl.col("order_id") * 10**15).alias("order_id"),
+    )
+
+    pairs = item_pairs(coded, by="basket", min_count=1)
+
+    assert rows(pairs)[("sku-1", "sku-3")] == rows(item_pairs(LINES, min_count=1))[(1, 3)]
+    assert len(pairs) == 4
+
+
 def test_bad_settings_are_named():
     with pytest.raises(ValueError, match="by must be one of basket, customer"):
         item_pairs(LINES, by="week")
@@ -178,6 +190,20 @@ def test_offers_respect_the_active_catalogue_and_interests():
     assert offers(on_sale)[(10, 1)][:2] == (3, 1)
     assert offers(liked)[(30, 1)][:2] == (3, 4)  # 2 is in category 7, not among 30's interests
     assert offers(liked)[(10, 1)][:2] == (2, 1)  # no interests: anything goes
+
+
+def test_offers_with_ids_that_are_not_small_integers():
+    def sku(frame, *columns):
+        return frame.with_columns((pl.lit("sku-") + pl.col(c).cast(pl.String)).alias(c)
+                                  for c in columns)  # fmt: skip
+
+    interests = pl.DataFrame({"contact_id": [30], "category_id": [8]})
+
+    liked = next_best_offer(sku(HISTORY, "item"), sku(RULES, "item", "also_bought"),
+                            active=sku(ACTIVE, "item"), interests=interests)  # fmt: skip
+
+    assert offers(liked)[(30, 1)][:2] == ("sku-3", "sku-4")
+    assert offers(liked)[(10, 1)][:2] == ("sku-2", "sku-1")
 
 
 def test_no_history_or_no_rules_give_no_offers():

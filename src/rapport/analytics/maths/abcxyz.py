@@ -8,7 +8,10 @@ Input `sales`, one row per order or order line:
 and optionally `items`, a frame whose <id_column> lists every item to classify (items without
 sales in the window are then classified too: C and Z).
 
-`classify(sales, id_column=, start=, end=, ...)` → one row per item:
+`complete_window(as_of, months=12, period="month")` → (start, end), the default window: the
+last 12 complete months (or 4 complete quarters) before as_of.
+`classify(sales, id_column=, start=, end=, items=, entity="customers"|"products",
+period="month"|"quarter", a=0.80, b=0.95, x=, y=)` → one row per item, ranked by revenue:
   <id_column>              as given
   revenue                  Float64  its sales in the window [start, end] (both inclusive)
   revenue_share            Float64  its share of the window's positive revenue (0 for items
@@ -28,7 +31,9 @@ are C. The first item with revenue is always A.
 
 XYZ: the coefficient of variation (population standard deviation ÷ mean) of the item's
 revenue in each period of the window, periods without sales counted as 0; X when cv ≤ x,
-Y when cv ≤ y, else Z; items without positive revenue are Z.
+Y when cv ≤ y, else Z; items without positive revenue are Z. The window must hold whole
+periods (a cut one would look like a quiet one); x and y default to XYZ_DEFAULTS[entity,
+period].
 
 Why the XYZ defaults (`XYZ_DEFAULTS`) are not the textbook 10 % / 25 %: those come from
 manufacturing, where an item sells every month. A travel customer books two or three times a
@@ -56,6 +61,7 @@ import datetime as dt
 
 import polars as pl
 
+from rapport.analytics.maths.grouping import sum_by
 from rapport.analytics.maths.inputs import ANY, DATE, MONEY, checked
 
 PERIODS = {"month": "1mo", "quarter": "1q"}
@@ -152,12 +158,12 @@ def classify(
     _check_thresholds(start, end, a, b, x, y)
     frame = checked(sales, "sales", {id_column: ANY, "ordered_at": DATE, "value": MONEY})
     periods = period_count(start, end, period)
-    per_period = (
-        frame.filter(pl.col("ordered_at").is_between(start, end))
-        .group_by(id_column, pl.col("ordered_at").dt.truncate(PERIODS[period]))
-        .agg(pl.col("value").sum())
-    )
-    per_item = per_period.group_by(id_column).agg(
+    size = _period_months(period)
+    month = pl.col("ordered_at").dt.year().cast(pl.Int64) * 12 + pl.col("ordered_at").dt.month()
+    index = (month - (start.year * 12 + start.month)) // size
+    window = frame.filter(pl.col("ordered_at").is_between(start, end))
+    per_period = sum_by(window, id_column, index, periods, [pl.col("value").sum()])
+    per_item = per_period.group_by(id_column, maintain_order=True).agg(
         pl.col("value").sum().alias("revenue"),
         (pl.col("value") ** 2).sum().alias("squares"),
         (pl.col("value") != 0).sum().cast(pl.Int64).alias("active_periods"),

@@ -20,6 +20,7 @@ import datetime as dt
 
 import polars as pl
 
+from rapport.analytics.maths.grouping import run_start, sum_by
 from rapport.analytics.maths.purchases import orders_until
 
 SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -33,34 +34,44 @@ SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 
 def _month_index(column: pl.Expr) -> pl.Expr:
-    return column.dt.year() * 12 + column.dt.month().cast(pl.Int32) - 1
+    return column.dt.year().cast(pl.Int64) * 12 + column.dt.month().cast(pl.Int64) - 1
 
 
 def monthly_cohorts(orders: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
     """The cohort triangle described in the module docstring."""
-    months = (
-        orders_until(orders, as_of)
-        .group_by("contact_id", _month_index(pl.col("ordered_at")).alias("month"))
-        .agg(pl.col("value").sum())
-    )
-    if months.is_empty():
+    frame = orders_until(orders, as_of)
+    if frame.is_empty():
         return pl.DataFrame(schema=SCHEMA)
-    months = months.with_columns(pl.col("month").min().over("contact_id").alias("first"))
-    cells = months.group_by("first", (pl.col("month") - pl.col("first")).alias("months_since")).agg(
-        pl.len().cast(pl.Int64).alias("customers"), pl.col("value").sum().alias("revenue")
-    )
     last = as_of.year * 12 + as_of.month - 1
+    first_seen = frame.select(_month_index(pl.col("ordered_at").min())).item()
+    span = last - first_seen + 1
+    index = _month_index(pl.col("ordered_at")) - first_seen
+    months = sum_by(frame, "contact_id", index, span, [pl.col("value").sum()])
+    # Sorted by customer then month: a customer's first row is their cohort.
+    cohort = run_start("contact_id", "index")
+    cells = (
+        months.select(cohort.alias("cohort"), pl.col("index") - cohort, "value")
+        .group_by((pl.col("cohort") * span + pl.col("index")).alias("cell"))
+        .agg(pl.len().cast(pl.Int64).alias("customers"), pl.col("value").sum().alias("revenue"))
+        .select(
+            (pl.col("cell") // span).alias("first"),
+            (pl.col("cell") % span).cast(pl.Int32).alias("months_since"),
+            "customers",
+            "revenue",
+        )
+    )
     sizes = cells.filter(pl.col("months_since") == 0).select(
         "first", pl.col("customers").alias("cohort_size")
     )
     triangle = sizes.with_columns(
-        pl.int_ranges(0, last - pl.col("first") + 1, dtype=pl.Int32).alias("months_since")
+        pl.int_ranges(0, span - pl.col("first"), dtype=pl.Int32).alias("months_since")
     ).explode("months_since")
+    month = pl.col("first") + first_seen
     return (
         triangle.join(cells, on=["first", "months_since"], how="left")
         .select(
-            pl.date(pl.col("first") // 12, pl.col("first") % 12 + 1, 1).alias("cohort"),
-            pl.col("months_since").cast(pl.Int32),
+            pl.date(month // 12, month % 12 + 1, 1).alias("cohort"),
+            "months_since",
             "cohort_size",
             pl.col("customers").fill_null(0),
             pl.col("revenue").fill_null(0.0),

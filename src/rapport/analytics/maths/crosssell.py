@@ -3,7 +3,9 @@
 Input `lines`, one row per order line (duplicates are harmless):
   order_id     integer id of the order (the basket)
   contact_id   integer id of the customer
-  <item>       what was bought: product_id (default) or category_id, any integer id
+  <item>       what was bought: product_id (default) or category_id
+Ids are best non-negative integers (database ids): they then serve as their own codes in the
+packed Int64 keys that make the work fast; other ids are ranked into codes first (slower).
 
 `item_pairs(lines, by="basket"|"customer", item_column=, min_support=, min_count=)` → one row
 per ordered pair (both directions; confidence is directional):
@@ -45,12 +47,12 @@ from collections.abc import Callable
 
 import polars as pl
 
+from rapport.analytics.maths.grouping import KEY_LIMIT
 from rapport.analytics.maths.inputs import ANY, ID, checked
 
 MIN_COUNT = 3
 RULES_PER_ITEM = 20
 ITEM_CODES = 1 << 24  # item ids below this are their own codes (a pair key is then < 2^48)
-KEY_LIMIT = 1 << 62
 BY = {"basket": "order_id", "customer": "contact_id"}
 
 PAIRS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {

@@ -37,6 +37,7 @@ import datetime as dt
 
 import polars as pl
 
+from rapport.analytics.maths.grouping import sum_by
 from rapport.analytics.maths.inputs import ANY, DATE, MONEY, checked
 
 ORDERS = {"contact_id": ANY, "ordered_at": DATE, "value": MONEY}
@@ -48,45 +49,50 @@ def orders_until(orders: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     return frame.filter(pl.col("ordered_at") <= as_of)
 
 
+def _days(frame: pl.DataFrame, as_of: dt.date) -> tuple[pl.DataFrame, dt.date]:
+    """Per customer and purchase day (contact_id, index = days after the first date seen,
+    value, orders), sorted by customer then day; and that first date."""
+    first_seen: dt.date = frame.select(pl.col("ordered_at").min()).item() or as_of
+    span = (as_of - first_seen).days + 1
+    index = (pl.col("ordered_at") - pl.lit(first_seen)).dt.total_days()
+    aggs = [pl.col("value").sum(), pl.len().cast(pl.Int64).alias("orders")]
+    return sum_by(frame, "contact_id", index, span, aggs), first_seen
+
+
 def purchases(orders: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
     """One row per customer and purchase day: contact_id, day (Date), value (Float64, the
-    day's orders summed), orders (Int64, how many)."""
-    return (
-        orders_until(orders, as_of)
-        .group_by("contact_id", "ordered_at")
-        .agg(pl.col("value").sum(), pl.len().cast(pl.Int64).alias("orders"))
-        .rename({"ordered_at": "day"})
-    )
+    day's orders summed), orders (Int64, how many); sorted by customer, then day."""
+    days, first_seen = _days(orders_until(orders, as_of), as_of)
+    day = pl.lit(first_seen) + pl.duration(days=pl.col("index"))
+    return days.select("contact_id", day.alias("day"), "value", "orders")
 
 
 def customer_summary(orders: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
     """The per-customer summary described in the module docstring."""
-    days = purchases(orders, as_of=as_of)
-    first = pl.col("day").min()
-    summary = days.group_by("contact_id").agg(
+    days, first_seen = _days(orders_until(orders, as_of), as_of)
+    # The days are sorted within each customer: the first row is the first purchase.
+    summary = days.group_by("contact_id", maintain_order=True).agg(
         pl.col("orders").sum(),
         pl.len().cast(pl.Int64).alias("purchase_days"),
-        first.alias("first_purchase"),
-        pl.col("day").max().alias("last_purchase"),
+        pl.col("index").first().alias("first"),
+        pl.col("index").last().alias("last"),
         pl.col("value").sum().alias("total_revenue"),
-        pl.col("value").filter(pl.col("day") != first).mean().alias("monetary"),
+        pl.col("value").slice(1).mean().alias("monetary"),
     )
-    repeats = pl.col("purchase_days") - 1
+    until = (as_of - first_seen).days
     return summary.select(
         pl.col("contact_id"),
         pl.col("orders"),
         pl.col("purchase_days"),
-        repeats.alias("frequency"),
-        pl.col("first_purchase"),
-        pl.col("last_purchase"),
-        (pl.lit(as_of) - pl.col("last_purchase")).dt.total_days().alias("recency_days"),
-        (pl.lit(as_of) - pl.col("first_purchase")).dt.total_days().alias("T_days"),
-        (pl.col("last_purchase") - pl.col("first_purchase"))
-        .dt.total_days()
-        .alias("first_to_last_days"),
+        (pl.col("purchase_days") - 1).alias("frequency"),
+        (pl.lit(first_seen) + pl.duration(days=pl.col("first"))).alias("first_purchase"),
+        (pl.lit(first_seen) + pl.duration(days=pl.col("last"))).alias("last_purchase"),
+        (until - pl.col("last")).alias("recency_days"),
+        (until - pl.col("first")).alias("T_days"),
+        (pl.col("last") - pl.col("first")).alias("first_to_last_days"),
         pl.col("total_revenue"),
         pl.col("monetary").fill_null(0.0),
-    ).sort("contact_id")
+    )
 
 
 def lifetimes_frame(summary: pl.DataFrame, *, unit_days: float = 1.0) -> pl.DataFrame:
