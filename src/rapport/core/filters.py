@@ -429,17 +429,31 @@ class FilterSet:
 
     Each filter narrows the queryset with its `apply`, searches last. A list whose selector
     already filters in one call gives it as `combine` (queryset, values by name, viewer)
-    instead, so that its query stays exactly what that selector builds (contacts).
+    instead, so that its query stays exactly what that selector builds (contacts); filters
+    of such a set that have their own `apply` narrow its result further.
+
+    An app above the list's own may `add` a filter to it from its AppConfig.ready() (the
+    contact list's "no next step" comes from activities), the way it adds a section to a
+    page: the lower app never imports it.
     """
 
     def __init__(self, *filters: Filter, combine: Combine | None = None) -> None:
-        self.filters = filters
+        self.filters: tuple[Filter, ...] = ()
         self.combine = combine
-        if combine is None and any(f.apply is None for f in filters):
+        for f in filters:
+            self.add(f)
+
+    def add(self, added: Filter) -> None:
+        """Add a filter at the end (an app's ready(): before any API schema is built from
+        the set, which happens when the URLs load). Adding the same filter again is a no-op."""
+        if added in self.filters:
+            return
+        if self.combine is None and added.apply is None:
             raise ValueError("every filter needs `apply` unless the set has `combine`")
-        names = [param for f in filters for param in f.params()]
+        names = [param for f in (*self.filters, added) for param in f.params()]
         if len(names) != len(set(names)):
             raise ValueError(f"duplicate filter parameters: {names}")
+        self.filters = (*self.filters, added)
 
     def param_names(self) -> list[str]:
         """Every query parameter the list understands (not counting old aliases)."""
@@ -469,9 +483,9 @@ class FilterSet:
         self, queryset: QuerySet[M], parsed: Parsed, user: Any = None
     ) -> QuerySet[M]:
         """`queryset` narrowed by every valid value; searches run last, on the narrowed rows."""
-        if self.combine is not None:
-            return self.combine(queryset, parsed.values, user)
         ordered = sorted(self.filters, key=lambda f: isinstance(f, TextFilter) and f.search)
+        if self.combine is not None:
+            queryset = self.combine(queryset, parsed.values, user)
         for f in ordered:
             value = parsed.values.get(f.name)
             if value is not None and f.apply is not None:

@@ -22,6 +22,9 @@ Kind = Literal[
     "leads",
     "deals",
     "orders",
+    # planned work (calls, meetings, tasks, e-mails): reached through its assignee or its
+    # customer's owner (activities.models.ACTIVITY_OWNERS)
+    "activities",
     # shared set-up and figures
     "catalog",  # products and categories
     "marketing",  # lead sources, tracking numbers, web forms
@@ -32,9 +35,10 @@ Kind = Literal[
     "users",  # users, teams, other people's API tokens, the administration site
     "jobs",  # periodic jobs (core/schedule.py): their state; "change" = run one now
 ]
-Reach = Literal["all", "team", "team_or_unowned", "none"]
+Reach = Literal["all", "team", "team_or_unowned", "own", "none"]
 """How far an allowed action reaches: every record, the records of the user's team (their
-own included), those plus records nobody owns yet (unassigned leads), or nothing."""
+own included), those plus records nobody owns yet (unassigned leads), only the user's own
+(an activity assigned to them, or on their own customer), or nothing."""
 
 ADMIN = "admin"
 
@@ -54,11 +58,15 @@ _READ = _rights("all")
 # merging away, which deletes) is for the owner's team and the administrator.
 _HELPER = _rights("all", "all", "none", "all")
 _TEAM = _rights("team", "team", "team", "all")
+# Activities: everyone who helps any customer reads the plans made for them, and works (moves,
+# completes, deletes) only what is theirs; a sales team works its customers' plans together.
+# The complaints app widens a service agent's reach to the activities that follow a complaint.
+_OWN_WORK = _rights("all", "own", "own", "all")
 
 RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
-    ADMIN: dict.fromkeys((*_OWNED_KINDS, "leads", *_SETUP_KINDS), _EVERYTHING)
+    ADMIN: dict.fromkeys((*_OWNED_KINDS, "leads", "activities", *_SETUP_KINDS), _EVERYTHING)
     | {"spend": _EVERYTHING, "analytics": _rights("all", "all"), "jobs": _rights("all", "all")},
-    "sales_manager": dict.fromkeys(_OWNED_KINDS, _TEAM)
+    "sales_manager": dict.fromkeys((*_OWNED_KINDS, "activities"), _TEAM)
     | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
     # New leads nobody owns yet are every sales manager's to pick up (not to delete).
     | {"leads": _rights("team_or_unowned", "team_or_unowned", "team", "all")}
@@ -66,13 +74,14 @@ RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     "marketer": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
     | dict.fromkeys(("catalog", "marketing", "spend"), _EVERYTHING)
     | dict.fromkeys(("pipelines", "custom_fields"), _READ)
-    | {"analytics": _rights("all", "all")},
+    | {"analytics": _rights("all", "all"), "activities": _OWN_WORK},
     # Service agents help any customer; marketing money and the figures are not theirs to read
     # (the report shows revenue and spend), so the report and funnel refuse them everywhere.
     "service_agent": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
-    | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ),
+    | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
+    | {"activities": _OWN_WORK},
     # Read-only: sees everything, changes nothing, owns nothing; may ask for a recomputation.
-    "analyst": dict.fromkeys((*_OWNED_KINDS, "leads", "spend", *_SETUP_KINDS), _READ)
+    "analyst": dict.fromkeys((*_OWNED_KINDS, "leads", "activities", "spend", *_SETUP_KINDS), _READ)
     | {"analytics": _rights("all", "all")},
 }
 

@@ -2,11 +2,15 @@
 
 Every list, detail, search, export and API endpoint passes its queryset through `scope()`.
 What each role may do comes from the one rule in `core.permissions`; this module applies its
-reach (everything, the team's, the team's plus unassigned, nothing) to records through their
-owner. It fails closed: an unknown role, an anonymous or inactive user, or a model the rule
-does not name gets nothing.
+reach (everything, the team's, the team's plus unassigned, the user's own, nothing) to records
+through their owner. A record may have more than one path to an owner (an activity is its
+assignee's and its customer's owner's): `owner_field` then names them all, and reaching any
+one of them is enough. It fails closed: an unknown role, an anonymous or inactive user, or a
+model the rule does not name gets nothing.
 """
 
+import operator
+from functools import reduce
 from typing import Any, Literal, Protocol
 
 from django.db.models import Model, Q, QuerySet
@@ -23,7 +27,11 @@ MODEL_KINDS: dict[str, permissions.Kind] = {
     "sales.lead": "leads",
     "sales.deal": "deals",
     "sales.order": "orders",
+    "activities.activity": "activities",
 }
+
+# One path to the owning user ("owner", "contact__owner"), or several, any of which will do.
+type OwnerField = str | tuple[str, ...]
 
 
 class Viewer(Protocol):
@@ -39,20 +47,34 @@ def _kind(model: type[Model]) -> str:
     return MODEL_KINDS.get(model._meta.label_lower, "")
 
 
-def _reach_filter(reach: permissions.Reach, user: Any, owner_field: str) -> Q | None:
+def _paths(owner_field: OwnerField) -> tuple[str, ...]:
+    return (owner_field,) if isinstance(owner_field, str) else owner_field
+
+
+def _path_filter(reach: permissions.Reach, user: Any, path: str) -> Q:
+    if reach == "own":
+        return Q(**{f"{path}_id": user.pk})
+    team = Q(**{f"{path}_id__in": user.colleague_ids})
+    if reach == "team_or_unowned":
+        return team | Q(**{f"{path}__isnull": True})
+    return team
+
+
+def _reach_filter(reach: permissions.Reach, user: Any, owner_field: OwnerField) -> Q | None:
     """The filter a reach puts on records (None: all of them)."""
     if reach == "all":
         return None
     if reach == "none":
         return Q(pk__in=[])
-    team = Q(**{f"{owner_field}_id__in": user.colleague_ids})
-    if reach == "team_or_unowned":
-        return team | Q(**{f"{owner_field}__isnull": True})
-    return team
+    return reduce(operator.or_, (_path_filter(reach, user, p) for p in _paths(owner_field)))
 
 
 def condition(
-    user: Viewer | None, kind: permissions.Kind, action: Action = "view", *, owner_field: str
+    user: Viewer | None,
+    kind: permissions.Kind,
+    action: Action = "view",
+    *,
+    owner_field: OwnerField,
 ) -> Q | None:
     """The filter `scope` would put on records of `kind`, over a related path such as
     "contact__owner" (None: no filter; an empty-set Q: nothing)."""
@@ -64,7 +86,7 @@ def scope[M: Model](
     user: Viewer | None,
     action: Action = "view",
     *,
-    owner_field: str = "owner",
+    owner_field: OwnerField = "owner",
 ) -> QuerySet[M]:
     """The part of `queryset` that `user` may act on."""
     reach = permissions.reach(user, _kind(queryset.model), action)
@@ -79,7 +101,7 @@ def can_create(user: Viewer | None, kind: permissions.Kind) -> bool:
     return permissions.allows(user, kind, "create")
 
 
-def shown_id(user: Viewer | None, obj: Model | None, *, owner_field: str = "owner") -> Any:
+def shown_id(user: Viewer | None, obj: Model | None, *, owner_field: OwnerField = "owner") -> Any:
     """`obj`'s id if `user` may see it, else None: an answer may say that a record was
     linked to something, but never names a record the caller could not open."""
     if obj is None or not can(user, "view", obj, owner_field=owner_field):
@@ -87,16 +109,26 @@ def shown_id(user: Viewer | None, obj: Model | None, *, owner_field: str = "owne
     return obj.pk
 
 
-def can(user: Viewer | None, action: Action, obj: Model, *, owner_field: str = "owner") -> bool:
+def can(
+    user: Viewer | None, action: Action, obj: Model, *, owner_field: OwnerField = "owner"
+) -> bool:
     """Whether `user` may act on one object (same rule as `scope`, without a query)."""
     reach = permissions.reach(user, _kind(type(obj)), action)
     if reach in ("all", "none"):
         return reach == "all"
+    return any(_reaches(reach, user, obj, path) for path in _paths(owner_field))
+
+
+def _reaches(reach: permissions.Reach, user: Any, obj: Model, owner_field: str) -> bool:
     *path, last = owner_field.split("__")
     holder: Any = obj
     for part in path:
         holder = getattr(holder, part)
+        if holder is None:  # no record on this path (an activity without a customer)
+            return False
     owner_id = getattr(holder, f"{last}_id")
     if owner_id is None:
         return reach == "team_or_unowned"
-    return owner_id in user.colleague_ids  # type: ignore[union-attr]
+    if reach == "own":
+        return bool(owner_id == user.pk)
+    return owner_id in user.colleague_ids

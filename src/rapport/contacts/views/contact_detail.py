@@ -1,7 +1,9 @@
 """The 360° contact page and its HTMX sections: consents, relations, life events, audit.
 
-Apps above contacts add their own sections (the timeline, orders and deals, ...) through
-`register_panel`, from their AppConfig.ready(), so that this app never imports them."""
+Apps above contacts add their own sections (the timeline, orders and deals, activities, ...)
+through `register_panel`, from their AppConfig.ready(), so that this app never imports them:
+the panel gives the section's context and, when the page should draw it without naming it,
+its template (drawn at the top of the page's second column)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -40,11 +42,14 @@ AUDIT_LIMIT = 50
 # name → a function giving the template context of one section other apps add to the page
 type Panel = Callable[[Request, Contact], dict[str, Any]]
 PANELS: dict[str, Panel] = {}
+PANEL_TEMPLATES: dict[str, str] = {}
 
 
-def register_panel(name: str, panel: Panel) -> None:
+def register_panel(name: str, panel: Panel, template: str | None = None) -> None:
     """Add (or replace) a section of the 360° page; called from an app's ready()."""
     PANELS[name] = panel
+    if template is not None:
+        PANEL_TEMPLATES[name] = template
 
 
 def _contact(request: Request, pk: int) -> Contact:
@@ -185,6 +190,7 @@ def contact_detail(request: Request, pk: int) -> HttpResponse:
     }
     for panel in PANELS.values():
         context.update(panel(request, contact))
+    context["panel_templates"] = list(PANEL_TEMPLATES.values())
     return render(request, TEMPLATE, context)
 
 
