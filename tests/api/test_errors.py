@@ -254,3 +254,14 @@ def test_an_unknown_api_path_is_a_json_404_for_every_method(users, method, signe
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert _shape(response)["detail"] == "No such API endpoint: /api/v1/nope"
+
+
+@pytest.mark.parametrize(("path", "param"), [("leads", "unassigned"), ("products", "active")])
+def test_a_bad_true_or_false_query_value_is_one_error_naming_the_parameter(api_as, path, param):
+    # the parameter accepts a boolean or "all": pydantic complains once per member
+    response = api_as("admin").get(f"{API}/{path}", {param: "maybe"})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": param, "message": "Input should be a valid boolean, unable to interpret input"}
+    ]

@@ -22,7 +22,7 @@ from rapport.contacts.models import (
     Tag,
 )
 from rapport.core.filters import ChoiceFilter, Filter, FilterSet, IdFilter, SearchFilter, TextFilter
-from rapport.core.forms import owner_choices
+from rapport.core.forms import owner_options
 
 CONSENT_STATES = ["granted", "withdrawn", "none"]
 
@@ -73,10 +73,6 @@ class CustomFieldsFilter(Filter):
         return {}  # free-form keys: described on the endpoint instead
 
 
-def _owners() -> list[tuple[int, str]]:
-    return [(user.pk, str(user)) for user in owner_choices()]
-
-
 def _tags() -> list[str]:
     return list(Tag.objects.order_by("name").values_list("name", flat=True)[:500])
 
@@ -107,7 +103,7 @@ CONTACT_FILTERS = FilterSet(
         description="Prefix search in names, e-mails and phones.",
         autofocus=True,
     ),
-    IdFilter(name="owner", label=_("Owner"), any_label=_("Any owner"), choices=_owners),
+    IdFilter(name="owner", label=_("Owner"), any_label=_("Any owner"), choices=owner_options),
     TextFilter(
         name="tag", label=_("Tag"), any_label=_("Any tag"), suggestions=_tags, max_length=60
     ),

@@ -465,7 +465,9 @@ class FilterSet:
         parsed = Parsed()
         for f in self.filters:
             if web and f.web_default and not _first(params, f.name, f.aliases):
-                params = {**params, f.name: f.web_default}
+                # One value per key: `{**request.GET}` would copy a QueryDict's lists, and
+                # every other filter would then read "['addon']" instead of "addon".
+                params = {**{key: params.get(key) for key in params}, f.name: f.web_default}
             value, raws, errors = f.read(params)
             parsed.raw.update(raws)
             parsed.errors.update(errors)

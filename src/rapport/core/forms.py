@@ -20,6 +20,11 @@ def owner_choices() -> Any:
     return permissions.owners().order_by("first_name", "last_name", "username")
 
 
+def owner_options() -> list[tuple[int, str]]:
+    """The same users as (id, name) pairs, for a list's owner or assignee filter."""
+    return [(user.pk, str(user)) for user in owner_choices()]
+
+
 class PicoForm(forms.Form):
     """Marks fields with errors `aria-invalid` so Pico CSS outlines them in red.
 

@@ -17,7 +17,7 @@ from rapport.core.filters import (
     equals,
     from_to,
 )
-from rapport.core.forms import owner_choices
+from rapport.core.forms import owner_options
 from rapport.sales.models import (
     Deal,
     Lead,
@@ -35,16 +35,12 @@ from rapport.sales.selectors import deals_matching, orders_matching
 OPEN_LEAD_STATUSES = [LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED]
 
 
-def _owners() -> list[tuple[int, str]]:
-    return [(user.pk, str(user)) for user in owner_choices()]
-
-
 def _owner(**extra: Any) -> IdFilter:
     return IdFilter(
         name="owner",
         label=_("Owner"),
         any_label=_("Any owner"),
-        choices=_owners,
+        choices=owner_options,
         apply=equals("owner_id"),
         **extra,
     )

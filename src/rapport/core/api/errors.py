@@ -5,6 +5,7 @@ or PermissionError; ninja raises its own validation, auth and HTTP errors. The h
 turn each into a 4xx with that body, so a client never has to parse two formats.
 """
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -50,14 +51,41 @@ def _field_from_loc(loc: Iterable[Any]) -> str:
     return ".".join(parts)
 
 
+# How pydantic names the member of a union that refused a value ("bool", "literal['all']").
+_UNION_MEMBER = re.compile(
+    r"^(bool|int|float|str|bytes|none|decimal|date|datetime|time|uuid|constrained-[a-z]+"
+    r"|[a-z]+(-[a-z]+)*\[.*\])$"
+)
+
+
+def _query_field(loc: Iterable[Any]) -> str | None:
+    """A query parameter's name. ninja flattens a query schema's fields, but an error inside
+    a union ("true or all") keeps its raw path: `query.<schema param>.<name>.<member>`."""
+    parts = list(loc)
+    if len(parts) < 2 or parts[0] != "query":
+        return None
+    if len(parts) > 2 and isinstance(parts[-1], str) and _UNION_MEMBER.match(parts[-1]):
+        parts.pop()
+    if len(parts) > 2 and isinstance(parts[2], str):  # not a list's index
+        return parts[2]
+    return str(parts[1])
+
+
 def validation_errors(errors: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
-    """ninja/pydantic error dicts → (field, message) pairs with the client's field names."""
+    """ninja/pydantic error dicts → (field, message) pairs with the client's field names
+    (one message per query parameter: a union's members each complain otherwise)."""
     result = []
+    seen_query: set[str] = set()
     for error in errors:
         message = str(error.get("msg") or _("Invalid value."))
         if message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
-        result.append((_field_from_loc(error.get("loc", ())), message))
+        query = _query_field(error.get("loc", ()))
+        if query is not None:
+            if query in seen_query:
+                continue
+            seen_query.add(query)
+        result.append((query or _field_from_loc(error.get("loc", ())), message))
     return result
 
 
