@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from rapport.activities import services as activities
+from rapport.activities.filters import ACTIVITY_FILTERS
 from rapport.catalog.filters import PRODUCT_FILTERS
 from rapport.catalog.models import Category
 from rapport.contacts import services as contacts
@@ -96,6 +98,26 @@ def data(users):
     )  # fmt: skip
 
     Contact.objects.filter(pk=petro.pk).update(lifecycle_stage="lost")  # after his order
+    visa = activities.activity_create(
+        actor=manager,
+        data={"subject": "Call about the visa", "contact": olena.pk, "deal": crete.pk,
+              "due_at": at(10)},
+    )  # fmt: skip
+    office = activities.activity_create(
+        actor=admin,
+        data={"kind": "meeting", "subject": "Office meeting", "contact": petro.pk,
+              "due_at": dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC)},
+    )  # fmt: skip
+    activities.activity_complete(actor=admin, activity=office, outcome="Signed")
+    activities.activity_create(
+        actor=admin,
+        data={"kind": "task", "subject": "Prepare documents", "contact": petro.pk,
+              "due_at": dt.datetime(2027, 3, 1, 10, tzinfo=dt.UTC)},
+    )  # fmt: skip
+    activities.activity_complete(actor=manager, activity=visa)  # olena: no next step left
+    activities.activity_create(
+        actor=admin, data={"subject": "Call back", "contact": petro.pk, "due_at": at(12)}
+    )  # overdue
     make_product("Crete, 7 nights", destination="Crete", departure_date=dt.date(2026, 7, 1))
     make_product("Travel insurance", kind="addon", category="Extras")
     make_product("Old Rome tour", destination="Rome", is_active=False)
@@ -211,6 +233,25 @@ LISTS = {
             {"external_id": "C-1"},
             {"company": d["acme"].pk},
             {"custom.vip": "gold"},
+            {"no_next_step": "true"},
+        ],
+    ),
+    "activities": ListCase(
+        ACTIVITY_FILTERS,
+        "/activities/",
+        "activities",
+        "/activities/export/csv/",
+        "page",
+        lambda d: [
+            {"q": "visa", "status": "all"},
+            {"assignee": d["manager"].pk, "status": "all"},
+            {"status": "done"},
+            {"kind": "meeting", "status": "all"},
+            {"due_after": "2027-01-15", "due_before": "2027-02-15", "status": "all"},
+            {"overdue": "true"},
+            {"overdue": "false", "status": "all"},
+            {"contact": d["olena"].pk, "status": "all"},
+            {"deal": d["crete"].pk, "status": "all"},
         ],
     ),
     "companies": ListCase(

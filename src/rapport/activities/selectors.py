@@ -1,0 +1,107 @@
+"""Reads of activities, scoped to what the viewer may see (the role rule's "activities" kind,
+reached through the assignee or the customer's owner), and a series' occurrences."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, F, QuerySet, Value, When
+from django.utils import timezone
+
+from rapport.activities import recurrence
+from rapport.activities.models import ACTIVITY_OWNERS, Activity, ActivityStatus
+from rapport.contacts.models import Contact
+from rapport.core import visibility
+
+PANEL_UPCOMING = 10
+PANEL_DONE = 10
+
+
+def activities_for(user: Any, action: visibility.Action = "view") -> QuerySet[Activity]:
+    return visibility.scope(Activity.objects.all(), user, action, owner_field=ACTIVITY_OWNERS)
+
+
+def with_shown_links(activities: QuerySet[Activity], user: Any) -> QuerySet[Activity]:
+    """Annotate `shown_contact_id` and `shown_deal_id`: the activity's customer and deal when
+    `user` may see them, else None. An activity one sees as its assignee may be on a
+    customer since handed to another team; a list or export must not name them."""
+    shown = {}
+    for name, kind in (("contact", "contacts"), ("deal", "deals")):
+        visible = visibility.condition(user, kind, owner_field=f"{name}__owner")  # type: ignore[arg-type]
+        shown[f"shown_{name}_id"] = (
+            F(f"{name}_id")
+            if visible is None
+            else Case(When(visible, then=F(f"{name}_id")), default=Value(None))
+        )
+    return activities.annotate(**shown)
+
+
+def can(user: Any, action: visibility.Action, activity: Activity) -> bool:
+    """Whether `user` may act on one activity (the rule `activities_for` applies)."""
+    return visibility.can(user, action, activity, owner_field=ACTIVITY_OWNERS)
+
+
+def overdue(activities: QuerySet[Activity], now: dt.datetime | None = None) -> QuerySet[Activity]:
+    return activities.filter(status=ActivityStatus.PLANNED, due_at__lt=now or timezone.now())
+
+
+def occurrences(
+    activity: Activity,
+    after: dt.datetime,
+    before: dt.datetime,
+    *,
+    limit: int = recurrence.MAX_OCCURRENCES,
+) -> list[dt.datetime]:
+    """When the activity is due within [after, before), in UTC: a one-off's due time, or the
+    planned occurrences of a series (its current one, which may have been moved, then the
+    rule's following ones), at most `limit`."""
+    if activity.status != ActivityStatus.PLANNED:
+        return []
+    found = [activity.due_at] if after <= activity.due_at < before else []
+    if activity.recurrence and activity.starts_at and activity.occurrence_at:
+        zone = ZoneInfo(activity.time_zone)
+        later = recurrence.occurrences(
+            activity.recurrence,
+            activity.starts_at.astimezone(zone),
+            after=max(after, activity.occurrence_at).astimezone(zone),
+            before=before.astimezone(zone),
+            limit=limit + 1,
+        )
+        found += [m.astimezone(dt.UTC) for m in later if m > activity.occurrence_at]
+    return sorted(found)[:limit]
+
+
+@dataclass
+class ContactActivities:
+    """The activities section of a contact's 360° page."""
+
+    next_step: Activity | None
+    overdue: list[Activity] = field(default_factory=list)
+    upcoming: list[Activity] = field(default_factory=list)
+    done: list[Activity] = field(default_factory=list)
+    can_plan: bool = False
+
+
+def for_contact(user: Any, contact: Contact) -> ContactActivities:
+    """What is planned with a customer: the next step (the earliest planned activity still
+    ahead), what is overdue, what comes after, and the latest done."""
+    now = timezone.now()
+    mine = activities_for(user).filter(contact=contact).select_related("assignee")
+    planned = mine.filter(status=ActivityStatus.PLANNED).order_by("due_at", "id")
+    late = list(planned.filter(due_at__lt=now)[:PANEL_UPCOMING])
+    ahead = list(planned.filter(due_at__gte=now)[: PANEL_UPCOMING + 1])
+    done = list(
+        mine.exclude(status=ActivityStatus.PLANNED).order_by("-completed_at", "-id")[:PANEL_DONE]
+    )
+    for activity in (*late, *ahead, *done):
+        activity.contact = contact  # the page's own: no query per row for the rule below
+        activity.may_change = can(user, "change", activity)  # type: ignore[attr-defined]
+    return ContactActivities(
+        next_step=ahead[0] if ahead else None,
+        overdue=late,
+        upcoming=ahead[1:],
+        done=done,
+        can_plan=visibility.can_create(user, "activities")
+        and visibility.can(user, "change", contact),
+    )
