@@ -8,6 +8,7 @@ import pytest
 
 from rapport.contacts import services
 from tests.api.conftest import API, bearer_client, make_contact
+from tests.api.matrix_activities import ACTIVITY_ENDPOINTS, activities_world
 from tests.api.matrix_sales import SALES_ENDPOINTS, sales_world
 from tests.api.permissions import MAY_SEE, MAY_SEE_SOUTH, ROLES, Endpoint, check
 from tests.factories import CompanyFactory, InteractionFactory
@@ -27,17 +28,19 @@ def world(users):
         status="granted",
         source="form",
     )
+    south_contact = make_contact(
+        users["manager2"], first_name="Olena", email="olena@south.example.com"
+    )
     return {
         "contact": contact,
         "consent": event,
         "company": CompanyFactory(owner=manager),
         # team South's namesake and company: listed only to those who see South
-        "south_contact": make_contact(
-            users["manager2"], first_name="Olena", email="olena@south.example.com"
-        ),
+        "south_contact": south_contact,
         "south_company": CompanyFactory(owner=users["manager2"]),
         "interaction": InteractionFactory(contact=contact),
         **sales_world(users),
+        **activities_world(users, contact, south_contact),
     }
 
 
@@ -122,7 +125,7 @@ ENDPOINTS = [
         "delete", lambda w: w["interaction"], success=204,
     ),
 ]  # fmt: skip
-ENDPOINTS += SALES_ENDPOINTS
+ENDPOINTS += SALES_ENDPOINTS + ACTIVITY_ENDPOINTS
 
 
 @pytest.mark.parametrize("role", ROLES)

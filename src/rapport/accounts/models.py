@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import connection, models
 from django.utils import timezone
@@ -98,6 +99,13 @@ class User(AbstractUser):
     def zone(self) -> ZoneInfo:
         """The user's time zone (the site's when they chose none or an unknown one)."""
         return zone_named(self.time_zone)
+
+    @property
+    def calendar_feed_url(self) -> str | None:
+        """The address calendar programs subscribe to (None until the user makes a secret)."""
+        if not self.calendar_secret:
+            return None
+        return f"{settings.RAPPORT_SITE_URL}/calendar/{self.calendar_secret}.ics"
 
     @cached_property
     def colleague_ids(self) -> list[int]:

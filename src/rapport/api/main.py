@@ -8,6 +8,8 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
+from rapport.accounts.api import me_router, notifications_router
+from rapport.activities.api import router as activities_router
 from rapport.analytics.api import customers_router
 from rapport.analytics.api import router as analytics_router
 from rapport.api.auth import API_AUTH
@@ -163,5 +165,8 @@ api.add_router("orders", orders_router)
 api.add_router("sources", sources_router)
 api.add_router("lost-reasons", lost_reasons_router)
 api.add_router("calls", calls_router)
+api.add_router("activities", activities_router)
+api.add_router("me", me_router)
+api.add_router("notifications", notifications_router)
 api.add_router("analytics", analytics_router)
 api.add_router("customers", customers_router)

@@ -1,0 +1,86 @@
+"""The permission matrix rows for activities, `me` and notifications (see
+tests/api/permissions.py). North's activity is assigned to `manager` on his customer; South's
+to `manager2` on hers. Everyone who helps customers reads the plans; a sales team works its
+own, marketers and agents only what is assigned to them; the analyst reads."""
+
+from typing import Any
+
+from rapport.activities import services
+from rapport.core.models import Notification
+from tests.activities.conftest import soon
+from tests.api.conftest import API
+from tests.api.permissions import (
+    MAY_CREATE,
+    MAY_SEE,
+    MAY_SEE_SOUTH,
+    OWNED,
+    ROLES,
+    Endpoint,
+    Policy,
+)
+
+
+def _only(*roles: str) -> dict[str, bool]:
+    return {role: role in roles for role in ROLES}
+
+
+# North's activity: the team works it; others who see the customer only read it.
+TEAM_WORK = _only("admin", "manager", "manager_mate")
+ACTIVITY = Policy(MAY_SEE, TEAM_WORK, TEAM_WORK, MAY_CREATE)
+EVERYONE = _only(*ROLES)
+# One's own notification: nobody else reads or marks it.
+OWN = Policy(_only("manager"), _only("manager"), _only("manager"), _only("manager"))
+SELF = Policy(EVERYONE, EVERYONE, EVERYONE, EVERYONE)
+
+
+def activities_world(users: dict[str, Any], contact: Any, south_contact: Any) -> dict[str, Any]:
+    return {
+        "activity": services.activity_create(
+            actor=users["manager"],
+            data={"subject": "Call Olena", "contact": contact.pk, "due_at": soon()},
+        ),
+        "south_activity": services.activity_create(
+            actor=users["manager2"],
+            data={"subject": "Call Olena South", "contact": south_contact.pk, "due_at": soon()},
+        ),
+        "notification": Notification.objects.create(
+            user=users["manager"], kind="tests.unknown", params={}
+        ),
+        "me": users["manager"],
+    }
+
+
+def _(key: str):
+    return lambda w: w[key]
+
+
+def _activities(w: dict[str, Any]):
+    return [(w["activity"], MAY_SEE), (w["south_activity"], MAY_SEE_SOUTH)]
+
+
+ACTIVITY_ENDPOINTS = [
+    Endpoint("list activities", "GET", lambda w: f"{API}/activities", "list", _("activity"),
+             rows=_activities),
+    # planned for a customer named in the body: whoever may work with that customer
+    Endpoint("create activity", "POST", lambda w: f"{API}/activities", "create_for",
+             _("activity"), success=201, ref_field="contact", policy=OWNED,
+             body=lambda w: {"subject": "Follow up", "contact": w["contact"].pk,
+                             "due_at": soon(3).isoformat()}),
+    Endpoint("read activity", "GET", lambda w: f"{API}/activities/{w['activity'].pk}", "read",
+             _("activity"), policy=ACTIVITY),
+    Endpoint("change activity", "PATCH", lambda w: f"{API}/activities/{w['activity'].pk}",
+             "change", _("activity"), body=lambda w: {"subject": "Call Olena back"},
+             policy=ACTIVITY),
+    Endpoint("complete activity", "POST",
+             lambda w: f"{API}/activities/{w['activity'].pk}/complete", "change",
+             _("activity"), body=lambda w: {"outcome": "Booked"}, policy=ACTIVITY),
+    Endpoint("delete activity", "DELETE", lambda w: f"{API}/activities/{w['activity'].pk}",
+             "delete", _("activity"), success=204, policy=ACTIVITY),
+    # the caller's own
+    Endpoint("me", "GET", lambda w: f"{API}/me", "read", _("me"), policy=SELF),
+    Endpoint("list notifications", "GET", lambda w: f"{API}/notifications", "list",
+             _("notification"), policy=OWN),
+    Endpoint("read notification", "POST",
+             lambda w: f"{API}/notifications/{w['notification'].pk}/read", "read",
+             _("notification"), policy=OWN),
+]  # fmt: skip
