@@ -189,3 +189,10 @@ def test_any_table_written_reads_back_the_same(table, delimiter, encoding):
     result = read_table(buffer.getvalue().encode(encoding))
     assert result.headers == [" ".join(h.split()) for h in header]
     assert [r.cells for r in result.rows] == rows
+
+
+def test_a_delimiter_inside_quoted_header_cells_does_not_fool_the_detection():
+    # hypothesis found it: `";",";"` split on `;` leaves quotes in mid-cell
+    result = read_table(b'";",";"\r\n"a","b"\r\n')
+    assert result.headers == [";", ";"]
+    assert [r.cells for r in result.rows] == [["a", "b"]]

@@ -103,12 +103,21 @@ def _looks_binary(text: str) -> bool:
 # --- delimiters -------------------------------------------------------------------------------
 
 
+def _parts(line: str, delimiter: str) -> int:
+    """How many cells `delimiter` splits `line` into; 0 when the quotes then make no sense
+    (`";",";"` split on `;` leaves a quote in mid-cell: the wrong delimiter)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter, strict=True)))
+    except (csv.Error, StopIteration):
+        return 0
+
+
 def _count_delimiter(lines: list[str]) -> str:
     """The candidate that splits the first lines into the same number (>0) of parts most often."""
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
-        counts = [next(csv.reader([line], delimiter=delimiter)).__len__() - 1 for line in lines]
-        if not counts or counts[0] == 0:
+        counts = [_parts(line, delimiter) - 1 for line in lines]
+        if not counts or counts[0] <= 0:
             continue
         consistent = sum(1 for c in counts if c == counts[0])
         score = (consistent, counts[0])
@@ -131,7 +140,7 @@ def detect_delimiter(text: str) -> str:
     counted = _count_delimiter(lines)
     # The sniffer can be fooled by a delimiter that only appears inside a quoted cell; prefer
     # it only when it splits the header too, as a table's header always is.
-    if sniffed in DELIMITERS and len(next(csv.reader([lines[0]], delimiter=sniffed))) > 1:
+    if sniffed in DELIMITERS and _parts(lines[0], sniffed) > 1:
         return sniffed
     return counted
 
