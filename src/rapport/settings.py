@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "rapport.timeline",
     "rapport.catalog",
     "rapport.sales",
+    "rapport.service",
     "rapport.activities",
     "rapport.analytics",
     "rapport.web",

@@ -25,6 +25,8 @@ Kind = Literal[
     # planned work (calls, meetings, tasks, e-mails): reached through its assignee or its
     # customer's owner (activities.models.ACTIVITY_OWNERS)
     "activities",
+    # complaints follow their customer: a sales manager sees those of the team's customers
+    "complaints",
     # shared set-up and figures
     "catalog",  # products and categories
     "marketing",  # lead sources, tracking numbers, web forms
@@ -34,6 +36,7 @@ Kind = Literal[
     "custom_fields",
     "users",  # users, teams, other people's API tokens, the administration site
     "jobs",  # periodic jobs (core/schedule.py): their state; "change" = run one now
+    "service_setup",  # complaint categories, root causes, SLA policies, business hours
 ]
 Reach = Literal["all", "team", "team_or_unowned", "own", "none"]
 """How far an allowed action reaches: every record, the records of the user's team (their
@@ -62,27 +65,39 @@ _TEAM = _rights("team", "team", "team", "all")
 # completes, deletes) only what is theirs; a sales team works its customers' plans together.
 # The complaints app widens a service agent's reach to the activities that follow a complaint.
 _OWN_WORK = _rights("all", "own", "own", "all")
+# A complaint is a record of how the business served someone: the people who work it change
+# it, and only the administrator deletes one (a duplicate, a mistake), so no problem is hidden.
+_WORK_TEAM = _rights("team", "team", "none", "all")
+_WORK_ALL = _rights("all", "all", "none", "all")
 
 RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     ADMIN: dict.fromkeys((*_OWNED_KINDS, "leads", "activities", *_SETUP_KINDS), _EVERYTHING)
-    | {"spend": _EVERYTHING, "analytics": _rights("all", "all"), "jobs": _rights("all", "all")},
+    | {"spend": _EVERYTHING, "analytics": _rights("all", "all"), "jobs": _rights("all", "all")}
+    | {"complaints": _EVERYTHING, "service_setup": _EVERYTHING},
     "sales_manager": dict.fromkeys((*_OWNED_KINDS, "activities"), _TEAM)
     | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
     # New leads nobody owns yet are every sales manager's to pick up (not to delete).
     | {"leads": _rights("team_or_unowned", "team_or_unowned", "team", "all")}
-    | {"analytics": _rights("team")},
+    | {"analytics": _rights("team")}
+    # Their team's customers' complaints, to work and to register; the set-up is read-only.
+    | {"complaints": _WORK_TEAM, "service_setup": _READ},
     "marketer": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
     | dict.fromkeys(("catalog", "marketing", "spend"), _EVERYTHING)
     | dict.fromkeys(("pipelines", "custom_fields"), _READ)
-    | {"analytics": _rights("all", "all"), "activities": _OWN_WORK},
+    | {"analytics": _rights("all", "all"), "activities": _OWN_WORK}
+    # Marketers read complaints and their causes (what to stop promising, whom not to
+    # target this week) but do not work them.
+    | {"complaints": _READ, "service_setup": _READ},
     # Service agents help any customer; marketing money and the figures are not theirs to read
     # (the report shows revenue and spend), so the report and funnel refuse them everywhere.
     "service_agent": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
     | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
-    | {"activities": _OWN_WORK},
+    | {"activities": _OWN_WORK}
+    # Every complaint is theirs to work, whoever owns the customer.
+    | {"complaints": _WORK_ALL, "service_setup": _READ},
     # Read-only: sees everything, changes nothing, owns nothing; may ask for a recomputation.
     "analyst": dict.fromkeys((*_OWNED_KINDS, "leads", "activities", "spend", *_SETUP_KINDS), _READ)
-    | {"analytics": _rights("all", "all")},
+    | {"analytics": _rights("all", "all"), "complaints": _READ, "service_setup": _READ},
 }
 
 # The roles whose members may own records (be a contact's, lead's, deal's owner).
@@ -141,6 +156,18 @@ def sellers_q() -> Q:
 def admins_q() -> Q:
     """Administrators (superusers included), as a filter on the user table."""
     return Q(is_active=True) & (Q(is_superuser=True) | Q(role=ADMIN))
+
+
+def holders_q(kind: Kind, action: Action) -> Q:
+    """Active users whose role allows `action` on some records of `kind`, as a filter on the
+    user table (who may be assigned a complaint: those who may change complaints)."""
+    roles = sorted(
+        role for role, rights in RULES.items() if rights.get(kind, {}).get(action, "none") != "none"
+    )
+    allowed = Q(role__in=roles)
+    # a superuser is an administrator whatever their role field says (see `role_of`)
+    allowed = allowed | Q(is_superuser=True) if ADMIN in roles else allowed & Q(is_superuser=False)
+    return Q(is_active=True) & allowed
 
 
 def sells(user: Any) -> bool:

@@ -28,6 +28,7 @@ MODEL_KINDS: dict[str, permissions.Kind] = {
     "sales.deal": "deals",
     "sales.order": "orders",
     "activities.activity": "activities",
+    "service.complaint": "complaints",
 }
 
 # One path to the owning user ("owner", "contact__owner"), or several, any of which will do.
