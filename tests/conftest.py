@@ -5,7 +5,12 @@ from django.conf import settings
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from django.core.signals import setting_changed
+
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # An app's ready() may have defined a task (and so opened the configured backend) before
+    # this runs: drop the backends made from the old setting, as override_settings would.
+    setting_changed.send(sender=type(settings), setting="TASKS", value=settings.TASKS, enter=True)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
@@ -39,3 +44,35 @@ def users(db, team):
         "agent": UserFactory(username="agent", role=Role.SERVICE_AGENT),
         "analyst": UserFactory(username="analyst", role=Role.ANALYST),
     }
+
+
+class Clock:
+    """What timezone.now() answers in a test: a wall-clock time in the site's zone that
+    the test moves with `set("2026-01-12T10:00")`."""
+
+    def __init__(self) -> None:
+        self.now = self.at("2026-01-09T16:00")  # a Friday afternoon
+
+    @staticmethod
+    def at(text: str):
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    def set(self, text: str):
+        self.now = self.at(text)
+        return self.now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """timezone.now() answers what the test says (saves, services, scheduled checks)."""
+    from django.utils import timezone
+
+    clock = Clock()
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock

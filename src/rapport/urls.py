@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("rapport.timeline.urls")),
     path("", include("rapport.catalog.urls")),
     path("", include("rapport.sales.urls")),
+    path("", include("rapport.service.urls")),
     path("", include("rapport.activities.urls")),
     path("", include("rapport.analytics.urls")),
     path("", include("rapport.web.urls")),

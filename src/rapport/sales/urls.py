@@ -43,6 +43,7 @@ urlpatterns = [
     # orders
     path("orders/", orders.order_list, name="order_list"),
     path("orders/new/", orders.order_create, name="order_create"),
+    path("orders/options/", orders.order_options, name="order_options"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/delete/", orders.order_delete, name="order_delete"),
     path("orders/<int:pk>/status/", orders.order_status, name="order_status"),

@@ -8,4 +8,10 @@ class ServiceConfig(AppConfig):
     label = "service"
 
     def ready(self) -> None:
+        from rapport.contacts.views.contact_detail import register_panel
         from rapport.service import notices, timeline_kinds  # noqa: F401  (register their kinds)
+        from rapport.service.views.contact_panel import complaints_panel, interaction_links
+        from rapport.timeline.views import register_item_links
+
+        register_panel("complaints", complaints_panel, template="service/contact_panel.html")
+        register_item_links(interaction_links)

@@ -1,6 +1,8 @@
 """The timeline's sections of the 360° contact page: the touchpoints (filtered by channel,
 paged by cursor) and logging one by hand."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -17,10 +19,38 @@ from rapport.core.http import Request, apply_errors, require
 from rapport.core.pagination import InvalidCursor, paginate
 from rapport.timeline import services as timeline_services
 from rapport.timeline.forms import InteractionForm
-from rapport.timeline.models import Channel
+from rapport.timeline.models import Channel, Interaction
 from rapport.timeline.selectors import interactions_for
 
 TIMELINE_PAGE = 20
+
+
+@dataclass(frozen=True)
+class ItemLink:
+    """A link shown next to a timeline item ("Complaint": register this call as one)."""
+
+    label: str
+    url: str
+
+
+# Apps above the timeline add links to its items from their ready(): each gets the viewer
+# and the page's items and answers {interaction id: [links]} (one query for the page).
+type ItemLinks = Callable[[Any, list[Interaction]], dict[int, list[ItemLink]]]
+ITEM_LINKS: list[ItemLinks] = []
+
+
+def register_item_links(links: ItemLinks) -> None:
+    if links not in ITEM_LINKS:
+        ITEM_LINKS.append(links)
+
+
+def _attach_links(user: Any, items: list[Interaction]) -> None:
+    found: dict[int, list[ItemLink]] = {}
+    for links in ITEM_LINKS:
+        for pk, extra in links(user, items).items():
+            found.setdefault(pk, []).extend(extra)
+    for item in items:
+        item.links = found.get(item.pk, [])  # type: ignore[attr-defined]
 
 
 def timeline_context(
@@ -43,6 +73,7 @@ def timeline_context(
         page = paginate(
             interactions, ordering=["-occurred_at", "-id"], limit=TIMELINE_PAGE, cursor=None
         )
+    _attach_links(request.user, page.items)
     return {
         "timeline": page,
         "channel": channel,

@@ -27,7 +27,7 @@ from rapport.sales import services
 from rapport.sales.filters import ORDER_FILTERS
 from rapport.sales.forms import OrderForm, OrderStatusForm
 from rapport.sales.models import Order, OrderStatus
-from rapport.sales.selectors import orders_for
+from rapport.sales.selectors import find_orders, orders_for
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -65,6 +65,15 @@ def order_list(request: Request) -> HttpResponse:
         return render(request, "sales/orders/list.html#results", context)
     context.update(can_create=visibility.can_create(request.user, "orders"))
     return render(request, "sales/orders/list.html", context)
+
+
+@login_required
+def order_options(request: Request) -> HttpResponse:
+    """The order picker's options (web/combobox.html) for ?q=: an order number ("#620") or
+    the customer's name, e-mail or phone; the viewer's orders only, latest first."""
+    q = request.GET.get("q", "")
+    orders = find_orders(request.user, q.strip(), 20) if q.strip() else []
+    return render(request, "sales/orders/options.html", {"orders": orders, "q": q})
 
 
 def _order(request: Request, pk: int) -> Order:

@@ -36,6 +36,26 @@
     });
   }
 
+  var causes = read("root-causes-data");
+  if (causes) {
+    // Complaints per month, stacked by root cause: the height is the month's complaints.
+    var shades = palette.concat(["#00838f", "#9e9e9e"]);
+    new Chart(document.getElementById("root-causes-chart"), {
+      type: "bar",
+      data: {
+        labels: causes.labels,
+        datasets: causes.series.map(function (s, i) {
+          return { label: s.label, data: s.data, backgroundColor: shades[i % shades.length] };
+        })
+      },
+      options: {
+        responsive: true, maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }
+      }
+    });
+  }
+
   var funnel = read("funnel-data");
   if (funnel) {
     new Chart(document.getElementById("funnel-chart"), {

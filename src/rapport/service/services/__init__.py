@@ -1,0 +1,26 @@
+"""Every write of the service app: complaints, their set-up, and surveys."""
+
+from rapport.service.services.complaints import (
+    complaint_assign,
+    complaint_change_status,
+    complaint_delete,
+    complaint_register,
+    complaint_reopen,
+    complaint_resolve,
+    complaint_update,
+)
+from rapport.service.services.sla_check import sla_check
+from rapport.service.services.surveys import survey_answer, survey_send_for_complaint
+
+__all__ = [
+    "complaint_assign",
+    "complaint_change_status",
+    "complaint_delete",
+    "complaint_register",
+    "complaint_reopen",
+    "complaint_resolve",
+    "complaint_update",
+    "sla_check",
+    "survey_answer",
+    "survey_send_for_complaint",
+]
