@@ -34,3 +34,42 @@ def test_the_document_has_no_key_twice(document):
 
 def test_the_document_is_valid_openapi(document):
     validate(json.loads(document))
+
+
+def _models(annotation, found: set) -> None:
+    """Every pydantic model `annotation` names, however nested (list[Page[Item]] | None)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in found:
+            return
+        found.add(annotation)
+        for field in annotation.model_fields.values():
+            _models(field.annotation, found)
+        return
+    for arg in typing.get_args(annotation):
+        _models(arg, found)
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    # The document keys its components by class name: a second `CategoryOut` (complaint
+    # categories) silently replaced the catalog's, so POST /categories answered off-schema.
+    from rapport.api.main import api
+
+    found: set = set()
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in [*operation.models, *(operation.response_models or {}).values()]:
+                    _models(model, found)
+    modules: dict[str, set[str]] = {}
+    for model in found:
+        modules.setdefault(model.__name__, set()).add(f"{model.__module__}.{model.__qualname__}")
+    clashes = {
+        name: where
+        for name, where in modules.items()
+        if len(where) > 1 and "ninja" not in str(where)
+    }
+    assert clashes == {}

@@ -10,6 +10,7 @@ from rapport.contacts import services
 from tests.api.conftest import API, bearer_client, make_contact
 from tests.api.matrix_activities import ACTIVITY_ENDPOINTS, activities_world
 from tests.api.matrix_sales import SALES_ENDPOINTS, sales_world
+from tests.api.matrix_service import SERVICE_ENDPOINTS, service_world
 from tests.api.permissions import MAY_SEE, MAY_SEE_SOUTH, ROLES, Endpoint, check
 from tests.factories import CompanyFactory, InteractionFactory
 
@@ -41,6 +42,7 @@ def world(users):
         "interaction": InteractionFactory(contact=contact),
         **sales_world(users),
         **activities_world(users, contact, south_contact),
+        **service_world(users),
     }
 
 
@@ -125,7 +127,7 @@ ENDPOINTS = [
         "delete", lambda w: w["interaction"], success=204,
     ),
 ]  # fmt: skip
-ENDPOINTS += SALES_ENDPOINTS + ACTIVITY_ENDPOINTS
+ENDPOINTS += SALES_ENDPOINTS + ACTIVITY_ENDPOINTS + SERVICE_ENDPOINTS
 
 
 @pytest.mark.parametrize("role", ROLES)

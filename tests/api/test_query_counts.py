@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rapport.contacts import services
+from rapport.service.services import complaint_register
 from tests.api.conftest import API, make_contact
 from tests.factories import CompanyFactory, InteractionFactory
 
@@ -58,12 +59,16 @@ def _queries(client, path, **params) -> int:
         ("contacts", {"count": "true"}, CONTACT_LIST_QUERIES + 1),
         ("companies", {}, 2),
         ("interactions", {}, 2),
+        ("complaints", {}, 2),
+        ("complaints", {"status": "open", "breached": "false"}, 2),
     ],
 )
 def test_list_query_count_is_pinned_and_does_not_grow_with_the_page(
     api_as, users, rich_contacts, path, params, pinned
 ):
     CompanyFactory.create_batch(30, owner=users["admin"])
+    for contact in rich_contacts:
+        complaint_register(actor=users["agent"], contact=contact, description="Late transfer")
     client = api_as("admin")
 
     small = _queries(client, path, limit=3, **params)

@@ -25,7 +25,10 @@ from rapport.contacts.models import Contact, CustomField
 from rapport.core.filters import FilterSet
 from rapport.sales import services as sales
 from rapport.sales.filters import DEAL_FILTERS, LEAD_FILTERS, LEAD_SOURCE_FILTERS, ORDER_FILTERS
-from rapport.sales.models import Deal, Lead, LeadSource, Stage
+from rapport.sales.models import Deal, Lead, LeadSource, Order, Stage
+from rapport.service import services as service
+from rapport.service.filters import COMPLAINT_FILTERS
+from rapport.service.models import Complaint, ComplaintCategory, RootCause
 from tests.api.conftest import API, bearer_client
 from tests.api.sales_data import make_lead, make_product
 from tests.factories import make_pipeline
@@ -118,12 +121,31 @@ def data(users):
     activities.activity_create(
         actor=admin, data={"subject": "Call back", "contact": petro.pk, "due_at": at(12)}
     )  # overdue
-    make_product("Crete, 7 nights", destination="Crete", departure_date=dt.date(2026, 7, 1))
+    crete_tour = make_product(
+        "Crete, 7 nights", destination="Crete", departure_date=dt.date(2026, 7, 1)
+    )
     make_product("Travel insurance", kind="addon", category="Extras")
     make_product("Old Rome tour", destination="Rome", is_active=False)
+    late = RootCause.objects.create(name="Transfer late")
+    hotel = ComplaintCategory.objects.create(name="Hotel")
+    resolved = service.complaint_register(
+        actor=admin, contact=olena, description="No transfer", severity="high", channel="email",
+        category=hotel.pk, product=crete_tour.pk, order=Order.objects.get(external_id="X-1").pk,
+        assignee=users["agent"].pk,
+    )  # fmt: skip
+    service.complaint_resolve(
+        actor=admin, complaint=resolved, root_cause=late.pk, resolution="Sorry"
+    )
+    late_one = service.complaint_register(
+        actor=admin, contact=petro, description="Cold room", severity="low", channel="phone"
+    )
+    Complaint.objects.filter(pk=resolved.pk).update(created_at=at(6))
+    Complaint.objects.filter(pk=late_one.pk).update(created_at=at(16), breached=True)
     return {
         "web": web, "phone": phone, "acme": acme, "olena": olena, "petro": petro,
         "manager": manager, "leisure": leisure, "corporate": corporate, "crete": crete,
+        "late": late, "hotel": hotel, "tour": crete_tour, "agent": users["agent"],
+        "order_x1": Order.objects.get(external_id="X-1"),
     }  # fmt: skip
 
 
@@ -190,6 +212,31 @@ LISTS = {
             {"external_id": "X-1"},
             {"since": "2026-01-10", "until": "2026-01-31"},
             {"until": "2026-01-04"},
+        ],
+    ),
+    "complaints": ListCase(
+        COMPLAINT_FILTERS,
+        "/complaints/",
+        "complaints",
+        "/complaints/export/csv/",
+        "page",
+        lambda d: [
+            {"q": "koval"},
+            {"q": "cold room"},
+            {"status": "resolved"},
+            {"status": "open"},
+            {"breached": "true"},
+            {"severity": "low"},
+            {"category": d["hotel"].pk},
+            {"category": "none"},
+            {"root_cause": d["late"].pk},
+            {"assignee": d["agent"].pk},
+            {"channel": "phone"},
+            {"contact": d["petro"].pk},
+            {"product": d["tour"].pk},
+            {"order": d["order_x1"].pk},
+            {"created_after": "2026-01-10"},
+            {"created_before": "2026-01-07"},
         ],
     ),
     "sources": ListCase(

@@ -29,6 +29,10 @@ from rapport.sales.api import (
     pipelines_router,
     sources_router,
 )
+from rapport.service.api import analytics_router as service_analytics_router
+from rapport.service.api import categories_router as complaint_categories_router
+from rapport.service.api import causes_router as root_causes_router
+from rapport.service.api import router as complaints_router
 from rapport.timeline.api import router as interactions_router
 
 DESCRIPTION = """\
@@ -168,5 +172,9 @@ api.add_router("calls", calls_router)
 api.add_router("activities", activities_router)
 api.add_router("me", me_router)
 api.add_router("notifications", notifications_router)
+api.add_router("complaints", complaints_router)
+api.add_router("root-causes", root_causes_router)
+api.add_router("complaint-categories", complaint_categories_router)
 api.add_router("analytics", analytics_router)
+api.add_router("analytics", service_analytics_router)  # analytics/root-causes
 api.add_router("customers", customers_router)

@@ -375,10 +375,6 @@ def complaint_change_status(
         ]
     cause = None
     if status == S.RESOLVED:
-        resolution = _text(
-            resolution, "resolution", RESOLUTION_MAX, errors,
-            required=_("Say how the complaint was resolved."),
-        )  # fmt: skip
         if root_cause in (None, ""):
             errors["root_cause"] = [_("Choose the root cause: it is required to resolve.")]
         else:
@@ -388,6 +384,10 @@ def complaint_change_status(
                     _("The root cause “%(name)s” is retired; choose an active one.")
                     % {"name": cause.name}
                 ]
+        resolution = _text(
+            resolution, "resolution", RESOLUTION_MAX, errors,
+            required=_("Say how the complaint was resolved."),
+        )  # fmt: skip
     if errors:
         raise ValidationError(errors)
 
