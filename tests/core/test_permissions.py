@@ -115,3 +115,24 @@ def test_unassigned_leads_are_every_sales_managers_to_work_but_not_to_delete(use
 def test_who_may_own_records(users, role, owns):
     assert permissions.may_own(users[role]) is owns
     assert permissions.owners().filter(pk=users[role].pk).exists() is owns
+
+
+def test_complaints_are_worked_by_agents_everywhere_and_by_managers_for_their_team(users):
+    from rapport.accounts.models import User
+
+    UserFactory(username="boss", role=Role.SERVICE_AGENT, is_superuser=True)  # counts as admin
+    workers = User.objects.filter(permissions.holders_q("complaints", "change"))
+    readers = User.objects.filter(permissions.holders_q("complaints", "view"))
+    deleters = User.objects.filter(permissions.holders_q("complaints", "delete"))
+
+    assert sorted(u.username for u in workers) == sorted(
+        ["admin", "agent", "boss", "manager", "manager2", "mate"]
+    )
+    assert sorted(u.username for u in readers) == sorted(
+        ["admin", "agent", "analyst", "boss", "manager", "manager2", "marketer", "mate"]
+    )
+    assert sorted(u.username for u in deleters) == ["admin", "boss"]
+    assert permissions.reach(users["manager"], "complaints", "change") == "team"
+    assert permissions.reach(users["agent"], "complaints", "change") == "all"
+    assert permissions.reach(users["marketer"], "complaints", "change") == "none"
+    assert permissions.reach(users["manager"], "service_setup", "change") == "none"

@@ -2,6 +2,8 @@
 escalation to the team lead (administrators without one), each exactly once however often
 it runs; replies logged on the timeline count as the first response."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 
@@ -157,3 +159,17 @@ def test_resolved_complaints_are_left_alone(clock, users, customer, lead, causes
     assert (result.warnings, result.breaches, result.escalations) == (0, 0, 0)
     complaint.refresh_from_db()
     assert complaint.breached is False
+
+
+def test_the_check_runs_as_a_periodic_job_through_the_scheduler(clock, users, customer, lead):
+    from rapport.core import schedule
+
+    register(users["manager"], customer)
+    clock.set("2026-01-12T11:30")
+
+    run = schedule.run_now("service.sla_check")
+
+    assert schedule.get("service.sla_check").every == dt.timedelta(minutes=5)
+    assert (run.status, run.error) == ("succeeded", "")
+    assert run.result == {"replies": 0, "warnings": 0, "breaches": 1, "escalations": 1}
+    assert _sent("service.sla_breach") == [("lead", "first_response")]

@@ -9,7 +9,7 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.contacts.views.contact_detail import register_panel
-        from rapport.service import notices, timeline_kinds  # noqa: F401  (register their kinds)
+        from rapport.service import jobs, notices, timeline_kinds  # noqa: F401  (registrations)
         from rapport.service.views.contact_panel import complaints_panel, interaction_links
         from rapport.timeline.views import register_item_links
 
