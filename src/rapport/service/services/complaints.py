@@ -248,7 +248,7 @@ def _require_change(actor: Any, complaint: Complaint) -> None:
 
 def _locked(complaint: Complaint) -> Complaint:
     return (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("contact", "assignee")
         .get(pk=complaint.pk)
     )

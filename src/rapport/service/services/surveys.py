@@ -123,7 +123,7 @@ def survey_send_for_complaint(*, complaint_id: int) -> Sent:
     if they may be e-mailed service messages now (the consent is read at this moment, not
     when the complaint was resolved)."""
     complaint = (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("contact")
         .filter(pk=complaint_id)
         .first()
@@ -169,7 +169,9 @@ def survey_answer(*, token: str, score: Any, comment: str = "") -> Survey:
     """Record a customer's answer (once). ValidationError for a bad score or comment;
     SurveyLinkError for a link that cannot be answered."""
     survey = survey_from_token(token)
-    survey = Survey.objects.select_for_update().select_related("contact").get(pk=survey.pk)
+    survey = (
+        Survey.objects.select_for_update(of=("self",)).select_related("contact").get(pk=survey.pk)
+    )
     if survey.answered_at is not None:  # answered by a double click a moment ago
         raise AnsweredLink(_("This survey has been answered already. Thank you!"))
     errors: dict[str, list[str]] = {}
