@@ -97,12 +97,16 @@ def policies() -> dict[str, SlaPolicy]:
     return {policy.severity: policy for policy in SlaPolicy.objects.all()}
 
 
-def escalation_targets(complaint: Complaint) -> list[Any]:
+def administrators() -> list[Any]:
+    return list(get_user_model().objects.filter(permissions.admins_q()).order_by("pk"))
+
+
+def escalation_targets(complaint: Complaint, *, admins: list[Any] | None = None) -> list[Any]:
     """Who answers for a complaint beyond its assignee: the lead of the assignee's team when
-    they may see it, else every administrator."""
+    they may see it, else every administrator (`admins`, when the caller has read them)."""
     assignee = complaint.assignee
     team = assignee.team if assignee is not None else None
     lead = team.lead if team is not None else None
     if lead is not None and lead.is_active and can(lead, "view", complaint):
         return [lead]
-    return list(get_user_model().objects.filter(permissions.admins_q()).order_by("pk"))
+    return administrators() if admins is None else admins

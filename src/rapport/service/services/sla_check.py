@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport.core import notifications
+from rapport.core.models import Notification
 from rapport.service import notices, selectors
 from rapport.service.models import OPEN_STATUSES, Complaint
 from rapport.timeline.models import Channel, Direction, Interaction
@@ -29,6 +30,7 @@ REPLY_CHANNELS = [
     Channel.SOCIAL,
 ]
 DEADLINES = (notices.FIRST_RESPONSE, notices.RESOLUTION)
+KEY_BATCH = 900  # SQLite's limit on query parameters
 
 
 @dataclass
@@ -94,7 +96,44 @@ def _pending(deadline: str) -> Q:
     return Q(status__in=OPEN_STATUSES)
 
 
+@dataclass(frozen=True)
+class _Message:
+    user: Any
+    kind: str
+    complaint: Complaint
+    deadline: str
+    due: dt.datetime
+    key: str
+
+
+def _send(messages: list[_Message]) -> int:
+    """Notify each message's user once: the keys already sent are read in bulk first, so a
+    complaint that stays breached costs a lookup per run, not a failed insert."""
+    keys = [message.key for message in messages]
+    sent_before: set[str | None] = set()
+    for start in range(0, len(keys), KEY_BATCH):
+        sent_before.update(
+            Notification.objects.filter(key__in=keys[start : start + KEY_BATCH]).values_list(
+                "key", flat=True
+            )
+        )
+    count = 0
+    for message in messages:
+        if message.key in sent_before:
+            continue
+        sent = notifications.notify(
+            user=message.user,
+            kind=message.kind,
+            params=_params(message.complaint, message.deadline, message.due),
+            url=reverse("service:complaint_detail", args=[message.complaint.pk]),
+            key=message.key,
+        )
+        count += sent is not None
+    return count
+
+
 def _warn(now: dt.datetime, result: SlaCheck) -> None:
+    messages = []
     for deadline in DEADLINES:
         due_field, warn_field = f"{deadline}_due", f"{deadline}_warn_at"
         approaching = (
@@ -104,17 +143,16 @@ def _warn(now: dt.datetime, result: SlaCheck) -> None:
         )
         for complaint in approaching:
             due = getattr(complaint, due_field)
-            sent = notifications.notify(
-                user=complaint.assignee,
-                kind=notices.SLA_WARNING,
-                params=_params(complaint, deadline, due),
-                url=reverse("service:complaint_detail", args=[complaint.pk]),
-                key=_key(complaint, deadline, due, "warning", complaint.assignee),
+            key = _key(complaint, deadline, due, "warning", complaint.assignee)
+            messages.append(
+                _Message(complaint.assignee, notices.SLA_WARNING, complaint, deadline, due, key)
             )
-            result.warnings += sent is not None
+    result.warnings += _send(messages)
 
 
 def _escalate(now: dt.datetime, result: SlaCheck) -> None:
+    admins = selectors.administrators()
+    messages = []
     for deadline in DEADLINES:
         due_field = f"{deadline}_due"
         late = Complaint.objects.filter(_pending(deadline), **{f"{due_field}__lte": now})
@@ -124,15 +162,10 @@ def _escalate(now: dt.datetime, result: SlaCheck) -> None:
         for complaint in late.select_related("contact", "assignee__team__lead"):
             due = getattr(complaint, due_field)
             result.breaches += 1
-            for user in selectors.escalation_targets(complaint):
-                sent = notifications.notify(
-                    user=user,
-                    kind=notices.SLA_BREACH,
-                    params=_params(complaint, deadline, due),
-                    url=reverse("service:complaint_detail", args=[complaint.pk]),
-                    key=_key(complaint, deadline, due, "breach", user),
-                )
-                result.escalations += sent is not None
+            for user in selectors.escalation_targets(complaint, admins=admins):
+                key = _key(complaint, deadline, due, "breach", user)
+                messages.append(_Message(user, notices.SLA_BREACH, complaint, deadline, due, key))
+    result.escalations += _send(messages)
 
 
 def sla_check(now: dt.datetime | None = None) -> SlaCheck:
