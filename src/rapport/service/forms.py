@@ -157,7 +157,7 @@ class SlaPolicyForm(PicoForm):
     resolution_hours = forms.DecimalField(label=_("Resolution within, hours"), **HOURS_FIELD)
     business_hours_only = forms.BooleanField(label=_("Business hours only"), required=False)
     warning_percent = forms.IntegerField(
-        label=_("Warn at, % of the time"), min_value=1, max_value=99, initial=80
+        label=_("Warn at, percent of the time"), min_value=1, max_value=99, initial=80
     )
 
     def __init__(self, *args: Any, severity: str, **kwargs: Any) -> None:

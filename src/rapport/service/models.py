@@ -120,7 +120,7 @@ class SlaPolicy(models.Model):
     # Critical complaints may run round the clock instead of counting opening hours only.
     business_hours_only = models.BooleanField(_("count business hours only"), default=True)
     warning_percent = models.PositiveSmallIntegerField(
-        _("warn at, % of the time"),
+        _("warn at, percent of the time"),
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )

@@ -436,7 +436,7 @@ class Migration(migrations.Migration):
                             django.core.validators.MinValueValidator(1),
                             django.core.validators.MaxValueValidator(99),
                         ],
-                        verbose_name="warn at, % of the time",
+                        verbose_name="warn at, percent of the time",
                     ),
                 ),
             ],
