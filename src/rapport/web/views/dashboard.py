@@ -4,10 +4,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from rapport.contacts import selectors
+from rapport.core import permissions
 from rapport.core.http import Request
 from rapport.core.pagination import capped_count
 from rapport.timeline.selectors import interactions_for
@@ -52,3 +53,11 @@ def home(request: Request) -> HttpResponse:
         "web/home.html",
         {"counts": counts, "recent": recent, "new_contacts": new_contacts},
     )
+
+
+@login_required
+def start(request: Request) -> HttpResponse:
+    """Where signing in lands: "my day" for those whose work is a to-do list, else home."""
+    if permissions.starts_on_my_day(request.user):
+        return redirect("activities:my_day")
+    return redirect("web:home")
