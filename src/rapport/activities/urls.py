@@ -2,7 +2,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy
 
 from rapport.activities.export import activity_columns
-from rapport.activities.views import activities, feed, my_day
+from rapport.activities.views import activities, calendar, feed, my_day
 from rapport.core.views.exports import ListExport, export_list
 
 ACTIVITIES = ListExport(
@@ -15,6 +15,7 @@ ACTIVITIES = ListExport(
 
 app_name = "activities"
 urlpatterns = [
+    path("calendar/", calendar.calendar, name="calendar"),
     path("calendar/<str:secret>.ics", feed.calendar_feed, name="calendar_feed"),
     path("my-day/", my_day.my_day, name="my_day"),
     # the activity is a form field: the page reverses each URL once, not per row (speed)
