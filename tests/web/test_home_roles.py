@@ -80,4 +80,6 @@ def test_a_marketer_sees_leads_by_source_and_an_analyst_the_figures(client, user
     assert "team" not in analyst
     agent = _home(client, users["agent"]).context
     assert [count for _label, count, _link in agent["my_work"]] == [0, 0]
+    assert agent["complaints"] == (0, True)
+    assert "complaints" not in analyst
     assert agent["figures"] is False

@@ -21,6 +21,8 @@ from rapport.core.http import Request
 from rapport.core.pagination import capped_count
 from rapport.sales.models import LeadStatus, Stage
 from rapport.sales.selectors import deals_for, leads_for
+from rapport.service.models import OPEN_STATUSES
+from rapport.service.selectors import complaints_for
 from rapport.timeline.selectors import interactions_for
 
 COUNT_CAP = 1000
@@ -74,6 +76,9 @@ def _today(user: Any) -> dict[str, Any]:
             (_("Overdue"), day.overdue_count, overdue),
             (_("Due today"), len(day.today), reverse("activities:my_day")),
         ]
+    if permissions.may_own(user) and permissions.allows(user, "complaints", "change"):
+        mine = complaints_for(user).filter(assignee=user, status__in=OPEN_STATUSES)
+        today["complaints"] = capped_count(mine, cap=COUNT_CAP)
     if permissions.sells(user):
         open_deals = deals_for(user).filter(owner=user, stage__kind=Stage.Kind.OPEN)
         new_leads = leads_for(user).filter(status=LeadStatus.NEW)
