@@ -173,7 +173,7 @@ for _cidr in RAPPORT_TRUSTED_PROXIES:
     except ValueError as _exc:
         raise ImproperlyConfigured(f"RAPPORT_TRUSTED_PROXIES: {_cidr!r} is not a CIDR") from _exc
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "web:start"  # "my day" or home, by role (web.views.dashboard.start)
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # --- i18n -----------------------------------------------------------------------------------

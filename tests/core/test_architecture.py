@@ -111,8 +111,9 @@ def test_web_serves_only_the_layouts_own_pages():
         if p.callback.__module__.startswith("rapport.web.")
     )
     # The home page, and the header's global search: layout-level navigation that spans apps
-    # (it calls each app's own `listed`, defining no list of its own).
-    assert served_by_web == ["web:home", "web:search"]
+    # (it calls each app's own `listed`, defining no list of its own), and where signing in
+    # lands (home or an app's "my day", by role).
+    assert served_by_web == ["web:home", "web:search", "web:start"]
     assert sorted(p.name for p in (SRC / "web/views").glob("*.py")) == [
         "__init__.py",
         "dashboard.py",

@@ -72,7 +72,8 @@ def open_page(browser, live_server, username, viewport="desktop"):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "pass-W0rd-123")
     page.click("main form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    # home, or "my day" for sales managers and service agents
+    page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/(my-day/)?$"))
     return page
 
 

@@ -19,7 +19,8 @@ def test_login_page_renders_and_logs_in(client, users):
     assert page.status_code == 200
     assert 'name="username"' in page.text
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/start/"
+    assert client.get("/start/")["Location"] == "/my-day/"  # a sales manager's day opens
 
 
 def test_home_shows_capped_counts_and_navigation(as_user, olena):

@@ -1,5 +1,6 @@
 """Write use cases for accounts: issuing and revoking API tokens (CLI and profile page)."""
 
+import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -53,3 +54,19 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
             },
         )
     return token
+
+
+@transaction.atomic
+def calendar_secret_replace(*, user: User) -> str:
+    """A new secret for the user's calendar feed: the address to subscribe to changes, and the
+    old one (if any) stops working at once."""
+    user.calendar_secret = secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_secret"])
+    return user.calendar_secret
+
+
+@transaction.atomic
+def calendar_secret_revoke(*, user: User) -> None:
+    """No feed any more: its address answers 404."""
+    user.calendar_secret = None
+    user.save(update_fields=["calendar_secret"])

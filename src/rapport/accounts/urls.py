@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token_create"),
+    path("profile/calendar-feed/", views.calendar_feed_save, name="calendar_feed_save"),
     path("profile/date-format/", views.date_style_save, name="date_style_save"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rapport.accounts import services
 from rapport.accounts.forms import DateStyleForm, TokenForm
 from rapport.accounts.models import ApiToken
 from rapport.core.http import Request, get_visible_or_404
@@ -68,4 +69,24 @@ def date_style_save(request: Request) -> HttpResponse:
         user.date_style = form.cleaned_data["date_style"]
         user.save(update_fields=["date_style"])
         messages.success(request, _("Date format saved."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def calendar_feed_save(request: Request) -> HttpResponse:
+    """Make or replace the calendar feed's secret address, or (`revoke`) stop the feed."""
+    user: Any = request.user
+    if request.POST.get("action") == "revoke":
+        services.calendar_secret_revoke(user=user)
+        messages.success(request, _("Calendar feed turned off; its address no longer works."))
+    else:
+        replacing = bool(user.calendar_secret)
+        services.calendar_secret_replace(user=user)
+        messages.success(
+            request,
+            _("New calendar feed address made; the old one no longer works.")
+            if replacing
+            else _("Calendar feed made: subscribe to its address in your calendar."),
+        )
     return redirect("accounts:profile")

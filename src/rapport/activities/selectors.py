@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, F, QuerySet, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from rapport.activities import recurrence
 from rapport.activities.models import ACTIVITY_OWNERS, Activity, ActivityStatus
 from rapport.contacts.models import Contact
-from rapport.core import visibility
+from rapport.core import permissions, visibility
 
 PANEL_UPCOMING = 10
 PANEL_DONE = 10
@@ -105,3 +106,85 @@ def for_contact(user: Any, contact: Contact) -> ContactActivities:
         can_plan=visibility.can_create(user, "activities")
         and visibility.can(user, "change", contact),
     )
+
+
+# How many rows each part of "my day" shows: a manager with thousands of open activities still
+# gets a page in a few queries; the counts say how many there are and the list links to all.
+DAY_ROWS = 25
+DAY_AHEAD = 7  # "upcoming": the days after today
+
+
+@dataclass
+class MyDay:
+    """A user's own planned work, split at the start and end of their today (in their zone)."""
+
+    overdue: list[Activity]
+    today: list[Activity]
+    upcoming: list[Activity]
+    overdue_count: int
+    today_start: dt.datetime
+    tomorrow_start: dt.datetime
+    ahead_end: dt.datetime
+
+
+def day_bounds(zone: ZoneInfo, now: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """The starts of today, of tomorrow and of the day after the upcoming week in `zone`, in
+    UTC (local midnights, so a day across a daylight-saving change has its 23 or 25 hours)."""
+    today = now.astimezone(zone).date()
+    midnight = [
+        dt.datetime.combine(today + dt.timedelta(days=n), dt.time(), tzinfo=zone).astimezone(dt.UTC)
+        for n in (0, 1, 1 + DAY_AHEAD)
+    ]
+    return midnight[0], midnight[1], midnight[2]
+
+
+def my_day(user: Any, now: dt.datetime | None = None) -> MyDay:
+    """`user`'s planned activities: overdue (the oldest first), due today, and in the next
+    DAY_AHEAD days, each at most DAY_ROWS; four queries on the (assignee, status, due) index.
+    A series shows once, at its current occurrence: that is the one to do."""
+    now = now or timezone.now()
+    start, tomorrow, end = day_bounds(user.zone, now)
+    # One's own assignments are always within one's reach (own ⊂ team ⊂ all), so the rule's
+    # wider filter (which joins the customer's owner) is not needed here.
+    mine = Activity.objects.filter(assignee=user, status=ActivityStatus.PLANNED).select_related(
+        "contact"
+    )
+    late = mine.filter(due_at__lt=now)
+    rows = DAY_ROWS
+    return MyDay(
+        overdue=list(late.order_by("due_at", "id")[:rows]),
+        today=list(
+            mine.filter(due_at__gte=now, due_at__lt=tomorrow).order_by("due_at", "id")[:rows]
+        ),
+        upcoming=list(
+            mine.filter(due_at__gte=max(now, tomorrow), due_at__lt=end).order_by("due_at", "id")[
+                :rows
+            ]
+        ),
+        overdue_count=late.count(),
+        today_start=start,
+        tomorrow_start=tomorrow,
+        ahead_end=end,
+    )
+
+
+def overseen(user: Any) -> QuerySet[Any] | None:
+    """The people whose overdue work `user` answers for: every sales manager for an
+    administrator, the members of the teams they lead for a team lead; None for others."""
+    users = get_user_model().objects.filter(is_active=True)
+    if permissions.is_admin(user):
+        return users.filter(permissions.sellers_q())
+    if user.is_authenticated and user.led_teams.exists():
+        return users.filter(team__lead=user).exclude(pk=user.pk)
+    return None
+
+
+def overdue_per_person(people: QuerySet[Any], now: dt.datetime | None = None) -> list[Any]:
+    """`people` with `overdue` (their planned activities past due, a count), the most behind
+    first: one grouped query."""
+    now = now or timezone.now()
+    late = Count(
+        "activities",
+        filter=Q(activities__status=ActivityStatus.PLANNED, activities__due_at__lt=now),
+    )
+    return list(people.annotate(overdue=late).order_by("-overdue", "username"))

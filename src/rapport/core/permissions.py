@@ -179,3 +179,13 @@ def owners() -> "QuerySet[Any]":
     """The users records may be assigned to (see `may_own`): every owner field's choices and
     every service's check of a submitted owner go through it."""
     return get_user_model().objects.filter(owners_q())
+
+
+# The roles whose day is a to-do list: after signing in they land on "my day" (their overdue,
+# today's and coming activities) rather than the overview.
+DAY_ROLES = frozenset({"sales_manager", "service_agent"})
+
+
+def starts_on_my_day(user: Any) -> bool:
+    """Whether signing in opens `user`'s "my day" page (see DAY_ROLES)."""
+    return role_of(user) in DAY_ROLES

@@ -5,5 +5,6 @@ from rapport.web.views import dashboard, search
 app_name = "web"
 urlpatterns = [
     path("", dashboard.home, name="home"),
+    path("start/", dashboard.start, name="start"),
     path("search/", search.search, name="search"),
 ]

@@ -1,0 +1,157 @@
+"""'My day': the signed-in user's overdue, today's and coming activities in their own zone,
+each done or moved with one click (HTMX swaps the page's lists), and for a team lead or an
+administrator the overdue work of each person they answer for."""
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rapport.activities import selectors, services
+from rapport.activities.models import Activity
+from rapport.core.http import Request, get_visible_or_404, int_or_none
+
+TEMPLATE = "activities/my_day.html"
+# The reschedule buttons: one hour later, the same time tomorrow, or a time picked.
+LATER = "hour"
+TOMORROW = "tomorrow"
+AT = "at"
+
+
+def _context(request: Request, announce: str = "", error: str = "") -> Any:
+    user: Any = request.user
+    people = selectors.overseen(user)
+    return {
+        "day": selectors.my_day(user),
+        "zone": user.zone,
+        "team": None if people is None else selectors.overdue_per_person(people),
+        "announce": announce,
+        "error": error,
+        # reversed and translated once, not per row: the page must stay fast with many rows
+        "complete_url": reverse("activities:day_complete"),
+        "move_url": reverse("activities:day_reschedule"),
+        "detail_prefix": reverse("activities:activity_list"),  # + "<pk>/": an activity's page
+        "csrf_input": format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+        ),
+        "t": {
+            "outcome": _("Outcome (optional)"),
+            "complete": _("Complete"),
+            "hour": _("+1 hour"),
+            "tomorrow": _("Tomorrow"),
+            "new_time": _("New time"),
+            "move": _("Move"),
+            "nothing": _("Nothing here."),
+        },
+    }
+
+
+def _render(request: Request, announce: str = "", error: str = "") -> Any:
+    context = _context(request, announce, error)
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#lists", context)
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+def my_day(request: Request) -> HttpResponse:
+    return _render(request)
+
+
+def _mine(request: Request) -> Activity:
+    pk = int_or_none(request.POST.get("activity"))
+    if pk is None:
+        raise Http404
+    activity = get_visible_or_404(selectors.activities_for(request.user), pk)
+    if not selectors.can(request.user, "change", activity):
+        raise PermissionDenied
+    return activity
+
+
+def _failed(activity: Activity, exc: ValidationError) -> str:
+    return f"{activity.subject}: {' '.join(exc.messages)}"
+
+
+@login_required
+@require_POST
+def day_complete(request: Request) -> HttpResponse:
+    """Done, with the outcome if one was typed."""
+    activity = _mine(request)
+    error = ""
+    announce = ""
+    try:
+        services.activity_complete(
+            actor=request.user, activity=activity, outcome=request.POST.get("outcome", "")
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:  # Conflict included
+        error = _failed(activity, exc)
+    else:
+        announce = _("Done: %(subject)s.") % {"subject": activity.subject}
+    if not request.htmx:
+        return redirect("activities:my_day")
+    return _render(request, announce, error)
+
+
+def new_time(activity: Activity, choice: str, picked: str, zone: ZoneInfo, now: dt.datetime) -> Any:
+    """Where a reschedule button moves the activity: an hour later (from now when it is
+    already late), the same wall-clock time in its own zone on the day after its due day (or
+    after today, when late), or the time picked (wall-clock time in the viewer's zone)."""
+    if choice == LATER:
+        later = max(activity.due_at, now) + dt.timedelta(hours=1)
+        return later.replace(second=0, microsecond=0)
+    if choice == TOMORROW:
+        own = ZoneInfo(activity.time_zone)
+        due = activity.due_at.astimezone(own)
+        day = max(due.date(), now.astimezone(own).date()) + dt.timedelta(days=1)
+        # naive: the service checks the wall-clock time exists in the activity's zone that day
+        return dt.datetime.combine(day, due.time())
+    if choice == AT:
+        try:
+            moment = dt.datetime.fromisoformat(picked.strip())
+        except ValueError:
+            return picked  # the service names what to fix
+        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    raise ValidationError(_("Choose when to move it: in an hour, tomorrow or at a time."))
+
+
+@login_required
+@require_POST
+def day_reschedule(request: Request) -> HttpResponse:
+    activity = _mine(request)
+    user: Any = request.user
+    error = ""
+    announce = ""
+    try:
+        due = new_time(
+            activity,
+            request.POST.get("to", ""),
+            request.POST.get("due_at", ""),
+            user.zone,
+            timezone.now(),
+        )
+        moved = services.activity_reschedule(actor=user, activity=activity, due_at=due)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:  # Conflict included
+        error = _failed(activity, exc)
+    else:
+        shown = timezone.localtime(moved.due_at, user.zone)
+        announce = _("Moved: %(subject)s, now %(when)s.") % {
+            "subject": moved.subject,
+            "when": shown.strftime("%Y-%m-%d %H:%M"),
+        }
+    if not request.htmx:
+        return redirect("activities:my_day")
+    return _render(request, announce, error)

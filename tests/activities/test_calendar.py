@@ -1,0 +1,65 @@
+"""The calendar: a week or month of one's own activities in one's zone, series expanded; a
+team lead's or admin's team view; nobody sees another team's."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from rapport.activities import selectors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def planned(users, olena, jonas, plan):
+    users["manager"].time_zone = "Europe/Vilnius"
+    users["manager"].save()
+    series = plan(contact=olena.pk, subject="Weekly review", due_at=dt.datetime(2027, 3, 14, 9, 0),
+                  time_zone="Europe/Vilnius", recurrence="FREQ=WEEKLY;COUNT=6")  # fmt: skip
+    mate = plan("manager_mate", contact=olena.pk, subject="Mate's call",
+                due_at=dt.datetime(2027, 3, 30, 10, 0), time_zone="Europe/Vilnius")  # fmt: skip
+    south = plan("manager2", contact=jonas.pk, subject="South call",
+                 due_at=dt.datetime(2027, 3, 30, 10, 0), time_zone="Europe/Vilnius")  # fmt: skip
+    return {"series": series, "mate": mate, "south": south}
+
+
+def _entries(response) -> list[tuple[str, str]]:
+    return [
+        (moment.strftime("%m-%d %H:%M"), activity.subject)
+        for _day, entries in response.context["days"]
+        for moment, activity in entries
+    ]
+
+
+def test_a_month_expands_the_series_in_the_viewers_zone_across_dst(client, users, planned):
+    client.force_login(users["manager"])
+    response = client.get(reverse("activities:calendar"), {"view": "month", "start": "2027-03-01"})
+    assert response.status_code == 200
+    assert len(response.context["days"]) == 31
+    assert _entries(response) == [
+        ("03-14 09:00", "Weekly review"),
+        ("03-21 09:00", "Weekly review"),
+        ("03-28 09:00", "Weekly review"),  # clocks went forward that night: still 09:00
+    ]
+    app = selectors.occurrences(
+        planned["series"],
+        dt.datetime(2027, 3, 1, tzinfo=dt.UTC),
+        dt.datetime(2027, 4, 1, tzinfo=dt.UTC),
+    )
+    assert len(app) == 3
+
+
+def test_a_week_and_the_team_view_is_only_for_leads_and_admins(client, users, team, planned):
+    client.force_login(users["manager"])
+    week = {"start": "2027-03-29", "team": "1"}
+    response = client.get(reverse("activities:calendar"), week)
+    assert response.context["team"] is False  # not a lead: only their own
+    assert _entries(response) == [("04-04 09:00", "Weekly review")]
+    team.lead = users["manager"]
+    team.save()
+    response = client.get(reverse("activities:calendar"), week)
+    assert _entries(response) == [("03-30 10:00", "Mate's call"), ("04-04 09:00", "Weekly review")]
+    client.force_login(users["admin"])
+    admin = client.get(reverse("activities:calendar"), week)
+    assert [s for _t, s in _entries(admin)] == ["Mate's call", "South call", "Weekly review"]

@@ -1,0 +1,195 @@
+"""'My day': the user's overdue, today's and coming work in their zone, completed and moved
+with one click; the overdue work per manager for team leads and administrators; where signing
+in lands."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from rapport.activities import selectors
+from rapport.activities.models import Activity, ActivityStatus
+from rapport.activities.views.my_day import new_time
+from tests.activities.conftest import soon
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_user(client, users):
+    def login(name: str):
+        client.force_login(users[name])
+        return client
+
+    return login
+
+
+def _late(activity: Activity, hours: int = 24) -> Activity:
+    Activity.objects.filter(pk=activity.pk).update(
+        due_at=timezone.now() - dt.timedelta(hours=hours)
+    )
+    activity.refresh_from_db()
+    return activity
+
+
+@pytest.fixture
+def day(users, olena, jonas, plan):
+    """Manager's: one overdue, one later today (in Kyiv), one in 3 days, one in 10 days;
+    the mate's overdue one; the other team's overdue one."""
+    users["manager"].time_zone = "Europe/Kyiv"
+    users["manager"].save()
+    now = timezone.now()
+    return {
+        "late": _late(plan(contact=olena.pk, subject="Late call")),
+        "today": plan(contact=olena.pk, subject="Today call", due_at=now + dt.timedelta(minutes=1)),
+        "soon": plan(contact=olena.pk, subject="Soon call", due_at=soon(3)),
+        "far": plan(contact=olena.pk, subject="Far call", due_at=soon(10)),
+        "mate": _late(plan("manager_mate", contact=olena.pk, subject="Mate late")),
+        "south": _late(plan("manager2", contact=jonas.pk, subject="South late")),
+    }
+
+
+def _names(rows) -> list[str]:
+    return [a.subject for a in rows]
+
+
+def test_my_day_splits_my_own_work_at_my_local_midnights(users, day):
+    now = timezone.now()
+    mine = selectors.my_day(users["manager"], now)
+    assert _names(mine.overdue) == ["Late call"]
+    assert mine.overdue_count == 1
+    start, tomorrow, _end = selectors.day_bounds(users["manager"].zone, now)
+    local = start.astimezone(users["manager"].zone)
+    assert (local.hour, local.minute) == (0, 0)
+    today = ["Today call"] if day["today"].due_at < tomorrow else []
+    assert _names(mine.today) == today
+    assert _names(mine.upcoming) == [*(["Today call"] if not today else []), "Soon call"]
+
+
+def test_day_bounds_follow_a_daylight_saving_change():
+    zone = ZoneInfo("Europe/Kyiv")
+    # 2026-03-29: clocks go forward at 03:00, so that day has 23 hours
+    start, tomorrow, end = selectors.day_bounds(zone, dt.datetime(2026, 3, 29, 12, tzinfo=dt.UTC))
+    assert tomorrow - start == dt.timedelta(hours=23)
+    assert end - tomorrow == dt.timedelta(days=7)
+    assert start == dt.datetime(2026, 3, 28, 22, tzinfo=dt.UTC)
+
+
+def test_the_page_shows_my_lists_with_a_pinned_query_count(as_user, day, users):
+    client = as_user("manager")
+    client.get(reverse("activities:my_day"))  # warm the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("activities:my_day"))
+    assert response.status_code == 200
+    # session + user, team-lead check, four lists/counts
+    assert len(queries) == 7
+    page = response.content.decode()
+    assert "Late call" in page
+    assert "Soon call" in page
+    assert f'href="/activities/{day["late"].pk}/"' in page
+    assert "Far call" not in page
+    assert "Mate late" not in page
+    assert "South late" not in page
+    assert response.context["team"] is None
+
+
+def test_one_click_complete_with_an_optional_outcome(as_user, day):
+    client = as_user("manager")
+    url = reverse("activities:day_complete")
+    response = client.post(
+        url, {"activity": day["late"].pk, "outcome": "Agreed"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "Done: Late call." in response.content.decode()
+    day["late"].refresh_from_db()
+    assert (day["late"].status, day["late"].outcome) == (ActivityStatus.DONE, "Agreed")
+    assert (
+        client.post(url, {"activity": day["soon"].pk}).status_code == 302
+    )  # without HTMX: back to the page
+    day["soon"].refresh_from_db()
+    assert (day["soon"].status, day["soon"].outcome) == (ActivityStatus.DONE, "")
+
+
+def test_reschedule_an_hour_later_tomorrow_or_at_a_picked_time(as_user, day, users):
+    client = as_user("manager")
+    late = day["late"]
+    url = reverse("activities:day_reschedule")
+    before = timezone.now().replace(second=0, microsecond=0)
+    response = client.post(url, {"activity": late.pk, "to": "hour"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    late.refresh_from_db()
+    assert before + dt.timedelta(hours=1) <= late.due_at <= timezone.now() + dt.timedelta(hours=1)
+    client.post(
+        url, {"activity": late.pk, "to": "at", "due_at": "2031-05-04T09:30"}, HTTP_HX_REQUEST="true"
+    )
+    late.refresh_from_db()
+    assert late.due_at == dt.datetime(2031, 5, 4, 6, 30, tzinfo=dt.UTC)  # 09:30 in Kyiv
+    response = client.post(
+        url, {"activity": late.pk, "to": "at", "due_at": "soon"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "Give a date and time like" in response.content.decode()
+    response = client.post(url, {"activity": late.pk, "to": "sometime"}, HTTP_HX_REQUEST="true")
+    assert "Choose when to move it" in response.content.decode()
+
+
+def test_tomorrow_keeps_the_wall_clock_time_in_the_activitys_zone(day):
+    late = day["late"]
+    now = dt.datetime(2026, 3, 28, 12, tzinfo=dt.UTC)
+    late.due_at, late.time_zone = dt.datetime(2026, 3, 28, 7, tzinfo=dt.UTC), "Europe/Kyiv"
+    moved = new_time(late, "tomorrow", "", ZoneInfo("UTC"), now)
+    # 09:00 in Kyiv on the 28th (UTC+2) → 09:00 on the 29th, after the change (UTC+3)
+    assert moved == dt.datetime(2026, 3, 29, 9, 0)
+
+
+def test_another_teams_activity_cannot_be_completed_or_moved(as_user, day):
+    client = as_user("manager")
+    south = day["south"]
+    done, move = reverse("activities:day_complete"), reverse("activities:day_reschedule")
+    assert client.post(done, {"activity": south.pk}).status_code == 404
+    assert client.post(move, {"activity": south.pk, "to": "hour"}).status_code == 404
+    assert client.post(done, {"activity": "x"}).status_code == 404
+    assert as_user("analyst").post(done, {"activity": day["late"].pk}).status_code == 403
+    south.refresh_from_db()
+    assert south.status == ActivityStatus.PLANNED
+
+
+def test_a_team_lead_sees_overdue_work_per_member(as_user, day, users, team):
+    team.lead = users["manager"]
+    team.save()
+    response = as_user("manager").get(reverse("activities:my_day"))
+    rows = {p.username: p.overdue for p in response.context["team"]}
+    assert rows == {"mate": 1}
+    assert f"?assignee={users['manager_mate'].pk}&amp;overdue=true" in response.content.decode()
+
+
+def test_an_admin_sees_overdue_work_per_sales_manager(as_user, day):
+    response = as_user("admin").get(reverse("activities:my_day"))
+    rows = {p.username: p.overdue for p in response.context["team"]}
+    assert rows == {"manager": 1, "mate": 1, "manager2": 1}
+
+
+@pytest.mark.parametrize(
+    ("role", "lands"),
+    [
+        ("manager", "activities:my_day"),
+        ("agent", "activities:my_day"),
+        ("marketer", "web:home"),
+        ("admin", "web:home"),
+        ("analyst", "web:home"),
+    ],
+)
+def test_signing_in_opens_my_day_for_managers_and_agents(client, users, role, lands):
+    user = users[role]
+    user.set_password("pw-Secret-123")
+    user.save()
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": "pw-Secret-123"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:start")
+    assert client.get(reverse("web:start"))["Location"] == reverse(lands)
