@@ -99,7 +99,8 @@ def mark_read(*, user: Any, notification_id: int) -> Notification | None:
 def email_body(notification: Notification) -> tuple[str, str]:
     """(subject, body) of the e-mail copy, in the recipient's language."""
     language = notification.user.language or settings.LANGUAGE_CODE
-    with translation.override(language):
+    zone = getattr(notification.user, "zone", None) or timezone.get_default_timezone()
+    with translation.override(language), timezone.override(zone):
         sentence = text(notification)
         link = f"{settings.RAPPORT_SITE_URL}{notification.url}" if notification.url else ""
         body = sentence + ("\n\n" + _("Open in Rapport: %(url)s") % {"url": link} if link else "")
@@ -119,3 +120,11 @@ def send_email(notification_id: int) -> None:
     subject, body = email_body(notification)
     send_mail(subject, body, None, [notification.user.email])
     Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+
+
+@task()
+def send_emails(notification_ids: list[int]) -> None:
+    """The e-mail copies of many notifications written at once (a batch of reminders): one
+    task for the batch rather than one per row, each copy still claimed and sent at most once."""
+    for notification_id in notification_ids:
+        send_email.call(notification_id)
