@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -85,6 +86,23 @@ def notify(
 
 def unread_count(user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def bell_state(user: Any) -> tuple[int, str]:
+    """(unread count, a short token that changes whenever the bell would show something else):
+    one aggregate query, so the bell's poll can answer "nothing new" without rendering."""
+    found = Notification.objects.filter(user=user, read_at__isnull=True).aggregate(
+        count=Count("id"), newest=Max("id")
+    )
+    count = found["count"] or 0
+    return count, f"{count}-{found['newest'] or 0}"
+
+
+def mark_all_read(*, user: Any) -> int:
+    """Mark every unread notification of the user read; how many were."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def mark_read(*, user: Any, notification_id: int) -> Notification | None:

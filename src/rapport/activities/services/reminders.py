@@ -24,6 +24,7 @@ added or the activity moved), so one already past when it was set is not owed at
 """
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -43,6 +44,7 @@ from rapport.core.models import Notification
 GRACE = dt.timedelta(minutes=2)
 STALE = dt.timedelta(hours=24)
 CHUNK = 2000  # rows per INSERT: 7 parameters a row stays under SQLite's 32,766 variables
+SQLITE_PAUSE = 0.02  # seconds between two chunks' transactions on SQLite (see `deliver`)
 
 
 @dataclass(frozen=True)
@@ -184,17 +186,18 @@ def _due(row: dict[str, Any], occurrence: dt.datetime, remind_at: dt.datetime) -
     )
 
 
-def _table(model: type[Any]) -> str:
+def table(model: type[Any]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _prep(model: type[Any], name: str, value: Any) -> Any:
+def prep(model: type[Any], name: str, value: Any) -> Any:
     return model._meta.get_field(name).get_db_prep_save(value, connection)
 
 
-def _insert_returning(
-    sql_head: str, rows: Sequence[tuple[Any, ...]], tail: str
+def insert_values(
+    sql_head: str, rows: Sequence[tuple[Any, ...]], tail: str = ""
 ) -> list[tuple[Any, ...]]:
+    """`sql_head VALUES (…), (…) tail` in one statement; the rows RETURNING gives, if asked."""
     width = len(rows[0])
     values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
     with connection.cursor() as cursor:
@@ -202,79 +205,93 @@ def _insert_returning(
         return list(cursor.fetchall()) if "RETURNING" in tail else []
 
 
-def _write(chunk: Sequence[Due], now: dt.datetime) -> tuple[list[int], int, int, int]:
+@dataclass
+class _Chunk:
+    """One chunk's rows, prepared before its transaction so the write lock is held only for
+    the two INSERTs."""
+
+    by_key: dict[str, Due]
+    notifications: list[tuple[Any, ...]]
+    stale: list[tuple[Any, ...]]  # delivery rows of occurrences too old to notify of
+    created: Any
+
+
+def _prepare(chunk: Sequence[Due], now: dt.datetime) -> _Chunk:
+    created = prep(Notification, "created_at", now)
+    by_key: dict[str, Due] = {}
+    rows: list[tuple[Any, ...]] = []
+    stale: list[tuple[Any, ...]] = []
+    for d in chunk:
+        if d.occurrence_at < now - STALE:
+            occurrence = prep(ReminderDelivery, "occurrence_at", d.occurrence_at)
+            stale.append((d.reminder_id, occurrence, created, True, None))
+            continue
+        key = reminder_key(d.reminder_id, d.occurrence_at)
+        by_key[key] = d
+        params = dict(d.params)
+        if d.remind_at < now - GRACE:
+            params["late_due"] = d.remind_at.isoformat()
+        url = reverse("activities:activity_detail", args=[d.activity_id])
+        params_db = prep(Notification, "params", params)
+        rows.append((d.user_id, KIND, params_db, url, key, created, d.email))
+    return _Chunk(by_key=by_key, notifications=rows, stale=stale, created=created)
+
+
+def _write(chunk: _Chunk, now: dt.datetime) -> tuple[list[int], int, int]:
     """Insert one chunk's notifications and deliveries (inside the caller's transaction);
-    (ids of notifications wanting an e-mail, sent, late, skipped) of what landed here."""
-    notified = [d for d in chunk if d.occurrence_at >= now - STALE]
-    stale = [d for d in chunk if d.occurrence_at < now - STALE]
-    by_key = {reminder_key(d.reminder_id, d.occurrence_at): d for d in notified}
-    created = _prep(Notification, "created_at", now)
+    (ids of notifications wanting an e-mail, sent, late) of what landed here."""
     landed: dict[str, int] = {}
-    if notified:
-        rows = []
-        for key, d in by_key.items():
-            params = dict(d.params)
-            if d.remind_at < now - GRACE:
-                params["late_due"] = d.remind_at.isoformat()
-            rows.append(
-                (
-                    d.user_id,
-                    KIND,
-                    _prep(Notification, "params", params),
-                    reverse("activities:activity_detail", args=[d.activity_id]),
-                    key,
-                    created,
-                    d.email,
-                )
-            )
-        returned = _insert_returning(
-            f"INSERT INTO {_table(Notification)} "
+    if chunk.notifications:
+        returned = insert_values(
+            f"INSERT INTO {table(Notification)} "
             "(user_id, kind, params, url, key, created_at, email_wanted)",
-            rows,
+            chunk.notifications,
             "ON CONFLICT (key) DO NOTHING RETURNING id, key",
         )
         landed = {key: pk for pk, key in returned}
+    by_key = chunk.by_key
     deliveries = [
         (
             by_key[key].reminder_id,
-            _prep(ReminderDelivery, "occurrence_at", by_key[key].occurrence_at),
-            created,
+            prep(ReminderDelivery, "occurrence_at", by_key[key].occurrence_at),
+            chunk.created,
             by_key[key].remind_at < now - GRACE,
             pk,
         )
         for key, pk in landed.items()
-    ] + [
-        (
-            d.reminder_id,
-            _prep(ReminderDelivery, "occurrence_at", d.occurrence_at),
-            created,
-            True,
-            None,
-        )
-        for d in stale
-    ]
+    ] + chunk.stale
     if deliveries:
-        _insert_returning(
-            f"INSERT INTO {_table(ReminderDelivery)} "
+        insert_values(
+            f"INSERT INTO {table(ReminderDelivery)} "
             "(reminder_id, occurrence_at, delivered_at, late, notification_id)",
             deliveries,
             "ON CONFLICT (reminder_id, occurrence_at) DO NOTHING",
         )
     emails = [pk for key, pk in landed.items() if by_key[key].email]
     late = sum(1 for key in landed if by_key[key].remind_at < now - GRACE)
-    return emails, len(landed), late, len(stale)
+    return emails, len(landed), late
 
 
 def deliver(owed: Iterable[Due], now: dt.datetime) -> Outcome:
     """Write the deliveries of `owed` at `now`, one transaction per chunk (a notification and
-    its delivery row always together); e-mail copies are queued after each commit."""
+    its delivery row always together); e-mail copies are queued after each commit.
+
+    On SQLite a writer that takes the lock again at once starves the others (a waiting
+    connection polls, sleeping up to 100 ms between tries, so it may never see the lock
+    free): the next chunk is prepared outside the transaction and a short pause follows each
+    commit, so the worker's task loop and lease renewals get their turn."""
     sent = late = skipped = 0
-    for chunk in batched(owed, CHUNK):
+    pause = SQLITE_PAUSE if connection.vendor == "sqlite" else 0.0
+    for number, batch in enumerate(batched(owed, CHUNK)):
+        if number and pause:
+            time.sleep(pause)
+        chunk = _prepare(batch, now)
         with transaction.atomic():
-            emails, chunk_sent, chunk_late, chunk_skipped = _write(chunk, now)
+            emails, chunk_sent, chunk_late = _write(chunk, now)
             if emails:
                 transaction.on_commit(partial(notifications.send_emails.enqueue, emails))
-        sent, late, skipped = sent + chunk_sent, late + chunk_late, skipped + chunk_skipped
+        sent, late = sent + chunk_sent, late + chunk_late
+        skipped += len(chunk.stale)
     return Outcome(sent=sent, late=late, skipped=skipped)
 
 
