@@ -14,6 +14,7 @@ MODULES = [
     "rapport.bench.forecast",
     "rapport.bench.imports",
     "rapport.bench.serving",
+    "rapport.bench.reminders",
 ]
 
 __all__ = ["MODULES", "Bench", "Result", "benchmark", "registry"]
