@@ -27,12 +27,14 @@ import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from itertools import batched
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from rapport.activities import recurrence
@@ -134,16 +136,16 @@ def due(now: dt.datetime) -> list[Due]:
         return []
     # The activity's current occurrence is due within its reminder's reach, or (for a
     # series left behind) its later occurrences may be: both lie before now + the longest
-    # reminder. Occurrences more than STALE ago are still read, to be recorded as skipped.
-    rows = list(
-        ActivityReminder.objects.filter(
-            activity__status=ActivityStatus.PLANNED,
-            activity__due_at__lte=now + dt.timedelta(minutes=longest),
-            activity__assignee__is_active=True,
-        )
-        .order_by()
-        .values(*_FIELDS)
+    # reminder. One-offs overdue by more than two days were recorded as skipped the first
+    # time they were read (past STALE) and are not read again; series are, for their next
+    # occurrences.
+    reminders = ActivityReminder.objects.filter(
+        Q(activity__due_at__gte=now - 2 * STALE) | ~Q(activity__recurrence=""),
+        activity__status=ActivityStatus.PLANNED,
+        activity__due_at__lte=now + dt.timedelta(minutes=longest),
+        activity__assignee__is_active=True,
     )
+    rows = list(reminders.order_by().values(*_FIELDS))
     owed: list[Due] = []
     for row in rows:
         for occurrence in _occurrences(row, now):
@@ -154,7 +156,7 @@ def due(now: dt.datetime) -> list[Due]:
     if not owed:
         return []
     delivered = set(
-        ReminderDelivery.objects.filter(reminder_id__in={d.reminder_id for d in owed})
+        ReminderDelivery.objects.filter(reminder__in=reminders.values("pk"))
         .order_by()
         .values_list("reminder_id", "occurrence_at")
     )
@@ -191,7 +193,13 @@ def table(model: type[Any]) -> str:
 
 
 def prep(model: type[Any], name: str, value: Any) -> Any:
-    return model._meta.get_field(name).get_db_prep_save(value, connection)
+    """`value` as the database driver wants it for the field (what the ORM would send)."""
+    return _field(model._meta.label, name).get_db_prep_save(value, connection)
+
+
+@cache
+def _field(label: str, name: str) -> Any:
+    return apps.get_model(label)._meta.get_field(name)
 
 
 def insert_values(
@@ -221,6 +229,7 @@ def _prepare(chunk: Sequence[Due], now: dt.datetime) -> _Chunk:
     by_key: dict[str, Due] = {}
     rows: list[tuple[Any, ...]] = []
     stale: list[tuple[Any, ...]] = []
+    detail = reverse("activities:activity_detail", args=[0]).removesuffix("0/")
     for d in chunk:
         if d.occurrence_at < now - STALE:
             occurrence = prep(ReminderDelivery, "occurrence_at", d.occurrence_at)
@@ -231,7 +240,7 @@ def _prepare(chunk: Sequence[Due], now: dt.datetime) -> _Chunk:
         params = dict(d.params)
         if d.remind_at < now - GRACE:
             params["late_due"] = d.remind_at.isoformat()
-        url = reverse("activities:activity_detail", args=[d.activity_id])
+        url = f"{detail}{d.activity_id}/"
         params_db = prep(Notification, "params", params)
         rows.append((d.user_id, KIND, params_db, url, key, created, d.email))
     return _Chunk(by_key=by_key, notifications=rows, stale=stale, created=created)
