@@ -42,13 +42,14 @@ def rows(users, request):
 
 
 # session + user, then the page's own queries
+# each page also counts the bell's unread notifications (one query in the header)
 WEB = {
-    "/leads/": 6,  # page (source, owner, contact joined), count, the bar's sources and owners
-    "/deals/": 7,  # page (all joined), count, the bar's pipelines, stages and owners
-    "/orders/": 4,  # page (customer joined), count
+    "/leads/": 7,  # page (source, owner, contact joined), count, the bar's sources and owners
+    "/deals/": 8,  # page (all joined), count, the bar's pipelines, stages and owners
+    "/orders/": 5,  # page (customer joined), count
     # pipeline, stages, sums per stage, one card query per column (5), pipelines, owners,
     # lost reasons
-    "/pipeline/": 13,
+    "/pipeline/": 14,
 }
 API_LISTS = {"leads": 2, "deals": 3, "orders": 3}  # token + page (+ products, + lines)
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from rapport.accounts import views
+from rapport.accounts import notification_views, views
 from rapport.accounts.signin import SignInForm
 
 app_name = "accounts"
@@ -23,4 +23,21 @@ urlpatterns = [
     path("profile/calendar-feed/", views.calendar_feed_save, name="calendar_feed_save"),
     path("profile/date-format/", views.date_style_save, name="date_style_save"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("notifications/", notification_views.notification_list, name="notification_list"),
+    path("notifications/bell/", notification_views.bell, name="bell"),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notification_read_all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/<int:pk>/open/",
+        notification_views.notification_open,
+        name="notification_open",
+    ),
 ]

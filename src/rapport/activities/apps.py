@@ -9,7 +9,11 @@ class ActivitiesConfig(AppConfig):
     label = "activities"
 
     def ready(self) -> None:
-        from rapport.activities import timeline_kinds  # noqa: F401  (registers its events)
+        from rapport.activities import (  # noqa: F401  (register kinds, declare jobs)
+            jobs,
+            notification_kinds,
+            timeline_kinds,
+        )
         from rapport.activities.filters import NO_NEXT_STEP
         from rapport.activities.views.contact_panel import TEMPLATE, activities_panel
         from rapport.contacts.filters import CONTACT_FILTERS

@@ -15,6 +15,7 @@ MODULES = [
     "rapport.bench.imports",
     "rapport.bench.serving",
     "rapport.bench.activities",
+    "rapport.bench.reminders",
 ]
 
 __all__ = ["MODULES", "Bench", "Result", "benchmark", "registry"]

@@ -30,12 +30,18 @@ def main() -> int:
         importlib.import_module(module)
     bench = Bench(contacts=Contact.objects.count(), facts={"build": build})
     results: list[harness.Result] = []
+    # RAPPORT_BENCH_ONLY=reminders runs the benchmarks whose module or name contains it.
+    only = os.environ.get("RAPPORT_BENCH_ONLY", "")
+
+    def chosen(fns: list[harness.Benchmark]) -> list[harness.Benchmark]:
+        return [fn for fn in fns if only in f"{fn.__module__}.{getattr(fn, '__name__', '')}"]
+
     # Benchmarks may create rows (API tokens); nothing of a run stays in the data set.
     with transaction.atomic():
-        for fn in harness.registry():
+        for fn in chosen(harness.registry()):
             results.extend(fn(bench))
         transaction.set_rollback(True)
-    for fn in harness.served_registry():  # they clean up after themselves
+    for fn in chosen(harness.served_registry()):  # they clean up after themselves
         results.extend(fn(bench))
     print(f"\nRapport benchmarks on {dataset.backend_name()}, {bench.contacts:,} contacts\n")
     print(harness.table(results))

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -87,6 +88,23 @@ def unread_count(user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+def bell_state(user: Any) -> tuple[int, str]:
+    """(unread count, a short token that changes whenever the bell would show something else):
+    one aggregate query, so the bell's poll can answer "nothing new" without rendering."""
+    found = Notification.objects.filter(user=user, read_at__isnull=True).aggregate(
+        count=Count("id"), newest=Max("id")
+    )
+    count = found["count"] or 0
+    return count, f"{count}-{found['newest'] or 0}"
+
+
+def mark_all_read(*, user: Any) -> int:
+    """Mark every unread notification of the user read; how many were."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def mark_read(*, user: Any, notification_id: int) -> Notification | None:
     """Mark one of the user's own notifications read (once: the first time is kept)."""
     notification = Notification.objects.filter(user=user, pk=notification_id).first()
@@ -99,7 +117,8 @@ def mark_read(*, user: Any, notification_id: int) -> Notification | None:
 def email_body(notification: Notification) -> tuple[str, str]:
     """(subject, body) of the e-mail copy, in the recipient's language."""
     language = notification.user.language or settings.LANGUAGE_CODE
-    with translation.override(language):
+    zone = getattr(notification.user, "zone", None) or timezone.get_default_timezone()
+    with translation.override(language), timezone.override(zone):
         sentence = text(notification)
         link = f"{settings.RAPPORT_SITE_URL}{notification.url}" if notification.url else ""
         body = sentence + ("\n\n" + _("Open in Rapport: %(url)s") % {"url": link} if link else "")
@@ -119,3 +138,11 @@ def send_email(notification_id: int) -> None:
     subject, body = email_body(notification)
     send_mail(subject, body, None, [notification.user.email])
     Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+
+
+@task()
+def send_emails(notification_ids: list[int]) -> None:
+    """The e-mail copies of many notifications written at once (a batch of reminders): one
+    task for the batch rather than one per row, each copy still claimed and sent at most once."""
+    for notification_id in notification_ids:
+        send_email.call(notification_id)
