@@ -85,8 +85,8 @@ def test_the_page_shows_my_lists_with_a_pinned_query_count(as_user, day, users):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("activities:my_day"))
     assert response.status_code == 200
-    # session + user, team-lead check, four lists/counts
-    assert len(queries) == 7
+    # session + user, team-lead check, four lists/counts, the header bell's unread count
+    assert len(queries) == 8
     page = response.content.decode()
     assert "Late call" in page
     assert "Soon call" in page
