@@ -1,0 +1,144 @@
+"""What a customer-metrics refresh reads, in bulk, as Polars frames (see `loaders`).
+
+Only orders that count are read: booked or paid (cancelled and refunded ones never count),
+placed up to the end of the as-of day in the business's time zone (settings.TIME_ZONE), whose
+local date becomes the order's day. Values stay in the order's currency here; `currency`
+converts them.
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+import polars as pl
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from rapport.analytics.currency import RATES_SCHEMA
+from rapport.analytics.loaders import bulk_frame, frame
+from rapport.analytics.models import ExchangeRate
+from rapport.catalog.models import Product
+from rapport.contacts.models import Contact
+from rapport.sales.models import Order, OrderLine, OrderStatus
+
+COUNTED = [OrderStatus.BOOKED.value, OrderStatus.PAID.value]
+
+ORDERS_SCHEMA = {
+    "order_id": pl.Int64,
+    "contact_id": pl.Int64,
+    "epoch": pl.Int64,
+    "value": pl.Float64,
+    "currency": pl.String,
+}
+LINES_SCHEMA = {"order_id": pl.Int64, "product_id": pl.Int64, "value": pl.Float64}
+PRODUCTS_SCHEMA = {
+    "product_id": pl.Int64,
+    "category_id": pl.Int64,
+    "is_active": pl.Int64,
+    "kind": pl.String,
+}
+OWNERS_SCHEMA = {"contact_id": pl.Int64, "owner_id": pl.Int64}
+
+# The few spots where the two databases write a thing differently.
+_EPOCH = {
+    "sqlite": "CAST(strftime('%%s', {}) AS INTEGER)",
+    "postgresql": "CAST(EXTRACT(EPOCH FROM {}) AS BIGINT)",
+}
+_FLOAT = {"sqlite": "CAST({} AS REAL)", "postgresql": "CAST({} AS DOUBLE PRECISION)"}
+
+
+def _sql(kind: dict[str, str], column: str) -> str:
+    return kind[connection.vendor].format(column)
+
+
+def business_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def end_of_day(as_of: dt.date) -> dt.datetime:
+    """The first instant after `as_of` in the business's time zone."""
+    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, tzinfo=business_zone())
+
+
+def _until(as_of: dt.date) -> object:
+    return connection.ops.adapt_datetimefield_value(end_of_day(as_of))
+
+
+def local_day(epoch: str = "epoch") -> pl.Expr:
+    """Epoch seconds as the date in the business's time zone."""
+    return (
+        pl.from_epoch(pl.col(epoch), time_unit="s")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(settings.TIME_ZONE)
+        .dt.date()
+    )
+
+
+def load_orders(as_of: dt.date) -> pl.DataFrame:
+    """order_id, contact_id, ordered_at (Date), value (Float64, order currency), currency."""
+    order = Order._meta.db_table
+    sql = (
+        f"SELECT o.id, o.contact_id, {_sql(_EPOCH, 'o.order_date')}, "  # noqa: S608
+        f"{_sql(_FLOAT, 'o.total')}, o.currency FROM {order} o "
+        "WHERE o.status IN (%s, %s) AND o.order_date < %s"
+    )
+    orders = bulk_frame(sql, [*COUNTED, _until(as_of)], ORDERS_SCHEMA)
+    return orders.with_columns(local_day().alias("ordered_at")).drop("epoch")
+
+
+def load_lines(as_of: dt.date) -> pl.DataFrame:
+    """order_id, product_id (null: a line without a product), value (order currency) of the
+    counted orders' lines."""
+    order, line = Order._meta.db_table, OrderLine._meta.db_table
+    sql = (
+        f"SELECT l.order_id, l.product_id, {_sql(_FLOAT, 'l.line_total')} "  # noqa: S608
+        f"FROM {line} l JOIN {order} o ON o.id = l.order_id "
+        "WHERE o.status IN (%s, %s) AND o.order_date < %s"
+    )
+    return bulk_frame(sql, [*COUNTED, _until(as_of)], LINES_SCHEMA)
+
+
+def load_products() -> pl.DataFrame:
+    """product_id, category_id (null: none), is_active (1/0), kind."""
+    sql = (
+        "SELECT id, category_id, CASE WHEN is_active THEN 1 ELSE 0 END, kind "  # noqa: S608
+        f"FROM {Product._meta.db_table}"
+    )
+    return frame(sql, [], PRODUCTS_SCHEMA)
+
+
+def load_owners() -> pl.DataFrame:
+    """contact_id, owner_id of every contact."""
+    sql = f"SELECT id, owner_id FROM {Contact._meta.db_table}"  # noqa: S608
+    return bulk_frame(sql, [], OWNERS_SCHEMA)
+
+
+def load_teams() -> pl.DataFrame:
+    """user_id, team_id (null: no team) of every user."""
+    rows = get_user_model().objects.values_list("pk", "team_id")
+    return pl.DataFrame(
+        list(rows), schema={"owner_id": pl.Int64, "team_id": pl.Int64}, orient="row"
+    )
+
+
+def load_rates() -> pl.DataFrame:
+    rows = ExchangeRate.objects.values_list("currency", "rate", "valid_from")
+    return pl.DataFrame([(c, float(r), d) for c, r, d in rows], schema=RATES_SCHEMA, orient="row")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    orders: pl.DataFrame
+    lines: pl.DataFrame
+    products: pl.DataFrame
+    owners: pl.DataFrame
+    teams: pl.DataFrame
+    rates: pl.DataFrame
+
+    @property
+    def rows(self) -> int:
+        return sum(
+            len(f)
+            for f in (self.orders, self.lines, self.products, self.owners, self.teams, self.rates)
+        )

@@ -1,0 +1,153 @@
+"""Bulk writes of a refresh's results: whole tables replaced, segment stays diffed.
+
+Call these inside one transaction (`refresh` does): readers see the old figures until it
+commits, then all the new ones. Frames are written with `core.bulk.bulk_insert` (COPY on
+PostgreSQL, executemany on SQLite); their values are first put in database form here (dates
+as ISO text, JSON as text, NaN and infinities as NULL — never a NaN in the database).
+"""
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+from django.db import connection
+from django.db.models import Model
+
+from rapport.analytics.models import RfmSegmentHistory
+from rapport.core.bulk import bulk_insert
+
+
+def database_form(frame: pl.DataFrame, *, json_columns: Iterable[str] = ()) -> pl.DataFrame:
+    """`frame` with values the database drivers take as they are: floats without NaN or
+    infinities, dates and datetimes as text, `json_columns` (structs or objects) as JSON text."""
+    as_json = set(json_columns)
+    columns = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if name in as_json and isinstance(dtype, pl.Struct):
+            columns.append(col.struct.json_encode().alias(name))
+        elif name in as_json and dtype != pl.String:
+            columns.append(
+                col.map_elements(_json, return_dtype=pl.String, skip_nulls=True).alias(name)
+            )
+        elif dtype.is_float():
+            columns.append(pl.when(col.is_finite()).then(col).otherwise(None).alias(name))
+        elif dtype == pl.Date:
+            columns.append(col.dt.strftime("%Y-%m-%d").alias(name))
+        elif isinstance(dtype, pl.Datetime):
+            columns.append(col.dt.strftime("%Y-%m-%d %H:%M:%S%.6f%:z").alias(name))
+        else:
+            columns.append(col)
+    return frame.select(columns)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def constant(value: Any) -> Any:
+    """A value written the same on every row, in the form `bulk_insert` inlines."""
+    if isinstance(value, dt.datetime):
+        adapted = connection.ops.adapt_datetimefield_value(value)
+        return adapted if isinstance(adapted, str) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def replace_rows(
+    model: type[Model],
+    frame: pl.DataFrame,
+    *,
+    constants: dict[str, Any] | None = None,
+    json_columns: Iterable[str] = (),
+    where: tuple[str, list[Any]] | None = None,
+) -> int:
+    """Delete the table's rows (or those matching `where`: SQL and parameters) and insert
+    `frame`'s (its columns are the table's column names). Returns the rows written."""
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if where is None:
+            cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608
+        else:
+            cursor.execute(f"DELETE FROM {quote(table)} WHERE {where[0]}", where[1])  # noqa: S608
+    if frame.is_empty():
+        return 0
+    rows = database_form(frame, json_columns=json_columns)
+    bulk_insert(
+        table,
+        rows.columns,
+        rows.iter_rows(),
+        {k: constant(v) for k, v in (constants or {}).items()},
+    )
+    return len(frame)
+
+
+def latest_history_day() -> dt.date | None:
+    """The last day a segment stay began or ended on."""
+    entered = RfmSegmentHistory.objects.order_by("-entered_on").values_list("entered_on")[:1]
+    left = (
+        RfmSegmentHistory.objects.filter(left_on__isnull=False)
+        .order_by("-left_on")
+        .values_list("left_on")[:1]
+    )
+    days = [row[0] for row in (*entered, *left)]
+    return max(days) if days else None
+
+
+def open_stays() -> pl.DataFrame:
+    rows = RfmSegmentHistory.objects.filter(left_on__isnull=True).values_list(
+        "contact_id", "rfm_segment"
+    )
+    return pl.DataFrame(
+        list(rows), schema={"contact_id": pl.Int64, "previous": pl.String}, orient="row"
+    )
+
+
+def segment_changes(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
+    """contact_id, previous, rfm_segment (either null) for the customers whose segment
+    changed: `previous` holds contact_id, previous (the open stays); `current` contact_id,
+    rfm_segment (empty or null: no segment now)."""
+    now = current.select(
+        "contact_id",
+        pl.when(pl.col("rfm_segment") == "")
+        .then(None)
+        .otherwise(pl.col("rfm_segment"))
+        .alias("rfm_segment"),
+    ).filter(pl.col("rfm_segment").is_not_null())
+    both = previous.join(now, on="contact_id", how="full", coalesce=True)
+    return both.filter(pl.col("previous").ne_missing(pl.col("rfm_segment"))).sort("contact_id")
+
+
+def record_segment_history(current: pl.DataFrame, as_of: dt.date) -> dict[str, int]:
+    """Close the stays of customers who left their segment on `as_of` and open the new ones.
+    A second refresh as of the same day first undoes what the first recorded that day, so
+    re-running a day is idempotent. Returns {"entered": n, "left": n}."""
+    table = RfmSegmentHistory._meta.db_table
+    day = constant(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE entered_on = %s", [day])  # noqa: S608
+        cursor.execute(f"UPDATE {table} SET left_on = NULL WHERE left_on = %s", [day])  # noqa: S608
+    changes = segment_changes(open_stays(), current)
+    leaving = changes.filter(pl.col("previous").is_not_null())["contact_id"].to_list()
+    entering = changes.filter(pl.col("rfm_segment").is_not_null()).select(
+        "contact_id", "rfm_segment"
+    )
+    if leaving:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET left_on = %s "  # noqa: S608
+                "WHERE contact_id = %s AND left_on IS NULL",
+                [(day, contact) for contact in leaving],
+            )
+    if len(entering):
+        bulk_insert(
+            table,
+            ["contact_id", "rfm_segment"],
+            entering.iter_rows(),
+            {"entered_on": day, "left_on": None},
+        )
+    return {"entered": len(entering), "left": len(leaving)}
