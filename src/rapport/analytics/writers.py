@@ -8,7 +8,7 @@ as ISO text, JSON as text, NaN and infinities as NULL — never a NaN in the dat
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import polars as pl
@@ -17,6 +17,8 @@ from django.db.models import Model
 
 from rapport.analytics.models import RfmSegmentHistory
 from rapport.core.bulk import bulk_insert
+
+PROGRESS_EVERY = 50_000  # rows between progress reports
 
 
 def database_form(frame: pl.DataFrame, *, json_columns: Iterable[str] = ()) -> pl.DataFrame:
@@ -30,7 +32,7 @@ def database_form(frame: pl.DataFrame, *, json_columns: Iterable[str] = ()) -> p
             columns.append(col.struct.json_encode().alias(name))
         elif name in as_json and dtype != pl.String:
             columns.append(
-                col.map_elements(_json, return_dtype=pl.String, skip_nulls=True).alias(name)
+                col.map_elements(as_json, return_dtype=pl.String, skip_nulls=True).alias(name)
             )
         elif dtype.is_float():
             columns.append(pl.when(col.is_finite()).then(col).otherwise(None).alias(name))
@@ -43,7 +45,7 @@ def database_form(frame: pl.DataFrame, *, json_columns: Iterable[str] = ()) -> p
     return frame.select(columns)
 
 
-def _json(value: Any) -> str:
+def as_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
@@ -64,6 +66,7 @@ def replace_rows(
     constants: dict[str, Any] | None = None,
     json_columns: Iterable[str] = (),
     where: tuple[str, list[Any]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Delete the table's rows (or those matching `where`: SQL and parameters) and insert
     `frame`'s (its columns are the table's column names). Returns the rows written."""
@@ -80,10 +83,20 @@ def replace_rows(
     bulk_insert(
         table,
         rows.columns,
-        rows.iter_rows(),
+        _counted(rows.iter_rows(), len(rows), progress) if progress else rows.iter_rows(),
         {k: constant(v) for k, v in (constants or {}).items()},
     )
     return len(frame)
+
+
+def _counted(
+    rows: Iterator[tuple[Any, ...]], total: int, progress: Callable[[int, int], None]
+) -> Iterator[tuple[Any, ...]]:
+    for done, row in enumerate(rows, 1):
+        if done % PROGRESS_EVERY == 0:
+            progress(done, total)
+        yield row
+    progress(total, total)
 
 
 def latest_history_day() -> dt.date | None:

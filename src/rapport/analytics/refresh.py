@@ -1,0 +1,587 @@
+"""The customer-metrics refresh: read in bulk, compute with the pure maths, write in bulk.
+
+`refresh_customers(as_of=)` reads the counted orders and their lines (`inputs`), converts
+them to the reporting currency (`currency`), computes each customer's purchase summary, RFM
+scores and segment, ABC/XYZ classes, lifetime value, cross-sell offer and the reports
+(`analytics.maths`), then replaces the stored metrics, product metrics, report snapshots and
+cross-sell pairs and records the RFM segment changes, all in one transaction. Each step's
+time and row count, what was left out and how the models fitted go to an `AnalyticsRun`.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.analytics import config, inputs, reports, writers
+from rapport.analytics.currency import convert
+from rapport.analytics.loaders import bulk_method
+from rapport.analytics.maths import abcxyz, clv, cohorts, crosssell, purchases, rfm
+from rapport.analytics.models import (
+    AnalyticsRun,
+    CrossSellPair,
+    CustomerMetrics,
+    ProductMetrics,
+    ReportSnapshot,
+)
+
+KIND = "customers"
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+Announce = Callable[[dict[str, Any]], None]  # a finished step: {"step", "seconds", "rows"}
+
+
+class FutureDate(ValueError):
+    """A refresh as of a day that has not come yet."""
+
+
+@dataclass
+class Recorder:
+    """Times each step and keeps its row count; tells the caller as each one ends."""
+
+    announce: Announce | None = None
+    progress: Progress | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[dict[str, Any]]:
+        entry: dict[str, Any] = {"step": name, "seconds": 0.0, "rows": 0}
+        start = time.perf_counter()
+        yield entry
+        entry["seconds"] = round(time.perf_counter() - start, 3)
+        self.steps.append(entry)
+        if self.announce:
+            self.announce(entry)
+
+    def report_progress(self, step: str) -> Callable[[int, int], None] | None:
+        if self.progress is None:
+            return None
+        tell = self.progress
+        return lambda done, total: tell(step, done, total)
+
+
+def warning(code: str, **params: Any) -> dict[str, Any]:
+    return {"code": code, "params": params}
+
+
+def describe_warning(item: dict[str, Any]) -> str:
+    """A run's warning in the reader's language."""
+    code, p = item.get("code"), item.get("params", {})
+    if code == "no_rate":
+        first = p.get("first_rate_from")
+        if first:
+            return _(
+                "%(orders)s orders in %(currency)s before its first exchange rate "
+                "(valid from %(first)s) were left out."
+            ) % {"orders": p["orders"], "currency": p["currency"], "first": first}
+        return _("%(orders)s orders in %(currency)s were left out: it has no exchange rate.") % {
+            "orders": p["orders"],
+            "currency": p["currency"],
+        }
+    if code == "no_orders":
+        return _("There are no booked or paid orders up to %(as_of)s: nothing to compute.") % p
+    if code == "model":
+        return _("%(model)s: %(message)s") % p
+    if code == "history_backdated":
+        return (
+            _(
+                "The RFM segment history already has changes after %(as_of)s; a refresh as of an "
+                "earlier day leaves it as it is."
+            )
+            % p
+        )
+    return str(code)
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def refresh_customers(
+    *,
+    as_of: dt.date | None = None,
+    announce: Announce | None = None,
+    progress: Progress | None = None,
+) -> AnalyticsRun:
+    """Recompute and store every customer and product metric and report as of `as_of`
+    (default: today). A future day is refused (FutureDate)."""
+    settings = config.current()
+    as_of = as_of or today()
+    if as_of > today():
+        raise FutureDate(
+            _("%(day)s is in the future; metrics can be computed up to today (%(today)s).")
+            % {"day": as_of.isoformat(), "today": today().isoformat()}
+        )
+    started = timezone.now()
+    clock = time.perf_counter()
+    run = AnalyticsRun.objects.create(
+        kind=KIND,
+        as_of=as_of,
+        computed_at=started,
+        started_at=started,
+        seconds=0,
+        status=AnalyticsRun.Status.RUNNING,
+        currency=settings.currency,
+        settings=settings.as_json(),
+    )
+    recorder = Recorder(announce=announce, progress=progress)
+    try:
+        outcome = _compute_and_write(run, settings, recorder)
+    except Exception as exc:
+        AnalyticsRun.objects.filter(pk=run.pk).update(
+            status=AnalyticsRun.Status.FAILED,
+            finished_at=timezone.now(),
+            seconds=time.perf_counter() - clock,
+            steps=recorder.steps,
+            note=f"{type(exc).__name__}: {exc}"[:300],
+        )
+        raise
+    run.status = AnalyticsRun.Status.DONE
+    run.finished_at = timezone.now()
+    run.computed_at = run.finished_at
+    run.seconds = time.perf_counter() - clock
+    run.steps = recorder.steps
+    run.rows_read = outcome["rows_read"]
+    run.customers = outcome["customers"]
+    run.warnings = outcome["warnings"]
+    run.fits = outcome["fits"]
+    run.rates = outcome["rates"]
+    run.save()
+    return run
+
+
+def _compute_and_write(
+    run: AnalyticsRun, settings: config.AnalyticsSettings, rec: Recorder
+) -> dict[str, Any]:
+    as_of = run.as_of
+    warnings: list[dict[str, Any]] = []
+    with rec.step(f"read orders ({bulk_method()})") as s:
+        orders = inputs.load_orders(as_of)
+        s["rows"] = len(orders)
+    with rec.step("read order lines") as s:
+        lines = inputs.load_lines(as_of)
+        s["rows"] = len(lines)
+    with rec.step("read products, owners, rates") as s:
+        products = inputs.load_products()
+        owners = inputs.load_owners()
+        teams = inputs.load_teams()
+        rates = inputs.load_rates()
+        s["rows"] = len(products) + len(owners) + len(teams) + len(rates)
+    rows_read = len(orders) + len(lines) + s["rows"]
+
+    with rec.step("convert currencies") as s:
+        conversion = convert(orders, rates, currency=settings.currency)
+        orders = conversion.orders
+        lines = lines.join(
+            orders.select("order_id", "contact_id", "ordered_at", "rate"), on="order_id"
+        ).with_columns(pl.col("value") * pl.col("rate"))
+        s["rows"] = len(orders)
+    used_rates = []
+    for use in conversion.uses:
+        used_rates += [
+            {"currency": use.currency, "valid_from": day.isoformat(), "rate": rate, "orders": n}
+            for day, rate, n in use.rates
+        ]
+        if use.left_out:
+            first = use.first_rate_from.isoformat() if use.first_rate_from else None
+            warnings.append(
+                warning(
+                    "no_rate",
+                    currency=use.currency,
+                    orders=use.left_out,
+                    value=round(use.left_out_value, 2),
+                    first_rate_from=first,
+                )
+            )
+    if orders.is_empty():
+        warnings.append(warning("no_orders", as_of=as_of.isoformat()))
+
+    with rec.step("purchase summary") as s:
+        summary = purchases.customer_summary(orders, as_of=as_of)
+        s["rows"] = len(summary)
+    with rec.step("RFM scores") as s:
+        scored = rfm.rfm_scores(summary, segment_map=settings.rfm_map)
+        s["rows"] = len(scored)
+    start, end = abcxyz.complete_window(
+        as_of, months=settings.window_months, period=settings.xyz_period
+    )
+    with rec.step("ABC/XYZ classes") as s:
+        customer_classes = _classes(
+            orders,
+            "contact_id",
+            "customers",
+            settings,
+            start,
+            end,
+            items=summary.select("contact_id"),
+        )
+        items = products.select("product_id")
+        product_lines = lines.filter(pl.col("product_id").is_not_null())
+        product_classes = _classes(
+            product_lines, "product_id", "products", settings, start, end, items=items
+        )
+        s["rows"] = len(customer_classes) + len(product_classes)
+    with rec.step("lifetime value (BG/NBD, Gamma-Gamma)") as s:
+        value = _lifetime_value(summary, settings)
+        s["rows"] = len(value.predictions)
+    fits = {fit.model: _fit_record(fit) for fit in (value.bgnbd, value.gamma_gamma)}
+    for fit in (value.bgnbd, value.gamma_gamma):
+        if not fit.ok:
+            warnings.append(warning("model", model=fit.model, message=fit.message or ""))
+    with rec.step("cross-sell pairs and next-best offers") as s:
+        offers, pair_tables = _cross_sell(product_lines, products, settings)
+        s["rows"] = len(offers) + sum(len(t) for t in pair_tables.values())
+
+    metrics = _metrics_frame(summary, scored, customer_classes, value.predictions, offers)
+    scope = reports.scope_column(owners, teams)
+    with rec.step("reports per team") as s:
+        snapshots = _snapshots(
+            as_of,
+            metrics.join(scope, on="contact_id", how="left"),
+            customer_classes.join(scope, on="contact_id", how="left"),
+            orders.join(scope, on="contact_id", how="left"),
+            product_lines.join(scope, on="contact_id", how="left"),
+            products,
+            settings,
+            start,
+            end,
+            fits,
+        )
+        s["rows"] = len(snapshots)
+
+    computed_at = timezone.now()
+    constants = {"as_of": as_of, "computed_at": computed_at, "currency": settings.currency}
+    with transaction.atomic():
+        with rec.step("write customer metrics") as s:
+            s["rows"] = writers.replace_rows(
+                CustomerMetrics,
+                metrics,
+                constants=constants,
+                json_columns=["churn_reason", "next_best_offer_reason"],
+                progress=rec.report_progress("write customer metrics"),
+            )
+        with rec.step("write product metrics") as s:
+            s["rows"] = writers.replace_rows(
+                ProductMetrics,
+                _product_frame(product_classes, product_lines, start, end),
+                constants=constants,
+            )
+        with rec.step("write segment history") as s:
+            latest = writers.latest_history_day()
+            if latest is not None and latest > as_of:
+                warnings.append(warning("history_backdated", as_of=as_of.isoformat()))
+            else:
+                changed = writers.record_segment_history(
+                    metrics.select("contact_id", "rfm_segment"), as_of
+                )
+                s["rows"] = changed["entered"] + changed["left"]
+        with rec.step("write reports and cross-sell pairs") as s:
+            s["rows"] = writers.replace_rows(
+                ReportSnapshot,
+                snapshots,
+                constants={"as_of": as_of, "computed_at": computed_at},
+                json_columns=["payload"],
+            )
+            for basis, table in pair_tables.items():
+                s["rows"] += writers.replace_rows(
+                    CrossSellPair,
+                    table.with_columns(pl.lit(basis).alias("basis")),
+                    where=("basis = %s", [basis]),
+                )
+    return {
+        "rows_read": rows_read,
+        "customers": len(metrics),
+        "warnings": warnings,
+        "fits": fits,
+        "rates": used_rates,
+    }
+
+
+def _classes(
+    sales: pl.DataFrame,
+    id_column: str,
+    entity: str,
+    settings: config.AnalyticsSettings,
+    start: dt.date,
+    end: dt.date,
+    *,
+    items: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    x = getattr(settings, f"xyz_x_{entity}")
+    y = getattr(settings, f"xyz_y_{entity}")
+    return abcxyz.classify(
+        sales.select(id_column, "ordered_at", "value"),
+        id_column=id_column,
+        start=start,
+        end=end,
+        items=items,
+        entity=entity,
+        period=settings.xyz_period,
+        a=settings.abc_a,
+        b=settings.abc_b,
+        x=x,
+        y=y,
+    )
+
+
+def _lifetime_value(summary: pl.DataFrame, settings: config.AnalyticsSettings) -> Any:
+    frame = purchases.lifetimes_frame(summary, unit_days=1.0).rename({"monetary_value": "monetary"})
+    return clv.customer_lifetime_values(
+        frame,
+        clv.ClvSettings(
+            period_days=1.0,
+            horizons_days=(90, 365),
+            clv_months=settings.clv_months,
+            monthly_discount_rate=settings.monthly_discount_rate,
+            min_repeat_buyers=settings.min_repeat_buyers,
+        ),
+    )
+
+
+def _fit_record(fit: Any) -> dict[str, Any]:
+    return {
+        "ok": fit.ok,
+        "params": fit.params,
+        "log_likelihood": fit.log_likelihood,
+        "customers": fit.customers,
+        "rows": fit.rows,
+        "seconds": round(fit.seconds, 4),
+        "optimizer": fit.optimizer,
+        "reason": fit.reason,
+        "reason_params": {k: _jsonable(v) for k, v in fit.reason_params.items()},
+        "message": fit.message,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
+
+
+def _cross_sell(
+    lines: pl.DataFrame, products: pl.DataFrame, settings: config.AnalyticsSettings
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """Next-best offers per customer and the pair tables (scope "all") per basis."""
+    thresholds: dict[str, Any] = {}
+    if settings.cross_sell_min_count is not None:
+        thresholds["min_count"] = settings.cross_sell_min_count
+    if settings.cross_sell_min_support is not None:
+        thresholds["min_support"] = settings.cross_sell_min_support
+    basket = lines.select("order_id", "contact_id", "product_id")
+    tables = {}
+    rules = pl.DataFrame()
+    for basis in ("basket", "customer"):
+        pairs = crosssell.item_pairs(basket, by=basis, item_column="product_id", **thresholds)
+        if basis == "customer":
+            rules = pairs
+        tables[basis] = pairs.select(
+            pl.lit(reports.ALL).alias("scope"),
+            pl.col("item").alias("product_id"),
+            pl.col("also_bought").alias("also_bought_id"),
+            "support",
+            "confidence",
+            "lift",
+            "customers",
+        )
+    active = products.filter(pl.col("is_active") == 1).select(pl.col("product_id").alias("item"))
+    history = basket.select("contact_id", pl.col("product_id").alias("item")).unique()
+    offers = crosssell.next_best_offer(history, rules, active=active, top=1)
+    return offers, tables
+
+
+def _metrics_frame(
+    summary: pl.DataFrame,
+    scored: pl.DataFrame,
+    classes: pl.DataFrame,
+    predictions: pl.DataFrame,
+    offers: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per customer, named as CustomerMetrics' columns."""
+    reason = pl.struct(
+        pl.lit("also_bought").alias("code"),
+        pl.struct("because_of", "confidence", "lift", "customers").alias("params"),
+    )
+    return (
+        summary.select(
+            "contact_id",
+            "orders",
+            "first_purchase",
+            "last_purchase",
+            "recency_days",
+            "frequency",
+            "T_days",
+            pl.col("total_revenue").round(2),
+            pl.col("monetary").round(2),
+        )
+        .join(
+            scored.select("contact_id", "r_score", "f_score", "m_score", "rfm_segment"),
+            on="contact_id",
+            how="left",
+        )
+        .join(
+            classes.select(
+                "contact_id", pl.col("abc").alias("abc_class"), pl.col("xyz").alias("xyz_class")
+            ),
+            on="contact_id",
+            how="left",
+        )
+        .join(
+            predictions.select(
+                "contact_id",
+                "p_alive",
+                "expected_purchases_90d",
+                "expected_purchases_365d",
+                pl.col("expected_order_value").round(2),
+                pl.col(predictions.columns[-1]).round(2).alias("clv_365d"),
+            ),
+            on="contact_id",
+            how="left",
+        )
+        .join(
+            offers.select(
+                "contact_id",
+                pl.col("offer").alias("next_best_offer_id"),
+                reason.alias("next_best_offer_reason"),
+            ),
+            on="contact_id",
+            how="left",
+        )
+        .with_columns(
+            pl.col("rfm_segment").fill_null(""),
+            pl.col("abc_class").fill_null(""),
+            pl.col("xyz_class").fill_null(""),
+            pl.lit(None, dtype=pl.Float64).alias("churn_risk"),
+            pl.lit(None, dtype=pl.String).alias("churn_reason"),
+        )
+    )
+
+
+def _product_frame(
+    classes: pl.DataFrame, lines: pl.DataFrame, start: dt.date, end: dt.date
+) -> pl.DataFrame:
+    """One row per product, named as ProductMetrics' columns: its sales in the window."""
+    window = lines.filter(pl.col("ordered_at").is_between(start, end))
+    counts = window.group_by("product_id").agg(
+        pl.col("order_id").n_unique().alias("orders"),
+        pl.col("contact_id").n_unique().alias("customers"),
+    )
+    return (
+        classes.select(
+            "product_id",
+            pl.col("revenue").round(2),
+            pl.col("abc").alias("abc_class"),
+            pl.col("xyz").alias("xyz_class"),
+            pl.col("cv").alias("variation"),
+        )
+        .join(counts, on="product_id", how="left")
+        .with_columns(pl.col("orders").fill_null(0), pl.col("customers").fill_null(0))
+    )
+
+
+def _snapshots(
+    as_of: dt.date,
+    metrics: pl.DataFrame,
+    customer_classes: pl.DataFrame,
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+    products: pl.DataFrame,
+    settings: config.AnalyticsSettings,
+    start: dt.date,
+    end: dt.date,
+    fits: dict[str, Any],
+) -> pl.DataFrame:
+    """report, variant, scope, payload: every stored report for every scope."""
+    rows: list[tuple[str, str, str, dict[str, Any]]] = []
+    items = products.select("product_id")
+    window = {"from": start.isoformat(), "to": end.isoformat()}
+    segments = list(settings.rfm_map if settings.rfm_map is not None else rfm.DEFAULT_SEGMENT_MAP)
+    scored = metrics.filter(pl.col("r_score").is_not_null())
+    for scope, part in reports.scoped(scored):
+        totals = part.group_by("rfm_segment").agg(
+            pl.len().cast(pl.Int64).alias("count"), pl.col("total_revenue").sum().alias("revenue")
+        )
+        names = pl.DataFrame({"rfm_segment": segments})
+        rows.append(
+            (
+                "rfm",
+                "",
+                scope,
+                {
+                    "cells": reports.records(rfm.rfm_grid(part), 2),
+                    "segments": reports.records(
+                        names.join(totals, on="rfm_segment", how="left", maintain_order="left")
+                        .with_columns(pl.col("count").fill_null(0), pl.col("revenue").fill_null(0))
+                        .select("rfm_segment", "count", "revenue"),
+                        2,
+                    ),
+                },
+            )
+        )
+    for scope, part in reports.scoped(customer_classes):
+        payload = _matrix_payload(part, window, settings, "customers")
+        rows.append(("abc-xyz", "customers", scope, payload))
+    for scope, part in reports.scoped(metrics):
+        dist = reports.histogram(part["clv_365d"]) if len(part) else []
+        rows.append(
+            ("clv", "", scope, {"fits": fits, "customers": len(part), "distribution": dist})
+        )
+    for scope, part in reports.scoped(lines):
+        classes = _classes(part, "product_id", "products", settings, start, end, items=items)
+        payload = _matrix_payload(classes, window, settings, "products")
+        rows.append(("abc-xyz", "products", scope, payload))
+    for scope, part in reports.scoped(orders):
+        table = cohorts.monthly_cohorts(
+            part.select("contact_id", "ordered_at", "value"), as_of=as_of
+        )
+        rows.append(("cohorts", "month", scope, {"cells": reports.records(table, 4)}))
+    return pl.DataFrame(
+        [(r, v, s, writers.as_json(p)) for r, v, s, p in rows],
+        schema={
+            "report": pl.String,
+            "variant": pl.String,
+            "scope": pl.String,
+            "payload": pl.String,
+        },
+        orient="row",
+    )
+
+
+def _matrix_payload(
+    classes: pl.DataFrame, window: dict[str, str], settings: config.AnalyticsSettings, entity: str
+) -> dict[str, Any]:
+    x = getattr(settings, f"xyz_x_{entity}")
+    y = getattr(settings, f"xyz_y_{entity}")
+    if x is None:
+        x, y = abcxyz.xyz_thresholds(entity, settings.xyz_period)
+    if classes.is_empty():
+        cells = abcxyz.matrix(
+            pl.DataFrame(
+                schema={
+                    "abc": pl.String,
+                    "xyz": pl.String,
+                    "revenue": pl.Float64,
+                    "revenue_share": pl.Float64,
+                }
+            )
+        )
+    else:
+        total = classes["revenue"].clip(lower_bound=0).sum()
+        shares = classes.with_columns(
+            (pl.col("revenue").clip(lower_bound=0) / total if total else pl.lit(0.0)).alias(
+                "revenue_share"
+            )
+        )
+        cells = abcxyz.matrix(shares)
+    return {
+        "window": window,
+        "thresholds": {"a": settings.abc_a, "b": settings.abc_b, "x": x, "y": y},
+        "period": settings.xyz_period,
+        "cells": reports.records(
+            cells.select("abc", "xyz", "count", "revenue", "revenue_share"), 6
+        ),
+    }

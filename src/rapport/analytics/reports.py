@@ -1,0 +1,93 @@
+"""The stored reports of a customer-metrics refresh, per audience (no Django here).
+
+A refresh computes every report once for the whole business (scope "all") and once for each
+audience a sales manager belongs to: "team:<id>" (the customers whose owner is in that team
+at the refresh) or "user:<id>" (a manager without a team: their own customers). Pages and
+the API then only read the payload of the viewer's scope — reports that are not sums (ABC
+classes of products, cross-sell lift, forecasts) could not be cut by team on read, and the
+sums are as cheap to store per scope as to recompute.
+
+Payloads are JSON-ready dicts; money is a float in the run's currency (the API formats it).
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import polars as pl
+
+ALL = "all"
+
+
+def scope_column(owners: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
+    """contact_id, scope: the audience each customer belongs to beside "all" (owners:
+    contact_id, owner_id; teams: owner_id, team_id)."""
+    return owners.join(teams, on="owner_id", how="left").select(
+        "contact_id",
+        pl.when(pl.col("team_id").is_not_null())
+        .then(pl.format("team:{}", pl.col("team_id")))
+        .when(pl.col("owner_id").is_not_null())
+        .then(pl.format("user:{}", pl.col("owner_id")))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("scope"),
+    )
+
+
+def scoped(frame: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
+    """("all", frame), then (scope, its rows) for every scope in `frame`'s scope column."""
+    yield ALL, frame
+    if frame.is_empty():
+        return
+    parts = frame.filter(pl.col("scope").is_not_null()).partition_by(
+        "scope", as_dict=True, maintain_order=False
+    )
+    for (scope,), part in sorted(parts.items(), key=lambda item: str(item[0][0])):
+        yield str(scope), part
+
+
+def per_scope(
+    frame: pl.DataFrame, build: Callable[[pl.DataFrame], dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    return {scope: build(part) for scope, part in scoped(frame)}
+
+
+def records(frame: pl.DataFrame, digits: int = 6) -> list[dict[str, Any]]:
+    """Rows as dicts: dates as ISO text, floats rounded, NaN as None."""
+    out = []
+    for row in frame.iter_rows(named=True):
+        out.append({k: _plain(v, digits) for k, v in row.items()})
+    return out
+
+
+def _plain(value: Any, digits: int) -> Any:
+    if isinstance(value, float):
+        return (
+            None
+            if value != value or value in (float("inf"), float("-inf"))
+            else round(value, digits)
+        )
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def histogram(values: pl.Series, bins: int = 20) -> list[dict[str, Any]]:
+    """Equal-width bins over the non-null values: [{"from", "to", "count"}]."""
+    clean = values.drop_nulls()
+    if clean.is_empty():
+        return []
+    low, high = float(clean.min()), float(clean.max())  # type: ignore[arg-type]
+    if high <= low:
+        return [{"from": round(low, 2), "to": round(high, 2), "count": len(clean)}]
+    width = (high - low) / bins
+    index = ((clean - low) / width).floor().clip(0, bins - 1).cast(pl.Int64)
+    counts = index.value_counts().sort(index.name)
+    found = dict(zip(counts[index.name].to_list(), counts["count"].to_list(), strict=True))
+    return [
+        {
+            "from": round(low + k * width, 2),
+            "to": round(low + (k + 1) * width, 2),
+            "count": int(found.get(k, 0)),
+        }
+        for k in range(bins)
+    ]
