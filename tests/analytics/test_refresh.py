@@ -18,6 +18,7 @@ from rapport.analytics.models import (
     ReportSnapshot,
     RfmSegmentHistory,
 )
+from rapport.analytics.loaders import bulk_method
 from rapport.analytics.refresh import refresh_customers
 from tests.api.sales_data import make_order, make_product
 from tests.factories import ContactFactory
@@ -75,7 +76,8 @@ def test_refresh_prints_each_step_with_time_and_rows(world):
     output = refresh("--as-of", AS_OF.isoformat())
 
     assert "customer and product metrics:" in output
-    assert "  read orders (cursor)" in output  # inside the test transaction
+    # inside the test transaction: the cursor on SQLite, COPY on PostgreSQL
+    assert f"  read orders ({bulk_method()})" in output
     for step in (
         "purchase summary",
         "RFM scores",
@@ -129,7 +131,10 @@ def test_refresh_records_the_run_with_its_warnings_and_fits(world):
     assert run.fits["bgnbd"]["ok"] is False
     assert run.fits["bgnbd"]["reason"] == "too_few_repeat_buyers"
     assert CustomerMetrics.objects.filter(p_alive__isnull=True).count() == 3
-    assert [s["step"] for s in run.steps][:2] == ["read orders (cursor)", "read order lines"]
+    assert [s["step"] for s in run.steps][:2] == [
+        f"read orders ({bulk_method()})",
+        "read order lines",
+    ]
 
 
 def test_refresh_stores_products_and_reports(world):

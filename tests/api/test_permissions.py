@@ -9,6 +9,7 @@ import pytest
 from rapport.contacts import services
 from tests.api.conftest import API, bearer_client, make_contact
 from tests.api.matrix_activities import ACTIVITY_ENDPOINTS, activities_world
+from tests.api.matrix_analytics import ANALYTICS_ENDPOINTS
 from tests.api.matrix_sales import SALES_ENDPOINTS, sales_world
 from tests.api.matrix_service import SERVICE_ENDPOINTS, service_world
 from tests.api.permissions import MAY_SEE, MAY_SEE_SOUTH, ROLES, Endpoint, check
@@ -128,6 +129,7 @@ ENDPOINTS = [
     ),
 ]  # fmt: skip
 ENDPOINTS += SALES_ENDPOINTS + ACTIVITY_ENDPOINTS + SERVICE_ENDPOINTS
+ENDPOINTS += ANALYTICS_ENDPOINTS
 
 
 @pytest.mark.parametrize("role", ROLES)

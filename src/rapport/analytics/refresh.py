@@ -234,19 +234,21 @@ def _compute_and_write(
     for fit in (value.bgnbd, value.gamma_gamma):
         if not fit.ok:
             warnings.append(warning("model", model=fit.model, message=fit.message or ""))
+    scope = reports.scope_column(owners, teams)
+    product_lines = product_lines.join(scope, on="contact_id", how="left")
+    scopes = reports.scopes_of(summary.join(scope, on="contact_id", how="left"))
     with rec.step("cross-sell pairs and next-best offers") as s:
-        offers, pair_tables = _cross_sell(product_lines, products, settings)
+        offers, pair_tables = _cross_sell(product_lines, products, settings, scopes)
         s["rows"] = len(offers) + sum(len(t) for t in pair_tables.values())
 
     metrics = _metrics_frame(summary, scored, customer_classes, value.predictions, offers)
-    scope = reports.scope_column(owners, teams)
     with rec.step("reports per team") as s:
         snapshots = _snapshots(
             as_of,
             metrics.join(scope, on="contact_id", how="left"),
             customer_classes.join(scope, on="contact_id", how="left"),
             orders.join(scope, on="contact_id", how="left"),
-            product_lines.join(scope, on="contact_id", how="left"),
+            product_lines,
             products,
             settings,
             start,
@@ -364,34 +366,42 @@ def _jsonable(value: Any) -> Any:
 
 
 def _cross_sell(
-    lines: pl.DataFrame, products: pl.DataFrame, settings: config.AnalyticsSettings
+    lines: pl.DataFrame,
+    products: pl.DataFrame,
+    settings: config.AnalyticsSettings,
+    scopes: list[str],
 ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
-    """Next-best offers per customer and the pair tables (scope "all") per basis."""
+    """Next-best offers per customer (from the whole business's customer pairs) and the
+    pair tables per basis, for every scope."""
     thresholds: dict[str, Any] = {}
     if settings.cross_sell_min_count is not None:
         thresholds["min_count"] = settings.cross_sell_min_count
     if settings.cross_sell_min_support is not None:
         thresholds["min_support"] = settings.cross_sell_min_support
-    basket = lines.select("order_id", "contact_id", "product_id")
-    tables = {}
-    rules = pl.DataFrame()
-    for basis in ("basket", "customer"):
-        pairs = crosssell.item_pairs(basket, by=basis, item_column="product_id", **thresholds)
-        if basis == "customer":
-            rules = pairs
-        tables[basis] = pairs.select(
-            pl.lit(reports.ALL).alias("scope"),
-            pl.col("item").alias("product_id"),
-            pl.col("also_bought").alias("also_bought_id"),
-            "support",
-            "confidence",
-            "lift",
-            "customers",
-        )
+    tables: dict[str, list[pl.DataFrame]] = {"basket": [], "customer": []}
+    rules = None
+    for scope, part in reports.scoped(lines, scopes):
+        basket = part.select("order_id", "contact_id", "product_id")
+        for basis, parts in tables.items():
+            pairs = crosssell.item_pairs(basket, by=basis, item_column="product_id", **thresholds)
+            if basis == "customer" and scope == reports.ALL:
+                rules = pairs
+            parts.append(
+                pairs.select(
+                    pl.lit(scope).alias("scope"),
+                    pl.col("item").alias("product_id"),
+                    pl.col("also_bought").alias("also_bought_id"),
+                    "support",
+                    "confidence",
+                    "lift",
+                    "customers",
+                )
+            )
     active = products.filter(pl.col("is_active") == 1).select(pl.col("product_id").alias("item"))
-    history = basket.select("contact_id", pl.col("product_id").alias("item")).unique()
+    history = lines.select("contact_id", pl.col("product_id").alias("item")).unique()
+    assert rules is not None  # scoped() yields "all" first
     offers = crosssell.next_best_offer(history, rules, active=active, top=1)
-    return offers, tables
+    return offers, {basis: pl.concat(parts) for basis, parts in tables.items()}
 
 
 def _metrics_frame(
@@ -498,10 +508,11 @@ def _snapshots(
     """report, variant, scope, payload: every stored report for every scope."""
     rows: list[tuple[str, str, str, dict[str, Any]]] = []
     items = products.select("product_id")
+    scopes = reports.scopes_of(metrics)
     window = {"from": start.isoformat(), "to": end.isoformat()}
     segments = list(settings.rfm_map if settings.rfm_map is not None else rfm.DEFAULT_SEGMENT_MAP)
     scored = metrics.filter(pl.col("r_score").is_not_null())
-    for scope, part in reports.scoped(scored):
+    for scope, part in reports.scoped(scored, scopes):
         totals = part.group_by("rfm_segment").agg(
             pl.len().cast(pl.Int64).alias("count"), pl.col("total_revenue").sum().alias("revenue")
         )
@@ -522,19 +533,19 @@ def _snapshots(
                 },
             )
         )
-    for scope, part in reports.scoped(customer_classes):
+    for scope, part in reports.scoped(customer_classes, scopes):
         payload = _matrix_payload(part, window, settings, "customers")
         rows.append(("abc-xyz", "customers", scope, payload))
-    for scope, part in reports.scoped(metrics):
+    for scope, part in reports.scoped(metrics, scopes):
         dist = reports.histogram(part["clv_365d"]) if len(part) else []
         rows.append(
             ("clv", "", scope, {"fits": fits, "customers": len(part), "distribution": dist})
         )
-    for scope, part in reports.scoped(lines):
+    for scope, part in reports.scoped(lines, scopes):
         classes = _classes(part, "product_id", "products", settings, start, end, items=items)
         payload = _matrix_payload(classes, window, settings, "products")
         rows.append(("abc-xyz", "products", scope, payload))
-    for scope, part in reports.scoped(orders):
+    for scope, part in reports.scoped(orders, scopes):
         table = cohorts.monthly_cohorts(
             part.select("contact_id", "ordered_at", "value"), as_of=as_of
         )

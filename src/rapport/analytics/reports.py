@@ -11,7 +11,7 @@ Payloads are JSON-ready dicts; money is a float in the run's currency (the API f
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
@@ -33,22 +33,24 @@ def scope_column(owners: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def scoped(frame: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
-    """("all", frame), then (scope, its rows) for every scope in `frame`'s scope column."""
+def scoped(frame: pl.DataFrame, scopes: list[str]) -> Iterator[tuple[str, pl.DataFrame]]:
+    """("all", frame), then (scope, its rows — maybe none) for each of `scopes`."""
     yield ALL, frame
-    if frame.is_empty():
-        return
-    parts = frame.filter(pl.col("scope").is_not_null()).partition_by(
-        "scope", as_dict=True, maintain_order=False
+    parts = (
+        frame.filter(pl.col("scope").is_not_null()).partition_by(
+            "scope", as_dict=True, maintain_order=False
+        )
+        if len(frame)
+        else {}
     )
-    for (scope,), part in sorted(parts.items(), key=lambda item: str(item[0][0])):
-        yield str(scope), part
+    empty = frame.clear()
+    for scope in scopes:
+        yield scope, parts.get((scope,), empty)
 
 
-def per_scope(
-    frame: pl.DataFrame, build: Callable[[pl.DataFrame], dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    return {scope: build(part) for scope, part in scoped(frame)}
+def scopes_of(frame: pl.DataFrame) -> list[str]:
+    """The audiences present in `frame`'s scope column, sorted."""
+    return sorted(frame["scope"].drop_nulls().unique().to_list()) if len(frame) else []
 
 
 def records(frame: pl.DataFrame, digits: int = 6) -> list[dict[str, Any]]:

@@ -11,8 +11,16 @@ from django.utils.translation import gettext as _
 
 from rapport.analytics import acquisition
 from rapport.analytics.loaders import frame
-from rapport.analytics.models import AcquisitionMonth, AnalyticsRun
+from rapport.analytics.models import (
+    AcquisitionMonth,
+    AnalyticsRun,
+    CrossSellPair,
+    CustomerMetrics,
+    ReportSnapshot,
+    RfmSegmentHistory,
+)
 from rapport.analytics.services import load_spend
+from rapport.catalog.models import Product
 from rapport.core import permissions
 from rapport.sales.models import DealStageChange, LeadSource
 from rapport.sales.selectors import deals_for
@@ -236,3 +244,95 @@ def pipeline_funnel(
         return Funnel(deals=0, stages=[])
     table = acquisition.stage_funnel(changes, stages)
     return Funnel(deals=changes["deal_id"].n_unique(), stages=list(table.iter_rows(named=True)))
+
+
+# --- customer analytics ----------------------------------------------------------------------
+
+
+def report_scope(user: Any, *, team_id: int | None = None) -> str | None:
+    """The stored reports' audience the viewer reads (reports.scope_column): "all", a team's
+    or, for a sales manager without a team, their own; None when the `team` they ask for is
+    not theirs (an empty report). Refuses a viewer who may read no figures."""
+    require_reader(user)
+    if permissions.reach(user, "analytics", "view") == "all":
+        return f"team:{team_id}" if team_id else "all"
+    own = f"team:{user.team_id}" if user.team_id else f"user:{user.pk}"
+    if team_id and f"team:{team_id}" != own:
+        return None
+    return own
+
+
+def last_customer_run() -> AnalyticsRun | None:
+    """The last customer-metrics refresh that finished."""
+    return (
+        AnalyticsRun.objects.filter(kind="customers", status=AnalyticsRun.Status.DONE)
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
+@dataclass
+class StoredReport:
+    payload: dict[str, Any] | None  # None: not computed (no refresh yet, or nobody in scope)
+    run: AnalyticsRun | None
+
+    @property
+    def currency(self) -> str:
+        return (
+            self.run.currency
+            if self.run and self.run.currency
+            else settings.RAPPORT_DEFAULT_CURRENCY
+        )
+
+
+def stored_report(
+    user: Any, report: str, *, variant: str = "", team_id: int | None = None
+) -> StoredReport:
+    """The viewer's copy of a report the last refresh stored."""
+    scope = report_scope(user, team_id=team_id)
+    run = last_customer_run()
+    if scope is None or run is None:
+        return StoredReport(None, run)
+    snapshot = (
+        ReportSnapshot.objects.filter(report=report, variant=variant, scope=scope)
+        .values_list("payload", flat=True)
+        .first()
+    )
+    return StoredReport(snapshot, run)
+
+
+def cross_sell(
+    user: Any, *, product_id: int | None, basis: str, team_id: int | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Pairs "customers who bought X also bought Y" of the viewer's scope, best lift first."""
+    scope = report_scope(user, team_id=team_id)
+    if scope is None:
+        return []
+    pairs = CrossSellPair.objects.filter(scope=scope, basis=basis)
+    if product_id is not None:
+        pairs = pairs.filter(product_id=product_id)
+    rows = list(
+        pairs.order_by("-lift", "-confidence", "product_id", "also_bought_id").values(
+            "product_id", "also_bought_id", "support", "confidence", "lift", "customers"
+        )[:limit]
+    )
+    ids = {r["product_id"] for r in rows} | {r["also_bought_id"] for r in rows}
+    names = dict(Product.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for row in rows:
+        row["product_name"] = names.get(row["product_id"], "")
+        row["also_bought_name"] = names.get(row["also_bought_id"], "")
+    return rows
+
+
+def customer_metrics(contact: Any) -> tuple[CustomerMetrics | None, AnalyticsRun | None]:
+    """A visible contact's stored metrics (None: no counted purchase as of the last run)."""
+    row = CustomerMetrics.objects.filter(contact=contact).select_related("next_best_offer").first()
+    return row, last_customer_run()
+
+
+def segment_history(contact: Any) -> list[RfmSegmentHistory]:
+    return list(RfmSegmentHistory.objects.filter(contact=contact).order_by("entered_on", "pk"))
+
+
+def product_names(ids: set[int]) -> dict[int, str]:
+    return dict(Product.objects.filter(pk__in=ids).values_list("pk", "name"))

@@ -1,4 +1,4 @@
-"""REST endpoints for the analytics reports: end-to-end acquisition, the pipeline funnel and a
+"""REST endpoints for the acquisition reports: end-to-end acquisition, the pipeline funnel and a
 customer's journey. Each report shows only what the caller may see."""
 
 import datetime as dt
@@ -10,16 +10,14 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Schema
 
 from rapport.analytics import selectors
+from rapport.analytics.api.routers import customers_router, router
 from rapport.contacts.selectors import contacts_for
 from rapport.core.api.schemas import ErrorOut, Id, Money
 from rapport.core.money import Money as MoneyValue
 from rapport.sales.models import Pipeline
-
-router = Router(tags=["analytics"])
-customers_router = Router(tags=["customers"])
 
 ByValue = Literal["source", "channel", "campaign", "owner", "month"]
 ModelValue = Literal["first_touch", "last_touch", "linear"]

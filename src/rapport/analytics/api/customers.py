@@ -1,0 +1,474 @@
+"""REST endpoints of customer analytics (INTERFACES.md, "Customer analytics"): a customer's
+metrics and the RFM, ABC/XYZ, lifetime-value, cohort and cross-sell reports. They render what
+the last `rapport analytics refresh` stored, for the caller's audience: a sales manager's
+reports cover their team's customers only (`selectors.report_scope`)."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Schema
+
+from rapport.analytics import labels, selectors
+from rapport.analytics.api.acquisition import _money, _user
+from rapport.analytics.api.routers import customers_router, router
+from rapport.contacts.selectors import contacts_for
+from rapport.core import permissions
+from rapport.core.api.schemas import ErrorOut, Id, Money
+
+
+def _amount(value: Decimal | None, currency: str) -> dict[str, str] | None:
+    if value is None:
+        return None
+    return {"amount": str(value.quantize(Decimal("0.01"))), "currency": currency}
+
+
+def _day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+class TeamParams(Schema):
+    team: Id | None = Field(None, description="Only this team's customers (yours by default).")
+
+
+# --- a customer's metrics ---------------------------------------------------------------------
+
+
+class SegmentStayOut(Schema):
+    rfm_segment: str
+    label: str
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = Field(description="Null: still in the segment.")
+
+
+class ReasonOut(Schema):
+    code: str
+    params: dict[str, Any]
+    text: str | None = Field(description="The reason in words, in your language.")
+
+
+class OfferOut(Schema):
+    product: int
+    name: str
+    reason: ReasonOut
+
+
+class MetricsOut(Schema):
+    contact: int
+    as_of: dt.date | None = Field(description="Null: no refresh has run yet.")
+    computed_at: dt.datetime | None
+    currency: str
+    orders: int
+    recency_days: int | None = Field(description="Days from the last purchase to as_of.")
+    frequency: int | None = Field(description="Repeat purchase days.")
+    monetary: Money | None = Field(description="Mean value of the repeat purchases.")
+    T_days: int | None = Field(description="Days from the first purchase to as_of.")
+    total_revenue: Money
+    first_purchase: dt.date | None
+    last_purchase: dt.date | None
+    r_score: int | None
+    f_score: int | None
+    m_score: int | None
+    rfm_segment: str | None
+    rfm_segment_label: str | None
+    abc_class: str | None
+    xyz_class: str | None
+    p_alive: float | None
+    expected_purchases_90d: float | None
+    expected_purchases_365d: float | None
+    expected_order_value: Money | None
+    clv_365d: Money | None = Field(description="Over the configured horizon (12 months).")
+    churn_risk: float | None
+    churn_reason: ReasonOut | None
+    next_best_offer: OfferOut | None
+    segment_history: list[SegmentStayOut]
+
+
+@customers_router.get(
+    "/{int:contact_id}/metrics",
+    response={200: MetricsOut, 404: ErrorOut},
+    url_name="customer_metrics",
+    by_alias=True,
+)
+def customer_metrics(request: HttpRequest, contact_id: Id) -> dict[str, Any]:
+    """A customer's RFM scores and segment, ABC/XYZ classes, lifetime value and churn risk as
+    of the last refresh, with their segment history. A contact without a counted purchase has
+    zero orders and nulls; nulls also where a model could not say (the CLV report says why)."""
+    user = _user(request)
+    contact = get_object_or_404(contacts_for(user), pk=contact_id)
+    if not permissions.allows(user, "analytics", "view"):
+        raise Http404  # figures the role may not read: as for any record one may not see
+    row, run = selectors.customer_metrics(contact)
+    currency = (row.currency if row else None) or (run.currency if run else "") or "EUR"
+    history = [
+        {
+            "rfm_segment": stay.rfm_segment,
+            "label": labels.segment_label(stay.rfm_segment),
+            "from": stay.entered_on,
+            "to": stay.left_on,
+        }
+        for stay in selectors.segment_history(contact)
+    ]
+    out: dict[str, Any] = {
+        "contact": contact.pk,
+        "as_of": row.as_of if row else (run.as_of if run else None),
+        "computed_at": row.computed_at if row else (run.computed_at if run else None),
+        "currency": currency,
+        "orders": 0,
+        "total_revenue": {"amount": "0.00", "currency": currency},
+        "segment_history": history,
+        "churn_reason": None,
+        "next_best_offer": None,
+    }
+    if row is None:
+        for name in MetricsOut.model_fields:
+            out.setdefault(name, None)
+        return out
+    out.update(
+        orders=row.orders,
+        recency_days=row.recency_days,
+        frequency=row.frequency,
+        monetary=_amount(row.monetary, currency),
+        T_days=row.T_days,
+        total_revenue=_amount(row.total_revenue, currency),
+        first_purchase=row.first_purchase,
+        last_purchase=row.last_purchase,
+        r_score=row.r_score,
+        f_score=row.f_score,
+        m_score=row.m_score,
+        rfm_segment=row.rfm_segment or None,
+        rfm_segment_label=labels.segment_label(row.rfm_segment),
+        abc_class=row.abc_class or None,
+        xyz_class=row.xyz_class or None,
+        p_alive=row.p_alive,
+        expected_purchases_90d=row.expected_purchases_90d,
+        expected_purchases_365d=row.expected_purchases_365d,
+        expected_order_value=_amount(row.expected_order_value, currency),
+        clv_365d=_amount(row.clv_365d, currency),
+        churn_risk=row.churn_risk,
+    )
+    if row.churn_reason:
+        out["churn_reason"] = {**row.churn_reason, "text": labels.churn_text(row.churn_reason)}
+    if row.next_best_offer is not None and row.next_best_offer_reason:
+        reason = row.next_best_offer_reason
+        because = (reason.get("params") or {}).get("because_of")
+        names = selectors.product_names({because} if because else set())
+        names[row.next_best_offer.pk] = row.next_best_offer.name
+        out["next_best_offer"] = {
+            "product": row.next_best_offer.pk,
+            "name": row.next_best_offer.name,
+            "reason": {
+                **reason,
+                "text": labels.offer_text(reason, row.next_best_offer.pk, names),
+            },
+        }
+    return out
+
+
+# --- RFM --------------------------------------------------------------------------------------
+
+
+class RfmCellOut(Schema):
+    r_score: int
+    f_score: int
+    count: int
+    revenue: Money
+
+
+class RfmSegmentOut(Schema):
+    rfm_segment: str
+    label: str
+    count: int
+    revenue: Money
+
+
+class RfmOut(Schema):
+    as_of: dt.date | None = Field(description="Null: no refresh has run yet.")
+    currency: str
+    cells: list[RfmCellOut] = Field(description="All 25 R × F cells, R 5 → 1, then F 5 → 1.")
+    segments: list[RfmSegmentOut]
+
+
+@router.get("/rfm", response={200: RfmOut, 403: ErrorOut, 422: ErrorOut}, url_name="analytics_rfm")
+def rfm_report(request: HttpRequest, params: Query[TeamParams]) -> dict[str, Any]:
+    """Customers and revenue per R × F cell and per RFM segment (scores are quintiles, 5 best,
+    among customers with a purchase)."""
+    stored = selectors.stored_report(_user(request), "rfm", team_id=params.team)
+    currency = stored.currency
+    payload = stored.payload or _empty_rfm(stored)
+    return {
+        "as_of": stored.run.as_of if stored.run else None,
+        "currency": currency,
+        "cells": [{**c, "revenue": _money(c["revenue"], currency)} for c in payload["cells"]],
+        "segments": [
+            {
+                **s,
+                "label": labels.segment_label(s["rfm_segment"]),
+                "revenue": _money(s["revenue"], currency),
+            }
+            for s in payload["segments"]
+        ],
+    }
+
+
+def _empty_rfm(stored: selectors.StoredReport) -> dict[str, Any]:
+    segments = (stored.run.settings.get("rfm_map") if stored.run else None) or labels.RFM_SEGMENTS
+    return {
+        "cells": [
+            {"r_score": r, "f_score": f, "count": 0, "revenue": 0.0}
+            for r in range(5, 0, -1)
+            for f in range(5, 0, -1)
+        ],
+        "segments": [{"rfm_segment": s, "count": 0, "revenue": 0.0} for s in segments],
+    }
+
+
+# --- ABC / XYZ --------------------------------------------------------------------------------
+
+
+class AbcXyzParams(TeamParams):
+    entity: Literal["customers", "products"] = "customers"
+
+
+class WindowOut(Schema):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+
+
+class ThresholdsOut(Schema):
+    a: float = Field(description="Cumulative revenue share below which an item is A.")
+    b: float = Field(description="… below which it is B; C after.")
+    x: float = Field(description="Coefficient of variation up to which an item is X.")
+    y: float = Field(description="… up to which it is Y; Z above.")
+
+
+class AbcXyzCellOut(Schema):
+    abc: str
+    xyz: str
+    count: int
+    revenue: Money
+    revenue_share: float
+
+
+class AbcXyzOut(Schema):
+    as_of: dt.date | None
+    entity: str
+    currency: str
+    period: str | None = Field(description="month or quarter: XYZ's period.")
+    window: WindowOut | None = Field(description="Both days included.")
+    thresholds: ThresholdsOut | None
+    cells: list[AbcXyzCellOut] = Field(description="All 9 cells, A-X first.")
+
+
+@router.get(
+    "/abc-xyz",
+    response={200: AbcXyzOut, 403: ErrorOut, 422: ErrorOut},
+    url_name="analytics_abc_xyz",
+    by_alias=True,
+)
+def abc_xyz_report(request: HttpRequest, params: Query[AbcXyzParams]) -> dict[str, Any]:
+    """Customers or products per ABC (revenue share) × XYZ (regularity) cell over the window
+    of complete months before as_of."""
+    stored = selectors.stored_report(
+        _user(request), "abc-xyz", variant=params.entity, team_id=params.team
+    )
+    currency = stored.currency
+    payload = stored.payload or {
+        "cells": [
+            {"abc": a, "xyz": x, "count": 0, "revenue": 0.0, "revenue_share": 0.0}
+            for a in "ABC"
+            for x in "XYZ"
+        ]
+    }
+    window = payload.get("window")
+    return {
+        "as_of": stored.run.as_of if stored.run else None,
+        "entity": params.entity,
+        "currency": currency,
+        "period": payload.get("period"),
+        "window": {"from": _day(window["from"]), "to": _day(window["to"])} if window else None,
+        "thresholds": payload.get("thresholds"),
+        "cells": [{**c, "revenue": _money(c["revenue"], currency)} for c in payload["cells"]],
+    }
+
+
+# --- lifetime value ---------------------------------------------------------------------------
+
+
+class ModelOut(Schema):
+    model: str
+    ok: bool
+    params: dict[str, float] | None
+    log_likelihood: float | None
+    customers: int = Field(description="Customers the model was fitted on.")
+    fit_seconds: float
+    reason: str | None = Field(description="Why there are no figures, in words.")
+
+
+class BinOut(Schema):
+    from_: float = Field(alias="from")
+    to: float
+    count: int
+
+
+class ClvOut(Schema):
+    as_of: dt.date | None
+    currency: str
+    ok: bool = Field(description="Both models fitted.")
+    r: float | None
+    alpha: float | None
+    a: float | None
+    b: float | None
+    p: float | None
+    q: float | None
+    v: float | None
+    log_likelihood: float | None = Field(description="BG/NBD's, at the fitted parameters.")
+    customers: int = Field(description="Customers BG/NBD was fitted on.")
+    fit_seconds: float
+    models: list[ModelOut]
+    customers_in_scope: int
+    distribution: list[BinOut] = Field(description="CLV of your customers in 20 equal bins.")
+
+
+@router.get(
+    "/clv",
+    response={200: ClvOut, 403: ErrorOut, 422: ErrorOut},
+    url_name="analytics_clv",
+    by_alias=True,
+)
+def clv_report(request: HttpRequest, params: Query[TeamParams]) -> dict[str, Any]:
+    """The lifetime-value models' parameters and fit, and the CLV distribution."""
+    stored = selectors.stored_report(_user(request), "clv", team_id=params.team)
+    payload = stored.payload or {}
+    fits = payload.get("fits") or (stored.run.fits if stored.run else {}) or {}
+    models = [
+        {
+            "model": name,
+            "ok": bool(fit.get("ok")),
+            "params": fit.get("params"),
+            "log_likelihood": fit.get("log_likelihood"),
+            "customers": fit.get("customers") or 0,
+            "fit_seconds": fit.get("seconds") or 0.0,
+            "reason": labels.model_reason(fit),
+        }
+        for name, fit in fits.items()
+    ]
+    every: dict[str, Any] = {}
+    for fit in fits.values():
+        every.update(fit.get("params") or {})
+    bgnbd = fits.get("bgnbd") or {}
+    return {
+        "as_of": stored.run.as_of if stored.run else None,
+        "currency": stored.currency,
+        "ok": bool(models) and all(m["ok"] for m in models),
+        **{k: every.get(k) for k in ("r", "alpha", "a", "b", "p", "q", "v")},
+        "log_likelihood": bgnbd.get("log_likelihood"),
+        "customers": bgnbd.get("customers") or 0,
+        "fit_seconds": round(sum(m["fit_seconds"] for m in models), 4),
+        "models": models,
+        "customers_in_scope": payload.get("customers", 0),
+        "distribution": payload.get("distribution", []),
+    }
+
+
+# --- cohorts ----------------------------------------------------------------------------------
+
+
+class CohortParams(TeamParams):
+    by: Literal["month"] = "month"
+
+
+class CohortCellOut(Schema):
+    cohort: str = Field(description="YYYY-MM of the customers' first purchase.")
+    months_since: int
+    cohort_size: int
+    customers: int = Field(description="Of the cohort, those who bought in that month.")
+    retention: float
+    revenue: Money
+
+
+class CohortsOut(Schema):
+    as_of: dt.date | None
+    by: str
+    currency: str
+    cells: list[CohortCellOut]
+
+
+@router.get(
+    "/cohorts",
+    response={200: CohortsOut, 403: ErrorOut, 422: ErrorOut},
+    url_name="analytics_cohorts",
+)
+def cohorts_report(request: HttpRequest, params: Query[CohortParams]) -> dict[str, Any]:
+    """Monthly acquisition cohorts × months since the first purchase: customers who bought
+    again and their revenue (the as-of month reads "so far")."""
+    stored = selectors.stored_report(
+        _user(request), "cohorts", variant="month", team_id=params.team
+    )
+    currency = stored.currency
+    cells = (stored.payload or {}).get("cells", [])
+    return {
+        "as_of": stored.run.as_of if stored.run else None,
+        "by": params.by,
+        "currency": currency,
+        "cells": [
+            {
+                "cohort": c["cohort"][:7],
+                "months_since": c["months_since"],
+                "cohort_size": c["cohort_size"],
+                "customers": c["customers"],
+                "retention": c["retention"],
+                "revenue": _money(c["revenue"], currency),
+            }
+            for c in cells
+        ],
+    }
+
+
+# --- cross-sell -------------------------------------------------------------------------------
+
+
+class CrossSellParams(TeamParams):
+    product: Id | None = Field(None, description="Only pairs starting from this product.")
+    basis: Literal["customer", "basket"] = Field(
+        "customer", description="customer: bought by the same customer; basket: in one order."
+    )
+
+
+class PairOut(Schema):
+    product: int
+    product_name: str
+    also_bought: int
+    also_bought_name: str
+    support: float
+    confidence: float = Field(description="Share of the product's buyers who bought the other.")
+    lift: float
+    customers: int
+
+
+@router.get(
+    "/cross-sell",
+    response={200: list[PairOut], 403: ErrorOut, 422: ErrorOut},
+    url_name="analytics_cross_sell",
+)
+def cross_sell_report(request: HttpRequest, params: Query[CrossSellParams]) -> list[dict[str, Any]]:
+    """Customers who bought a product also bought another: support, confidence, lift and
+    customers per pair, best lift first (at most 200)."""
+    rows = selectors.cross_sell(
+        _user(request), product_id=params.product, basis=params.basis, team_id=params.team
+    )
+    return [
+        {
+            "product": r["product_id"],
+            "product_name": r["product_name"],
+            "also_bought": r["also_bought_id"],
+            "also_bought_name": r["also_bought_name"],
+            "support": round(r["support"], 6),
+            "confidence": round(r["confidence"], 6),
+            "lift": round(r["lift"], 4),
+            "customers": r["customers"],
+        }
+        for r in rows
+    ]

@@ -1,0 +1,80 @@
+"""Words for stored analytics codes, in the reader's language (the database keeps codes)."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+RFM_SEGMENTS = {
+    "champions": pgettext_lazy("RFM segment", "Champions"),
+    "loyal": pgettext_lazy("RFM segment", "Loyal"),
+    "potential_loyalist": pgettext_lazy("RFM segment", "Potential loyalist"),
+    "new": pgettext_lazy("RFM segment", "New"),
+    "promising": pgettext_lazy("RFM segment", "Promising"),
+    "need_attention": pgettext_lazy("RFM segment", "Need attention"),
+    "about_to_sleep": pgettext_lazy("RFM segment", "About to sleep"),
+    "at_risk": pgettext_lazy("RFM segment", "At risk"),
+    "cant_lose_them": pgettext_lazy("RFM segment", "Can't lose them"),
+    "hibernating": pgettext_lazy("RFM segment", "Hibernating"),
+    "lost": pgettext_lazy("RFM segment", "Lost"),
+}
+
+MODELS = {"bgnbd": gettext_lazy("Repeat purchases (BG/NBD)"),
+          "gamma_gamma": gettext_lazy("Order value (Gamma-Gamma)")}  # fmt: skip
+
+
+def segment_label(key: str | None) -> str | None:
+    """A segment's name; a segment of a custom map (settings) is shown by its key."""
+    if not key:
+        return None
+    return str(RFM_SEGMENTS.get(key, key))
+
+
+def offer_text(reason: dict[str, Any] | None, offer: int, names: dict[int, str]) -> str | None:
+    """The next-best offer's reason in words, e.g. "Bought Egypt, 7 nights; 38 % of such
+    customers also bought Turkey, lift 2.4"."""
+    if not reason or reason.get("code") != "also_bought":
+        return None
+    p = reason.get("params") or {}
+    return _(
+        "Bought %(because)s; %(share)s %% of such customers also bought %(offer)s, lift %(lift)s."
+    ) % {
+        "because": names.get(p.get("because_of"), "?"),
+        "share": round(100 * float(p.get("confidence") or 0)),
+        "offer": names.get(offer, "?"),
+        "lift": f"{float(p.get('lift') or 0):.1f}",
+    }
+
+
+def model_reason(fit: dict[str, Any]) -> str | None:
+    """Why a model gave no figures, in words (None when it fitted)."""
+    if fit.get("ok"):
+        return None
+    reason = fit.get("reason")
+    p = fit.get("reason_params") or {}
+    texts = {
+        "no_customers": _("There are no customers with purchases to fit."),
+        "too_few_repeat_buyers": _(
+            "Only %(repeat_buyers)s customers bought more than once; the model needs at least "
+            "%(minimum)s."
+        ),
+        "not_converged": _("The model did not converge (%(detail)s)."),
+        "degenerate_parameters": _("The model's parameters are degenerate (%(detail)s)."),
+        "spend_mean_undefined": _(
+            "The spend model's q is %(q)s; at q ≤ 1 the mean order value is undefined."
+        ),
+    }
+    text = texts.get(str(reason))
+    if text is None:
+        return str(fit.get("message") or reason)
+    try:
+        return text % p
+    except (KeyError, TypeError, ValueError):
+        return str(fit.get("message") or reason)
+
+
+def churn_text(reason: dict[str, Any] | None) -> str | None:
+    """The churn risk's reason in words (the churn model's codes)."""
+    if not reason:
+        return None
+    return str(reason.get("code"))

@@ -1,0 +1,163 @@
+"""The customer-analytics endpoints after a refresh: exact shapes (INTERFACES.md), hand-checked
+figures, and a sales manager's reports covering their team's customers only."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+
+from rapport.analytics.refresh import refresh_customers
+from tests.api.conftest import API, make_contact
+from tests.api.sales_data import make_order, make_product
+
+pytestmark = pytest.mark.django_db
+
+ZONE = zoneinfo.ZoneInfo("Europe/Vilnius")
+AS_OF = dt.date(2025, 6, 30)
+
+
+def at(day: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{day}T12:00").replace(tzinfo=ZONE)
+
+
+@pytest.fixture
+def sold(users):
+    """Three customers of team North and three of team South each book Crete with insurance
+    in one order (2025-02-03); North's first also books Crete again on 2025-05-10."""
+    crete = make_product("Crete", price="1000.00")
+    insurance = make_product("Insurance", price="50.00", kind="addon")
+    basket = [
+        {"product": crete.pk, "quantity": 1, "unit_price": "1000.00"},
+        {"product": insurance.pk, "quantity": 1, "unit_price": "50.00"},
+    ]
+    people = {}
+    for team, owner in (("north", users["manager"]), ("south", users["manager2"])):
+        for k in range(3):
+            who = make_contact(owner, first_name=f"{team}{k}", email=f"{team}{k}@example.lt")
+            make_order(owner, who, None, lines=basket, order_date=at("2025-02-03"))
+            people[f"{team}{k}"] = who
+    make_order(users["manager"], people["north0"], None, lines=basket[:1],
+               order_date=at("2025-05-10"))  # fmt: skip
+    refresh_customers(as_of=AS_OF)
+    return {"crete": crete, "insurance": insurance, **people}
+
+
+def test_a_customers_metrics(api_as, sold):
+    body = api_as("manager").get(f"{API}/customers/{sold['north0'].pk}/metrics").json()
+
+    assert set(body) >= {
+        "as_of", "computed_at", "recency_days", "frequency", "monetary", "r_score", "f_score",
+        "m_score", "rfm_segment", "abc_class", "xyz_class", "p_alive", "expected_purchases_90d",
+        "expected_purchases_365d", "expected_order_value", "clv_365d", "churn_risk",
+        "next_best_offer", "T_days", "total_revenue", "orders", "segment_history",
+    }  # fmt: skip
+    assert body["as_of"] == "2025-06-30"
+    assert (body["orders"], body["frequency"], body["recency_days"], body["T_days"]) == (
+        2, 1, 51, 147,
+    )  # fmt: skip
+    assert body["total_revenue"] == {"amount": "2050.00", "currency": "EUR"}
+    assert body["monetary"] == {"amount": "1000.00", "currency": "EUR"}
+    assert (body["r_score"], body["f_score"], body["m_score"]) == (5, 5, 5)
+    assert body["rfm_segment"] == "champions"
+    assert body["rfm_segment_label"] == "Champions"
+    assert body["segment_history"] == [
+        {"rfm_segment": "champions", "label": "Champions", "from": "2025-06-30", "to": None}
+    ]
+    # six customers cannot fit a lifetime-value model: nulls, never NaN
+    assert (body["p_alive"], body["clv_365d"], body["expected_order_value"]) == (None, None, None)
+
+
+def test_metrics_of_a_contact_without_purchases(api_as, sold, users):
+    nobody = make_contact(users["manager"], first_name="Ieva")
+
+    body = api_as("admin").get(f"{API}/customers/{nobody.pk}/metrics").json()
+
+    assert (body["as_of"], body["orders"], body["rfm_segment"], body["recency_days"]) == (
+        "2025-06-30", 0, None, None,
+    )  # fmt: skip
+    assert body["total_revenue"] == {"amount": "0.00", "currency": "EUR"}
+    assert body["segment_history"] == []
+
+
+def test_metrics_before_any_refresh(api_as, users):
+    who = make_contact(users["manager"], first_name="Ieva")
+
+    body = api_as("manager").get(f"{API}/customers/{who.pk}/metrics").json()
+
+    assert (body["as_of"], body["orders"]) == (None, 0)
+
+
+def test_rfm_report_shape_and_scope(api_as, sold, users):
+    admin = api_as("admin").get(f"{API}/analytics/rfm").json()
+    north = api_as("manager").get(f"{API}/analytics/rfm").json()
+
+    assert set(admin) == {"as_of", "currency", "cells", "segments"}
+    assert len(admin["cells"]) == 25
+    assert admin["cells"][0] == {
+        "r_score": 5, "f_score": 5, "count": 1,
+        "revenue": {"amount": "2050.00", "currency": "EUR"},
+    }  # fmt: skip
+    assert sum(c["count"] for c in admin["cells"]) == 6
+    assert sum(c["count"] for c in north["cells"]) == 3
+    assert [s["rfm_segment"] for s in admin["segments"]][:3] == [
+        "champions", "loyal", "potential_loyalist",
+    ]  # fmt: skip
+    assert len(admin["segments"]) == 11
+    south_team = users["manager2"].team_id
+    as_south = api_as("admin").get(f"{API}/analytics/rfm?team={south_team}").json()
+    assert sum(c["count"] for c in as_south["cells"]) == 3
+    other = api_as("manager").get(f"{API}/analytics/rfm?team={south_team}").json()
+    assert sum(c["count"] for c in other["cells"]) == 0
+
+
+def test_abc_xyz_report(api_as, sold):
+    body = api_as("admin").get(f"{API}/analytics/abc-xyz?entity=customers").json()
+
+    assert body["window"] == {"from": "2024-06-01", "to": "2025-05-31"}
+    assert body["thresholds"]["a"] == 0.8 and body["thresholds"]["b"] == 0.95
+    assert [(c["abc"], c["xyz"]) for c in body["cells"]][:3] == [("A", "X"), ("A", "Y"), ("A", "Z")]
+    assert sum(c["count"] for c in body["cells"]) == 6
+    assert sum(c["revenue_share"] for c in body["cells"]) == pytest.approx(1.0)
+    products = api_as("admin").get(f"{API}/analytics/abc-xyz?entity=products").json()
+    assert sum(c["count"] for c in products["cells"]) == 2
+    refused = api_as("admin").get(f"{API}/analytics/abc-xyz?entity=deals")
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "entity"
+
+
+def test_clv_report_says_why_there_are_no_figures(api_as, sold):
+    body = api_as("analyst").get(f"{API}/analytics/clv").json()
+
+    assert (body["ok"], body["r"], body["customers_in_scope"]) == (False, None, 6)
+    bgnbd = next(m for m in body["models"] if m["model"] == "bgnbd")
+    assert bgnbd["reason"] == (
+        "Only 1 customers bought more than once; the model needs at least 20."
+    )
+
+
+def test_cohorts_report(api_as, sold):
+    body = api_as("admin").get(f"{API}/analytics/cohorts?by=month").json()
+
+    first = body["cells"][0]
+    assert (first["cohort"], first["months_since"], first["cohort_size"], first["customers"]) == (
+        "2025-02", 0, 6, 6,
+    )  # fmt: skip
+    may = next(c for c in body["cells"] if c["months_since"] == 3)
+    assert (may["customers"], may["revenue"]) == (1, {"amount": "1000.00", "currency": "EUR"})
+
+
+def test_cross_sell_pairs_per_team(api_as, sold):
+    url = f"{API}/analytics/cross-sell?product={sold['crete'].pk}&basis=basket"
+    admin = api_as("admin").get(url).json()
+    north = api_as("manager").get(url).json()
+
+    assert admin == [
+        {
+            "product": sold["crete"].pk, "product_name": "Crete",
+            "also_bought": sold["insurance"].pk, "also_bought_name": "Insurance",
+            "support": pytest.approx(6 / 7), "confidence": pytest.approx(6 / 7),
+            "lift": 1.0, "customers": 6,
+        }
+    ]  # fmt: skip
+    assert north[0]["customers"] == 3
+    assert api_as("agent").get(url).status_code == 403
