@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from rapport.analytics.loaders import bulk_method
 from rapport.analytics.models import (
     AnalyticsRun,
     CrossSellPair,
@@ -18,7 +19,6 @@ from rapport.analytics.models import (
     ReportSnapshot,
     RfmSegmentHistory,
 )
-from rapport.analytics.loaders import bulk_method
 from rapport.analytics.refresh import refresh_customers
 from tests.api.sales_data import make_order, make_product
 from tests.factories import ContactFactory
@@ -112,7 +112,8 @@ def test_refresh_scores_segments_and_records_their_history(world):
     ona, petras, rasa = (rows[world[k].pk] for k in ("ona", "petras", "rasa"))
     assert {m.r_score for m in rows.values()} <= {1, 2, 3, 4, 5}
     assert ona.f_score > petras.f_score
-    assert ona.m_score == 5 and rasa.m_score == 1
+    assert ona.m_score == 5
+    assert rasa.m_score == 1
     history = set(RfmSegmentHistory.objects.values_list("contact_id", "rfm_segment", "left_on"))
     assert history == {(m.contact_id, m.rfm_segment, None) for m in rows.values()}
     assert all(m.rfm_segment for m in rows.values())

@@ -1,6 +1,6 @@
 """The permission matrix rows of the customer-analytics endpoints (see tests/api/permissions.py).
 
-`sales_world` holds one order of `customer` (team North's manager) and one of the `south_order`'s customer
+`sales_world` holds one order of `customer` (team North) and one of the `south_order`'s customer
 (team South): after a refresh, every report counts exactly the customers of those the role
 may see — both for the whole business, one for a sales manager, none for a service agent
 (who reads no figures: 403, and 404 on a customer's metrics)."""

@@ -114,7 +114,8 @@ def test_abc_xyz_report(api_as, sold):
     body = api_as("admin").get(f"{API}/analytics/abc-xyz?entity=customers").json()
 
     assert body["window"] == {"from": "2024-06-01", "to": "2025-05-31"}
-    assert body["thresholds"]["a"] == 0.8 and body["thresholds"]["b"] == 0.95
+    assert body["thresholds"]["a"] == 0.8
+    assert body["thresholds"]["b"] == 0.95
     assert [(c["abc"], c["xyz"]) for c in body["cells"]][:3] == [("A", "X"), ("A", "Y"), ("A", "Z")]
     assert sum(c["count"] for c in body["cells"]) == 6
     assert sum(c["revenue_share"] for c in body["cells"]) == pytest.approx(1.0)
