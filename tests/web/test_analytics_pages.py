@@ -181,6 +181,8 @@ def test_recompute_button_runs_the_task(as_user, won, lead):
     assert response["Location"] == "/analytics/?by=month"
     run = AnalyticsRun.objects.get(kind="acquisition")
     assert run.computed_at > timezone.now() - dt.timedelta(minutes=1)
+    customers = AnalyticsRun.objects.get(kind="customers")  # the customer metrics, too
+    assert (customers.status, customers.as_of) == ("done", timezone.localdate())
 
 
 @pytest.mark.parametrize("name", ["manager", "agent"])

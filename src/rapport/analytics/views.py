@@ -27,7 +27,7 @@ from rapport.analytics.selectors import (
     pipeline_funnel,
     require_reader,
 )
-from rapport.analytics.tasks import refresh_acquisition_task
+from rapport.analytics.tasks import refresh_analytics_task
 from rapport.contacts.selectors import contact_detail_queryset
 from rapport.core import permissions
 from rapport.core.http import Request, date_or_none, get_visible_or_404
@@ -213,10 +213,10 @@ def acquisition_csv(request: Request) -> HttpResponse:
 @login_required
 @require_POST
 def refresh(request: Request) -> HttpResponse:
-    """Queue a recomputation of the stored acquisition cells."""
+    """Queue a recomputation of the stored analytics (customer metrics and acquisition)."""
     if not permissions.allows(request.user, "analytics", "change"):
         raise PermissionDenied
-    refresh_acquisition_task.enqueue()
+    refresh_analytics_task.enqueue()
     run = AnalyticsRun.objects.filter(kind="acquisition").first()
     if run is not None and run.computed_at >= timezone.now() - dt.timedelta(seconds=60):
         messages.success(request, _("The figures were recomputed."))
