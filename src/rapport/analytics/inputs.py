@@ -30,6 +30,7 @@ ORDERS_SCHEMA = {
     "epoch": pl.Int64,
     "value": pl.Float64,
     "currency": pl.String,
+    "status": pl.String,
 }
 LINES_SCHEMA = {"order_id": pl.Int64, "product_id": pl.Int64, "value": pl.Float64}
 PRODUCTS_SCHEMA = {
@@ -61,10 +62,6 @@ def end_of_day(as_of: dt.date) -> dt.datetime:
     return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, tzinfo=business_zone())
 
 
-def _until(as_of: dt.date) -> object:
-    return connection.ops.adapt_datetimefield_value(end_of_day(as_of))
-
-
 def local_day(epoch: str = "epoch") -> pl.Expr:
     """Epoch seconds as the date in the business's time zone."""
     return (
@@ -76,27 +73,32 @@ def local_day(epoch: str = "epoch") -> pl.Expr:
 
 
 def load_orders(as_of: dt.date) -> pl.DataFrame:
-    """order_id, contact_id, ordered_at (Date), value (Float64, order currency), currency."""
+    """order_id, contact_id, ordered_at (Date), value (Float64, order currency), currency of
+    the counted orders. The whole table is read and filtered here: with a WHERE on the date,
+    SQLite walks the date index and fetches each row from it (19 s for 2.4M orders of the
+    1M-customer set, against 3 s for the plain table scan)."""
     order = Order._meta.db_table
     sql = (
-        f"SELECT o.id, o.contact_id, {_sql(_EPOCH, 'o.order_date')}, "  # noqa: S608
-        f"{_sql(_FLOAT, 'o.total')}, o.currency FROM {order} o "
-        "WHERE o.status IN (%s, %s) AND o.order_date < %s"
+        f"SELECT id, contact_id, {_sql(_EPOCH, 'order_date')}, "  # noqa: S608
+        f"{_sql(_FLOAT, 'total')}, currency, status FROM {order}"
     )
-    orders = bulk_frame(sql, [*COUNTED, _until(as_of)], ORDERS_SCHEMA)
-    return orders.with_columns(local_day().alias("ordered_at")).drop("epoch")
+    orders = bulk_frame(sql, [], ORDERS_SCHEMA)
+    until = int(end_of_day(as_of).timestamp())
+    return (
+        orders.filter(pl.col("status").is_in(COUNTED) & (pl.col("epoch") < until))
+        .with_columns(local_day().alias("ordered_at"))
+        .drop("epoch", "status")
+    )
 
 
-def load_lines(as_of: dt.date) -> pl.DataFrame:
-    """order_id, product_id (null: a line without a product), value (order currency) of the
-    counted orders' lines."""
-    order, line = Order._meta.db_table, OrderLine._meta.db_table
-    sql = (
-        f"SELECT l.order_id, l.product_id, {_sql(_FLOAT, 'l.line_total')} "  # noqa: S608
-        f"FROM {line} l JOIN {order} o ON o.id = l.order_id "
-        "WHERE o.status IN (%s, %s) AND o.order_date < %s"
-    )
-    return bulk_frame(sql, [*COUNTED, _until(as_of)], LINES_SCHEMA)
+def load_lines() -> pl.DataFrame:
+    """order_id, product_id (null: a line without a product), value (order currency) of
+    every order line. Which lines count is decided by joining them with the counted orders
+    in Polars: a join in SQL looks each of ten million lines' order up in the index (110 s
+    on the 1M-customer SQLite set, against a few seconds for the plain table scan)."""
+    line = OrderLine._meta.db_table
+    sql = f"SELECT order_id, product_id, {_sql(_FLOAT, 'line_total')} FROM {line}"  # noqa: S608
+    return bulk_frame(sql, [], LINES_SCHEMA)
 
 
 def load_products() -> pl.DataFrame:

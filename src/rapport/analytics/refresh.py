@@ -33,6 +33,8 @@ from rapport.analytics.models import (
 )
 
 KIND = "customers"
+OFFER_SLICE_ROWS = 500_000  # purchase-history rows per next-best-offer slice
+OFFER_RULES_PER_ITEM = 5  # one offer per customer needs only the best few rules of an item
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 Announce = Callable[[dict[str, Any]], None]  # a finished step: {"step", "seconds", "rows"}
 
@@ -165,7 +167,7 @@ def _compute_and_write(
         orders = inputs.load_orders(as_of)
         s["rows"] = len(orders)
     with rec.step("read order lines") as s:
-        lines = inputs.load_lines(as_of)
+        lines = inputs.load_lines()
         s["rows"] = len(lines)
     with rec.step("read products, owners, rates") as s:
         products = inputs.load_products()
@@ -400,7 +402,21 @@ def _cross_sell(
     active = products.filter(pl.col("is_active") == 1).select(pl.col("product_id").alias("item"))
     history = lines.select("contact_id", pl.col("product_id").alias("item")).unique()
     assert rules is not None  # scoped() yields "all" first
-    offers = crosssell.next_best_offer(history, rules, active=active, top=1)
+    # Customers are independent: offered in slices, so that the candidates (each customer's
+    # products × the rules from them) never all sit in memory at once.
+    slices = max(1, -(-len(history) // OFFER_SLICE_ROWS))
+    offers = pl.concat(
+        [
+            crosssell.next_best_offer(
+                part, rules, active=active, top=1, rules_per_item=OFFER_RULES_PER_ITEM
+            )
+            for part in history.with_columns(
+                (pl.col("contact_id") % slices).alias("_slice")
+            ).partition_by("_slice", include_key=False)
+        ]
+        if len(history)
+        else [crosssell.next_best_offer(history, rules, active=active, top=1)]
+    )
     return offers, {basis: pl.concat(parts) for basis, parts in tables.items()}
 
 
