@@ -51,6 +51,9 @@ class AnalyticsSettings:
     # least this share of them (None = `analytics.maths.crosssell` defaults: 3 and 0).
     cross_sell_min_count: int | None = None
     cross_sell_min_support: float | None = None
+    # Pairs kept per product, best lift first: what "customers who bought X also bought"
+    # lists show (a catalogue of dated departures has millions of rare pairs otherwise).
+    cross_sell_pairs_per_product: int = 20
     # Forecasts: months ahead.
     forecast_months: int = 12
 
@@ -96,6 +99,8 @@ def _check(c: AnalyticsSettings) -> None:
         problems.append("xyz_period must be 'month' or 'quarter'")
     if c.xyz_period == "quarter" and c.window_months % 3:
         problems.append("window_months must be a whole number of quarters (xyz_period)")
+    if c.cross_sell_pairs_per_product < 1:
+        problems.append("cross_sell_pairs_per_product must be at least 1")
     if c.window_months < 1 or c.clv_months < 1 or c.forecast_months < 1:
         problems.append("window_months, clv_months and forecast_months must be at least 1")
     if not 0 <= c.monthly_discount_rate < 1:

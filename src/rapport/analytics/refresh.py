@@ -388,8 +388,16 @@ def _cross_sell(
             pairs = crosssell.item_pairs(basket, by=basis, item_column="product_id", **thresholds)
             if basis == "customer" and scope == reports.ALL:
                 rules = pairs
+            best = (
+                pairs.sort(
+                    ["item", "lift", "confidence", "also_bought"],
+                    descending=[False, True, True, False],
+                )
+                .group_by("item", maintain_order=True)
+                .head(settings.cross_sell_pairs_per_product)
+            )
             parts.append(
-                pairs.select(
+                best.select(
                     pl.lit(scope).alias("scope"),
                     pl.col("item").alias("product_id"),
                     pl.col("also_bought").alias("also_bought_id"),
