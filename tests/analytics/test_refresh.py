@@ -182,3 +182,38 @@ def test_no_orders_at_all_gives_an_explained_empty_result(db):
     assert CustomerMetrics.objects.count() == 0
     run = refresh_customers(as_of=AS_OF)
     assert run.status == "done"
+
+
+def test_the_nightly_job_refreshes_as_of_the_last_complete_day(world):
+    from rapport.analytics.jobs import nightly_refresh
+    from rapport.core.schedule import JobContext
+
+    slot = dt.datetime(2025, 7, 1, 2, 30, tzinfo=ZONE)
+    result = nightly_refresh(
+        JobContext(name="analytics.refresh", slot=slot, attempt=1, skipped_slots=0, manual=False)
+    )
+
+    assert result["as_of"] == "2025-06-30"
+    assert result["customers"] == 3
+    assert CustomerMetrics.objects.get(contact=world["ona"]).as_of == AS_OF
+
+
+def test_the_nightly_job_is_declared_and_runs_on_demand(world):
+    from rapport.core import schedule
+
+    run = schedule.run_now("analytics.refresh")
+
+    assert run.status == "succeeded"
+    assert AnalyticsRun.objects.get(kind="customers").as_of == dt.date.today()
+
+
+def test_admin_pages_of_runs_and_rates(client, django_user_model, world):
+    boss = django_user_model.objects.create_superuser("boss", "boss@example.com", "x-Pass-123")
+    client.force_login(boss)
+    refresh("--as-of", AS_OF.isoformat())
+    run = AnalyticsRun.objects.get(kind="customers")
+
+    assert client.get("/admin/analytics/analyticsrun/").status_code == 200
+    page = client.get(f"/admin/analytics/analyticsrun/{run.pk}/change/")
+    assert "1 orders in GBP were left out: it has no exchange rate." in page.text
+    assert client.get("/admin/analytics/exchangerate/add/").status_code == 200

@@ -6,3 +6,6 @@ class AnalyticsConfig(AppConfig):
 
     name = "rapport.analytics"
     label = "analytics"
+
+    def ready(self) -> None:
+        from rapport.analytics import jobs  # noqa: F401 (declares the nightly refresh)

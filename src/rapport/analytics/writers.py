@@ -67,14 +67,13 @@ def replace_rows(
     json_columns: Iterable[str] = (),
     where: tuple[str, list[Any]] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    rebuild_indexes: bool = False,
 ) -> int:
     """Delete the table's rows (or those matching `where`: SQL and parameters) and insert
     `frame`'s (its columns are the table's column names). Returns the rows written.
 
-    `rebuild_indexes` drops the model's secondary indexes before inserting and builds them
-    again after (one sort each instead of a random B-tree insert per row and index), for a
-    table rewritten whole."""
+    The indexes stay in place: dropping and rebuilding them around the insert measured no
+    faster (661k customer rows on SQLite, busy machine: 18.3-19.5 s against 17.2 s); the
+    executemany's row binding is the cost."""
     table = model._meta.db_table
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -85,20 +84,12 @@ def replace_rows(
     if frame.is_empty():
         return 0
     rows = database_form(frame, json_columns=json_columns)
-    indexes = list(model._meta.indexes) if rebuild_indexes and where is None else []
-    editor = connection.schema_editor()
-    with connection.cursor() as cursor:
-        for index in indexes:
-            cursor.execute(str(index.remove_sql(model, editor)))
     bulk_insert(
         table,
         rows.columns,
         _counted(rows.iter_rows(), len(rows), progress) if progress else rows.iter_rows(),
         {k: constant(v) for k, v in (constants or {}).items()},
     )
-    with connection.cursor() as cursor:
-        for index in indexes:
-            cursor.execute(str(index.create_sql(model, editor)))
     return len(frame)
 
 
