@@ -65,6 +65,12 @@ def test_a_customers_metrics(api_as, sold):
     ]
     # six customers cannot fit a lifetime-value model: nulls, never NaN
     assert (body["p_alive"], body["clv_365d"], body["expected_order_value"]) == (None, None, None)
+    # so churn risk is the customer's own rhythm: 51 days since the last purchase, usually 96
+    assert body["churn_risk"] == 0.0
+    assert body["churn_reason"]["code"] == "on_track"
+    assert body["churn_reason"]["text"] == (
+        "On track: last purchase 51 days ago; usually every 96 days."
+    )
 
 
 def test_metrics_of_a_contact_without_purchases(api_as, sold, users):

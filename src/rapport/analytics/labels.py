@@ -74,7 +74,35 @@ def model_reason(fit: dict[str, Any]) -> str | None:
 
 
 def churn_text(reason: dict[str, Any] | None) -> str | None:
-    """The churn risk's reason in words (the churn model's codes)."""
+    """The churn risk's reason in words, e.g. "No purchase for 240 days; usually every 90
+    days (2.7×)." (codes of `analytics.maths.churn`)."""
     if not reason:
         return None
-    return str(reason.get("code"))
+    code, p = reason.get("code"), reason.get("params") or {}
+    values = {
+        "days": p.get("days_since_last"),
+        "interval": round(p["usual_interval_days"]) if p.get("usual_interval_days") else "?",
+        "ratio": p.get("overdue_ratio"),
+        "alive": round(100 * p["p_alive"]) if p.get("p_alive") is not None else "?",
+    }
+    usual = (
+        _("usually every %(interval)s days")
+        if p.get("interval_source") == "own"
+        else _("customers usually come back every %(interval)s days")
+    ) % values
+    if code == "overdue":
+        return _("No purchase for %(days)s days; %(usual)s (%(ratio)s×).") % {
+            **values,
+            "usual": usual,
+        }
+    if code == "low_p_alive":
+        return (
+            _("The repeat-purchase model gives a %(alive)s %% chance that the customer still buys.")
+            % values
+        )
+    if code == "on_track":
+        return _("On track: last purchase %(days)s days ago; %(usual)s.") % {
+            **values,
+            "usual": usual,
+        }
+    return _("Too little data to judge.")

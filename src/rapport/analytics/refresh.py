@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from rapport.analytics import config, inputs, reports, writers
 from rapport.analytics.currency import convert
 from rapport.analytics.loaders import bulk_method
-from rapport.analytics.maths import abcxyz, clv, cohorts, crosssell, purchases, rfm
+from rapport.analytics.maths import abcxyz, churn, clv, cohorts, crosssell, purchases, rfm
 from rapport.analytics.models import (
     AnalyticsRun,
     CrossSellPair,
@@ -236,6 +236,13 @@ def _compute_and_write(
     for fit in (value.bgnbd, value.gamma_gamma):
         if not fit.ok:
             warnings.append(warning("model", model=fit.model, message=fit.message or ""))
+    with rec.step("churn risk") as s:
+        risk = churn.churn_risk(
+            summary.select("contact_id", "recency_days", "frequency", "first_to_last_days").join(
+                value.predictions.select("contact_id", "p_alive"), on="contact_id", how="left"
+            )
+        )
+        s["rows"] = len(risk)
     scope = reports.scope_column(owners, teams)
     product_lines = product_lines.join(scope, on="contact_id", how="left")
     scopes = reports.scopes_of(summary.join(scope, on="contact_id", how="left"))
@@ -243,7 +250,7 @@ def _compute_and_write(
         offers, pair_tables = _cross_sell(product_lines, products, settings, scopes)
         s["rows"] = len(offers) + sum(len(t) for t in pair_tables.values())
 
-    metrics = _metrics_frame(summary, scored, customer_classes, value.predictions, offers)
+    metrics = _metrics_frame(summary, scored, customer_classes, value.predictions, risk, offers)
     with rec.step("reports per team") as s:
         snapshots = _snapshots(
             as_of,
@@ -433,9 +440,20 @@ def _metrics_frame(
     scored: pl.DataFrame,
     classes: pl.DataFrame,
     predictions: pl.DataFrame,
+    risk: pl.DataFrame,
     offers: pl.DataFrame,
 ) -> pl.DataFrame:
     """One row per customer, named as CustomerMetrics' columns."""
+    why = pl.struct(
+        pl.col("reason").alias("code"),
+        pl.struct(
+            "days_since_last",
+            pl.col("usual_interval_days").round(1),
+            "interval_source",
+            pl.col("overdue_ratio").round(2),
+            pl.col("p_alive").round(3),
+        ).alias("params"),
+    )
     reason = pl.struct(
         pl.lit("also_bought").alias("code"),
         pl.struct("because_of", "confidence", "lift", "customers").alias("params"),
@@ -477,6 +495,11 @@ def _metrics_frame(
             how="left",
         )
         .join(
+            risk.select("contact_id", "churn_risk", why.alias("churn_reason")),
+            on="contact_id",
+            how="left",
+        )
+        .join(
             offers.select(
                 "contact_id",
                 pl.col("offer").alias("next_best_offer_id"),
@@ -489,8 +512,6 @@ def _metrics_frame(
             pl.col("rfm_segment").fill_null(""),
             pl.col("abc_class").fill_null(""),
             pl.col("xyz_class").fill_null(""),
-            pl.lit(None, dtype=pl.Float64).alias("churn_risk"),
-            pl.lit(None, dtype=pl.String).alias("churn_reason"),
         )
     )
 
