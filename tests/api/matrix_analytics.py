@@ -5,11 +5,14 @@
 may see — both for the whole business, one for a sales manager, none for a service agent
 (who reads no figures: 403, and 404 on a customer's metrics)."""
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Model
+from django.utils import timezone
 
 from rapport.analytics.refresh import refresh_customers
+from rapport.sales.models import Order
 from tests.api.conftest import API
 from tests.api.permissions import FIGURES, MAY_SEE, MAY_SEE_SOUTH, ROLES, Endpoint, Policy
 
@@ -22,6 +25,10 @@ def _refreshed(key: str):
 
     def target(w: dict[str, Any]) -> Model:
         if not w.get("_refreshed"):
+            # both orders in a complete month, so that the forecast's history holds them
+            Order.objects.filter(pk__in=[w["order"].pk, w["south_order"].pk]).update(
+                order_date=timezone.now() - dt.timedelta(days=45)
+            )
             refresh_customers()
             w["_refreshed"] = True
         return w[key]
@@ -58,6 +65,9 @@ ANALYTICS_ENDPOINTS = [
              _refreshed("customer"), policy=FIGURES, rows=_customers,
              count=lambda body: sum(c["customers"] for c in body["cells"]
                                     if c["months_since"] == 0)),
+    Endpoint("forecast", "GET", lambda w: f"{API}/analytics/forecast?series=orders", "report",
+             _refreshed("customer"), policy=FIGURES, rows=_customers,  # one order each
+             count=lambda body: int(sum(h["value"] for h in body["history"]))),
     # too few baskets in this world for a pair (tests/api/test_customer_analytics.py has them)
     Endpoint("cross-sell", "GET", lambda w: f"{API}/analytics/cross-sell", "report",
              _refreshed("product"), policy=FIGURES, rows=lambda w: [], count=len),

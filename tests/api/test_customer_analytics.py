@@ -168,3 +168,30 @@ def test_cross_sell_pairs_per_team(api_as, sold):
     ]  # fmt: skip
     assert north[0]["customers"] == 3
     assert api_as("agent").get(url).status_code == 403
+
+
+def test_forecast_from_a_short_history(api_as, sold):
+    body = api_as("admin").get(f"{API}/analytics/forecast?months=6&series=orders").json()
+
+    assert (body["as_of"], body["series"], body["method"]) == ("2025-06-30", "orders", "naive")
+    # the history ends with May, the last complete month before as_of (March, April: none)
+    assert body["history"] == [
+        {"month": "2025-02", "value": 6.0}, {"month": "2025-03", "value": 0.0},
+        {"month": "2025-04", "value": 0.0}, {"month": "2025-05", "value": 1.0},
+    ]  # fmt: skip
+    assert [p["month"] for p in body["points"]] == [
+        "2025-06", "2025-07", "2025-08", "2025-09", "2025-10", "2025-11",
+    ]  # fmt: skip
+    assert body["points"][0]["forecast"] == 1.0
+    assert "short_history" in [n["code"] for n in body["notes"]]
+    assert body["pipeline"][0] == {"month": "2025-06", "weighted_amount": 0.0}  # no open deals
+    assert len(body["pipeline"]) == 6
+    north = api_as("manager").get(f"{API}/analytics/forecast?series=orders").json()
+    assert sum(h["value"] for h in north["history"]) == 4.0
+
+
+def test_forecast_refuses_a_horizon_beyond_the_stored_one(api_as, sold):
+    response = api_as("admin").get(f"{API}/analytics/forecast?months=13")
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "months"

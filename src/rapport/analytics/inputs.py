@@ -20,7 +20,7 @@ from rapport.analytics.loaders import bulk_frame, frame
 from rapport.analytics.models import ExchangeRate
 from rapport.catalog.models import Product
 from rapport.contacts.models import Contact
-from rapport.sales.models import Order, OrderLine, OrderStatus
+from rapport.sales.models import Deal, Order, OrderLine, OrderStatus, Stage
 
 COUNTED = [OrderStatus.BOOKED.value, OrderStatus.PAID.value]
 
@@ -99,6 +99,28 @@ def load_lines() -> pl.DataFrame:
     line = OrderLine._meta.db_table
     sql = f"SELECT order_id, product_id, {_sql(_FLOAT, 'line_total')} FROM {line}"  # noqa: S608
     return bulk_frame(sql, [], LINES_SCHEMA)
+
+
+OPEN_DEALS_SCHEMA = {
+    "owner_id": pl.Int64,
+    "amount": pl.Float64,
+    "currency": pl.String,
+    "probability": pl.Int64,
+    "expected_close": pl.Date,
+}
+
+
+def load_open_deals() -> pl.DataFrame:
+    """owner_id, amount (deal currency), currency, probability (the stage's, in percent),
+    expected_close (null: not set) of every open deal."""
+    rows = Deal.objects.filter(stage__kind=Stage.Kind.OPEN).values_list(
+        "owner_id", "amount", "currency", "stage__probability", "expected_close_date"
+    )
+    return pl.DataFrame(
+        [(o, float(a), c, p, d) for o, a, c, p, d in rows],
+        schema=OPEN_DEALS_SCHEMA,
+        orient="row",
+    )
 
 
 def load_products() -> pl.DataFrame:

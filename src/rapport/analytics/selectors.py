@@ -19,6 +19,7 @@ from rapport.analytics.models import (
     ReportSnapshot,
     RfmSegmentHistory,
 )
+from rapport.analytics.refresh import forecast_payload
 from rapport.analytics.services import load_spend
 from rapport.catalog.models import Product
 from rapport.core import permissions
@@ -336,3 +337,21 @@ def segment_history(contact: Any) -> list[RfmSegmentHistory]:
 
 def product_names(ids: set[int]) -> dict[int, str]:
     return dict(Product.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def forecast(
+    user: Any, *, series: str, category_id: int | None, team_id: int | None = None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, StoredReport]:
+    """The viewer's stored forecast of `series` (total or one category's) and pipeline. A
+    team's category forecast is stored as its history and fitted here, when asked for."""
+    variant = f"{series}:{category_id or ''}"
+    stored = stored_report(user, "forecast", variant=variant, team_id=team_id)
+    payload = stored.payload
+    if payload is not None and "points" not in payload and stored.run is not None:
+        history = pl.DataFrame(
+            payload["history"], schema={"month": pl.String, "value": pl.Float64}
+        ).with_columns(pl.col("month").str.to_date())
+        months = int(stored.run.settings.get("forecast_months", 12))
+        payload = forecast_payload(history, months)
+    pipeline = stored_report(user, "forecast", variant="pipeline", team_id=team_id).payload
+    return payload, pipeline, stored

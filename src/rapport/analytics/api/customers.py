@@ -7,13 +7,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
 from rapport.analytics import labels, selectors
 from rapport.analytics.api.acquisition import _money, _user
 from rapport.analytics.api.routers import customers_router, router
+from rapport.catalog.models import Category
 from rapport.contacts.selectors import contacts_for
 from rapport.core import permissions
 from rapport.core.api.schemas import ErrorOut, Id, Money
@@ -472,3 +475,100 @@ def cross_sell_report(request: HttpRequest, params: Query[CrossSellParams]) -> l
         }
         for r in rows
     ]
+
+
+# --- forecast ---------------------------------------------------------------------------------
+
+
+class ForecastParams(TeamParams):
+    months: int = Field(12, ge=1, le=60, description="Months ahead (up to the stored horizon).")
+    series: Literal["revenue", "orders"] = "revenue"
+    category: Id | None = Field(None, description="One product category (default: all sales).")
+
+
+class PointOut(Schema):
+    month: str = Field(description="YYYY-MM.")
+    forecast: float
+    lower_80: float | None
+    upper_80: float | None
+    lower_95: float | None
+    upper_95: float | None
+
+
+class BacktestOut(Schema):
+    mase: float | None = Field(description="Below 1 beats the seasonal naive.")
+    mape: float | None = Field(description="Percent.")
+    seasonal_naive_mape: float | None
+
+
+class PipelineMonthOut(Schema):
+    month: str
+    weighted_amount: float
+
+
+class NoteOut(Schema):
+    code: str
+    message: str
+
+
+class HistoryOut(Schema):
+    month: str = Field(description="YYYY-MM.")
+    value: float
+
+
+class ForecastOut(Schema):
+    as_of: dt.date | None
+    series: str
+    category: int | None
+    currency: str
+    method: str | None = Field(description="ets_AAdA, ets_MAdM, seasonal_naive, naive or zero.")
+    history: list[HistoryOut] = Field(description="The complete months forecast from.")
+    points: list[PointOut]
+    backtest: BacktestOut
+    pipeline: list[PipelineMonthOut] = Field(
+        description="Open deals × their stage's probability, by expected close month."
+    )
+    notes: list[NoteOut]
+
+
+@router.get(
+    "/forecast",
+    response={200: ForecastOut, 403: ErrorOut, 422: ErrorOut},
+    url_name="analytics_forecast",
+)
+def forecast_report(request: HttpRequest, params: Query[ForecastParams]) -> dict[str, Any]:
+    """Monthly revenue or orders for the coming months with 80 % and 95 % prediction
+    intervals, the backtest beside it, and the pipeline-weighted forecast; the history ends
+    with the last complete month before as_of."""
+    payload, pipeline, stored = selectors.forecast(
+        _user(request), series=params.series, category_id=params.category, team_id=params.team
+    )
+    horizon = int(stored.run.settings.get("forecast_months", 12)) if stored.run else 12
+    if params.months > horizon:
+        raise ValidationError(
+            {"months": [_("At most %(n)s months are forecast (settings).") % {"n": horizon}]}
+        )
+    if params.category is not None and not Category.objects.filter(pk=params.category).exists():
+        raise ValidationError({"category": [_("No such category.")]})
+    payload = payload or {}
+    notes = payload.get("notes") or []
+    if payload.get("reason"):
+        notes = [{"code": payload["reason"], "message": payload.get("message") or ""}, *notes]
+    return {
+        "as_of": stored.run.as_of if stored.run else None,
+        "series": params.series,
+        "category": params.category,
+        "currency": stored.currency,
+        "method": payload.get("method"),
+        "history": [
+            {"month": h["month"][:7], "value": h["value"]} for h in payload.get("history") or []
+        ],
+        "points": (payload.get("points") or [])[: params.months],
+        "backtest": payload.get("backtest")
+        or {"mase": None, "mape": None, "seasonal_naive_mape": None},
+        "pipeline": [
+            {"month": m["month"], "weighted_amount": m["weighted_amount"]}
+            for m in (pipeline or {}).get("months", [])[: params.months]
+        ],
+        "notes": [{"code": n["code"], "message": n["message"]} for n in notes],
+    }
