@@ -217,3 +217,39 @@ def test_admin_pages_of_runs_and_rates(client, django_user_model, world):
     page = client.get(f"/admin/analytics/analyticsrun/{run.pk}/change/")
     assert "1 orders in GBP were left out: it has no exchange rate." in page.text
     assert client.get("/admin/analytics/exchangerate/add/").status_code == 200
+
+
+def test_next_best_offer_is_the_next_departure_of_a_destination_such_customers_bought(users):
+    north = users["manager"]
+
+    def tour(name, destination, departure):
+        return make_product(name, destination=destination, departure_date=departure)
+
+    crete = tour("Crete, 1 Feb", "Crete", dt.date(2025, 2, 1))
+    cyprus_past = tour("Cyprus, 1 Feb", "Cyprus", dt.date(2025, 2, 1))
+    cyprus_next = tour("Cyprus, 1 Aug", "Cyprus", dt.date(2025, 8, 1))
+    tour("Cyprus, 1 Sep", "Cyprus", dt.date(2025, 9, 1))
+
+    def buy(who, *products):
+        line = [{"product": p.pk, "quantity": 1, "unit_price": "500.00"} for p in products]
+        make_order(north, who, None, lines=line, order_date=at("2025-01-10"))
+
+    for _ in range(3):
+        buy(ContactFactory(owner=north), crete, cyprus_past)
+    newcomer = ContactFactory(owner=north)
+    buy(newcomer, crete)
+
+    refresh_customers(as_of=AS_OF)
+
+    metrics = CustomerMetrics.objects.get(contact=newcomer)
+    assert metrics.next_best_offer_id == cyprus_next.pk
+    assert metrics.next_best_offer_reason == {
+        "code": "also_bought",
+        "params": {"because_of_label": "Crete", "offer_label": "Cyprus", "confidence": 0.75,
+                   "lift": 1.0, "customers": 3},
+    }  # fmt: skip
+    from rapport.analytics.labels import offer_text
+
+    assert offer_text(metrics.next_best_offer_reason) == (
+        "Bought Crete; 75 % of such customers also bought Cyprus, lift 1.0."
+    )

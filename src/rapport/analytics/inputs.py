@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from rapport.analytics.currency import RATES_SCHEMA
-from rapport.analytics.loaders import bulk_frame, frame
+from rapport.analytics.loaders import bulk_frame
 from rapport.analytics.models import ExchangeRate
 from rapport.catalog.models import Product
 from rapport.contacts.models import Contact
@@ -38,6 +38,10 @@ PRODUCTS_SCHEMA = {
     "category_id": pl.Int64,
     "is_active": pl.Int64,
     "kind": pl.String,
+    "name": pl.String,
+    "destination": pl.String,
+    "departure_date": pl.Date,
+    "price": pl.Float64,
 }
 OWNERS_SCHEMA = {"contact_id": pl.Int64, "owner_id": pl.Int64}
 
@@ -124,12 +128,16 @@ def load_open_deals() -> pl.DataFrame:
 
 
 def load_products() -> pl.DataFrame:
-    """product_id, category_id (null: none), is_active (1/0), kind."""
-    sql = (
-        "SELECT id, category_id, CASE WHEN is_active THEN 1 ELSE 0 END, kind "  # noqa: S608
-        f"FROM {Product._meta.db_table}"
+    """product_id, category_id (null: none), is_active (1/0), kind, name, destination
+    ("" for none), departure_date (null for none), price."""
+    rows = Product.objects.values_list(
+        "pk", "category_id", "is_active", "kind", "name", "destination", "departure_date", "price"
     )
-    return frame(sql, [], PRODUCTS_SCHEMA)
+    return pl.DataFrame(
+        [(*r[:2], int(r[2]), *r[3:7], float(r[7])) for r in rows],
+        schema=PRODUCTS_SCHEMA,
+        orient="row",
+    )
 
 
 def load_owners() -> pl.DataFrame:

@@ -30,18 +30,18 @@ def segment_label(key: str | None) -> str | None:
     return str(RFM_SEGMENTS.get(key, key))
 
 
-def offer_text(reason: dict[str, Any] | None, offer: int, names: dict[int, str]) -> str | None:
-    """The next-best offer's reason in words, e.g. "Bought Egypt, 7 nights; 38 % of such
-    customers also bought Turkey, lift 2.4"."""
+def offer_text(reason: dict[str, Any] | None) -> str | None:
+    """The next-best offer's reason in words, e.g. "Bought Hurghada; 38 % of such customers
+    also bought Antalya, lift 2.4." (the labels are destinations or product names)."""
     if not reason or reason.get("code") != "also_bought":
         return None
     p = reason.get("params") or {}
     return _(
         "Bought %(because)s; %(share)s %% of such customers also bought %(offer)s, lift %(lift)s."
     ) % {
-        "because": names.get(p.get("because_of"), "?"),
+        "because": p.get("because_of_label") or "?",
         "share": round(100 * float(p.get("confidence") or 0)),
-        "offer": names.get(offer, "?"),
+        "offer": p.get("offer_label") or "?",
         "lift": f"{float(p.get('lift') or 0):.1f}",
     }
 

@@ -256,7 +256,7 @@ def _compute_and_write(
     product_lines = product_lines.join(scope, on="contact_id", how="left")
     scopes = reports.scopes_of(summary.join(scope, on="contact_id", how="left"))
     with rec.step("cross-sell pairs and next-best offers") as s:
-        offers, pair_tables = _cross_sell(product_lines, products, settings, scopes)
+        offers, pair_tables = _cross_sell(product_lines, products, settings, scopes, as_of)
         s["rows"] = len(offers) + sum(len(t) for t in pair_tables.values())
 
     metrics = _metrics_frame(summary, scored, customer_classes, value.predictions, risk, offers)
@@ -396,22 +396,19 @@ def _cross_sell(
     products: pl.DataFrame,
     settings: config.AnalyticsSettings,
     scopes: list[str],
+    as_of: dt.date,
 ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
-    """Next-best offers per customer (from the whole business's customer pairs) and the
-    pair tables per basis, for every scope."""
+    """Next-best offers per customer and the product pair tables per basis, per scope."""
     thresholds: dict[str, Any] = {}
     if settings.cross_sell_min_count is not None:
         thresholds["min_count"] = settings.cross_sell_min_count
     if settings.cross_sell_min_support is not None:
         thresholds["min_support"] = settings.cross_sell_min_support
     tables: dict[str, list[pl.DataFrame]] = {"basket": [], "customer": []}
-    rules = None
     for scope, part in reports.scoped(lines, scopes):
         basket = part.select("order_id", "contact_id", "product_id")
         for basis, parts in tables.items():
             pairs = crosssell.item_pairs(basket, by=basis, item_column="product_id", **thresholds)
-            if basis == "customer" and scope == reports.ALL:
-                rules = pairs
             best = (
                 pairs.sort(
                     ["item", "lift", "confidence", "also_bought"],
@@ -431,25 +428,82 @@ def _cross_sell(
                     "customers",
                 )
             )
-    active = products.filter(pl.col("is_active") == 1).select(pl.col("product_id").alias("item"))
-    history = lines.select("contact_id", pl.col("product_id").alias("item")).unique()
-    assert rules is not None  # scoped() yields "all" first
+    offers = _next_best_offers(lines, products, thresholds, as_of)
+    return offers, {basis: pl.concat(parts) for basis, parts in tables.items()}
+
+
+def offer_items(products: pl.DataFrame) -> pl.DataFrame:
+    """product_id, item, label: what a next-best offer is about. A tour is one dated
+    departure among many of its destination, so tours are offered by destination (a
+    customer who went to Crete is offered Cyprus, not the 12 June departure someone else
+    took); any other product is its own item."""
+    by_destination = (pl.col("kind") == "tour") & (pl.col("destination") != "")
+    keyed = products.with_columns(
+        pl.when(by_destination)
+        .then(pl.format("d:{}", pl.col("destination")))
+        .otherwise(pl.format("p:{}", pl.col("product_id")))
+        .alias("key"),
+        pl.when(by_destination)
+        .then(pl.col("destination"))
+        .otherwise(pl.col("name"))
+        .alias("label"),
+    )
+    return keyed.with_columns(pl.col("key").rank("dense").cast(pl.Int64).alias("item")).select(
+        "product_id", "item", "label"
+    )
+
+
+def _next_best_offers(
+    lines: pl.DataFrame, products: pl.DataFrame, thresholds: dict[str, Any], as_of: dt.date
+) -> pl.DataFrame:
+    """contact_id, offer (a product on sale: for a destination, its next departure after
+    as_of), because_of, confidence, lift, customers, offer_label, because_of_label."""
+    items = offer_items(products)
+    history = lines.join(items, on="product_id").select("order_id", "contact_id", "item").unique()
+    rules = crosssell.item_pairs(history, by="customer", item_column="item", **thresholds)
+    on_sale = products.filter(
+        (pl.col("is_active") == 1)
+        & (pl.col("departure_date").is_null() | (pl.col("departure_date") > as_of))
+    ).join(items, on="product_id")
+    # the product offered for an item: the earliest departure, then the cheapest
+    offered = on_sale.sort("item", "departure_date", "price", "product_id", nulls_last=True).unique(
+        "item", keep="first", maintain_order=True
+    )
+    active = offered.select("item")
+    bought = history.select("contact_id", "item").unique()
     # Customers are independent: offered in slices, so that the candidates (each customer's
-    # products × the rules from them) never all sit in memory at once.
-    slices = max(1, -(-len(history) // OFFER_SLICE_ROWS))
+    # items × the rules from them) never all sit in memory at once.
+    slices = max(1, -(-len(bought) // OFFER_SLICE_ROWS))
+    parts = (
+        bought.with_columns((pl.col("contact_id") % slices).alias("_slice")).partition_by(
+            "_slice", include_key=False
+        )
+        if len(bought)
+        else [bought]
+    )
     offers = pl.concat(
         [
             crosssell.next_best_offer(
                 part, rules, active=active, top=1, rules_per_item=OFFER_RULES_PER_ITEM
             )
-            for part in history.with_columns(
-                (pl.col("contact_id") % slices).alias("_slice")
-            ).partition_by("_slice", include_key=False)
+            for part in parts
         ]
-        if len(history)
-        else [crosssell.next_best_offer(history, rules, active=active, top=1)]
     )
-    return offers, {basis: pl.concat(parts) for basis, parts in tables.items()}
+    labels = items.unique("item").select("item", "label")
+    return (
+        offers.join(offered.select("item", "product_id"), left_on="offer", right_on="item")
+        .join(labels.rename({"label": "offer_label"}), left_on="offer", right_on="item")
+        .join(labels.rename({"label": "because_of_label"}), left_on="because_of", right_on="item")
+        .select(
+            "contact_id",
+            pl.col("product_id").alias("offer"),
+            "confidence",
+            "lift",
+            "customers",
+            "offer_label",
+            "because_of_label",
+        )
+    )
 
 
 def _metrics_frame(
@@ -473,7 +527,13 @@ def _metrics_frame(
     )
     reason = pl.struct(
         pl.lit("also_bought").alias("code"),
-        pl.struct("because_of", "confidence", "lift", "customers").alias("params"),
+        pl.struct(
+            "because_of_label",
+            "offer_label",
+            pl.col("confidence").round(4),
+            pl.col("lift").round(3),
+            "customers",
+        ).alias("params"),
     )
     return (
         summary.select(

@@ -335,9 +335,6 @@ def segment_history(contact: Any) -> list[RfmSegmentHistory]:
     return list(RfmSegmentHistory.objects.filter(contact=contact).order_by("entered_on", "pk"))
 
 
-def product_names(ids: set[int]) -> dict[int, str]:
-    return dict(Product.objects.filter(pk__in=ids).values_list("pk", "name"))
-
 
 def forecast(
     user: Any, *, series: str, category_id: int | None, team_id: int | None = None

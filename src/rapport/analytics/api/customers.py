@@ -156,16 +156,10 @@ def customer_metrics(request: HttpRequest, contact_id: Id) -> dict[str, Any]:
         out["churn_reason"] = {**row.churn_reason, "text": labels.churn_text(row.churn_reason)}
     if row.next_best_offer is not None and row.next_best_offer_reason:
         reason = row.next_best_offer_reason
-        because = (reason.get("params") or {}).get("because_of")
-        names = selectors.product_names({because} if because else set())
-        names[row.next_best_offer.pk] = row.next_best_offer.name
         out["next_best_offer"] = {
             "product": row.next_best_offer.pk,
             "name": row.next_best_offer.name,
-            "reason": {
-                **reason,
-                "text": labels.offer_text(reason, row.next_best_offer.pk, names),
-            },
+            "reason": {**reason, "text": labels.offer_text(reason)},
         }
     return out
 
