@@ -59,7 +59,10 @@ def model_reason(fit: dict[str, Any]) -> str | None:
             "%(minimum)s."
         ),
         "not_converged": _("The model did not converge (%(detail)s)."),
-        "degenerate_parameters": _("The model's parameters are degenerate (%(detail)s)."),
+        "degenerate_parameters": _(
+            "The model's parameters run off to 0 or infinity (%(detail)s): the customers are "
+            "too alike to estimate how they differ."
+        ),
         "spend_mean_undefined": _(
             "The spend model's q is %(q)s; at q ≤ 1 the mean order value is undefined."
         ),

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.analytics import config, inputs, reports, writers
+from rapport.analytics import config, inputs, labels, reports, writers
 from rapport.analytics.currency import convert
 from rapport.analytics.loaders import bulk_method
 from rapport.analytics.maths import (
@@ -98,7 +98,11 @@ def describe_warning(item: dict[str, Any]) -> str:
     if code == "no_orders":
         return _("There are no booked or paid orders up to %(as_of)s: nothing to compute.") % p
     if code == "model":
-        return _("%(model)s: %(message)s") % p
+        fit = {"ok": False, **p}
+        return _("%(model)s: %(message)s") % {
+            "model": labels.MODELS.get(p.get("model"), p.get("model")),
+            "message": labels.model_reason(fit),
+        }
     if code == "history_backdated":
         return (
             _(
@@ -244,7 +248,15 @@ def _compute_and_write(
     fits = {fit.model: _fit_record(fit) for fit in (value.bgnbd, value.gamma_gamma)}
     for fit in (value.bgnbd, value.gamma_gamma):
         if not fit.ok:
-            warnings.append(warning("model", model=fit.model, message=fit.message or ""))
+            warnings.append(
+                warning(
+                    "model",
+                    model=fit.model,
+                    reason=fit.reason,
+                    reason_params={k: _jsonable(v) for k, v in fit.reason_params.items()},
+                    message=fit.message or "",
+                )
+            )
     with rec.step("churn risk") as s:
         risk = churn.churn_risk(
             summary.select("contact_id", "recency_days", "frequency", "first_to_last_days").join(

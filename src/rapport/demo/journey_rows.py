@@ -68,6 +68,11 @@ def expand(setup: Any, plan_: Plan, ids: Ids, *, now: int) -> dict[str, list[Row
     return _Expander(setup, plan_, ids, now).rows()
 
 
+TASTE_LOYALTY = 0.7  # share of bookings that follow the customer's taste when they can
+TASTE_CANDIDATES = 8
+_TASTE = {"beach": 5.0, "city": 2.0, "ski": 1.5, "excursions": 1.0, "cruises": 0.7}
+
+
 class _Expander:
     def __init__(self, setup: Any, plan_: Plan, ids: Ids, now: int) -> None:
         self.s = setup
@@ -77,6 +82,14 @@ class _Expander:
         self.ids = ids
         self.now = now
         self.rng = np.random.default_rng([plan_.seed, plan_.start, 2])
+        # Each customer's taste: the kind of trip (beach, ski, city…) most of their bookings
+        # are, so that destinations of one kind go together in customers' histories
+        # (cross-sell: "customers who went to Hurghada also went to Antalya").
+        kinds = sorted({d.category for d in sp.DESTINATIONS})
+        self.dest_kind = np.array([kinds.index(d.category) for d in sp.DESTINATIONS])
+        self.taste = np.random.default_rng([plan_.seed, plan_.start, 3]).choice(
+            len(kinds), len(plan_.facts.ids), p=normalised([_TASTE.get(k, 1.0) for k in kinds])
+        )
         self.out: dict[str, list[Row]] = {t: [] for t in SALES_COLUMNS}
         self.out["timeline_interaction"] = []
 
@@ -142,6 +155,7 @@ class _Expander:
         trips = self._trips(
             np.concatenate([deal_created, order_at[len(won) :]]),
             np.concatenate([deal_corp, (self.f.company[direct_contact] > 0)]),
+            np.concatenate([deal_contact, direct_contact]),
         )
         order_trip = np.concatenate([won, len(deal_contact) + np.arange(len(direct_contact))])
 
@@ -168,14 +182,26 @@ class _Expander:
         self._orders(order_ids, order_contact, order_at, order_deal, order_trip, channels, trips)
         return self.out
 
-    def _trips(self, at: np.ndarray, corporate: np.ndarray) -> dict[str, np.ndarray]:
-        """Destination, hotel, travellers, add-ons and prices of a booking made at `at`."""
+    def _trips(
+        self, at: np.ndarray, corporate: np.ndarray, who: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Destination, hotel, travellers, add-ons and prices of a booking made at `at` by
+        the batch's contact `who`: a destination of their taste when one is on sale that
+        week, most of the time."""
         s, rng, n = self.s, self.rng, len(at)
         departure = at // DAY + (rng.gamma(2.0, 20.0, n) + 5).astype(np.int64)
         weeks = s.tour.shape[0]
         week = np.clip((departure - s.first_week_day) // 7 + 1, 0, weeks - 1)
         begin, count = s.week_offsets[week], np.diff(s.week_offsets)[week]
-        dest = s.week_list[begin + (rng.random(n) * count).astype(np.int64)]
+        # A few popularity-weighted candidates from the week's destinations: the first of the
+        # customer's taste if there is one (and they follow it this time), else the first.
+        picks = begin[:, None] + (rng.random((n, TASTE_CANDIDATES)) * count[:, None]).astype(
+            np.int64
+        )
+        candidates = s.week_list[picks]
+        liked = self.dest_kind[candidates] == self.taste[who][:, None]
+        follow = liked.any(axis=1) & (rng.random(n) < TASTE_LOYALTY)
+        dest = np.where(follow, candidates[np.arange(n), liked.argmax(axis=1)], candidates[:, 0])
         premium = (rng.random(n) < np.where(corporate, 0.5, 0.2)).astype(np.int64)
         tour = s.tour[week, dest, premium]
         party_values, party_w = zip(*sp.PARTIES, strict=True)
