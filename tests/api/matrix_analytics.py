@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
+from rapport.accounts.models import User
 from rapport.analytics.refresh import refresh_customers
 from rapport.sales.models import Order
 from tests.api.conftest import API
@@ -45,6 +46,12 @@ def _products(w: dict[str, Any]) -> list[tuple[Model, dict[str, bool]]]:
     return [(w["product"], FIGURES.may_see), (w["category"].products.get(), FIGURES.may_see)]
 
 
+def _managers(w: dict[str, Any]) -> list[tuple[Model, dict[str, bool]]]:
+    north = w["customer"].owner
+    mate = User.objects.get(username="mate")  # the users fixture's second North manager
+    return [(north, MAY_SEE), (mate, MAY_SEE), (w["south_order"].contact.owner, MAY_SEE_SOUTH)]
+
+
 def _cells(body: dict[str, Any]) -> int:
     return sum(cell["count"] for cell in body["cells"])
 
@@ -68,6 +75,8 @@ ANALYTICS_ENDPOINTS = [
     Endpoint("forecast", "GET", lambda w: f"{API}/analytics/forecast?series=orders", "report",
              _refreshed("customer"), policy=FIGURES, rows=_customers,  # one order each
              count=lambda body: int(sum(h["value"] for h in body["history"]))),
+    Endpoint("managers", "GET", lambda w: f"{API}/analytics/managers", "report",
+             _refreshed("customer"), policy=FIGURES, rows=_managers, count=len),
     # too few baskets in this world for a pair (tests/api/test_customer_analytics.py has them)
     Endpoint("cross-sell", "GET", lambda w: f"{API}/analytics/cross-sell", "report",
              _refreshed("product"), policy=FIGURES, rows=lambda w: [], count=len),

@@ -7,6 +7,7 @@ import zoneinfo
 import pytest
 
 from rapport.analytics.refresh import refresh_customers
+from rapport.sales.models import Lead
 from tests.api.conftest import API, make_contact
 from tests.api.sales_data import make_order, make_product
 
@@ -195,3 +196,35 @@ def test_forecast_refuses_a_horizon_beyond_the_stored_one(api_as, sold):
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "months"
+
+
+def test_manager_performance(api_as, users):
+    from rapport.sales import services
+    from tests.factories import make_pipeline
+
+    pipeline = make_pipeline()
+    manager = users["manager"]
+    lead = services.lead_capture(data={"email": "ona@example.lt"}, source=None).lead
+    Lead.objects.filter(pk=lead.pk).update(owner=manager)
+    lead.refresh_from_db()
+    conversion = services.lead_convert(actor=manager, lead=lead, amount="1500", currency="EUR")
+    services.deal_move_stage(
+        actor=manager, deal=conversion.deal, stage=pipeline.stages.get(kind="won")
+    )
+    today = dt.date.today()
+    url = f"{API}/analytics/managers?from={today - dt.timedelta(days=6)}&to={today}"
+
+    rows = api_as("admin").get(url).json()
+    north = api_as("manager").get(url).json()
+
+    assert [r["name"] for r in rows] == sorted(r["name"] for r in rows)
+    mine = next(r for r in rows if r["manager"] == manager.pk)
+    assert (mine["leads"], mine["conversion_rate"], mine["deals_won"]) == (1, 1.0, 1)
+    assert (mine["revenue"], mine["average_deal"], mine["currency"]) == (1500.0, 1500.0, "EUR")
+    assert mine["first_response_minutes_median"] is not None
+    assert (mine["activities_done"], mine["complaints_resolved"]) == (None, None)
+    assert (mine["previous"]["leads"], mine["change"]["leads"]) == (0, 1)
+    assert {r["manager"] for r in north} == {manager.pk, users["manager_mate"].pk}
+    backwards = api_as("admin").get(f"{API}/analytics/managers?from={today}&to=2020-01-01")
+    assert backwards.status_code == 422
+    assert backwards.json()["errors"][0]["field"] == "from"

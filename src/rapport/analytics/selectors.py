@@ -1,12 +1,15 @@
 """Reads of stored analytics for pages and the API, scoped to what the viewer may see."""
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.analytics import acquisition
@@ -23,7 +26,7 @@ from rapport.analytics.refresh import forecast_payload
 from rapport.analytics.services import load_spend
 from rapport.catalog.models import Product
 from rapport.core import permissions
-from rapport.sales.models import DealStageChange, LeadSource
+from rapport.sales.models import Deal, DealStageChange, Lead, LeadSource, LeadStatusChange
 from rapport.sales.selectors import deals_for
 
 
@@ -335,7 +338,6 @@ def segment_history(contact: Any) -> list[RfmSegmentHistory]:
     return list(RfmSegmentHistory.objects.filter(contact=contact).order_by("entered_on", "pk"))
 
 
-
 def forecast(
     user: Any, *, series: str, category_id: int | None, team_id: int | None = None
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, StoredReport]:
@@ -352,3 +354,116 @@ def forecast(
         payload = forecast_payload(history, months)
     pipeline = stored_report(user, "forecast", variant="pipeline", team_id=team_id).payload
     return payload, pipeline, stored
+
+
+def reporting_currency() -> str:
+    return str(settings.RAPPORT_DEFAULT_CURRENCY)
+
+
+MANAGER_FIGURES = [
+    "leads",
+    "first_response_minutes_median",
+    "conversion_rate",
+    "deals_won",
+    "revenue",
+    "average_deal",
+    "cycle_days_median",
+    "activities_done",
+    "activities_overdue",
+    "complaints_resolved",
+]
+
+
+def manager_report(
+    user: Any, *, start: dt.date, end: dt.date, team_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Each sales manager's figures over [start, end] (days, both included) and the period of
+    equal length before, computed now from leads and deals (activities and complaints stay
+    null until those apps exist). A sales manager sees their team's managers only."""
+    from rapport.analytics.currency import convert
+    from rapport.analytics.inputs import load_rates
+    from rapport.analytics.maths import managers
+
+    owners = allowed_owner_ids(user, team_id=team_id, owner_id=None)
+    people = get_user_model().objects.filter(permissions.sellers_q())
+    if owners is not None:
+        people = people.filter(pk__in=owners)
+    users = list(people.order_by("first_name", "last_name", "pk"))
+    if not users:
+        return []
+    ids = [u.pk for u in users]
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    period_start = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
+    period_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    since = period_start - (period_end - period_start)
+    leads = Lead.objects.filter(owner_id__in=ids, created_at__gte=since, created_at__lt=period_end)
+    first_response = (
+        LeadStatusChange.objects.filter(lead=OuterRef("pk"))
+        .exclude(from_status="")
+        .order_by("at")
+        .values("at")[:1]
+    )
+    lead_rows = leads.annotate(first_response_at=Subquery(first_response)).values_list(
+        "owner_id", "created_at", "first_response_at", "status"
+    )
+    lead_frame = pl.DataFrame(
+        [(o, c, f, s == "converted") for o, c, f, s in lead_rows],
+        schema={
+            "owner_id": pl.Int64,
+            "created_at": pl.Datetime("us", "UTC"),
+            "first_response_at": pl.Datetime("us", "UTC"),
+            "converted": pl.Boolean,
+        },
+        orient="row",
+    )
+    deal_rows = (
+        Deal.objects.filter(owner_id__in=ids)
+        .filter(Q(created_at__lt=period_end) & (Q(closed_at__gte=since) | Q(closed_at=None)))
+        .values_list("owner_id", "created_at", "closed_at", "stage__kind", "amount", "currency")
+    )
+    deal_frame = pl.DataFrame(
+        [(o, c, x, k == "won", float(a), cur) for o, c, x, k, a, cur in deal_rows],
+        schema={
+            "owner_id": pl.Int64,
+            "created_at": pl.Datetime("us", "UTC"),
+            "closed_at": pl.Datetime("us", "UTC"),
+            "won": pl.Boolean,
+            "value": pl.Float64,
+            "currency": pl.String,
+        },
+        orient="row",
+    )
+    # amounts in the reporting currency at the rate of the day the deal closed (or today)
+    priced = convert(
+        deal_frame.with_columns(
+            pl.coalesce("closed_at", pl.lit(timezone.now()))
+            .dt.convert_time_zone(settings.TIME_ZONE)
+            .dt.date()
+            .alias("ordered_at")
+        ),
+        load_rates(),
+        currency=settings.RAPPORT_DEFAULT_CURRENCY,
+    ).orders.rename({"value": "amount"})
+    table = managers.manager_performance(
+        start=period_start.astimezone(dt.UTC),
+        end=period_end.astimezone(dt.UTC),
+        as_of=timezone.now(),
+        leads=lead_frame,
+        deals=priced.select("owner_id", "created_at", "closed_at", "won", "amount"),
+        managers=pl.DataFrame({"owner_id": ids}, schema={"owner_id": pl.Int64}),
+    )
+    by_id = {row["owner_id"]: row for row in table.iter_rows(named=True)}
+    rows = []
+    for person in users:
+        row = by_id.get(person.pk, {})
+        rows.append(
+            {
+                "manager": person.pk,
+                "name": person.get_full_name() or person.get_username(),
+                "team": person.team_id,
+                **{f: row.get(f) for f in MANAGER_FIGURES},
+                "previous": {f: row.get(f"{f}_previous") for f in MANAGER_FIGURES},
+                "change": {f: row.get(f"{f}_change") for f in MANAGER_FIGURES},
+            }
+        )
+    return rows

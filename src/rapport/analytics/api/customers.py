@@ -10,6 +10,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
@@ -566,3 +567,53 @@ def forecast_report(request: HttpRequest, params: Query[ForecastParams]) -> dict
         ],
         "notes": [{"code": n["code"], "message": n["message"]} for n in notes],
     }
+
+
+# --- manager performance ----------------------------------------------------------------------
+
+
+class ManagerParams(Schema):
+    from_: dt.date | None = Field(None, alias="from", description="Default: the 1st of this month.")
+    to: dt.date | None = Field(None, description="Last day, included; default: today.")
+    team: Id | None = Field(None, description="Only this team's managers.")
+
+
+class FiguresOut(Schema):
+    leads: int | None
+    first_response_minutes_median: float | None
+    conversion_rate: float | None
+    deals_won: int | None
+    revenue: float | None
+    average_deal: float | None
+    cycle_days_median: float | None
+    activities_done: int | None
+    activities_overdue: int | None
+    complaints_resolved: int | None
+
+
+class ManagerOut(FiguresOut):
+    manager: int
+    name: str
+    team: int | None
+    currency: str
+    previous: FiguresOut = Field(description="The period of equal length just before.")
+    change: FiguresOut = Field(description="This period minus the previous one.")
+
+
+@router.get(
+    "/managers",
+    response={200: list[ManagerOut], 403: ErrorOut, 422: ErrorOut},
+    url_name="analytics_managers",
+)
+def managers_report(request: HttpRequest, params: Query[ManagerParams]) -> list[dict[str, Any]]:
+    """Each sales manager's leads, first-response time, conversion, deals won, revenue (in
+    the reporting currency), average deal and cycle length over the period, with the period
+    before it for the trend. Activities and complaints are null until those apps exist. A
+    sales manager sees their own team's managers."""
+    end = params.to or timezone.localdate()
+    start = params.from_ or end.replace(day=1)
+    if start > end:
+        raise ValidationError({"from": [_("The start cannot be after the end.")]})
+    rows = selectors.manager_report(_user(request), start=start, end=end, team_id=params.team)
+    currency = selectors.reporting_currency()
+    return [{**row, "currency": currency} for row in rows]
