@@ -199,3 +199,18 @@ def test_connection_is_the_one_the_tests_use():
     # the IO tests above run inside the test transaction: bulk_frame must then use the cursor
     assert connection.in_atomic_block
     assert loaders.bulk_method() in ("cursor", "copy")
+
+
+def test_database_form_writes_json_and_dates_as_text():
+    frame = pl.DataFrame(
+        {
+            "ids": [[1, 2], None],
+            "why": [{"code": "a", "n": 1}, None],
+            "day": [dt.date(2025, 1, 2), None],
+            "share": [0.5, float("nan")],
+        }
+    )
+
+    rows = writers.database_form(frame, json_columns=["ids", "why"]).rows()
+
+    assert rows == [("[1,2]", '{"code":"a","n":1}', "2025-01-02", 0.5), (None, None, None, None)]

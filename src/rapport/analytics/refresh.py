@@ -773,7 +773,7 @@ def forecast_payloads(
     """(variant "<series>:<category id or empty>", payload) of one audience's forecasts:
     revenue and orders in total and per product category — the categories' fitted only with
     `categories` (else their payload holds the history alone, fitted when asked for)."""
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     if orders.is_empty():
         return out
     total = {

@@ -315,11 +315,12 @@ def cross_sell(
     pairs = CrossSellPair.objects.filter(scope=scope, basis=basis)
     if product_id is not None:
         pairs = pairs.filter(product_id=product_id)
-    rows = list(
-        pairs.order_by("-lift", "-confidence", "product_id", "also_bought_id").values(
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in pairs.order_by("-lift", "-confidence", "product_id", "also_bought_id").values(
             "product_id", "also_bought_id", "support", "confidence", "lift", "customers"
         )[:limit]
-    )
+    ]
     ids = {r["product_id"] for r in rows} | {r["also_bought_id"] for r in rows}
     names = dict(Product.objects.filter(pk__in=ids).values_list("pk", "name"))
     for row in rows:

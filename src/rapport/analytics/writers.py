@@ -24,13 +24,13 @@ PROGRESS_EVERY = 50_000  # rows between progress reports
 def database_form(frame: pl.DataFrame, *, json_columns: Iterable[str] = ()) -> pl.DataFrame:
     """`frame` with values the database drivers take as they are: floats without NaN or
     infinities, dates and datetimes as text, `json_columns` (structs or objects) as JSON text."""
-    as_json = set(json_columns)
+    json_names = set(json_columns)
     columns = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
-        if name in as_json and isinstance(dtype, pl.Struct):
+        if name in json_names and isinstance(dtype, pl.Struct):
             columns.append(col.struct.json_encode().alias(name))
-        elif name in as_json and dtype != pl.String:
+        elif name in json_names and dtype != pl.String:
             columns.append(
                 col.map_elements(as_json, return_dtype=pl.String, skip_nulls=True).alias(name)
             )
@@ -46,7 +46,11 @@ def database_form(frame: pl.DataFrame, *, json_columns: Iterable[str] = ()) -> p
 
 
 def as_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    return value.to_list() if isinstance(value, pl.Series) else str(value)
 
 
 def constant(value: Any) -> Any:
@@ -111,7 +115,7 @@ def latest_history_day() -> dt.date | None:
         .order_by("-left_on")
         .values_list("left_on")[:1]
     )
-    days = [row[0] for row in (*entered, *left)]
+    days: list[dt.date] = [row[0] for row in (*entered, *left) if row[0] is not None]
     return max(days) if days else None
 
 

@@ -155,7 +155,7 @@ def duckdb_rfm(path: Path) -> pl.DataFrame:
     import duckdb
 
     with duckdb.connect() as db:
-        return db.execute(RFM_SQL, [str(path)]).pl()
+        return db.execute(RFM_SQL, [str(path)]).pl()  # type: ignore[attr-defined]
 
 
 def polars_rfm(orders: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
