@@ -29,7 +29,8 @@ def database_form(frame: pl.DataFrame, *, json_columns: Iterable[str] = ()) -> p
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if name in json_names and isinstance(dtype, pl.Struct):
-            columns.append(col.struct.json_encode().alias(name))
+            encoded = col.struct.json_encode()
+            columns.append(pl.when(col.is_null()).then(None).otherwise(encoded).alias(name))
         elif name in json_names and dtype != pl.String:
             columns.append(
                 col.map_elements(as_json, return_dtype=pl.String, skip_nulls=True).alias(name)
