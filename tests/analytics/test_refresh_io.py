@@ -77,6 +77,15 @@ def test_bulk_frame_reads_what_the_cursor_reads(users, customer):
     assert bulk["total"].to_list() == [10.25, 11.25, 12.25]
 
 
+def test_bulk_frame_parses_dates(users, customer):
+    make_order(users["manager"], customer, "10.00", order_date=at("2025-01-02"))
+    sql = f"SELECT order_date FROM {Order._meta.db_table}"
+
+    days = loaders.bulk_frame(sql, [], {"day": pl.Date})
+
+    assert days.rows() == [(dt.date(2025, 1, 2),)]
+
+
 def test_arrow_reads_a_sqlite_file_like_the_sqlite3_module(tmp_path):
     path = tmp_path / "orders.sqlite3"
     with sqlite3.connect(path) as db:

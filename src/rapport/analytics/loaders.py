@@ -18,6 +18,7 @@ query given to `bulk_frame` must not return NULL in a text or real column (COALE
 nullable integer columns are fine.
 """
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,28 @@ def frame(sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(BATCH):
-            chunks.append(pl.DataFrame(rows, schema=schema, orient="row", strict=False))
+            # A driver may hand a date over as text or as a datetime: read as what it is,
+            # then parsed or cast by _typed
+            build = {
+                name: _arriving(dtype, rows, k) for k, (name, dtype) in enumerate(schema.items())
+            }
+            chunk = pl.DataFrame(rows, schema=build, orient="row", strict=False)
+            chunks.append(_typed(chunk, schema) if build != schema else chunk)
     if not chunks:
         return pl.DataFrame(schema=schema)
     return pl.concat(chunks, rechunk=True)
+
+
+def _arriving(dtype: Any, rows: list[tuple[Any, ...]], column: int) -> Any:
+    """The type a date or time column's values arrive as (else `dtype`)."""
+    if not (dtype == pl.Date or dtype == pl.Datetime or isinstance(dtype, pl.Datetime)):
+        return dtype
+    sample = next((row[column] for row in rows[:100] if row[column] is not None), None)
+    if isinstance(sample, str):
+        return pl.String
+    if isinstance(sample, dt.datetime) and dtype == pl.Date:
+        return pl.Datetime("us", "UTC") if sample.tzinfo else pl.Datetime("us")
+    return dtype
 
 
 def bulk_frame(sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
@@ -102,4 +121,18 @@ def _typed(table: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
     if table.width != len(schema):
         raise ValueError(f"the query gave {table.width} columns, the schema names {len(schema)}")
     table.columns = list(schema)
-    return table.with_columns(pl.col(name).cast(dtype) for name, dtype in schema.items())
+    return table.with_columns(
+        _parsed(name, dtype) if table.schema[name] == pl.String else pl.col(name).cast(dtype)
+        for name, dtype in schema.items()
+    )
+
+
+def _parsed(name: str, dtype: Any) -> pl.Expr:
+    """A text column as `dtype` (dates and times are parsed, not cast)."""
+    if dtype == pl.Date:
+        return pl.col(name).str.slice(0, 10).str.to_date("%Y-%m-%d")
+    if isinstance(dtype, pl.Datetime) or dtype == pl.Datetime:
+        return pl.col(name).str.to_datetime(time_zone="UTC").cast(dtype)
+    if dtype == pl.Boolean:
+        return pl.col(name).is_in(["t", "true", "1"])
+    return pl.col(name).cast(dtype)

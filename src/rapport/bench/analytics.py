@@ -155,7 +155,9 @@ def duckdb_rfm(path: Path) -> pl.DataFrame:
     import duckdb
 
     with duckdb.connect() as db:
-        return db.execute(RFM_SQL, [str(path)]).pl()  # type: ignore[attr-defined]
+        # fetchnumpy: DuckDB's Arrow and Polars exports need pyarrow, which Rapport does not
+        columns = db.execute(RFM_SQL, [str(path)]).fetchnumpy()
+    return pl.DataFrame(dict(columns)).with_columns(pl.col("last_purchase").cast(pl.Date))
 
 
 def polars_rfm(orders: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
