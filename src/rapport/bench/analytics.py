@@ -30,7 +30,7 @@ from rapport.analytics.models import AcquisitionMonth, AnalyticsRun, CustomerMet
 from rapport.analytics.refresh import refresh_customers, today
 from rapport.analytics.selectors import acquisition_report, allowed_owner_ids
 from rapport.analytics.services import refresh_acquisition
-from rapport.bench.dataset import SIZES, bench_size
+from rapport.bench.dataset import bench_size
 from rapport.bench.harness import Bench, Result, benchmark, p95, served_benchmark, timings_ms
 from rapport.sales.models import Order
 
@@ -211,7 +211,7 @@ def customer_metrics_refresh(bench: Bench) -> list[Result]:
     AnalyticsRun.objects.filter(kind="customers").exclude(pk__in=before).delete()
     size = bench_size()
     label = (
-        f"customer-metrics refresh ({SIZES[size]:,} contacts, {run.customers:,} customers, "
+        f"customer-metrics refresh ({bench.contacts:,} contacts, {run.customers:,} customers, "
         f"{len(orders):,} counted orders, {run.rows_read:,} rows read)"
     )
     slowest = sorted(run.steps, key=lambda s: -s["seconds"])[:3]
