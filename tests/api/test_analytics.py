@@ -41,7 +41,7 @@ def sold(users):
     services.deal_move_stage(
         actor=users["manager"], deal=conversion.deal, stage=pipeline.stages.get(kind="won")
     )
-    call_command("analytics", "refresh", "--as-of", END.isoformat())
+    call_command("analytics", "refresh")  # as of today (a future day is refused)
     return instagram
 
 
