@@ -7,8 +7,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from rapport.analytics.refresh import refresh_customers
-from rapport.analytics.services import refresh_acquisition
 from rapport.core.schedule import JobContext, periodic
 
 
@@ -23,6 +21,11 @@ from rapport.core.schedule import JobContext, periodic
 def nightly_refresh(context: JobContext) -> dict[str, Any]:
     """The whole refresh as of the last complete day before the run's slot (a retry or a
     late run computes the same day again: idempotent)."""
+    # imported here: every process loads this module at start (the app's ready()), and only
+    # the worker that runs the job needs Polars, SciPy and statsmodels
+    from rapport.analytics.refresh import refresh_customers
+    from rapport.analytics.services import refresh_acquisition
+
     slot_day = context.slot.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
     as_of = slot_day if context.manual else slot_day - dt.timedelta(days=1)
     run = refresh_customers(as_of=as_of)
