@@ -5,7 +5,9 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.utils import timezone
 
+from rapport.activities.models import Activity
 from rapport.analytics.refresh import refresh_customers
 from rapport.sales.models import Lead
 from tests.api.conftest import API, make_contact
@@ -211,6 +213,12 @@ def test_manager_performance(api_as, users):
     services.deal_move_stage(
         actor=manager, deal=conversion.deal, stage=pipeline.stages.get(kind="won")
     )
+    now = timezone.now()
+    task = {"kind": "call", "subject": "Call back", "time_zone": "Europe/Vilnius",
+            "assignee": manager}  # fmt: skip
+    Activity.objects.create(**task, due_at=now - dt.timedelta(days=2), status="done",
+                            completed_at=now - dt.timedelta(days=2, hours=1))  # fmt: skip
+    Activity.objects.create(**task, due_at=now - dt.timedelta(days=1))  # planned, now overdue
     today = dt.date.today()
     url = f"{API}/analytics/managers?from={today - dt.timedelta(days=6)}&to={today}"
 
@@ -222,7 +230,8 @@ def test_manager_performance(api_as, users):
     assert (mine["leads"], mine["conversion_rate"], mine["deals_won"]) == (1, 1.0, 1)
     assert (mine["revenue"], mine["average_deal"], mine["currency"]) == (1500.0, 1500.0, "EUR")
     assert mine["first_response_minutes_median"] is not None
-    assert (mine["activities_done"], mine["complaints_resolved"]) == (None, None)
+    assert (mine["activities_done"], mine["activities_overdue"]) == (1, 1)
+    assert mine["complaints_resolved"] == 0
     assert (mine["previous"]["leads"], mine["change"]["leads"]) == (0, 1)
     assert {r["manager"] for r in north} == {manager.pk, users["manager_mate"].pk}
     backwards = api_as("admin").get(f"{API}/analytics/managers?from={today}&to=2020-01-01")

@@ -12,6 +12,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.activities.models import Activity
 from rapport.analytics import acquisition
 from rapport.analytics.loaders import frame
 from rapport.analytics.models import (
@@ -28,6 +29,7 @@ from rapport.catalog.models import Product
 from rapport.core import permissions
 from rapport.sales.models import Deal, DealStageChange, Lead, LeadSource, LeadStatusChange
 from rapport.sales.selectors import deals_for
+from rapport.service.models import Complaint
 
 
 def require_reader(user: Any) -> None:
@@ -379,8 +381,8 @@ def manager_report(
     user: Any, *, start: dt.date, end: dt.date, team_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Each sales manager's figures over [start, end] (days, both included) and the period of
-    equal length before, computed now from leads and deals (activities and complaints stay
-    null until those apps exist). A sales manager sees their team's managers only."""
+    equal length before, computed now from their leads, deals, activities (assigned to them)
+    and complaints (resolved by them). A sales manager sees their team's managers only."""
     from rapport.analytics.currency import convert
     from rapport.analytics.inputs import load_rates
     from rapport.analytics.maths import managers
@@ -445,12 +447,37 @@ def manager_report(
         load_rates(),
         currency=settings.RAPPORT_DEFAULT_CURRENCY,
     ).orders.rename({"value": "amount"})
+    in_period = Q(due_at__gte=since, due_at__lt=period_end) | Q(
+        completed_at__gte=since, completed_at__lt=period_end
+    )
+    activity_rows = (
+        Activity.objects.filter(assignee_id__in=ids)
+        .filter(in_period)
+        .values_list("assignee_id", "due_at", "completed_at", "status")
+    )
+    activity_frame = pl.DataFrame(
+        [(a, due, done if status == "done" else None, status)
+         for a, due, done, status in activity_rows],
+        schema={"owner_id": pl.Int64, "due_at": pl.Datetime("us", "UTC"),
+                "done_at": pl.Datetime("us", "UTC"), "status": pl.String},
+        orient="row",
+    )  # fmt: skip
+    complaint_rows = Complaint.objects.filter(
+        assignee_id__in=ids, resolved_at__gte=since, resolved_at__lt=period_end
+    ).values_list("assignee_id", "resolved_at")
+    complaint_frame = pl.DataFrame(
+        list(complaint_rows),
+        schema={"owner_id": pl.Int64, "resolved_at": pl.Datetime("us", "UTC")},
+        orient="row",
+    )
     table = managers.manager_performance(
         start=period_start.astimezone(dt.UTC),
         end=period_end.astimezone(dt.UTC),
         as_of=timezone.now(),
         leads=lead_frame,
         deals=priced.select("owner_id", "created_at", "closed_at", "won", "amount"),
+        activities=activity_frame,
+        complaints=complaint_frame,
         managers=pl.DataFrame({"owner_id": ids}, schema={"owner_id": pl.Int64}),
     )
     by_id = {row["owner_id"]: row for row in table.iter_rows(named=True)}

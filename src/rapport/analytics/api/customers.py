@@ -607,9 +607,9 @@ class ManagerOut(FiguresOut):
 )
 def managers_report(request: HttpRequest, params: Query[ManagerParams]) -> list[dict[str, Any]]:
     """Each sales manager's leads, first-response time, conversion, deals won, revenue (in
-    the reporting currency), average deal and cycle length over the period, with the period
-    before it for the trend. Activities and complaints are null until those apps exist. A
-    sales manager sees their own team's managers."""
+    the reporting currency), average deal, cycle length, activities done and overdue and
+    complaints resolved over the period, with the period before it for the trend. A sales
+    manager sees their own team's managers."""
     end = params.to or timezone.localdate()
     start = params.from_ or end.replace(day=1)
     if start > end:
