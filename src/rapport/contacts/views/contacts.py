@@ -51,12 +51,14 @@ def contact_list(request: Request) -> HttpResponse:
     sort = _sort(request.GET)
     contacts = CONTACT_FILTERS.filter(selectors.contacts_for(request.user), parsed)
     cursor = request.GET.get("cursor") or None
+    searching = bool(parsed["q"])  # a search's matches are sorted, not walked: see paginate
     try:
         page = paginate(
             contacts.select_related("owner", "company"),
             ordering=selectors.CONTACT_ORDERINGS[sort],
             limit=PAGE_SIZE,
             cursor=cursor,
+            keys_first=searching,
         )
     except InvalidCursor:
         messages.warning(request, _("That page link has expired; here is the first page."))
@@ -66,6 +68,7 @@ def contact_list(request: Request) -> HttpResponse:
             ordering=selectors.CONTACT_ORDERINGS[sort],
             limit=PAGE_SIZE,
             cursor=None,
+            keys_first=searching,
         )
     context: dict[str, Any] = {
         "page": page,
