@@ -28,7 +28,8 @@ contacts the viewer may see count towards a cap (SQLite) or a page (PostgreSQL).
 
 Loaders that produce per-word rows (the demo generator) write them to `SearchTerm` and call
 `sync_fulltext`, which on SQLite turns them into documents and empties the table again, and
-on PostgreSQL writes the contacts' `search_document` from them.
+on PostgreSQL writes the contacts' `search_document` from them (the demo loader writes each
+document with its contact's row instead, with `document`).
 """
 
 import re
