@@ -334,3 +334,8 @@ def test_among_narrows_to_the_ids_and_keeps_the_queryset_filters(people, users):
     assert list(search.among(contacts_for(users["admin"]), ids).order_by("pk")) == people[:2]
     assert list(search.among(manager2_sees, ids)) == []
     assert list(search.among(contacts_for(users["admin"]), [])) == []
+
+
+def test_a_page_of_search_results_reads_its_ids_first_only_on_fts5():
+    assert search.page_by_keys("ol") is search.uses_fulltext()
+    assert search.page_by_keys("  ") is False

@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from rapport.contacts import selectors, services
+from rapport.contacts import search, selectors, services
 from rapport.contacts.filters import COMPANY_FILTERS, CONTACT_FILTERS
 from rapport.contacts.models import (
     Company,
@@ -276,7 +276,7 @@ def contact_list(request: HttpRequest, filters: Query[ContactListParams]) -> Htt
             ordering=selectors.CONTACT_ORDERINGS[filters.sort],
             params=filters,
             serialize_page=contacts_json,
-            keys_first=bool(parsed["q"]),  # a search's matches are sorted, not walked
+            keys_first=search.page_by_keys(parsed["q"] or ""),
         )
     )
 
