@@ -281,3 +281,61 @@ def test_two_broad_words_find_their_rare_pair(users, narrow, monkeypatch):
     monkeypatch.setattr(search, "NARROW", narrow)
 
     assert names(search.search(contacts_for(users["admin"]), "шевч ол")) == ["Олег", "Ольга"]
+
+
+# --- One letter next to a longer word ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "expected"), [("oliver s", ["Oliver"]), ("o smi", ["Oliver"])])
+def test_a_one_letter_word_narrows_a_search(people, users, query, expected):
+    assert names(search.search(contacts_for(users["admin"]), query)) == expected
+    assert names(search.search(contacts_for(users["admin"]), "oliver x")) == []
+
+
+@pytest.mark.skipif("not search.uses_fulltext()")
+def test_the_fulltext_index_has_a_one_letter_prefix_index():
+    """ "rugile.p" or "Ivan P" read FTS5's one-letter prefix index instead of merging the lists
+    of every term starting with that letter (30 ms → 3 ms at 1M contacts; migration 0006)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [search.FTS_TABLE])
+        (sql,) = cursor.fetchone()
+
+    assert "prefix='1 2 3 4'" in sql
+
+
+@pytest.mark.skipif("not search.uses_fulltext()")
+def test_the_prefix_migration_keeps_documents_and_the_delete_trigger(people, users):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    migration = importlib.import_module("rapport.contacts.migrations.0006_search_one_letter_prefix")
+
+    def execute(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    editor = SimpleNamespace(connection=connection, execute=execute)
+    migration.backwards(None, editor)
+    migration.forwards(None, editor)
+
+    assert names(search.search(contacts_for(users["admin"]), "кова")) == ["Олена", "Ольга"]
+    services.contact_delete(actor=users["admin"], contact=people[0])
+    assert search.indexed_terms(people[0].pk) == set()
+
+
+def test_among_narrows_to_the_ids_and_keeps_the_queryset_filters(people, users):
+    manager2_sees = contacts_for(users["manager2"])  # none of `people`
+    ids = [c.pk for c in people[:2]]
+
+    assert list(search.among(contacts_for(users["admin"]), ids).order_by("pk")) == people[:2]
+    assert list(search.among(manager2_sees, ids)) == []
+    assert list(search.among(contacts_for(users["admin"]), [])) == []
+
+
+def test_a_page_of_search_results_reads_its_ids_first_only_on_fts5():
+    assert search.page_by_keys("ol") is search.uses_fulltext()
+    assert search.page_by_keys("  ") is False

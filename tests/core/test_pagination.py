@@ -23,15 +23,18 @@ def contacts(users):
     return rows
 
 
+@pytest.mark.parametrize("keys_first", [False, True])
 @pytest.mark.parametrize("sort", list(CONTACT_ORDERINGS))
-def test_cursor_walk_returns_every_row_once_in_order(contacts, sort):
+def test_cursor_walk_returns_every_row_once_in_order(contacts, sort, keys_first):
     ordering = CONTACT_ORDERINGS[sort]
     expected = list(Contact.objects.order_by(*ordering).values_list("pk", flat=True))
 
     seen: list[int] = []
     cursor = None
     while True:
-        page = paginate(Contact.objects.all(), ordering=ordering, limit=5, cursor=cursor)
+        page = paginate(
+            Contact.objects.all(), ordering=ordering, limit=5, cursor=cursor, keys_first=keys_first
+        )
         seen += [c.pk for c in page.items]
         if page.next is None:
             break
@@ -68,3 +71,49 @@ def test_a_cursor_of_another_list_with_the_same_ordering_is_refused(contacts):
     # when it is sent to the company list, sorted the same way
     with pytest.raises(InvalidCursor):
         paginate(Company.objects.all(), ordering=["-id"], limit=5, cursor=cursor)
+
+
+def test_keys_first_reads_the_ids_then_the_rows_of_a_filtered_queryset(contacts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    wanted = Contact.objects.filter(first_name="N1")
+    ordering = CONTACT_ORDERINGS["name"]
+    plain = paginate(wanted, ordering=ordering, limit=4, cursor=None)
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = paginate(wanted, ordering=ordering, limit=4, cursor=None, keys_first=True)
+
+    assert [c.pk for c in page.items] == [c.pk for c in plain.items]
+    assert page.next == plain.next
+    assert len(ctx.captured_queries) == 2
+    following = paginate(wanted, ordering=ordering, limit=50, cursor=page.next, keys_first=True)
+    assert [c.first_name for c in following.items] == ["N1"] * (12 - 4)
+    assert paginate(Contact.objects.none(), ordering=ordering, limit=4, cursor=None,
+                    keys_first=True).items == []  # fmt: skip
+
+
+def test_keys_first_keeps_select_related_and_refuses_annotations(contacts):
+    from django.db import connection
+    from django.db.models import Value
+    from django.test.utils import CaptureQueriesContext
+
+    page = paginate(
+        Contact.objects.select_related("owner"),
+        ordering=["-id"],
+        limit=3,
+        cursor=None,
+        keys_first=True,
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        owners = {c.owner.username for c in page.items}
+
+    assert (owners, len(ctx.captured_queries)) == ({"manager"}, 0)
+    with pytest.raises(ValueError, match="annotations"):
+        paginate(
+            Contact.objects.annotate(one=Value(1)),
+            ordering=["-id"],
+            limit=3,
+            cursor=None,
+            keys_first=True,
+        )

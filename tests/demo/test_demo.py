@@ -229,3 +229,45 @@ def test_generated_timeline_events_are_structured_and_read_in_each_language(demo
             texts = {row.kind: row.text for row in samples if row is not None}
         # a renderer that cannot read its params falls back to the bare kind
         assert all(text and text != kind for kind, text in texts.items()), texts
+
+
+def _schema() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema() ORDER BY 1, 2"
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+        )
+        return indexes, cursor.fetchall()
+
+
+def test_a_big_postgresql_load_builds_its_indexes_and_constraints_again(db, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's big load needs its own connection (its sales writer attaches)")
+    from rapport.demo import load as loader
+    from rapport.demo.management.commands import demo as command
+
+    # given a load big enough (threshold lowered) to drop indexes and constraints first
+    monkeypatch.setattr(command, "REBUILD_INDEXES_FROM", 1)
+    restored: list[str] = []
+    original = loader._unconstrain_postgresql
+    monkeypatch.setattr(
+        loader, "_unconstrain_postgresql", lambda: restored.extend(original()) or restored
+    )
+    before = _schema()
+    # when
+    load()
+    # then the indexes and constraints are back as they were, the constraints checked again
+    assert _schema() == before
+    assert any("FOREIGN KEY (contact_id)" in s for s in restored)
+    assert any("contact_primary_email_unique" in s for s in restored)
+    assert not any("PRIMARY KEY" in s for s in restored)
+    # and each contact's search document (written with its row) holds its search terms
+    for contact in Contact.objects.all():
+        assert set((contact.search_document or "").split()) == search_index.indexed_terms(
+            contact.pk
+        )

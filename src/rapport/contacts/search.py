@@ -10,7 +10,10 @@ branch on the database:
   first in well under a millisecond. Phone digits are tokens of the document too, so a typed
   number is a prefix query like any word. Its prefix indexes (2, 3 and 4 characters) earn
   their cost: over the 1M documents of the large demo set they take 12.2 s to fill instead of
-  8.7 s without, and keep a prefix query's p95 at 1.8 ms instead of 100 ms (2026-11-24).
+  8.7 s without, and keep a prefix query's p95 at 1.8 ms instead of 100 ms (2026-11-24). One
+  of a single letter too (migration 0006): a lone letter typed next to a word ("rugile.p",
+  "Ivan P") merged the lists of every term starting with it, 18-33 ms of CPU, 2-3 ms with it,
+  for an index 11 % bigger (2026-12-01).
   No `SearchTerm` rows are kept here: at ~7 a contact, inserting them was ≈ 4.5 s of CPU
   per 200k imported contacts, about a quarter of the import's writing process (measured),
   for a copy of what the document already holds.
@@ -25,7 +28,8 @@ contacts the viewer may see count towards a cap (SQLite) or a page (PostgreSQL).
 
 Loaders that produce per-word rows (the demo generator) write them to `SearchTerm` and call
 `sync_fulltext`, which on SQLite turns them into documents and empties the table again, and
-on PostgreSQL writes the contacts' `search_document` from them.
+on PostgreSQL writes the contacts' `search_document` from them (the demo loader writes each
+document with its contact's row instead, with `document`).
 """
 
 import re
@@ -34,7 +38,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import IntegerField, Q, QuerySet, Value
+from django.db.models import IntegerField, Model, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 
@@ -83,6 +87,15 @@ FTS_TABLE = "contacts_search_fts"
 
 def uses_fulltext() -> bool:
     return connection.vendor == "sqlite"
+
+
+def page_by_keys(q: str) -> bool:
+    """Whether a page of this search should read its ids before its rows (paginate's
+    `keys_first`): on SQLite its up to FULLTEXT_CAP matches are all sorted to find a page.
+    PostgreSQL walks the list's index for a broad word; given a narrow word's ids, keys alone
+    made its planner walk the whole date index instead (index-only: 747 ms at 1M contacts for
+    a pair of words 19 contacts have), where whole rows are sorted from the ids."""
+    return uses_fulltext() and bool(query_words(q))
 
 
 def write_index(docs: Iterable[tuple[int, Iterable[str]]], *, replace: bool = False) -> None:
@@ -225,13 +238,26 @@ def fulltext_ids(
         return [row[0] for row in cursor.fetchall()]
 
 
+def among[M: Model](queryset: QuerySet[M], ids: list[int]) -> QuerySet[M]:
+    """`queryset` narrowed to the rows of `ids` (FTS5 matches: up to FULLTEXT_CAP of them).
+
+    The same `pk IN (…)` as `pk__in=ids`, with the ids handed to the driver as they are: the
+    ORM prepared and resolved each of a thousand values one by one, ≈ 1.1 ms of CPU per
+    search (Django 6.1, 1M-contact benchmark), for integers the index gave.
+    """
+    if not ids:
+        return queryset.none()
+    marks = ", ".join(["%s"] * len(ids))
+    return queryset.filter(pk__in=RawSQL(marks, ids, output_field=IntegerField()))  # noqa: S611
+
+
 def having_prefixes(contacts: QuerySet[Contact], prefixes: list[str]) -> QuerySet[Contact]:
     """`contacts` with a word starting with each prefix (up to CANDIDATE_CAP of them)."""
     if uses_fulltext():
         tokens = [t for p in prefixes for t in TOKEN.findall(fold(p))]
         if not tokens:
             return contacts
-        return contacts.filter(pk__in=fulltext_ids(tokens, CANDIDATE_CAP, within=contacts))
+        return among(contacts, fulltext_ids(tokens, CANDIDATE_CAP, within=contacts))
     for prefix in prefixes:
         contacts = contacts.filter(
             pk__in=SearchTerm.objects.filter(prefix_q("term", fold(prefix))).values("contact_id")
@@ -292,7 +318,7 @@ def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
             return contacts.none()
         # The ids go in as values, not a subquery: knowing how few they are, SQLite sorts
         # them instead of walking a million-row sort index looking for them (85 ms → 2 ms).
-        return contacts.filter(pk__in=fulltext_ids(tokens, FULLTEXT_CAP, within=contacts))
+        return among(contacts, fulltext_ids(tokens, FULLTEXT_CAP, within=contacts))
     return _search_terms(contacts, words)
 
 

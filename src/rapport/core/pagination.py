@@ -55,13 +55,29 @@ def _field_name(ordering: str) -> tuple[str, bool]:
 
 
 def paginate[M: Model](
-    queryset: QuerySet[M], *, ordering: list[str], limit: int, cursor: str | None
+    queryset: QuerySet[M],
+    *,
+    ordering: list[str],
+    limit: int,
+    cursor: str | None,
+    keys_first: bool = False,
 ) -> Page[M]:
     """One page of `queryset` in `ordering` (which must end with a unique field, like -id).
 
     Sort fields must be non-null; the keyset condition is (a, b, id) > (x, y, z) spelled out
     as nested OR/AND so that both SQLite and PostgreSQL can use the matching index.
+
+    `keys_first` reads the page's ids first, then their rows: for a queryset whose rows are
+    all sorted to find a page rather than walked in an index's order (a search's up to
+    FULLTEXT_CAP matches), the database then sorts ids instead of whole rows. A contact
+    search page at 1M contacts: 3.7 ms of CPU in one query, 1.9 ms in these two (SQLite).
+    The rows are read by primary key alone, with the queryset's select_related: the filters
+    chose them already (given again with their id list, PostgreSQL 15 multiplied the two
+    lists into 51,000 index probes and scanned the table instead: 35 ms at 50k contacts).
+    A queryset with annotations is refused (they would not come along).
     """
+    if keys_first and queryset.query.annotation_select:
+        raise ValueError("keys_first reads rows by primary key: annotations would be lost")
     queryset = queryset.order_by(*ordering)
     salt = _salt(queryset, ordering)
     if cursor:
@@ -90,7 +106,13 @@ def paginate[M: Model](
         lead_name, lead_desc = _field_name(ordering[0])
         bound = Q(**{f"{lead_name}__{'lte' if lead_desc else 'gte'}": values[0]})
         queryset = queryset.filter(bound & condition)
-    rows = list(queryset[: limit + 1])
+    if keys_first:
+        keys = list(queryset.values_list("pk", flat=True)[: limit + 1])
+        by_key = queryset.model._base_manager.filter(pk__in=keys).order_by(*ordering)
+        by_key.query.select_related = queryset.query.select_related
+        rows = list(by_key) if keys else []
+    else:
+        rows = list(queryset[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -16,7 +16,15 @@ from django.db import connection
 from django.db.models import Func, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
-from rapport.contacts.search import FULLTEXT_CAP, MAX_TERM, PHONEISH, TOKEN, fold, fulltext_ids
+from rapport.contacts.search import (
+    FULLTEXT_CAP,
+    MAX_TERM,
+    PHONEISH,
+    TOKEN,
+    among,
+    fold,
+    fulltext_ids,
+)
 from rapport.sales.models import Lead
 
 FTS_TABLE = "sales_lead_fts"
@@ -53,7 +61,7 @@ def search_leads(leads: QuerySet[Lead], q: str) -> QuerySet[Lead]:
         return leads.none()  # something typed, but no word in it: nobody
     if connection.vendor == "sqlite":
         # The newest matches among the leads the viewer may see (scoped, then capped).
-        return leads.filter(pk__in=fulltext_ids(tokens, FULLTEXT_CAP, FTS_TABLE, within=leads))
+        return among(leads, fulltext_ids(tokens, FULLTEXT_CAP, FTS_TABLE, within=leads))
     leads = leads.alias(search_text=_folded_text())
     if digits:
         return leads.filter(search_text__contains=digits)

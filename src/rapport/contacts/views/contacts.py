@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.contacts import selectors, services
+from rapport.contacts import search, selectors, services
 from rapport.contacts.filters import CONTACT_FILTERS
 from rapport.contacts.forms import ContactForm, entry_kinds, entry_rows
 from rapport.contacts.models import (
@@ -51,12 +51,14 @@ def contact_list(request: Request) -> HttpResponse:
     sort = _sort(request.GET)
     contacts = CONTACT_FILTERS.filter(selectors.contacts_for(request.user), parsed)
     cursor = request.GET.get("cursor") or None
+    by_keys = search.page_by_keys(parsed["q"] or "")
     try:
         page = paginate(
             contacts.select_related("owner", "company"),
             ordering=selectors.CONTACT_ORDERINGS[sort],
             limit=PAGE_SIZE,
             cursor=cursor,
+            keys_first=by_keys,
         )
     except InvalidCursor:
         messages.warning(request, _("That page link has expired; here is the first page."))
@@ -66,6 +68,7 @@ def contact_list(request: Request) -> HttpResponse:
             ordering=selectors.CONTACT_ORDERINGS[sort],
             limit=PAGE_SIZE,
             cursor=None,
+            keys_first=by_keys,
         )
     context: dict[str, Any] = {
         "page": page,

@@ -16,11 +16,19 @@ def page_of[M: Model](
     params: ListParams,
     serialize: Callable[[M], dict[str, Any]] | None = None,
     serialize_page: Callable[[list[M]], list[dict[str, Any]]] | None = None,
+    keys_first: bool = False,
 ) -> dict[str, Any]:
     """{"items": [...], "next": cursor|null} (+ "count", "count_exact" when asked for).
 
-    A bad cursor raises InvalidCursor, which the API answers with a 422 naming `cursor`."""
-    page = paginate(queryset, ordering=ordering, limit=params.limit, cursor=params.cursor or None)
+    A bad cursor raises InvalidCursor, which the API answers with a 422 naming `cursor`.
+    `keys_first`: see `paginate`."""
+    page = paginate(
+        queryset,
+        ordering=ordering,
+        limit=params.limit,
+        cursor=params.cursor or None,
+        keys_first=keys_first,
+    )
     if serialize_page is not None:  # one call: related rows fetched for the whole page at once
         items = serialize_page(list(page.items))
     elif serialize is not None:
