@@ -68,7 +68,8 @@ def my_day(request: Request) -> HttpResponse:
     return _render(request)
 
 
-def _mine(request: Request) -> Activity:
+def mine(request: Request) -> Activity:
+    """The posted activity: 404 when the user cannot see it, 403 when they may not change it."""
     pk = int_or_none(request.POST.get("activity"))
     if pk is None:
         raise Http404
@@ -86,7 +87,7 @@ def _failed(activity: Activity, exc: ValidationError) -> str:
 @require_POST
 def day_complete(request: Request) -> HttpResponse:
     """Done, with the outcome if one was typed."""
-    activity = _mine(request)
+    activity = mine(request)
     error = ""
     announce = ""
     try:
@@ -129,7 +130,7 @@ def new_time(activity: Activity, choice: str, picked: str, zone: ZoneInfo, now: 
 @login_required
 @require_POST
 def day_reschedule(request: Request) -> HttpResponse:
-    activity = _mine(request)
+    activity = mine(request)
     user: Any = request.user
     error = ""
     announce = ""
