@@ -121,3 +121,12 @@ def test_nobody_moves_what_is_out_of_their_reach(client, users, planned):
     assert client.post(reverse(MOVE), {**body, "activity": "x"}).status_code == 404
     south.refresh_from_db()
     assert south.due_at == dt.datetime(2027, 3, 30, 7, 0, tzinfo=dt.UTC)
+
+
+def test_the_month_grid_starts_on_the_weekday_of_the_first(client, users, planned):
+    client.force_login(users["manager"])
+    response = client.get(reverse("activities:calendar"), {"view": "month", "start": "2027-04-09"})
+    assert list(response.context["lead"]) == [0, 1, 2]  # 1 April 2027 is a Thursday
+    text = response.content.decode()
+    assert text.count('class="calendar-pad"') == 3
+    assert '<ol class="calendar-days calendar-month plain">' in text

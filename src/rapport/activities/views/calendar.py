@@ -10,19 +10,16 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.activities import selectors, services
+from rapport.activities import selectors
 from rapport.activities.models import Activity, ActivityStatus
-from rapport.activities.views.my_day import AT, mine, new_time
+from rapport.activities.views.my_day import AT, mine, move
 from rapport.core.http import Request, date_or_none
 
 WEEK, MONTH = "week", "month"
@@ -111,22 +108,7 @@ def calendar_reschedule(request: Request) -> HttpResponse:
     "Move to…" form sends it); 404 for one the user cannot see, 403 for one they may not
     change; the calendar of the same period comes back with the result announced."""
     activity = mine(request)
-    user: Any = request.user
-    error = ""
-    announce = ""
-    try:
-        due = new_time(activity, AT, request.POST.get("due_at", ""), user.zone, timezone.now())
-        moved = services.activity_reschedule(actor=user, activity=activity, due_at=due)
-    except PermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except ValidationError as exc:  # Conflict included
-        error = f"{activity.subject}: {' '.join(exc.messages)}"
-    else:
-        shown = timezone.localtime(moved.due_at, user.zone)
-        announce = _("Moved: %(subject)s, now %(when)s.") % {
-            "subject": moved.subject,
-            "when": shown.strftime("%Y-%m-%d %H:%M"),
-        }
+    announce, error = move(request, activity, AT)
     if not request.htmx:
         kept = {k: request.POST[k] for k in ("view", "start", "team") if request.POST.get(k)}
         return redirect(f"{reverse('activities:calendar')}?{urlencode(kept)}")
