@@ -63,3 +63,70 @@ def test_a_week_and_the_team_view_is_only_for_leads_and_admins(client, users, te
     client.force_login(users["admin"])
     admin = client.get(reverse("activities:calendar"), week)
     assert [s for _t, s in _entries(admin)] == ["Mate's call", "South call", "Weekly review"]
+
+
+MOVE = "activities:calendar_reschedule"
+PERIOD = {"view": "week", "start": "2027-03-29"}
+
+
+def test_a_move_on_the_calendar_keeps_the_period_and_announces_the_new_time(client, users, planned):
+    one = planned["mate"]
+    client.force_login(users["manager_mate"])
+    response = client.post(
+        reverse(MOVE),
+        {**PERIOD, "activity": one.pk, "due_at": "2027-04-01T10:00"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    one.refresh_from_db()
+    assert one.due_at == dt.datetime(2027, 4, 1, 7, 0, tzinfo=dt.UTC)  # 10:00 in Vilnius (+3)
+    assert response.context["start"] == dt.date(2027, 3, 29)
+    assert _entries(response) == [("04-01 10:00", "Mate's call")]
+    text = response.content.decode()
+    assert "Moved: Mate&#x27;s call, now 2027-04-01 10:00." in text
+    assert "data-announce" in text
+    assert f'href="/activities/{one.pk}/" data-focus' in text
+
+
+def test_a_move_without_htmx_goes_back_to_the_same_period(client, users, planned):
+    client.force_login(users["manager_mate"])
+    response = client.post(
+        reverse(MOVE), {**PERIOD, "activity": planned["mate"].pk, "due_at": "2027-03-31T09:30"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/calendar/?view=week&start=2027-03-29"
+
+
+def test_a_bad_time_is_named_and_nothing_moves(client, users, planned):
+    client.force_login(users["manager_mate"])
+    one = planned["mate"]
+    response = client.post(
+        reverse(MOVE),
+        {**PERIOD, "activity": one.pk, "due_at": "next tuesday"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response.context["error"].startswith("Mate's call: ")
+    one.refresh_from_db()
+    assert one.due_at == dt.datetime(2027, 3, 30, 7, 0, tzinfo=dt.UTC)
+
+
+def test_nobody_moves_what_is_out_of_their_reach(client, users, planned):
+    south = planned["south"]
+    body = {**PERIOD, "activity": south.pk, "due_at": "2027-04-01T10:00"}
+    client.force_login(users["manager"])  # another team's: not even visible
+    assert client.post(reverse(MOVE), body).status_code == 404
+    client.force_login(users["analyst"])  # sees everything, changes nothing
+    assert client.post(reverse(MOVE), body).status_code == 403
+    assert client.post(reverse(MOVE), {**body, "activity": "x"}).status_code == 404
+    south.refresh_from_db()
+    assert south.due_at == dt.datetime(2027, 3, 30, 7, 0, tzinfo=dt.UTC)
+
+
+def test_the_month_grid_starts_on_the_weekday_of_the_first(client, users, planned):
+    client.force_login(users["manager"])
+    response = client.get(reverse("activities:calendar"), {"view": "month", "start": "2027-04-09"})
+    assert list(response.context["lead"]) == [0, 1, 2]  # 1 April 2027 is a Thursday
+    text = response.content.decode()
+    assert text.count('class="calendar-pad"') == 3
+    assert '<ol class="calendar-days calendar-month plain">' in text

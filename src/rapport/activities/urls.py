@@ -16,6 +16,7 @@ ACTIVITIES = ListExport(
 app_name = "activities"
 urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/move/", calendar.calendar_reschedule, name="calendar_reschedule"),
     path("calendar/<str:secret>.ics", feed.calendar_feed, name="calendar_feed"),
     path("my-day/", my_day.my_day, name="my_day"),
     # the activity is a form field: the page reverses each URL once, not per row (speed)

@@ -1,8 +1,9 @@
 """The calendar: a week or a month of one's own activities (a team lead's or administrator's:
 of the people they answer for, with `team=1`), in the viewer's zone, recurring series expanded
-to their occurrences. Shown as a list of days, which reads the same on a phone.
-
-Not yet here: dragging to reschedule (each entry links to the activity, where it is moved)."""
+to their occurrences. The month is a 7-column grid on wide screens and a list of days on a
+phone (CSS only). An activity is moved by dragging it onto another day (activities/calendar.js,
+keeping its time of day) or with its "Move to…" form; both post to `calendar_reschedule`, which
+answers with the calendar again (HTMX)."""
 
 import datetime as dt
 from collections import defaultdict
@@ -10,11 +11,15 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 
 from rapport.activities import selectors
 from rapport.activities.models import Activity, ActivityStatus
+from rapport.activities.views.my_day import AT, mine, move
 from rapport.core.http import Request, date_or_none
 
 WEEK, MONTH = "week", "month"
@@ -29,18 +34,19 @@ def _window(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
     return monday, monday + dt.timedelta(days=7)
 
 
-@login_required
-def calendar(request: Request) -> HttpResponse:
+def _context(request: Request, query: QueryDict, announce: str = "", error: str = "") -> Any:
+    """The days shown for `query` (view, start, team: from the page's URL, or posted back by
+    a move so the same period comes back)."""
     user: Any = request.user
     zone = user.zone
-    view = MONTH if request.GET.get("view") == MONTH else WEEK
+    view = MONTH if query.get("view") == MONTH else WEEK
     today = dt.datetime.now(zone).date()
-    picked = date_or_none(request.GET.get("start"))
+    picked = date_or_none(query.get("start"))
     first, end = _window(view, picked if isinstance(picked, dt.date) else today)
     after = dt.datetime.combine(first, dt.time(), tzinfo=zone).astimezone(dt.UTC)
     before = dt.datetime.combine(end, dt.time(), tzinfo=zone).astimezone(dt.UTC)
     people = selectors.overseen(user)
-    team = people is not None and request.GET.get("team") == "1"
+    team = people is not None and query.get("team") == "1"
     whose = (
         Q(assignee__in=people) | Q(assignee=user)
         if team and people is not None
@@ -72,17 +78,40 @@ def calendar(request: Request) -> HttpResponse:
         for n in range(span)
     ]
     step = _window(view, first - dt.timedelta(days=1))[0]
-    return render(
-        request,
-        "activities/calendar.html",
-        {
-            "view": view,
-            "days": listed,
-            "today": today,
-            "previous": step,
-            "next": end,
-            "team": team,
-            "can_team": people is not None,
-            "zone": zone,
-        },
-    )
+    return {
+        "view": view,
+        "days": listed,
+        # the month grid's empty cells before the 1st (weeks start on Monday)
+        "lead": range(first.weekday()) if view == MONTH else range(0),
+        "today": today,
+        "start": first,
+        "previous": step,
+        "next": end,
+        "team": team,
+        "can_team": people is not None,
+        "zone": zone,
+        "announce": announce,
+        "error": error,
+        "move_url": reverse("activities:calendar_reschedule"),
+    }
+
+
+@login_required
+def calendar(request: Request) -> HttpResponse:
+    return render(request, "activities/calendar.html", _context(request, request.GET))
+
+
+@login_required
+@require_POST
+def calendar_reschedule(request: Request) -> HttpResponse:
+    """Move an activity to `due_at` (wall-clock time in the viewer's zone, as the drop or the
+    "Move to…" form sends it); 404 for one the user cannot see, 403 for one they may not
+    change; the calendar of the same period comes back with the result announced."""
+    activity = mine(request)
+    announce, error = move(request, activity, AT)
+    if not request.htmx:
+        kept = {k: request.POST[k] for k in ("view", "start", "team") if request.POST.get(k)}
+        return redirect(f"{reverse('activities:calendar')}?{urlencode(kept)}")
+    context = _context(request, request.POST, announce, error)
+    context["moved"] = activity.pk
+    return render(request, "activities/calendar.html#grid", context)

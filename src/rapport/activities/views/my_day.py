@@ -68,7 +68,8 @@ def my_day(request: Request) -> HttpResponse:
     return _render(request)
 
 
-def _mine(request: Request) -> Activity:
+def mine(request: Request) -> Activity:
+    """The posted activity: 404 when the user cannot see it, 403 when they may not change it."""
     pk = int_or_none(request.POST.get("activity"))
     if pk is None:
         raise Http404
@@ -86,7 +87,7 @@ def _failed(activity: Activity, exc: ValidationError) -> str:
 @require_POST
 def day_complete(request: Request) -> HttpResponse:
     """Done, with the outcome if one was typed."""
-    activity = _mine(request)
+    activity = mine(request)
     error = ""
     announce = ""
     try:
@@ -126,32 +127,30 @@ def new_time(activity: Activity, choice: str, picked: str, zone: ZoneInfo, now: 
     raise ValidationError(_("Choose when to move it: in an hour, tomorrow or at a time."))
 
 
-@login_required
-@require_POST
-def day_reschedule(request: Request) -> HttpResponse:
-    activity = _mine(request)
+def move(request: Request, activity: Activity, choice: str) -> tuple[str, str]:
+    """Reschedule as `choice` says (with the posted `due_at` for AT): (announcement, error);
+    a refusal becomes a 403. My day's buttons and the calendar's drag and form share it."""
     user: Any = request.user
-    error = ""
-    announce = ""
     try:
-        due = new_time(
-            activity,
-            request.POST.get("to", ""),
-            request.POST.get("due_at", ""),
-            user.zone,
-            timezone.now(),
-        )
+        due = new_time(activity, choice, request.POST.get("due_at", ""), user.zone, timezone.now())
         moved = services.activity_reschedule(actor=user, activity=activity, due_at=due)
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:  # Conflict included
-        error = _failed(activity, exc)
-    else:
-        shown = timezone.localtime(moved.due_at, user.zone)
-        announce = _("Moved: %(subject)s, now %(when)s.") % {
-            "subject": moved.subject,
-            "when": shown.strftime("%Y-%m-%d %H:%M"),
-        }
+        return "", _failed(activity, exc)
+    shown = timezone.localtime(moved.due_at, user.zone)
+    announce = _("Moved: %(subject)s, now %(when)s.") % {
+        "subject": moved.subject,
+        "when": shown.strftime("%Y-%m-%d %H:%M"),
+    }
+    return announce, ""
+
+
+@login_required
+@require_POST
+def day_reschedule(request: Request) -> HttpResponse:
+    activity = mine(request)
+    announce, error = move(request, activity, request.POST.get("to", ""))
     if not request.htmx:
         return redirect("activities:my_day")
     return _render(request, announce, error)

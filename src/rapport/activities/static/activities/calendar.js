@@ -1,0 +1,51 @@
+// The calendar: drag an activity onto another day (HTML5 drag and drop) and the same move its
+// "Move to…" form posts is sent with htmx: the new day at the activity's time of day (the
+// viewer's wall clock); the server answers with the calendar of the same period.
+(function () {
+  "use strict";
+  var dragged = null;
+
+  function day(el) { return el && el.closest ? el.closest(".calendar-day") : null; }
+
+  function clear() {
+    document.querySelectorAll(".calendar-day.drop-target").forEach(function (d) { d.classList.remove("drop-target"); });
+  }
+
+  document.addEventListener("dragstart", function (e) {
+    var item = e.target.closest && e.target.closest(".calendar-item[data-activity]");
+    if (!item) return;
+    dragged = item;
+    item.classList.add("dragging");
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", item.dataset.activity);
+  });
+
+  document.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("dragging");
+    clear();
+    dragged = null;
+  });
+
+  document.addEventListener("dragover", function (e) {
+    var target = day(e.target);
+    if (!target || !dragged) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "move";
+    clear();
+    target.classList.add("drop-target");
+  });
+
+  document.addEventListener("drop", function (e) {
+    var target = day(e.target);
+    if (!target || !dragged) return;
+    e.preventDefault();
+    clear();
+    var item = dragged;
+    if (day(item) === target) return;
+    var box = document.getElementById("calendar");
+    var values = { activity: item.dataset.activity, due_at: target.dataset.day + "T" + item.dataset.time };
+    new FormData(document.getElementById("calendar-period")).forEach(function (v, k) { values[k] = v; });
+    target.querySelector("ul").append(item);  // show it where it was dropped while we wait
+    htmx.ajax("POST", box.dataset.moveUrl, { source: box, target: "#calendar", swap: "innerHTML", values: values });
+  });
+})();
