@@ -15,7 +15,7 @@ from ninja import Field, Query, Schema
 from rapport.analytics import selectors
 from rapport.analytics.api.routers import customers_router, router
 from rapport.contacts.selectors import contacts_for
-from rapport.core.api.schemas import ErrorOut, Id, Money
+from rapport.core.api.schemas import Day, ErrorOut, Id, Money
 from rapport.core.money import Money as MoneyValue
 from rapport.sales.models import Pipeline
 
@@ -38,8 +38,8 @@ def _user(request: HttpRequest) -> Any:
 
 
 class AcquisitionParams(Schema):
-    start: dt.date | None = Field(None, description="First day; default: 1 January this year.")
-    end: dt.date | None = Field(None, description="Last day (included); default: today.")
+    start: Day | None = Field(None, description="First day; default: 1 January this year.")
+    end: Day | None = Field(None, description="Last day (included); default: today.")
     by: ByValue = "source"
     model: ModelValue = Field("first_touch", description="How revenue is attributed to leads.")
     team: Id | None = Field(None, description="Only leads owned by this team's members.")
@@ -167,8 +167,8 @@ def acquisition_report(request: HttpRequest, params: Query[AcquisitionParams]) -
 
 class FunnelParams(Schema):
     pipeline: Id | None = Field(None, description="Default: the default pipeline.")
-    start: dt.date | None = Field(None, description="Only deals opened on or after this day.")
-    end: dt.date | None = Field(None, description="Only deals opened on or before this day.")
+    start: Day | None = Field(None, description="Only deals opened on or after this day.")
+    end: Day | None = Field(None, description="Only deals opened on or before this day.")
 
 
 class FunnelStage(Schema):

@@ -20,7 +20,7 @@ from rapport.analytics.api.routers import customers_router, router
 from rapport.catalog.models import Category
 from rapport.contacts.selectors import contacts_for
 from rapport.core import permissions
-from rapport.core.api.schemas import ErrorOut, Id, Money
+from rapport.core.api.schemas import Day, ErrorOut, Id, Money
 
 
 def _amount(value: Decimal | None, currency: str) -> dict[str, str] | None:
@@ -573,8 +573,8 @@ def forecast_report(request: HttpRequest, params: Query[ForecastParams]) -> dict
 
 
 class ManagerParams(Schema):
-    from_: dt.date | None = Field(None, alias="from", description="Default: the 1st of this month.")
-    to: dt.date | None = Field(None, description="Last day, included; default: today.")
+    from_: Day | None = Field(None, alias="from", description="Default: the 1st of this month.")
+    to: Day | None = Field(None, description="Last day, included; default: today.")
     team: Id | None = Field(None, description="Only this team's managers.")
 
 

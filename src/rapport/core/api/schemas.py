@@ -41,6 +41,18 @@ def _aware_timestamp(value: dt.datetime) -> dt.datetime:
 Timestamp = Annotated[dt.datetime, AfterValidator(_aware_timestamp)]
 
 
+def _plausible_day(value: dt.date) -> dt.date:
+    if not 1900 <= value.year <= 2999:
+        raise ValueError(_("Give a day between the years 1900 and 2999."))
+    return value
+
+
+# A calendar day (YYYY-MM-DD) for periods and filters. Bounded like Timestamp: a day in the
+# year 507 is a typo, and period arithmetic on it (the period before, a zone's midnight)
+# would overflow Python's datetime instead of answering.
+Day = Annotated[dt.date, AfterValidator(_plausible_day)]
+
+
 class InputSchema(Schema):
     """Request bodies: unknown fields are an error naming them, not silently dropped."""
 
