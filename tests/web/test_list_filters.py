@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from rapport.sales.models import Deal, Lead, LeadSource, Order, Stage
 from rapport.service import services as service
 from rapport.service.filters import COMPLAINT_FILTERS
 from rapport.service.models import Complaint, ComplaintCategory, RootCause
+from tests.analytics.metrics_data import make_metrics
 from tests.api.conftest import API, bearer_client
 from tests.api.sales_data import make_lead, make_product
 from tests.factories import make_pipeline
@@ -141,6 +143,10 @@ def data(users):
     )
     Complaint.objects.filter(pk=resolved.pk).update(created_at=at(6))
     Complaint.objects.filter(pk=late_one.pk).update(created_at=at(16), breached=True)
+    make_metrics(olena, r_score=5, f_score=4, rfm_segment="champions", abc_class="A",
+                 xyz_class="X", clv_365d=Decimal("250.00"), churn_risk=0.1)  # fmt: skip
+    make_metrics(petro, r_score=1, f_score=1, rfm_segment="lost", abc_class="C",
+                 xyz_class="Z", clv_365d=Decimal("20.00"), churn_risk=0.8)  # fmt: skip
     return {
         "web": web, "phone": phone, "acme": acme, "olena": olena, "petro": petro,
         "manager": manager, "leisure": leisure, "corporate": corporate, "crete": crete,
@@ -281,6 +287,16 @@ LISTS = {
             {"company": d["acme"].pk},
             {"custom.vip": "gold"},
             {"no_next_step": "true"},
+            {"team": d["manager"].team_id},
+            {"rfm_segment": "champions"},
+            {"abc_class": "C"},
+            {"xyz_class": "X"},
+            {"r_score": "5", "f_score": "4"},
+            {"f_score": "1"},
+            {"clv_from": "100", "clv_below": "250.01"},
+            {"clv_below": "100"},
+            {"churn_risk_from": "0.5"},
+            {"churn_risk_below": "0.5"},
         ],
     ),
     "activities": ListCase(

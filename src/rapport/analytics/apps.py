@@ -9,3 +9,6 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.analytics import jobs  # noqa: F401 (declares the nightly refresh)
+        from rapport.analytics.filters import add_to_lists
+
+        add_to_lists()

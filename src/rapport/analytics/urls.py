@@ -1,6 +1,7 @@
 from django.urls import path
 
 from rapport.analytics import views
+from rapport.analytics.views import customers_screens
 
 app_name = "analytics"
 urlpatterns = [
@@ -8,5 +9,7 @@ urlpatterns = [
     path("analytics/acquisition.csv", views.acquisition_csv, name="acquisition_csv"),
     path("analytics/funnel/", views.funnel_page, name="funnel"),
     path("analytics/refresh/", views.refresh, name="analytics_refresh"),
+    path("analytics/rfm/", customers_screens.rfm_page, name="rfm"),
+    path("analytics/rfm.csv", customers_screens.rfm_csv, name="rfm_csv"),
     path("contacts/<int:pk>/journey/", views.contact_journey, name="contact_journey"),
 ]

@@ -139,6 +139,13 @@ CONTACT_FILTERS = FilterSet(
         in_bar=False,
     ),
     IdFilter(name="company", label=_("Company"), in_bar=False),
+    IdFilter(
+        name="team",
+        label=_("Team"),
+        apply=lambda contacts, team, _user: contacts.filter(owner__team_id=team),
+        in_bar=False,
+        description="Only customers whose owner is in this team.",
+    ),
     CustomFieldsFilter(name="custom", label=_("Custom attribute")),
     combine=_filter_contacts,
 )

@@ -1,5 +1,6 @@
 """Reads of contacts and companies, always scoped to what the viewer may see."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,32 @@ CONTACT_ORDERINGS: dict[str, list[str]] = {
     "-name": ["-last_name", "-first_name", "-id"],
 }
 DEFAULT_CONTACT_ORDERING = "-created"
+# Orders an app above contacts adds (`register_ordering`): their labels for the page, and how
+# each annotates the queryset with the non-null value it sorts on.
+CONTACT_ORDERING_LABELS: dict[str, Any] = {}
+CONTACT_ORDERING_ANNOTATIONS: dict[str, Callable[[QuerySet[Contact]], QuerySet[Contact]]] = {}
+
+
+def register_ordering(
+    key: str,
+    ordering: list[str],
+    *,
+    label: Any,
+    annotate: Callable[[QuerySet[Contact]], QuerySet[Contact]],
+) -> None:
+    """Let the contact list, its API list and its export sort by a value an app above
+    contacts keeps (analytics: lifetime value, churn risk), from that app's ready(), before
+    the API's schema is built. `annotate` adds the non-null column `ordering` names first
+    (keyset pagination needs one); `ordering` ends with the id like every other."""
+    CONTACT_ORDERINGS[key] = ordering
+    CONTACT_ORDERING_LABELS[key] = label
+    CONTACT_ORDERING_ANNOTATIONS[key] = annotate
+
+
+def ordered(contacts: QuerySet[Contact], sort: str) -> tuple[QuerySet[Contact], list[str]]:
+    """`contacts` ready to be sorted by `sort` (a key of CONTACT_ORDERINGS), and the order."""
+    annotate = CONTACT_ORDERING_ANNOTATIONS.get(sort)
+    return (annotate(contacts) if annotate else contacts), CONTACT_ORDERINGS[sort]
 
 
 def contacts_for(user: Any, action: Action = "view") -> QuerySet[Contact]:

@@ -42,7 +42,7 @@ def _sort(params: Any) -> str:
 def listed(request: Request) -> tuple[QuerySet[Contact], list[str]]:
     """The contacts the list shows (visible to the viewer, filtered) and their order."""
     contacts = CONTACT_FILTERS.apply(selectors.contacts_for(request.user), request.GET)
-    return contacts, selectors.CONTACT_ORDERINGS[_sort(request.GET)]
+    return selectors.ordered(contacts, _sort(request.GET))
 
 
 @login_required
@@ -50,12 +50,17 @@ def contact_list(request: Request) -> HttpResponse:
     parsed = CONTACT_FILTERS.parse(request.GET)
     sort = _sort(request.GET)
     contacts = CONTACT_FILTERS.filter(selectors.contacts_for(request.user), parsed)
+    sorted_contacts, ordering = selectors.ordered(contacts, sort)
     cursor = request.GET.get("cursor") or None
-    by_keys = search.page_by_keys(parsed["q"] or "")
+    # reading ids first drops annotations: not for an order an app above contacts added
+    by_keys = (
+        search.page_by_keys(parsed["q"] or "")
+        and sort not in selectors.CONTACT_ORDERING_ANNOTATIONS
+    )
     try:
         page = paginate(
-            contacts.select_related("owner", "company"),
-            ordering=selectors.CONTACT_ORDERINGS[sort],
+            sorted_contacts.select_related("owner", "company"),
+            ordering=ordering,
             limit=PAGE_SIZE,
             cursor=cursor,
             keys_first=by_keys,
@@ -64,8 +69,8 @@ def contact_list(request: Request) -> HttpResponse:
         messages.warning(request, _("That page link has expired; here is the first page."))
         cursor = None
         page = paginate(
-            contacts.select_related("owner", "company"),
-            ordering=selectors.CONTACT_ORDERINGS[sort],
+            sorted_contacts.select_related("owner", "company"),
+            ordering=ordering,
             limit=PAGE_SIZE,
             cursor=None,
             keys_first=by_keys,
@@ -88,6 +93,7 @@ def contact_list(request: Request) -> HttpResponse:
             ("created", _("Oldest first")),
             ("name", _("Name A–Z")),
             ("-name", _("Name Z–A")),
+            *selectors.CONTACT_ORDERING_LABELS.items(),
         ],
         can_create=visibility.can_create(request.user, "contacts"),
     )

@@ -1,0 +1,140 @@
+"""The contact list's filters on the stored customer metrics (RFM segment and scores,
+ABC/XYZ classes, lifetime value, churn risk) and the product list's on the product
+metrics. Contacts and catalog sit below analytics, so this app adds them to those lists'
+sets from its AppConfig.ready() (`FilterSet.add`): the page, the API list and the export of
+each list take them alike, and every number on a dashboard links to the list it counts."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import DecimalField, FloatField, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from rapport.analytics import config, labels
+from rapport.core.filters import ChoiceFilter, NumberRangeFilter, number_range
+
+SCORES = [(str(score), str(score)) for score in range(5, 0, -1)]
+ABC = [("A", "A"), ("B", "B"), ("C", "C")]
+XYZ = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
+
+
+def segment_choices() -> list[tuple[str, Any]]:
+    """The named RFM segments, or those of the custom map in the settings."""
+    custom = config.current().rfm_map
+    if custom is not None:
+        return [(key, labels.segment_label(key)) for key in custom]
+    return list(labels.RFM_SEGMENTS.items())
+
+
+def metric_equals(field_name: str) -> Any:
+    """`apply` keeping the rows whose stored metric `field_name` equals the value."""
+
+    def apply(queryset: QuerySet[Any], value: Any, _user: Any) -> QuerySet[Any]:
+        return queryset.filter(**{f"metrics__{field_name}": value})
+
+    return apply
+
+
+CONTACT_METRIC_FILTERS = (
+    ChoiceFilter(
+        name="rfm_segment",
+        label=_("RFM segment"),
+        any_label=_("Any RFM segment"),
+        choices=segment_choices,
+        apply=metric_equals("rfm_segment"),
+        description="The customer's RFM segment as of the last analytics refresh.",
+    ),
+    ChoiceFilter(
+        name="abc_class",
+        label=_("ABC class"),
+        any_label=_("Any ABC class"),
+        choices=lambda: ABC,
+        apply=metric_equals("abc_class"),
+        description="A, B or C: the customer's share of revenue (last refresh).",
+    ),
+    ChoiceFilter(
+        name="xyz_class",
+        label=_("XYZ class"),
+        any_label=_("Any XYZ class"),
+        choices=lambda: XYZ,
+        apply=metric_equals("xyz_class"),
+        description="X, Y or Z: how regularly the customer buys (last refresh).",
+    ),
+    ChoiceFilter(
+        name="r_score",
+        label=_("R score"),
+        choices=lambda: SCORES,
+        apply=metric_equals("r_score"),
+        in_bar=False,
+        description="Recency score 1–5 (5: bought most recently).",
+    ),
+    ChoiceFilter(
+        name="f_score",
+        label=_("F score"),
+        choices=lambda: SCORES,
+        apply=metric_equals("f_score"),
+        in_bar=False,
+        description="Frequency score 1–5 (5: most purchase days).",
+    ),
+    NumberRangeFilter(
+        name="clv",
+        label=_("Lifetime value"),
+        after="clv_from",
+        before="clv_below",
+        after_label=_("CLV from"),
+        before_label=_("CLV below"),
+        apply=number_range("metrics__clv_365d"),
+        step="0.01",
+        description="Lifetime value over the horizon, in the reporting currency.",
+    ),
+    NumberRangeFilter(
+        name="churn_risk",
+        label=_("Churn risk"),
+        after="churn_risk_from",
+        before="churn_risk_below",
+        after_label=_("Churn risk from"),
+        before_label=_("Churn risk below"),
+        apply=number_range("metrics__churn_risk"),
+        maximum=Decimal(1),
+        description="Churn risk from 0 to 1.",
+    ),
+)
+
+
+def _by_lifetime_value(contacts: QuerySet[Any]) -> QuerySet[Any]:
+    # keyset pages need a non-null key: customers without a value come last
+    return contacts.annotate(
+        lifetime_value_key=Coalesce(
+            "metrics__clv_365d",
+            Value(Decimal(-1)),
+            output_field=DecimalField(max_digits=16, decimal_places=2),
+        )
+    )
+
+
+def _by_churn_risk(contacts: QuerySet[Any]) -> QuerySet[Any]:
+    return contacts.annotate(
+        churn_risk_key=Coalesce("metrics__churn_risk", Value(-1.0), output_field=FloatField())
+    )
+
+
+def add_to_lists() -> None:
+    """Add the metrics' filters and orders to the contact list (from AnalyticsConfig.ready)."""
+    from rapport.contacts.filters import CONTACT_FILTERS
+    from rapport.contacts.selectors import register_ordering
+
+    for added in CONTACT_METRIC_FILTERS:
+        CONTACT_FILTERS.add(added)
+    register_ordering(
+        "-clv",
+        ["-lifetime_value_key", "-id"],
+        label=_("Highest lifetime value first"),
+        annotate=_by_lifetime_value,
+    )
+    register_ordering(
+        "-churn_risk",
+        ["-churn_risk_key", "-id"],
+        label=_("Highest churn risk first"),
+        annotate=_by_churn_risk,
+    )
