@@ -4,6 +4,7 @@ numbers of times, refreshed as of AS_OF."""
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from rapport.analytics.refresh import refresh_customers
@@ -43,8 +44,10 @@ def build(users: dict[str, Any], *, refresh: bool = True) -> dict[str, Any]:
         owner = owners[team]
         person = make_contact(owner, first_name=name, email=f"{name.lower()}@example.lt")
         product = crete if team == "north" else rome
-        for day in days:
-            line = {"product": product.pk, "quantity": 1, "unit_price": value}
+        for k, day in enumerate(days):
+            # each order a little dearer than the last, so that spend varies within customers
+            price = Decimal(value) * (1 + Decimal(k) * Decimal("0.25"))
+            line = {"product": product.pk, "quantity": 1, "unit_price": str(price)}
             make_order(owner, person, None, lines=[line], order_date=at(day))
         people[name] = person
     if refresh:

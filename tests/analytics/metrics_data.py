@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from rapport.analytics.models import CustomerMetrics
+from rapport.analytics.models import CustomerMetrics, ProductMetrics
 
 AS_OF = dt.date(2026, 1, 31)
 
@@ -35,3 +35,19 @@ def make_metrics(contact: Any, **fields: Any) -> CustomerMetrics:
     }
     values.update(fields)
     return CustomerMetrics.objects.create(contact=contact, **values)
+
+
+def make_product_metrics(product: Any, **fields: Any) -> ProductMetrics:
+    """A product's metrics row as of AS_OF; `fields` override the plain defaults."""
+    values: dict[str, Any] = {
+        "as_of": AS_OF,
+        "computed_at": timezone.now(),
+        "currency": "EUR",
+        "revenue": Decimal("100.00"),
+        "orders": 1,
+        "customers": 1,
+        "abc_class": "C",
+        "xyz_class": "Z",
+    }
+    values.update(fields)
+    return ProductMetrics.objects.create(product=product, **values)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from rapport.activities import services as activities
 from rapport.activities.filters import ACTIVITY_FILTERS
 from rapport.catalog.filters import PRODUCT_FILTERS
-from rapport.catalog.models import Category
+from rapport.catalog.models import Category, Product
 from rapport.contacts import services as contacts
 from rapport.contacts.filters import COMPANY_FILTERS, CONTACT_FILTERS
 from rapport.contacts.models import Contact, CustomField
@@ -30,7 +30,7 @@ from rapport.sales.models import Deal, Lead, LeadSource, Order, Stage
 from rapport.service import services as service
 from rapport.service.filters import COMPLAINT_FILTERS
 from rapport.service.models import Complaint, ComplaintCategory, RootCause
-from tests.analytics.metrics_data import make_metrics
+from tests.analytics.metrics_data import make_metrics, make_product_metrics
 from tests.api.conftest import API, bearer_client
 from tests.api.sales_data import make_lead, make_product
 from tests.factories import make_pipeline
@@ -143,6 +143,8 @@ def data(users):
     )
     Complaint.objects.filter(pk=resolved.pk).update(created_at=at(6))
     Complaint.objects.filter(pk=late_one.pk).update(created_at=at(16), breached=True)
+    make_product_metrics(crete_tour, abc_class="A", xyz_class="X")
+    make_product_metrics(Product.objects.get(name="Old Rome tour"), abc_class="C", xyz_class="X")
     make_metrics(olena, r_score=5, f_score=4, rfm_segment="champions", abc_class="A",
                  xyz_class="X", clv_365d=Decimal("250.00"), churn_risk=0.1)  # fmt: skip
     make_metrics(petro, r_score=1, f_score=1, rfm_segment="lost", abc_class="C",
@@ -267,6 +269,9 @@ LISTS = {
             {"active": "true"},
             {"destination": "rome", "active": "all"},
             {"departs_after": "2026-06-01", "departs_before": "2026-07-02", "active": "all"},
+            {"abc_class": "A", "active": "all"},
+            {"xyz_class": "X", "active": "all"},
+            {"abc_class": "C", "xyz_class": "X", "active": "false"},
         ],
     ),
     "contacts": ListCase(

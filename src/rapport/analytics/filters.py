@@ -36,6 +36,30 @@ def metric_equals(field_name: str) -> Any:
     return apply
 
 
+def _class_filters(subject: str, *, in_bar: bool) -> tuple[ChoiceFilter, ChoiceFilter]:
+    """The ABC and XYZ class filters of a list of customers or products (`subject`)."""
+    return (
+        ChoiceFilter(
+            name="abc_class",
+            label=_("ABC class"),
+            any_label=_("Any ABC class"),
+            choices=lambda: ABC,
+            apply=metric_equals("abc_class"),
+            in_bar=in_bar,
+            description=f"A, B or C: the {subject}'s share of revenue (last refresh).",
+        ),
+        ChoiceFilter(
+            name="xyz_class",
+            label=_("XYZ class"),
+            any_label=_("Any XYZ class"),
+            choices=lambda: XYZ,
+            apply=metric_equals("xyz_class"),
+            in_bar=in_bar,
+            description=f"X, Y or Z: how steady the {subject}'s revenue is (last refresh).",
+        ),
+    )
+
+
 CONTACT_METRIC_FILTERS = (
     ChoiceFilter(
         name="rfm_segment",
@@ -45,22 +69,7 @@ CONTACT_METRIC_FILTERS = (
         apply=metric_equals("rfm_segment"),
         description="The customer's RFM segment as of the last analytics refresh.",
     ),
-    ChoiceFilter(
-        name="abc_class",
-        label=_("ABC class"),
-        any_label=_("Any ABC class"),
-        choices=lambda: ABC,
-        apply=metric_equals("abc_class"),
-        description="A, B or C: the customer's share of revenue (last refresh).",
-    ),
-    ChoiceFilter(
-        name="xyz_class",
-        label=_("XYZ class"),
-        any_label=_("Any XYZ class"),
-        choices=lambda: XYZ,
-        apply=metric_equals("xyz_class"),
-        description="X, Y or Z: how regularly the customer buys (last refresh).",
-    ),
+    *_class_filters("customer", in_bar=True),
     ChoiceFilter(
         name="r_score",
         label=_("R score"),
@@ -102,6 +111,9 @@ CONTACT_METRIC_FILTERS = (
 )
 
 
+PRODUCT_METRIC_FILTERS = _class_filters("product", in_bar=False)
+
+
 def _by_lifetime_value(contacts: QuerySet[Any]) -> QuerySet[Any]:
     # keyset pages need a non-null key: customers without a value come last
     return contacts.annotate(
@@ -120,12 +132,16 @@ def _by_churn_risk(contacts: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def add_to_lists() -> None:
-    """Add the metrics' filters and orders to the contact list (from AnalyticsConfig.ready)."""
+    """Add the metrics' filters and orders to the contact and product lists (from
+    AnalyticsConfig.ready)."""
+    from rapport.catalog.filters import PRODUCT_FILTERS
     from rapport.contacts.filters import CONTACT_FILTERS
     from rapport.contacts.selectors import register_ordering
 
     for added in CONTACT_METRIC_FILTERS:
         CONTACT_FILTERS.add(added)
+    for added in PRODUCT_METRIC_FILTERS:
+        PRODUCT_FILTERS.add(added)
     register_ordering(
         "-clv",
         ["-lifetime_value_key", "-id"],

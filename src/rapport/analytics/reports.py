@@ -74,22 +74,37 @@ def _plain(value: Any, digits: int) -> Any:
 
 
 def histogram(values: pl.Series, bins: int = 20) -> list[dict[str, Any]]:
-    """Equal-width bins over the non-null values: [{"from", "to", "count"}]."""
+    """Up to `bins` equal-width bins over the non-null values (money): [{"from", "to",
+    "count"}], a bin holding from ≤ value < to. Bounds are whole cents and the values are
+    binned in cents, so a list filtered on [from, to) finds exactly a bin's rows (the
+    dashboards link each bin to the contact list that way)."""
     clean = values.drop_nulls()
     if clean.is_empty():
         return []
-    low, high = float(clean.min()), float(clean.max())  # type: ignore[arg-type]
-    if high <= low:
-        return [{"from": round(low, 2), "to": round(high, 2), "count": len(clean)}]
-    width = (high - low) / bins
-    index = ((clean - low) / width).floor().clip(0, bins - 1).cast(pl.Int64)
-    counts = index.value_counts().sort(index.name)
-    found = dict(zip(counts[index.name].to_list(), counts["count"].to_list(), strict=True))
+    cents = (clean * 100).round(0).cast(pl.Int64)
+    lowest, high = int(cents.min()), int(cents.max())  # type: ignore[arg-type]
+    width, low = _round_bins(lowest, high, bins)
+    index = ((cents - low) // width).alias("bin")
+    counts = index.value_counts()
+    found = dict(zip(counts["bin"].to_list(), counts["count"].to_list(), strict=True))
     return [
         {
-            "from": round(low + k * width, 2),
-            "to": round(low + (k + 1) * width, 2),
+            "from": (low + k * width) / 100,
+            "to": (low + (k + 1) * width) / 100,
             "count": int(found.get(k, 0)),
         }
-        for k in range(bins)
+        for k in range((high - low) // width + 1)
     ]
+
+
+def _round_bins(low: int, high: int, bins: int) -> tuple[int, int]:
+    """(width, start) in cents: the narrowest width of 1, 2 or 5 × 10^k cents, with the
+    start a multiple of it at or below `low`, that covers [low, high] in `bins` bins."""
+    scale = 1
+    while True:
+        for step in (1, 2, 5):
+            width = step * scale
+            start = low // width * width
+            if (high - start) // width < bins:
+                return width, start
+        scale *= 10

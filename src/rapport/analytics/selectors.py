@@ -8,12 +8,13 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.activities.models import Activity
-from rapport.analytics import acquisition
+from rapport.analytics import acquisition, labels
 from rapport.analytics.loaders import frame
 from rapport.analytics.models import (
     AcquisitionMonth,
@@ -26,6 +27,7 @@ from rapport.analytics.models import (
 from rapport.analytics.refresh import forecast_payload
 from rapport.analytics.services import load_spend
 from rapport.catalog.models import Product
+from rapport.contacts.selectors import contacts_for
 from rapport.core import permissions
 from rapport.sales.models import Deal, DealStageChange, Lead, LeadSource, LeadStatusChange
 from rapport.sales.selectors import deals_for
@@ -495,3 +497,40 @@ def manager_report(
             }
         )
     return rows
+
+
+def at_risk_customers(
+    user: Any, *, team_id: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The viewer's customers with the most value at risk — lifetime value × churn risk, as
+    of the last refresh — highest first, with the churn risk's reason in words. A team's
+    customers are those whose owner is in it now (the contact list's `team` filter)."""
+    if report_scope(user, team_id=team_id) is None:
+        return []
+    visible = contacts_for(user)
+    if team_id:
+        visible = visible.filter(owner__team_id=team_id)
+    value_at_risk = ExpressionWrapper(
+        Cast("clv_365d", FloatField()) * F("churn_risk"), output_field=FloatField()
+    )
+    metrics = (
+        CustomerMetrics.objects.filter(
+            contact__in=visible.values("pk"), clv_365d__gt=0, churn_risk__gt=0
+        )
+        .annotate(value_at_risk=value_at_risk)
+        .select_related("contact", "contact__owner")
+        .order_by("-value_at_risk", "contact_id")[:limit]
+    )
+    return [
+        {
+            "contact": row.contact,
+            "clv": row.clv_365d,
+            "churn_risk": row.churn_risk,
+            "value_at_risk": row.value_at_risk,
+            "reason": labels.churn_text(row.churn_reason),
+            "last_purchase": row.last_purchase,
+            "rfm_segment": labels.segment_label(row.rfm_segment),
+            "currency": row.currency,
+        }
+        for row in metrics
+    ]

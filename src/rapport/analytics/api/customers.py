@@ -327,7 +327,10 @@ class ClvOut(Schema):
     fit_seconds: float
     models: list[ModelOut]
     customers_in_scope: int
-    distribution: list[BinOut] = Field(description="CLV of your customers in 20 equal bins.")
+    distribution: list[BinOut] = Field(
+        description="CLV of your customers in up to 20 equal bins of whole cents, each "
+        "holding from ≤ CLV < to."
+    )
 
 
 @router.get(
