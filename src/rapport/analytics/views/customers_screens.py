@@ -155,7 +155,8 @@ def abc_xyz_tables(request: Request, filters: DashboardFilters, entity: str) -> 
     cells = {(c["abc"], c["xyz"]): c for c in payload["cells"]}
     whole_business = selectors.report_scope(request.user, team_id=filters.team) == "all"
     linked = entity == "customers" or whole_business
-    busiest = max((c["count"] for c in payload["cells"]), default=0)
+    # shaded by revenue: most of a catalogue is C without sales, and would drown the rest
+    richest = max((c["revenue_share"] for c in payload["cells"]), default=0.0)
     rows = []
     for abc in "ABC":
         row = []
@@ -173,7 +174,7 @@ def abc_xyz_tables(request: Request, filters: DashboardFilters, entity: str) -> 
                     "count": cell["count"],
                     "revenue": cell["revenue"],
                     "revenue_share": cell["revenue_share"],
-                    "heat": round(100 * cell["count"] / busiest) if busiest else 0,
+                    "heat": round(100 * cell["revenue_share"] / richest) if richest else 0,
                     "url": url if linked else "",
                 }
             )
