@@ -196,6 +196,7 @@ def test_forecast_from_a_short_history_explains_itself(as_user, sold):
     assert chart["forecast"][3:5] == [1.0, 1.0]  # joined at the last month of history
     assert chart["pipeline"] is None  # orders: the pipeline is money
     assert "chart.umd.min.js" in response.text
+    assert '<th scope="col" class="num">Range, 95 %</th>' in response.text
 
 
 def test_forecast_of_revenue_shows_the_pipeline(as_user, sold):
