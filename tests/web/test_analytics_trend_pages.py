@@ -473,3 +473,22 @@ def test_refresh_now_runs_the_refresh_and_shows_its_warnings(as_user, users):
 def test_a_sales_manager_cannot_refresh(as_user, users):
     assert as_user("manager").post("/analytics/refresh/").status_code == 403
     assert AnalyticsRun.objects.count() == 0
+
+
+def test_a_running_refresh_is_watched_and_a_failed_one_says_why(as_user, users):
+    from django.utils import timezone
+
+    now = timezone.now()
+    run = AnalyticsRun.objects.create(
+        kind="customers", as_of=AS_OF, computed_at=now, started_at=now, seconds=0,
+        status="running",
+    )  # fmt: skip
+
+    running = as_user("admin").get("/analytics/refresh/status/")
+    AnalyticsRun.objects.filter(pk=run.pk).update(status="failed", note="MemoryError: out")
+    failed = as_user("admin").get("/analytics/refresh/status/")
+
+    assert 'hx-trigger="every 5s"' in running.text  # the page follows it until it ends
+    assert "Running" in running.text
+    assert 'hx-trigger="every 5s"' not in failed.text
+    assert '<p class="error" id="run-failure">MemoryError: out</p>' in failed.text
