@@ -27,8 +27,8 @@ def at(day: str) -> dt.datetime:
 def sold(users):
     """Three customers of team North and three of team South each book Crete with insurance
     in one order (2025-02-03); North's first also books Crete again on 2025-05-10."""
-    crete = make_product("Crete", price="1000.00")
-    insurance = make_product("Insurance", price="50.00", kind="addon")
+    crete = make_product("Crete", price="1000.00", category="Tours")
+    insurance = make_product("Insurance", price="50.00", kind="addon", category="Extras")
     basket = [
         {"product": crete.pk, "quantity": 1, "unit_price": "1000.00"},
         {"product": insurance.pk, "quantity": 1, "unit_price": "50.00"},

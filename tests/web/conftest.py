@@ -33,7 +33,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 # The sales pages' fixtures (source, pipeline, stages, lost_reason, lead, owned_lead, deal,
-# product) live in their own module; importing them here offers them to every test.
+# product) live in their own module; importing them here offers them to every test. `sold`
+# (six customers of two teams, their orders and a refresh as of 2025-06-30) gives the
+# analytics pages the figures the customer-analytics API tests check.
+from tests.api.test_customer_analytics import sold  # noqa: E402, F401
 from tests.web.sales_setup import (  # noqa: E402, F401
     deal,
     lead,

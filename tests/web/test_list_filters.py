@@ -93,9 +93,13 @@ def data(users):
     )
     Deal.objects.filter(pk=crete.pk).update(created_at=at(3))
 
+    crete_tour = make_product(
+        "Crete, 7 nights", destination="Crete", departure_date=dt.date(2026, 7, 1)
+    )
     sales.order_create(
-        actor=admin, contact=olena, currency="EUR", total="900", order_date=at(4),
-        channel="office", external_id="X-1", deal=crete,
+        actor=admin, contact=olena, currency="EUR", order_date=at(4), channel="office",
+        external_id="X-1", deal=crete,
+        lines=[{"product": crete_tour.pk, "quantity": 1, "unit_price": "900"}],
     )  # fmt: skip
     sales.order_create(
         actor=admin, contact=petro, currency="EUR", total="300", order_date=at(18),
@@ -123,9 +127,6 @@ def data(users):
     activities.activity_create(
         actor=admin, data={"subject": "Call back", "contact": petro.pk, "due_at": at(12)}
     )  # overdue
-    crete_tour = make_product(
-        "Crete, 7 nights", destination="Crete", departure_date=dt.date(2026, 7, 1)
-    )
     make_product("Travel insurance", kind="addon", category="Extras")
     make_product("Old Rome tour", destination="Rome", is_active=False)
     late = RootCause.objects.create(name="Transfer late")
@@ -146,9 +147,12 @@ def data(users):
     make_product_metrics(crete_tour, abc_class="A", xyz_class="X")
     make_product_metrics(Product.objects.get(name="Old Rome tour"), abc_class="C", xyz_class="X")
     make_metrics(olena, r_score=5, f_score=4, rfm_segment="champions", abc_class="A",
-                 xyz_class="X", clv_365d=Decimal("250.00"), churn_risk=0.1)  # fmt: skip
+                 xyz_class="X", clv_365d=Decimal("250.00"), churn_risk=0.1,
+                 first_purchase=dt.date(2026, 1, 4))  # fmt: skip
     make_metrics(petro, r_score=1, f_score=1, rfm_segment="lost", abc_class="C",
                  xyz_class="Z", clv_365d=Decimal("20.00"), churn_risk=0.8)  # fmt: skip
+    # a contact who never bought (the cohort and bought_in filters tell the others apart)
+    contacts.contact_create(actor=admin, data={"first_name": "Ona", "city": "Vilnius"})
     return {
         "web": web, "phone": phone, "acme": acme, "olena": olena, "petro": petro,
         "manager": manager, "leisure": leisure, "corporate": corporate, "crete": crete,
@@ -302,6 +306,9 @@ LISTS = {
             {"clv_below": "100"},
             {"churn_risk_from": "0.5"},
             {"churn_risk_below": "0.5"},
+            {"cohort": "2026-01"},
+            {"bought_in": "2026-01"},
+            {"bought": str(d["tour"].pk)},
         ],
     ),
     "activities": ListCase(

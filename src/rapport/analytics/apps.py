@@ -9,6 +9,14 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.analytics import jobs  # noqa: F401 (declares the nightly refresh)
+        from rapport.analytics.cohort_filters import BOUGHT, BOUGHT_IN, COHORT
         from rapport.analytics.filters import add_to_lists
+        from rapport.analytics.views.trend_screens import PRODUCT_PANEL_TEMPLATE, also_bought_panel
+        from rapport.catalog.views import register_product_panel
+        from rapport.contacts.filters import CONTACT_FILTERS
 
         add_to_lists()
+        # the customers behind a cohort heatmap's cell and a cross-sell pair
+        for added in (COHORT, BOUGHT_IN, BOUGHT):
+            CONTACT_FILTERS.add(added)
+        register_product_panel("also_bought", also_bought_panel, PRODUCT_PANEL_TEMPLATE)

@@ -310,15 +310,27 @@ def stored_report(
 
 
 def cross_sell(
-    user: Any, *, product_id: int | None, basis: str, team_id: int | None = None, limit: int = 200
+    user: Any,
+    *,
+    product_id: int | None,
+    basis: str,
+    team_id: int | None = None,
+    limit: int = 200,
+    min_lift: float | None = None,
+    min_customers: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Pairs "customers who bought X also bought Y" of the viewer's scope, best lift first."""
+    """Pairs "customers who bought X also bought Y" of the viewer's scope, best lift first
+    (optionally only those with at least `min_lift` and `min_customers`)."""
     scope = report_scope(user, team_id=team_id)
     if scope is None:
         return []
     pairs = CrossSellPair.objects.filter(scope=scope, basis=basis)
     if product_id is not None:
         pairs = pairs.filter(product_id=product_id)
+    if min_lift is not None:
+        pairs = pairs.filter(lift__gte=min_lift)
+    if min_customers is not None:
+        pairs = pairs.filter(customers__gte=min_customers)
     rows: list[dict[str, Any]] = [
         dict(row)
         for row in pairs.order_by("-lift", "-confidence", "product_id", "also_bought_id").values(
@@ -331,6 +343,23 @@ def cross_sell(
         row["product_name"] = names.get(row["product_id"], "")
         row["also_bought_name"] = names.get(row["also_bought_id"], "")
     return rows
+
+
+def cross_sell_products(user: Any, *, basis: str, team_id: int | None = None) -> list[Any]:
+    """The products that start at least one pair of the viewer's scope (the pairs' filter)."""
+    scope = report_scope(user, team_id=team_id)
+    if scope is None:
+        return []
+    starting = CrossSellPair.objects.filter(scope=scope, basis=basis).values("product_id")
+    return list(Product.objects.filter(pk__in=starting).order_by("name", "pk"))
+
+
+def customer_runs(limit: int = 10) -> list[AnalyticsRun]:
+    """The last customer-metrics refreshes, newest first, whatever their status (running,
+    done, failed): what the refresh page shows."""
+    return list(
+        AnalyticsRun.objects.filter(kind="customers").order_by("-computed_at", "-pk")[:limit]
+    )
 
 
 def customer_metrics(contact: Any) -> tuple[CustomerMetrics | None, AnalyticsRun | None]:
@@ -441,7 +470,7 @@ def manager_report(
     # amounts in the reporting currency at the rate of the day the deal closed (or today)
     priced = convert(
         deal_frame.with_columns(
-            pl.coalesce("closed_at", pl.lit(timezone.now()))
+            pl.coalesce("closed_at", pl.lit(timezone.now().astimezone(dt.UTC)))
             .dt.convert_time_zone(settings.TIME_ZONE)
             .dt.date()
             .alias("ordered_at")
@@ -475,7 +504,7 @@ def manager_report(
     table = managers.manager_performance(
         start=period_start.astimezone(dt.UTC),
         end=period_end.astimezone(dt.UTC),
-        as_of=timezone.now(),
+        as_of=timezone.now().astimezone(dt.UTC),
         leads=lead_frame,
         deals=priced.select("owner_id", "created_at", "closed_at", "won", "amount"),
         activities=activity_frame,

@@ -1,5 +1,10 @@
-"""The catalog: everyone reads it; administrators and marketers add and change products."""
+"""The catalog: everyone reads it; administrators and marketers add and change products.
 
+Apps above the catalog add sections to a product's page (analytics: "customers who bought
+this also bought") through `register_product_panel` from their AppConfig.ready(), as they do
+on the 360° contact page: the catalog never imports them."""
+
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +34,15 @@ COUNT_CAP = 1000
 
 
 ORDERING = ["name", "id"]
+
+# name → (a function giving the section's context, the template that draws it)
+type ProductPanel = Callable[[Request, Product], dict[str, Any]]
+PRODUCT_PANELS: dict[str, tuple[ProductPanel, str]] = {}
+
+
+def register_product_panel(name: str, panel: ProductPanel, template: str) -> None:
+    """Add (or replace) a section of the product page; called from an app's ready()."""
+    PRODUCT_PANELS[name] = (panel, template)
 
 
 def listed(request: Request) -> tuple[QuerySet[Product], list[str]]:
@@ -108,11 +122,11 @@ def product_detail(request: Request, pk: int) -> HttpResponse:
         product.refresh_from_db()
     else:
         form = ProductForm(initial=_initial(product))
-    return render(
-        request,
-        "catalog/products/form.html",
-        {"form": form, "product": product, "can_edit": can_edit},
-    )
+    context: dict[str, Any] = {"form": form, "product": product, "can_edit": can_edit}
+    for panel, _template in PRODUCT_PANELS.values():
+        context.update(panel(request, product))
+    context["panel_templates"] = [template for _panel, template in PRODUCT_PANELS.values()]
+    return render(request, "catalog/products/form.html", context)
 
 
 @login_required
