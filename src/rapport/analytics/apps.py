@@ -9,6 +9,9 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.analytics import jobs  # noqa: F401 (declares the nightly refresh)
+        from rapport.analytics.contact_panel import TEMPLATE, customer_panel
         from rapport.analytics.filters import add_to_lists
+        from rapport.contacts.views.contact_detail import register_panel
 
         add_to_lists()
+        register_panel("customer_analytics", customer_panel, TEMPLATE)
