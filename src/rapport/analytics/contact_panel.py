@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rapport.analytics import labels, selectors
 from rapport.analytics.models import AnalyticsRun, CustomerMetrics
@@ -94,7 +95,11 @@ def referral_text(count: int, revenue: Decimal | None, currency: str) -> str | N
     """ "Referred 3 customers, 4,200.00 EUR" (None: nobody they referred has bought yet)."""
     if not count:
         return None
-    return _("Referred %(count)s customers, %(revenue)s") % {
+    return ngettext(
+        "Referred %(count)s customer, %(revenue)s",
+        "Referred %(count)s customers, %(revenue)s",
+        count,
+    ) % {
         "count": number_format(count),
         "revenue": format_money(revenue or Decimal(0), currency),
     }
@@ -179,6 +184,7 @@ def customer_panel_for(user: Any, contact: Contact) -> CustomerPanel | None:
         figures=_figures(row, run),
         history=history,
         offer=offer,
+        referrals=referral_text(row.referred_customers, row.referred_revenue, row.currency),
     )
 
 
