@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.analytics.refresh import refresh_customers
+from rapport.contacts.models import Contact
 from rapport.sales.models import Order
 from tests.api.conftest import API
 from tests.api.permissions import FIGURES, MAY_SEE, MAY_SEE_SOUTH, ROLES, Endpoint, Policy
@@ -35,6 +36,13 @@ def _refreshed(key: str):
         return w[key]
 
     return target
+
+
+def _referred(w: dict[str, Any]) -> Model:
+    """Each team's Olena referred that team's customer, then one refresh."""
+    Contact.objects.filter(pk=w["customer"].pk).update(referred_by=w["contact"])
+    Contact.objects.filter(pk=w["south_order"].contact_id).update(referred_by=w["south_contact"])
+    return _refreshed("contact")(w)
 
 
 def _customers(w: dict[str, Any]) -> list[tuple[Model, dict[str, bool]]]:
@@ -80,4 +88,8 @@ ANALYTICS_ENDPOINTS = [
     # too few baskets in this world for a pair (tests/api/test_customer_analytics.py has them)
     Endpoint("cross-sell", "GET", lambda w: f"{API}/analytics/cross-sell", "report",
              _refreshed("product"), policy=FIGURES, rows=lambda w: [], count=len),
+    Endpoint("referrers", "GET", lambda w: f"{API}/analytics/referrers", "report", _referred,
+             policy=FIGURES,
+             rows=lambda w: [(w["contact"], MAY_SEE), (w["south_contact"], MAY_SEE_SOUTH)],
+             count=lambda body: len(body["top"])),
 ]  # fmt: skip

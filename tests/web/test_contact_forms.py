@@ -236,3 +236,51 @@ def test_delete_is_refused_to_read_only_roles(as_user, olena):
 
     assert response.status_code == 302
     assert Contact.objects.count() == 0
+
+
+def test_the_referrer_is_chosen_on_the_form_and_a_circle_is_refused(as_user, users):
+    manager = users["manager"]
+    anna = services.contact_create(actor=manager, data={"first_name": "Anna"})
+    client = as_user("manager")
+
+    created = client.post("/contacts/new/", form_data(referred_by=str(anna.pk)))
+    taras = Contact.objects.get(first_name="Тарас")
+    edit = client.get(f"/contacts/{taras.pk}/edit/")
+    refused = client.post(
+        f"/contacts/{anna.pk}/edit/",
+        form_data(
+            first_name="Anna", last_name="", email_value=[""], phone_value=[""],
+            referred_by=str(taras.pk), version="1",
+        ),
+    )  # fmt: skip
+
+    assert created.status_code == 302
+    assert taras.referred_by_id == anna.pk
+    assert f'name="referred_by" value="{anna.pk}"' in edit.text
+    assert 'value="Anna"' in edit.text
+    assert refused.status_code == 200
+    assert (
+        "Тарас Шевченко was referred, directly or through others, by this contact: a referral "
+        "cannot go round in a circle." in refused.text
+    )
+    page = client.get(f"/contacts/{taras.pk}/")
+    assert f'<a href="/contacts/{anna.pk}/">Anna</a>' in page.text
+    anna_page = client.get(f"/contacts/{anna.pk}/")
+    assert f'<dd class="referred"><a href="/contacts/{taras.pk}/">Тарас Шевченко</a></dd>' in (
+        anna_page.text
+    )
+
+
+def test_a_referrer_the_viewer_cannot_see_is_not_named(as_user, users):
+    south = services.contact_create(actor=users["manager2"], data={"first_name": "Südlich"})
+    mine = services.contact_create(
+        actor=users["admin"],
+        data={"first_name": "Mine", "owner": users["manager"].pk, "referred_by": south.pk},
+    )
+
+    page = as_user("manager").get(f"/contacts/{mine.pk}/")
+    edit = as_user("manager").get(f"/contacts/{mine.pk}/edit/")
+
+    assert "Südlich" not in page.text
+    assert "someone outside your contacts" in page.text
+    assert "Südlich" not in edit.text

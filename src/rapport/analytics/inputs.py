@@ -146,6 +146,16 @@ def load_owners() -> pl.DataFrame:
     return bulk_frame(sql, [], OWNERS_SCHEMA)
 
 
+REFERRALS_SCHEMA = {"contact_id": pl.Int64, "referred_by": pl.Int64}
+
+
+def load_referrals() -> pl.DataFrame:
+    """contact_id, referred_by of every contact somebody referred."""
+    table = Contact._meta.db_table
+    sql = f"SELECT id, referred_by_id FROM {table} WHERE referred_by_id IS NOT NULL"  # noqa: S608
+    return bulk_frame(sql, [], REFERRALS_SCHEMA)
+
+
 def load_teams() -> pl.DataFrame:
     """user_id, team_id (null: no team) of every user."""
     rows = get_user_model().objects.values_list("pk", "team_id")

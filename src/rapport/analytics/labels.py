@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -40,9 +41,10 @@ def offer_text(reason: dict[str, Any] | None) -> str | None:
         "Bought %(because)s; %(share)s %% of such customers also bought %(offer)s, lift %(lift)s."
     ) % {
         "because": p.get("because_of_label") or "?",
-        "share": round(100 * float(p.get("confidence") or 0)),
+        "share": number_format(round(100 * float(p.get("confidence") or 0))),
         "offer": p.get("offer_label") or "?",
-        "lift": f"{float(p.get('lift') or 0):.1f}",
+        # in the reader's number format: "lift 2.4", "ліфт 2,4"
+        "lift": number_format(round(float(p.get("lift") or 0), 1), decimal_pos=1),
     }
 
 
@@ -85,7 +87,7 @@ def churn_text(reason: dict[str, Any] | None) -> str | None:
     values = {
         "days": p.get("days_since_last"),
         "interval": round(p["usual_interval_days"]) if p.get("usual_interval_days") else "?",
-        "ratio": p.get("overdue_ratio"),
+        "ratio": number_format(p["overdue_ratio"]) if p.get("overdue_ratio") is not None else "?",
         "alive": round(100 * p["p_alive"]) if p.get("p_alive") is not None else "?",
     }
     usual = (

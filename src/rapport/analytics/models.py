@@ -154,6 +154,11 @@ class CustomerMetrics(models.Model):
         Product, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     next_best_offer_reason = models.JSONField(null=True)  # {"code", "params"}
+    # The contacts this customer referred (Contact.referred_by) who have a counted purchase,
+    # and what those customers bought (their total_revenue, summed)
+    # (database defaults too: bulk writers that predate them need not name them)
+    referred_customers = models.PositiveIntegerField(default=0, db_default=0)
+    referred_revenue = models.DecimalField(max_digits=16, decimal_places=2, default=0, db_default=0)
 
     class Meta:
         verbose_name = _("customer metrics")

@@ -31,6 +31,7 @@ from rapport.analytics.maths import (
     crosssell,
     forecast,
     purchases,
+    referrals,
     rfm,
 )
 from rapport.analytics.models import (
@@ -44,6 +45,7 @@ from rapport.analytics.models import (
 KIND = "customers"
 OFFER_SLICE_ROWS = 500_000  # purchase-history rows per next-best-offer slice
 OFFER_RULES_PER_ITEM = 5  # one offer per customer needs only the best few rules of an item
+TOP_REFERRERS = 100  # referrers kept in each audience's stored list
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 Announce = Callable[[dict[str, Any]], None]  # a finished step: {"step", "seconds", "rows"}
 
@@ -187,7 +189,8 @@ def _compute_and_write(
         owners = inputs.load_owners()
         teams = inputs.load_teams()
         rates = inputs.load_rates()
-        s["rows"] = len(products) + len(owners) + len(teams) + len(rates)
+        links = inputs.load_referrals()
+        s["rows"] = len(products) + len(owners) + len(teams) + len(rates) + len(links)
     rows_read = len(orders) + len(lines) + s["rows"]
 
     with rec.step("convert currencies") as s:
@@ -271,7 +274,16 @@ def _compute_and_write(
         offers, pair_tables = _cross_sell(product_lines, products, settings, scopes, as_of)
         s["rows"] = len(offers) + sum(len(t) for t in pair_tables.values())
 
-    metrics = _metrics_frame(summary, scored, customer_classes, value.predictions, risk, offers)
+    with rec.step("referral value") as s:
+        referred = referrals.referral_value(links, summary.select("contact_id", "total_revenue"))
+        s["rows"] = len(referred)
+    metrics = _metrics_frame(
+        summary, scored, customer_classes, value.predictions, risk, offers
+    ).join(referred, on="contact_id", how="left")
+    metrics = metrics.with_columns(
+        pl.col("referred_customers").fill_null(0),
+        pl.col("referred_revenue").fill_null(0.0).round(2),
+    )
     with rec.step("reports per team") as s:
         snapshots = _snapshots(
             as_of,
@@ -292,7 +304,9 @@ def _compute_and_write(
         pipeline_rows = _pipeline(deals, rates, teams, settings, as_of)
         forecasts = _forecasts(orders.join(scope, on="contact_id", how="left"), product_lines,
                                products, scopes, settings, as_of)  # fmt: skip
-        snapshots = pl.concat([snapshots, forecasts, pipeline_rows])
+        snapshots = pl.concat(
+            [snapshots, forecasts, pipeline_rows, _referrer_snapshots(referred, scope, scopes)]
+        )
         s["rows"] = len(forecasts) + len(pipeline_rows)
 
     computed_at = timezone.now()
@@ -605,6 +619,38 @@ def _metrics_frame(
     )
 
 
+SNAPSHOT_SCHEMA = {"report": pl.String, "variant": pl.String, "scope": pl.String,
+                   "payload": pl.String}  # fmt: skip
+
+
+def snapshot_frame(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
+    """Report snapshot rows (report, variant, scope, payload as JSON text) as a frame."""
+    return pl.DataFrame(rows, schema=SNAPSHOT_SCHEMA, orient="row")
+
+
+def _referrer_snapshots(
+    referred: pl.DataFrame, scope: pl.DataFrame, scopes: list[str]
+) -> pl.DataFrame:
+    """report "referrers", one payload per audience: its TOP_REFERRERS referrers (the
+    referrer's owner decides the audience, as for every report), how many referrers and
+    referred customers it has, and their revenue."""
+    rows = []
+    with_scope = referred.join(scope, on="contact_id", how="left")
+    audiences = sorted(set(scopes) | set(reports.scopes_of(with_scope)))
+    for audience, part in reports.scoped(with_scope, audiences):
+        top = referrals.top_referrers(part, limit=TOP_REFERRERS)
+        payload = {
+            "referrers": len(part),
+            "referred_customers": int(part["referred_customers"].sum()),
+            "referred_revenue": round(float(part["referred_revenue"].sum()), 2),
+            "top": reports.records(
+                top.select("rank", "contact_id", "referred_customers", "referred_revenue"), 2
+            ),
+        }
+        rows.append(("referrers", "", audience, writers.as_json(payload)))
+    return snapshot_frame(rows)
+
+
 def _product_frame(
     classes: pl.DataFrame, lines: pl.DataFrame, start: dt.date, end: dt.date
 ) -> pl.DataFrame:
@@ -821,12 +867,7 @@ def _forecasts(
             part, scoped_lines, end=end, months=settings.forecast_months, categories=whole
         ):
             rows.append(("forecast", variant, scope, writers.as_json(payload)))
-    return pl.DataFrame(
-        rows,
-        schema={"report": pl.String, "variant": pl.String, "scope": pl.String,
-                "payload": pl.String},
-        orient="row",
-    )  # fmt: skip
+    return snapshot_frame(rows)
 
 
 def _pipeline(
@@ -872,9 +913,4 @@ def _pipeline(
             "no_rate": priced.left_out if scope == reports.ALL else None,
         }
         rows.append(("forecast", "pipeline", scope, writers.as_json(payload)))
-    return pl.DataFrame(
-        rows,
-        schema={"report": pl.String, "variant": pl.String, "scope": pl.String,
-                "payload": pl.String},
-        orient="row",
-    )  # fmt: skip
+    return snapshot_frame(rows)

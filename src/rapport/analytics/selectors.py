@@ -368,6 +368,35 @@ def customer_metrics(contact: Any) -> tuple[CustomerMetrics | None, AnalyticsRun
     return row, last_customer_run()
 
 
+@dataclass
+class Referrers:
+    """The viewer's top referrers as the last refresh stored them (`rows`: rank, contact,
+    referred_customers, referred_revenue — only contacts the viewer may see) and their
+    audience's totals (None: not computed)."""
+
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any] | None
+    stored: StoredReport
+
+
+def top_referrers(user: Any, *, team_id: int | None = None) -> Referrers:
+    from rapport.contacts.selectors import contacts_for
+
+    stored = stored_report(user, "referrers", team_id=team_id)
+    payload = stored.payload or {}
+    top = payload.get("top", [])
+    people = contacts_for(user).filter(pk__in=[r["contact_id"] for r in top])
+    visible = {c.pk: c for c in people}
+    rows = [{**r, "contact": visible[r["contact_id"]]} for r in top if r["contact_id"] in visible]
+    totals = {k: v for k, v in payload.items() if k != "top"} if stored.payload else None
+    computed = stored.run is not None and any(
+        step.get("step") == "referral value" for step in stored.run.steps
+    )  # a refresh from before referrals were counted stored none
+    if totals is None and computed:
+        totals = {"referrers": 0, "referred_customers": 0, "referred_revenue": 0.0}
+    return Referrers(rows, totals, stored)
+
+
 def segment_history(contact: Any) -> list[RfmSegmentHistory]:
     return list(RfmSegmentHistory.objects.filter(contact=contact).order_by("entered_on", "pk"))
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from rapport.analytics import views
-from rapport.analytics.views import customers_screens, trend_screens
+from rapport.analytics.views import customers_screens, referrers, trend_screens
 
 app_name = "analytics"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("analytics/abc-xyz.csv", customers_screens.abc_xyz_csv, name="abc_xyz_csv"),
     path("analytics/clv/", customers_screens.clv_page, name="clv"),
     path("analytics/clv.csv", customers_screens.clv_csv, name="clv_csv"),
+    path("analytics/referrers/", referrers.referrers_page, name="referrers"),
+    path("analytics/referrers.csv", referrers.referrers_csv, name="referrers_csv"),
     path("contacts/<int:pk>/journey/", views.contact_journey, name="contact_journey"),
 ]
 # cohorts, forecast, cross-sell, managers and the refresh status (views/trend_screens.py)

@@ -100,6 +100,7 @@ class ContactOut(OutSchema):
     tags: list[str]
     owner: int
     company: int | None
+    referred_by: int | None = Field(description="The contact who referred them (id).")
     lifecycle_stage: str
     source: str
     external_id: str | None
@@ -145,6 +146,11 @@ class ContactIn(InputSchema):
     tags: list[str] | None = Field(None, max_length=100)
     owner: Id | None = None
     company: Id | None = None
+    referred_by: Id | None = Field(
+        None,
+        description="The contact (id) who referred them; null clears it. Never the contact "
+        "itself, nor one they referred (directly or through others).",
+    )
     lifecycle_stage: StageValue | None = None
     source: str | None = None
     external_id: str | None = None
@@ -223,6 +229,7 @@ def contacts_json(contacts: list[Contact]) -> list[dict[str, Any]]:
             "tags": sorted(tags[contact.pk]),
             "owner": contact.owner_id,
             "company": contact.company_id,
+            "referred_by": contact.referred_by_id,
             "lifecycle_stage": contact.lifecycle_stage,
             "source": contact.source,
             "external_id": contact.external_id,

@@ -98,6 +98,7 @@ class ContactForm(CustomFieldsMixin, PicoForm):
         label=_("Owner"), queryset=get_user_model().objects.none(), required=False
     )
     company = forms.CharField(label=_("Company"), required=False)
+    referred_by = forms.CharField(label=_("Referred by"), required=False)
     city = forms.CharField(label=_("City"), required=False)
     country = forms.CharField(
         label=_("Country"), required=False, help_text=_("Two letters, like UA or LT.")
@@ -134,6 +135,7 @@ class ContactForm(CustomFieldsMixin, PicoForm):
         if owner is not None:
             data["owner"] = owner.pk
         data["company"] = self.cleaned_data.get("company") or None
+        data["referred_by"] = self.cleaned_data.get("referred_by") or None
         data["custom"] = custom_data(self, self.custom_names)
         return data
 

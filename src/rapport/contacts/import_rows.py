@@ -83,10 +83,19 @@ class Clean(NamedTuple):
     record: tuple[Any, ...]  # a new contact's CONTACT_COLUMNS after "id", in database form
     terms: str  # its search terms (search.contact_terms), space-separated
     audit: tuple[str, str]  # its create audit entry: (changes as JSON, object_repr)
+    # The referred_by cell's ways to find the referrer (None: no referrer given): the cell
+    # as an external id, as an e-mail and as a phone (None where it is not one)
+    referrer: "ReferrerKeys | None"
 
 
-ROW, VALUES, EMAILS, PHONES, TAGS, CUSTOM, RECORD, TERMS, AUDIT = range(9)
-assert Clean._fields[AUDIT] == "audit"
+class ReferrerKeys(NamedTuple):
+    external_id: str
+    email: str | None
+    phone: str | None
+
+
+ROW, VALUES, EMAILS, PHONES, TAGS, CUSTOM, RECORD, TERMS, AUDIT, REFERRER = range(10)
+assert Clean._fields[REFERRER] == "referrer"
 
 
 @dataclass(slots=True)
@@ -187,6 +196,9 @@ def _clean_row(
                 custom[definition.key] = clean_value(definition, raw.strip())
             except ValidationError as exc:
                 errors.append((f"custom.{definition.key}", exc.messages[0]))
+    referrer = None
+    if raw := data.get("referred_by", "").strip():
+        referrer = referrer_keys(raw, setup.region)
     if errors:
         return Invalid(row, errors)
     terms = search.terms_for(
@@ -217,7 +229,21 @@ def _clean_row(
         record,
         " ".join(sorted(terms)),
         (_audit(setup, row), f"{first} {last}".strip()[:200]),
+        referrer,
     )
+
+
+def referrer_keys(raw: str, region: str) -> ReferrerKeys:
+    """How a referred_by cell may name the referrer: their external id, e-mail or phone."""
+    email = phone = None
+    try:
+        if "@" in raw:
+            email = fast_email(raw)
+        else:
+            phone = fast_phone(raw, region)[0]
+    except ValidationError:
+        pass  # then only an external id
+    return ReferrerKeys(raw, email, phone)
 
 
 def _audit(setup: Setup, row: int) -> str:

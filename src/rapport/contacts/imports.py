@@ -37,6 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.contacts import search
+from rapport.contacts.import_referrals import Referrals, link_new_contacts, real_id
 from rapport.contacts.import_rows import (
     AUDIT,
     CONTACT_COLUMNS,
@@ -45,6 +46,7 @@ from rapport.contacts.import_rows import (
     GENDER_WORDS,
     PHONES,
     RECORD,
+    REFERRER,
     ROW,
     TAGS,
     TERMS,
@@ -98,15 +100,16 @@ BULK_TABLES = (
 APPENDING_COLUMNS = frozenset(
     {
         "contact_id", "object_id", "subject_contact_id", "content_type_id", "actor_id",
-        "created_at", "owner_id", "company_id", "lifecycle_stage", "tag_id",
+        "created_at", "owner_id", "company_id", "referred_by_id", "lifecycle_stage", "tag_id",
     }
 )  # fmt: skip
 
 CONTACT_FIELDS = [
     "first_name", "last_name", "middle_name", "email", "emails", "phone", "phones",
     "birth_date", "gender", "language", "city", "country", "address", "tags", "external_id",
-    "owner", "notes", "source", "lifecycle_stage",
+    "owner", "notes", "source", "lifecycle_stage", "referred_by",
 ]  # fmt: skip
+REFERRED_BY_ALIASES = ("referrer", "referred by", "recommended by")
 
 
 def _cleaned(
@@ -157,6 +160,9 @@ class _Writer:
         self.contact_type = ContentType.objects.get_for_model(Contact).pk
         self.actor_id = getattr(ctx.actor, "pk", None)
         self.pending: list[tuple[Any, ...]] = []  # Clean's layout
+        # row → the id of the contact it created, kept when the file names referrers
+        self.row_ids: dict[int, int] = {}
+        self.track_rows = "referred_by" in setup.fields
         self.dropped: list[str] | None = None  # CREATE statements of dropped indexes
 
     def add(self, item: tuple[Any, ...]) -> None:
@@ -215,6 +221,8 @@ class _Writer:
             self._drop_indexes()
         ids = reserve_ids(Contact, len(items))
         pairs = list(zip(ids, items, strict=True))
+        if self.track_rows:
+            self.row_ids.update((item[ROW], cid) for cid, item in pairs)
         self._tags({t for item in items for t in item[TAGS]})
         tag_ids = self.tag_ids
         bulk_insert(
@@ -271,7 +279,8 @@ class ContactImporter(Importer):
                 str(getattr(Contact._meta.get_field(name), "verbose_name", name))
                 if name not in {"emails", "phones", "owner", "tags"}
                 else name,
-                tuple(COMMON_ALIASES.get(name, ())),
+                tuple(COMMON_ALIASES.get(name, ()))
+                + (REFERRED_BY_ALIASES if name == "referred_by" else ()),
                 multiple=name in {"emails", "phones", "tags"},
             )
             for name in CONTACT_FIELDS
@@ -363,6 +372,14 @@ class ContactImporter(Importer):
         file_external: dict[str, int] = {}
         file_email: dict[str, int] = {}
         file_phone: dict[str, int] = {}
+        referrals = None
+        if "referred_by" in ctx.fields:
+            visible = visibility.scope(Contact.objects.all(), ctx.actor)
+            referrals = Referrals(
+                by_external, by_email, by_phone,
+                set(visible.values_list("id", flat=True)) if visible.query.where else None,
+                file_external, file_email, file_phone,
+            )  # fmt: skip
         counts = Counts()
         writer = _Writer(ctx, setup)
         updates: dict[int, Clean] = {}
@@ -464,6 +481,8 @@ class ContactImporter(Importer):
                     for field_name, message in problems:
                         ctx.error(row, field_name, message)
                     continue
+                if referrals is not None:
+                    referrals.accept(row, match, item[REFERRER])
                 if match is None:
                     counts.created += 1
                     if ctx.should_write:
@@ -472,14 +491,27 @@ class ContactImporter(Importer):
                     updates[match] = Clean._make(item)
                     matched_rows[match] = row
             ctx.advance(len(chunk))
+        links = referrals.resolve(ctx) if referrals is not None else {}
         if ctx.should_write:
             writer.finish()
-        updated, unchanged = self._apply_updates(updates, ctx)
+        # The matched contacts' new referrers (a contact the file creates: its new id, or in
+        # a dry run the row's placeholder, which differs from any stored referrer all the same)
+        referrers = {
+            node: real_id(referrer, writer.row_ids) if ctx.should_write else referrer
+            for node, referrer in links.items()
+            if node > 0
+        }
+        updated, unchanged = self._apply_updates(updates, ctx, referrers)
         counts.updated, counts.unchanged = updated, unchanged
+        if ctx.should_write:
+            link_new_contacts(links, writer.row_ids)
         return counts
 
-    def _apply_updates(self, updates: dict[int, Clean], ctx: ImportContext) -> tuple[int, int]:
-        """Fill and overwrite the fields a row gives on the contacts it matched."""
+    def _apply_updates(
+        self, updates: dict[int, Clean], ctx: ImportContext, referrers: dict[int, int]
+    ) -> tuple[int, int]:
+        """Fill and overwrite the fields a row gives on the contacts it matched (and the
+        referrer its referred_by cell named: `referrers`, contact id → referrer id)."""
         updated = unchanged = 0
         contacts = Contact.objects.prefetch_related("emails", "phones", "tags").in_bulk(
             list(updates)
@@ -492,6 +524,8 @@ class ContactImporter(Importer):
                     setattr(contact, key, value)
             if item.custom:
                 contact.custom = {**contact.custom, **item.custom}
+            if contact_id in referrers:
+                contact.referred_by_id = referrers[contact_id]
             emails = [e.email for e in contact.emails.all()]
             phones = [p.number for p in contact.phones.all()]
             new_emails = [e for e in item.emails if e not in emails]

@@ -96,6 +96,17 @@ class Contact(TimeStampedModel, OwnedModel):
         related_name="contacts",
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
+    # Who recommended the business to them (loyal customers bring their friends); never
+    # themselves and never in a circle (services.referrals checks). Analytics sums what
+    # each referrer's referred customers bought.
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
     notes = models.TextField(_("notes"), blank=True)
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
     custom = models.JSONField(_("custom attributes"), default=dict, blank=True)

@@ -87,6 +87,10 @@ class MetricsOut(Schema):
     churn_risk: float | None
     churn_reason: ReasonOut | None
     next_best_offer: OfferOut | None
+    referred_customers: int = Field(
+        description="Contacts they referred (directly) who have a counted purchase."
+    )
+    referred_revenue: Money = Field(description="What those referred customers bought.")
     segment_history: list[SegmentStayOut]
 
 
@@ -125,6 +129,8 @@ def customer_metrics(request: HttpRequest, contact_id: Id) -> dict[str, Any]:
         "segment_history": history,
         "churn_reason": None,
         "next_best_offer": None,
+        "referred_customers": row.referred_customers if row else 0,
+        "referred_revenue": _amount(row.referred_revenue if row else Decimal(0), currency),
     }
     if row is None:
         for name in MetricsOut.model_fields:

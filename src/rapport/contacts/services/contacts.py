@@ -25,6 +25,7 @@ from rapport.contacts.models import (
 from rapport.contacts.normalize import normalize_email, normalize_phone
 from rapport.contacts.services.custom_fields import clean_custom
 from rapport.contacts.services.lifecycle import LifecycleChange, notify_lifecycle_changes
+from rapport.contacts.services.referrals import clean_referrer
 from rapport.core import permissions, visibility
 from rapport.core.audit import audit_record, diff
 from rapport.core.errors import Conflict
@@ -43,7 +44,7 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 AUDITED_FIELDS = [
     "first_name", "last_name", "middle_name", "email", "phone", "birth_date", "gender",
     "language", "city", "country", "address", "lifecycle_stage", "source", "owner_id",
-    "company_id", "notes", "external_id", "custom",
+    "company_id", "referred_by_id", "notes", "external_id", "custom",
 ]  # fmt: skip
 
 
@@ -228,6 +229,17 @@ def clean_contact_data(
                 errors["company"] = [_("No such company.")]
             else:
                 cleaned["company"] = company
+    if "referred_by" in data:
+        unchanged = current is not None and str(data["referred_by"] or "") == str(
+            current.referred_by_id or ""
+        )  # kept as it is, even when the referrer is someone the actor cannot see
+        try:
+            if not unchanged:
+                cleaned["referred_by"] = clean_referrer(
+                    data["referred_by"], actor=actor, current=current
+                )
+        except ValidationError as exc:
+            errors["referred_by"] = list(exc.messages)
     if "tags" in data:
         raw_tags = data["tags"]
         if isinstance(raw_tags, str):

@@ -18,6 +18,7 @@ from rapport.contacts.models import (
     SearchTerm,
 )
 from rapport.contacts.services.contacts import AUDITED_FIELDS, snapshot
+from rapport.contacts.services.referrals import closes_circle
 from rapport.core import visibility
 from rapport.core.audit import audit_record, diff
 from rapport.core.models import AuditEntry
@@ -164,7 +165,7 @@ def contact_merge(*, actor: Any, winner: Contact, loser: Contact) -> Contact:
 
     # Blank fields of the winner take the loser's values.
     for name in AUDITED_FIELDS:
-        if name in {"email", "phone", "external_id", "custom", "owner_id"}:
+        if name in {"email", "phone", "external_id", "custom", "owner_id", "referred_by_id"}:
             continue
         if getattr(winner, name) in ("", None) and getattr(loser, name) not in ("", None):
             setattr(winner, name, getattr(loser, name))
@@ -197,6 +198,19 @@ def contact_merge(*, actor: Any, winner: Contact, loser: Contact) -> Contact:
         if isinstance(fk, ForeignKey) and isinstance(model, type) and model not in handled:
             model._base_manager.filter(**{fk.name: loser}).update(**{fk.name: winner})
     AuditEntry.objects.filter(subject_contact_id=loser.pk).update(subject_contact_id=winner.pk)
+    # Those the loser referred are the winner's referrals now (moved above), so neither may
+    # be the winner's own referrer; the winner keeps theirs, or takes the loser's unless that
+    # would close a circle.
+    Contact.objects.filter(pk=winner.pk, referred_by=winner.pk).update(referred_by=None)
+    if winner.referred_by_id == loser.pk:
+        winner.referred_by_id = None
+    referrer = loser.referred_by_id
+    if (
+        winner.referred_by_id is None
+        and referrer not in (None, winner.pk, loser.pk)
+        and not closes_circle(winner.pk, referrer)
+    ):
+        winner.referred_by_id = referrer
 
     winner.version += 1
     winner.save()

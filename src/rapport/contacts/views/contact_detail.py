@@ -131,14 +131,15 @@ def _blank(value: Any) -> bool:
     return value in (None, "", [], {})
 
 
-def audit_context(contact: Contact) -> dict[str, Any]:
+def audit_context(contact: Contact, user: Any = None) -> dict[str, Any]:
     entries = list(
         AuditEntry.objects.filter(subject_contact_id=contact.pk).select_related("actor")[
             :AUDIT_LIMIT
         ]
     )
-    # Owners and companies are stored as ids; show their names (one query each).
-    ids: dict[str, set[int]] = {"owner_id": set(), "company_id": set()}
+    # Owners, companies and referrers are stored as ids; show their names (one query each;
+    # a referrer only to a viewer who may see them).
+    ids: dict[str, set[int]] = {"owner_id": set(), "company_id": set(), "referred_by_id": set()}
     for entry in entries:
         for key in ids:
             for value in entry.changes.get(key, []):
@@ -149,6 +150,12 @@ def audit_context(contact: Contact) -> dict[str, Any]:
         "company_id": {
             c.pk: c.name for c in Company.objects.filter(pk__in=ids["company_id"]).only("name")
         },
+        "referred_by_id": {
+            c.pk: c.full_name
+            for c in selectors.contacts_for(user).filter(pk__in=ids["referred_by_id"])
+        }
+        if user is not None and ids["referred_by_id"]
+        else {},
     }
     rows = []
     for entry in entries:
@@ -166,6 +173,26 @@ def audit_context(contact: Contact) -> dict[str, Any]:
             changes.append((_field_label(key), change))
         rows.append((entry, changes))
     return {"audit_rows": rows}
+
+
+REFERRALS_SHOWN = 20
+
+
+def referrals_context(user: Any, contact: Contact) -> dict[str, Any]:
+    """Who referred the contact and whom they referred, among the people the viewer may
+    see (a referrer they may not see is only said to exist)."""
+    visible = selectors.contacts_for(user)
+    referrer = visible.filter(pk=contact.referred_by_id).first() if contact.referred_by_id else None
+    referred = list(
+        visible.filter(referred_by=contact).order_by("last_name", "first_name", "id")[
+            :REFERRALS_SHOWN
+        ]
+    )
+    return {
+        "referrer": referrer,
+        "referrer_hidden": contact.referred_by_id is not None and referrer is None,
+        "referred": referred,
+    }
 
 
 def _custom_values(contact: Contact) -> list[tuple[CustomField, Any]]:
@@ -186,7 +213,8 @@ def contact_detail(request: Request, pk: int) -> HttpResponse:
         **consents_context(contact),
         **relations_context(request.user, contact),
         **life_events_context(contact),
-        **audit_context(contact),
+        **audit_context(contact, request.user),
+        **referrals_context(request.user, contact),
     }
     for panel in PANELS.values():
         context.update(panel(request, contact))

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -151,6 +152,20 @@ def _render_form(request: Request, context: dict[str, Any]) -> HttpResponse:
     context["company"] = (
         selectors.companies_for(request.user).filter(pk=company_id).first() if company_id else None
     )
+    # The picker shows the chosen referrer's name: only one the viewer may see is named.
+    referrer_id = _int_or_none(str(form["referred_by"].value() or ""))
+    referrer = (
+        selectors.contacts_for(request.user).filter(pk=referrer_id).first() if referrer_id else None
+    )
+    context["referrer_name"] = (
+        referrer.full_name
+        if referrer
+        else _("someone outside your contacts")
+        if referrer_id
+        else ""
+    )
+    exclude = context["contact"].pk if context.get("contact") else ""
+    context["referrer_url"] = f"{reverse('contacts:contact_options')}?exclude={exclude}"
     return render(request, "contacts/form.html", context)
 
 
@@ -261,6 +276,7 @@ def contact_edit(request: Request, pk: int) -> HttpResponse:
     initial.update(
         owner=contact.owner_id,
         company=contact.company_id or "",
+        referred_by=contact.referred_by_id or "",
         tags=", ".join(t.name for t in contact.tags.all()),
         version=contact.version,
         external_id=contact.external_id or "",
