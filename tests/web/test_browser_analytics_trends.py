@@ -16,7 +16,8 @@ from rapport.analytics.refresh import refresh_customers
 from rapport.catalog.models import Category, Product
 from rapport.contacts import services as contacts
 from rapport.sales import services as sales
-from tests.factories import TeamFactory, UserFactory
+from rapport.sales.models import Lead
+from tests.factories import TeamFactory, UserFactory, make_pipeline
 from tests.web.test_browser_a11y import AXE, axe_violations, open_page
 from tests.web.test_browser_a11y import browser as browser
 
@@ -35,7 +36,7 @@ PAGES = {
     "cohort-revenue": "/analytics/cohorts/?metric=revenue",
     "forecast": "/analytics/forecast/",
     "cross-sell": "/analytics/cross-sell/",
-    "managers": "/analytics/managers/?from=2026-01-01&to=2026-11-30",
+    "managers": "/analytics/managers/",
     "refresh": "/analytics/refresh/status/",
 }
 
@@ -78,6 +79,13 @@ def world(transactional_db):
                 actor=owner, contact=who, currency="EUR", lines=lines,
                 order_date=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
             )  # fmt: skip
+    # this month, Oksana turns a lead into a won deal: the league table has a trend to show
+    pipeline = make_pipeline()
+    lead = sales.lead_capture(data={"email": "ona@example.lt"}, source=None).lead
+    Lead.objects.filter(pk=lead.pk).update(owner=managers[0])
+    lead.refresh_from_db()
+    won = sales.lead_convert(actor=managers[0], lead=lead, amount="1500", currency="EUR")
+    sales.deal_move_stage(actor=managers[0], deal=won.deal, stage=pipeline.stages.get(kind="won"))
     refresh_customers(as_of=AS_OF)
     return {"crete": crete.pk}
 
