@@ -286,10 +286,10 @@ def _pairs(request: Request, filters: DashboardFilters) -> dict[str, Any]:
         min_lift=min_lift,
         min_customers=min_customers,
     )
-    for row in rows:
-        row["url"] = contact_list_url(
-            filters, bought=f"{row['product_id']},{row['also_bought_id']}"
-        )
+    for row in rows:  # the customers who bought both; a basket pair's did so in one order,
+        # which the contact list cannot tell, so its number links nowhere
+        pair = f"{row['product_id']},{row['also_bought_id']}"
+        row["url"] = contact_list_url(filters, bought=pair) if basis == "customer" else None
     return {
         "basis": basis,
         "product": product,
