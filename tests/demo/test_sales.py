@@ -235,3 +235,17 @@ def test_every_paid_source_returns_a_plausible_romi_over_the_history(demo):
         assert -50 <= row["romi_pct"] <= 800, row
         # a budget is never a token 50 EUR a month: it pays for the customers it brought
         assert row["cac"] is None or row["cac"] >= 50, row
+
+
+def test_referred_customers_name_an_earlier_customer_as_their_referrer(demo):
+    referred = list(
+        Contact.objects.exclude(referred_by=None).values_list(
+            "pk", "source", "referred_by_id", "referred_by__lifecycle_stage"
+        )
+    )
+
+    assert len(referred) >= 3
+    for contact_id, source, referrer_id, referrer_stage in referred:
+        # a referral names someone created before them, so no circle can form
+        assert (source.lower(), referrer_stage) == ("referral", "customer")
+        assert referrer_id < contact_id

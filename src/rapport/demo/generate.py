@@ -26,7 +26,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "created_at", "updated_at", "first_name", "last_name", "middle_name", "email",
         "phone", "birth_date", "gender", "language", "city", "country", "address",
         "lifecycle_stage", "source", "notes", "external_id", "custom", "version", "company_id",
-        "owner_id",
+        "owner_id", "referred_by_id",
     ),
     "contacts_contactemail": ("email", "kind", "is_primary", "contact_id"),
     "contacts_contactphone": ("number", "kind", "is_primary", "contact_id"),
@@ -302,7 +302,7 @@ def generate_batch(
                 person.country, pools.address(person.country, person.street, person.house,
                                               person.flat),
                 stage[k], source[k], NOTES[int(r[8] * 60) % 60] if r[8] * 60 < len(NOTES) else "",
-                external_id(index), "{}", 1, company_id, person.owner,
+                external_id(index), "{}", 1, company_id, person.owner, None,
             )
         )  # fmt: skip
 
@@ -327,6 +327,7 @@ def generate_batch(
         tags.extend((cid, ctx.tag_ids[name]) for name in sorted(chosen))
 
     _add_families(out, people, ids, created_s)
+    _add_referrals(ctx, start, contacts, stage, source)
     _add_life_events(ctx, out, people, ids, created, birth_days, rng)
     _add_consents(out, people, ids, created, now_epoch, rng, contacts)
     _add_interactions(ctx, out, people, ids, created, now_epoch, stage, rng)
@@ -334,6 +335,26 @@ def generate_batch(
         for table, rows in journey_rows.expand(ctx.sales, plan, sales_ids, now=now_epoch).items():
             out.setdefault(table, []).extend(rows)
     return out, plan
+
+
+REFERRED = 0.8  # of the contacts who came through a referral, those whose referrer is known
+
+
+def _add_referrals(
+    ctx: Context, start: int, contacts: list[Row], stage: list[str], source: list[str]
+) -> None:
+    """Loyal customers bring their friends: most contacts whose source is a referral name a
+    customer created before them (in the same batch, so never a circle) as their referrer.
+    Its own random stream, so the rest of the data set stays as it was."""
+    rng = np.random.default_rng([ctx.seed, start, 7])
+    customers: list[int] = []
+    draws = rng.random((len(contacts), 2)).tolist()
+    for k, row in enumerate(contacts):
+        if str(source[k]).lower() == "referral" and customers and draws[k][0] < REFERRED:
+            referrer = customers[int(draws[k][1] * len(customers))]
+            contacts[k] = (*row[:-1], referrer)
+        if stage[k] == "customer":
+            customers.append(row[0])
 
 
 def _add_families(
