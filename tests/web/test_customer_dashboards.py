@@ -506,10 +506,19 @@ def test_every_analytics_page_shows_the_dashboards_sub_navigation(as_user):
     nav = re.search(r'<nav class="tabs dashboards-nav"[^>]*>(.*?)</nav>', rfm, re.S)
     assert nav is not None
     links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav.group(1))
+    from django.urls import reverse
+
+    from rapport.analytics.views.dashboard_kit import DASHBOARDS
+
+    current = ' aria-current="page"'
     assert links == [
+        (reverse(d.url_name), current if d.url_name == "analytics:rfm" else "", str(d.label))
+        for d in DASHBOARDS
+    ]  # every registered dashboard, in order
+    assert links[:5] == [
         ("/analytics/", "", "Acquisition"),
         ("/analytics/funnel/", "", "Pipeline funnel"),
-        ("/analytics/rfm/", ' aria-current="page"', "RFM"),
+        ("/analytics/rfm/", current, "RFM"),
         ("/analytics/abc-xyz/", "", "ABC/XYZ"),
         ("/analytics/clv/", "", "Lifetime value and churn"),
     ]
