@@ -84,6 +84,7 @@ def test_the_rfm_grid_shows_the_whole_business_to_those_who_read_it(as_user, use
     assert sum(c["count"] for c in grid.values()) == 5
     assert [r["r_score"] for r in response.context["grid"]] == [5, 4, 3, 2, 1]
     assert 'href="/contacts/?r_score=5&amp;f_score=5"' in response.text
+    assert 'aria-label="R5 F5: 3 customers"' in response.text
 
 
 def test_a_sales_manager_sees_their_teams_grid_only(as_user, users):
