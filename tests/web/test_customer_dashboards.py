@@ -84,6 +84,7 @@ def test_the_rfm_grid_shows_the_whole_business_to_those_who_read_it(as_user, use
     assert sum(c["count"] for c in grid.values()) == 5
     assert [r["r_score"] for r in response.context["grid"]] == [5, 4, 3, 2, 1]
     assert 'href="/contacts/?r_score=5&amp;f_score=5"' in response.text
+    assert 'aria-label="R5 F5: 3 customers"' in response.text
 
 
 def test_a_sales_manager_sees_their_teams_grid_only(as_user, users):
@@ -492,3 +493,47 @@ def test_every_distribution_bar_links_to_exactly_its_customers(as_user, users):
         assert len(_contact_ids(client, b["url"])) == b["count"], b
         total += b["count"]
     assert total == page.context["valued"] == 8
+
+
+# --- the dashboards' shared parts -------------------------------------------------------------
+
+
+def test_every_analytics_page_shows_the_dashboards_sub_navigation(as_user):
+    client = as_user("analyst")
+
+    rfm = client.get("/analytics/rfm/").text
+    acquisition = client.get("/analytics/").text
+
+    nav = re.search(r'<nav class="tabs dashboards-nav"[^>]*>(.*?)</nav>', rfm, re.S)
+    assert nav is not None
+    links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav.group(1))
+    from django.urls import reverse
+
+    from rapport.analytics.views.dashboard_kit import DASHBOARDS
+
+    current = ' aria-current="page"'
+    assert links == [
+        (reverse(d.url_name), current if d.url_name == "analytics:rfm" else "", str(d.label))
+        for d in DASHBOARDS
+    ]  # every registered dashboard, in order
+    assert links[:5] == [
+        ("/analytics/", "", "Acquisition"),
+        ("/analytics/funnel/", "", "Pipeline funnel"),
+        ("/analytics/rfm/", current, "RFM"),
+        ("/analytics/abc-xyz/", "", "ABC/XYZ"),
+        ("/analytics/clv/", "", "Lifetime value and churn"),
+    ]
+    assert '<a href="/analytics/rfm/">RFM</a>' in acquisition
+    assert '<a href="/analytics/" aria-current="page">Analytics</a>' in rfm  # the main menu
+
+
+def test_a_team_without_customers_gets_a_sentence_not_an_empty_grid(as_user, users):
+    _stored_run(**{"rfm@all": _rfm_payload({(5, 5): (3, 4200.0)})})  # nobody of team South
+
+    response = as_user("manager2").get("/analytics/rfm/")
+
+    assert response.context["has_figures"] is False
+    assert "None of the customers you may see had a purchase as of the last refresh." in (
+        response.text
+    )
+    assert 'id="rfm-grid"' not in response.text

@@ -571,11 +571,11 @@ def at_risk_customers(
     value_at_risk = ExpressionWrapper(
         Cast("clv_365d", FloatField()) * F("churn_risk"), output_field=FloatField()
     )
+    metrics = CustomerMetrics.objects.filter(clv_365d__gt=0, churn_risk__gt=0)
+    if visible.query.has_filters():  # no semi-join over every contact for the whole business
+        metrics = metrics.filter(contact__in=visible.values("pk"))
     metrics = (
-        CustomerMetrics.objects.filter(
-            contact__in=visible.values("pk"), clv_365d__gt=0, churn_risk__gt=0
-        )
-        .annotate(value_at_risk=value_at_risk)
+        metrics.annotate(value_at_risk=value_at_risk)
         .select_related("contact", "contact__owner")
         .order_by("-value_at_risk", "contact_id")[:limit]
     )
