@@ -104,16 +104,24 @@ def _assignee(value: Any, complaint: Complaint, errors: dict[str, list[str]]) ->
     return user
 
 
-def _deadlines(severity: str, start: dt.datetime, *, response: bool = True) -> dict[str, Any]:
+def sla_deadlines(
+    severity: str,
+    start: dt.datetime,
+    *,
+    response: bool = True,
+    policies: dict[str, Any] | None = None,
+    calendar: sla.BusinessCalendar | None = None,
+) -> dict[str, Any]:
     """The SLA deadlines (and warning times) of a complaint of `severity` from `start`;
-    all None when the severity has no policy or the calendar has no open hours."""
+    all None when the severity has no policy or the calendar has no open hours. A caller
+    computing many passes the `policies` and `calendar` it read once."""
     names = ["resolution_due", "resolution_warn_at"]
     if response:
         names += ["first_response_due", "first_response_warn_at"]
-    policy = selectors.policies().get(severity)
+    policy = (selectors.policies() if policies is None else policies).get(severity)
     if policy is None:
         return dict.fromkeys(names, None)
-    calendar = selectors.business_calendar()
+    calendar = calendar or selectors.business_calendar()
     plain = {"business_hours": policy.business_hours_only}
     due: dict[str, Any] = {}
     try:
@@ -205,7 +213,7 @@ def complaint_register(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    for name, value in _deadlines(severity, now).items():
+    for name, value in sla_deadlines(severity, now).items():
         setattr(complaint, name, value)
     complaint.clock_started_at = now
     try:
@@ -292,10 +300,10 @@ def complaint_update(*, actor: Any, complaint: Complaint, data: dict[str, Any]) 
     if "severity" in data and data["severity"] != complaint.severity:
         complaint.severity = data["severity"]
         start = complaint.clock_started_at or complaint.created_at
-        due = _deadlines(complaint.severity, start, response=False)
+        due = sla_deadlines(complaint.severity, start, response=False)
         if complaint.first_responded_at is None:
             due.update(
-                {k: v for k, v in _deadlines(complaint.severity, complaint.created_at).items()
+                {k: v for k, v in sla_deadlines(complaint.severity, complaint.created_at).items()
                  if k.startswith("first_response")}
             )  # fmt: skip
         for name, value in due.items():
@@ -409,7 +417,7 @@ def complaint_change_status(
         complaint.resolved_at = None
         complaint.closed_at = None
         complaint.clock_started_at = now
-        for name, value in _deadlines(complaint.severity, now, response=False).items():
+        for name, value in sla_deadlines(complaint.severity, now, response=False).items():
             setattr(complaint, name, value)
         kind, params = kinds.COMPLAINT_REOPENED, {"old": old}
         if reopen_score is not None:
