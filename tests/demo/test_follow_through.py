@@ -145,4 +145,9 @@ def test_the_agent_follows_up_the_complaints_they_work(demo):
 
     assert plans.count() == 8
     assert set(plans.values_list("contact_id", flat=True)) <= worked
+    # each follows up one of the agent's complaints, on that complaint's customer
+    for plan in plans.select_related("complaint"):
+        assert plan.complaint is not None
+        assert plan.complaint.assignee_id == agent.pk
+        assert plan.complaint.contact_id == plan.contact_id
     assert Complaint.objects.values("assignee").annotate(n=Count("id")).count() == MANAGERS + 1

@@ -23,13 +23,22 @@ def activities_for(user: Any, action: visibility.Action = "view") -> QuerySet[Ac
     return visibility.scope(Activity.objects.all(), user, action, owner_field=ACTIVITY_OWNERS)
 
 
+# What an activity links to: (field, the rule's kind, the path to that record's owner).
+LINKS = (
+    ("contact", "contacts", "contact__owner"),
+    ("deal", "deals", "deal__owner"),
+    ("complaint", "complaints", "complaint__contact__owner"),
+)
+
+
 def with_shown_links(activities: QuerySet[Activity], user: Any) -> QuerySet[Activity]:
-    """Annotate `shown_contact_id` and `shown_deal_id`: the activity's customer and deal when
-    `user` may see them, else None. An activity one sees as its assignee may be on a
-    customer since handed to another team; a list or export must not name them."""
+    """Annotate `shown_contact_id`, `shown_deal_id` and `shown_complaint_id`: the
+    activity's customer, deal and complaint when `user` may see them, else None. An activity
+    one sees as its assignee may be on a customer since handed to another team; a list or
+    export must not name them."""
     shown = {}
-    for name, kind in (("contact", "contacts"), ("deal", "deals")):
-        visible = visibility.condition(user, kind, owner_field=f"{name}__owner")  # type: ignore[arg-type]
+    for name, kind, path in LINKS:
+        visible = visibility.condition(user, kind, owner_field=path)  # type: ignore[arg-type]
         shown[f"shown_{name}_id"] = (
             F(f"{name}_id")
             if visible is None
@@ -88,7 +97,8 @@ def for_contact(user: Any, contact: Contact) -> ContactActivities:
     """What is planned with a customer: the next step (the earliest planned activity still
     ahead), what is overdue, what comes after, and the latest done."""
     now = timezone.now()
-    mine = activities_for(user).filter(contact=contact).select_related("assignee")
+    # the complaint is read with the row: whoever handles it may work the activity
+    mine = activities_for(user).filter(contact=contact).select_related("assignee", "complaint")
     planned = mine.filter(status=ActivityStatus.PLANNED).order_by("due_at", "id")
     late = list(planned.filter(due_at__lt=now)[:PANEL_UPCOMING])
     ahead = list(planned.filter(due_at__gte=now)[: PANEL_UPCOMING + 1])

@@ -220,6 +220,7 @@ def _agent_plans(user: User, complaints: list[Complaint], now: dt.datetime) -> l
         complaint = pool[n % len(pool)]
         subject = f"{slot.subject} #{complaint.pk}"
         activity = _activity(slot, user, complaint.contact_id, None, now, subject)
+        activity.complaint_id = complaint.pk
         plans.append(_Planned(activity, slot.reminders))
     return plans
 
