@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from rapport.catalog.models import Product
 from rapport.contacts.models import Contact
 from rapport.core import notifications, visibility
+from rapport.core.audit import audit_record, diff
 from rapport.core.errors import Conflict
+from rapport.core.models import AuditEntry
 from rapport.core.params import parse_id
 from rapport.core.text import clean_text
 from rapport.sales.models import Order
@@ -257,17 +259,34 @@ def _require_change(actor: Any, complaint: Complaint) -> None:
 def _locked(complaint: Complaint) -> Complaint:
     return (
         Complaint.objects.select_for_update(of=("self",))
-        .select_related("contact", "assignee")
+        .select_related("contact", "assignee", "category", "product")
         .get(pk=complaint.pk)
     )
+
+
+def audited(complaint: Complaint) -> dict[str, Any]:
+    """What the audit trail keeps of a complaint's editable fields: codes for choices, and
+    the names of the category, product and assignee as they were (an id alone would say
+    nothing once a category is renamed or a user leaves)."""
+    return {
+        "channel": complaint.channel,
+        "category": complaint.category.name if complaint.category else None,
+        "severity": complaint.severity,
+        "description": complaint.description,
+        "order": complaint.order_id,
+        "product": complaint.product.name if complaint.product else None,
+        "assignee": str(complaint.assignee) if complaint.assignee else None,
+    }
 
 
 @transaction.atomic
 def complaint_update(*, actor: Any, complaint: Complaint, data: dict[str, Any]) -> Complaint:
     """Correct what a complaint is about: channel, category, severity (its deadlines follow),
-    description, order, product, assignee. The status moves through the workflow only."""
+    description, order, product, assignee; each change is in the audit trail. The status
+    moves through the workflow only."""
     _require_change(actor, complaint)
     complaint = _locked(complaint)
+    before = audited(complaint)
     errors: dict[str, list[str]] = {}
     unknown = set(data) - {
         "channel", "category", "severity", "description", "order", "product", "assignee"
@@ -309,6 +328,15 @@ def complaint_update(*, actor: Any, complaint: Complaint, data: dict[str, Any]) 
         for name, value in due.items():
             setattr(complaint, name, value)
     complaint.save()
+    changes = diff(before, audited(complaint))
+    if changes:
+        audit_record(
+            actor=actor,
+            obj=complaint,
+            action=AuditEntry.Action.UPDATE,
+            changes=changes,
+            subject_contact_id=complaint.contact_id,
+        )
     if complaint.assignee_id != previous_assignee:
         _notify_assignee(actor, complaint)
     return complaint
