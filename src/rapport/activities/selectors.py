@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from rapport.activities import recurrence
@@ -116,6 +117,30 @@ def for_contact(user: Any, contact: Contact) -> ContactActivities:
         can_plan=visibility.can_create(user, "activities")
         and visibility.can(user, "change", contact),
     )
+
+
+def next_steps(user: Any, contacts: list[Contact]) -> dict[int, Activity]:
+    """Each contact's next step: its earliest planned activity `user` may see (an overdue
+    one first: it is still owed), by contact id; one query for the whole list page, the
+    first of each contact picked by a window over the (contact, status, due) index."""
+    if not contacts:
+        return {}
+    first = Window(RowNumber(), partition_by=[F("contact_id")], order_by=[F("due_at"), F("id")])
+    planned = (
+        activities_for(user)
+        .filter(contact_id__in=[c.pk for c in contacts], status=ActivityStatus.PLANNED)
+        .annotate(place=first)
+        .filter(place=1)
+        .only("id", "kind", "subject", "due_at", "status", "contact_id")
+    )
+    return {activity.contact_id: activity for activity in planned if activity.contact_id}
+
+
+def put_next_steps(contacts: list[Contact], user: Any) -> None:
+    """The contact list's "next step" column: `next_step` on each contact of the page."""
+    found = next_steps(user, contacts)
+    for contact in contacts:
+        contact.next_step = found.get(contact.pk)  # type: ignore[attr-defined]
 
 
 # How many rows each part of "my day" shows: a manager with thousands of open activities still
