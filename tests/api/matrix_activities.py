@@ -1,14 +1,17 @@
 """The permission matrix rows for activities, `me` and notifications (see
 tests/api/permissions.py). North's activity is assigned to `manager` on his customer; South's
 to `manager2` on hers. Everyone who helps customers reads the plans; a sales team works its
-own, marketers and agents only what is assigned to them; the analyst reads."""
+own, marketers and agents only what is assigned to them, and whoever handles a complaint its
+follow-ups (North's follow-up call is the manager's, its complaint the agent's); the analyst
+reads."""
 
 from typing import Any
 
 from rapport.activities import services
 from rapport.core.models import Notification
+from rapport.service import services as service
 from tests.activities.conftest import soon
-from tests.api.conftest import API
+from tests.api.conftest import API, make_contact
 from tests.api.permissions import (
     MAY_CREATE,
     MAY_SEE,
@@ -27,6 +30,9 @@ def _only(*roles: str) -> dict[str, bool]:
 # North's activity: the team works it; others who see the customer only read it.
 TEAM_WORK = _only("admin", "manager", "manager_mate")
 ACTIVITY = Policy(MAY_SEE, TEAM_WORK, TEAM_WORK, MAY_CREATE)
+# North's follow-up of a complaint the agent handles: the agent works it as well.
+FOLLOW_UP_WORK = _only("admin", "manager", "manager_mate", "agent")
+FOLLOW_UP = Policy(MAY_SEE, FOLLOW_UP_WORK, FOLLOW_UP_WORK, MAY_CREATE)
 EVERYONE = _only(*ROLES)
 # One's own notification: nobody else reads or marks it.
 OWN = Policy(_only("manager"), _only("manager"), _only("manager"), _only("manager"))
@@ -34,7 +40,21 @@ SELF = Policy(EVERYONE, EVERYONE, EVERYONE, EVERYONE)
 
 
 def activities_world(users: dict[str, Any], contact: Any, south_contact: Any) -> dict[str, Any]:
+    # on a customer of its own, so that the contact's rows in other lists stay as they are
+    complainant = make_contact(users["manager"], first_name="Taras", email="taras@example.com")
+    complaint = service.complaint_register(  # the agent's own (no notification to anyone)
+        actor=users["agent"], contact=complainant, description="No transfer"
+    )
     return {
+        "followed_complaint": complaint,
+        "follow_up": services.activity_create(
+            actor=users["manager"],
+            data={
+                "subject": "Call back about the transfer",
+                "complaint": complaint.pk,
+                "due_at": soon(),
+            },
+        ),
         "activity": services.activity_create(
             actor=users["manager"],
             data={"subject": "Call Olena", "contact": contact.pk, "due_at": soon()},
@@ -55,7 +75,11 @@ def _(key: str):
 
 
 def _activities(w: dict[str, Any]):
-    return [(w["activity"], MAY_SEE), (w["south_activity"], MAY_SEE_SOUTH)]
+    return [
+        (w["activity"], MAY_SEE),
+        (w["south_activity"], MAY_SEE_SOUTH),
+        (w["follow_up"], MAY_SEE),
+    ]
 
 
 ACTIVITY_ENDPOINTS = [
@@ -76,6 +100,15 @@ ACTIVITY_ENDPOINTS = [
              _("activity"), body=lambda w: {"outcome": "Booked"}, policy=ACTIVITY),
     Endpoint("delete activity", "DELETE", lambda w: f"{API}/activities/{w['activity'].pk}",
              "delete", _("activity"), success=204, policy=ACTIVITY),
+    # a complaint's follow-up: its handler (the agent) works it too
+    Endpoint("change follow-up", "PATCH", lambda w: f"{API}/activities/{w['follow_up'].pk}",
+             "change", _("follow_up"), body=lambda w: {"subject": "Call back today"},
+             policy=FOLLOW_UP),
+    Endpoint("complete follow-up", "POST",
+             lambda w: f"{API}/activities/{w['follow_up'].pk}/complete", "change",
+             _("follow_up"), body=lambda w: {"outcome": "Refund agreed"}, policy=FOLLOW_UP),
+    Endpoint("delete follow-up", "DELETE", lambda w: f"{API}/activities/{w['follow_up'].pk}",
+             "delete", _("follow_up"), success=204, policy=FOLLOW_UP),
     # the caller's own
     Endpoint("me", "GET", lambda w: f"{API}/me", "read", _("me"), policy=SELF),
     Endpoint("list notifications", "GET", lambda w: f"{API}/notifications", "list",

@@ -60,7 +60,9 @@ def _(key: str):
 
 def _complaints(w: dict[str, Any]):
     return [(w["complaint"], MAY_SEE), (w["resolved_complaint"], MAY_SEE),
-            (w["south_complaint"], MAY_SEE_SOUTH)]  # fmt: skip
+            (w["south_complaint"], MAY_SEE_SOUTH),
+            # the complaint whose follow-up is in the activities' world
+            (w["followed_complaint"], MAY_SEE)]  # fmt: skip
 
 
 SERVICE_ENDPOINTS = [

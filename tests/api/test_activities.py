@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 FIELDS = {
     "id", "kind", "subject", "notes", "due_at", "time_zone", "duration_minutes", "assignee",
-    "contact", "deal", "recurrence", "reminders", "status", "outcome", "completed_at",
+    "contact", "deal", "complaint", "recurrence", "reminders", "status", "outcome", "completed_at",
     "overdue", "series", "created_by", "created_at", "updated_at",
 }  # fmt: skip
 
@@ -53,7 +53,8 @@ def test_create_and_read_an_activity_with_the_contracts_fields(api_as, users, ol
         "kind": "meeting", "subject": "Call about the offer", "notes": "",
         "due_at": "2027-03-21T07:00:00+00:00", "time_zone": "Europe/Vilnius",
         "duration_minutes": 45, "assignee": users["manager"].pk, "contact": olena.pk,
-        "deal": None, "recurrence": "FREQ=WEEKLY;COUNT=4", "reminders": [1440, 15],
+        "deal": None, "complaint": None, "recurrence": "FREQ=WEEKLY;COUNT=4",
+        "reminders": [1440, 15],
         "status": "planned", "outcome": "", "completed_at": None, "overdue": False,
         "series": None, "created_by": users["manager"].pk,
     }  # fmt: skip

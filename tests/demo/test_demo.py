@@ -187,9 +187,13 @@ def test_interactions_cover_three_years_on_several_channels(demo):
     channels = set(Interaction.objects.values_list("channel", flat=True).distinct())
     assert {"phone", "email", "messenger", "meeting", "visit"} <= channels
     # the timeline belongs to the customers' owners or the service agents (enquiries from the
-    # public have nobody on the agency's side)
+    # public, surveys and what a customer's low score reopened have nobody on the agency's side)
+    by_nobody = ["lead.enquiry", "survey.sent", "survey.answered", "complaint.reopened"]
+    assert set(
+        Interaction.objects.filter(actor__isnull=True).values_list("kind", flat=True)
+    ) == set(by_nobody)
     actor_roles = set(
-        Interaction.objects.exclude(kind="lead.enquiry")
+        Interaction.objects.exclude(kind__in=by_nobody)
         .values_list("actor__role", flat=True)
         .distinct()
     )

@@ -156,3 +156,53 @@ def test_bytes_that_are_not_utf8_never_fail(as_user, olena, raw):
     response = as_user("manager").get(f"{URL}?q={raw}", **HTMX)
 
     assert response.status_code == 200
+
+
+@pytest.fixture
+def complaints(users, olena):
+    """North's customer's complaint, and South's customer's with the same words."""
+    from rapport.service import services as service
+
+    south = person(users["manager2"], "Jonas", "Petraitis")
+    return {
+        "north": service.complaint_register(
+            actor=users["manager"], contact=olena, description="The shuttle bus never came."
+        ),
+        "south": service.complaint_register(
+            actor=users["manager2"], contact=south, description="The shuttle bus was late."
+        ),
+    }
+
+
+# Who finds which complaint about the shuttle (the complaint list's own visibility).
+FINDS = {
+    "admin": {"north", "south"}, "manager": {"north"}, "manager_mate": {"north"},
+    "manager2": {"south"}, "marketer": {"north", "south"}, "agent": {"north", "south"},
+    "analyst": {"north", "south"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "found"), FINDS.items())
+def test_complaints_are_found_within_what_the_role_may_see(as_user, role, found, complaints):
+    response = as_user(role).get(URL, {"q": "shuttle"}, **HTMX)
+
+    groups = {g.kind.key: g for g in response.context["groups"]}
+    assert list(groups) == ["complaints"]
+    assert {c.pk for c in groups["complaints"].rows} == {complaints[k].pk for k in found}
+    assert groups["complaints"].count == len(found)
+    assert 'href="/complaints/?q=shuttle"' in response.text
+    for key, complaint in complaints.items():
+        assert (f'href="/complaints/{complaint.pk}/"' in response.text) is (key in found)
+
+
+def test_a_complaint_is_found_by_its_number_and_its_customers_name(as_user, complaints):
+    number = complaints["north"].pk
+
+    by_number = as_user("agent").get(URL, {"q": f"#{number}"}, **HTMX)
+    by_name = as_user("agent").get(URL, {"q": "Коваленко"}, **HTMX)
+
+    [group] = by_number.context["groups"]
+    assert (group.kind.key, [c.pk for c in group.rows]) == ("complaints", [number])
+    assert f"#{number} · Олена Коваленко" in by_number.text
+    found = {g.kind.key: [r.pk for r in g.rows] for g in by_name.context["groups"]}
+    assert found["complaints"] == [number]

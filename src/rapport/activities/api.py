@@ -30,6 +30,7 @@ from rapport.core.api.schemas import (
     Page,
     Timestamp,
 )
+from rapport.service import selectors as complaint_selectors
 
 router = Router(tags=["activities"])
 
@@ -54,6 +55,9 @@ class ActivityOut(Schema):
     assignee: int
     contact: int | None = Field(description="Null also when you may not see the customer.")
     deal: int | None
+    complaint: int | None = Field(
+        description="The complaint it follows up (null also when you may not see it)."
+    )
     recurrence: str = Field(description="RFC 5545 RRULE; empty for a one-off activity.")
     reminders: list[int] = Field(description="Minutes before `due_at`, largest first.")
     status: str
@@ -91,6 +95,11 @@ class ActivityIn(InputSchema):
     assignee: Id | None = Field(None, description="Default: you.")
     contact: Id | None = None
     deal: Id | None = Field(None, description="Its customer becomes the activity's.")
+    complaint: Id | None = Field(
+        None,
+        description="The complaint it follows up: its customer becomes the activity's, and "
+        "whoever handles the complaint may work the activity.",
+    )
     recurrence: str = Field("", max_length=1000, description="An RRULE, e.g. FREQ=WEEKLY;COUNT=4")
     reminders: list[int] = Field([], max_length=20, description="Minutes before, e.g. [1440, 15].")
 
@@ -105,6 +114,7 @@ class ActivityPatch(InputSchema):
     assignee: Id | None = None
     contact: Id | None = None
     deal: Id | None = None
+    complaint: Id | None = None
     recurrence: str | None = Field(None, max_length=1000)
     reminders: list[int] | None = Field(None, max_length=20)
     status: Literal["planned", "cancelled"] | None = Field(
@@ -135,7 +145,9 @@ def _user(request: HttpRequest) -> Any:
 
 def activities_queryset(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
     """Activities with what their JSON needs (one query per relation for a page)."""
-    return queryset.select_related("contact", "deal").prefetch_related("reminders")
+    return queryset.select_related("contact", "deal", "complaint__contact").prefetch_related(
+        "reminders"
+    )
 
 
 def activity_json(activity: Activity, user: Any) -> dict[str, Any]:
@@ -150,6 +162,9 @@ def activity_json(activity: Activity, user: Any) -> dict[str, Any]:
         "assignee": activity.assignee_id,
         "contact": visibility.shown_id(user, activity.contact),
         "deal": visibility.shown_id(user, activity.deal),
+        "complaint": visibility.shown_id(
+            user, activity.complaint, owner_field=complaint_selectors.OWNER_FIELD
+        ),
         "recurrence": activity.recurrence,
         "reminders": sorted((r.minutes_before for r in activity.reminders.all()), reverse=True),
         "status": activity.status,

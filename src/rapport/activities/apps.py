@@ -9,15 +9,27 @@ class ActivitiesConfig(AppConfig):
     label = "activities"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from rapport.activities import (  # noqa: F401  (register kinds, declare jobs)
             jobs,
             notification_kinds,
             timeline_kinds,
         )
         from rapport.activities.filters import NO_NEXT_STEP
+        from rapport.activities.selectors import put_next_steps
         from rapport.activities.views.contact_panel import TEMPLATE, activities_panel
         from rapport.contacts.filters import CONTACT_FILTERS
         from rapport.contacts.views.contact_detail import register_panel
+        from rapport.contacts.views.contacts import ListColumn, register_list_column
 
         register_panel("activities", activities_panel, TEMPLATE)
         CONTACT_FILTERS.add(NO_NEXT_STEP)
+        register_list_column(
+            ListColumn(
+                key="next_step",
+                label=_("Next step"),
+                template="activities/contact_next_step.html",
+                fill=put_next_steps,
+            )
+        )

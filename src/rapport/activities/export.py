@@ -32,6 +32,7 @@ def activity_columns() -> list[Column]:
         Column(_("contact"), lambda a: a.contact.full_name if a.shown_contact_id else ""),
         Column(_("deal id"), lambda a: a.shown_deal_id),
         Column(_("deal"), lambda a: a.deal.title if a.shown_deal_id else ""),
+        Column(_("complaint id"), lambda a: a.shown_complaint_id),
         Column(_("repeats"), lambda a: a.recurrence),
         Column(_("outcome"), lambda a: a.outcome),
         Column(_("closed"), lambda a: a.completed_at),

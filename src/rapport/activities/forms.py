@@ -46,6 +46,7 @@ class ActivityForm(PicoForm):
     subject = forms.CharField(label=_("Subject"), required=False, strip=False)
     contact = forms.CharField(label=_("Customer"), required=False)
     deal = forms.CharField(required=False, widget=forms.HiddenInput)
+    complaint = forms.CharField(required=False, widget=forms.HiddenInput)
     due_date = forms.DateField(label=_("Date"), required=False, widget=DATE)
     due_time = forms.TimeField(label=_("Time"), required=False, widget=TIME)
     time_zone = forms.CharField(
@@ -94,6 +95,7 @@ class ActivityForm(PicoForm):
             "subject": activity.subject,
             "contact": activity.contact_id or "",
             "deal": activity.deal_id or "",
+            "complaint": activity.complaint_id or "",
             "due_date": due.date(),
             "due_time": due.time().replace(second=0, microsecond=0),
             "time_zone": activity.time_zone,
@@ -125,6 +127,7 @@ class ActivityForm(PicoForm):
             "subject": data.get("subject") or "",
             "contact": data.get("contact") or None,
             "deal": data.get("deal") or None,
+            "complaint": data.get("complaint") or None,
             # a wall-clock time in the activity's zone: the service checks that it exists
             "due_at": dt.datetime.combine(day, time) if day and time else None,
             "time_zone": data.get("time_zone") or None,

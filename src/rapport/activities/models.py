@@ -21,10 +21,13 @@ from django.utils.translation import pgettext_lazy
 from rapport.contacts.models import Contact
 from rapport.core.models import Notification, TimeStampedModel
 from rapport.sales.models import Deal
+from rapport.service.models import Complaint
 
-# The paths by which an activity belongs to someone (core.visibility): its assignee, and the
-# owner of its customer. A sales team sees its customers' plans and its own assignments.
-ACTIVITY_OWNERS = ("assignee", "contact__owner")
+# The paths by which an activity belongs to someone (core.visibility): its assignee, the
+# owner of its customer, and the assignee of the complaint it follows up. A sales team sees
+# its customers' plans and its own assignments; whoever handles a complaint (a service agent,
+# whose reach is their own) works every follow-up of it, whoever it is assigned to.
+ACTIVITY_OWNERS = ("assignee", "contact__owner", "complaint__assignee")
 
 
 class ActivityKind(models.TextChoices):
@@ -73,6 +76,15 @@ class Activity(TimeStampedModel):
     deal = models.ForeignKey(
         Deal,
         verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    # The complaint this activity follows up (a call back, a check that the fix held).
+    complaint = models.ForeignKey(
+        Complaint,
+        verbose_name=_("complaint"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

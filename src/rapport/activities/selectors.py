@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from rapport.activities import recurrence
@@ -23,13 +24,22 @@ def activities_for(user: Any, action: visibility.Action = "view") -> QuerySet[Ac
     return visibility.scope(Activity.objects.all(), user, action, owner_field=ACTIVITY_OWNERS)
 
 
+# What an activity links to: (field, the rule's kind, the path to that record's owner).
+LINKS = (
+    ("contact", "contacts", "contact__owner"),
+    ("deal", "deals", "deal__owner"),
+    ("complaint", "complaints", "complaint__contact__owner"),
+)
+
+
 def with_shown_links(activities: QuerySet[Activity], user: Any) -> QuerySet[Activity]:
-    """Annotate `shown_contact_id` and `shown_deal_id`: the activity's customer and deal when
-    `user` may see them, else None. An activity one sees as its assignee may be on a
-    customer since handed to another team; a list or export must not name them."""
+    """Annotate `shown_contact_id`, `shown_deal_id` and `shown_complaint_id`: the
+    activity's customer, deal and complaint when `user` may see them, else None. An activity
+    one sees as its assignee may be on a customer since handed to another team; a list or
+    export must not name them."""
     shown = {}
-    for name, kind in (("contact", "contacts"), ("deal", "deals")):
-        visible = visibility.condition(user, kind, owner_field=f"{name}__owner")  # type: ignore[arg-type]
+    for name, kind, path in LINKS:
+        visible = visibility.condition(user, kind, owner_field=path)  # type: ignore[arg-type]
         shown[f"shown_{name}_id"] = (
             F(f"{name}_id")
             if visible is None
@@ -88,7 +98,8 @@ def for_contact(user: Any, contact: Contact) -> ContactActivities:
     """What is planned with a customer: the next step (the earliest planned activity still
     ahead), what is overdue, what comes after, and the latest done."""
     now = timezone.now()
-    mine = activities_for(user).filter(contact=contact).select_related("assignee")
+    # the complaint is read with the row: whoever handles it may work the activity
+    mine = activities_for(user).filter(contact=contact).select_related("assignee", "complaint")
     planned = mine.filter(status=ActivityStatus.PLANNED).order_by("due_at", "id")
     late = list(planned.filter(due_at__lt=now)[:PANEL_UPCOMING])
     ahead = list(planned.filter(due_at__gte=now)[: PANEL_UPCOMING + 1])
@@ -106,6 +117,30 @@ def for_contact(user: Any, contact: Contact) -> ContactActivities:
         can_plan=visibility.can_create(user, "activities")
         and visibility.can(user, "change", contact),
     )
+
+
+def next_steps(user: Any, contacts: list[Contact]) -> dict[int, Activity]:
+    """Each contact's next step: its earliest planned activity `user` may see (an overdue
+    one first: it is still owed), by contact id; one query for the whole list page, the
+    first of each contact picked by a window over the (contact, status, due) index."""
+    if not contacts:
+        return {}
+    first = Window(RowNumber(), partition_by=[F("contact_id")], order_by=[F("due_at"), F("id")])
+    planned = (
+        activities_for(user)
+        .filter(contact_id__in=[c.pk for c in contacts], status=ActivityStatus.PLANNED)
+        .annotate(place=first)
+        .filter(place=1)
+        .only("id", "kind", "subject", "due_at", "status", "contact_id")
+    )
+    return {activity.contact_id: activity for activity in planned if activity.contact_id}
+
+
+def put_next_steps(contacts: list[Contact], user: Any) -> None:
+    """The contact list's "next step" column: `next_step` on each contact of the page."""
+    found = next_steps(user, contacts)
+    for contact in contacts:
+        contact.next_step = found.get(contact.pk)  # type: ignore[attr-defined]
 
 
 # How many rows each part of "my day" shows: a manager with thousands of open activities still

@@ -22,8 +22,9 @@ Kind = Literal[
     "leads",
     "deals",
     "orders",
-    # planned work (calls, meetings, tasks, e-mails): reached through its assignee or its
-    # customer's owner (activities.models.ACTIVITY_OWNERS)
+    # planned work (calls, meetings, tasks, e-mails): reached through its assignee, its
+    # customer's owner or the assignee of the complaint it follows up
+    # (activities.models.ACTIVITY_OWNERS)
     "activities",
     # complaints follow their customer: a sales manager sees those of the team's customers
     "complaints",
@@ -63,7 +64,8 @@ _HELPER = _rights("all", "all", "none", "all")
 _TEAM = _rights("team", "team", "team", "all")
 # Activities: everyone who helps any customer reads the plans made for them, and works (moves,
 # completes, deletes) only what is theirs; a sales team works its customers' plans together.
-# The complaints app widens a service agent's reach to the activities that follow a complaint.
+# A service agent's "own" reaches the follow-ups of the complaints assigned to them, whoever is
+# to do them: the complaint's assignee is one of an activity's owner paths (ACTIVITY_OWNERS).
 _OWN_WORK = _rights("all", "own", "own", "all")
 # A complaint is a record of how the business served someone: the people who work it change
 # it, and only the administrator deletes one (a duplicate, a mistake), so no problem is hidden.

@@ -75,6 +75,43 @@ class ComplaintForm(PicoForm):
         _set_choices(self, "assignee", _assignee_choices())
 
 
+class ComplaintEditForm(ComplaintForm):
+    """Correcting a complaint: what it is about and who works it; its customer stays (a
+    complaint about someone else is a new complaint), its status moves through the workflow."""
+
+    def __init__(self, *args: Any, complaint: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["contact"], self.fields["interaction"]
+        category = complaint.category
+        if category is not None and not category.is_active:  # a retired one stays chosen
+            choices = [*_category_choices(), (str(category.pk), category.name)]
+            _set_choices(self, "category", choices)
+
+    @staticmethod
+    def initial_for(complaint: Any) -> dict[str, Any]:
+        return {
+            "order": complaint.order_id or "",
+            "product": complaint.product_id or "",
+            "channel": complaint.channel,
+            "category": complaint.category_id or "",
+            "severity": complaint.severity,
+            "description": complaint.description,
+            "assignee": complaint.assignee_id or "",
+        }
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "channel": data["channel"],
+            "category": data["category"] or None,
+            "severity": data["severity"],
+            "description": data["description"],
+            "order": data["order"] or None,
+            "product": data["product"] or None,
+            "assignee": data["assignee"] or None,
+        }
+
+
 class StatusForm(PicoForm):
     auto_id = "status_%s"
     status = forms.ChoiceField(choices=ComplaintStatus.choices)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("complaints/", complaints.complaint_list, name="complaint_list"),
     path("complaints/new/", complaints.complaint_create, name="complaint_create"),
     path("complaints/<int:pk>/", complaints.complaint_detail, name="complaint_detail"),
+    path("complaints/<int:pk>/edit/", complaints.complaint_edit, name="complaint_edit"),
     path("complaints/<int:pk>/status/", complaints.complaint_status, name="complaint_status"),
     path("complaints/<int:pk>/resolve/", complaints.complaint_resolve, name="complaint_resolve"),
     path("complaints/<int:pk>/reopen/", complaints.complaint_reopen, name="complaint_reopen"),

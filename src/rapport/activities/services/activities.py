@@ -1,9 +1,10 @@
 """Every write to activities: plan one, change it, complete it (recording its outcome on the
 timeline and planning the next step in the same go), cancel, reschedule and delete.
 
-Who may act: the role rule's "activities" kind, over the activity's assignee and its
-customer's owner (models.ACTIVITY_OWNERS). Whom it may be assigned to: someone who may work
-with that customer (change the contact) and work activities at all.
+Who may act: the role rule's "activities" kind, over the activity's assignee, its
+customer's owner and the assignee of the complaint it follows up (models.ACTIVITY_OWNERS).
+Whom it may be assigned to: someone who may work with that customer (change the contact)
+and work activities at all.
 """
 
 import datetime as dt
@@ -42,6 +43,7 @@ from rapport.core.errors import Conflict
 from rapport.core.params import parse_id
 from rapport.core.text import clean_text
 from rapport.sales.selectors import deals_for
+from rapport.service.selectors import complaints_for
 from rapport.timeline import services as timeline
 from rapport.timeline.models import Channel, Direction
 
@@ -188,8 +190,8 @@ def _apply_who(
     errors: dict[str, list[str]],
     creating: bool,
 ) -> None:
-    """The customer, the deal (its customer is the activity's) and the assignee, who must
-    be able to work with that customer."""
+    """The customer, the deal and the complaint (their customer is the activity's) and the
+    assignee, who must be able to work with that customer."""
     if "contact" in data:
         activity.contact = _pick(
             contacts_for(actor), data["contact"], "contact",
@@ -201,9 +203,23 @@ def _apply_who(
         )
         if activity.deal is not None and activity.contact is None and "contact" not in errors:
             activity.contact = activity.deal.contact
+    if "complaint" in data:
+        activity.complaint = _pick(
+            complaints_for(actor), data["complaint"], "complaint",
+            _("Choose a complaint you can see."), errors,
+        )  # fmt: skip
+        if activity.complaint is not None and activity.contact is None and "contact" not in errors:
+            activity.contact = activity.complaint.contact
     deal = activity.deal if activity.deal_id else None
     if deal is not None and activity.contact_id and deal.contact_id != activity.contact_id:
         errors["deal"] = [_("This deal is another customer's.")]
+    complaint = activity.complaint if activity.complaint_id else None
+    if (
+        complaint is not None
+        and activity.contact_id
+        and complaint.contact_id != activity.contact_id
+    ):
+        errors["complaint"] = [_("This complaint is another customer's.")]
     if data.get("assignee") not in (None, ""):
         chosen = _pick(
             permissions.owners(), data["assignee"], "assignee",
@@ -314,7 +330,8 @@ def _moved(activity: Activity, now: dt.datetime) -> None:
 def activity_create(*, actor: Any, data: dict[str, Any]) -> Activity:
     """Plan an activity. `data`: kind, subject, notes, due_at (aware, or a wall-clock time in
     `time_zone`), time_zone (default: the assignee's), duration_minutes, assignee (default:
-    the actor), contact, deal (its customer becomes the contact), recurrence (an RRULE),
+    the actor), contact, deal and complaint (their customer becomes the contact; the
+    complaint's handler then works the activity too), recurrence (an RRULE),
     reminders (minutes before)."""
     if not visibility.can_create(actor, "activities"):
         raise PermissionError(_("Your role cannot plan activities."))
@@ -334,7 +351,7 @@ def _locked(activity: Activity) -> Activity:
     it once (the second sees it done)."""
     return (
         Activity.objects.select_for_update(of=("self",))
-        .select_related("contact", "deal", "assignee")
+        .select_related("contact", "deal", "assignee", "complaint")
         .get(pk=activity.pk)
     )
 
@@ -397,6 +414,7 @@ def _split(activity: Activity, status: str, outcome: str, now: dt.datetime) -> A
         assignee=activity.assignee,
         contact=activity.contact,
         deal=activity.deal,
+        complaint=activity.complaint,
         occurrence_at=activity.occurrence_at,
         series=activity,
         status=status,
@@ -436,8 +454,9 @@ def activity_complete(
 ) -> Completion:
     """Mark the activity (a series: its current occurrence) done with its outcome, put it on
     the customer's timeline, and plan `next_step` (the keys of `activity_create`; customer,
-    deal, type and assignee default to this activity's) in the same transaction: if the next
-    step is invalid nothing is completed, and its errors are named `next_step.<field>`."""
+    deal, complaint, type and assignee default to this activity's) in the same transaction:
+    if the next step is invalid nothing is completed, and its errors are named
+    `next_step.<field>`."""
     activity = _writable(actor, activity)
     _planned(activity)
     try:
@@ -466,6 +485,7 @@ def activity_complete(
             "kind": done.kind,
             "contact": done.contact_id,
             "deal": done.deal_id,
+            "complaint": done.complaint_id,
             "assignee": done.assignee_id,
             **next_step,
         }

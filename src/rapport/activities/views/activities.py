@@ -26,6 +26,7 @@ from rapport.core.errors import Conflict
 from rapport.core.http import Request, apply_errors, get_visible_or_404, int_or_none, page_of
 from rapport.core.pagination import capped_count
 from rapport.sales.selectors import deals_for
+from rapport.service import selectors as complaint_selectors
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -68,7 +69,7 @@ def activity_list(request: Request) -> HttpResponse:
 def _activity(request: Request, pk: int) -> Activity:
     return get_visible_or_404(
         selectors.activities_for(request.user).select_related(
-            "contact", "deal", "assignee", "created_by", "series"
+            "contact", "deal", "assignee", "created_by", "series", "complaint__contact"
         ),
         pk,
     )
@@ -86,11 +87,17 @@ def _form_context(
 ) -> dict[str, Any]:
     contact_id = int_or_none(form["contact"].value())
     deal_id = int_or_none(form["deal"].value())
+    complaint_id = int_or_none(form["complaint"].value())
     return {
         "form": form,
         "activity": activity,
         "contact": contacts_for(request.user).filter(pk=contact_id).first() if contact_id else None,
         "deal": deals_for(request.user).filter(pk=deal_id).first() if deal_id else None,
+        "complaint": (
+            complaint_selectors.complaints_for(request.user).filter(pk=complaint_id).first()
+            if complaint_id
+            else None
+        ),
         "time_zones": sorted(time_zones()),
     }
 
@@ -117,6 +124,7 @@ def activity_create(request: Request) -> HttpResponse:
     initial = {
         "contact": request.GET.get("contact", ""),
         "deal": request.GET.get("deal", ""),
+        "complaint": request.GET.get("complaint", ""),
         "assignee": request.user.pk,
         "time_zone": services.user_zone_name(request.user),
         "duration_minutes": 30,
@@ -159,6 +167,8 @@ def _detail_context(
         and visibility.can(request.user, "view", activity.contact),
         "deal_visible": activity.deal is not None
         and visibility.can(request.user, "view", activity.deal),
+        "complaint_visible": activity.complaint is not None
+        and complaint_selectors.can(request.user, "view", activity.complaint),
         "reminders": [r.minutes_before for r in activity.reminders.all()],
         "past_occurrences": activity.past_occurrences.order_by("-due_at", "-id")[:20],
         "can_change": can_change and planned,

@@ -8,6 +8,7 @@ from rapport.service.services.complaints import (
     complaint_reopen,
     complaint_resolve,
     complaint_update,
+    sla_deadlines,
 )
 from rapport.service.services.sla_check import sla_check
 from rapport.service.services.surveys import survey_answer, survey_send_for_complaint
@@ -21,6 +22,7 @@ __all__ = [
     "complaint_resolve",
     "complaint_update",
     "sla_check",
+    "sla_deadlines",
     "survey_answer",
     "survey_send_for_complaint",
 ]

@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from rapport.catalog.models import Product
 from rapport.contacts.models import Contact
 from rapport.core import notifications, visibility
+from rapport.core.audit import audit_record, diff
 from rapport.core.errors import Conflict
+from rapport.core.models import AuditEntry
 from rapport.core.params import parse_id
 from rapport.core.text import clean_text
 from rapport.sales.models import Order
@@ -104,16 +106,24 @@ def _assignee(value: Any, complaint: Complaint, errors: dict[str, list[str]]) ->
     return user
 
 
-def _deadlines(severity: str, start: dt.datetime, *, response: bool = True) -> dict[str, Any]:
+def sla_deadlines(
+    severity: str,
+    start: dt.datetime,
+    *,
+    response: bool = True,
+    policies: dict[str, Any] | None = None,
+    calendar: sla.BusinessCalendar | None = None,
+) -> dict[str, Any]:
     """The SLA deadlines (and warning times) of a complaint of `severity` from `start`;
-    all None when the severity has no policy or the calendar has no open hours."""
+    all None when the severity has no policy or the calendar has no open hours. A caller
+    computing many passes the `policies` and `calendar` it read once."""
     names = ["resolution_due", "resolution_warn_at"]
     if response:
         names += ["first_response_due", "first_response_warn_at"]
-    policy = selectors.policies().get(severity)
+    policy = (selectors.policies() if policies is None else policies).get(severity)
     if policy is None:
         return dict.fromkeys(names, None)
-    calendar = selectors.business_calendar()
+    calendar = calendar or selectors.business_calendar()
     plain = {"business_hours": policy.business_hours_only}
     due: dict[str, Any] = {}
     try:
@@ -205,7 +215,7 @@ def complaint_register(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    for name, value in _deadlines(severity, now).items():
+    for name, value in sla_deadlines(severity, now).items():
         setattr(complaint, name, value)
     complaint.clock_started_at = now
     try:
@@ -249,17 +259,34 @@ def _require_change(actor: Any, complaint: Complaint) -> None:
 def _locked(complaint: Complaint) -> Complaint:
     return (
         Complaint.objects.select_for_update(of=("self",))
-        .select_related("contact", "assignee")
+        .select_related("contact", "assignee", "category", "product")
         .get(pk=complaint.pk)
     )
+
+
+def audited(complaint: Complaint) -> dict[str, Any]:
+    """What the audit trail keeps of a complaint's editable fields: codes for choices, and
+    the names of the category, product and assignee as they were (an id alone would say
+    nothing once a category is renamed or a user leaves)."""
+    return {
+        "channel": complaint.channel,
+        "category": complaint.category.name if complaint.category else None,
+        "severity": complaint.severity,
+        "description": complaint.description,
+        "order": complaint.order_id,
+        "product": complaint.product.name if complaint.product else None,
+        "assignee": str(complaint.assignee) if complaint.assignee else None,
+    }
 
 
 @transaction.atomic
 def complaint_update(*, actor: Any, complaint: Complaint, data: dict[str, Any]) -> Complaint:
     """Correct what a complaint is about: channel, category, severity (its deadlines follow),
-    description, order, product, assignee. The status moves through the workflow only."""
+    description, order, product, assignee; each change is in the audit trail. The status
+    moves through the workflow only."""
     _require_change(actor, complaint)
     complaint = _locked(complaint)
+    before = audited(complaint)
     errors: dict[str, list[str]] = {}
     unknown = set(data) - {
         "channel", "category", "severity", "description", "order", "product", "assignee"
@@ -292,15 +319,24 @@ def complaint_update(*, actor: Any, complaint: Complaint, data: dict[str, Any]) 
     if "severity" in data and data["severity"] != complaint.severity:
         complaint.severity = data["severity"]
         start = complaint.clock_started_at or complaint.created_at
-        due = _deadlines(complaint.severity, start, response=False)
+        due = sla_deadlines(complaint.severity, start, response=False)
         if complaint.first_responded_at is None:
             due.update(
-                {k: v for k, v in _deadlines(complaint.severity, complaint.created_at).items()
+                {k: v for k, v in sla_deadlines(complaint.severity, complaint.created_at).items()
                  if k.startswith("first_response")}
             )  # fmt: skip
         for name, value in due.items():
             setattr(complaint, name, value)
     complaint.save()
+    changes = diff(before, audited(complaint))
+    if changes:
+        audit_record(
+            actor=actor,
+            obj=complaint,
+            action=AuditEntry.Action.UPDATE,
+            changes=changes,
+            subject_contact_id=complaint.contact_id,
+        )
     if complaint.assignee_id != previous_assignee:
         _notify_assignee(actor, complaint)
     return complaint
@@ -409,7 +445,7 @@ def complaint_change_status(
         complaint.resolved_at = None
         complaint.closed_at = None
         complaint.clock_started_at = now
-        for name, value in _deadlines(complaint.severity, now, response=False).items():
+        for name, value in sla_deadlines(complaint.severity, now, response=False).items():
             setattr(complaint, name, value)
         kind, params = kinds.COMPLAINT_REOPENED, {"old": old}
         if reopen_score is not None:

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -18,16 +19,25 @@ from rapport.catalog.models import Product
 from rapport.contacts.selectors import contacts_for
 from rapport.core import permissions, visibility
 from rapport.core.http import Request, apply_errors, get_visible_or_404, int_or_none, page_of
+from rapport.core.models import AuditEntry
 from rapport.core.pagination import capped_count
 from rapport.sales.selectors import orders_for
 from rapport.service import selectors, services
 from rapport.service.filters import COMPLAINT_FILTERS
-from rapport.service.forms import AssignForm, ComplaintForm, ReopenForm, ResolveForm, StatusForm
+from rapport.service.forms import (
+    AssignForm,
+    ComplaintEditForm,
+    ComplaintForm,
+    ReopenForm,
+    ResolveForm,
+    StatusForm,
+)
 from rapport.service.models import (
     DONE_STATUSES,
     Complaint,
     ComplaintChannel,
     ComplaintStatus,
+    Severity,
 )
 from rapport.service.services.complaints import TRANSITIONS
 from rapport.timeline.models import Interaction
@@ -104,6 +114,7 @@ def _detail(request: Request, complaint: Complaint, **extra: Any) -> dict[str, A
         "complaint": complaint,
         "now": timezone.now(),
         "history": complaint.history.select_related("actor"),
+        "changes": _changes(complaint),
         "events": events,
         "can_change": can_change,
         "can_delete": selectors.can(user, "delete", complaint),
@@ -119,6 +130,56 @@ def _detail(request: Request, complaint: Complaint, **extra: Any) -> dict[str, A
         or AssignForm(initial={"assignee": complaint.assignee_id or ""}),
         **extra,
     }
+
+
+# What the edit page corrects, as the audit trail names it.
+AUDITED_CHOICES = {"channel": ComplaintChannel, "severity": Severity}
+CHANGES_SHOWN = 50
+
+
+def _changes(complaint: Complaint) -> list[tuple[AuditEntry, list[tuple[str, list[Any]]]]]:
+    """The complaint's corrections, newest first: (entry, [(field label, [old, new])])."""
+    entries = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint), object_id=complaint.pk
+    ).select_related("actor")
+    rows = []
+    for entry in entries.order_by("-at", "-id")[:CHANGES_SHOWN]:
+        fields = []
+        for key, change in entry.changes.items():
+            choices = AUDITED_CHOICES.get(key)
+            if choices is not None:
+                labels = dict(choices.choices)
+                change = [labels.get(value, value) for value in change]
+            try:
+                label = str(getattr(Complaint._meta.get_field(key), "verbose_name", key))
+            except FieldDoesNotExist:
+                label = key
+            fields.append((label, change))
+        rows.append((entry, fields))
+    return rows
+
+
+@login_required
+def complaint_edit(request: Request, pk: int) -> HttpResponse:
+    """Correct what a complaint is about and who works it (each change audited)."""
+    complaint = _complaint(request, pk)
+    if not selectors.can(request.user, "change", complaint):
+        raise PermissionDenied
+    form = ComplaintEditForm(
+        request.POST or None,
+        initial=ComplaintEditForm.initial_for(complaint),
+        complaint=complaint,
+    )
+    if request.method == "POST" and _write(
+        form,
+        lambda _data: services.complaint_update(
+            actor=request.user, complaint=complaint, data=form.service_data()
+        ),
+    ):
+        messages.success(request, _("Complaint #%(id)s saved.") % {"id": complaint.pk})
+        return redirect("service:complaint_detail", pk=complaint.pk)
+    context = {"form": form, "complaint": complaint, **_picked(request, form)}
+    return render(request, "service/complaints/form.html", context)
 
 
 @login_required
@@ -259,7 +320,7 @@ def _prefill(request: Request) -> tuple[dict[str, Any], Interaction | None]:
 def _picked(request: Request, form: ComplaintForm) -> dict[str, Any]:
     """The records the pickers name, for drawing the form again."""
     user = request.user
-    contact_id = int_or_none(form["contact"].value())
+    contact_id = int_or_none(form["contact"].value()) if "contact" in form.fields else None
     order_id = int_or_none(form["order"].value())
     product_id = int_or_none(form["product"].value())
     order = (

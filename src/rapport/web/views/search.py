@@ -1,4 +1,5 @@
-"""The header's global search: one query over contacts, companies, leads, deals and orders.
+"""The header's global search: one query over contacts, companies, leads, deals, orders and
+complaints.
 
 Layout-level navigation that spans apps, so it lives in `web`. It defines no matching of its
 own: each group is the app's own list (`listed(request)`, the function the list page and its
@@ -24,6 +25,7 @@ from rapport.contacts.views import companies, contacts
 from rapport.core.http import Request
 from rapport.core.pagination import capped_count
 from rapport.sales.views import leads, orders, pipeline
+from rapport.service.views import complaints
 
 GROUP_SIZE = 5
 COUNT_CAP = 100
@@ -48,6 +50,7 @@ KINDS = (
     Kind("leads", _("Leads"), "sales:lead_list", leads.listed),
     Kind("deals", _("Deals"), "sales:deal_list", pipeline.listed_deals, ("contact", "stage")),
     Kind("orders", _("Orders"), "sales:order_list", orders.listed, ("contact",)),
+    Kind("complaints", _("Complaints"), "service:complaint_list", complaints.listed, ("contact",)),
 )
 
 

@@ -14,7 +14,15 @@ from rapport.accounts.models import Role
 from rapport.analytics.refresh import refresh_customers
 from rapport.analytics.services import refresh_acquisition
 from rapport.contacts.models import Contact
-from rapport.demo import journey_rows, load, sales_setup, staff, work_in_progress
+from rapport.demo import (
+    complaints,
+    follow_through,
+    journey_rows,
+    load,
+    sales_setup,
+    staff,
+    work_in_progress,
+)
 from rapport.demo.generate import EXTERNAL_ID_PREFIX, HISTORY, Context, generate_batch
 from rapport.demo.parallel import SalesWriter
 
@@ -81,6 +89,13 @@ class Command(BaseCommand):
             )
             self._load(ctx, loaded, target, verbosity)
             work_in_progress.ensure_work_in_progress(setup, manager_ids=ctx.manager_ids, now=now)
+            agents = [u for u in users.values() if u.role == Role.SERVICE_AGENT]
+            filed = complaints.ensure_complaints(
+                manager_ids=ctx.manager_ids, agent_ids=[u.pk for u in agents], now=now
+            )
+            follow_through.ensure_activities(
+                managers=managers, agents=agents, complaints=filed, now=now
+            )
             loaded_at = time.monotonic()
             refresh_acquisition(as_of=now.date())  # spend is sized from the refreshed cells
             sales_setup.ensure_spend(
