@@ -7,3 +7,6 @@ class SegmentsConfig(AppConfig):
 
     name = "rapport.segments"
     label = "segments"
+
+    def ready(self) -> None:
+        from rapport.segments import jobs  # noqa: F401 (declares the refresh job)
