@@ -9,4 +9,7 @@ class SegmentsConfig(AppConfig):
     label = "segments"
 
     def ready(self) -> None:
+        from rapport.contacts.views.contacts import register_list_action
         from rapport.segments import jobs  # noqa: F401 (declares the refresh job)
+
+        register_list_action("segments/save_from_contacts.html")

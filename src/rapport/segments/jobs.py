@@ -39,7 +39,9 @@ def refresh_due(now: dt.datetime) -> bool:
 @periodic(
     "segments.refresh",
     every=dt.timedelta(minutes=15),
-    title=_("Refresh segments after the analytics refresh (and daily): sizes, who entered and left"),
+    title=_(
+        "Refresh segments after the analytics refresh (and daily): sizes, who entered and left"
+    ),
     max_attempts=3,
     backoff=dt.timedelta(minutes=2),
 )
