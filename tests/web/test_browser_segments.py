@@ -5,7 +5,6 @@ import pytest
 
 from rapport.accounts.models import Role
 from rapport.contacts import services as contacts
-from rapport.segments.models import Segment
 from tests.factories import UserFactory
 from tests.web.browser_kit import MARKS, browser_page, sign_in
 
