@@ -7,6 +7,7 @@ from rapport.accounts.models import Role
 from rapport.contacts import services as contacts
 from tests.factories import UserFactory
 from tests.web.browser_kit import MARKS, browser_page, sign_in
+from tests.web.test_browser_a11y import axe_violations
 
 pytestmark = MARKS
 
@@ -30,6 +31,7 @@ def test_build_a_rule_and_watch_the_count(page, live_server, setup):
     sign_in(page, live_server.url, "rasa")
     page.goto(f"{live_server.url}/segments/new/")
     expect(page.locator("#preview")).to_contain_text("Name the field to compare.")
+    assert axe_violations(page) == []
 
     picker = page.locator("#r-0-field")
     picker.press_sequentially("city", delay=40)
@@ -43,6 +45,7 @@ def test_build_a_rule_and_watch_the_count(page, live_server, setup):
     value.fill("Vilnius")
     expect(page.locator("#preview")).to_contain_text("2 contacts match now.")
     expect(page.locator("#preview")).to_contain_text("Olena")
+    assert axe_violations(page) == []
 
     page.get_by_role("button", name="+ Group").click()
     expect(page.locator("[data-place='r-1']")).to_be_visible()
@@ -55,3 +58,6 @@ def test_build_a_rule_and_watch_the_count(page, live_server, setup):
     page.get_by_role("button", name="Save segment").click()
     expect(page.locator("h1")).to_contain_text("Vilnius people")
     expect(page.locator("#member-results")).to_contain_text("Ieva")
+    assert axe_violations(page) == []
+    page.goto(f"{live_server.url}/segments/")
+    assert axe_violations(page) == []
