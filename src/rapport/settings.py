@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "rapport.service",
     "rapport.activities",
     "rapport.analytics",
+    "rapport.segments",
     "rapport.web",
     "rapport.api",
     "rapport.demo",

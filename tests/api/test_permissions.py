@@ -11,6 +11,7 @@ from tests.api.conftest import API, bearer_client, make_contact
 from tests.api.matrix_activities import ACTIVITY_ENDPOINTS, activities_world
 from tests.api.matrix_analytics import ANALYTICS_ENDPOINTS
 from tests.api.matrix_sales import SALES_ENDPOINTS, sales_world
+from tests.api.matrix_segments import SEGMENT_ENDPOINTS, segments_world
 from tests.api.matrix_service import SERVICE_ENDPOINTS, service_world
 from tests.api.permissions import MAY_SEE, MAY_SEE_SOUTH, ROLES, Endpoint, check
 from tests.factories import CompanyFactory, InteractionFactory
@@ -44,6 +45,7 @@ def world(users):
         **sales_world(users),
         **activities_world(users, contact, south_contact),
         **service_world(users),
+        **segments_world(users, contact),
     }
 
 
@@ -129,7 +131,7 @@ ENDPOINTS = [
     ),
 ]  # fmt: skip
 ENDPOINTS += SALES_ENDPOINTS + ACTIVITY_ENDPOINTS + SERVICE_ENDPOINTS
-ENDPOINTS += ANALYTICS_ENDPOINTS
+ENDPOINTS += ANALYTICS_ENDPOINTS + SEGMENT_ENDPOINTS
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from rapport.segments.services import members_add, segment_create
 from rapport.wsgi import application
 from tests.api.conftest import bearer_client, make_contact
 from tests.api.sales_data import (
@@ -52,6 +53,12 @@ def token_header(users, keep_connection):
     make_lead(admin, source=make_source(), email="lina@example.lt")
     make_deal(admin, contact, products=[{"product": make_product().pk}])
     make_order(admin, contact)
+    segment_create(
+        actor=admin,
+        data={"name": "Vilnius", "rule": {"field": "city", "op": "eq", "value": "Vilnius"}},
+    )
+    listed = segment_create(actor=admin, data={"name": "Called", "kind": "static"})
+    members_add(actor=admin, segment=listed, contact_ids=[contact.pk])
     client = bearer_client(admin)
     return {"Authorization": client.defaults["HTTP_AUTHORIZATION"]}
 

@@ -29,6 +29,7 @@ from rapport.sales.api import (
     pipelines_router,
     sources_router,
 )
+from rapport.segments.api import router as segments_router
 from rapport.service.api import analytics_router as service_analytics_router
 from rapport.service.api import categories_router as complaint_categories_router
 from rapport.service.api import causes_router as root_causes_router
@@ -178,3 +179,4 @@ api.add_router("complaint-categories", complaint_categories_router)
 api.add_router("analytics", analytics_router)
 api.add_router("analytics", service_analytics_router)  # analytics/root-causes
 api.add_router("customers", customers_router)
+api.add_router("segments", segments_router)

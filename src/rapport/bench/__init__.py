@@ -16,6 +16,7 @@ MODULES = [
     "rapport.bench.serving",
     "rapport.bench.activities",
     "rapport.bench.reminders",
+    "rapport.bench.segments",
 ]
 
 __all__ = ["MODULES", "Bench", "Result", "benchmark", "registry"]

@@ -38,6 +38,9 @@ Kind = Literal[
     "users",  # users, teams, other people's API tokens, the administration site
     "jobs",  # periodic jobs (core/schedule.py): their state; "change" = run one now
     "service_setup",  # complaint categories, root causes, SLA policies, business hours
+    # segments (rules and static lists): owned; members are contacts, so whoever looks at a
+    # segment sees only the members their "contacts" reach allows
+    "segments",
 ]
 Reach = Literal["all", "team", "team_or_unowned", "own", "none"]
 """How far an allowed action reaches: every record, the records of the user's team (their
@@ -75,31 +78,36 @@ _WORK_ALL = _rights("all", "all", "none", "all")
 RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     ADMIN: dict.fromkeys((*_OWNED_KINDS, "leads", "activities", *_SETUP_KINDS), _EVERYTHING)
     | {"spend": _EVERYTHING, "analytics": _rights("all", "all"), "jobs": _rights("all", "all")}
-    | {"complaints": _EVERYTHING, "service_setup": _EVERYTHING},
+    | {"complaints": _EVERYTHING, "service_setup": _EVERYTHING, "segments": _EVERYTHING},
     "sales_manager": dict.fromkeys((*_OWNED_KINDS, "activities"), _TEAM)
     | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
     # New leads nobody owns yet are every sales manager's to pick up (not to delete).
     | {"leads": _rights("team_or_unowned", "team_or_unowned", "team", "all")}
     | {"analytics": _rights("team")}
     # Their team's customers' complaints, to work and to register; the set-up is read-only.
-    | {"complaints": _WORK_TEAM, "service_setup": _READ},
+    | {"complaints": _WORK_TEAM, "service_setup": _READ}
+    # Their team's segments (for their own follow-ups); the marketers' are not theirs.
+    | {"segments": _TEAM},
     "marketer": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
     | dict.fromkeys(("catalog", "marketing", "spend"), _EVERYTHING)
     | dict.fromkeys(("pipelines", "custom_fields"), _READ)
     | {"analytics": _rights("all", "all"), "activities": _OWN_WORK}
     # Marketers read complaints and their causes (what to stop promising, whom not to
     # target this week) but do not work them.
-    | {"complaints": _READ, "service_setup": _READ},
+    | {"complaints": _READ, "service_setup": _READ}
+    # Segmenting the audience is the marketer's first job: every segment is theirs to work.
+    | {"segments": _EVERYTHING},
     # Service agents help any customer; marketing money and the figures are not theirs to read
     # (the report shows revenue and spend), so the report and funnel refuse them everywhere.
     "service_agent": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
     | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
     | {"activities": _OWN_WORK}
     # Every complaint is theirs to work, whoever owns the customer.
-    | {"complaints": _WORK_ALL, "service_setup": _READ},
+    | {"complaints": _WORK_ALL, "service_setup": _READ, "segments": _READ},
     # Read-only: sees everything, changes nothing, owns nothing; may ask for a recomputation.
     "analyst": dict.fromkeys((*_OWNED_KINDS, "leads", "activities", "spend", *_SETUP_KINDS), _READ)
-    | {"analytics": _rights("all", "all"), "complaints": _READ, "service_setup": _READ},
+    | {"analytics": _rights("all", "all"), "complaints": _READ, "service_setup": _READ}
+    | {"segments": _READ},
 }
 
 # The roles whose members may own records (be a contact's, lead's, deal's owner).

@@ -29,6 +29,7 @@ MODEL_KINDS: dict[str, permissions.Kind] = {
     "sales.order": "orders",
     "activities.activity": "activities",
     "service.complaint": "complaints",
+    "segments.segment": "segments",
 }
 
 # One path to the owning user ("owner", "contact__owner"), or several, any of which will do.

@@ -63,6 +63,27 @@ def _sort(params: Any) -> str:
     return sort if sort in selectors.CONTACT_ORDERINGS else selectors.DEFAULT_CONTACT_ORDERING
 
 
+# Templates of actions on the filtered list that apps above contacts add (their ready()):
+# segments' "Save as segment". Each is included in the list's tools with the page's context.
+LIST_ACTIONS: list[str] = []
+
+
+def register_list_action(template: str) -> None:
+    if template not in LIST_ACTIONS:
+        LIST_ACTIONS.append(template)
+
+
+def contact_orderings() -> list[tuple[str, str]]:
+    """The sort choices of a list of contacts (selectors.CONTACT_ORDERINGS), in words."""
+    return [
+        ("-created", _("Newest first")),
+        ("created", _("Oldest first")),
+        ("name", _("Name A–Z")),
+        ("-name", _("Name Z–A")),
+        *selectors.CONTACT_ORDERING_LABELS.items(),
+    ]
+
+
 def listed(request: Request) -> tuple[QuerySet[Contact], list[str]]:
     """The contacts the list shows (visible to the viewer, filtered) and their order."""
     contacts = CONTACT_FILTERS.apply(selectors.contacts_for(request.user), request.GET)
@@ -108,6 +129,7 @@ def contact_list(request: Request) -> HttpResponse:
         "filter_fields": CONTACT_FILTERS.bar(parsed),
         "extra_columns": columns,
         "colspan": BASE_COLUMNS + len(columns),
+        "list_actions": LIST_ACTIONS,
     }
     if request.htmx and cursor:
         # "Load more": only the next rows and a new button.
@@ -117,13 +139,7 @@ def contact_list(request: Request) -> HttpResponse:
     if request.htmx and request.htmx.target == "contact-results":
         return render(request, "contacts/list.html#results", context)
     context.update(
-        orderings=[
-            ("-created", _("Newest first")),
-            ("created", _("Oldest first")),
-            ("name", _("Name A–Z")),
-            ("-name", _("Name Z–A")),
-            *selectors.CONTACT_ORDERING_LABELS.items(),
-        ],
+        orderings=contact_orderings(),
         can_create=visibility.can_create(request.user, "contacts"),
     )
     return render(request, "contacts/list.html", context)

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class SegmentsConfig(AppConfig):
+    """Segments: a rule language over contacts, orders, metrics and the timeline, compiled to
+    one SQL statement; static lists; membership snapshots (who entered and who left)."""
+
+    name = "rapport.segments"
+    label = "segments"
+
+    def ready(self) -> None:
+        from rapport.contacts.views.contacts import register_list_action
+        from rapport.segments import jobs  # noqa: F401 (declares the refresh job)
+
+        register_list_action("segments/save_from_contacts.html")

@@ -1,0 +1,50 @@
+"""The segments benchmark's hand-written SQL means what the rule means: same count."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from rapport.analytics.models import CustomerMetrics
+from rapport.bench import segments as bench_segments
+from rapport.bench.harness import Bench
+from rapport.contacts.models import ConsentEvent
+from rapport.sales.models import Order
+from tests.api.conftest import make_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def _customer(owner, name: str, *, consent: str | None, ordered_days_ago: int | None,
+              churn: float | None):  # fmt: skip
+    contact = make_contact(owner, first_name=name, lifecycle_stage="customer")
+    now = timezone.now()
+    if consent:
+        ConsentEvent.objects.create(contact=contact, channel="email", purpose="marketing",
+                                    status=consent, at=now, source="test")  # fmt: skip
+    if ordered_days_ago is not None:
+        Order.objects.create(contact=contact, order_date=now - dt.timedelta(days=ordered_days_ago),
+                             total=Decimal(100), currency="EUR")  # fmt: skip
+    if churn is not None:
+        day = now.date()
+        CustomerMetrics.objects.create(
+            contact=contact, as_of=day, computed_at=now, currency="EUR", first_purchase=day,
+            last_purchase=day, recency_days=1, frequency=0, T_days=1, total_revenue=0,
+            monetary=0, churn_risk=churn,
+        )  # fmt: skip
+    return contact
+
+
+def test_the_benchmark_counts_the_same_members_both_ways(users):
+    owner = users["manager"]
+    _customer(owner, "Match", consent="granted", ordered_days_ago=10, churn=0.2)
+    _customer(owner, "Old order", consent="granted", ordered_days_ago=400, churn=0.2)
+    _customer(owner, "Withdrawn", consent="withdrawn", ordered_days_ago=10, churn=0.2)
+    _customer(owner, "Churning", consent="granted", ordered_days_ago=10, churn=0.9)
+    _customer(owner, "Match too", consent="granted", ordered_days_ago=1, churn=0.0)
+
+    rows = bench_segments.segment_count(Bench(contacts=5))
+
+    assert len(rows) == 1
+    assert rows[0].metric.startswith("segment count, 4 conditions (2 members")
