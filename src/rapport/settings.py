@@ -9,6 +9,7 @@ RAPPORT_HTTPS         0 to serve plain HTTP without redirects (`make run` on loc
 RAPPORT_TRUSTED_PROXIES CIDRs of reverse proxies whose X-Forwarded-For names the client
 RAPPORT_SITE_URL      the public base URL links in e-mails, feeds and surveys start with
 RAPPORT_FROM_EMAIL    the sender address of e-mails (default rapport@localhost)
+RAPPORT_FREQUENCY_CAP marketing messages per contact per rolling window, all channels (2/7d)
 """
 
 import ipaddress
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "rapport.service",
     "rapport.activities",
     "rapport.analytics",
+    "rapport.campaigns",
     "rapport.web",
     "rapport.api",
     "rapport.demo",
@@ -233,9 +235,19 @@ if _email_url:
 else:
     # No SMTP server configured: mail is written to the console log instead of being lost.
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Campaign e-mail is sent by the outbox's own SMTP provider (one connection per batch, each
+# failure known to be before or after the content went over): it reads the URL itself.
+RAPPORT_EMAIL_URL = _email_url
 DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_FROM_EMAIL", "rapport@localhost")
 # The public base URL that links in e-mails, calendar feeds and surveys start with.
 RAPPORT_SITE_URL = os.environ.get("RAPPORT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- campaigns ------------------------------------------------------------------------------
+# At most this many marketing messages per contact per rolling window, across all channels,
+# campaigns and scenarios ("2/7d", "3/24h", or "off"); service messages are not counted.
+RAPPORT_FREQUENCY_CAP = os.environ.get("RAPPORT_FREQUENCY_CAP", "2/7d")
+# Seconds a worker's claim on outbox messages lasts before another worker recovers it.
+RAPPORT_OUTBOX_LEASE = int(os.environ.get("RAPPORT_OUTBOX_LEASE", "120"))
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("rapport.service.urls")),
     path("", include("rapport.activities.urls")),
     path("", include("rapport.analytics.urls")),
+    path("", include("rapport.campaigns.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from rapport.campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    # the public unsubscribe page and its RFC 8058 one-click POST (no login)
+    path("u/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
+]
