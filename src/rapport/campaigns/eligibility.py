@@ -11,6 +11,7 @@ from rapport.campaigns.models import (
     MessageChannel,
     MessagePurpose,
     MessageStatus,
+    MessengerAccount,
     SkipReason,
     Suppression,
 )
@@ -28,7 +29,13 @@ def address_of(contact: Contact, channel: str) -> str:
         return contact.email
     if channel == MessageChannel.SMS:
         return contact.phone
-    return ""  # messenger addresses arrive with the messenger providers
+    account = (
+        MessengerAccount.objects.filter(contact_id=contact.pk)
+        .order_by("-created_at", "-id")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    return account or ""
 
 
 def consent_granted(contact_id: int, channel: str, purpose: str) -> bool:

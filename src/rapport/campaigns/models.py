@@ -187,6 +187,10 @@ class Message(models.Model):
             ),
             # the frequency cap: a contact's marketing messages handed out lately
             models.Index(fields=["contact", "handed_at"], name="message_contact_handed_idx"),
+            # delivery receipts name the provider's id
+            models.Index(
+                fields=["provider_id"], condition=~Q(provider_id=""), name="message_provider_idx"
+            ),
         ]
         ordering = ["-id"]
 
@@ -214,3 +218,29 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.address}"
+
+
+class MessengerAccount(models.Model):
+    """A contact's account on a messenger (their Telegram chat), where messenger messages
+    go and whose replies are theirs."""
+
+    class Provider(models.TextChoices):
+        TELEGRAM = "telegram", "Telegram"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(_("messenger"), max_length=20, choices=Provider.choices)
+    external_id = models.CharField(_("chat id"), max_length=100)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("messenger account")
+        verbose_name_plural = _("messenger accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="messenger_account_unique"
+            )
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.external_id}"

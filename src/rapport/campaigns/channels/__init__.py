@@ -1,11 +1,14 @@
-"""Channel providers, chosen by configuration: `provider_for("email")` gives the SMTP
-provider when RAPPORT_EMAIL_URL is set and the console provider otherwise."""
+"""Channel providers, chosen by configuration: e-mail goes through the SMTP provider when
+RAPPORT_EMAIL_URL is set, SMS through RAPPORT_SMS_URL, messenger messages through
+RAPPORT_TELEGRAM_URL; a channel without one prints its messages (the console provider)."""
 
 from django.conf import settings
 
 from rapport.campaigns.channels.base import Provider
 from rapport.campaigns.channels.console import ConsoleProvider
+from rapport.campaigns.channels.sms import TwilioProvider
 from rapport.campaigns.channels.smtp import SmtpProvider
+from rapport.campaigns.channels.telegram import TelegramProvider
 
 
 def provider_for(channel: str) -> Provider:
@@ -13,5 +16,12 @@ def provider_for(channel: str) -> Provider:
         url = getattr(settings, "RAPPORT_EMAIL_URL", "")
         if url and not url.startswith("console:"):
             return SmtpProvider(url, sender=settings.DEFAULT_FROM_EMAIL)
-    # SMS and messenger providers come with their configuration (RAPPORT_SMS_URL, …).
+    if channel == "sms":
+        url = getattr(settings, "RAPPORT_SMS_URL", "")
+        if url.startswith("twilio"):
+            return TwilioProvider(url)
+    if channel == "messenger":
+        url = getattr(settings, "RAPPORT_TELEGRAM_URL", "")
+        if url.startswith("telegram"):
+            return TelegramProvider(url)
     return ConsoleProvider(channel)
