@@ -244,3 +244,29 @@ class MessengerAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.external_id}"
+
+
+class InboundMessage(models.Model):
+    """A reply that arrived through a provider's webhook, once per provider message id
+    (providers repeat webhooks they think failed)."""
+
+    provider = models.CharField(_("provider"), max_length=20)
+    external_id = models.CharField(_("provider id"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    sender = models.CharField(_("from"), max_length=254)
+    text = models.TextField(_("text"), blank=True)
+    stop = models.BooleanField(_("asked to stop"), default=False)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="inbound_message_unique"
+            )
+        ]
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.external_id}"

@@ -6,11 +6,13 @@ from typing import Any
 
 from django.utils.translation import pgettext
 
-from rapport.campaigns.models import MessageChannel, MessagePurpose
+from rapport.campaigns.models import MessageChannel, MessagePurpose, MessageStatus
 from rapport.timeline.rendering import Rendered, choice_label, register
 
 MESSAGE_SENT = "campaign.message_sent"
 UNSUBSCRIBED = "campaign.unsubscribed"
+DELIVERY = "campaign.delivery"
+REPLY = "campaign.reply"
 
 
 @register(MESSAGE_SENT)
@@ -39,3 +41,21 @@ def _unsubscribed(params: Mapping[str, Any], item: Rendered) -> str:
         "purpose": purpose.lower(),
         "channels": channels,
     }
+
+
+@register(DELIVERY)
+def _delivery(params: Mapping[str, Any], item: Rendered) -> str:
+    values = {"channel": choice_label(MessageChannel, params["channel"]), "id": params["message"]}
+    if params["status"] == MessageStatus.DELIVERED:
+        return pgettext("timeline", "%(channel)s message #%(id)s delivered") % values
+    return pgettext("timeline", "%(channel)s message #%(id)s could not be delivered") % values
+
+
+@register(REPLY)
+def _reply(params: Mapping[str, Any], item: Rendered) -> str:
+    values = {"channel": choice_label(MessageChannel, params["channel"])}
+    if params.get("withdrawn"):
+        return pgettext("timeline", "Replied by %(channel)s asking to stop; consent withdrawn") % (
+            values
+        )
+    return pgettext("timeline", "Replied by %(channel)s") % values

@@ -9,6 +9,7 @@ from rapport.campaigns.channels.console import ConsoleProvider
 from rapport.campaigns.channels.sms import TwilioProvider
 from rapport.campaigns.channels.smtp import SmtpProvider
 from rapport.campaigns.channels.telegram import TelegramProvider
+from rapport.campaigns.hooks import hook_url
 
 
 def provider_for(channel: str) -> Provider:
@@ -19,7 +20,7 @@ def provider_for(channel: str) -> Provider:
     if channel == "sms":
         url = getattr(settings, "RAPPORT_SMS_URL", "")
         if url.startswith("twilio"):
-            return TwilioProvider(url)
+            return TwilioProvider(url, status_callback=hook_url("twilio"))
     if channel == "messenger":
         url = getattr(settings, "RAPPORT_TELEGRAM_URL", "")
         if url.startswith("telegram"):

@@ -14,7 +14,8 @@ from rapport.campaigns.channels.base import Outgoing
 
 
 class TwilioProvider:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, status_callback: str = "") -> None:
+        self.status_callback = status_callback
         parts = urlsplit(url)
         scheme = "http" if parts.scheme.endswith("+http") else "https"
         self.account = unquote(parts.username or "")
@@ -33,7 +34,10 @@ class TwilioProvider:
         return None
 
     def send(self, message: Outgoing) -> str:
-        form = urlencode({"To": message.to, "From": self.sender, "Body": message.text})
+        fields = {"To": message.to, "From": self.sender, "Body": message.text}
+        if self.status_callback:
+            fields["StatusCallback"] = self.status_callback
+        form = urlencode(fields)
         answer = http.post(
             self.endpoint,
             data=form.encode(),
