@@ -3,7 +3,7 @@ the suppression list."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -270,3 +270,68 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.external_id}"
+
+
+class PromoCode(TimeStampedModel):
+    """A discount code: shared (one code, many uses up to a limit) or personal (one contact,
+    single use, generated per recipient when a message is sent, never the same for two
+    people). Restricted to some products or categories when any are named."""
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", pgettext_lazy("promo code", "Personal")
+        SHARED = "shared", pgettext_lazy("promo code", "Shared")
+
+    class Discount(models.TextChoices):
+        PERCENT = "percent", _("Percent")
+        AMOUNT = "amount", _("Amount")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    discount = models.CharField(_("discount"), max_length=10, choices=Discount.choices)
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)  # amounts only
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateTimeField(_("valid to"), null=True, blank=True)
+    usage_limit = models.PositiveIntegerField(_("usage limit"), null=True, blank=True)
+    used = models.PositiveIntegerField(_("times used"), default=0)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="promo_codes"
+    )
+    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
+    categories = models.ManyToManyField("catalog.Category", blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("promo code")
+        verbose_name_plural = _("promo codes")
+        constraints = [
+            # one personal code per recipient of a campaign, however many workers send
+            models.UniqueConstraint(
+                fields=["campaign", "contact"],
+                condition=Q(kind="personal", campaign__isnull=False),
+                name="promo_personal_per_campaign_unique",
+            ),
+            models.CheckConstraint(condition=Q(value__gt=0), name="promo_value_positive"),
+            models.CheckConstraint(
+                condition=~Q(discount="percent") | Q(value__lte=100),
+                name="promo_percent_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(discount="amount") | ~Q(currency=""),
+                name="promo_amount_has_currency",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="personal") | Q(contact__isnull=False, usage_limit=1),
+                name="promo_personal_single_use",
+            ),
+            models.CheckConstraint(
+                condition=Q(usage_limit__isnull=True) | Q(used__lte=F("usage_limit")),
+                name="promo_used_within_limit",
+            ),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.code
