@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from rapport.campaigns.models import Message, MessageStatus, SkipReason
+from rapport.campaigns.models import Message, MessageStatus, SkipReason, Suppression
 from rapport.campaigns.outbox import deliver_due
 from rapport.campaigns.services import campaign_enqueue
 from rapport.campaigns.unsubscribe import token_for
@@ -104,6 +104,22 @@ def test_a_refused_recipient_fails_with_the_servers_words(smtp):
     )
     assert message.error == "RCPT TO: 550 5.1.1 No such mailbox"
     assert smtp.messages == []
+    # a hard bounce: the address gets nothing more, from any campaign
+    assert list(Suppression.objects.values_list("channel", "address", "reason")) == [
+        ("email", "olena@example.com", f"hard bounce, message #{message.pk}")
+    ]
+    smtp.refuse_rcpt = ""
+    campaign_enqueue(campaign=campaign("Spring"), contact_ids=[olena.pk])
+    assert dict(deliver_due().reasons) == {"suppressed": 1}
+
+
+def test_a_full_mailbox_fails_without_suppressing_the_address(smtp):
+    olena = person("olena@example.com")
+    campaign_enqueue(campaign=campaign(), contact_ids=[olena.pk])
+    smtp.refuse_rcpt = "552 5.2.2 Mailbox full"
+
+    assert deliver_due().failed == 1
+    assert Suppression.objects.count() == 0
 
 
 def test_try_later_requeues_with_backoff_and_the_next_attempt_sends(smtp, clock):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rapport.campaigns import outbox
 from rapport.campaigns.models import Message, MessageStatus, SkipReason, Suppression
 from rapport.campaigns.services import campaign_enqueue, campaign_move, message_enqueue
+from rapport.core import schedule
 from tests.campaigns.conftest import campaign, grant, person
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +217,32 @@ def test_a_draft_campaigns_messages_wait(smtp):
     assert outbox.deliver_due().sent == 0
     campaign_move(campaign=draft, action="launch")
     assert outbox.deliver_due().sent == 1
+
+
+def test_the_periodic_job_delivers_through_the_schedule(smtp):
+    olena = person("olena@example.com")
+    campaign_enqueue(campaign=campaign(), contact_ids=[olena.pk])
+
+    run = schedule.run_now("campaigns.deliver")
+
+    assert run.status == "succeeded"
+    assert run.result["sent"] == 1
+    assert len(smtp.messages) == 1
+
+
+def test_the_outbox_is_read_in_the_back_office(smtp, users, client):
+    admin_user = users["admin"]
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    olena = person("olena@example.com")
+    campaign_enqueue(campaign=campaign(), contact_ids=[olena.pk])
+    outbox.deliver_due()
+    client.force_login(admin_user)
+
+    listing = client.get("/admin/campaigns/message/?status__exact=sent")
+    page = client.get(f"/admin/campaigns/message/{Message.objects.get().pk}/change/")
+
+    assert listing.status_code == 200
+    assert "1 message" in listing.content.decode()
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()  # read-only

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 import pytest
 
 from rapport.campaigns import outbox
-from rapport.campaigns.models import Message, MessageStatus, MessengerAccount, SkipReason
+from rapport.campaigns.models import (
+    Message,
+    MessageStatus,
+    MessengerAccount,
+    SkipReason,
+    Suppression,
+)
 from rapport.campaigns.services import campaign_enqueue
 from tests.campaigns.conftest import campaign, free_port, person
 from tests.campaigns.fakes import Scripted, fake_api
@@ -87,6 +93,7 @@ def test_a_bad_number_is_refused_and_a_503_retried(twilio):
     assert (bad.status, bad.reason) == (MessageStatus.FAILED, SkipReason.REJECTED)
     assert bad.error == "400 21211 The 'To' number is not a valid phone number."
     assert busy.status == MessageStatus.QUEUED
+    assert list(Suppression.objects.values_list("channel", "address")) == [("sms", "+380501234567")]
 
 
 def test_a_500_or_a_dropped_answer_is_reviewed_never_resent(twilio, clock):
@@ -169,3 +176,4 @@ def test_telegram_rate_limit_and_a_blocked_bot(telegram, clock):
     limited, blocked = Message.objects.order_by("pk")
     assert limited.available_at == clock.now + dt.timedelta(seconds=5)
     assert blocked.error == "403 Forbidden: bot was blocked by the user"
+    assert list(Suppression.objects.values_list("channel", "address")) == [("messenger", "1")]

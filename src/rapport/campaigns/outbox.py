@@ -47,6 +47,7 @@ from rapport.campaigns.models import (
     MessagePurpose,
     MessageStatus,
     SkipReason,
+    Suppression,
 )
 from rapport.campaigns.unsubscribe import mailto_for, url_for
 from rapport.contacts.models import Contact
@@ -262,9 +263,18 @@ def _deliver_one(
     except NotSent as exc:
         _retry(message, worker, exc, result)
     except Rejected as exc:
-        Message.objects.filter(_mine(message, worker)).update(
-            **_released(status=MessageStatus.FAILED, reason=SkipReason.REJECTED, error=exc.detail)
-        )
+        with transaction.atomic():
+            Message.objects.filter(_mine(message, worker)).update(
+                **_released(
+                    status=MessageStatus.FAILED, reason=SkipReason.REJECTED, error=exc.detail
+                )
+            )
+            if exc.bad_address:
+                Suppression.objects.get_or_create(
+                    channel=message.channel,
+                    address=message.address.lower(),
+                    defaults={"reason": f"hard bounce, message #{message.pk}"},
+                )
         result.failed += 1
     except OutcomeUnknown as exc:
         Message.objects.filter(_mine(message, worker, MessageStatus.SENDING)).update(

@@ -31,7 +31,13 @@ class NotSent(SendError):
 
 
 class Rejected(SendError):
-    """The provider refused the message for good."""
+    """The provider refused the message for good. `bad_address`: because of the address
+    itself (no such mailbox, an invalid number, a chat that blocked the bot): nothing
+    more is sent there (a hard bounce suppresses it)."""
+
+    def __init__(self, detail: str, *, bad_address: bool = False) -> None:
+        super().__init__(detail)
+        self.bad_address = bad_address
 
 
 class OutcomeUnknown(SendError):

@@ -10,7 +10,11 @@ import base64
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from rapport.campaigns.channels import http
-from rapport.campaigns.channels.base import Outgoing
+from rapport.campaigns.channels.base import Outgoing, Rejected
+
+# Twilio's codes for a number that cannot take messages: invalid (21211), not a mobile
+# number (21614), or one that replied STOP to this sender (21610).
+BAD_NUMBER = {21211, 21610, 21614}
 
 
 class TwilioProvider:
@@ -47,6 +51,9 @@ class TwilioProvider:
         body = answer.json() if isinstance(answer.json(), dict) else {}
         if answer.status in (200, 201) and body.get("sid"):
             return str(body["sid"])
-        raise http.classify(
+        error = http.classify(
             answer, f"{answer.status} {body.get('code', '')} {body.get('message', '')}"
         )
+        if isinstance(error, Rejected) and body.get("code") in BAD_NUMBER:
+            error.bad_address = True
+        raise error

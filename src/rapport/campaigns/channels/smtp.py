@@ -39,9 +39,16 @@ def build(message: Outgoing, sender: str) -> EmailMessage:
     return mail
 
 
+# Refusals of the recipient that mean the address does not exist or never will take mail
+# (RFC 5321 550/551/553 at RCPT TO); a full mailbox (552) or a policy refusal may pass.
+HARD_BOUNCES = (550, 551, 553)
+
+
 def _refused(code: int, reply: bytes, stage: str) -> NotSent | Rejected:
     detail = f"{stage}: {code} {reply.decode('utf-8', 'replace')}"
-    return Rejected(detail) if 500 <= code < 600 else NotSent(detail)
+    if 500 <= code < 600:
+        return Rejected(detail, bad_address=stage == "RCPT TO" and code in HARD_BOUNCES)
+    return NotSent(detail)
 
 
 class SmtpProvider:

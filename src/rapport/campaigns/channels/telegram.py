@@ -12,7 +12,7 @@ import json
 from urllib.parse import unquote, urlsplit
 
 from rapport.campaigns.channels import http
-from rapport.campaigns.channels.base import NotSent, Outgoing
+from rapport.campaigns.channels.base import NotSent, Outgoing, Rejected
 
 
 class TelegramProvider:
@@ -47,4 +47,7 @@ class TelegramProvider:
         retry = (body.get("parameters") or {}).get("retry_after")
         if answer.status == 429 and isinstance(retry, int):
             raise NotSent(detail, retry_after=dt.timedelta(seconds=retry))
-        raise http.classify(answer, detail)
+        error = http.classify(answer, detail)
+        if isinstance(error, Rejected) and answer.status == 403:
+            error.bad_address = True  # the person blocked the bot, or the chat is gone
+        raise error
