@@ -9,6 +9,9 @@ RAPPORT_HTTPS         0 to serve plain HTTP without redirects (`make run` on loc
 RAPPORT_TRUSTED_PROXIES CIDRs of reverse proxies whose X-Forwarded-For names the client
 RAPPORT_SITE_URL      the public base URL links in e-mails, feeds and surveys start with
 RAPPORT_FROM_EMAIL    the sender address of e-mails (default rapport@localhost)
+RAPPORT_FREQUENCY_CAP marketing messages per contact per rolling window, all channels (2/7d)
+RAPPORT_SMS_URL       twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/?from=%2B15550001111
+RAPPORT_TELEGRAM_URL  telegram://BOT_TOKEN@api.telegram.org
 """
 
 import ipaddress
@@ -75,6 +78,7 @@ INSTALLED_APPS = [
     "rapport.activities",
     "rapport.analytics",
     "rapport.segments",
+    "rapport.campaigns",
     "rapport.web",
     "rapport.api",
     "rapport.demo",
@@ -234,9 +238,22 @@ if _email_url:
 else:
     # No SMTP server configured: mail is written to the console log instead of being lost.
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Campaign e-mail is sent by the outbox's own SMTP provider (one connection per batch, each
+# failure known to be before or after the content went over): it reads the URL itself.
+RAPPORT_EMAIL_URL = _email_url
 DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_FROM_EMAIL", "rapport@localhost")
 # The public base URL that links in e-mails, calendar feeds and surveys start with.
 RAPPORT_SITE_URL = os.environ.get("RAPPORT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- campaigns ------------------------------------------------------------------------------
+# At most this many marketing messages per contact per rolling window, across all channels,
+# campaigns and scenarios ("2/7d", "3/24h", or "off"); service messages are not counted.
+RAPPORT_FREQUENCY_CAP = os.environ.get("RAPPORT_FREQUENCY_CAP", "2/7d")
+# SMS and messenger providers (campaigns/channels/); unset: messages are printed.
+RAPPORT_SMS_URL = os.environ.get("RAPPORT_SMS_URL", "")
+RAPPORT_TELEGRAM_URL = os.environ.get("RAPPORT_TELEGRAM_URL", "")
+# Seconds a worker's claim on outbox messages lasts before another worker recovers it.
+RAPPORT_OUTBOX_LEASE = int(os.environ.get("RAPPORT_OUTBOX_LEASE", "120"))
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

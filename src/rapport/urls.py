@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("rapport.activities.urls")),
     path("", include("rapport.analytics.urls")),
     path("", include("rapport.segments.urls")),
+    path("", include("rapport.campaigns.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CampaignsConfig(AppConfig):
+    """Messages to customers on e-mail, SMS and messengers: campaigns, the exactly-once
+    outbox, consent and frequency-cap checks at send time, unsubscribing."""
+
+    name = "rapport.campaigns"
+    label = "campaigns"
+
+    def ready(self) -> None:
+        from rapport.campaigns import jobs, timeline_kinds  # noqa: F401  (registrations)

@@ -1,0 +1,61 @@
+"""The timeline events the campaigns app writes, and how each is worded when shown. Params
+keep the campaign's name as it was when the message went out."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import pgettext
+
+from rapport.campaigns.models import MessageChannel, MessagePurpose, MessageStatus
+from rapport.timeline.rendering import Rendered, choice_label, register
+
+MESSAGE_SENT = "campaign.message_sent"
+UNSUBSCRIBED = "campaign.unsubscribed"
+DELIVERY = "campaign.delivery"
+REPLY = "campaign.reply"
+
+
+@register(MESSAGE_SENT)
+def _sent(params: Mapping[str, Any], item: Rendered) -> str:
+    values = {
+        "channel": choice_label(MessageChannel, params["channel"]),
+        "subject": params.get("subject") or "",
+        "campaign": params.get("campaign_name") or "",
+    }
+    if values["campaign"] and values["subject"]:
+        return (
+            pgettext("timeline", "%(channel)s from campaign “%(campaign)s”: %(subject)s") % values
+        )
+    if values["campaign"]:
+        return pgettext("timeline", "%(channel)s from campaign “%(campaign)s”") % values
+    if values["subject"]:
+        return pgettext("timeline", "%(channel)s sent: %(subject)s") % values
+    return pgettext("timeline", "%(channel)s sent") % values
+
+
+@register(UNSUBSCRIBED)
+def _unsubscribed(params: Mapping[str, Any], item: Rendered) -> str:
+    channels = ", ".join(choice_label(MessageChannel, c) for c in params["channels"])
+    purpose = choice_label(MessagePurpose, params["purpose"])
+    return pgettext("timeline", "Unsubscribed from %(purpose)s messages by %(channels)s") % {
+        "purpose": purpose.lower(),
+        "channels": channels,
+    }
+
+
+@register(DELIVERY)
+def _delivery(params: Mapping[str, Any], item: Rendered) -> str:
+    values = {"channel": choice_label(MessageChannel, params["channel"]), "id": params["message"]}
+    if params["status"] == MessageStatus.DELIVERED:
+        return pgettext("timeline", "%(channel)s message #%(id)s delivered") % values
+    return pgettext("timeline", "%(channel)s message #%(id)s could not be delivered") % values
+
+
+@register(REPLY)
+def _reply(params: Mapping[str, Any], item: Rendered) -> str:
+    values = {"channel": choice_label(MessageChannel, params["channel"])}
+    if params.get("withdrawn"):
+        return pgettext("timeline", "Replied by %(channel)s asking to stop; consent withdrawn") % (
+            values
+        )
+    return pgettext("timeline", "Replied by %(channel)s") % values

@@ -1,0 +1,104 @@
+"""The public unsubscribe page /u/<token>/ (no login), in the person's language.
+
+A POST whose body is `List-Unsubscribe=One-Click` (RFC 8058, sent by the mail provider when
+the reader presses its "Unsubscribe" button) withdraws the consent of the message's channel
+and purpose at once and answers 200. A GET shows the channels the person receives such
+messages on, the message's own channel unticked first, so they can keep the others; posting
+the form withdraws the unticked ones. A forged link gets a 400 page, never a 500. No CSRF
+token: the signed link is the authority, and the one-click POST comes from mail providers."""
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from rapport.campaigns import hooks
+from rapport.campaigns.models import MessageChannel
+from rapport.campaigns.services import language_of
+from rapport.campaigns.unsubscribe import BadLink, channel_choices, message_from, unsubscribe
+
+TEMPLATE = "campaigns/unsubscribe.html"
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        message = message_from(token)
+    except BadLink:
+        return render(request, TEMPLATE, {"problem": True}, status=400)
+    with translation.override(language_of(message.contact)):
+        if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
+            unsubscribe(message=message, channels=[message.channel])
+            return render(request, TEMPLATE, {"done": [message.channel], "message": message})
+        if request.method == "POST":
+            keep = set(request.POST.getlist("keep"))
+            leave = [c for c in MessageChannel.values if c not in keep]
+            withdrawn = unsubscribe(message=message, channels=leave)
+            return render(request, TEMPLATE, {"done": withdrawn, "message": message})
+        choices = channel_choices(message.contact, message.purpose)
+        return render(
+            request,
+            TEMPLATE,
+            {
+                "message": message,
+                "choices": [c for c in choices if c.granted],
+                "token": token,
+            },
+        )
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def hook(request: HttpRequest, provider: str, secret: str) -> HttpResponse:
+    """A provider's delivery receipt or a person's reply (campaigns/hooks.py). A wrong secret
+    is a 404 (the URL does not exist for a guesser), a bad signature a 403, a body that is
+    not the provider's shape a 400."""
+    if not hooks.secret_ok(provider, secret):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    if provider == "twilio":
+        form = {key: request.POST.get(key, "") for key in request.POST}
+        if not hooks.signature_ok(provider, request.headers, form):
+            return JsonResponse({"detail": "Bad signature."}, status=403)
+        if form.get("MessageStatus") and not form.get("Body"):
+            hooks.receipt(
+                provider_id=form.get("MessageSid", ""),
+                status=form["MessageStatus"],
+                error=form.get("ErrorCode", ""),
+            )
+        elif form.get("MessageSid") and form.get("From"):
+            hooks.reply(
+                provider="twilio",
+                external_id=form["MessageSid"],
+                channel=MessageChannel.SMS,
+                sender=form["From"],
+                text=form.get("Body", ""),
+            )
+        else:
+            return JsonResponse({"detail": "Expected a status callback or a message."}, status=400)
+        return HttpResponse(
+            '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+            content_type="text/xml",
+        )
+    if not hooks.signature_ok(provider, request.headers, {}):
+        return JsonResponse({"detail": "Bad signature."}, status=403)
+    try:
+        update = json.loads(request.body)
+        message = update.get("message") or {}
+        chat, text = str(message["chat"]["id"]), str(message.get("text", ""))
+        external_id = f"{chat}:{int(message['message_id'])}"
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return JsonResponse({"detail": "Expected a Telegram update with a message."}, status=400)
+    hooks.reply(
+        provider="telegram",
+        external_id=external_id,
+        channel=MessageChannel.MESSENGER,
+        sender=chat,
+        text=text,
+    )
+    return JsonResponse({"ok": True})

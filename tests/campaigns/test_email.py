@@ -1,0 +1,159 @@
+"""Campaign e-mail through a real SMTP server: one connection per batch, plain text and HTML
+parts, a Message-ID made from the outbox id, List-Unsubscribe with RFC 8058 one-click, and
+each kind of SMTP failure handled as what it means for exactly-once."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from rapport.campaigns.models import Message, MessageStatus, SkipReason, Suppression
+from rapport.campaigns.outbox import deliver_due
+from rapport.campaigns.services import campaign_enqueue
+from rapport.campaigns.unsubscribe import token_for
+from rapport.timeline.models import Interaction
+from tests.campaigns.conftest import campaign, free_port, person
+
+pytestmark = pytest.mark.django_db
+
+TEMPLATES = (
+    ("en", "Sun for {{ first_name }}", "Dear {{ first_name }}, see you in Crete.", ""),
+    (
+        "uk",
+        "Сонце для {{ first_name }}",
+        "Шановна {{ first_name }}, до зустрічі на Криті. {{ unsubscribe_url }}",
+        "<p>Шановна {{ first_name }} &amp; Крит</p>",
+    ),
+)
+
+
+def test_a_batch_goes_over_one_connection_with_both_parts_and_its_headers(smtp):
+    olena = person("olena@example.com", language="uk")
+    john = person("john@example.com", first_name="John<b>")
+    winter = campaign(templates=TEMPLATES)
+    assert campaign_enqueue(campaign=winter, contact_ids=[olena.pk, john.pk]) == 2
+
+    result = deliver_due()
+
+    assert (result.sent, result.skipped, result.retried) == (2, 0, 0)
+    assert smtp.connections == 1
+    by_to = {m["To"]: m for m in smtp.messages}
+    assert sorted(by_to) == ["john@example.com", "olena@example.com"]
+    sent = {m.contact_id: m for m in Message.objects.all()}
+    uk = by_to["olena@example.com"]
+    olena_message = sent[olena.pk]
+    assert uk["Subject"] == "Сонце для Olena"
+    assert uk["From"] == "offers@travel.example"
+    assert uk["Message-ID"] == f"<outbox.{olena_message.pk}@travel.example>"
+    assert olena_message.provider_id == uk["Message-ID"]
+    url = f"https://crm.travel.example/u/{token_for(olena_message.pk)}/"
+    assert uk["List-Unsubscribe"] == (
+        f"<{url}>, <mailto:offers@travel.example?subject=unsubscribe%20"
+        f"{token_for(olena_message.pk)}>"
+    )
+    assert uk["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert uk.get_content_type() == "multipart/alternative"
+    text = uk.get_body(("plain",)).get_content()
+    html = uk.get_body(("html",)).get_content()
+    assert text.strip() == f"Шановна Olena, до зустрічі на Криті. {url}"
+    assert html.startswith("<p>Шановна Olena &amp; Крит</p>")
+    assert f'<a href="{url}">' in html  # the HTML had no link of its own: the footer gives it
+    # English has no HTML part; its text gets the unsubscribe line, and a name is not markup
+    en = by_to["john@example.com"]
+    assert en.get_content_type() == "text/plain"
+    assert en["Subject"] == "Sun for John<b>"
+    assert en.get_content().splitlines()[0] == "Dear John<b>, see you in Crete."
+    assert (
+        en.get_content()
+        .strip()
+        .endswith(
+            f"To stop receiving these messages: https://crm.travel.example/u/"
+            f"{token_for(sent[john.pk].pk)}/"
+        )
+    )
+    assert {m.status for m in sent.values()} == {MessageStatus.SENT}
+    assert [i.text for i in Interaction.objects.filter(contact=olena)] == [
+        "E-mail from campaign “Winter sun”: Сонце для Olena"
+    ]
+
+
+def test_service_mail_carries_no_list_unsubscribe(smtp):
+    olena = person("olena@example.com", consents=("email:service",))
+    notice = campaign("Visa reminder", purpose="service")
+    campaign_enqueue(campaign=notice, contact_ids=[olena.pk])
+
+    deliver_due()
+
+    [received] = smtp.messages
+    assert received["List-Unsubscribe"] is None
+    assert "To stop receiving" not in received.get_content()
+
+
+def test_a_refused_recipient_fails_with_the_servers_words(smtp):
+    olena = person("olena@example.com")
+    campaign_enqueue(campaign=campaign(), contact_ids=[olena.pk])
+    smtp.refuse_rcpt = "550 5.1.1 No such mailbox"
+
+    result = deliver_due()
+
+    message = Message.objects.get()
+    assert (result.failed, message.status, message.reason) == (
+        1,
+        MessageStatus.FAILED,
+        SkipReason.REJECTED,
+    )
+    assert message.error == "RCPT TO: 550 5.1.1 No such mailbox"
+    assert smtp.messages == []
+    # a hard bounce: the address gets nothing more, from any campaign
+    assert list(Suppression.objects.values_list("channel", "address", "reason")) == [
+        ("email", "olena@example.com", f"hard bounce, message #{message.pk}")
+    ]
+    smtp.refuse_rcpt = ""
+    campaign_enqueue(campaign=campaign("Spring"), contact_ids=[olena.pk])
+    assert dict(deliver_due().reasons) == {"suppressed": 1}
+
+
+def test_a_full_mailbox_fails_without_suppressing_the_address(smtp):
+    olena = person("olena@example.com")
+    campaign_enqueue(campaign=campaign(), contact_ids=[olena.pk])
+    smtp.refuse_rcpt = "552 5.2.2 Mailbox full"
+
+    assert deliver_due().failed == 1
+    assert Suppression.objects.count() == 0
+
+
+def test_try_later_requeues_with_backoff_and_the_next_attempt_sends(smtp, clock):
+    olena = person("olena@example.com")
+    campaign_enqueue(campaign=campaign(), contact_ids=[olena.pk])
+    smtp.refuse_data = "451 4.3.0 Try again later"
+
+    first = deliver_due()
+
+    message = Message.objects.get()
+    assert (first.retried, message.status, message.attempts) == (1, MessageStatus.QUEUED, 1)
+    assert message.handed_at is None  # not counted against the cap: it never went out
+    assert message.available_at == clock.now + dt.timedelta(seconds=30)
+    assert message.error == "content: 451 4.3.0 Try again later"
+    smtp.refuse_data = ""
+    assert deliver_due().sent == 0  # not due yet
+    clock.now += dt.timedelta(seconds=31)
+
+    assert deliver_due().sent == 1
+    assert len(smtp.messages) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.error) == (MessageStatus.SENT, 2, "")
+
+
+def test_an_unreachable_server_requeues_every_message_untouched(settings):
+    settings.RAPPORT_EMAIL_URL = f"smtp://127.0.0.1:{free_port()}"  # nobody listens
+    olena, john = person("olena@example.com"), person("john@example.com")
+    campaign_enqueue(campaign=campaign(), contact_ids=[olena.pk, john.pk])
+
+    result = deliver_due()
+
+    assert result.retried == 2
+    assert list(Message.objects.values_list("status", "handed_at", "attempts")) == [
+        (MessageStatus.QUEUED, None, 1),
+        (MessageStatus.QUEUED, None, 1),
+    ]
+    assert all(m.available_at > timezone.now() for m in Message.objects.all())
