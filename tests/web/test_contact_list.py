@@ -149,8 +149,9 @@ def test_list_page_query_count_does_not_grow_with_rows(as_user, users, django_as
     client.get("/contacts/")  # warm the session and content types
 
     # session, user, colleague ids, page of contacts (owner and company joined), the page's
-    # next steps (one query), capped count, owners and tags for the filters, the bell's count
-    with django_assert_num_queries(9):
+    # next steps (one query), their customer values (one query), capped count, owners and
+    # tags for the filters, the bell's count
+    with django_assert_num_queries(10):
         response = client.get("/contacts/")
 
     assert len(response.context["page"].items) == 30

@@ -537,3 +537,16 @@ def test_a_team_without_customers_gets_a_sentence_not_an_empty_grid(as_user, use
         response.text
     )
     assert 'id="rfm-grid"' not in response.text
+
+
+def test_the_contact_list_shows_each_customers_value(as_user, users, risky):
+    response = as_user("manager").get("/contacts/", {"sort": "-clv"})
+
+    rows = [(c.first_name, c.customer_value) for c in response.context["page"].items]
+    assert rows == [
+        ("Ona", "At risk · CLV 1,000 EUR · churn risk 50 %"),
+        ("Petras", "At risk · CLV 300 EUR · churn risk 90 %"),
+        ("Tomas", "At risk · churn risk 70 %"),
+    ]
+    assert '<th class="hide-sm">Customer value</th>' in response.text
+    assert "At risk · CLV 1,000 EUR · churn risk 50 %" in response.text

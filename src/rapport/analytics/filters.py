@@ -9,9 +9,12 @@ from typing import Any
 
 from django.db.models import DecimalField, FloatField, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from rapport.analytics import config, labels
+from rapport.analytics.models import CustomerMetrics
 from rapport.core.filters import ChoiceFilter, NumberRangeFilter, number_range
 
 SCORES = [(str(score), str(score)) for score in range(5, 0, -1)]
@@ -131,17 +134,48 @@ def _by_churn_risk(contacts: QuerySet[Any]) -> QuerySet[Any]:
     )
 
 
+def put_customer_values(contacts: list[Any], _user: Any) -> None:
+    """The contact list's "Customer value" column: each contact's RFM segment, lifetime
+    value and churn risk as of the last refresh, as `customer_value` text, in one read for
+    the page."""
+    rows = CustomerMetrics.objects.filter(contact_id__in=[c.pk for c in contacts]).values_list(
+        "contact_id", "rfm_segment", "clv_365d", "churn_risk", "currency"
+    )
+    cells = {}
+    for contact_id, segment, clv, risk, currency in rows:
+        parts = [labels.segment_label(segment) or ""]
+        if clv is not None:
+            amount = number_format(clv, decimal_pos=0, force_grouping=True)
+            parts.append(
+                _g("CLV %(amount)s %(currency)s") % {"amount": amount, "currency": currency}
+            )
+        if risk is not None:
+            parts.append(_g("churn risk %(percent)s %%") % {"percent": round(100 * risk)})
+        cells[contact_id] = " · ".join(p for p in parts if p)
+    for contact in contacts:
+        contact.customer_value = cells.get(contact.pk, "")
+
+
 def add_to_lists() -> None:
     """Add the metrics' filters and orders to the contact and product lists (from
     AnalyticsConfig.ready)."""
     from rapport.catalog.filters import PRODUCT_FILTERS
     from rapport.contacts.filters import CONTACT_FILTERS
     from rapport.contacts.selectors import register_ordering
+    from rapport.contacts.views.contacts import ListColumn, register_list_column
 
     for added in CONTACT_METRIC_FILTERS:
         CONTACT_FILTERS.add(added)
     for added in PRODUCT_METRIC_FILTERS:
         PRODUCT_FILTERS.add(added)
+    register_list_column(
+        ListColumn(
+            key="customer_value",
+            label=_("Customer value"),
+            template="analytics/contact_value_cell.html",
+            fill=put_customer_values,
+        )
+    )
     register_ordering(
         "-clv",
         ["-lifetime_value_key", "-id"],
