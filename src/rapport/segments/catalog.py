@@ -10,7 +10,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from rapport.analytics.labels import RFM_SEGMENTS
+from rapport.analytics import config as analytics_config
+from rapport.analytics.labels import RFM_SEGMENTS, segment_label
 from rapport.contacts.models import (
     ConsentChannel,
     ConsentPurpose,
@@ -210,15 +211,20 @@ def metric_fields() -> list[tuple[str, FieldType, str]]:
     ]
 
 
-_METRIC_CHOICES: dict[str, tuple[tuple[Any, Any], ...]] = {
-    "rfm_segment": tuple(RFM_SEGMENTS.items()),
-    "abc_class": (("A", "A"), ("B", "B"), ("C", "C")),
-    "xyz_class": (("X", "X"), ("Y", "Y"), ("Z", "Z")),
-}
+def _metric_choices() -> dict[str, tuple[tuple[Any, Any], ...]]:
+    # the RFM segments the refresh assigns: the site's own map (settings), else the default
+    rfm_map = analytics_config.current().rfm_map
+    keys = list(rfm_map) if rfm_map is not None else list(RFM_SEGMENTS)
+    return {
+        "rfm_segment": tuple((key, segment_label(key)) for key in keys),
+        "abc_class": (("A", "A"), ("B", "B"), ("C", "C")),
+        "xyz_class": (("X", "X"), ("Y", "Y"), ("Z", "Z")),
+    }
 
 
 def _metric_fields() -> list[FieldSpec]:
     group = _("Customer metrics")
+    choices = _metric_choices()
     return [
         FieldSpec(
             f"metrics.{column}",
@@ -227,7 +233,7 @@ def _metric_fields() -> list[FieldSpec]:
             (column,),
             label,
             group,
-            _choices(_METRIC_CHOICES[column]) if column in _METRIC_CHOICES else None,
+            _choices(choices[column]) if column in choices else None,
         )
         for column, kind, label in metric_fields()
     ]
