@@ -197,3 +197,23 @@ def test_save_as_segment_keeps_a_searched_list_as_static_members(as_user, users,
 def test_the_contact_list_offers_save_as_segment_to_those_who_may_create(as_user, world):
     assert b"Save as segment" in as_user("marketer").get("/contacts/").content
     assert b"Save as segment" not in as_user("analyst").get("/contacts/").content
+
+
+def test_the_listed_contacts_are_added_to_an_existing_static_segment(as_user, users, world):
+    listed = services.segment_create(
+        actor=users["manager"], data={"name": "Calls", "kind": "static"}
+    )
+    page = as_user("manager").get("/contacts/?city=Vilnius")
+
+    response = as_user("manager").post(
+        "/segments/from-contacts/", {"segment_target": listed.pk, "city": "Vilnius"}
+    )
+    again = as_user("manager").post(
+        "/segments/from-contacts/", {"segment_target": listed.pk, "city": "Vilnius"}
+    )
+
+    assert f'<option value="{listed.pk}">Calls</option>'.encode() in page.content
+    assert response.status_code == again.status_code == 302
+    members = SegmentMember.objects.filter(segment=listed).values_list("contact_id", flat=True)
+    assert list(members) == [Contact.objects.get(first_name="Olena").pk]
+    assert not Segment.objects.filter(name="").exists()

@@ -446,6 +446,23 @@ def segment_edit(request: Request, pk: int) -> HttpResponse:
 # --- "Save as segment" from the contact list -------------------------------------------------
 
 
+def _add_listed(request: Request, segment_id: int, params: Any) -> HttpResponse:
+    """The contacts the list shows now, added to a static segment."""
+    segment = get_visible_or_404(selectors.segments_for(request.user), segment_id)
+    contacts = CONTACT_FILTERS.apply(contacts_for(request.user), params, request.user)
+    try:
+        added = services.members_add_filtered(
+            actor=request.user, segment=segment, contacts=contacts
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("segments:segment_detail", pk=segment.pk)
+    messages.success(request, _("%(count)s contacts added.") % {"count": added})
+    return redirect("segments:segment_detail", pk=segment.pk)
+
+
 @login_required
 @require_POST
 def save_from_contacts(request: Request) -> HttpResponse:
@@ -455,7 +472,10 @@ def save_from_contacts(request: Request) -> HttpResponse:
         raise PermissionDenied(_("Your role cannot create segments."))
     params = request.POST.copy()
     name = (params.pop("segment_name", [""]) or [""])[0]
+    target = (params.pop("segment_target", [""]) or [""])[0]
     params.pop("csrfmiddlewaretoken", None)
+    if target.isdigit():
+        return _add_listed(request, int(target), params)
     rule = rule_from_contact_filters(CONTACT_FILTERS.parse(params))
     try:
         if rule is not None:
