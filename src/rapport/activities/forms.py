@@ -181,11 +181,7 @@ class MoveForm(PicoForm):
     auto_id = "move_%s"
     date = forms.DateField(label=_("Date"), widget=DATE)
     time = forms.TimeField(label=_("Time"), widget=TIME)
-    following = forms.BooleanField(
-        label=_("This and the following occurrences"),
-        required=False,
-        help_text=_("The series goes on from the new time."),
-    )
+    following = forms.BooleanField(label=_("This and the following occurrences"), required=False)
 
     @classmethod
     def initial_for(cls, activity: Activity) -> dict[str, Any]:
