@@ -169,3 +169,34 @@ def test_planning_from_the_form_links_the_complaint(client, users, complaint, ol
     activity = Activity.objects.get(subject="Call back")
     assert response.status_code == 302
     assert (activity.complaint_id, activity.contact_id) == (complaint.pk, olena.pk)
+
+
+# Who sees the complaint's follow-ups on its page, and who may plan one there.
+SECTION = {
+    "admin": (200, True), "manager": (200, True), "manager_mate": (200, True),
+    "manager2": (404, False), "marketer": (200, True), "agent": (200, True),
+    "analyst": (200, False),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "expected"), SECTION.items())
+def test_the_complaint_page_lists_its_follow_ups(client, users, complaint, follow_up, role,
+                                                 expected):  # fmt: skip
+    done = services.activity_create(
+        actor=users["agent"],
+        data={"subject": "First call", "complaint": complaint.pk, "due_at": soon(1)},
+    )
+    services.activity_complete(actor=users["agent"], activity=done, outcome="Apologised")
+    client.force_login(users[role])
+
+    page = client.get(reverse("service:complaint_detail", args=[complaint.pk]))
+
+    status, may_plan = expected
+    assert page.status_code == status
+    if status != 200:
+        return
+    section = page.text.split('id="complaint-follow-ups"')[1].split("</article>")[0]
+    assert f'href="/activities/{follow_up.pk}/">Call back about the transfer</a>' in section
+    assert f'href="/activities/{done.pk}/">First call</a>' in section
+    assert "— Apologised" in section
+    assert (f'href="/activities/new/?complaint={complaint.pk}"' in section) is may_plan

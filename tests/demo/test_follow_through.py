@@ -38,13 +38,19 @@ def test_every_manager_and_agent_has_a_working_day(demo):
     workers = User.objects.filter(role__in=[Role.SALES_MANAGER, Role.SERVICE_AGENT])
     assert workers.count() == MANAGERS + 1
     for user in workers:
-        response = _login(user.username).get("/my-day/")
+        client = _login(user.username)
+        response = client.get("/my-day/")
+        month = client.get("/calendar/", {"view": "month"})
 
         day = response.context["day"]
         assert response.status_code == 200
         assert day.overdue_count >= 2, user.username
         assert len(day.today) >= 2, user.username
         assert len(day.upcoming) >= 2, user.username
+        # this month's calendar has at least today's work on it (whatever day of the month)
+        shown = sum(len(items) for _day, items in month.context["days"])
+        assert month.status_code == 200
+        assert shown >= len(day.today) >= 2, user.username
 
 
 def test_a_manager_plans_fourteen_activities_a_series_and_its_done_occurrences(demo):

@@ -18,12 +18,19 @@ class ActivitiesConfig(AppConfig):
         )
         from rapport.activities.filters import NO_NEXT_STEP
         from rapport.activities.selectors import put_next_steps
-        from rapport.activities.views.contact_panel import TEMPLATE, activities_panel
+        from rapport.activities.views.contact_panel import (
+            COMPLAINT_TEMPLATE,
+            TEMPLATE,
+            activities_panel,
+            complaint_follow_ups,
+        )
         from rapport.contacts.filters import CONTACT_FILTERS
         from rapport.contacts.views.contact_detail import register_panel
         from rapport.contacts.views.contacts import ListColumn, register_list_column
+        from rapport.service.views.complaints import register_section
 
         register_panel("activities", activities_panel, TEMPLATE)
+        register_section("follow_ups", complaint_follow_ups, COMPLAINT_TEMPLATE)
         CONTACT_FILTERS.add(NO_NEXT_STEP)
         register_list_column(
             ListColumn(

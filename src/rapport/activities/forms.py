@@ -172,3 +172,22 @@ class CompleteForm(PicoForm):
         if data.get("next_kind"):
             step["kind"] = data["next_kind"]
         return step
+
+
+class MoveForm(PicoForm):
+    """Move an activity to another day and time (in its own zone); for a series, just this
+    occurrence or this and every following one."""
+
+    auto_id = "move_%s"
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    time = forms.TimeField(label=_("Time"), widget=TIME)
+    following = forms.BooleanField(label=_("This and the following occurrences"), required=False)
+
+    @classmethod
+    def initial_for(cls, activity: Activity) -> dict[str, Any]:
+        due = activity.due_at.astimezone(ZoneInfo(activity.time_zone))
+        return {"date": due.date(), "time": due.time().replace(second=0, microsecond=0)}
+
+    def due_at(self) -> dt.datetime:
+        """The new time, a wall-clock time in the activity's zone (the service checks it)."""
+        return dt.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])

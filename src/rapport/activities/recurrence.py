@@ -196,3 +196,17 @@ def first(text: str, start: dt.datetime) -> dt.datetime | None:
     "every Tuesday" planned from a Monday first happens the next day)."""
     found = occurrences(text, start, after=start, limit=1)
     return found[0] if found else None
+
+
+def from_occurrence(text: str, start: dt.datetime, occurrence: dt.datetime) -> str:
+    """The rule of a series' occurrences from `occurrence` on (that one included), for the
+    series started again there ("this and following" moved): a COUNT keeps only what is
+    left of it; UNTIL and every other part stay as they are. `start` and `occurrence` are
+    aware local times of the series as it is."""
+    parts = _parts(text)
+    values = dict(parts)
+    if "COUNT" not in values:
+        return text
+    past = sum(1 for _moment in _until(_rule(text, start).xafter(start, inc=True), occurrence))
+    left = max(1, int(values["COUNT"]) - past)
+    return ";".join(f"{name}={left if name == 'COUNT' else value}" for name, value in parts)

@@ -143,6 +143,29 @@ def put_next_steps(contacts: list[Contact], user: Any) -> None:
         contact.next_step = found.get(contact.pk)  # type: ignore[attr-defined]
 
 
+@dataclass
+class ComplaintFollowUps:
+    """The follow-ups section of a complaint's page."""
+
+    planned: list[Activity]
+    done: list[Activity]
+    can_plan: bool
+
+
+def for_complaint(user: Any, complaint: Any) -> ComplaintFollowUps:
+    """The activities that follow up `complaint` which `user` may see: the planned ones
+    soonest first, then the latest closed; and whether `user` may plan one."""
+    follow_ups = activities_for(user).filter(complaint=complaint).select_related("assignee")
+    planned = follow_ups.filter(status=ActivityStatus.PLANNED).order_by("due_at", "id")
+    closed = follow_ups.exclude(status=ActivityStatus.PLANNED).order_by("-completed_at", "-id")
+    return ComplaintFollowUps(
+        planned=list(planned[:PANEL_UPCOMING]),
+        done=list(closed[:PANEL_DONE]),
+        can_plan=visibility.can_create(user, "activities")
+        and visibility.can(user, "change", complaint.contact),
+    )
+
+
 # How many rows each part of "my day" shows: a manager with thousands of open activities still
 # gets a page in a few queries; the counts say how many there are and the list links to all.
 DAY_ROWS = 25

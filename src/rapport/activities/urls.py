@@ -28,6 +28,7 @@ urlpatterns = [
     path("activities/<int:pk>/edit/", activities.activity_edit, name="activity_edit"),
     path("activities/<int:pk>/complete/", activities.activity_complete, name="activity_complete"),
     path("activities/<int:pk>/cancel/", activities.activity_cancel, name="activity_cancel"),
+    path("activities/<int:pk>/move/", activities.activity_move, name="activity_move"),
     path("activities/<int:pk>/delete/", activities.activity_delete, name="activity_delete"),
     path(
         "activities/export/<str:fmt>/",

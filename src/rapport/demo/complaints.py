@@ -112,6 +112,12 @@ SCORES = (5, 4, 5, None, 3, 4)  # None: the survey went out and was never answer
 LOW_SCORE = 2  # the reopened complaint's score (a low score reopens, as the service does)
 
 
+def _case(index: int) -> Case:
+    """The story of the `index`-th complaint: stepping by 3 through the ten cases (coprime)
+    so that a case does not always come with the same status."""
+    return CASES[index * 3 % len(CASES)]
+
+
 def ensure_taxonomy() -> tuple[dict[str, int], dict[tuple[str, str], RootCause]]:
     """The categories and root causes the demo's complaints use (admin-editable later)."""
     categories = {
@@ -203,7 +209,7 @@ def _late(moment: dt.datetime | None, due: dt.datetime | None) -> bool:
 
 def _recent(plan: list[_Plan], *, contact: Any, k: int, now: dt.datetime, **who: Any) -> None:
     status, hours, severity = RECENT[k % len(RECENT)]
-    case = CASES[k % len(CASES)]
+    case = _case(k)
     created = now - dt.timedelta(hours=hours)
     complaint = _complaint(contact=contact, case=case, severity=severity, created=created, **who)
     steps = [("", S.NEW, created)]
@@ -227,7 +233,7 @@ def _past(
     """A complaint from the past year, resolved (and closed three days later, every other
     one), with its survey; `reopen`: its customer scored it low and it is being worked
     again."""
-    case = CASES[k % len(CASES)]
+    case = _case(k)
     days = 9 if reopen else 10 + (k * 53) % 340
     created = now - dt.timedelta(days=days, hours=(k * 7) % 10)
     severity = ("normal", "low", "high", "normal", "normal", "low")[j % 6]
@@ -321,7 +327,7 @@ def ensure_complaints(
         for k in range(len(RECENT) + HISTORY):
             contact = customers[k % len(customers)]
             index = m * (len(RECENT) + HISTORY) + k
-            case = CASES[index % len(CASES)]
+            case = _case(index)
             # Two in three go to a service agent; the rest the manager works themselves.
             agent = agent_ids[index % len(agent_ids)] if agent_ids else manager
             assignee = manager if index % 3 == 2 else agent

@@ -517,14 +517,24 @@ def activity_cancel(*, actor: Any, activity: Activity, occurrence_only: bool = F
 
 @transaction.atomic
 def activity_reschedule(
-    *, actor: Any, activity: Activity, due_at: Any, time_zone: str | None = None
+    *,
+    actor: Any,
+    activity: Activity,
+    due_at: Any,
+    time_zone: str | None = None,
+    following: bool = False,
 ) -> Activity:
     """Move the activity (a series: only its current occurrence, which keeps its place in the
-    rule) to `due_at`; reminders whose time the move puts in the past are skipped."""
+    rule) to `due_at`; reminders whose time the move puts in the past are skipped. With
+    `following`, a series' current occurrence and every later one move: the rule starts
+    again at `due_at` (its time of day, and its weekday where the rule names none), keeping
+    how many occurrences are left (COUNT) or when it ends (UNTIL)."""
     activity = _writable(actor, activity)
     _planned(activity)
     errors: dict[str, list[str]] = {}
     zone_name = activity.time_zone
+    if following and not activity.recurrence:
+        errors["following"] = [_("Only a repeating activity has following occurrences.")]
     if time_zone not in (None, "", activity.time_zone):
         if activity.recurrence:
             errors["time_zone"] = [_("Change a series' time zone by editing the series.")]
@@ -538,6 +548,8 @@ def activity_reschedule(
             activity.due_at = clean_due(due_at, ZoneInfo(zone_name))
         except ValidationError as exc:
             errors["due_at"] = _messages(exc)
+    if not errors and following:
+        _restart_from(activity, errors)
     if errors:
         raise ValidationError(errors)
     activity.time_zone = zone_name
@@ -545,6 +557,24 @@ def activity_reschedule(
     activity.save()
     _moved(activity, now)
     return activity
+
+
+def _restart_from(activity: Activity, errors: dict[str, list[str]]) -> None:
+    """Start the series again at its new `due_at`, with the rest of its rule."""
+    assert activity.starts_at  # a series is anchored (activity_series_anchored)
+    assert activity.occurrence_at
+    rest = recurrence.from_occurrence(
+        activity.recurrence,
+        local(activity.starts_at, activity),
+        local(activity.occurrence_at, activity),
+    )
+    start = local(activity.due_at, activity)
+    try:
+        activity.recurrence = clean_rule(rest, start)
+    except ValidationError as exc:
+        errors["due_at"] = _messages(exc)
+        return
+    _anchor(activity, start)
 
 
 @transaction.atomic

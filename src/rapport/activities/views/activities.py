@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from rapport.activities import selectors, services
 from rapport.activities.filters import ACTIVITY_FILTERS
-from rapport.activities.forms import ERROR_FIELDS, ActivityForm, CompleteForm
+from rapport.activities.forms import ERROR_FIELDS, ActivityForm, CompleteForm, MoveForm
 from rapport.activities.models import Activity, ActivityStatus
 from rapport.activities.views.contact_panel import TEMPLATE as PANEL_TEMPLATE
 from rapport.contacts.selectors import contacts_for
@@ -157,7 +157,10 @@ def activity_edit(request: Request, pk: int) -> HttpResponse:
 
 
 def _detail_context(
-    request: Request, activity: Activity, form: CompleteForm | None = None
+    request: Request,
+    activity: Activity,
+    form: CompleteForm | None = None,
+    move_form: MoveForm | None = None,
 ) -> dict[str, Any]:
     can_change = selectors.can(request.user, "change", activity)
     planned = activity.status == ActivityStatus.PLANNED
@@ -174,6 +177,7 @@ def _detail_context(
         "can_change": can_change and planned,
         "can_delete": selectors.can(request.user, "delete", activity),
         "complete_form": form or _complete_form(activity, None),
+        "move_form": move_form or MoveForm(initial=MoveForm.initial_for(activity)),
     }
 
 
@@ -242,6 +246,36 @@ def activity_complete(request: Request, pk: int) -> HttpResponse:
     if in_panel:
         response["HX-Retarget"] = f"#{PANEL_SLOT}"  # the form again, not the whole section
     return response
+
+
+@login_required
+@require_POST
+def activity_move(request: Request, pk: int) -> HttpResponse:
+    """Move it to another time (a series: this occurrence, or this and the following)."""
+    activity = _writable(request, pk)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        following = bool(form.cleaned_data.get("following"))
+        try:
+            moved = services.activity_reschedule(
+                actor=request.user, activity=activity, due_at=form.due_at(), following=following
+            )
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except Conflict as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("activities:activity_detail", pk=pk)
+        except ValidationError as exc:
+            apply_errors(form, exc, {"due_at": "date"})
+        else:
+            messages.success(
+                request,
+                _("Moved: %(subject)s, and the following occurrences.") % {"subject": moved.subject}
+                if following
+                else _("Moved: %(subject)s.") % {"subject": moved.subject},
+            )
+            return redirect("activities:activity_detail", pk=pk)
+    return render(request, DETAIL, _detail_context(request, activity, move_form=form), status=200)
 
 
 @login_required

@@ -2,6 +2,7 @@
 timeline, workflow buttons, resolve form) and the registration form (also from a logged
 interaction: "this call was a complaint")."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -45,6 +46,18 @@ from rapport.timeline.selectors import interactions_for
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
+
+# Sections an app above service adds to a complaint's page (activities: its follow-ups), from
+# its ready(): each gives its context for the complaint and the template that draws it.
+type Section = Callable[[Request, Complaint], dict[str, Any]]
+SECTIONS: dict[str, tuple[Section, str]] = {}
+
+
+def register_section(name: str, section: Section, template: str) -> None:
+    """Add (or replace) a section of the complaint's page; called from an app's ready()."""
+    SECTIONS[name] = (section, template)
+
+
 ORDERING = ["-created_at", "-id"]
 TEMPLATE = "service/complaints/detail.html"
 
@@ -184,7 +197,12 @@ def complaint_edit(request: Request, pk: int) -> HttpResponse:
 
 @login_required
 def complaint_detail(request: Request, pk: int) -> HttpResponse:
-    return render(request, TEMPLATE, _detail(request, _complaint(request, pk)))
+    complaint = _complaint(request, pk)
+    context = _detail(request, complaint)
+    for section, _template in SECTIONS.values():
+        context.update(section(request, complaint))
+    context["section_templates"] = [template for _section, template in SECTIONS.values()]
+    return render(request, TEMPLATE, context)
 
 
 def _after_write(
