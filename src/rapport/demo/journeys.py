@@ -28,7 +28,10 @@ STEP_OK = (0.95, 0.90, 0.96)  # enquiry → offer → booking → won
 STEP_DELAY = (2 * DAY, 4 * DAY, 2.5 * DAY)
 REPEAT_VIA_LEAD = 0.15
 REPEAT_LOST = 0.12
-RATE_PER_YEAR = 3.0  # mean repeat bookings a year of an active customer
+RATE_PER_YEAR = 4.0  # mean repeat bookings a year of an active customer
+RATE_SHAPE = 2.5  # gamma shape of the customers' booking rates (smaller: more spread)
+DROPOUT = (0.3, 2.0)  # beta(a, b) of the chance to drop out after each booking
+MIN_GAP_DAYS = 7.0  # nobody books their next holiday within days of the last one
 MAX_ROUNDS = 80
 
 
@@ -181,8 +184,9 @@ def _repeat_bookings(
     gamma-distributed rate per customer, and a chance to drop out after every booking."""
     grid, clock = _season_clock(window_start, now)
     who = np.flatnonzero(customer)
-    rate = rng.gamma(1.5, RATE_PER_YEAR / 1.5, len(who)) * np.where(corporate[who], 2.0, 1.0)
-    dropout = rng.beta(1.0, 7.0, len(who))
+    rate = rng.gamma(RATE_SHAPE, RATE_PER_YEAR / RATE_SHAPE, len(who))
+    rate *= np.where(corporate[who], 2.0, 1.0)
+    dropout = rng.beta(*DROPOUT, len(who))
     at = np.interp(first_order[who] / DAY, grid, clock)
     limit = clock[-1] - (grid[-1] - now / DAY)
     out_contact, out_at = [], []
@@ -191,7 +195,7 @@ def _repeat_bookings(
         active = active[rng.random(len(active)) >= dropout[active]]
         if not len(active):
             break
-        at[active] += rng.exponential(1.0, len(active)) * 365.0 / rate[active]
+        at[active] += MIN_GAP_DAYS + rng.exponential(1.0, len(active)) * 365.0 / rate[active]
         active = active[at[active] < limit]
         out_contact.append(who[active])
         out_at.append((np.interp(at[active], clock, grid) * DAY).astype(np.int64))
