@@ -246,3 +246,27 @@ def test_the_outbox_is_read_in_the_back_office(smtp, users, client):
     assert "1 message" in listing.content.decode()
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()  # read-only
+
+
+def _delivery_queries(n: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = [person(f"q{n}-{i}@example.com") for i in range(n)]
+    made = campaign(f"Queries {n}")
+    campaign_enqueue(campaign=made, contact_ids=[p.pk for p in people])
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.deliver_due().sent == n
+    return len(queries)
+
+
+def test_what_decides_a_batch_is_read_once_per_batch_not_once_per_message(smtp):
+    # each further message costs its hand-off UPDATE (re-checking consent, suppression,
+    # address, cap and campaign in that statement), its `sent` UPDATE and its timeline row,
+    # each write in its own savepoint here (and, on PostgreSQL, the lock of the contact's row
+    # that orders two workers' hand-offs to one person): the eligibility reads do not grow
+    from django.db import connection
+
+    _delivery_queries(1)  # the first fills Django's content-type cache
+    ten, thirty = _delivery_queries(10), _delivery_queries(30)
+    assert (thirty - ten) / 20 == 3 + 2 * 2 + connection.features.has_select_for_update

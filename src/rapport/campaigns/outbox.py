@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from rapport.campaigns import config, eligibility
@@ -176,27 +176,115 @@ def deliver_due(*, budget: float = 50.0, batch: int = BATCH, worker: str = WORKE
 
 
 def deliver_claimed(ids: list[int], *, worker: str, result: Delivery) -> None:
-    """Send messages this worker has claimed, one provider (one connection) per channel."""
-    messages = Message.objects.filter(pk__in=ids).select_related("campaign").order_by("pk")
+    """Send messages this worker has claimed, one provider (one connection) per channel.
+    What decides them is read for the whole batch at once; each is then handed out by one
+    conditional UPDATE that re-checks it on the latest data."""
+    messages = list(Message.objects.filter(pk__in=ids).select_related("campaign").order_by("pk"))
+    messages = _drop_stopped(messages, worker=worker, result=result)
+    cap = config.frequency_cap()
+    verdicts = eligibility.batch_verdicts(messages, now=timezone.now(), cap=cap)
+    _skip_predicted(messages, verdicts, worker=worker, result=result)
     by_channel: dict[str, list[Message]] = defaultdict(list)
     for message in messages:
-        by_channel[message.channel].append(message)
-    cap = config.frequency_cap()
+        verdict = verdicts[message.pk]
+        if not verdict.reason and not verdict.missing:
+            by_channel[message.channel].append(message)
     for channel, group in by_channel.items():
         with provider_for(channel) as provider:
             for message in group:
-                _deliver_one(provider, message, worker=worker, cap=cap, result=result)
+                address = verdicts[message.pk].address
+                _deliver_one(provider, message, address, worker=worker, cap=cap, result=result)
+
+
+def _drop_stopped(messages: list[Message], *, worker: str, result: Delivery) -> list[Message]:
+    """Settle the messages of campaigns cancelled or paused since the claim (cancelled:
+    skipped; paused: back in the queue as they were, not an attempt); the rest."""
+    campaign_ids = {m.campaign_id for m in messages if m.campaign_id is not None}
+    status = dict(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", "status"))
+    going: list[Message] = []
+    cancelled: list[int] = []
+    paused: list[int] = []
+    for message in messages:
+        now = status.get(message.campaign_id) if message.campaign_id else CampaignStatus.SENDING
+        if now == CampaignStatus.CANCELLED:
+            cancelled.append(message.pk)
+        elif now != CampaignStatus.SENDING:
+            paused.append(message.pk)
+        else:
+            going.append(message)
+    mine = Message.objects.filter(lease_owner=worker, status=MessageStatus.SENDING)
+    if cancelled:
+        done = mine.filter(pk__in=cancelled).update(
+            **_released(status=MessageStatus.SKIPPED, reason=SkipReason.CANCELLED)
+        )
+        result.skipped += done
+        result.reasons[SkipReason.CANCELLED] += done
+    if paused:
+        mine.filter(pk__in=paused).update(
+            **_released(status=MessageStatus.QUEUED, attempts=F("attempts") - 1)
+        )
+    return going
+
+
+def _skip_predicted(
+    messages: list[Message],
+    verdicts: dict[int, eligibility.Verdict],
+    *,
+    worker: str,
+    result: Delivery,
+) -> None:
+    """Skip, in one UPDATE per reason, the messages the batch read found ineligible (with
+    the address they would have gone to)."""
+    by_reason: dict[str, list[Message]] = defaultdict(list)
+    for message in messages:
+        if verdicts[message.pk].reason:
+            by_reason[verdicts[message.pk].reason].append(message)
+    mine = Message.objects.filter(lease_owner=worker, status=MessageStatus.SENDING)
+    for reason, group in by_reason.items():
+        address = Case(
+            *(When(pk=m.pk, then=Value(verdicts[m.pk].address)) for m in group),
+            default=F("address"),
+        )
+        done = mine.filter(pk__in=[m.pk for m in group]).update(
+            **_released(status=MessageStatus.SKIPPED, reason=reason, address=address)
+        )
+        result.skipped += done
+        result.reasons[reason] += done
 
 
 def _mine(message: Message, worker: str, *statuses: str) -> "Q":
     return Q(pk=message.pk, lease_owner=worker, status__in=statuses or [MessageStatus.SENDING])
 
 
+def _hand_off_checked(
+    message: Message, address: str, *, worker: str, cap: config.FrequencyCap | None
+) -> bool:
+    """Mark the message handed (committed before the provider call) in one UPDATE that
+    re-checks its claim and eligibility on the latest data. On PostgreSQL the contact's row
+    is locked first, so two workers decide two marketing messages to one person one after
+    the other and the cap holds; SQLite runs one writer at a time anyway."""
+    now = timezone.now()
+    capped = cap is not None and message.purpose == MessagePurpose.MARKETING
+    sql = eligibility.hand_off_sql(message, capped=capped)
+    params = eligibility.hand_off_params(
+        message, address, worker=worker, now=now, lease_until=now + config.lease(), cap=cap
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.features.has_select_for_update and capped:
+            list(Contact.objects.select_for_update().filter(pk=message.contact_id).values("pk"))
+        cursor.execute(sql, params)
+        handed = cursor.rowcount
+    if handed:
+        message.address = address
+    return bool(handed)
+
+
 def _hand_off(
     message: Message, *, worker: str, cap: config.FrequencyCap | None, result: Delivery
 ) -> bool:
-    """Decide, with the contact locked, whether the message goes out; if so mark it handed
-    (committed before the provider call). False when it does not go out now."""
+    """Decide, with the contact locked, whether the message goes out, reading each condition
+    on its own to know which one failed; if so mark it handed (committed before the provider
+    call). False when it does not go out now."""
     now = timezone.now()
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=message.contact_id).first()
@@ -251,12 +339,18 @@ def outgoing(message: Message) -> Outgoing:
 def _deliver_one(
     provider: Provider,
     message: Message,
+    address: str,
     *,
     worker: str,
     cap: config.FrequencyCap | None,
     result: Delivery,
 ) -> None:
-    if not _hand_off(message, worker=worker, cap=cap, result=result):
+    # The batch read said yes; the conditional UPDATE confirms it. When it does not (a
+    # withdrawal, a pause or another message to the person a moment ago), the careful path
+    # finds out why and records it.
+    if not _hand_off_checked(message, address, worker=worker, cap=cap) and not _hand_off(
+        message, worker=worker, cap=cap, result=result
+    ):
         return
     try:
         provider_id = provider.send(outgoing(message))
