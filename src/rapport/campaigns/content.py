@@ -35,6 +35,16 @@ def person_context(contact: Any) -> dict[str, str]:
     }
 
 
+def sample_context() -> dict[str, str]:
+    """A stand-in recipient, to try a template before it goes to anyone."""
+    return {
+        "first_name": "Olena",
+        "last_name": "Kovalenko",
+        "full_name": "Olena Kovalenko",
+        "unsubscribe_url": UNSUBSCRIBE_MARK,
+    }
+
+
 def render(
     *,
     subject: str,

@@ -37,8 +37,8 @@ class CampaignStatus(models.TextChoices):
 
 
 class Campaign(TimeStampedModel):
-    """A message to many customers on one channel (with an optional fallback) for one goal.
-    Whom it targets (a segment, snapshotted at launch) is added with the segments app."""
+    """A message to many customers on one channel (with an optional fallback) for one goal,
+    to the members of a segment as they are at launch (the snapshot is its outbox rows)."""
 
     name = models.CharField(pgettext_lazy("campaign", "name"), max_length=200)
     goal = models.CharField(_("goal"), max_length=300, blank=True)
@@ -59,6 +59,14 @@ class Campaign(TimeStampedModel):
     # {"from": "21:00", "to": "09:00"} in each recipient's zone, or null for none.
     quiet_hours = models.JSONField(_("quiet hours"), null=True, blank=True)
     holdout_percent = models.PositiveSmallIntegerField(_("holdout, percent"), default=0)
+    segment = models.ForeignKey(
+        "segments.Segment",
+        verbose_name=_("segment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -155,6 +163,9 @@ class Message(models.Model):
     provider_id = models.CharField(_("provider id"), max_length=200, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    # False for a launch's snapshot, queued in one INSERT … SELECT with the campaign's
+    # templates still to fill in: the outbox renders them for a whole claimed batch.
+    rendered = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = _("message")

@@ -49,6 +49,7 @@ from rapport.campaigns.models import (
     SkipReason,
     Suppression,
 )
+from rapport.campaigns.services import render_queued
 from rapport.campaigns.unsubscribe import mailto_for, url_for
 from rapport.contacts.models import Contact
 from rapport.timeline import services as timeline
@@ -181,6 +182,7 @@ def deliver_claimed(ids: list[int], *, worker: str, result: Delivery) -> None:
     conditional UPDATE that re-checks it on the latest data."""
     messages = list(Message.objects.filter(pk__in=ids).select_related("campaign").order_by("pk"))
     messages = _drop_stopped(messages, worker=worker, result=result)
+    render_queued(messages)  # a launch's snapshot is queued with its content to fill in
     cap = config.frequency_cap()
     verdicts = eligibility.batch_verdicts(messages, now=timezone.now(), cap=cap)
     _skip_predicted(messages, verdicts, worker=worker, result=result)
