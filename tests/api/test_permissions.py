@@ -10,6 +10,7 @@ from rapport.contacts import services
 from tests.api.conftest import API, bearer_client, make_contact
 from tests.api.matrix_activities import ACTIVITY_ENDPOINTS, activities_world
 from tests.api.matrix_analytics import ANALYTICS_ENDPOINTS
+from tests.api.matrix_campaigns import CAMPAIGN_ENDPOINTS, campaigns_world
 from tests.api.matrix_sales import SALES_ENDPOINTS, sales_world
 from tests.api.matrix_segments import SEGMENT_ENDPOINTS, segments_world
 from tests.api.matrix_service import SERVICE_ENDPOINTS, service_world
@@ -45,7 +46,8 @@ def world(users):
         **sales_world(users),
         **activities_world(users, contact, south_contact),
         **service_world(users),
-        **segments_world(users, contact),
+        **(segments := segments_world(users, contact)),
+        **campaigns_world(users, contact, segments["segment"]),
     }
 
 
@@ -131,7 +133,7 @@ ENDPOINTS = [
     ),
 ]  # fmt: skip
 ENDPOINTS += SALES_ENDPOINTS + ACTIVITY_ENDPOINTS + SERVICE_ENDPOINTS
-ENDPOINTS += ANALYTICS_ENDPOINTS + SEGMENT_ENDPOINTS
+ENDPOINTS += ANALYTICS_ENDPOINTS + SEGMENT_ENDPOINTS + CAMPAIGN_ENDPOINTS
 
 
 @pytest.mark.parametrize("role", ROLES)

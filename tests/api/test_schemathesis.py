@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from rapport.campaigns.targeting import campaign_save
 from rapport.segments.services import members_add, segment_create
 from rapport.wsgi import application
 from tests.api.conftest import bearer_client, make_contact
@@ -59,6 +60,16 @@ def token_header(users, keep_connection):
     )
     listed = segment_create(actor=admin, data={"name": "Called", "kind": "static"})
     members_add(actor=admin, segment=listed, contact_ids=[contact.pk])
+    campaign_save(
+        actor=admin,
+        campaign=None,
+        data={
+            "name": "Winter sun",
+            "channel": "email",
+            "segment": listed.pk,
+            "templates": [{"language": "en", "subject": "Hi", "body_text": "Hello"}],
+        },
+    )
     client = bearer_client(admin)
     return {"Authorization": client.defaults["HTTP_AUTHORIZATION"]}
 

@@ -14,6 +14,8 @@ from rapport.analytics.api import customers_router
 from rapport.analytics.api import router as analytics_router
 from rapport.api.auth import API_AUTH
 from rapport.api.idempotency import HEADER, WRITE_METHODS, idempotent
+from rapport.campaigns.api import messages_router
+from rapport.campaigns.api import router as campaigns_router
 from rapport.catalog.api import categories_router, products_router
 from rapport.contacts.api import companies_router, existing_ref
 from rapport.contacts.api import router as contacts_router
@@ -180,3 +182,5 @@ api.add_router("analytics", analytics_router)
 api.add_router("analytics", service_analytics_router)  # analytics/root-causes
 api.add_router("customers", customers_router)
 api.add_router("segments", segments_router)
+api.add_router("campaigns", campaigns_router)
+api.add_router("messages", messages_router)

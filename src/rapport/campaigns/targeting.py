@@ -28,7 +28,7 @@ from rapport.campaigns.models import (
     Suppression,
 )
 from rapport.contacts.models import ConsentEvent, ConsentStatus, Contact
-from rapport.segments.selectors import members_for
+from rapport.segments.selectors import members_for, segments_for
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
@@ -224,3 +224,77 @@ def campaign_launch(*, actor: Any, campaign: Campaign) -> Campaign:
     locked.status = CampaignStatus.SENDING
     locked.save(update_fields=["status", "updated_at"])
     return locked
+
+
+# --- writing a campaign (API and, later, the wizard) -------------------------------------
+
+EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+FIELDS = (
+    "name",
+    "goal",
+    "channel",
+    "fallback_channel",
+    "purpose",
+    "scheduled_at",
+    "quiet_hours",
+    "holdout_percent",
+)
+
+
+NULLABLE = {"scheduled_at", "quiet_hours"}
+
+
+def _apply(actor: Any, campaign: Campaign, data: dict[str, Any]) -> list[CampaignTemplate] | None:
+    for name in FIELDS:
+        if name in data:
+            value = data[name]
+            if name == "fallback_channel" and value is None:
+                value = ""
+            if value is None and name not in NULLABLE:
+                continue  # null for a field that always has a value: left as it is
+            setattr(campaign, name, value)
+    if "segment" in data:
+        segment_id = data["segment"]
+        if segment_id is not None and not segments_for(actor).filter(pk=segment_id).exists():
+            raise ValidationError({"segment": [_("No such segment.")]})
+        campaign.segment_id = segment_id
+    if not str(campaign.name).strip():
+        raise ValidationError({"name": [_("Give the campaign a name.")]})
+    if campaign.fallback_channel and campaign.fallback_channel == campaign.channel:
+        raise ValidationError(
+            {"fallback_channel": [_("Choose a fallback other than the channel itself.")]}
+        )
+    if data.get("templates") is None:
+        return None
+    templates = [
+        CampaignTemplate(
+            language=t["language"],
+            position=position,
+            subject=t.get("subject") or "",
+            body_text=t["body_text"],
+            body_html=t.get("body_html") or "",
+        )
+        for position, t in enumerate(data["templates"])
+    ]
+    if len({t.language for t in templates}) != len(templates):
+        raise ValidationError({"templates": [_("Give each language once.")]})
+    check_templates(templates)
+    return templates
+
+
+@transaction.atomic
+def campaign_save(*, actor: Any, campaign: Campaign | None, data: dict[str, Any]) -> Campaign:
+    """Create a campaign (`campaign` None) or change the fields given of a draft or
+    scheduled one; `templates`, when given, replace the campaign's."""
+    if campaign is None:
+        campaign = Campaign(created_by=actor)
+    elif campaign.status not in EDITABLE:
+        raise ValidationError({"status": [_("Only a draft or scheduled campaign can be changed.")]})
+    templates = _apply(actor, campaign, data)
+    campaign.save()
+    if templates is not None:
+        campaign.templates.all().delete()
+        for template in templates:
+            template.campaign = campaign
+        CampaignTemplate.objects.bulk_create(templates)
+    return campaign

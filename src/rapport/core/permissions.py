@@ -41,6 +41,8 @@ Kind = Literal[
     # segments (rules and static lists): owned; members are contacts, so whoever looks at a
     # segment sees only the members their "contacts" reach allows
     "segments",
+    # campaigns and their outbox (the messages): the marketer's work; the analyst reads them
+    "campaigns",
 ]
 Reach = Literal["all", "team", "team_or_unowned", "own", "none"]
 """How far an allowed action reaches: every record, the records of the user's team (their
@@ -78,7 +80,8 @@ _WORK_ALL = _rights("all", "all", "none", "all")
 RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     ADMIN: dict.fromkeys((*_OWNED_KINDS, "leads", "activities", *_SETUP_KINDS), _EVERYTHING)
     | {"spend": _EVERYTHING, "analytics": _rights("all", "all"), "jobs": _rights("all", "all")}
-    | {"complaints": _EVERYTHING, "service_setup": _EVERYTHING, "segments": _EVERYTHING},
+    | {"complaints": _EVERYTHING, "service_setup": _EVERYTHING, "segments": _EVERYTHING}
+    | {"campaigns": _EVERYTHING},
     "sales_manager": dict.fromkeys((*_OWNED_KINDS, "activities"), _TEAM)
     | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
     # New leads nobody owns yet are every sales manager's to pick up (not to delete).
@@ -96,7 +99,9 @@ RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     # target this week) but do not work them.
     | {"complaints": _READ, "service_setup": _READ}
     # Segmenting the audience is the marketer's first job: every segment is theirs to work.
-    | {"segments": _EVERYTHING},
+    | {"segments": _EVERYTHING}
+    # Campaigns are theirs: planning, launching, steering, reading what went out.
+    | {"campaigns": _EVERYTHING},
     # Service agents help any customer; marketing money and the figures are not theirs to read
     # (the report shows revenue and spend), so the report and funnel refuse them everywhere.
     "service_agent": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
@@ -107,7 +112,7 @@ RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     # Read-only: sees everything, changes nothing, owns nothing; may ask for a recomputation.
     "analyst": dict.fromkeys((*_OWNED_KINDS, "leads", "activities", "spend", *_SETUP_KINDS), _READ)
     | {"analytics": _rights("all", "all"), "complaints": _READ, "service_setup": _READ}
-    | {"segments": _READ},
+    | {"segments": _READ, "campaigns": _READ},
 }
 
 # The roles whose members may own records (be a contact's, lead's, deal's owner).

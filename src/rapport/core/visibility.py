@@ -30,6 +30,8 @@ MODEL_KINDS: dict[str, permissions.Kind] = {
     "activities.activity": "activities",
     "service.complaint": "complaints",
     "segments.segment": "segments",
+    "campaigns.campaign": "campaigns",
+    "campaigns.message": "campaigns",
 }
 
 # One path to the owning user ("owner", "contact__owner"), or several, any of which will do.

@@ -1,0 +1,120 @@
+"""The permission matrix rows for campaigns and the outbox (see tests/api/permissions.py).
+Marketers and the administrator work campaigns; the analyst reads them; sales managers and
+service agents reach none (not even to read: 404)."""
+
+from typing import Any
+
+from django.utils import timezone
+
+from rapport.campaigns.models import Campaign, CampaignTemplate, Message
+from tests.api.conftest import API
+from tests.api.permissions import ROLES, Endpoint, Policy
+
+
+def _only(*roles: str) -> dict[str, bool]:
+    return {role: role in roles for role in ROLES}
+
+
+WORK = _only("admin", "marketer")
+CAMPAIGN = Policy(_only("admin", "marketer", "analyst"), WORK, WORK, WORK)
+
+
+def campaigns_world(users: dict[str, Any], contact: Any, segment: Any) -> dict[str, Any]:
+    def made(name: str, status: str) -> Campaign:
+        campaign = Campaign.objects.create(
+            name=name, channel="email", status=status, segment=segment
+        )
+        CampaignTemplate.objects.create(
+            campaign=campaign, language="en", subject="Hi {{ first_name }}", body_text="Hello"
+        )
+        return campaign
+
+    sending = made("Spring", "sending")
+    return {
+        "campaign": made("Winter sun", "draft"),
+        "sending_campaign": sending,
+        "paused_campaign": made("Autumn", "paused"),
+        "message": Message.objects.create(
+            campaign=sending,
+            contact=contact,
+            channel="email",
+            purpose="marketing",
+            subject="Hi",
+            body_text="Hello",
+            available_at=timezone.now() + timezone.timedelta(days=1),
+        ),
+    }
+
+
+def _(key: str):
+    return lambda w: w[key]
+
+
+def _path(key: str, tail: str = ""):
+    return lambda w: f"{API}/campaigns/{w[key].pk}{tail}"
+
+
+def _move(name: str, key: str, tail: str) -> Endpoint:
+    return Endpoint(name, "POST", _path(key, tail), "change", _(key), policy=CAMPAIGN)
+
+
+CAMPAIGN_ENDPOINTS = [
+    Endpoint(
+        "list campaigns",
+        "GET",
+        lambda w: f"{API}/campaigns",
+        "list",
+        _("campaign"),
+        policy=CAMPAIGN,
+        rows=lambda w: [
+            (w[key], CAMPAIGN.may_see)
+            for key in ("campaign", "sending_campaign", "paused_campaign")
+        ],
+    ),
+    Endpoint(
+        "create campaign",
+        "POST",
+        lambda w: f"{API}/campaigns",
+        "create",
+        _("campaign"),
+        success=201,
+        policy=CAMPAIGN,
+        body=lambda w: {
+            "name": "Summer",
+            "channel": "email",
+            "segment": w["segment"].pk,
+            "templates": [{"language": "en", "subject": "Hi", "body_text": "Summer is here"}],
+        },
+    ),
+    Endpoint("read campaign", "GET", _path("campaign"), "read", _("campaign"), policy=CAMPAIGN),
+    Endpoint(
+        "change campaign",
+        "PATCH",
+        _path("campaign"),
+        "change",
+        _("campaign"),
+        body=lambda w: {"name": "Winter sun, again"},
+        policy=CAMPAIGN,
+    ),
+    Endpoint(
+        "preview campaign",
+        "POST",
+        _path("campaign", "/preview"),
+        "read",
+        _("campaign"),
+        policy=CAMPAIGN,
+    ),
+    _move("launch campaign", "campaign", "/launch"),
+    _move("pause campaign", "sending_campaign", "/pause"),
+    _move("resume campaign", "paused_campaign", "/resume"),
+    _move("cancel campaign", "sending_campaign", "/cancel"),
+    Endpoint(
+        "list messages",
+        "GET",
+        lambda w: f"{API}/messages",
+        "list",
+        _("message"),
+        policy=CAMPAIGN,
+        rows=lambda w: [(w["message"], CAMPAIGN.may_see)],
+    ),
+]
