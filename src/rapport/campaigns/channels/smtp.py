@@ -4,6 +4,7 @@ content went over (see channels/base.py)."""
 
 import re
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -91,6 +92,10 @@ class SmtpProvider:
                     )
                     if self.scheme == "smtp+tls":
                         connection.starttls(context=ssl.create_default_context())
+                # Commands and replies alternate, one small packet each: without this, Nagle's
+                # algorithm holds a command back until the previous packet is acknowledged.
+                if connection.sock is not None:
+                    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 connection.ehlo_or_helo_if_needed()
                 if self.username:
                     connection.login(self.username, self.password)
