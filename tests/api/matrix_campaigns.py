@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.campaigns.models import Campaign, CampaignTemplate, Message
+from rapport.segments.services import segment_create
 from tests.api.conftest import API
 from tests.api.permissions import ROLES, Endpoint, Policy
 
@@ -19,7 +20,17 @@ WORK = _only("admin", "marketer")
 CAMPAIGN = Policy(_only("admin", "marketer", "analyst"), WORK, WORK, WORK)
 
 
-def campaigns_world(users: dict[str, Any], contact: Any, segment: Any) -> dict[str, Any]:
+def campaigns_world(users: dict[str, Any], contact: Any) -> dict[str, Any]:
+    # a segment of their own: one a campaign targets cannot be deleted (a 409), and the
+    # matrix deletes the segments' own
+    segment = segment_create(
+        actor=users["manager"],
+        data={
+            "name": "Campaign audience",
+            "rule": {"field": "city", "op": "eq", "value": "Vilnius"},
+        },
+    )
+
     def made(name: str, status: str) -> Campaign:
         campaign = Campaign.objects.create(
             name=name, channel="email", status=status, segment=segment
@@ -31,6 +42,7 @@ def campaigns_world(users: dict[str, Any], contact: Any, segment: Any) -> dict[s
 
     sending = made("Spring", "sending")
     return {
+        "campaign_segment": segment,
         "campaign": made("Winter sun", "draft"),
         "sending_campaign": sending,
         "paused_campaign": made("Autumn", "paused"),

@@ -57,6 +57,7 @@ SEGMENT_ENDPOINTS = [
             (w["segment"], MAY_SEE),
             (w["south_segment"], MAY_SEE_SOUTH),
             (w["static_segment"], MAY_SEE),
+            (w["campaign_segment"], MAY_SEE),  # made by campaigns_world
         ],
     ),
     Endpoint(

@@ -46,8 +46,8 @@ def world(users):
         **sales_world(users),
         **activities_world(users, contact, south_contact),
         **service_world(users),
-        **(segments := segments_world(users, contact)),
-        **campaigns_world(users, contact, segments["segment"]),
+        **segments_world(users, contact),
+        **campaigns_world(users, contact),
     }
 
 
