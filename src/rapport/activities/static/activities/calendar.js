@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var dragged = null;
+  var droppedAt = 0;  // when the last drag ended: the mouse-up of a drag is not a click
 
   function day(el) { return el && el.closest ? el.closest(".calendar-day") : null; }
 
@@ -24,7 +25,17 @@
     if (dragged) dragged.classList.remove("dragging");
     clear();
     dragged = null;
+    droppedAt = Date.now();
   });
+
+  // On a loaded machine a browser may deliver the drop's mouse-up as a click on the item's
+  // link (seen in CI: the page left for the activity right after the move); links only, so
+  // the keyboard's "Move to…" summary still opens.
+  document.addEventListener("click", function (e) {
+    if (Date.now() - droppedAt < 500 && e.target.closest && e.target.closest(".calendar-item a")) {
+      e.preventDefault();
+    }
+  }, true);
 
   document.addEventListener("dragover", function (e) {
     var target = day(e.target);
