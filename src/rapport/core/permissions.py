@@ -153,9 +153,7 @@ def is_admin(user: Any) -> bool:
 
 def may_own(user: Any) -> bool:
     """Whether records may be assigned to `user` (the read-only analyst owns nothing)."""
-    return bool(getattr(user, "is_active", False)) and (
-        bool(getattr(user, "is_superuser", False)) or getattr(user, "role", None) in OWNER_ROLES
-    )
+    return role_of(user) in OWNER_ROLES  # the role as role_of decides it, superusers included
 
 
 def owners_q() -> Q:
