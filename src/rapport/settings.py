@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "rapport.analytics",
     "rapport.segments",
     "rapport.campaigns",
+    "rapport.automation",
     "rapport.web",
     "rapport.api",
     "rapport.demo",

@@ -12,6 +12,7 @@ from tests.api.matrix_activities import ACTIVITY_ENDPOINTS, activities_world
 from tests.api.matrix_analytics import ANALYTICS_ENDPOINTS
 from tests.api.matrix_campaigns import CAMPAIGN_ENDPOINTS, campaigns_world
 from tests.api.matrix_sales import SALES_ENDPOINTS, sales_world
+from tests.api.matrix_scenarios import SCENARIO_ENDPOINTS, scenarios_world
 from tests.api.matrix_segments import SEGMENT_ENDPOINTS, segments_world
 from tests.api.matrix_service import SERVICE_ENDPOINTS, service_world
 from tests.api.permissions import MAY_SEE, MAY_SEE_SOUTH, ROLES, Endpoint, check
@@ -48,6 +49,7 @@ def world(users):
         **service_world(users),
         **segments_world(users, contact),
         **campaigns_world(users, contact),
+        **scenarios_world(users, contact),
     }
 
 
@@ -134,6 +136,7 @@ ENDPOINTS = [
 ]  # fmt: skip
 ENDPOINTS += SALES_ENDPOINTS + ACTIVITY_ENDPOINTS + SERVICE_ENDPOINTS
 ENDPOINTS += ANALYTICS_ENDPOINTS + SEGMENT_ENDPOINTS + CAMPAIGN_ENDPOINTS
+ENDPOINTS += SCENARIO_ENDPOINTS
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -14,6 +14,8 @@ from rapport.analytics.api import customers_router
 from rapport.analytics.api import router as analytics_router
 from rapport.api.auth import API_AUTH
 from rapport.api.idempotency import HEADER, WRITE_METHODS, idempotent
+from rapport.automation.api import events_router
+from rapport.automation.api import router as scenarios_router
 from rapport.campaigns.api import messages_router
 from rapport.campaigns.api import router as campaigns_router
 from rapport.catalog.api import categories_router, products_router
@@ -184,3 +186,5 @@ api.add_router("customers", customers_router)
 api.add_router("segments", segments_router)
 api.add_router("campaigns", campaigns_router)
 api.add_router("messages", messages_router)
+api.add_router("scenarios", scenarios_router)
+api.add_router("events", events_router)

@@ -185,7 +185,9 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
 
 
 def _scenario(source: str) -> int | None:
-    kind, _sep, number = source.partition(":")
+    """The scenario of a message a scenario's run queued ("scenario:<id>:<run>")."""
+    kind, _sep, rest = source.partition(":")
+    number = rest.partition(":")[0]
     return int(number) if kind == "scenario" and number.isdigit() else None
 
 

@@ -143,6 +143,42 @@ def promo_code_issue(
     raise RuntimeError(f"could not issue a promo code for contact {contact_id}")
 
 
+def promo_code_grant(
+    *,
+    contact: Contact | int,
+    discount: str,
+    value: Any,
+    currency: str = "",
+    valid_to: dt.datetime | None = None,
+    prefix: str = "",
+) -> PromoCode:
+    """A new personal single-use code for the contact that belongs to no campaign (a
+    scenario's step: the caller's own unique row makes it happen once). A code collision is
+    tried again with another code."""
+    contact_id = contact if isinstance(contact, int) else contact.pk
+    errors, amount = _terms(
+        discount=discount, value=value, currency=currency, valid_from=None, valid_to=valid_to
+    )
+    if errors:
+        raise ValidationError(errors)
+    for _attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return PromoCode.objects.create(
+                    code=new_code(prefix),
+                    kind=PromoCode.Kind.PERSONAL,
+                    discount=discount,
+                    value=amount,
+                    currency=currency if discount == PromoCode.Discount.AMOUNT else "",
+                    valid_to=valid_to,
+                    usage_limit=1,
+                    contact_id=contact_id,
+                )
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not issue a promo code for contact {contact_id}")
+
+
 def promo_code_check(
     *,
     code: str,

@@ -138,9 +138,11 @@ def message_enqueue(
     body_html: str = "",
     step: int = 0,
     not_before: dt.datetime | None = None,
+    context: dict[str, str] | None = None,
 ) -> Message:
     """Queue one message that belongs to no campaign (a scenario's step, a test send),
-    rendered for the contact; the same source, contact and step give back the same row."""
+    rendered for the contact (`context`: what the template may say, default the person's
+    own fields); the same source, contact and step give back the same row."""
     if channel not in MessageChannel.values:
         raise ValidationError(
             {"channel": [_("Choose from: %(c)s.") % {"c": ", ".join(MessageChannel.values)}]}
@@ -154,7 +156,7 @@ def message_enqueue(
         subject=subject,
         body_text=body_text,
         body_html=body_html,
-        context=content.person_context(contact),
+        context=context or content.person_context(contact),
         language=language,
         footer=purpose == MessagePurpose.MARKETING,
     )

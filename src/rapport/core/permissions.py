@@ -43,6 +43,10 @@ Kind = Literal[
     "segments",
     # campaigns and their outbox (the messages): the marketer's work; the analyst reads them
     "campaigns",
+    # trigger scenarios (their flows, versions and reports): the marketer's work; everyone
+    # who serves customers reads them (why did my customer get this?); a run's log is seen
+    # through its contact's reach
+    "scenarios",
 ]
 Reach = Literal["all", "team", "team_or_unowned", "own", "none"]
 """How far an allowed action reaches: every record, the records of the user's team (their
@@ -81,7 +85,7 @@ RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     ADMIN: dict.fromkeys((*_OWNED_KINDS, "leads", "activities", *_SETUP_KINDS), _EVERYTHING)
     | {"spend": _EVERYTHING, "analytics": _rights("all", "all"), "jobs": _rights("all", "all")}
     | {"complaints": _EVERYTHING, "service_setup": _EVERYTHING, "segments": _EVERYTHING}
-    | {"campaigns": _EVERYTHING},
+    | {"campaigns": _EVERYTHING, "scenarios": _EVERYTHING},
     "sales_manager": dict.fromkeys((*_OWNED_KINDS, "activities"), _TEAM)
     | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
     # New leads nobody owns yet are every sales manager's to pick up (not to delete).
@@ -90,7 +94,7 @@ RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     # Their team's customers' complaints, to work and to register; the set-up is read-only.
     | {"complaints": _WORK_TEAM, "service_setup": _READ}
     # Their team's segments (for their own follow-ups); the marketers' are not theirs.
-    | {"segments": _TEAM},
+    | {"segments": _TEAM, "scenarios": _READ},
     "marketer": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
     | dict.fromkeys(("catalog", "marketing", "spend"), _EVERYTHING)
     | dict.fromkeys(("pipelines", "custom_fields"), _READ)
@@ -101,18 +105,18 @@ RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
     # Segmenting the audience is the marketer's first job: every segment is theirs to work.
     | {"segments": _EVERYTHING}
     # Campaigns are theirs: planning, launching, steering, reading what went out.
-    | {"campaigns": _EVERYTHING},
+    | {"campaigns": _EVERYTHING, "scenarios": _EVERYTHING},
     # Service agents help any customer; marketing money and the figures are not theirs to read
     # (the report shows revenue and spend), so the report and funnel refuse them everywhere.
     "service_agent": dict.fromkeys((*_OWNED_KINDS, "leads"), _HELPER)
     | dict.fromkeys(("catalog", "marketing", "pipelines", "custom_fields"), _READ)
     | {"activities": _OWN_WORK}
     # Every complaint is theirs to work, whoever owns the customer.
-    | {"complaints": _WORK_ALL, "service_setup": _READ, "segments": _READ},
+    | {"complaints": _WORK_ALL, "service_setup": _READ, "segments": _READ, "scenarios": _READ},
     # Read-only: sees everything, changes nothing, owns nothing; may ask for a recomputation.
     "analyst": dict.fromkeys((*_OWNED_KINDS, "leads", "activities", "spend", *_SETUP_KINDS), _READ)
     | {"analytics": _rights("all", "all"), "complaints": _READ, "service_setup": _READ}
-    | {"segments": _READ, "campaigns": _READ},
+    | {"segments": _READ, "campaigns": _READ, "scenarios": _READ},
 }
 
 # The roles whose members may own records (be a contact's, lead's, deal's owner).

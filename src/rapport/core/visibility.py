@@ -32,6 +32,7 @@ MODEL_KINDS: dict[str, permissions.Kind] = {
     "segments.segment": "segments",
     "campaigns.campaign": "campaigns",
     "campaigns.message": "campaigns",
+    "automation.scenario": "scenarios",
 }
 
 # One path to the owning user ("owner", "contact__owner"), or several, any of which will do.

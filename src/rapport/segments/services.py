@@ -181,13 +181,19 @@ def members_add(*, actor: Any, segment: Segment, contact_ids: list[int]) -> int:
                 ]
             }
         )
-    now = timezone.now()
+    return members_enter(segment=segment, contact_ids=ids, now=timezone.now())
+
+
+def members_enter(*, segment: Segment, contact_ids: list[int], now: dt.datetime) -> int:
+    """Put contacts on a static list without asking who may (the caller decided: a person's
+    request above, or a scenario's step); how many were new. Each new member is an
+    "entered" change."""
     present = set(
-        SegmentMember.objects.filter(segment=segment, contact_id__in=ids).values_list(
+        SegmentMember.objects.filter(segment=segment, contact_id__in=contact_ids).values_list(
             "contact_id", flat=True
         )
     )
-    new = [i for i in ids if i not in present]
+    new = [i for i in contact_ids if i not in present]
     SegmentMember.objects.bulk_create(
         [SegmentMember(segment=segment, contact_id=i, since=now) for i in new],
         ignore_conflicts=True,

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AutomationConfig(AppConfig):
+    """Trigger scenarios: events (rows) start per-contact runs of a versioned flow of steps
+    (wait, branch, send, task, tag, list, promo code, survey, webhook), executed exactly once
+    per run × step by any number of workers."""
+
+    name = "rapport.automation"
+    label = "automation"
+
+    def ready(self) -> None:
+        from rapport.automation import jobs  # noqa: F401  (registrations)

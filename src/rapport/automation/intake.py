@@ -1,0 +1,336 @@
+"""From what happened to runs: the intake copies new source rows into `Event` (once each),
+then starts the runs the pending events trigger, in batches, in one transaction per batch.
+
+Sources are read by time window (HORIZON back from now) with an anti-join on the events
+already copied, not by an id cursor: on PostgreSQL ids are handed out before commit, so a
+cursor would step over a row whose transaction commits late. An event older than the
+horizon when the intake first sees it (workers were down for longer, a back-dated import)
+does not start anything: a welcome message for a two-week-old order is worse than none.
+"""
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from rapport.automation import flow, triggers
+from rapport.automation.models import (
+    Event,
+    Run,
+    RunStatus,
+    Scenario,
+    ScenarioStatus,
+    ScenarioVersion,
+)
+from rapport.contacts.models import Contact, LifeEvent
+from rapport.segments.models import SegmentChange
+from rapport.segments.selectors import parse_rule, rule_filter
+from rapport.timeline.models import Interaction
+
+HORIZON = dt.timedelta(days=3)
+BATCH = 5000
+# Runs one contact may start in an hour, all scenarios together: more means scenarios are
+# triggering each other (a step of one is another's trigger); the rest are refused, visibly.
+LOOP_LIMIT = 10
+LOOP_WINDOW = dt.timedelta(hours=1)
+
+TIMELINE_KINDS = frozenset(
+    name
+    for t in triggers.TRIGGERS.values()
+    for name in t.names
+    if not name.startswith(("segment.", "rfm.", "life_event."))
+)
+
+
+@dataclass
+class Intake:
+    """What one intake pass did."""
+
+    copied: int = 0
+    processed: int = 0
+    started: int = 0
+    held_out: int = 0
+    refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "copied": self.copied,
+            "processed": self.processed,
+            "started": self.started,
+            "held_out": self.held_out,
+            "refused": dict(self.refused),
+        }
+
+
+def live_versions() -> list[tuple[Scenario, ScenarioVersion]]:
+    scenarios = Scenario.objects.filter(
+        status=ScenarioStatus.ACTIVE, published__isnull=False
+    ).select_related("published")
+    return [(s, s.published) for s in scenarios if s.published is not None]
+
+
+def _not_copied(source: str) -> Exists:
+    return Exists(Event.objects.filter(source=source, source_id=OuterRef("pk")))
+
+
+def _copy(rows: Iterable[Event]) -> int:
+    batch = list(rows)
+    Event.objects.bulk_create(batch, ignore_conflicts=True)
+    return len(batch)
+
+
+def collect(now: dt.datetime, names: set[str]) -> int:
+    """Copy the source rows of the last HORIZON that live scenarios listen to into Event."""
+    since = now - HORIZON
+    copied = 0
+    kinds = sorted(names & TIMELINE_KINDS)
+    if kinds:
+        while True:
+            rows = list(
+                Interaction.objects.filter(kind__in=kinds, occurred_at__gte=since)
+                .filter(~_not_copied(Event.Source.TIMELINE))
+                .order_by("pk")
+                .values_list("pk", "contact_id", "kind", "params", "occurred_at")[:BATCH]
+            )
+            copied += _copy(
+                Event(
+                    source=Event.Source.TIMELINE,
+                    source_id=pk,
+                    contact_id=contact,
+                    name=kind,
+                    properties=params or {},
+                    occurred_at=at,
+                )
+                for pk, contact, kind, params, at in rows
+            )
+            if len(rows) < BATCH:
+                break
+    if names & {"segment.entered", "segment.left"}:
+        while True:
+            changes = list(
+                SegmentChange.objects.filter(at__gte=since)
+                .filter(~_not_copied(Event.Source.SEGMENT))
+                .order_by("pk")
+                .values_list("pk", "contact_id", "kind", "segment_id", "at")[:BATCH]
+            )
+            copied += _copy(
+                Event(
+                    source=Event.Source.SEGMENT,
+                    source_id=pk,
+                    contact_id=contact,
+                    name=f"segment.{kind}",
+                    properties={"segment": segment},
+                    occurred_at=at,
+                )
+                for pk, contact, kind, segment, at in changes
+            )
+            if len(changes) < BATCH:
+                break
+    if "rfm.entered" in names:
+        copied += _copy_rfm(now)
+    if "life_event.recorded" in names:
+        while True:
+            events = list(
+                LifeEvent.objects.filter(created_at__gte=since)
+                .filter(~_not_copied(Event.Source.LIFE_EVENT))
+                .order_by("pk")
+                .values_list("pk", "contact_id", "kind", "date", "created_at")[:BATCH]
+            )
+            copied += _copy(
+                Event(
+                    source=Event.Source.LIFE_EVENT,
+                    source_id=pk,
+                    contact_id=contact,
+                    name="life_event.recorded",
+                    properties={"kind": kind, "date": day.isoformat()},
+                    occurred_at=at,
+                )
+                for pk, contact, kind, day, at in events
+            )
+            if len(events) < BATCH:
+                break
+    return copied
+
+
+def _copy_rfm(now: dt.datetime) -> int:
+    from rapport.analytics.models import RfmSegmentHistory
+
+    since = (now - HORIZON).date()
+    copied = 0
+    while True:
+        stays = list(
+            RfmSegmentHistory.objects.filter(entered_on__gte=since)
+            .filter(~_not_copied(Event.Source.RFM))
+            .order_by("pk")
+            .values_list("pk", "contact_id", "rfm_segment", "entered_on")[:BATCH]
+        )
+        before = dict(
+            RfmSegmentHistory.objects.filter(
+                contact_id__in=[s[1] for s in stays], left_on__isnull=False
+            )
+            .order_by("contact_id", "left_on")
+            .values_list("contact_id", "rfm_segment")
+        )
+        copied += _copy(
+            Event(
+                source=Event.Source.RFM,
+                source_id=pk,
+                contact_id=contact,
+                name="rfm.entered",
+                properties={"to": segment, "from": before.get(contact, "")},
+                occurred_at=dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC),
+            )
+            for pk, contact, segment, day in stays
+        )
+        if len(stays) < BATCH:
+            return copied
+
+
+def in_holdout(scenario_id: int, contact_id: int, percent: int) -> bool:
+    """Whether a contact's run is held out: a stable hash, so the same contact gets the same
+    answer however often it is asked, and the shares hold over any set of contacts."""
+    if percent <= 0:
+        return False
+    digest = hashlib.blake2b(f"{scenario_id}:{contact_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest) % 100 < percent
+
+
+def eligible(
+    scenario: Scenario, version: ScenarioVersion, contact_ids: set[int], now: dt.datetime
+) -> tuple[set[int], dict[str, int]]:
+    """Of `contact_ids`, those who may start a run of `scenario` now: matching the trigger's
+    filter, not in a run of it, past the re-entry delay, not in a loop. (eligible, refused
+    counts by reason)."""
+    refused: dict[str, int] = defaultdict(int)
+    if not contact_ids:
+        return set(), refused
+    ids = set(contact_ids)
+    runs = Run.objects.filter(scenario=scenario, contact_id__in=ids)
+    busy = set(runs.filter(status=RunStatus.ACTIVE).values_list("contact_id", flat=True))
+    if scenario.reentry_days is None:
+        ended = set(runs.exclude(status=RunStatus.ACTIVE).values_list("contact_id", flat=True))
+    else:
+        recent = now - dt.timedelta(days=scenario.reentry_days)
+        ended = set(
+            runs.exclude(status=RunStatus.ACTIVE)
+            .filter(Q(finished_at__gt=recent) | Q(finished_at__isnull=True))
+            .values_list("contact_id", flat=True)
+        )
+    refused["in_run"] += len(ids & busy)
+    refused["reentry"] += len((ids - busy) & ended)
+    ids -= busy | ended
+    looping = set(
+        Run.objects.filter(contact_id__in=ids, started_at__gt=now - LOOP_WINDOW)
+        .values("contact_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=LOOP_LIMIT)
+        .values_list("contact_id", flat=True)
+    )
+    refused["loop_suspected"] += len(ids & looping)
+    ids -= looping
+    rule = version.trigger.get("filter")
+    if rule and ids:
+        matching = set(
+            Contact.objects.filter(pk__in=ids)
+            .filter(rule_filter(parse_rule(rule), user=None, now=now))
+            .values_list("pk", flat=True)
+        )
+        refused["filter"] += len(ids - matching)
+        ids = matching
+    return ids, {k: v for k, v in refused.items() if v}
+
+
+def start(
+    scenario: Scenario,
+    version: ScenarioVersion,
+    starts: dict[int, tuple[str, int | None, dict[str, Any]]],
+    now: dt.datetime,
+    result: Intake,
+) -> None:
+    """Start runs for `starts` ({contact: (occasion, event id, context)}) already found
+    eligible.
+    Unique constraints make a second start of the same occasion, or a second active run, a
+    no-op, however many workers try at once."""
+    first = flow.first(version.steps)
+    runs = []
+    for contact_id, (occasion, event_id, context) in starts.items():
+        held = in_holdout(scenario.pk, contact_id, scenario.holdout_percent)
+        ends = held or first is None
+        runs.append(
+            Run(
+                scenario=scenario,
+                version=version,
+                contact_id=contact_id,
+                event_id=event_id,
+                occasion=occasion,
+                context=context,
+                holdout=held,
+                status=RunStatus.DONE if ends else RunStatus.ACTIVE,
+                exit_reason=("holdout" if held else "no_steps") if ends else "",
+                position=first or "",
+                due_at=None if ends else now,
+                started_at=now,
+                finished_at=now if ends else None,
+            )
+        )
+        result.held_out += held
+    Run.objects.bulk_create(runs, ignore_conflicts=True, batch_size=1000)
+    result.started += len(runs)
+
+
+def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
+    """Start the runs one batch of pending events triggers; False when none was pending."""
+    live = live_versions()
+    with transaction.atomic():
+        pending = list(
+            Event.objects.select_for_update()
+            .filter(processed_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "contact_id", "name", "properties", "occurred_at")[:batch]
+        )
+        if not pending:
+            return False
+        for scenario, version in live:
+            trigger = version.trigger
+            if triggers.TRIGGERS[trigger["type"]].family != "event":
+                continue
+            wanted: dict[int, tuple[str, int | None, dict[str, Any]]] = {}
+            for pk, contact, name, props, at in pending:
+                if contact in wanted or not triggers.matches(trigger, name, props or {}):
+                    continue
+                if scenario.active_since and at < scenario.active_since:
+                    continue
+                wanted[contact] = (f"event:{pk}", pk, {})
+            ok, refused = eligible(scenario, version, set(wanted), now)
+            for reason, count in refused.items():
+                result.refused[reason] += count
+            start(scenario, version, {c: wanted[c] for c in ok}, now, result)
+        Event.objects.filter(pk__in=[p[0] for p in pending]).update(processed_at=now)
+        result.processed += len(pending)
+    return True
+
+
+def run_intake(now: dt.datetime | None = None) -> Intake:
+    """Copy new events and start the runs they trigger, until nothing is pending."""
+    now = now or timezone.now()
+    result = Intake()
+    names = {n for _s, v in live_versions() for n in _names(v)}
+    if names:
+        result.copied = collect(now, names)
+    while process(now, result):
+        pass
+    return result
+
+
+def _names(version: ScenarioVersion) -> tuple[str, ...]:
+    trigger = version.trigger
+    kind = triggers.TRIGGERS.get(trigger.get("type", ""))
+    if kind is None or kind.family != "event":
+        return ()
+    return triggers.names_for(trigger)
