@@ -12,6 +12,9 @@ RAPPORT_FROM_EMAIL    the sender address of e-mails (default rapport@localhost)
 RAPPORT_FREQUENCY_CAP marketing messages per contact per rolling window, all channels (2/7d)
 RAPPORT_SMS_URL       twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/?from=%2B15550001111
 RAPPORT_TELEGRAM_URL  telegram://BOT_TOKEN@api.telegram.org
+RAPPORT_WEBHOOK_PORTS ports outbound webhooks may use (comma-separated, default 443)
+RAPPORT_WEBHOOK_ALLOW_PRIVATE 1 lets outbound webhooks reach loopback/private addresses (dev, tests)
+RAPPORT_WEBHOOK_CA_FILE a PEM CA bundle trusted for webhook targets besides the system's
 """
 
 import ipaddress
@@ -255,6 +258,20 @@ RAPPORT_SMS_URL = os.environ.get("RAPPORT_SMS_URL", "")
 RAPPORT_TELEGRAM_URL = os.environ.get("RAPPORT_TELEGRAM_URL", "")
 # Seconds a worker's claim on outbox messages lasts before another worker recovers it.
 RAPPORT_OUTBOX_LEASE = int(os.environ.get("RAPPORT_OUTBOX_LEASE", "120"))
+
+# --- outbound webhooks (core/outbound.py) -----------------------------------------------------
+# Targets are https on these ports only, at public addresses.
+RAPPORT_WEBHOOK_PORTS: list[int] = []
+for _port in env_list("RAPPORT_WEBHOOK_PORTS", "443"):
+    if not _port.isdigit() or not 0 < int(_port) < 65536:
+        raise ImproperlyConfigured(f"RAPPORT_WEBHOOK_PORTS: {_port!r} is not a port number")
+    RAPPORT_WEBHOOK_PORTS.append(int(_port))
+# For tests and development only: also allow loopback and private-network targets (127/8, 10/8,
+# 172.16/12, 192.168/16, ::1, fc00::/7). Link-local (cloud metadata), CGNAT, multicast and
+# reserved addresses stay refused even then.
+RAPPORT_WEBHOOK_ALLOW_PRIVATE = env_bool("RAPPORT_WEBHOOK_ALLOW_PRIVATE")
+# A PEM bundle of CA certificates trusted for webhook targets in addition to the system's.
+RAPPORT_WEBHOOK_CA_FILE = os.environ.get("RAPPORT_WEBHOOK_CA_FILE", "")
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
