@@ -14,6 +14,7 @@ import time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -22,12 +23,14 @@ from rapport.core.outbound import (
     OutboundFailed,
     OutboundRefused,
     post_json,
+    signature,
 )
 
 SECRET = "s3cret-for-tests"
 PUBLIC = "93.184.215.14"
 REAL_GETADDRINFO = socket.getaddrinfo
 REAL_CONNECT = socket.socket.connect
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +175,30 @@ def test_a_signed_post_reaches_the_receiver_with_its_headers(hook, server, resol
     assert hmac.compare_digest(headers["X-Rapport-Signature"], f"sha256={expected}")
     assert server.sni == ["hooks.test"]
     assert resolver.asked == ["hooks.test"]
+
+
+def test_the_documented_check_accepts_a_request_and_nothing_else(hook, server):
+    # given the receivers' snippet from docs/webhooks.md
+    namespace = {}
+    exec(DOCS.read_text().split("```python\n")[1].split("```")[0], namespace)  # noqa: S102
+    verify = namespace["verify"]
+    # and a request as a receiver gets it
+    send(f"{hook}/ok")
+    (request,) = server.received
+    headers, body = dict(request["headers"].items()), request["body"]
+    stale = str(int(time.time()) - 301)
+    replayed = {
+        **headers,
+        "X-Rapport-Timestamp": stale,
+        "X-Rapport-Signature": signature(SECRET, stale, body),
+    }
+
+    # then
+    assert verify(SECRET, headers, body) is True
+    assert verify("another secret", headers, body) is False
+    assert verify(SECRET, headers, body + b" ") is False
+    assert verify(SECRET, replayed, body) is False
+    assert verify(SECRET, {}, body) is False
 
 
 def test_the_answer_read_is_capped(hook):

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.core.subprocess_env import rapport_env, run_python
+from tests.core.subprocess_env import rapport_env, run_python, run_rapport
 
 DUMP = (
     "from django.conf import settings; import json; db = settings.DATABASES['default'];"
@@ -96,3 +96,32 @@ def test_without_email_url_mail_goes_to_the_console(tmp_path):
     found = settings_for(tmp_path)
 
     assert found["mailer"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+WEBHOOKS = (
+    "from django.conf import settings; print(settings.RAPPORT_WEBHOOK_PORTS,"
+    " settings.RAPPORT_WEBHOOK_ALLOW_PRIVATE, repr(settings.RAPPORT_WEBHOOK_CA_FILE))"
+)
+
+
+def test_outbound_webhook_settings(tmp_path):
+    default = run_python(WEBHOOKS, env=rapport_env(tmp_path))
+    configured = run_python(
+        WEBHOOKS,
+        env=rapport_env(
+            tmp_path,
+            RAPPORT_WEBHOOK_PORTS="443, 8443",
+            RAPPORT_WEBHOOK_ALLOW_PRIVATE="1",
+            RAPPORT_WEBHOOK_CA_FILE="/etc/rapport/ca.pem",
+        ),
+    )
+
+    assert default == "[443] False ''"
+    assert configured == "[443, 8443] True '/etc/rapport/ca.pem'"
+
+
+def test_a_webhook_port_that_is_not_a_number_stops_the_start(tmp_path):
+    result = run_rapport("check", env=rapport_env(tmp_path, RAPPORT_WEBHOOK_PORTS="443,https"))
+
+    assert result.returncode == 1
+    assert "RAPPORT_WEBHOOK_PORTS: 'https' is not a port number" in result.stderr
