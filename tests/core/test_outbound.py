@@ -1,6 +1,7 @@
 """Outbound webhooks against a real local HTTPS server (a self-signed certificate made by the
 openssl command line), with the host names resolved by a stand-in for the system resolver."""
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -74,8 +75,9 @@ class Hook(BaseHTTPRequestHandler):
                 self.send(200)
             case "/trickle":  # a byte every 0.1 s: no single read waits long
                 self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
-                while not release.wait(0.1):
-                    self.wfile.write(b"a")
+                with contextlib.suppress(OSError):  # until the client cuts the connection
+                    while not release.wait(0.1):
+                        self.wfile.write(b"a")
             case "/400":
                 self.send(400, b"bad payload")
             case "/429":

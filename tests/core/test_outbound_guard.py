@@ -88,6 +88,13 @@ def test_a_non_public_literal_address_is_refused(resolver, address):
     assert refusal(f"https://{host}/hook") == "private_address"
 
 
+def test_localhost_through_the_system_resolver_is_refused():
+    with pytest.raises(OutboundRefused) as caught:
+        validate_url("https://localhost/hook")
+
+    assert caught.value.reason_code == "private_address"
+
+
 @pytest.mark.parametrize(
     ("host", "means"),
     [

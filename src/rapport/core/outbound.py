@@ -215,6 +215,7 @@ def _failure(
     return OutboundFailed("connection", host=host, error=exc.strerror or exc, maybe_delivered=sent)
 
 
+@lru_cache(maxsize=1)
 def _version() -> str:
     try:
         return metadata.version("rapport")
