@@ -22,8 +22,8 @@ from rapport.automation.models import Run, RunStep
 from rapport.campaigns import content, eligibility
 from rapport.campaigns.promo import promo_code_grant
 from rapport.campaigns.services import language_of, message_enqueue
+from rapport.contacts import zones
 from rapport.contacts.models import Contact, Tag
-from rapport.core.dates import zone_named
 from rapport.segments.models import Segment
 from rapport.segments.rules import RuleError
 from rapport.segments.selectors import parse_rule, rule_filter
@@ -43,11 +43,8 @@ class Outcome:
 
 
 def contact_zone(contact: Contact) -> ZoneInfo:
-    """The zone a contact lives in: their `time_zone` custom attribute when it names a zone,
-    else the business's (most customers of a local agency live where it does)."""
-    custom = contact.custom if isinstance(contact.custom, dict) else {}
-    name = custom.get("time_zone")
-    return zone_named(name if isinstance(name, str) else settings.TIME_ZONE)
+    """The zone a contact lives in (contacts.zones)."""
+    return zones.contact_zone(contact.custom)
 
 
 # --- wait ------------------------------------------------------------------------------

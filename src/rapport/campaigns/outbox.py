@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from rapport.campaigns import config, eligibility
+from rapport.campaigns import config, eligibility, quiet
 from rapport.campaigns import timeline_kinds as kinds
 from rapport.campaigns.channels import provider_for
 from rapport.campaigns.channels.base import NotSent, OutcomeUnknown, Outgoing, Provider, Rejected
@@ -51,6 +51,7 @@ from rapport.campaigns.models import (
 )
 from rapport.campaigns.services import render_queued
 from rapport.campaigns.unsubscribe import mailto_for, url_for
+from rapport.contacts import zones
 from rapport.contacts.models import Contact
 from rapport.timeline import services as timeline
 from rapport.timeline.models import Channel, Direction
@@ -71,6 +72,8 @@ class Delivery:
     failed: int = 0
     review: int = 0
     recovered: int = 0
+    held: int = 0  # quiet hours in the recipient's zone: back in the queue until they end
+    fell_back: int = 0  # requeued on the campaign's fallback channel
     reasons: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def as_dict(self) -> dict[str, object]:
@@ -81,6 +84,8 @@ class Delivery:
             "failed": self.failed,
             "review": self.review,
             "recovered": self.recovered,
+            "held": self.held,
+            "fell_back": self.fell_back,
             "reasons": dict(self.reasons),
         }
 
@@ -182,9 +187,11 @@ def deliver_claimed(ids: list[int], *, worker: str, result: Delivery) -> None:
     conditional UPDATE that re-checks it on the latest data."""
     messages = list(Message.objects.filter(pk__in=ids).select_related("campaign").order_by("pk"))
     messages = _drop_stopped(messages, worker=worker, result=result)
+    messages = _hold_quiet(messages, worker=worker, result=result)
     render_queued(messages)  # a launch's snapshot is queued with its content to fill in
     cap = config.frequency_cap()
     verdicts = eligibility.batch_verdicts(messages, now=timezone.now(), cap=cap)
+    messages = _fall_back(messages, verdicts, worker=worker, result=result)
     _skip_predicted(messages, verdicts, worker=worker, result=result)
     by_channel: dict[str, list[Message]] = defaultdict(list)
     for message in messages:
@@ -224,6 +231,76 @@ def _drop_stopped(messages: list[Message], *, worker: str, result: Delivery) -> 
     if paused:
         mine.filter(pk__in=paused).update(
             **_released(status=MessageStatus.QUEUED, attempts=F("attempts") - 1)
+        )
+    return going
+
+
+def _hold_quiet(messages: list[Message], *, worker: str, result: Delivery) -> list[Message]:
+    """Put back in the queue, until their quiet hours end, the messages of campaigns with
+    quiet hours whose recipients' local time is inside them (not an attempt); the rest."""
+    windows = {
+        m.campaign_id: quiet.window(m.campaign.quiet_hours)
+        for m in messages
+        if m.campaign is not None and m.campaign.quiet_hours
+    }
+    if not any(windows.values()):
+        return messages
+    quiet_ids = {m.contact_id for m in messages if windows.get(m.campaign_id)}
+    customs = dict(Contact.objects.filter(pk__in=quiet_ids).values_list("pk", "custom"))
+    now = timezone.now()
+    going: list[Message] = []
+    mine = Message.objects.filter(lease_owner=worker, status=MessageStatus.SENDING)
+    for message in messages:
+        span = windows.get(message.campaign_id)
+        until = span and quiet.held_until(
+            now, zones.contact_zone(customs.get(message.contact_id)), span
+        )
+        if not until:
+            going.append(message)
+            continue
+        result.held += mine.filter(pk=message.pk).update(
+            **_released(status=MessageStatus.QUEUED, available_at=until, attempts=F("attempts") - 1)
+        )
+    return going
+
+
+# Why a message may move to its campaign's fallback channel: the first channel cannot reach
+# the person at all. A frequency cap counts across channels, so a capped one stays capped.
+FALL_BACK_ON = (SkipReason.NO_CONSENT, SkipReason.NO_ADDRESS, SkipReason.SUPPRESSED)
+
+
+def _fall_back(
+    messages: list[Message],
+    verdicts: dict[int, eligibility.Verdict],
+    *,
+    worker: str,
+    result: Delivery,
+) -> list[Message]:
+    """Requeue on the campaign's fallback channel (once: only from its first channel) the
+    messages the first channel cannot deliver; the rest. The content stays: the templates
+    are the campaign's, whatever the channel."""
+    going: list[Message] = []
+    moves: dict[str, list[int]] = defaultdict(list)
+    for message in messages:
+        campaign = message.campaign
+        if (
+            campaign is not None
+            and campaign.fallback_channel
+            and message.channel == campaign.channel
+            and verdicts[message.pk].reason in FALL_BACK_ON
+        ):
+            moves[campaign.fallback_channel].append(message.pk)
+        else:
+            going.append(message)
+    mine = Message.objects.filter(lease_owner=worker, status=MessageStatus.SENDING)
+    for channel, ids in moves.items():
+        result.fell_back += mine.filter(pk__in=ids).update(
+            **_released(
+                status=MessageStatus.QUEUED,
+                channel=channel,
+                available_at=timezone.now(),
+                attempts=F("attempts") - 1,
+            )
         )
     return going
 
