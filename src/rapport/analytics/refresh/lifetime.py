@@ -8,13 +8,14 @@ import polars as pl
 
 from rapport.analytics import config
 from rapport.analytics.maths import clv, purchases
+from rapport.analytics.maths.clv.base import ClvSettings
 
 
 def lifetime_value(summary: pl.DataFrame, settings: config.AnalyticsSettings) -> Any:
     frame = purchases.lifetimes_frame(summary, unit_days=1.0).rename({"monetary_value": "monetary"})
     return clv.customer_lifetime_values(
         frame,
-        clv.ClvSettings(
+        ClvSettings(
             period_days=1.0,
             horizons_days=(90, 365),
             clv_months=settings.clv_months,
