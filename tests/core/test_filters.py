@@ -10,11 +10,11 @@ from rapport.core.filters import (
     BoolFilter,
     ChoiceFilter,
     DateRangeFilter,
-    FilterSet,
     IdFilter,
     Period,
     TextFilter,
 )
+from rapport.core.filtersets import FilterSet
 
 FILTERS = FilterSet(
     IdFilter(name="owner", label="Owner", none_label="Nobody", apply=lambda q, v, u: q),

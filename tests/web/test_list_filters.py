@@ -23,7 +23,7 @@ from rapport.catalog.models import Category, Product
 from rapport.contacts import services as contacts
 from rapport.contacts.filters import COMPANY_FILTERS, CONTACT_FILTERS
 from rapport.contacts.models import Contact, CustomField
-from rapport.core.filters import FilterSet
+from rapport.core.filtersets import FilterSet
 from rapport.sales import services as sales
 from rapport.sales.filters import DEAL_FILTERS, LEAD_FILTERS, LEAD_SOURCE_FILTERS, ORDER_FILTERS
 from rapport.sales.models import Deal, Lead, LeadSource, Order, Stage

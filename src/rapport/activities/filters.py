@@ -15,12 +15,12 @@ from rapport.core.filters import (
     BoolFilter,
     ChoiceFilter,
     DateRangeFilter,
-    FilterSet,
     IdFilter,
     SearchFilter,
     equals,
     period_filter,
 )
+from rapport.core.filtersets import FilterSet
 from rapport.core.forms import owner_options
 
 ANY_STATUS = "all"

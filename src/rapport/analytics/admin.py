@@ -8,7 +8,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from rapport.analytics.models import AnalyticsRun, ExchangeRate
-from rapport.analytics.refresh import describe_warning
+from rapport.analytics.refresh.messages import describe_warning
 
 
 @admin.register(ExchangeRate)

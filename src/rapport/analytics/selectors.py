@@ -24,7 +24,7 @@ from rapport.analytics.models import (
     ReportSnapshot,
     RfmSegmentHistory,
 )
-from rapport.analytics.refresh import forecast_payload
+from rapport.analytics.refresh.forecasts import forecast_payload
 from rapport.analytics.services import load_spend
 from rapport.catalog.models import Product
 from rapport.contacts.selectors import contacts_for

@@ -20,13 +20,16 @@ import numpy as np
 import polars as pl
 
 from rapport.analytics.maths import clv
+from rapport.analytics.maths.clv.base import ClvSettings, collapse
+from rapport.analytics.maths.clv.bgnbd import fit_bgnbd
+from rapport.analytics.maths.clv.prediction import prediction_columns
 from rapport.bench.harness import Bench, Result, benchmark, table
 
 TRUE_BGNBD = {"r": 0.243, "alpha": 4.414 * 7, "a": 0.793, "b": 2.426}  # CDNOW's, in days
 TRUE_SPEND = {"p": 6.25, "q": 3.74, "v": 15.44}
 SPEED_UP = 10.0
 TOLERANCE = 1e-3
-SETTINGS = clv.ClvSettings(period_days=1.0, days_per_month=30.0)  # lifetimes' month is 30 days
+SETTINGS = ClvSettings(period_days=1.0, days_per_month=30.0)  # lifetimes' month is 30 days
 
 
 def synthetic_summary(
@@ -118,7 +121,7 @@ def lifetimes_side(summary: pl.DataFrame) -> Side:
 
 
 def _prediction_columns() -> list[str]:
-    return clv.prediction_columns(SETTINGS)
+    return prediction_columns(SETTINGS)
 
 
 def largest_difference(ours: Side, theirs: Side) -> float:
@@ -136,9 +139,9 @@ def gradient_timing(summary: pl.DataFrame) -> tuple[float, float]:
     x, t_x, T = (
         summary.get_column(c).to_numpy().astype(float) for c in ("frequency", "recency", "T")
     )
-    rows = clv.collapse(x, t_x, T)
-    analytic = clv.fit_bgnbd(x, t_x, T, collapsed=rows)
-    numeric = clv.fit_bgnbd(x, t_x, T, collapsed=rows, analytic_gradient=False)
+    rows = collapse(x, t_x, T)
+    analytic = fit_bgnbd(x, t_x, T, collapsed=rows)
+    numeric = fit_bgnbd(x, t_x, T, collapsed=rows, analytic_gradient=False)
     assert analytic.params
     assert numeric.params
     assert all(abs(analytic.params[k] / numeric.params[k] - 1) < TOLERANCE for k in numeric.params)

@@ -10,13 +10,13 @@ from rapport.core.filters import (
     BoolFilter,
     ChoiceFilter,
     DateRangeFilter,
-    FilterSet,
     IdFilter,
     SearchFilter,
     TextFilter,
     equals,
     period_filter,
 )
+from rapport.core.filtersets import FilterSet
 
 
 def _search(products: QuerySet[Product], q: str, _user: Any) -> QuerySet[Product]:

@@ -21,7 +21,8 @@ from rapport.contacts.models import (
     LifecycleStage,
     Tag,
 )
-from rapport.core.filters import ChoiceFilter, Filter, FilterSet, IdFilter, SearchFilter, TextFilter
+from rapport.core.filters import ChoiceFilter, Filter, IdFilter, SearchFilter, TextFilter
+from rapport.core.filtersets import FilterSet
 from rapport.core.forms import owner_options
 
 CONSENT_STATES = ["granted", "withdrawn", "none"]

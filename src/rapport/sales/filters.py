@@ -10,13 +10,13 @@ from django.utils.translation import pgettext_lazy
 from rapport.core.filters import (
     BoolFilter,
     ChoiceFilter,
-    FilterSet,
     IdFilter,
     SearchFilter,
     TextFilter,
     equals,
     from_to,
 )
+from rapport.core.filtersets import FilterSet
 from rapport.core.forms import owner_options
 from rapport.sales.models import (
     Deal,

@@ -3,7 +3,7 @@
 from typing import Any
 
 from rapport.contacts.models import CustomField
-from rapport.core.filters import Parsed
+from rapport.core.filtersets import Parsed
 
 _PLAIN = {"lifecycle_stage": "lifecycle_stage", "city": "city"}
 

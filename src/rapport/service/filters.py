@@ -8,15 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from rapport.core.filters import (
-    BoolFilter,
-    ChoiceFilter,
-    FilterSet,
-    IdFilter,
-    SearchFilter,
-    equals,
-    from_to,
-)
+from rapport.core.filters import BoolFilter, ChoiceFilter, IdFilter, SearchFilter, equals, from_to
+from rapport.core.filtersets import FilterSet
 from rapport.service import selectors
 from rapport.service.models import (
     OPEN_STATUSES,

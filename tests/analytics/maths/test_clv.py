@@ -14,11 +14,12 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter
 from scipy.optimize import approx_fprime
 
 from rapport.analytics.maths import clv
+from rapport.analytics.maths.clv import base, bgnbd, gamma_gamma, optimizer, prediction
 from rapport.bench.clv import synthetic_summary
 
 # lifetimes' own loader needs pkg_resources (gone from setuptools 81); its CSV is read directly.
 CDNOW = files("lifetimes") / "datasets" / "cdnow_customers_summary_with_transactions.csv"
-WEEKS = clv.ClvSettings(period_days=7, days_per_month=4.345 * 7)  # lifetimes' freq="W" month
+WEEKS = base.ClvSettings(period_days=7, days_per_month=4.345 * 7)  # lifetimes' freq="W" month
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_cdnow_reproduces_the_published_gamma_gamma_parameters(
 
 
 def lifetimes_frame(summary: pl.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({c: summary.get_column(c).to_numpy() for c in clv.COLUMNS[1:]})
+    return pd.DataFrame({c: summary.get_column(c).to_numpy() for c in base.COLUMNS[1:]})
 
 
 def test_parameters_and_predictions_equal_those_of_lifetimes(
@@ -107,29 +108,29 @@ def test_parameters_and_predictions_equal_those_of_lifetimes(
 def test_the_penalizer_is_lifetimes_penalizer(cdnow: pl.DataFrame) -> None:
     data = lifetimes_frame(cdnow)
     bg = BetaGeoFitter(penalizer_coef=0.05).fit(data["frequency"], data["recency"], data["T"])
-    x, t_x, T = (cdnow.get_column(c).to_numpy().astype(float) for c in clv.COLUMNS[1:4])
-    fit = clv.fit_bgnbd(x, t_x, T, penalizer=0.05)
+    x, t_x, T = (cdnow.get_column(c).to_numpy().astype(float) for c in base.COLUMNS[1:4])
+    fit = bgnbd.fit_bgnbd(x, t_x, T, penalizer=0.05)
     assert fit.params is not None
     assert fit.params == pytest.approx(bg.params_.to_dict(), rel=1e-3)
     assert fit.params["a"] < 0.5  # the penalty pulls the parameters toward zero
 
 
 def test_analytic_gradients_match_finite_differences(cdnow: pl.DataFrame) -> None:
-    x, t_x, T, m = (cdnow.get_column(c).to_numpy().astype(float) for c in clv.COLUMNS[1:])
-    rows = clv.collapse(x, t_x, T)
-    bg = clv._BgData.of(rows.x, rows.t_x, rows.T, rows.weight)
+    x, t_x, T, m = (cdnow.get_column(c).to_numpy().astype(float) for c in base.COLUMNS[1:])
+    rows = base.collapse(x, t_x, T)
+    bg = bgnbd._BgData.of(rows.x, rows.t_x, rows.T, rows.weight)
     repeat = x > 0
-    gg = clv._GgData.of(x[repeat], m[repeat], np.ones(int(repeat.sum())))
+    gg = gamma_gamma._GgData.of(x[repeat], m[repeat], np.ones(int(repeat.sum())))
     bg_theta = np.array([0.3, 5.0, 0.9, 2.0])
     np.testing.assert_allclose(
-        clv._bg_log_likelihood(bg_theta, bg)[1],
-        approx_fprime(bg_theta, lambda t: clv._bg_log_likelihood(t, bg)[0], 1e-6),
+        bgnbd._bg_log_likelihood(bg_theta, bg)[1],
+        approx_fprime(bg_theta, lambda t: bgnbd._bg_log_likelihood(t, bg)[0], 1e-6),
         rtol=1e-4,
     )
     gg_theta = np.array([5.0, 4.0, 12.0])
     np.testing.assert_allclose(
-        clv._gg_log_likelihood(gg_theta, gg)[1],
-        approx_fprime(gg_theta, lambda t: clv._gg_log_likelihood(t, gg)[0], 1e-6),
+        gamma_gamma._gg_log_likelihood(gg_theta, gg)[1],
+        approx_fprime(gg_theta, lambda t: gamma_gamma._gg_log_likelihood(t, gg)[0], 1e-6),
         rtol=1e-4,
     )
 
@@ -163,7 +164,7 @@ def histories(draw: st.DrawFn, max_size: int = 30) -> tuple[np.ndarray, np.ndarr
 @given(bg_params, histories())
 @settings(max_examples=200, deadline=None)
 def test_p_alive_is_a_probability(params: dict[str, float], history: tuple) -> None:
-    alive = clv.p_alive(params, *history)
+    alive = prediction.p_alive(params, *history)
     assert np.all((alive >= 0) & (alive <= 1))
 
 
@@ -175,10 +176,10 @@ def test_collapsing_identical_rows_keeps_the_log_likelihood(
     x, t_x, T = history
     repeat = np.array(copies[: len(x)])
     expanded = [np.repeat(column, repeat) for column in (x, t_x, T)]
-    rows = clv.collapse(*expanded)
+    rows = base.collapse(*expanded)
     assert len(rows.x) <= len(x)
-    one_by_one = clv.bgnbd_log_likelihood(params, *expanded)
-    weighted = clv.bgnbd_log_likelihood(params, rows.x, rows.t_x, rows.T, rows.weight)
+    one_by_one = bgnbd.bgnbd_log_likelihood(params, *expanded)
+    weighted = bgnbd.bgnbd_log_likelihood(params, rows.x, rows.t_x, rows.T, rows.weight)
     assert weighted == pytest.approx(one_by_one, rel=1e-9)
 
 
@@ -187,7 +188,7 @@ def test_collapsing_identical_rows_keeps_the_log_likelihood(
 def test_expected_purchases_are_non_negative_and_grow_with_the_horizon(
     params: dict[str, float], history: tuple
 ) -> None:
-    curves = [clv.expected_purchases(params, t, *history) for t in (0, 1, 30, 90, 365, 1000)]
+    curves = [prediction.expected_purchases(params, t, *history) for t in (0, 1, 30, 90, 365, 1000)]
     assert np.all(curves[0] == 0)
     for shorter, longer in itertools.pairwise(curves):
         assert np.all(longer >= shorter * (1 - 1e-9))
@@ -213,9 +214,9 @@ def assert_failed(result: clv.ClvResult, reason: str, params: dict, rows: int) -
     assert result.ok is False
     assert result.reason == reason
     assert result.reason_params == params
-    assert result.message == clv.REASONS[reason].format(**params)
+    assert result.message == base.REASONS[reason].format(**params)
     assert result.predictions.height == rows
-    for column in clv.prediction_columns(clv.ClvSettings()):
+    for column in prediction.prediction_columns(base.ClvSettings()):
         assert result.predictions.get_column(column).null_count() == rows
 
 
@@ -297,7 +298,7 @@ def test_customers_too_alike_give_degenerate_parameters_and_say_so() -> None:
     assert str(result.reason_params["detail"]).startswith("r=")
     assert result.message is not None
     assert result.message.startswith("The bgnbd model's parameters run off to 0 or infinity")
-    for column in clv.prediction_columns(clv.ClvSettings()):
+    for column in prediction.prediction_columns(base.ClvSettings()):
         assert result.predictions.get_column(column).null_count() == n
     assert no_nan(result.predictions)
 
@@ -306,7 +307,7 @@ def test_a_fit_that_does_not_converge_says_so(
     cdnow: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No optimizer reaches a zero gradient: both tries fail, capped, with the reason."""
-    monkeypatch.setattr(clv, "GRADIENT_TOLERANCE", 0.0)
+    monkeypatch.setattr(optimizer, "GRADIENT_TOLERANCE", 0.0)
     result = clv.customer_lifetime_values(cdnow, WEEKS)
     assert result.ok is False
     assert result.reason == "not_converged"

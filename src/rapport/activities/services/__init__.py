@@ -8,8 +8,8 @@ from rapport.activities.services.activities import (
     activity_delete,
     activity_reschedule,
     activity_update,
-    user_zone_name,
 )
+from rapport.activities.services.fields import user_zone_name
 
 __all__ = [
     "Completion",

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.accounts.models import Team
 from rapport.analytics import labels, selectors, trend_labels
-from rapport.analytics.refresh import describe_warning
+from rapport.analytics.refresh.messages import describe_warning
 from rapport.analytics.views.customers_screens import contact_list_url
 from rapport.analytics.views.dashboard_kit import (
     DashboardFilters,

@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from rapport.analytics.refresh import FutureDate, describe_warning, refresh_customers
+from rapport.analytics.refresh import FutureDate, refresh_customers
+from rapport.analytics.refresh.messages import describe_warning
 from rapport.analytics.services import refresh_acquisition
 
 

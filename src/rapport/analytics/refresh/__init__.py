@@ -1,0 +1,259 @@
+"""The customer-metrics refresh: read in bulk, compute with the pure maths, write in bulk.
+
+`refresh_customers(as_of=)` reads the counted orders and their lines (`inputs`), converts
+them to the reporting currency (`currency`), computes each customer's purchase summary, RFM
+scores and segment, ABC/XYZ classes, lifetime value, cross-sell offer and the reports
+(`analytics.maths`), then replaces the stored metrics, product metrics, report snapshots and
+cross-sell pairs and records the RFM segment changes, all in one transaction. Each step's
+time and row count, what was left out and how the models fitted go to an `AnalyticsRun`.
+"""
+
+import datetime as dt
+import time
+from typing import Any
+
+import polars as pl
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.analytics import config, inputs, reports
+from rapport.analytics.currency import convert
+from rapport.analytics.loaders import bulk_method
+from rapport.analytics.maths import abcxyz, churn, purchases, referrals, rfm
+from rapport.analytics.models import AnalyticsRun
+from rapport.analytics.refresh.classes import abc_xyz_classes
+from rapport.analytics.refresh.forecasts import forecast_snapshots, pipeline_snapshots
+from rapport.analytics.refresh.lifetime import fit_record, jsonable, lifetime_value
+from rapport.analytics.refresh.messages import warning
+from rapport.analytics.refresh.metrics import metrics_frame
+from rapport.analytics.refresh.offers import cross_sell
+from rapport.analytics.refresh.progress import Announce, Progress, Recorder
+from rapport.analytics.refresh.snapshots import referrer_snapshots, report_snapshots
+from rapport.analytics.refresh.write import write_results
+
+KIND = "customers"
+
+
+class FutureDate(ValueError):
+    """A refresh as of a day that has not come yet."""
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def refresh_customers(
+    *,
+    as_of: dt.date | None = None,
+    announce: Announce | None = None,
+    progress: Progress | None = None,
+) -> AnalyticsRun:
+    """Recompute and store every customer and product metric and report as of `as_of`
+    (default: today). A future day is refused (FutureDate)."""
+    settings = config.current()
+    as_of = as_of or today()
+    if as_of > today():
+        raise FutureDate(
+            _("%(day)s is in the future; metrics can be computed up to today (%(today)s).")
+            % {"day": as_of.isoformat(), "today": today().isoformat()}
+        )
+    started = timezone.now()
+    clock = time.perf_counter()
+    run = AnalyticsRun.objects.create(
+        kind=KIND,
+        as_of=as_of,
+        computed_at=started,
+        started_at=started,
+        seconds=0,
+        status=AnalyticsRun.Status.RUNNING,
+        currency=settings.currency,
+        settings=settings.as_json(),
+    )
+    recorder = Recorder(announce=announce, progress=progress)
+    try:
+        outcome = _compute_and_write(run, settings, recorder)
+    except Exception as exc:
+        AnalyticsRun.objects.filter(pk=run.pk).update(
+            status=AnalyticsRun.Status.FAILED,
+            finished_at=timezone.now(),
+            seconds=time.perf_counter() - clock,
+            steps=recorder.steps,
+            note=f"{type(exc).__name__}: {exc}"[:300],
+        )
+        raise
+    run.status = AnalyticsRun.Status.DONE
+    run.finished_at = timezone.now()
+    run.computed_at = run.finished_at
+    run.seconds = time.perf_counter() - clock
+    run.steps = recorder.steps
+    run.rows_read = outcome["rows_read"]
+    run.customers = outcome["customers"]
+    run.warnings = outcome["warnings"]
+    run.fits = outcome["fits"]
+    run.rates = outcome["rates"]
+    run.save()
+    return run
+
+
+def _compute_and_write(
+    run: AnalyticsRun, settings: config.AnalyticsSettings, rec: Recorder
+) -> dict[str, Any]:
+    as_of = run.as_of
+    warnings: list[dict[str, Any]] = []
+    with rec.step(f"read orders ({bulk_method()})") as s:
+        orders = inputs.load_orders(as_of)
+        s["rows"] = len(orders)
+    with rec.step("read order lines") as s:
+        lines = inputs.load_lines()
+        s["rows"] = len(lines)
+    with rec.step("read products, owners, rates") as s:
+        products = inputs.load_products()
+        owners = inputs.load_owners()
+        teams = inputs.load_teams()
+        rates = inputs.load_rates()
+        links = inputs.load_referrals()
+        s["rows"] = len(products) + len(owners) + len(teams) + len(rates) + len(links)
+    rows_read = len(orders) + len(lines) + s["rows"]
+
+    with rec.step("convert currencies") as s:
+        conversion = convert(orders, rates, currency=settings.currency)
+        orders = conversion.orders
+        lines = lines.join(
+            orders.select("order_id", "contact_id", "ordered_at", "rate"), on="order_id"
+        ).with_columns(pl.col("value") * pl.col("rate"))
+        s["rows"] = len(orders)
+    used_rates = []
+    for use in conversion.uses:
+        used_rates += [
+            {"currency": use.currency, "valid_from": day.isoformat(), "rate": rate, "orders": n}
+            for day, rate, n in use.rates
+        ]
+        if use.left_out:
+            first = use.first_rate_from.isoformat() if use.first_rate_from else None
+            warnings.append(
+                warning(
+                    "no_rate",
+                    currency=use.currency,
+                    orders=use.left_out,
+                    value=round(use.left_out_value, 2),
+                    first_rate_from=first,
+                )
+            )
+    if orders.is_empty():
+        warnings.append(warning("no_orders", as_of=as_of.isoformat()))
+
+    with rec.step("purchase summary") as s:
+        summary = purchases.customer_summary(orders, as_of=as_of)
+        s["rows"] = len(summary)
+    with rec.step("RFM scores") as s:
+        scored = rfm.rfm_scores(summary, segment_map=settings.rfm_map)
+        s["rows"] = len(scored)
+    start, end = abcxyz.complete_window(
+        as_of, months=settings.window_months, period=settings.xyz_period
+    )
+    with rec.step("ABC/XYZ classes") as s:
+        customer_classes = abc_xyz_classes(
+            orders,
+            "contact_id",
+            "customers",
+            settings,
+            start,
+            end,
+            items=summary.select("contact_id"),
+        )
+        items = products.select("product_id")
+        product_lines = lines.filter(pl.col("product_id").is_not_null())
+        product_classes = abc_xyz_classes(
+            product_lines, "product_id", "products", settings, start, end, items=items
+        )
+        s["rows"] = len(customer_classes) + len(product_classes)
+    with rec.step("lifetime value (BG/NBD, Gamma-Gamma)") as s:
+        value = lifetime_value(summary, settings)
+        s["rows"] = len(value.predictions)
+    fits = {fit.model: fit_record(fit) for fit in (value.bgnbd, value.gamma_gamma)}
+    for fit in (value.bgnbd, value.gamma_gamma):
+        if not fit.ok:
+            warnings.append(
+                warning(
+                    "model",
+                    model=fit.model,
+                    reason=fit.reason,
+                    reason_params={k: jsonable(v) for k, v in fit.reason_params.items()},
+                    message=fit.message or "",
+                )
+            )
+    with rec.step("churn risk") as s:
+        risk = churn.churn_risk(
+            summary.select("contact_id", "recency_days", "frequency", "first_to_last_days").join(
+                value.predictions.select("contact_id", "p_alive"), on="contact_id", how="left"
+            )
+        )
+        s["rows"] = len(risk)
+    scope = reports.scope_column(owners, teams)
+    product_lines = product_lines.join(scope, on="contact_id", how="left")
+    scopes = reports.scopes_of(summary.join(scope, on="contact_id", how="left"))
+    with rec.step("cross-sell pairs and next-best offers") as s:
+        offers, pair_tables = cross_sell(product_lines, products, settings, scopes, as_of)
+        s["rows"] = len(offers) + sum(len(t) for t in pair_tables.values())
+
+    with rec.step("referral value") as s:
+        referred = referrals.referral_value(links, summary.select("contact_id", "total_revenue"))
+        s["rows"] = len(referred)
+    metrics = metrics_frame(
+        summary, scored, customer_classes, value.predictions, risk, offers
+    ).join(referred, on="contact_id", how="left")
+    metrics = metrics.with_columns(
+        pl.col("referred_customers").fill_null(0),
+        pl.col("referred_revenue").fill_null(0.0).round(2),
+    )
+    with rec.step("reports per team") as s:
+        snapshots = report_snapshots(
+            as_of,
+            metrics.join(scope, on="contact_id", how="left"),
+            customer_classes.join(scope, on="contact_id", how="left"),
+            orders.join(scope, on="contact_id", how="left"),
+            product_lines,
+            products,
+            settings,
+            start,
+            end,
+            fits,
+        )
+        s["rows"] = len(snapshots)
+
+    with rec.step("forecasts") as s:
+        deals = inputs.load_open_deals()
+        pipeline_rows = pipeline_snapshots(deals, rates, teams, settings, as_of)
+        forecasts = forecast_snapshots(
+            orders.join(scope, on="contact_id", how="left"),
+            product_lines,
+            products,
+            scopes,
+            settings,
+            as_of,
+        )
+        snapshots = pl.concat(
+            [snapshots, forecasts, pipeline_rows, referrer_snapshots(referred, scope, scopes)]
+        )
+        s["rows"] = len(forecasts) + len(pipeline_rows)
+
+    write_results(
+        rec,
+        warnings,
+        as_of=as_of,
+        currency=settings.currency,
+        metrics=metrics,
+        product_classes=product_classes,
+        product_lines=product_lines,
+        start=start,
+        end=end,
+        snapshots=snapshots,
+        pair_tables=pair_tables,
+    )
+    return {
+        "rows_read": rows_read,
+        "customers": len(metrics),
+        "warnings": warnings,
+        "fits": fits,
+        "rates": used_rates,
+    }

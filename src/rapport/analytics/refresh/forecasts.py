@@ -1,0 +1,151 @@
+"""The refresh's forecasts: monthly revenue and orders per audience and product category, and
+the pipeline-weighted forecast of open deals, as report snapshot rows.
+"""
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from rapport.analytics import config, reports, writers
+from rapport.analytics.currency import convert
+from rapport.analytics.maths import forecast
+from rapport.analytics.refresh.snapshots import snapshot_frame
+
+
+def history_end(as_of: dt.date) -> dt.date:
+    """The first day after the forecasts' history: the as-of month is not complete."""
+    return as_of.replace(day=1)
+
+
+def _monthly(frame: pl.DataFrame, value: pl.Expr, end: dt.date) -> pl.DataFrame:
+    """month, value from the first month with a row to the month before `end`, months
+    without a row as 0 (so the forecast starts at `end`'s month, not after the last sale)."""
+    sums = frame.group_by(pl.col("ordered_at").dt.truncate("1mo").alias("month")).agg(
+        value.alias("value")
+    )
+    first = sums["month"].min()
+    last = end - dt.timedelta(days=1)
+    months = pl.DataFrame(
+        {"month": pl.date_range(first, last, interval="1mo", eager=True)}  # type: ignore[arg-type]
+    )
+    return months.join(sums, on="month", how="left").with_columns(pl.col("value").fill_null(0.0))
+
+
+def forecast_payload(history: pl.DataFrame, months: int) -> dict[str, Any]:
+    """A stored forecast: the fit on `history` (month, value) and the history itself."""
+    result = forecast.forecast_series(history, months=months)
+    return {
+        "ok": result.ok,
+        "method": result.method,
+        "points": reports.records(result.points, 2),
+        "backtest": result.backtest.as_dict(),
+        "notes": [{"code": n.code, "params": n.params, "message": n.message}
+                  for n in (*result.notes, *result.backtest.notes)],
+        "reason": result.reason,
+        "message": result.message,
+        "history": reports.records(history, 2),
+    }  # fmt: skip
+
+
+def forecast_payloads(
+    orders: pl.DataFrame, lines: pl.DataFrame, *, end: dt.date, months: int, categories: bool
+) -> list[tuple[str, dict[str, Any]]]:
+    """(variant "<series>:<category id or empty>", payload) of one audience's forecasts:
+    revenue and orders in total and per product category — the categories' fitted only with
+    `categories` (else their payload holds the history alone, fitted when asked for)."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    if orders.is_empty():
+        return out
+    total = {
+        "revenue": _monthly(orders, pl.col("value").sum(), end),
+        "orders": _monthly(orders, pl.len().cast(pl.Float64), end),
+    }
+    for series, history in total.items():
+        out.append((f"{series}:", forecast_payload(history, months)))
+    with_category = lines.filter(pl.col("category_id").is_not_null())
+    for (category,), part in with_category.partition_by("category_id", as_dict=True).items():
+        per = {
+            "revenue": _monthly(part, pl.col("value").sum(), end),
+            "orders": _monthly(part, pl.col("order_id").n_unique().cast(pl.Float64), end),
+        }
+        for series, history in per.items():
+            payload = (
+                forecast_payload(history, months)
+                if categories
+                else {"history": reports.records(history, 2)}
+            )
+            out.append((f"{series}:{category}", payload))
+    return out
+
+
+def forecast_snapshots(
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+    products: pl.DataFrame,
+    scopes: list[str],
+    settings: config.AnalyticsSettings,
+    as_of: dt.date,
+) -> pl.DataFrame:
+    """Forecast snapshots: every series for the whole business; the totals per team (a team's
+    category forecast is computed when asked, `selectors.forecast`)."""
+    end = history_end(as_of)
+    past = orders.filter(pl.col("ordered_at") < end)
+    past_lines = lines.filter(pl.col("ordered_at") < end).join(
+        products.select("product_id", "category_id"), on="product_id", how="left"
+    )
+    rows = []
+    for scope, part in reports.scoped(past, scopes):
+        whole = scope == reports.ALL
+        scoped_lines = past_lines if whole else past_lines.filter(pl.col("scope") == scope)
+        for variant, payload in forecast_payloads(
+            part, scoped_lines, end=end, months=settings.forecast_months, categories=whole
+        ):
+            rows.append(("forecast", variant, scope, writers.as_json(payload)))
+    return snapshot_frame(rows)
+
+
+def pipeline_snapshots(
+    deals: pl.DataFrame,
+    rates: pl.DataFrame,
+    teams: pl.DataFrame,
+    settings: config.AnalyticsSettings,
+    as_of: dt.date,
+) -> pl.DataFrame:
+    """The pipeline-weighted forecast per audience: open deals × their stage's probability
+    by expected close month, from the as-of month on (deals in other currencies converted
+    at today's rate; a deal whose currency has no rate is left out and counted)."""
+    first = history_end(as_of)
+    priced = convert(
+        deals.with_columns(
+            pl.lit(as_of).alias("ordered_at"),
+            pl.col("amount").alias("value"),
+            pl.int_range(pl.len()).alias("order_id"),
+        ),
+        rates,
+        currency=settings.currency,
+    )
+    frame = priced.orders.with_columns(pl.col("value").alias("amount")).join(
+        teams, on="owner_id", how="left"
+    )
+    frame = frame.with_columns(
+        pl.when(pl.col("team_id").is_not_null())
+        .then(pl.format("team:{}", pl.col("team_id")))
+        .otherwise(pl.format("user:{}", pl.col("owner_id")))
+        .alias("scope")
+    )
+    rows = []
+    for scope, part in reports.scoped(frame, reports.scopes_of(frame)):
+        result = forecast.pipeline_forecast(
+            part, first_month=first, months=settings.forecast_months
+        )
+        payload = {
+            "months": reports.records(result.months, 2),
+            "overdue": result.overdue,
+            "undated": result.undated,
+            "beyond": result.beyond,
+            "invalid": result.invalid,
+            "no_rate": priced.left_out if scope == reports.ALL else None,
+        }
+        rows.append(("forecast", "pipeline", scope, writers.as_json(payload)))
+    return snapshot_frame(rows)

@@ -1,0 +1,90 @@
+"""The refresh's customer row: every step's figures joined into `CustomerMetrics`' columns."""
+
+import polars as pl
+
+
+def metrics_frame(
+    summary: pl.DataFrame,
+    scored: pl.DataFrame,
+    classes: pl.DataFrame,
+    predictions: pl.DataFrame,
+    risk: pl.DataFrame,
+    offers: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per customer, named as CustomerMetrics' columns."""
+    why = pl.struct(
+        pl.col("reason").alias("code"),
+        pl.struct(
+            "days_since_last",
+            pl.col("usual_interval_days").round(1),
+            "interval_source",
+            pl.col("overdue_ratio").round(2),
+            pl.col("p_alive").round(3),
+        ).alias("params"),
+    )
+    reason = pl.struct(
+        pl.lit("also_bought").alias("code"),
+        pl.struct(
+            "because_of_label",
+            "offer_label",
+            pl.col("confidence").round(4),
+            pl.col("lift").round(3),
+            "customers",
+        ).alias("params"),
+    )
+    return (
+        summary.select(
+            "contact_id",
+            "orders",
+            "first_purchase",
+            "last_purchase",
+            "recency_days",
+            "frequency",
+            "T_days",
+            pl.col("total_revenue").round(2),
+            pl.col("monetary").round(2),
+        )
+        .join(
+            scored.select("contact_id", "r_score", "f_score", "m_score", "rfm_segment"),
+            on="contact_id",
+            how="left",
+        )
+        .join(
+            classes.select(
+                "contact_id", pl.col("abc").alias("abc_class"), pl.col("xyz").alias("xyz_class")
+            ),
+            on="contact_id",
+            how="left",
+        )
+        .join(
+            predictions.select(
+                "contact_id",
+                "p_alive",
+                "expected_purchases_90d",
+                "expected_purchases_365d",
+                pl.col("expected_order_value").round(2),
+                pl.col(predictions.columns[-1]).round(2).alias("clv_365d"),
+            ),
+            on="contact_id",
+            how="left",
+        )
+        .join(
+            risk.select("contact_id", "churn_risk", why.alias("churn_reason")),
+            on="contact_id",
+            how="left",
+        )
+        .join(
+            offers.select(
+                "contact_id",
+                pl.col("offer").alias("next_best_offer_id"),
+                reason.alias("next_best_offer_reason"),
+            ),
+            on="contact_id",
+            how="left",
+        )
+        .with_columns(
+            pl.col("rfm_segment").fill_null(""),
+            pl.col("abc_class").fill_null(""),
+            pl.col("xyz_class").fill_null(""),
+        )
+    )

@@ -1,0 +1,130 @@
+"""The refresh's cross-sell step: the product pair tables per audience and basis, and each
+customer's next-best offer.
+"""
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from rapport.analytics import config, reports
+from rapport.analytics.maths import crosssell
+
+OFFER_SLICE_ROWS = 500_000  # purchase-history rows per next-best-offer slice
+
+OFFER_RULES_PER_ITEM = 5  # one offer per customer needs only the best few rules of an item
+
+
+def cross_sell(
+    lines: pl.DataFrame,
+    products: pl.DataFrame,
+    settings: config.AnalyticsSettings,
+    scopes: list[str],
+    as_of: dt.date,
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """Next-best offers per customer and the product pair tables per basis, per scope."""
+    thresholds: dict[str, Any] = {}
+    if settings.cross_sell_min_count is not None:
+        thresholds["min_count"] = settings.cross_sell_min_count
+    if settings.cross_sell_min_support is not None:
+        thresholds["min_support"] = settings.cross_sell_min_support
+    tables: dict[str, list[pl.DataFrame]] = {"basket": [], "customer": []}
+    for scope, part in reports.scoped(lines, scopes):
+        basket = part.select("order_id", "contact_id", "product_id")
+        for basis, parts in tables.items():
+            pairs = crosssell.item_pairs(basket, by=basis, item_column="product_id", **thresholds)
+            best = (
+                pairs.sort(
+                    ["item", "lift", "confidence", "also_bought"],
+                    descending=[False, True, True, False],
+                )
+                .group_by("item", maintain_order=True)
+                .head(settings.cross_sell_pairs_per_product)
+            )
+            parts.append(
+                best.select(
+                    pl.lit(scope).alias("scope"),
+                    pl.col("item").alias("product_id"),
+                    pl.col("also_bought").alias("also_bought_id"),
+                    "support",
+                    "confidence",
+                    "lift",
+                    "customers",
+                )
+            )
+    offers = _next_best_offers(lines, products, thresholds, as_of)
+    return offers, {basis: pl.concat(parts) for basis, parts in tables.items()}
+
+
+def offer_items(products: pl.DataFrame) -> pl.DataFrame:
+    """product_id, item, label: what a next-best offer is about. A tour is one dated
+    departure among many of its destination, so tours are offered by destination (a
+    customer who went to Crete is offered Cyprus, not the 12 June departure someone else
+    took); any other product is its own item."""
+    by_destination = (pl.col("kind") == "tour") & (pl.col("destination") != "")
+    keyed = products.with_columns(
+        pl.when(by_destination)
+        .then(pl.format("d:{}", pl.col("destination")))
+        .otherwise(pl.format("p:{}", pl.col("product_id")))
+        .alias("key"),
+        pl.when(by_destination)
+        .then(pl.col("destination"))
+        .otherwise(pl.col("name"))
+        .alias("label"),
+    )
+    return keyed.with_columns(pl.col("key").rank("dense").cast(pl.Int64).alias("item")).select(
+        "product_id", "item", "label"
+    )
+
+
+def _next_best_offers(
+    lines: pl.DataFrame, products: pl.DataFrame, thresholds: dict[str, Any], as_of: dt.date
+) -> pl.DataFrame:
+    """contact_id, offer (a product on sale: for a destination, its next departure after
+    as_of), because_of, confidence, lift, customers, offer_label, because_of_label."""
+    items = offer_items(products)
+    history = lines.join(items, on="product_id").select("order_id", "contact_id", "item").unique()
+    rules = crosssell.item_pairs(history, by="customer", item_column="item", **thresholds)
+    on_sale = products.filter(
+        (pl.col("is_active") == 1)
+        & (pl.col("departure_date").is_null() | (pl.col("departure_date") > as_of))
+    ).join(items, on="product_id")
+    # the product offered for an item: the earliest departure, then the cheapest
+    offered = on_sale.sort("item", "departure_date", "price", "product_id", nulls_last=True).unique(
+        "item", keep="first", maintain_order=True
+    )
+    active = offered.select("item")
+    bought = history.select("contact_id", "item").unique()
+    # Customers are independent: offered in slices, so that the candidates (each customer's
+    # items × the rules from them) never all sit in memory at once.
+    slices = max(1, -(-len(bought) // OFFER_SLICE_ROWS))
+    parts = (
+        bought.with_columns((pl.col("contact_id") % slices).alias("_slice")).partition_by(
+            "_slice", include_key=False
+        )
+        if len(bought)
+        else [bought]
+    )
+    offers = pl.concat(
+        [
+            crosssell.next_best_offer(
+                part, rules, active=active, top=1, rules_per_item=OFFER_RULES_PER_ITEM
+            )
+            for part in parts
+        ]
+    )
+    labels = items.unique("item").select("item", "label")
+    return (
+        offers.join(offered.select("item", "product_id"), left_on="offer", right_on="item")
+        .join(labels.rename({"label": "offer_label"}), left_on="offer", right_on="item")
+        .join(labels.rename({"label": "because_of_label"}), left_on="because_of", right_on="item")
+        .select(
+            "contact_id",
+            pl.col("product_id").alias("offer"),
+            "confidence",
+            "lift",
+            "customers",
+            "offer_label",
+            "because_of_label",
+        )
+    )

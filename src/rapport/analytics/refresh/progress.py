@@ -1,0 +1,37 @@
+"""How a refresh tells its caller what it is doing: each step's time and row count as it
+ends (`Recorder`), and the rows written so far of a long write.
+"""
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+Announce = Callable[[dict[str, Any]], None]  # a finished step: {"step", "seconds", "rows"}
+
+
+@dataclass
+class Recorder:
+    """Times each step and keeps its row count; tells the caller as each one ends."""
+
+    announce: Announce | None = None
+    progress: Progress | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[dict[str, Any]]:
+        entry: dict[str, Any] = {"step": name, "seconds": 0.0, "rows": 0}
+        start = time.perf_counter()
+        yield entry
+        entry["seconds"] = round(time.perf_counter() - start, 3)
+        self.steps.append(entry)
+        if self.announce:
+            self.announce(entry)
+
+    def report_progress(self, step: str) -> Callable[[int, int], None] | None:
+        if self.progress is None:
+            return None
+        tell = self.progress
+        return lambda done, total: tell(step, done, total)

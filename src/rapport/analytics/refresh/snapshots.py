@@ -1,0 +1,140 @@
+"""The refresh's stored reports per audience: RFM grid, ABC/XYZ matrices, CLV distribution,
+cohorts and top referrers, as report snapshot rows.
+"""
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from rapport.analytics import config, reports, writers
+from rapport.analytics.maths import abcxyz, cohorts, referrals, rfm
+from rapport.analytics.refresh.classes import abc_xyz_classes
+
+TOP_REFERRERS = 100  # referrers kept in each audience's stored list
+SNAPSHOT_SCHEMA = {"report": pl.String, "variant": pl.String, "scope": pl.String,
+                   "payload": pl.String}  # fmt: skip
+
+
+def snapshot_frame(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
+    """Report snapshot rows (report, variant, scope, payload as JSON text) as a frame."""
+    return pl.DataFrame(rows, schema=SNAPSHOT_SCHEMA, orient="row")
+
+
+def referrer_snapshots(
+    referred: pl.DataFrame, scope: pl.DataFrame, scopes: list[str]
+) -> pl.DataFrame:
+    """report "referrers", one payload per audience: its TOP_REFERRERS referrers (the
+    referrer's owner decides the audience, as for every report), how many referrers and
+    referred customers it has, and their revenue."""
+    rows = []
+    with_scope = referred.join(scope, on="contact_id", how="left")
+    audiences = sorted(set(scopes) | set(reports.scopes_of(with_scope)))
+    for audience, part in reports.scoped(with_scope, audiences):
+        top = referrals.top_referrers(part, limit=TOP_REFERRERS)
+        payload = {
+            "referrers": len(part),
+            "referred_customers": int(part["referred_customers"].sum()),
+            "referred_revenue": round(float(part["referred_revenue"].sum()), 2),
+            "top": reports.records(
+                top.select("rank", "contact_id", "referred_customers", "referred_revenue"), 2
+            ),
+        }
+        rows.append(("referrers", "", audience, writers.as_json(payload)))
+    return snapshot_frame(rows)
+
+
+def report_snapshots(
+    as_of: dt.date,
+    metrics: pl.DataFrame,
+    customer_classes: pl.DataFrame,
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+    products: pl.DataFrame,
+    settings: config.AnalyticsSettings,
+    start: dt.date,
+    end: dt.date,
+    fits: dict[str, Any],
+) -> pl.DataFrame:
+    """report, variant, scope, payload: every stored report for every scope."""
+    rows: list[tuple[str, str, str, dict[str, Any]]] = []
+    items = products.select("product_id")
+    scopes = reports.scopes_of(metrics)
+    window = {"from": start.isoformat(), "to": end.isoformat()}
+    segments = list(settings.rfm_map if settings.rfm_map is not None else rfm.DEFAULT_SEGMENT_MAP)
+    scored = metrics.filter(pl.col("r_score").is_not_null())
+    for scope, part in reports.scoped(scored, scopes):
+        totals = part.group_by("rfm_segment").agg(
+            pl.len().cast(pl.Int64).alias("count"), pl.col("total_revenue").sum().alias("revenue")
+        )
+        names = pl.DataFrame({"rfm_segment": segments})
+        rows.append(
+            (
+                "rfm",
+                "",
+                scope,
+                {
+                    "cells": reports.records(rfm.rfm_grid(part), 2),
+                    "segments": reports.records(
+                        names.join(totals, on="rfm_segment", how="left", maintain_order="left")
+                        .with_columns(pl.col("count").fill_null(0), pl.col("revenue").fill_null(0))
+                        .select("rfm_segment", "count", "revenue"),
+                        2,
+                    ),
+                },
+            )
+        )
+    for scope, part in reports.scoped(customer_classes, scopes):
+        payload = _matrix_payload(part, window, settings, "customers")
+        rows.append(("abc-xyz", "customers", scope, payload))
+    for scope, part in reports.scoped(metrics, scopes):
+        dist = reports.histogram(part["clv_365d"]) if len(part) else []
+        rows.append(
+            ("clv", "", scope, {"fits": fits, "customers": len(part), "distribution": dist})
+        )
+    for scope, part in reports.scoped(lines, scopes):
+        classes = abc_xyz_classes(part, "product_id", "products", settings, start, end, items=items)
+        payload = _matrix_payload(classes, window, settings, "products")
+        rows.append(("abc-xyz", "products", scope, payload))
+    for scope, part in reports.scoped(orders, scopes):
+        table = cohorts.monthly_cohorts(
+            part.select("contact_id", "ordered_at", "value"), as_of=as_of
+        )
+        rows.append(("cohorts", "month", scope, {"cells": reports.records(table, 4)}))
+    return snapshot_frame([(r, v, s, writers.as_json(p)) for r, v, s, p in rows])
+
+
+def _matrix_payload(
+    classes: pl.DataFrame, window: dict[str, str], settings: config.AnalyticsSettings, entity: str
+) -> dict[str, Any]:
+    x = getattr(settings, f"xyz_x_{entity}")
+    y = getattr(settings, f"xyz_y_{entity}")
+    if x is None:
+        x, y = abcxyz.xyz_thresholds(entity, settings.xyz_period)
+    if classes.is_empty():
+        cells = abcxyz.matrix(
+            pl.DataFrame(
+                schema={
+                    "abc": pl.String,
+                    "xyz": pl.String,
+                    "revenue": pl.Float64,
+                    "revenue_share": pl.Float64,
+                }
+            )
+        )
+    else:
+        total = classes["revenue"].clip(lower_bound=0).sum()
+        shares = classes.with_columns(
+            (pl.col("revenue").clip(lower_bound=0) / total if total else pl.lit(0.0)).alias(
+                "revenue_share"
+            )
+        )
+        cells = abcxyz.matrix(shares)
+    return {
+        "window": window,
+        "thresholds": {"a": settings.abc_a, "b": settings.abc_b, "x": x, "y": y},
+        "period": settings.xyz_period,
+        "cells": reports.records(
+            cells.select("abc", "xyz", "count", "revenue", "revenue_share"), 6
+        ),
+    }
