@@ -217,3 +217,40 @@ def test_a_failing_step_is_retried_then_fails_the_run_visibly(marketer, clock, m
     assert (run.status, run.exit_reason) == ("failed", "error")
     assert "the database said no" in run.error
     assert RunStep.objects.count() == 0
+
+
+def test_events_missed_while_workers_were_down_are_counted_stale_not_lost(marketer, clock):
+    from rapport.automation.intake import run_intake
+
+    live_scenario(
+        marketer, {"type": "order_placed"}, [HELLO], since=clock() - dt.timedelta(days=20)
+    )
+    early = person("early@example.com")
+    place_order(early, clock())
+    tick(clock)  # the intake ran once, then the workers stopped for ten days
+    late = person("late@example.com")
+    place_order(late, clock() + dt.timedelta(hours=1))
+    clock.advance(days=10)
+    fresh = person("fresh@example.com")
+    place_order(fresh, clock())
+
+    result = run_intake(clock())
+
+    assert result.refused == {"stale": 1}
+    assert sorted(Run.objects.values_list("contact__email", flat=True)) == [
+        "early@example.com",
+        "fresh@example.com",
+    ]
+    assert Event.objects.filter(processed_at__isnull=True).count() == 0
+
+
+def test_old_events_that_started_nothing_are_pruned(marketer, clock):
+    from rapport.automation.intake import prune
+
+    live_scenario(marketer, {"type": "order_placed"}, [HELLO])
+    olena = person("olena@example.com")
+    place_order(olena, clock())
+    place_order(olena, clock())  # the second starts nothing: she is in a run
+    tick(clock)
+    assert prune(clock() + dt.timedelta(days=91)) == 1
+    assert Event.objects.count() == 1

@@ -33,7 +33,11 @@ from rapport.segments.models import SegmentChange
 from rapport.segments.selectors import parse_rule, rule_filter
 from rapport.timeline.models import Interaction
 
+# Events older than this when the intake first sees them start nothing (and are counted as
+# "stale" in the intake's result on the jobs page).
 HORIZON = dt.timedelta(days=3)
+# How far back the intake reads after a long stop: back to its last copy, at most this far.
+LOOKBACK = dt.timedelta(days=30)
 BATCH = 5000
 # Runs one contact may start in an hour, all scenarios together: more means scenarios are
 # triggering each other (a step of one is another's trigger); the rest are refused, visibly.
@@ -85,9 +89,25 @@ def _copy(rows: Iterable[Event]) -> int:
     return len(batch)
 
 
-def collect(now: dt.datetime, names: set[str]) -> int:
-    """Copy the source rows of the last HORIZON that live scenarios listen to into Event."""
+def read_since(now: dt.datetime) -> dt.datetime:
+    """Where this pass starts reading: HORIZON back, or further back to an hour before the
+    last copy after a long stop (at most LOOKBACK), so that nothing is silently missed:
+    what is older than HORIZON is copied and counted as stale, never started."""
+    last = (
+        Event.objects.exclude(source=Event.Source.API)
+        .order_by("-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     since = now - HORIZON
+    if last is not None:
+        since = min(since, last - dt.timedelta(hours=1))
+    return max(since, now - LOOKBACK)
+
+
+def collect(now: dt.datetime, names: set[str]) -> int:
+    """Copy the source rows that live scenarios listen to into Event (see read_since)."""
+    since = read_since(now)
     copied = 0
     kinds = sorted(names & TIMELINE_KINDS)
     if kinds:
@@ -161,7 +181,7 @@ def collect(now: dt.datetime, names: set[str]) -> int:
 def _copy_rfm(now: dt.datetime) -> int:
     from rapport.analytics.models import RfmSegmentHistory
 
-    since = (now - HORIZON).date()
+    since = read_since(now).date()
     copied = 0
     while True:
         stays = list(
@@ -296,12 +316,16 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
         )
         if not pending:
             return False
+        stale = now - HORIZON
+        fresh = [p for p in pending if p[4] >= stale]
+        if len(fresh) < len(pending):
+            result.refused["stale"] += len(pending) - len(fresh)
         for scenario, version in live:
             trigger = version.trigger
             if triggers.TRIGGERS[trigger["type"]].family != "event":
                 continue
             wanted: dict[int, tuple[str, int | None, dict[str, Any]]] = {}
-            for pk, contact, name, props, at in pending:
+            for pk, contact, name, props, at in fresh:
                 if contact in wanted or not triggers.matches(trigger, name, props or {}):
                     continue
                 if scenario.active_since and at < scenario.active_since:
@@ -334,3 +358,17 @@ def _names(version: ScenarioVersion) -> tuple[str, ...]:
     if kind is None or kind.family != "event":
         return ()
     return triggers.names_for(trigger)
+
+
+# Processed events that started nothing are kept this long (to answer "did the event
+# arrive?"), then deleted; an event that started a run stays as long as the run.
+RETAIN = dt.timedelta(days=90)
+
+
+def prune(now: dt.datetime) -> int:
+    """Delete processed events older than RETAIN that started no run; how many."""
+    old = Event.objects.filter(processed_at__lt=now - RETAIN).filter(
+        ~Exists(Run.objects.filter(event_id=OuterRef("pk")))
+    )
+    deleted, _by_model = old.delete()
+    return deleted

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rapport.automation.intake import run_intake
+from rapport.automation.intake import prune, run_intake
 from rapport.automation.runner import run_due
 from rapport.automation.scans import scan
 from rapport.core.schedule import periodic
@@ -42,4 +42,5 @@ def take_steps() -> dict[str, Any]:
     title=_("Start scenario runs whose date has come"),
 )
 def scan_dates() -> dict[str, Any]:
-    return scan(timezone.now()).as_dict()
+    now = timezone.now()
+    return {**scan(now).as_dict(), "events_pruned": prune(now)}
