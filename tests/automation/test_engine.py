@@ -254,3 +254,26 @@ def test_old_events_that_started_nothing_are_pruned(marketer, clock):
     tick(clock)
     assert prune(clock() + dt.timedelta(days=91)) == 1
     assert Event.objects.count() == 1
+
+
+def test_a_send_step_holds_its_message_until_the_quiet_hours_end(marketer, clock):
+    from zoneinfo import ZoneInfo
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    local = clock().astimezone(tokyo)
+    window = {
+        "from": (local - dt.timedelta(hours=1)).strftime("%H:%M"),
+        "to": (local + dt.timedelta(hours=2)).strftime("%H:%M"),
+    }
+    live_scenario(marketer, {"type": "order_placed"}, [{**HELLO, "quiet_hours": window}])
+    olena = person("olena@example.com")
+    olena.custom = {"time_zone": "Asia/Tokyo"}
+    olena.save()
+    place_order(olena, clock())
+
+    tick(clock)
+
+    message = Message.objects.get()
+    expected = (local + dt.timedelta(hours=2)).replace(second=0, microsecond=0)
+    assert message.available_at == expected
+    assert RunStep.objects.get().detail["held_until"] == expected.astimezone(dt.UTC).isoformat()

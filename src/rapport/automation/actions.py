@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from rapport.automation import flow
 from rapport.automation.models import Run, RunStep
-from rapport.campaigns import content, eligibility
+from rapport.campaigns import content, eligibility, quiet
 from rapport.campaigns.promo import promo_code_grant
 from rapport.campaigns.services import language_of, message_enqueue
 from rapport.contacts import zones
@@ -182,6 +182,8 @@ def send(run: Run, step: dict[str, Any], now: dt.datetime) -> Outcome:
     language = language_of(contact)
     template = next((t for t in templates if t.get("language") == language), templates[0])
     context = template_context(run)
+    span = quiet.window(step.get("quiet_hours"))
+    held = quiet.held_until(now, contact_zone(contact), span) if span else None
     message = message_enqueue(
         source=f"scenario:{run.scenario_id}:{run.pk}",
         contact=contact,
@@ -192,8 +194,12 @@ def send(run: Run, step: dict[str, Any], now: dt.datetime) -> Outcome:
         body_html=template.get("body_html") or "",
         step=run.sequence,
         context=context,
+        not_before=held,
     )
-    return Outcome(detail={"message": message.pk, "channel": channel})
+    detail: dict[str, Any] = {"message": message.pk, "channel": channel}
+    if held:
+        detail["held_until"] = held.isoformat()
+    return Outcome(detail=detail)
 
 
 # --- actions on the contact -------------------------------------------------------------

@@ -39,6 +39,7 @@ STEP_PARAMS: dict[str, dict[str, Param]] = {
         "fallback_channel": Param("choice", choices=tuple(MessageChannel.values)),
         "purpose": Param("choice", choices=tuple(MessagePurpose.values)),
         "templates": Param("templates", required=True),
+        "quiet_hours": Param("object"),
     },
     "task": {
         "subject": Param("text", required=True),
@@ -195,6 +196,11 @@ def _step(errors: Errors, where: str, step: dict[str, Any], actor: Any) -> None:
             errors.add(f"{where}.at_time", _("Give a time of day as HH:MM."))
         if not any(step.get(k) for k in ("days", "hours", "minutes", "at_time", "until")):
             errors.add(where, _("Say how long to wait, until when, or until what time of day."))
+    if kind == "send" and isinstance(step.get("quiet_hours"), dict):
+        hours = step["quiet_hours"]
+        for end in ("from", "to"):
+            if not TIME_OF_DAY.match(str(hours.get(end, ""))):
+                errors.add(f"{where}.quiet_hours.{end}", _("Give a time of day as HH:MM."))
     if kind == "send" and step.get("fallback_channel") == step.get("channel"):
         errors.add(f"{where}.fallback_channel", _("Choose another channel than the first."))
     if kind == "promo" and step.get("discount") == "amount" and not step.get("currency"):
