@@ -9,4 +9,9 @@ class CampaignsConfig(AppConfig):
     label = "campaigns"
 
     def ready(self) -> None:
-        from rapport.campaigns import jobs, timeline_kinds  # noqa: F401  (registrations)
+        from rapport.campaigns import jobs, redemption, timeline_kinds  # noqa: F401  (registrations)
+        from rapport.sales.services.orders import register_order_hooks
+
+        register_order_hooks(
+            placed=redemption.order_placed, status_changed=redemption.order_status_changed
+        )

@@ -346,3 +346,23 @@ class PromoCode(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+class PromoRedemption(models.Model):
+    """A promo code used by an order: one per order, released when the order is cancelled
+    or refunded (the code's use is given back)."""
+
+    promo = models.ForeignKey(PromoCode, on_delete=models.CASCADE, related_name="redemptions")
+    order = models.OneToOneField(
+        "sales.Order", on_delete=models.CASCADE, related_name="promo_redemption"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("promo code redemption")
+        verbose_name_plural = _("promo code redemptions")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.promo_id} → order {self.order_id}"

@@ -1,6 +1,7 @@
 """Recording orders: lines priced and totalled in Decimal, the customer's timeline updated."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -100,6 +101,25 @@ def _clean_lines(raw_lines: Any, currency: str) -> tuple[list[OrderLine], dict[s
     return lines, errors
 
 
+# What apps above sales do when an order is placed or changes status (campaigns redeems its
+# promo code), called inside the order's transaction: raising a ValidationError keyed by a
+# field refuses the order with that message. Registered from the app's ready().
+OrderHook = Callable[[Order, list[OrderLine]], None]
+StatusHook = Callable[[Order, str], None]
+_placed_hooks: list[OrderHook] = []
+_status_hooks: list[StatusHook] = []
+
+
+def register_order_hooks(
+    *, placed: OrderHook | None = None, status_changed: StatusHook | None = None
+) -> None:
+    """Let an app above sales act on orders (see OrderHook); registering twice is a no-op."""
+    if placed is not None and placed not in _placed_hooks:
+        _placed_hooks.append(placed)
+    if status_changed is not None and status_changed not in _status_hooks:
+        _status_hooks.append(status_changed)
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -186,6 +206,8 @@ def order_create(
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
+    for hook in _placed_hooks:
+        hook(order, order_lines)
     timeline.record(
         contact=contact,
         channel=Channel.ORDER,
@@ -215,6 +237,8 @@ def order_set_status(*, actor: Any, order: Order, status: str) -> Order:
     previous = order.status
     order.status = status
     order.save(update_fields=["status", "updated_at"])
+    for hook in _status_hooks:
+        hook(order, previous)
     timeline.record(
         contact=order.contact,
         channel=Channel.ORDER,
