@@ -17,6 +17,7 @@ MODULES = [
     "rapport.bench.activities",
     "rapport.bench.reminders",
     "rapport.bench.segments",
+    "rapport.bench.birthdays",
     "rapport.bench.campaigns",
 ]
 

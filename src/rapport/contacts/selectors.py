@@ -1,10 +1,14 @@
 """Reads of contacts and companies, always scoped to what the viewer may see."""
 
+import datetime as dt
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 from rapport.contacts import search
 from rapport.contacts.models import (
@@ -16,7 +20,9 @@ from rapport.contacts.models import (
     Contact,
     ContactRelation,
     CustomField,
+    MonthDay,
 )
+from rapport.contacts.yearly import month_day_ranges
 from rapport.core import visibility
 from rapport.core.visibility import Action
 
@@ -78,6 +84,24 @@ def find_companies(user: Any, q: str, limit: int) -> list[Company]:
     if not q:
         return []
     return list(companies_for(user).filter(name__istartswith=q).order_by("name", "id")[:limit])
+
+
+def birthdays_between(start: dt.date, days: int, column: str = "birth_date") -> Q:
+    """The contacts whose birthday comes round on `start` or in the `days` days after it,
+    across the new year; a 29 February birthday is kept on 28 February in a year without
+    one (`contacts.yearly`). One or two ranges on the month-day key, so that on
+    `birth_date` the query is a range scan of `contact_birthday_idx`; `column` names the
+    date through a relation (`"contact__birth_date"`) or another yearly date."""
+    key, born = MonthDay(column), Q(**{f"{column}__isnull": False})
+    # The partial index's condition in each range: SQLite uses a partial index only for a
+    # term that names it, and searches the index once per range of an OR only so.
+    return reduce(
+        operator.or_,
+        (
+            born & Q(GreaterThanOrEqual(key, low)) & Q(LessThanOrEqual(key, high))
+            for low, high in month_day_ranges(start, days)
+        ),
+    )
 
 
 def latest_consent_status(channel: str, purpose: str) -> Subquery:

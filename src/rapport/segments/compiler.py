@@ -39,7 +39,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import (
     Exact,
     GreaterThan,
@@ -58,7 +58,7 @@ from rapport.contacts.models import (
     ContactRelation,
     LifeEvent,
 )
-from rapport.contacts.selectors import latest_consent_status
+from rapport.contacts.selectors import birthdays_between, latest_consent_status
 from rapport.sales.models import Order, OrderLine
 from rapport.segments.catalog import CONSENT_NONE
 from rapport.segments.messages import word
@@ -72,7 +72,6 @@ from rapport.segments.rules import (
     Not,
     Op,
     RuleError,
-    annual_days,
     day_interval,
 )
 from rapport.timeline.models import Interaction
@@ -198,9 +197,8 @@ def _range_q(column: str, low: Any, high: Any) -> Q:
 
 
 def _annual_q(column: str, cond: Condition, ctx: Context) -> Q:
-    days = sorted(annual_days(ctx.today, int(cond.value)))  # type: ignore[arg-type]
-    yearly = ExtractMonth(column) * 100 + ExtractDay(column)
-    return Q(**{f"{column}__isnull": False}) & Q(In(yearly, days))
+    # Ranges of month-day keys; on a contact's birth date a range scan of its index.
+    return birthdays_between(ctx.today, int(cond.value), column)  # type: ignore[arg-type]
 
 
 def _column_q(column: str, cond: Condition, ctx: Context, *, timed: bool = False) -> Q:
@@ -241,7 +239,10 @@ def _positive(cond: Condition) -> Condition:
 def _contact(cond: Condition, ctx: Context) -> Q:
     column = cond.spec.params[0]
     positive = _column_q(column, _positive(cond), ctx, timed=cond.spec.type == FieldType.DATETIME)
-    if cond.spec.type == FieldType.DATE:  # nullable: keep it two-valued under `not`
+    yearly = cond.op == Op.WITHIN_NEXT_DAYS and cond.spec.annual
+    # nullable: keep it two-valued under `not` (a yearly range is already: it names
+    # `IS NOT NULL`, and a CASE around it would hide it from the birthday index)
+    if cond.spec.type == FieldType.DATE and not yearly:
         positive = _truth(positive)
     return ~positive if cond.op in _NEGATIVE else positive
 
