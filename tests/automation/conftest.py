@@ -10,6 +10,7 @@ from rapport.automation import services
 from rapport.automation.intake import run_intake
 from rapport.automation.models import Scenario
 from rapport.automation.runner import run_due
+from tests.campaigns.conftest import smtp  # noqa: F401  (the local SMTP server fixture)
 from tests.factories import UserFactory
 
 

@@ -277,3 +277,23 @@ def test_a_send_step_holds_its_message_until_the_quiet_hours_end(marketer, clock
     expected = (local + dt.timedelta(hours=2)).replace(second=0, microsecond=0)
     assert message.available_at == expected
     assert RunStep.objects.get().detail["held_until"] == expected.astimezone(dt.UTC).isoformat()
+
+
+def test_a_scenario_message_on_the_timeline_names_its_scenario(marketer, clock, smtp):
+    from django.utils import translation
+
+    from rapport.campaigns.outbox import deliver_due
+    from rapport.timeline.models import Interaction
+
+    scenario = live_scenario(marketer, {"type": "order_placed"}, [HELLO], name="Thank you")
+    olena = person("olena@example.com")
+    place_order(olena, clock())
+    tick(clock)
+
+    assert deliver_due(budget=5).sent == 1
+
+    entry = Interaction.objects.get(kind="campaign.message_sent")
+    assert entry.params["scenario"] == scenario.pk
+    assert entry.params["run"] == Run.objects.get().pk
+    with translation.override("en"):
+        assert entry.text == "E-mail from scenario “Thank you”: Hi Olena"

@@ -11,3 +11,7 @@ class AutomationConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.automation import jobs  # noqa: F401  (registrations)
+        from rapport.automation.selectors import describe_source
+        from rapport.campaigns.sources import register_source
+
+        register_source("scenario", describe_source)

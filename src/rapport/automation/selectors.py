@@ -63,3 +63,17 @@ def step_counts(scenario: Scenario) -> list[dict[str, Any]]:
         }
         for path, _step in flow.walk(version.steps)
     ]
+
+
+def describe_source(source: str) -> dict[str, Any]:
+    """A scenario message's source ("scenario:<id>:<run>") as timeline params: the scenario
+    and its name as it is when the message goes out."""
+    parts = source.split(":")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return {}
+    scenario = int(parts[1])
+    name = Scenario.objects.filter(pk=scenario).values_list("name", flat=True).first()
+    described: dict[str, Any] = {"scenario": scenario, "scenario_name": name or ""}
+    if len(parts) > 2 and parts[2].isdigit():
+        described["run"] = int(parts[2])
+    return described

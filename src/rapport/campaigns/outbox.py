@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from rapport.campaigns import config, eligibility, quiet
+from rapport.campaigns import config, eligibility, quiet, sources
 from rapport.campaigns import timeline_kinds as kinds
 from rapport.campaigns.channels import provider_for
 from rapport.campaigns.channels.base import NotSent, OutcomeUnknown, Outgoing, Provider, Rejected
@@ -511,6 +511,7 @@ def _record_sent(message: Message, provider_id: str, worker: str, result: Delive
                 "campaign_name": campaign.name if campaign else "",
                 "channel": message.channel,
                 "subject": message.subject,
+                **sources.describe(message.source),
             },
             source=message,
         )

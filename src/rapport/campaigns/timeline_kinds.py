@@ -28,6 +28,17 @@ def _sent(params: Mapping[str, Any], item: Rendered) -> str:
         )
     if values["campaign"]:
         return pgettext("timeline", "%(channel)s from campaign “%(campaign)s”") % values
+    scenario = params.get("scenario_name") or ""
+    if scenario and values["subject"]:
+        return pgettext("timeline", "%(channel)s from scenario “%(scenario)s”: %(subject)s") % {
+            **values,
+            "scenario": scenario,
+        }
+    if scenario:
+        return pgettext("timeline", "%(channel)s from scenario “%(scenario)s”") % {
+            **values,
+            "scenario": scenario,
+        }
     if values["subject"]:
         return pgettext("timeline", "%(channel)s sent: %(subject)s") % values
     return pgettext("timeline", "%(channel)s sent") % values
