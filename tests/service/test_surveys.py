@@ -82,6 +82,7 @@ def test_a_resolved_customer_with_service_consent_gets_one_survey_in_their_langu
     assert Interaction.objects.filter(kind="survey.sent").values_list("params", flat=True)[0] == {
         "complaint": complaint.pk,
         "survey": survey.pk,
+        "kind": "complaint_csat",
     }
 
 
@@ -184,7 +185,7 @@ def test_the_survey_page_speaks_the_customers_language(client, sent):
 
     page = client.get(f"/s/{token}/", HTTP_ACCEPT_LANGUAGE="en")
 
-    assert '<html lang="lt">' in page.content.decode()
+    assert '<html lang="lt" data-theme="light">' in page.content.decode()
 
 
 def test_a_bad_score_is_a_message_on_the_page_not_an_answer(client, sent):

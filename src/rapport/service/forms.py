@@ -246,18 +246,3 @@ class HolidayForm(PicoForm):
         label=pgettext_lazy("holiday", "Name"), required=False, max_length=100
     )
     every_year = forms.BooleanField(label=_("Every year"), required=False)
-
-
-class SurveyForm(forms.Form):
-    score = forms.TypedChoiceField(
-        label=_("How satisfied are you with how we handled your complaint?"),
-        choices=[(n, str(n)) for n in range(1, 6)],
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-    comment = forms.CharField(
-        label=_("Anything you would like to tell us?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )

@@ -388,15 +388,37 @@ class ComplaintStatusChange(models.Model):
         return f"{self.complaint_id}: {self.from_status} → {self.to_status}"
 
 
+class ExitReason(models.TextChoices):
+    """Why a customer stopped buying from us, as the exit survey asks it; the lost-customer
+    report groups the answers by it."""
+
+    PRICE = "price", pgettext_lazy("exit reason", "The price")
+    SERVICE = "service", pgettext_lazy("exit reason", "The quality of service")
+    COMPLAINT = "complaint", pgettext_lazy("exit reason", "A bad experience or a complaint")
+    COMPETITOR = "competitor", pgettext_lazy("exit reason", "I went to another agency")
+    NO_PLANS = (
+        "no_plans",
+        pgettext_lazy("exit reason", "No travel plans, or my circumstances changed"),
+    )
+    MOVED = "moved", pgettext_lazy("exit reason", "I moved away")
+    OTHER = "other", pgettext_lazy("exit reason", "Other")
+
+
 class Survey(models.Model):
     """A question sent to a customer, answered once at a public signed-token page.
 
-    Generic on purpose: `kind` says what is asked and `subject` what it is about (a
-    complaint's satisfaction survey today; a campaign's exit survey later).
+    Generic on purpose: `kind` says what is asked and `subject` what it is about (the
+    complaint of a satisfaction survey, the order of a trip's feedback; the customer themself
+    for an exit or a recommendation survey). `score` is a 1–5 answer (satisfaction, the trip,
+    "would you come back?"), `nps` the 0–10 "would you recommend us?" and `reason` the exit
+    survey's answer.
     """
 
     class Kind(models.TextChoices):
         COMPLAINT_CSAT = "complaint_csat", _("Satisfaction with a complaint's handling")
+        EXIT = "exit", _("Exit survey: why the customer left")
+        TRIP_FEEDBACK = "trip_feedback", _("Feedback on a trip")
+        NPS = "nps", _("Would recommend us (NPS)")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     contact = models.ForeignKey(
@@ -413,17 +435,43 @@ class Survey(models.Model):
     score = models.PositiveSmallIntegerField(
         _("score"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
+    nps = models.PositiveSmallIntegerField(
+        _("would recommend, 0–10"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    reason = models.CharField(
+        pgettext_lazy("exit survey", "reason"),
+        max_length=12,
+        choices=ExitReason.choices,
+        blank=True,
+    )
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
-        indexes = [models.Index(fields=["subject_type", "subject_id"], name="survey_subject_idx")]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="survey_subject_idx"),
+            models.Index(fields=["kind", "created_at"], name="survey_kind_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
                 name="survey_score_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(nps__isnull=True) | Q(nps__gte=0, nps__lte=10),
+                name="survey_nps_0_10",
+            ),
+            # One open survey of a kind per customer and subject: asking again (a scenario
+            # run twice) reuses it. A complaint asks anew after each resolution instead.
+            models.UniqueConstraint(
+                fields=["kind", "contact", "subject_type", "subject_id"],
+                condition=Q(answered_at__isnull=True) & ~Q(kind="complaint_csat"),
+                name="survey_open_unique",
             ),
         ]
 

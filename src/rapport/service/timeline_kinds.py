@@ -10,7 +10,8 @@ from typing import Any
 
 from django.utils.translation import pgettext
 
-from rapport.service.models import ComplaintStatus, Severity
+from rapport.service import survey_maths
+from rapport.service.models import ComplaintStatus, ExitReason, Severity
 from rapport.timeline.rendering import Rendered, choice_label, register
 
 COMPLAINT_REGISTERED = "complaint.registered"
@@ -59,8 +60,22 @@ def _reopened(params: Mapping[str, Any], item: Rendered) -> str:
     return pgettext("timeline", "Complaint #%(id)s reopened") % values
 
 
+def _survey_kind(params: Mapping[str, Any]) -> str:
+    # rows written before surveys had kinds are all complaint satisfaction surveys
+    return str(params.get("kind") or "complaint_csat")
+
+
 @register(SURVEY_SENT)
 def _survey_sent(params: Mapping[str, Any], item: Rendered) -> str:
+    kind = _survey_kind(params)
+    if kind == "exit":
+        return pgettext("timeline", "Exit survey sent: why did they stop buying?")
+    if kind == "trip_feedback":
+        return pgettext("timeline", "Trip feedback survey sent about order #%(id)s") % {
+            "id": params.get("order", "")
+        }
+    if kind == "nps":
+        return pgettext("timeline", "Recommendation survey sent (0–10)")
     return pgettext("timeline", "Satisfaction survey sent about complaint #%(id)s") % {
         "id": params["complaint"]
     }
@@ -68,6 +83,29 @@ def _survey_sent(params: Mapping[str, Any], item: Rendered) -> str:
 
 @register(SURVEY_ANSWERED)
 def _survey_answered(params: Mapping[str, Any], item: Rendered) -> str:
+    kind = _survey_kind(params)
+    if kind == "exit":
+        reason = choice_label(ExitReason, params["reason"])
+        if params.get("score"):
+            return pgettext(
+                "timeline", "Exit survey answered: %(reason)s; would come back: %(score)s of 5"
+            ) % {"reason": reason, "score": params["score"]}
+        return pgettext("timeline", "Exit survey answered: %(reason)s") % {"reason": reason}
+    if kind == "trip_feedback":
+        return pgettext("timeline", "Trip of order #%(id)s rated %(score)s of 5") % {
+            "id": params.get("order", ""),
+            "score": params["score"],
+        }
+    if kind == "nps":
+        bucket = {
+            "promoter": pgettext("nps", "a promoter"),
+            "passive": pgettext("nps", "a passive"),
+            "detractor": pgettext("nps", "a detractor"),
+        }[survey_maths.bucket(int(params["nps"]))]
+        return pgettext("timeline", "Would recommend us: %(score)s of 10 (%(bucket)s)") % {
+            "score": params["nps"],
+            "bucket": bucket,
+        }
     return pgettext("timeline", "Satisfaction with complaint #%(id)s: %(score)s of 5") % {
         "id": params["complaint"],
         "score": params["score"],

@@ -11,7 +11,14 @@ from rapport.service.services.complaints import (
     sla_deadlines,
 )
 from rapport.service.services.sla_check import sla_check
-from rapport.service.services.surveys import survey_answer, survey_send_for_complaint
+from rapport.service.services.surveys import (
+    survey_answer,
+    survey_create,
+    survey_mark_sent,
+    survey_send,
+    survey_send_for_complaint,
+    survey_url,
+)
 
 __all__ = [
     "complaint_assign",
@@ -24,5 +31,9 @@ __all__ = [
     "sla_check",
     "sla_deadlines",
     "survey_answer",
+    "survey_create",
+    "survey_mark_sent",
+    "survey_send",
     "survey_send_for_complaint",
+    "survey_url",
 ]
