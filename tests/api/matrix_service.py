@@ -4,8 +4,10 @@ marketers and analysts only read them, and only the administrator deletes one.""
 
 from typing import Any
 
+from rapport.sales import services as sales
 from rapport.service import services
-from rapport.service.models import Complaint, ComplaintCategory, RootCause
+from rapport.service.models import Complaint, ComplaintCategory, RootCause, Survey
+from rapport.service.services.surveys import survey_token
 from tests.api.conftest import API, make_contact
 from tests.api.permissions import (
     MAY_SEE,
@@ -41,6 +43,8 @@ def service_world(users: dict[str, Any]) -> dict[str, Any]:
         actor=manager, complaint=resolved, root_cause=cause.pk, resolution="Found it"
     )
     return {
+        **_answered_surveys(manager, complainant, "north"),
+        **_answered_surveys(south, south_complainant, "south"),
         "complainant": complainant,
         "complaint": services.complaint_register(
             actor=manager, contact=complainant, description="The transfer never came"
@@ -52,6 +56,30 @@ def service_world(users: dict[str, Any]) -> dict[str, Any]:
         "cause": cause,
         "complaint_category": ComplaintCategory.objects.create(name="Transfer"),
     }
+
+
+def _answered_surveys(actor: Any, contact: Any, team: str) -> dict[str, Survey]:
+    """An exit, a recommendation and a trip survey of `contact`, answered today."""
+    order = sales.order_create(actor=actor, contact=contact, currency="EUR", total="100")
+    asked = {
+        "exit": (services.survey_create(kind="exit", contact=contact), {"reason": "price"}),
+        "nps": (services.survey_create(kind="nps", contact=contact), {"nps": 9}),
+        "trip": (
+            services.survey_create(kind="trip_feedback", contact=contact, subject=order),
+            {"score": 4},
+        ),
+    }
+    return {
+        f"{team}_{name}_survey": services.survey_answer(token=survey_token(survey), **answer)
+        for name, (survey, answer) in asked.items()
+    }
+
+
+def _surveys(name: str):
+    return lambda w: [
+        (w[f"north_{name}_survey"], MAY_SEE),
+        (w[f"south_{name}_survey"], MAY_SEE_SOUTH),
+    ]
 
 
 def _(key: str):
@@ -95,4 +123,14 @@ SERVICE_ENDPOINTS = [
              _("complaint_category"), policy=REPORT),
     Endpoint("root-cause report", "GET", lambda w: f"{API}/analytics/root-causes", "report",
              _("cause"), policy=REPORT, rows=_complaints, count=lambda body: body["complaints"]),
+    # surveys follow their customer: every role reads what the customers it sees answered
+    Endpoint("exit-reason report", "GET", lambda w: f"{API}/analytics/exit-reasons", "report",
+             _("north_exit_survey"), policy=REPORT, rows=_surveys("exit"),
+             count=lambda body: body["answered"]),
+    Endpoint("NPS report", "GET", lambda w: f"{API}/analytics/nps", "report",
+             _("north_nps_survey"), policy=REPORT, rows=_surveys("nps"),
+             count=lambda body: body["promoters"]),
+    Endpoint("trip-feedback report", "GET", lambda w: f"{API}/analytics/trip-feedback", "report",
+             _("north_trip_survey"), policy=REPORT, rows=_surveys("trip"),
+             count=lambda body: body["answered"]),
 ]  # fmt: skip

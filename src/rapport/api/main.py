@@ -38,6 +38,7 @@ from rapport.service.api import analytics_router as service_analytics_router
 from rapport.service.api import categories_router as complaint_categories_router
 from rapport.service.api import causes_router as root_causes_router
 from rapport.service.api import router as complaints_router
+from rapport.service.survey_api import router as survey_analytics_router
 from rapport.timeline.api import router as interactions_router
 
 DESCRIPTION = """\
@@ -182,6 +183,7 @@ api.add_router("root-causes", root_causes_router)
 api.add_router("complaint-categories", complaint_categories_router)
 api.add_router("analytics", analytics_router)
 api.add_router("analytics", service_analytics_router)  # analytics/root-causes
+api.add_router("analytics", survey_analytics_router)  # analytics/exit-reasons, nps, trip-feedback
 api.add_router("customers", customers_router)
 api.add_router("segments", segments_router)
 api.add_router("campaigns", campaigns_router)

@@ -20,6 +20,7 @@ from rapport.service.models import (
     Holiday,
     RootCause,
     SlaPolicy,
+    Survey,
 )
 
 OWNER_FIELD = "contact__owner"
@@ -29,6 +30,12 @@ def complaints_for(user: Any, action: visibility.Action = "view") -> QuerySet[Co
     """Complaints follow their customer's visibility; those who work every complaint (the
     service agents) see them all."""
     return visibility.scope(Complaint.objects.all(), user, action, owner_field=OWNER_FIELD)
+
+
+def surveys_for(user: Any) -> QuerySet[Survey]:
+    """Surveys follow their customer: those of the contacts `user` may see."""
+    condition = visibility.condition(user, "contacts", "view", owner_field=OWNER_FIELD)
+    return Survey.objects.all() if condition is None else Survey.objects.filter(condition)
 
 
 def can(user: Any, action: visibility.Action, complaint: Complaint) -> bool:

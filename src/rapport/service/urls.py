@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.views.exports import ListExport, export_list
 from rapport.service.export import complaint_columns
-from rapport.service.views import complaints, report, setup, survey
+from rapport.service.views import complaints, report, setup, survey, survey_report
 
 COMPLAINTS = ListExport(
     "complaints",
@@ -33,6 +33,14 @@ urlpatterns = [
     # the root-cause report
     path("complaints/root-causes/", report.root_cause_page, name="root_causes"),
     path("complaints/root-causes.csv", report.root_cause_csv, name="root_causes_csv"),
+    # why customers left (exit surveys), NPS and trip feedback
+    path("surveys/why-customers-left/", survey_report.exit_reason_page, name="exit_reasons"),
+    path("surveys/why-customers-left.csv", survey_report.exit_reason_csv, name="exit_reasons_csv"),
+    path(
+        "surveys/why-customers-left/comments.csv",
+        survey_report.exit_comment_csv,
+        name="exit_comments_csv",
+    ),
     # set-up
     path("service/settings/", setup.settings_page, name="settings"),
     path("service/settings/categories/", setup.category_save, name="category_add"),
