@@ -330,3 +330,52 @@ def test_an_exit_survey_of_a_customer_without_a_language_is_in_english(client, s
 
     assert '<html lang="en" data-theme="light">' in html
     assert "We miss you" in html
+
+
+def test_a_concurrent_ask_that_made_the_survey_first_is_reused(customer, monkeypatch):
+    first = services.survey_create(kind="exit", contact=customer)
+    # the other worker's row is not seen by the look-up, so the insert clashes with it
+    monkeypatch.setattr("django.db.models.query.QuerySet.first", lambda self: None)
+
+    again = services.survey_create(kind="exit", contact=customer)
+
+    assert again.pk == first.pk
+    assert Survey.objects.count() == 1
+
+
+def test_another_apps_message_marks_the_survey_sent_on_the_timeline(customer, order):
+    survey = services.survey_create(kind="trip_feedback", contact=customer, subject=order)
+
+    services.survey_mark_sent(survey=survey, sent_to="+37060000000", channel="sms")
+
+    survey.refresh_from_db()
+    assert (survey.sent_to, survey.sent_at is not None) == ("+37060000000", True)
+    event = Interaction.objects.get(kind="survey.sent")
+    assert (event.channel, event.params, event.text) == (
+        "sms",
+        {"survey": survey.pk, "kind": "trip_feedback", "order": order.pk},
+        f"Trip feedback survey sent about order #{order.pk}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "words"),
+    [
+        ("trip_feedback", "How was your trip?", "How was your trip (order #{order})?"),
+        ("nps", "Would you recommend us?", "How likely are you to recommend us"),
+    ],
+)
+def test_each_kind_has_its_own_e_mail(site, users, customer, order, kind, subject, words):
+    contacts.consent_record(
+        actor=users["manager"], contact=customer, channel="email", purpose="service",
+        status="granted", source="form",
+    )  # fmt: skip
+
+    sent = services.survey_send(
+        kind=kind, contact=customer, subject=order if kind == "trip_feedback" else None
+    )
+
+    assert sent.skipped == ""
+    assert [m.subject for m in mail.outbox] == [subject]
+    assert words.format(order=order.pk) in mail.outbox[0].body
+    assert services.survey_url(sent.survey).startswith("http://testserver/s/")
