@@ -10,6 +10,7 @@ from django.core import mail, signing
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from rapport.automation import triggers
 from rapport.contacts import services as contacts
 from rapport.contacts.models import Contact
 from rapport.sales import services as sales
@@ -199,11 +200,11 @@ def test_the_exit_survey_lists_every_reason_in_the_customers_language(client, as
          "Trip of order #{order} rated 5 of 5"),
         ("nps", {"nps": "0"},
          {"reason": "", "score": None, "nps": 0},
-         {"reason": "", "score": None, "nps": 0},
+         {"reason": "", "score": 0, "nps": 0},
          "Would recommend us: 0 of 10 (a detractor)"),
         ("nps", {"nps": "10"},
          {"reason": "", "score": None, "nps": 10},
-         {"reason": "", "score": None, "nps": 10},
+         {"reason": "", "score": 10, "nps": 10},
          "Would recommend us: 10 of 10 (a promoter)"),
     ],
 )  # fmt: skip
@@ -379,3 +380,26 @@ def test_each_kind_has_its_own_e_mail(site, users, customer, order, kind, subjec
     assert [m.subject for m in mail.outbox] == [subject]
     assert words.format(order=order.pk) in mail.outbox[0].body
     assert services.survey_url(sent.survey).startswith("http://testserver/s/")
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "trigger", "fires"),
+    [
+        ("nps", {"nps": "6"}, {"kind": "nps", "score_below": 7}, True),  # a detractor
+        ("nps", {"nps": "9"}, {"kind": "nps", "score_below": 7}, False),
+        ("nps", {"nps": "9"}, {"kind": "nps", "score_at_least": 9}, True),
+        ("exit", {"reason": "price", "score": "4"}, {"kind": "exit", "score_at_least": 4}, True),
+        ("exit", {"reason": "price"}, {"kind": "exit"}, True),
+        ("exit", {"reason": "price"}, {"kind": "trip_feedback"}, False),
+        ("trip_feedback", {"score": "2"}, {"kind": "trip_feedback", "score_below": 3}, True),
+    ],
+)
+def test_a_scenarios_survey_answered_trigger_reads_the_timeline_params(
+    client, ask, kind, answer, trigger, fires
+):
+    _page(client, ask(kind), answer)
+    event = Interaction.objects.get(kind="survey.answered")
+
+    assert (
+        triggers.matches({"type": "survey_answered", **trigger}, event.kind, event.params) is fires
+    )

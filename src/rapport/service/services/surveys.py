@@ -363,9 +363,11 @@ def survey_answer(
         channel=channel or Channel.WEB,
         direction=Direction.INBOUND,
         kind=kinds.SURVEY_ANSWERED,
+        # "score" is the kind's own scale (what a scenario's "survey answered" trigger
+        # compares): 1–5, or 0–10 for a recommendation survey, whose value is also "nps"
         params={
             **_subject_params(survey),
-            "score": survey.score,
+            "score": survey.nps if survey.kind == Survey.Kind.NPS else survey.score,
             "reason": survey.reason,
             "nps": survey.nps,
         },
