@@ -4,7 +4,6 @@ marketers and analysts only read them, and only the administrator deletes one.""
 
 from typing import Any
 
-from rapport.sales import services as sales
 from rapport.service import services
 from rapport.service.models import Complaint, ComplaintCategory, RootCause, Survey
 from rapport.service.services.surveys import survey_token
@@ -43,8 +42,6 @@ def service_world(users: dict[str, Any]) -> dict[str, Any]:
         actor=manager, complaint=resolved, root_cause=cause.pk, resolution="Found it"
     )
     return {
-        **_answered_surveys(manager, complainant, "north"),
-        **_answered_surveys(south, south_complainant, "south"),
         "complainant": complainant,
         "complaint": services.complaint_register(
             actor=manager, contact=complainant, description="The transfer never came"
@@ -58,21 +55,32 @@ def service_world(users: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _answered_surveys(actor: Any, contact: Any, team: str) -> dict[str, Survey]:
-    """An exit, a recommendation and a trip survey of `contact`, answered today."""
-    order = sales.order_create(actor=actor, contact=contact, currency="EUR", total="100")
-    asked = {
-        "exit": (services.survey_create(kind="exit", contact=contact), {"reason": "price"}),
-        "nps": (services.survey_create(kind="nps", contact=contact), {"nps": 9}),
-        "trip": (
-            services.survey_create(kind="trip_feedback", contact=contact, subject=order),
-            {"score": 4},
-        ),
-    }
-    return {
-        f"{team}_{name}_survey": services.survey_answer(token=survey_token(survey), **answer)
-        for name, (survey, answer) in asked.items()
-    }
+def _answered_surveys(w: dict[str, Any]) -> None:
+    """An exit, a recommendation and a trip survey of each team's customer in the sales
+    world (the trip about their order), answered today. Made by the survey endpoints' rows
+    only, so that no other endpoint's list or count changes."""
+    if "north_exit_survey" in w:
+        return
+    for team, order in (("north", w["order"]), ("south", w["south_order"])):
+        asked = {
+            "exit": (services.survey_create(kind="exit", contact=order.contact),
+                     {"reason": "price"}),
+            "nps": (services.survey_create(kind="nps", contact=order.contact), {"nps": 9}),
+            "trip": (services.survey_create(kind="trip_feedback", contact=order.contact,
+                                            subject=order), {"score": 4}),
+        }  # fmt: skip
+        for name, (survey, answer) in asked.items():
+            w[f"{team}_{name}_survey"] = services.survey_answer(
+                token=survey_token(survey), **answer
+            )
+
+
+def _survey(name: str):
+    def target(w: dict[str, Any]) -> Survey:
+        _answered_surveys(w)
+        return w[f"north_{name}_survey"]
+
+    return target
 
 
 def _surveys(name: str):
@@ -125,12 +133,12 @@ SERVICE_ENDPOINTS = [
              _("cause"), policy=REPORT, rows=_complaints, count=lambda body: body["complaints"]),
     # surveys follow their customer: every role reads what the customers it sees answered
     Endpoint("exit-reason report", "GET", lambda w: f"{API}/analytics/exit-reasons", "report",
-             _("north_exit_survey"), policy=REPORT, rows=_surveys("exit"),
+             _survey("exit"), policy=REPORT, rows=_surveys("exit"),
              count=lambda body: body["answered"]),
     Endpoint("NPS report", "GET", lambda w: f"{API}/analytics/nps", "report",
-             _("north_nps_survey"), policy=REPORT, rows=_surveys("nps"),
+             _survey("nps"), policy=REPORT, rows=_surveys("nps"),
              count=lambda body: body["promoters"]),
     Endpoint("trip-feedback report", "GET", lambda w: f"{API}/analytics/trip-feedback", "report",
-             _("north_trip_survey"), policy=REPORT, rows=_surveys("trip"),
+             _survey("trip"), policy=REPORT, rows=_surveys("trip"),
              count=lambda body: body["answered"]),
 ]  # fmt: skip
