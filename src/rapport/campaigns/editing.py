@@ -71,9 +71,9 @@ def variants_from(rows: list[dict[str, Any]]) -> list[VariantDraft]:
     names and content each), or a ValidationError naming every bad place."""
     if not rows:
         return []
-    errors: dict[str, list[str]] = {}
     if len(rows) == 1:
-        errors["variants"] = [_("Give two variants or more, or none.")]
+        raise ValidationError({"variants": [_("Give two variants or more, or none.")]})
+    errors: dict[str, list[str]] = {}
     drafts, seen = [], set()
     for i, row in enumerate(rows):
         name = str(row.get("name") or "").strip()
@@ -98,7 +98,7 @@ def variants_from(rows: list[dict[str, Any]]) -> list[VariantDraft]:
         )
     total = sum(d.variant.share for d in drafts)
     last = f"variants[{len(rows) - 1}].share"
-    if len(rows) > 1 and total != 100 and not any(k.endswith(".share") for k in errors):
+    if total != 100 and not any(k.endswith(".share") for k in errors):
         errors[last] = [_("The shares add up to %(total)s; make them 100.") % {"total": total}]
     if errors:
         raise ValidationError(errors)
