@@ -255,8 +255,13 @@ RAPPORT_SITE_URL = os.environ.get("RAPPORT_SITE_URL", "http://127.0.0.1:8000").r
 # campaigns and scenarios ("2/7d", "3/24h", or "off"); service messages are not counted.
 RAPPORT_FREQUENCY_CAP = os.environ.get("RAPPORT_FREQUENCY_CAP", "2/7d")
 # An order counts for a campaign when placed within this many days after the message (for its
-# holdout group: after the launch); campaigns/config.py checks it.
-RAPPORT_ATTRIBUTION_DAYS = os.environ.get("RAPPORT_ATTRIBUTION_DAYS", "14")
+# holdout group: after the launch), 1 to 365.
+_attribution = os.environ.get("RAPPORT_ATTRIBUTION_DAYS", "14").strip()
+if not _attribution.isdigit() or not 1 <= int(_attribution) <= 365:
+    raise ImproperlyConfigured(
+        f"RAPPORT_ATTRIBUTION_DAYS: {_attribution!r} is not a number of days from 1 to 365"
+    )
+RAPPORT_ATTRIBUTION_DAYS = int(_attribution)
 # SMS and messenger providers (campaigns/channels/); unset: messages are printed.
 RAPPORT_SMS_URL = os.environ.get("RAPPORT_SMS_URL", "")
 RAPPORT_TELEGRAM_URL = os.environ.get("RAPPORT_TELEGRAM_URL", "")

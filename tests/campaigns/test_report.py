@@ -14,6 +14,7 @@ from rapport.campaigns.report import campaign_report
 from rapport.campaigns.unsubscribe import unsubscribe
 from rapport.sales.models import Order
 from tests.campaigns.conftest import campaign, grant, person
+from tests.core.subprocess_env import rapport_env, run_python, run_rapport
 from tests.factories import InteractionFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ DAY = dt.timedelta(days=1)
 @pytest.fixture(autouse=True)
 def _currency(settings):
     settings.RAPPORT_DEFAULT_CURRENCY = "EUR"
-    settings.RAPPORT_ATTRIBUTION_DAYS = "14"
+    settings.RAPPORT_ATTRIBUTION_DAYS = 14
 
 
 def _message(made, contact, *, status="sent", reason="", sent_at=SENT, variant=None) -> Message:
@@ -115,7 +116,7 @@ def test_the_report_counts_exactly_what_the_data_says():
 
 
 def test_the_window_follows_the_setting(settings):
-    settings.RAPPORT_ATTRIBUTION_DAYS = "30"
+    settings.RAPPORT_ATTRIBUTION_DAYS = 30
     spring = campaign("Spring")
     buyer = person("buyer@example.com")
     _message(spring, buyer)
@@ -156,3 +157,14 @@ def test_each_variant_reports_its_own_conversions():
     ]
     assert report["treated"] == {"contacts": 5, "conversions": 3, "rate": 0.6}
     assert report["revenue"]["amount"] == "30.00"
+
+
+def test_the_window_is_read_from_the_environment_and_a_bad_one_stops_the_start(tmp_path):
+    show = "from django.conf import settings; print(settings.RAPPORT_ATTRIBUTION_DAYS)"
+    assert run_python(show, env=rapport_env(tmp_path)) == "14"
+    assert run_python(show, env=rapport_env(tmp_path, RAPPORT_ATTRIBUTION_DAYS="30")) == "30"
+
+    result = run_rapport("check", env=rapport_env(tmp_path, RAPPORT_ATTRIBUTION_DAYS="two weeks"))
+
+    assert result.returncode == 1
+    assert "RAPPORT_ATTRIBUTION_DAYS: 'two weeks' is not a number of days" in result.stderr

@@ -65,14 +65,5 @@ DEFAULT_ATTRIBUTION_DAYS = 14
 
 
 def attribution_days() -> int:
-    """The attribution window in days (RAPPORT_ATTRIBUTION_DAYS, 1 to 365)."""
-    raw = getattr(settings, "RAPPORT_ATTRIBUTION_DAYS", DEFAULT_ATTRIBUTION_DAYS)
-    try:
-        days = int(raw)
-    except (TypeError, ValueError):
-        days = 0
-    if not 1 <= days <= 365:
-        raise ImproperlyConfigured(
-            f"RAPPORT_ATTRIBUTION_DAYS: {raw!r} is not a number of days from 1 to 365"
-        )
-    return days
+    """The attribution window in days (RAPPORT_ATTRIBUTION_DAYS, checked at start-up)."""
+    return int(getattr(settings, "RAPPORT_ATTRIBUTION_DAYS", DEFAULT_ATTRIBUTION_DAYS))
