@@ -259,6 +259,10 @@ class Message(models.Model):
             models.Index(
                 fields=["provider_id"], condition=~Q(provider_id=""), name="message_provider_idx"
             ),
+            # deleting a draft's variant checks no message carries it (RESTRICT)
+            models.Index(
+                fields=["variant"], condition=Q(variant__isnull=False), name="message_variant_idx"
+            ),
         ]
         ordering = ["-id"]
 
