@@ -168,3 +168,32 @@ def test_a_launch_refuses_a_variant_without_content():
 
     assert list(refused.value.message_dict) == ["variants[1].templates"]
     assert not Message.objects.exists()
+
+
+def test_a_member_the_fallback_channel_reaches_can_be_held_out(smtp):
+    admin = UserFactory(role="admin")
+    texted = person(phone="+37060000001", consents=("sms:marketing",), first_name="Texted")
+    unreachable = person("gone@example.com", consents=(), first_name="Gone")
+    mailed = person("mail@example.com", first_name="Mailed")
+    winter = _draft(admin, [texted, unreachable, mailed])
+    winter.fallback_channel = "sms"
+    winter.save()
+
+    assert campaign_preview(actor=admin, campaign=winter) == {
+        "eligible": 2,
+        "no_consent": 1,
+        "capped": 0,
+        "suppressed": 0,
+        "no_address": 0,
+        "holdout": 0,
+    }
+    winter.holdout_percent = 100  # everyone who could be reached, on either channel
+    winter.save()
+    campaign_launch(actor=admin, campaign=winter)
+
+    held = set(
+        Message.objects.filter(campaign=winter, reason="holdout").values_list(
+            "contact_id", flat=True
+        )
+    )
+    assert held == {texted.pk, mailed.pk}

@@ -134,8 +134,9 @@ def bucket_sql(campaign_id: int, salt: int) -> Combinable:
 @dataclass(frozen=True)
 class Fates:
     """Conditions over an audience annotated by `with_fates`: the first reason that holds
-    for a member (no consent, no address, suppressed, capped), else `eligible`, and among
-    the eligible those drawn into the holdout."""
+    for a member on the campaign's channel (no consent, no address, suppressed) when the
+    fallback channel cannot reach them either, then capped, else `eligible`, and among the
+    eligible those drawn into the holdout."""
 
     no_consent: Q
     no_address: Q
@@ -165,11 +166,26 @@ def with_fates(
     ok = Q(_consent=True)
     reached = ok & address
     clean = reached & Q(_suppressed=False)
+    lost = Q(pk__isnull=False)  # one the first channel cannot reach: no fallback to save them
+    if campaign.fallback_channel:
+        # the outbox moves a message the first channel cannot reach (no consent, no address,
+        # suppressed) to the fallback; the cap counts across channels, so it is checked once
+        members = members.alias(
+            _fallback_consent=_consented(campaign.fallback_channel, campaign.purpose),
+            _fallback_suppressed=_suppressed(campaign.fallback_channel),
+        )
+        fallback_clean = (
+            Q(_fallback_consent=True)
+            & _address(campaign.fallback_channel)
+            & Q(_fallback_suppressed=False)
+        )
+        lost = ~fallback_clean
+        clean = clean | fallback_clean
     sendable = clean & ~capped_q
     return members, Fates(
-        no_consent=Q(_consent=False),
-        no_address=ok & ~address,
-        suppressed=reached & Q(_suppressed=True),
+        no_consent=Q(_consent=False) & lost,
+        no_address=ok & ~address & lost,
+        suppressed=reached & Q(_suppressed=True) & lost,
         capped=clean & capped_q,
         eligible=sendable & ~held_q,
         holdout=sendable & held_q,
@@ -178,9 +194,10 @@ def with_fates(
 
 def campaign_preview(*, actor: Any, campaign: Campaign) -> dict[str, int]:
     """How the audience would fare if the campaign were sent now, counted in one query:
-    each member under the first reason that holds (no consent, no address, suppressed,
-    capped), else eligible, or holdout when the hash draws them into the holdout share (the
-    very draw a launch makes, so a launch now holds out exactly `holdout` contacts)."""
+    each member under the first reason that holds on the campaign's channel (no consent, no
+    address, suppressed; unless the fallback channel reaches them), then capped, else
+    eligible, or holdout when the hash draws them into the holdout share (the very draw a
+    launch makes, so a launch now holds out exactly `holdout` contacts)."""
     members, fates = with_fates(audience(actor, campaign).order_by(), campaign, timezone.now())
     counts = members.aggregate(
         **{name: Count("pk", filter=getattr(fates, name)) for name in PREVIEW_KEYS}

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0005_campaign_segment"),
+        ("campaigns", "0006_promo_redemptions"),
         ("contacts", "0008_consent_current_index"),
     ]
 
