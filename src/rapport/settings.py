@@ -10,6 +10,7 @@ RAPPORT_TRUSTED_PROXIES CIDRs of reverse proxies whose X-Forwarded-For names the
 RAPPORT_SITE_URL      the public base URL links in e-mails, feeds and surveys start with
 RAPPORT_FROM_EMAIL    the sender address of e-mails (default rapport@localhost)
 RAPPORT_FREQUENCY_CAP marketing messages per contact per rolling window, all channels (2/7d)
+RAPPORT_ATTRIBUTION_DAYS days after a campaign message in which an order counts for it (14)
 RAPPORT_SMS_URL       twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/?from=%2B15550001111
 RAPPORT_TELEGRAM_URL  telegram://BOT_TOKEN@api.telegram.org
 RAPPORT_WEBHOOK_PORTS ports outbound webhooks may use (comma-separated, default 443)
@@ -253,6 +254,14 @@ RAPPORT_SITE_URL = os.environ.get("RAPPORT_SITE_URL", "http://127.0.0.1:8000").r
 # At most this many marketing messages per contact per rolling window, across all channels,
 # campaigns and scenarios ("2/7d", "3/24h", or "off"); service messages are not counted.
 RAPPORT_FREQUENCY_CAP = os.environ.get("RAPPORT_FREQUENCY_CAP", "2/7d")
+# An order counts for a campaign when placed within this many days after the message (for its
+# holdout group: after the launch), 1 to 365.
+_attribution = os.environ.get("RAPPORT_ATTRIBUTION_DAYS", "14").strip()
+if not _attribution.isdigit() or not 1 <= int(_attribution) <= 365:
+    raise ImproperlyConfigured(
+        f"RAPPORT_ATTRIBUTION_DAYS: {_attribution!r} is not a number of days from 1 to 365"
+    )
+RAPPORT_ATTRIBUTION_DAYS = int(_attribution)
 # SMS and messenger providers (campaigns/channels/); unset: messages are printed.
 RAPPORT_SMS_URL = os.environ.get("RAPPORT_SMS_URL", "")
 RAPPORT_TELEGRAM_URL = os.environ.get("RAPPORT_TELEGRAM_URL", "")

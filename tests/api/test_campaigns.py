@@ -7,7 +7,7 @@ import functools
 import pytest
 from django.utils import timezone
 
-from rapport.campaigns import outbox
+from rapport.campaigns import outbox, split
 from rapport.segments.services import members_add, segment_create
 from tests.api.conftest import API, make_contact
 from tests.campaigns.conftest import grant, smtp  # noqa: F401 (the SMTP server fixture)
@@ -108,3 +108,123 @@ def test_bad_campaigns_are_refused_naming_the_field(api_as, users):
         api.post(f"{API}/campaigns", _body(south.pk), content_type="application/json").status_code
         == 201
     )
+
+
+def _variant(name: str, share: int, subject: str = "Hi") -> dict:
+    return {
+        "name": name,
+        "share": share,
+        "templates": [{"language": "en", "subject": subject, "body_text": "Sun awaits."}],
+    }
+
+
+def test_variants_are_written_read_and_dropped(api_as, users):
+    listed = segment_create(actor=users["marketer"], data={"name": "Sun", "kind": "static"})
+    api = api_as("marketer")
+    body = _body(listed.pk, templates=[], variants=[_variant("Sun", 40), _variant("Sea", 60)])
+
+    made = api.post(f"{API}/campaigns", body, content_type="application/json")
+
+    assert made.status_code == 201, made.content
+    template = {"language": "en", "subject": "Hi", "body_text": "Sun awaits.", "body_html": ""}
+    assert (made.json()["templates"], made.json()["variants"]) == (
+        [],
+        [
+            {"name": "Sun", "share": 40, "templates": [template]},
+            {"name": "Sea", "share": 60, "templates": [template]},
+        ],
+    )
+    url = f"{API}/campaigns/{made.json()['id']}"
+    own = [{"language": "en", "subject": "Hello", "body_text": "One for all."}]
+    refused = api.patch(url, {"templates": own}, content_type="application/json")
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["templates"]
+    dropped = api.patch(url, {"variants": [], "templates": own}, content_type="application/json")
+    assert dropped.status_code == 200, dropped.content
+    assert (dropped.json()["variants"], [t["subject"] for t in dropped.json()["templates"]]) == (
+        [],
+        ["Hello"],
+    )
+    assert api.get(f"{API}/campaigns").json()["items"][0]["variants"] == []
+
+
+@pytest.mark.parametrize(
+    ("variants", "fields"),
+    [
+        ([_variant("Sun", 100)], ["variants"]),
+        ([_variant("Sun", 40), _variant("Sea", 50)], ["variants[1].share"]),
+        ([_variant("Sun", 0), _variant("Sea", 100)], ["variants[0].share", "variants[1].share"]),
+        ([_variant("Sun", 50), _variant("sun", 50)], ["variants[1].name"]),
+        ([_variant("", 50), _variant("Sea", 50)], ["variants[0].name"]),
+        (
+            [_variant("Sun", 50), {"name": "Sea", "share": 50, "templates": []}],
+            ["variants[1].templates"],
+        ),
+        (
+            [_variant("Sun", 50), _variant("Sea", 50, subject="{% if x %}")],
+            ["variants[1].templates"],
+        ),
+    ],
+)
+def test_bad_variants_are_refused_naming_their_place(api_as, users, variants, fields):
+    listed = segment_create(actor=users["marketer"], data={"name": "Sun", "kind": "static"})
+    api = api_as("marketer")
+
+    answer = api.post(
+        f"{API}/campaigns",
+        _body(listed.pk, templates=[], variants=variants),
+        content_type="application/json",
+    )
+
+    assert answer.status_code == 422, answer.content
+    assert [e["field"] for e in answer.json()["errors"]] == fields
+
+
+def test_variants_and_templates_of_its_own_are_one_or_the_other(api_as, users):
+    listed = segment_create(actor=users["marketer"], data={"name": "Sun", "kind": "static"})
+    body = _body(listed.pk, variants=[_variant("Sun", 50), _variant("Sea", 50)])
+
+    answer = api_as("marketer").post(f"{API}/campaigns", body, content_type="application/json")
+
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == ["templates"]
+
+
+def test_the_report_shows_the_holdout_the_launch_drew(api_as, users, smtp):  # noqa: F811
+    marketer = users["marketer"]
+    people = [
+        make_contact(users["manager"], first_name=f"P{i}", email=f"p{i}@example.com")
+        for i in range(12)
+    ]
+    for contact in people:
+        grant(contact, "email")
+    listed = segment_create(actor=marketer, data={"name": "Sun seekers", "kind": "static"})
+    members_add(actor=marketer, segment=listed, contact_ids=[p.pk for p in people])
+    api = api_as("marketer")
+    made = api.post(
+        f"{API}/campaigns",
+        _body(listed.pk, holdout_percent=50, quiet_hours=None),  # sent whatever the hour
+        content_type="application/json",
+    ).json()
+    url = f"{API}/campaigns/{made['id']}"
+    held = sum(split.held_out(made["id"], p.pk, 50) for p in people)
+    assert api.post(f"{url}/preview").json()["holdout"] == held
+
+    api.post(f"{url}/launch")
+    outbox.deliver_due()
+    report = api_as("analyst").get(f"{url}/report")
+
+    assert report.status_code == 200, report.content
+    body = report.json()
+    assert {k: body[k] for k in ("sent", "delivered", "failed", "skipped", "conversions")} == {
+        "sent": 12 - held,
+        "delivered": 0,
+        "failed": 0,
+        "skipped": {"holdout": held} if held else {},
+        "conversions": 0,
+    }
+    assert body["holdout"] == {"contacts": held, "conversions": 0, "rate": 0.0 if held else None}
+    assert body["treated"] == {"contacts": 12 - held, "conversions": 0, "rate": 0.0}
+    assert body["revenue"] == {"amount": "0.00", "currency": "EUR", "left_out": 0}
+    assert len(smtp.messages) == 12 - held
+    assert api_as("manager").get(f"{url}/report").status_code == 404

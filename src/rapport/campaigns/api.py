@@ -1,6 +1,7 @@
 """REST endpoints for campaigns and their messages (the outbox, read-only), per the
-contract: list, create, read and change campaigns; `POST campaigns/{id}/preview`,
-`/launch`, `/pause`, `/resume`, `/cancel`; `GET messages`.
+contract: list, create, read and change campaigns (with A/B `variants`); `POST
+campaigns/{id}/preview`, `/launch`, `/pause`, `/resume`, `/cancel`; `GET
+campaigns/{id}/report`; `GET messages`.
 
 The role rule's "campaigns" kind decides everything here: marketers and the administrator
 work campaigns, the analyst reads them, other roles reach none. A launch takes the segment's
@@ -19,8 +20,8 @@ from ninja import Field, Query, Router
 from ninja.responses import Status
 from pydantic import field_validator
 
-from rapport.campaigns import services, targeting
-from rapport.campaigns.models import Campaign, Message
+from rapport.campaigns import report, services, targeting
+from rapport.campaigns.models import Campaign, CampaignTemplate, Message
 from rapport.core import visibility
 from rapport.core.api.lists import page_of
 from rapport.core.api.schemas import (
@@ -50,6 +51,14 @@ class CampaignTemplateIn(InputSchema):
     body_html: str = Field("", max_length=200_000)
 
 
+class CampaignVariantIn(InputSchema):
+    # shares, names and content are checked by the service, which names the variant's
+    # place (`variants[1].share`)
+    name: str = Field(..., max_length=200)
+    share: int
+    templates: list[CampaignTemplateIn] = Field(default_factory=list, max_length=4)
+
+
 class CampaignQuietHours(InputSchema):
     from_: str = Field(..., alias="from", description="HH:MM in the recipient's zone")
     to: str = Field(..., description="HH:MM in the recipient's zone")
@@ -70,6 +79,7 @@ class CampaignIn(InputSchema):
     fallback_channel: Channel | None = None
     purpose: Purpose = "marketing"
     templates: list[CampaignTemplateIn] = Field(default_factory=list, max_length=4)
+    variants: list[CampaignVariantIn] = Field(default_factory=list, max_length=10)
     holdout_percent: int = Field(0, ge=0, le=50)
     scheduled_at: Timestamp | None = None
     quiet_hours: CampaignQuietHours | None = None
@@ -83,6 +93,7 @@ class CampaignPatch(InputSchema):
     fallback_channel: Channel | None = None
     purpose: Purpose | None = None
     templates: list[CampaignTemplateIn] | None = Field(None, max_length=4)
+    variants: list[CampaignVariantIn] | None = Field(None, max_length=10)
     holdout_percent: int | None = Field(None, ge=0, le=50)
     scheduled_at: Timestamp | None = None
     quiet_hours: CampaignQuietHours | None = None
@@ -95,6 +106,12 @@ class CampaignTemplateOut(OutSchema):
     body_html: str
 
 
+class CampaignVariantOut(OutSchema):
+    name: str
+    share: int
+    templates: list[CampaignTemplateOut]
+
+
 class CampaignOut(OutSchema):
     id: int
     name: str
@@ -104,6 +121,7 @@ class CampaignOut(OutSchema):
     fallback_channel: str | None
     purpose: str
     templates: list[CampaignTemplateOut]
+    variants: list[CampaignVariantOut]
     holdout_percent: int
     scheduled_at: dt.datetime | None
     quiet_hours: dict[str, str] | None
@@ -123,6 +141,50 @@ class CampaignPreviewOut(OutSchema):
     suppressed: int
     no_address: int
     holdout: int
+
+
+class ReportGroupOut(OutSchema):
+    contacts: int
+    conversions: int
+    rate: float | None
+
+
+class ReportRevenueOut(OutSchema):
+    amount: str = Field(..., examples=["123.45"])
+    currency: str
+    left_out: int = Field(..., description="attributed orders without an exchange rate")
+
+
+class ReportUpliftOut(OutSchema):
+    rate: float | None
+    low: float | None
+    high: float | None
+    incremental_revenue: str | None = Field(..., description="in the revenue's currency")
+
+
+class ReportVariantOut(OutSchema):
+    name: str
+    sent: int
+    conversions: int
+    rate: float | None
+
+
+class CampaignReportOut(OutSchema):
+    sent: int
+    delivered: int
+    failed: int
+    skipped: dict[str, int]
+    opened: int = Field(..., description="0: opens are not tracked yet")
+    clicked: int = Field(..., description="0: clicks are not tracked yet")
+    unsubscribed: int
+    replied: int
+    conversions: int
+    revenue: ReportRevenueOut
+    holdout: ReportGroupOut
+    treated: ReportGroupOut
+    uplift: ReportUpliftOut
+    variants: list[ReportVariantOut]
+    attribution_days: int
 
 
 class OutboxMessageOut(OutSchema):
@@ -157,7 +219,17 @@ def campaigns_for(user: Any, action: visibility.Action = "view") -> QuerySet[Cam
     return visibility.scope(Campaign.objects.all(), user, action)
 
 
+def _template_json(template: CampaignTemplate) -> dict[str, Any]:
+    return {
+        "language": template.language,
+        "subject": template.subject,
+        "body_text": template.body_text,
+        "body_html": template.body_html,
+    }
+
+
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
+    templates = list(campaign.templates.all())
     return {
         "id": campaign.pk,
         "name": campaign.name,
@@ -166,14 +238,14 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
         "channel": campaign.channel,
         "fallback_channel": campaign.fallback_channel or None,
         "purpose": campaign.purpose,
-        "templates": [
+        "templates": [_template_json(t) for t in templates if t.variant_id is None],
+        "variants": [
             {
-                "language": t.language,
-                "subject": t.subject,
-                "body_text": t.body_text,
-                "body_html": t.body_html,
+                "name": v.name,
+                "share": v.share,
+                "templates": [_template_json(t) for t in templates if t.variant_id == v.pk],
             }
-            for t in campaign.templates.all()
+            for v in campaign.variants.all()
         ],
         "holdout_percent": campaign.holdout_percent,
         "scheduled_at": campaign.scheduled_at,
@@ -228,7 +300,7 @@ def _data(payload: CampaignIn | CampaignPatch, **options: Any) -> dict[str, Any]
 def campaign_list(request: HttpRequest, filters: Query[ListParams]) -> dict[str, Any]:
     """Campaigns, newest first."""
     return page_of(
-        campaigns_for(_user(request)).prefetch_related("templates"),
+        campaigns_for(_user(request)).prefetch_related("templates", "variants"),
         ordering=["-created_at", "-id"],
         params=filters,
         serialize=campaign_json,
@@ -275,6 +347,20 @@ def campaign_preview(request: HttpRequest, campaign_id: Id) -> dict[str, Any]:
     """How the segment's members (those you may see) would fare if it were sent now."""
     campaign = _campaign_or_404(request, campaign_id)
     return targeting.campaign_preview(actor=_user(request), campaign=campaign)
+
+
+@router.get(
+    "/{int:campaign_id}/report",
+    response={200: CampaignReportOut, 404: ErrorOut},
+    url_name="campaign_report",
+)
+def campaign_report(request: HttpRequest, campaign_id: Id) -> dict[str, Any]:
+    """What the campaign's messages did and earned, against its holdout: conversions are
+    contacts with a booked or paid order within `attribution_days` after their message (the
+    holdout: after the launch); revenue in the reporting currency; the uplift is the treated
+    rate minus the holdout rate with its 95 % interval. Opens and clicks are not tracked yet
+    (always 0)."""
+    return report.campaign_report(_campaign_or_404(request, campaign_id))
 
 
 def _move(request: HttpRequest, campaign_id: int, action: str) -> dict[str, Any]:

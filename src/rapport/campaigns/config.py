@@ -3,6 +3,9 @@
 RAPPORT_FREQUENCY_CAP  "2/7d": at most 2 marketing messages per contact per rolling 7 days,
                        across every channel, campaign and scenario ("3/24h", "1/30d"…);
                        "0" or "off" switches the cap off.
+RAPPORT_ATTRIBUTION_DAYS  14: an order counts for a campaign (or a scenario's message) when
+                       it is placed within this many days after the person was sent it (for
+                       the holdout: after the launch).
 """
 
 import datetime as dt
@@ -56,3 +59,11 @@ MAX_ATTEMPTS = 8
 
 def retry_delay(failed_attempts: int) -> dt.timedelta:
     return min(BACKOFF * 2 ** max(failed_attempts - 1, 0), MAX_BACKOFF)
+
+
+DEFAULT_ATTRIBUTION_DAYS = 14
+
+
+def attribution_days() -> int:
+    """The attribution window in days (RAPPORT_ATTRIBUTION_DAYS, checked at start-up)."""
+    return int(getattr(settings, "RAPPORT_ATTRIBUTION_DAYS", DEFAULT_ATTRIBUTION_DAYS))

@@ -80,11 +80,47 @@ class Campaign(TimeStampedModel):
         return self.name
 
 
+class CampaignVariant(models.Model):
+    """One version of an A/B-tested campaign: its own templates, sent to `share` percent of
+    the treated recipients, each drawn by a hash of campaign and contact (campaigns/split.py).
+    A campaign has no variants (its templates are its own) or two and more (shares sum
+    to 100)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="variants")
+    name = models.CharField(pgettext_lazy("campaign variant", "name"), max_length=40)
+    share = models.PositiveSmallIntegerField(_("share, percent"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("campaign variant")
+        verbose_name_plural = _("campaign variants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"], name="campaign_variant_name_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(share__gte=1, share__lte=100), name="campaign_variant_share_percent"
+            ),
+        ]
+        ordering = ["campaign", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.name}"
+
+
 class CampaignTemplate(models.Model):
-    """A campaign's content in one language. A contact whose language has none gets the
-    campaign's first template (the lowest position)."""
+    """A campaign's (or one of its variants') content in one language. A contact whose
+    language has none gets the first template (the lowest position)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="templates")
+    # None: the campaign's own content (a campaign without variants).
+    variant = models.ForeignKey(
+        CampaignVariant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="templates",
+    )
     language = models.CharField(_("language"), max_length=8)
     position = models.PositiveSmallIntegerField(default=0)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
@@ -96,8 +132,15 @@ class CampaignTemplate(models.Model):
         verbose_name_plural = _("campaign templates")
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "language"], name="campaign_template_language_unique"
-            )
+                fields=["campaign", "language"],
+                condition=Q(variant__isnull=True),
+                name="campaign_template_language_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["variant", "language"],
+                condition=Q(variant__isnull=False),
+                name="variant_template_language_unique",
+            ),
         ]
         ordering = ["campaign", "position", "id"]
 
@@ -126,6 +169,9 @@ class SkipReason(models.TextChoices):
     REJECTED = "rejected", _("Refused by the provider")
     RETRIES_EXHAUSTED = "retries_exhausted", _("Provider kept failing")
     UNKNOWN_OUTCOME = "unknown_outcome", _("Sending was interrupted; may have gone out")
+    # Drawn at launch into the campaign's holdout (control) group: never sent, kept as a row
+    # so that the contact's one message per campaign × step says so (see targeting.snapshot).
+    HOLDOUT = "holdout", _("Held out for comparison")
 
 
 class Message(models.Model):
@@ -141,6 +187,17 @@ class Message(models.Model):
     source = models.CharField(_("source"), max_length=60, blank=True, default="")
     step = models.PositiveSmallIntegerField(_("step"), default=0)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The A/B variant whose templates it carries (None: a campaign without variants). RESTRICT:
+    # a variant that messages went out with stays, unless its whole campaign is deleted.
+    variant = models.ForeignKey(
+        CampaignVariant,
+        verbose_name=_("variant"),
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+        db_index=False,
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=MessagePurpose.choices)
     language = models.CharField(_("language"), max_length=8, blank=True)
@@ -201,6 +258,10 @@ class Message(models.Model):
             # delivery receipts name the provider's id
             models.Index(
                 fields=["provider_id"], condition=~Q(provider_id=""), name="message_provider_idx"
+            ),
+            # deleting a draft's variant checks no message carries it (RESTRICT)
+            models.Index(
+                fields=["variant"], condition=Q(variant__isnull=False), name="message_variant_idx"
             ),
         ]
         ordering = ["-id"]

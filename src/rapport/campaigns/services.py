@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.campaigns import content
+from rapport.campaigns import content, editing, split
 from rapport.campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -41,13 +41,24 @@ def template_for(templates: list[CampaignTemplate], language: str) -> CampaignTe
     return templates[0]
 
 
+def contents_of(campaign_id: int) -> dict[int | None, list[CampaignTemplate]]:
+    """A campaign's templates by variant id (None: its own), first position first."""
+    contents: dict[int | None, list[CampaignTemplate]] = {}
+    for template in CampaignTemplate.objects.filter(campaign_id=campaign_id).order_by(
+        "position", "id"
+    ):
+        contents.setdefault(template.variant_id, []).append(template)
+    return contents
+
+
 def campaign_enqueue(*, campaign: Campaign, contact_ids: Iterable[int], step: int = 0) -> int:
     """Queue one message of `campaign` per contact (a contact queued already is left
-    alone: the outbox's unique constraint holds whatever races). Returns how many were
-    queued now."""
-    templates = list(campaign.templates.order_by("position", "id"))
-    if not templates:
-        raise ValidationError({"templates": [_("Write the message in at least one language.")]})
+    alone: the outbox's unique constraint holds whatever races), in the variant the hash
+    draws for them when the campaign has variants. Returns how many were queued now."""
+    editing.launch_content(campaign)  # content for every variant, all of it renderable
+    contents = contents_of(campaign.pk)
+    variants = list(campaign.variants.order_by("position", "id"))
+    shares = [v.share for v in variants]
     queued = 0
     now = timezone.now()
     for chunk in batched(contact_ids, CHUNK):
@@ -57,7 +68,10 @@ def campaign_enqueue(*, campaign: Campaign, contact_ids: Iterable[int], step: in
         rows = []
         for contact in contacts:
             language = language_of(contact)
-            template = template_for(templates, language)
+            variant = (
+                variants[split.variant_index(campaign.pk, contact.pk, shares)] if variants else None
+            )
+            template = template_for(contents[variant.pk if variant else None], language)
             rendered = content.render(
                 subject=template.subject,
                 body_text=template.body_text,
@@ -71,6 +85,7 @@ def campaign_enqueue(*, campaign: Campaign, contact_ids: Iterable[int], step: in
                     campaign=campaign,
                     step=step,
                     contact=contact,
+                    variant=variant,
                     channel=campaign.channel,
                     purpose=campaign.purpose,
                     language=language,
@@ -98,14 +113,15 @@ def render_queued(messages: list[Message]) -> None:
         "pk", "first_name", "last_name"
     )
     people = {c.pk: c for c in contacts}
-    templates: dict[int, list[CampaignTemplate]] = {}
+    templates: dict[tuple[int, int | None], list[CampaignTemplate]] = {}
     for template in CampaignTemplate.objects.filter(
         campaign_id__in={m.campaign_id for m in pending}
     ).order_by("position", "id"):
-        templates.setdefault(template.campaign_id, []).append(template)
+        templates.setdefault((template.campaign_id, template.variant_id), []).append(template)
     done = []
     for message in pending:
-        person, chosen = people.get(message.contact_id), templates.get(message.campaign_id or 0)
+        person = people.get(message.contact_id)
+        chosen = templates.get((message.campaign_id or 0, message.variant_id))
         if person is None or not chosen:
             continue
         template = template_for(chosen, message.language)

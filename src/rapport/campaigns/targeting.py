@@ -3,34 +3,53 @@ before launch (eligible, no consent, capped, suppressed, no address) and snapsho
 launch into the outbox in one INSERT … SELECT, so no contact id travels through Python."""
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Lower
-from django.template import TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.campaigns import config, content
+from rapport.campaigns import config, editing, split
 from rapport.campaigns.eligibility import COUNTED
 from rapport.campaigns.models import (
     Campaign,
     CampaignStatus,
     CampaignTemplate,
+    CampaignVariant,
     Message,
     MessageChannel,
     MessagePurpose,
     MessageStatus,
     MessengerAccount,
+    SkipReason,
     Suppression,
 )
 from rapport.contacts.models import ConsentEvent, ConsentStatus, Contact
 from rapport.segments.selectors import members_for, segments_for
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
+# A condition no contact meets (an empty `pk__in` would empty the whole aggregate).
+NOBODY = Q(pk__isnull=True)
 
 
 def audience(user: Any, campaign: Campaign) -> QuerySet[Contact]:
@@ -93,57 +112,100 @@ def _handed_recently(now: dt.datetime, window: dt.timedelta) -> Coalesce:
     return Coalesce(Subquery(recent), 0)
 
 
-def campaign_preview(*, actor: Any, campaign: Campaign) -> dict[str, int]:
-    """How the audience would fare if the campaign were sent now, counted in one query:
-    each member under the first reason that holds (no consent, no address, suppressed,
-    capped), else eligible. Holdout groups are not drawn yet: `holdout` is 0."""
-    now = timezone.now()
-    members = audience(actor, campaign).order_by()
+def bucket_sql(campaign_id: int, salt: int) -> Combinable:
+    """`split.bucket(campaign_id, contact, salt)` as SQL over a Contact queryset's `pk`: the
+    same integer arithmetic, the campaign's and salt's terms folded into one constant."""
+
+    def mod(expression: Combinable) -> Combinable:
+        return ExpressionWrapper(expression % Value(split.PRIME), output_field=BigIntegerField())
+
+    constant = (
+        (campaign_id % split.PRIME) * split.CAMPAIGN_FACTOR % split.PRIME
+        + salt * split.SALT_FACTOR % split.PRIME
+        + split.OFFSET
+    )
+    contact = mod(mod(F("pk")) * Value(split.CONTACT_FACTOR))
+    seed = mod(contact + Value(constant))
+    mixed = mod(mod(seed * seed) * Value(split.SECOND_FACTOR))
+    mixed = mod(mixed + Value(split.SECOND_OFFSET))
+    return ExpressionWrapper(mod(mixed * mixed) % Value(split.BUCKETS), BigIntegerField())
+
+
+@dataclass(frozen=True)
+class Fates:
+    """Conditions over an audience annotated by `with_fates`: the first reason that holds
+    for a member on the campaign's channel (no consent, no address, suppressed) when the
+    fallback channel cannot reach them either, then capped, else `eligible`, and among the
+    eligible those drawn into the holdout."""
+
+    no_consent: Q
+    no_address: Q
+    suppressed: Q
+    capped: Q
+    eligible: Q  # would be sent: not held out
+    holdout: Q  # would be sent but is held out
+
+
+def with_fates(
+    members: QuerySet[Contact], campaign: Campaign, now: dt.datetime
+) -> tuple[QuerySet[Contact], Fates]:
+    """Alias on `members` what decides each one's fate if the campaign went out at `now`."""
     consent = _consented(campaign.channel, campaign.purpose)
     address = _address(campaign.channel)
     suppressed = _suppressed(campaign.channel)
-    capped_q = Q(pk__in=[])
+    capped_q = NOBODY
     cap = config.frequency_cap()
     if campaign.purpose == MessagePurpose.MARKETING and cap is not None:
         members = members.alias(_recent=_handed_recently(now, cap.window))
         capped_q = Q(_recent__gte=cap.limit)
+    held_q = NOBODY
+    if campaign.holdout_percent:
+        members = members.alias(_holdout=bucket_sql(campaign.pk, split.SALT_HOLDOUT))
+        held_q = Q(_holdout__lt=campaign.holdout_percent)
     members = members.alias(_consent=consent, _suppressed=suppressed)
     ok = Q(_consent=True)
     reached = ok & address
     clean = reached & Q(_suppressed=False)
-    counts = members.aggregate(
-        no_consent=Count("pk", filter=Q(_consent=False)),
-        no_address=Count("pk", filter=ok & ~address),
-        suppressed=Count("pk", filter=reached & Q(_suppressed=True)),
-        capped=Count("pk", filter=clean & capped_q),
-        eligible=Count("pk", filter=clean & ~capped_q),
+    lost = Q(pk__isnull=False)  # one the first channel cannot reach: no fallback to save them
+    if campaign.fallback_channel:
+        # the outbox moves a message the first channel cannot reach (no consent, no address,
+        # suppressed) to the fallback; the cap counts across channels, so it is checked once
+        members = members.alias(
+            _fallback_consent=_consented(campaign.fallback_channel, campaign.purpose),
+            _fallback_suppressed=_suppressed(campaign.fallback_channel),
+        )
+        fallback_clean = (
+            Q(_fallback_consent=True)
+            & _address(campaign.fallback_channel)
+            & Q(_fallback_suppressed=False)
+        )
+        lost = ~fallback_clean
+        clean = clean | fallback_clean
+    sendable = clean & ~capped_q
+    return members, Fates(
+        no_consent=Q(_consent=False) & lost,
+        no_address=ok & ~address & lost,
+        suppressed=reached & Q(_suppressed=True) & lost,
+        capped=clean & capped_q,
+        eligible=sendable & ~held_q,
+        holdout=sendable & held_q,
     )
-    return {key: int(value or 0) for key, value in counts.items()} | {"holdout": 0}
 
 
-def check_templates(templates: list[CampaignTemplate]) -> None:
-    """Refuse a launch whose content cannot be rendered (caught here, never at send time
-    for half the list)."""
-    if not templates:
-        raise ValidationError({"templates": [_("Write the message in at least one language.")]})
-    for template in templates:
-        try:
-            content.render(
-                subject=template.subject,
-                body_text=template.body_text,
-                body_html=template.body_html,
-                context=content.sample_context(),
-                language=template.language,
-                footer=False,
-            )
-        except TemplateSyntaxError as exc:
-            raise ValidationError(
-                {
-                    "templates": [
-                        _("%(language)s: %(error)s") % {"language": template.language, "error": exc}
-                    ]
-                }
-            ) from None
+def campaign_preview(*, actor: Any, campaign: Campaign) -> dict[str, int]:
+    """How the audience would fare if the campaign were sent now, counted in one query:
+    each member under the first reason that holds on the campaign's channel (no consent, no
+    address, suppressed; unless the fallback channel reaches them), then capped, else
+    eligible, or holdout when the hash draws them into the holdout share (the very draw a
+    launch makes, so a launch now holds out exactly `holdout` contacts)."""
+    members, fates = with_fates(audience(actor, campaign).order_by(), campaign, timezone.now())
+    counts = members.aggregate(
+        **{name: Count("pk", filter=getattr(fates, name)) for name in PREVIEW_KEYS}
+    )
+    return {key: int(counts[key] or 0) for key in PREVIEW_KEYS}
+
+
+PREVIEW_KEYS = ("eligible", "no_consent", "capped", "suppressed", "no_address", "holdout")
 
 
 def _field(name: str) -> models.Field:
@@ -152,9 +214,29 @@ def _field(name: str) -> models.Field:
     return field
 
 
+def _variant_sql(variants: list[CampaignVariant]) -> Expression:
+    """Each recipient's variant id from their variant draw (aliased `_variant_bucket`), as
+    `split.variant_index` picks it."""
+    if not variants:
+        return Value(None, output_field=BigIntegerField())
+    whens, upper = [], 0
+    for variant in variants[:-1]:
+        upper += variant.share
+        whens.append(When(Q(_variant_bucket__lt=upper), then=Value(variant.pk)))
+    return Case(*whens, default=Value(variants[-1].pk), output_field=BigIntegerField())
+
+
 def snapshot(*, actor: Any, campaign: Campaign, now: dt.datetime) -> int:
     """Queue one unrendered message per member `actor` may see, in one INSERT … SELECT
-    (the outbox renders them when it claims them); how many."""
+    (the outbox renders them when it claims them); how many rows were written.
+
+    The holdout is drawn here too, in the same statement: a member who would be sent now
+    and whom the hash puts in the holdout share gets a `skipped` row with reason `holdout`
+    instead of a queued one. A row rather than a table of its own: the outbox's unique
+    campaign × contact × step then says for good that this person gets nothing from this
+    campaign (no retry or later enqueue can slip them a message), and the report reads both
+    groups from one table. The draw is among those eligible at launch, so the holdout is
+    compared with people who could have been sent to, never with the unreachable."""
     language = Case(
         When(language__in=LANGUAGES, then=F("language")),
         default=Value(settings.LANGUAGE_CODE),
@@ -170,8 +252,6 @@ def snapshot(*, actor: Any, campaign: Campaign, now: dt.datetime) -> int:
         "subject": "",
         "body_text": "",
         "body_html": "",
-        "status": MessageStatus.QUEUED,
-        "reason": "",
         "error": "",
         "attempts": 0,
         "available_at": available,
@@ -181,24 +261,39 @@ def snapshot(*, actor: Any, campaign: Campaign, now: dt.datetime) -> int:
         "created_at": now,
         "rendered": False,
     }
-    selected = (
-        audience(actor, campaign)
-        .order_by()
-        .annotate(
-            _language=language,
-            **{
-                f"_{name}": Value(value, output_field=_field(name))
-                for name, value in constants.items()
-            },
+    columns: dict[str, Any] = {
+        f"_{name}": Value(value, output_field=_field(name)) for name, value in constants.items()
+    }
+    selected = audience(actor, campaign).order_by()
+    variants = list(campaign.variants.order_by("position", "id"))
+    if variants:
+        selected = selected.alias(_variant_bucket=bucket_sql(campaign.pk, split.SALT_VARIANT))
+    variant = _variant_sql(variants)
+    if campaign.holdout_percent:
+        selected, fates = with_fates(selected, campaign, now)
+        columns["_status"] = Case(
+            When(fates.holdout, then=Value(MessageStatus.SKIPPED.value)),
+            default=Value(MessageStatus.QUEUED.value),
+            output_field=_field("status"),
         )
-    )
-    names = list(constants)
-    rows = selected.values_list("pk", "_language", *(f"_{name}" for name in names))
+        columns["_reason"] = Case(
+            When(fates.holdout, then=Value(SkipReason.HOLDOUT.value)),
+            default=Value(""),
+            output_field=_field("reason"),
+        )
+        if variants:
+            variant = Case(When(fates.holdout, then=Value(None)), default=variant)
+    else:
+        columns["_status"] = Value(MessageStatus.QUEUED.value, output_field=_field("status"))
+        columns["_reason"] = Value("", output_field=_field("reason"))
+    columns["_variant"] = ExpressionWrapper(variant, output_field=BigIntegerField())
+    rows = selected.annotate(_language=language, **columns).values_list("pk", "_language", *columns)
     sql, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(_field(name).column)) for name in ["contact", "language", *names])
+    names = ["contact", "language", *(name[1:] for name in columns)]
+    target = ", ".join(quote(str(_field(name).column)) for name in names)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(Message._meta.db_table)} ({columns}) {sql}", params)
+        cursor.execute(f"INSERT INTO {quote(Message._meta.db_table)} ({target}) {sql}", params)
         return int(cursor.rowcount)
 
 
@@ -218,7 +313,7 @@ def campaign_launch(*, actor: Any, campaign: Campaign) -> Campaign:
         )
     if locked.segment_id is None:
         raise ValidationError({"segment": [_("Choose the segment the campaign goes to.")]})
-    check_templates(list(locked.templates.order_by("position", "id")))
+    editing.launch_content(locked)
     now = timezone.now()
     snapshot(actor=actor, campaign=locked, now=now)
     locked.status = CampaignStatus.SENDING
@@ -244,7 +339,9 @@ FIELDS = (
 NULLABLE = {"scheduled_at", "quiet_hours"}
 
 
-def _apply(actor: Any, campaign: Campaign, data: dict[str, Any]) -> list[CampaignTemplate] | None:
+def _apply(
+    actor: Any, campaign: Campaign, data: dict[str, Any]
+) -> tuple[list[CampaignTemplate] | None, list[editing.VariantDraft] | None]:
     for name in FIELDS:
         if name in data:
             value = data[name]
@@ -264,37 +361,50 @@ def _apply(actor: Any, campaign: Campaign, data: dict[str, Any]) -> list[Campaig
         raise ValidationError(
             {"fallback_channel": [_("Choose a fallback other than the channel itself.")]}
         )
-    if data.get("templates") is None:
-        return None
-    templates = [
-        CampaignTemplate(
-            language=t["language"],
-            position=position,
-            subject=t.get("subject") or "",
-            body_text=t["body_text"],
-            body_html=t.get("body_html") or "",
-        )
-        for position, t in enumerate(data["templates"])
-    ]
-    if len({t.language for t in templates}) != len(templates):
-        raise ValidationError({"templates": [_("Give each language once.")]})
-    check_templates(templates)
-    return templates
+    return _content(campaign, data)
+
+
+def _content(
+    campaign: Campaign, data: dict[str, Any]
+) -> tuple[list[CampaignTemplate] | None, list[editing.VariantDraft] | None]:
+    """The templates and variants given (None: not given), checked. The content is in the
+    campaign's own templates or in its variants, never both."""
+    given_templates, given_variants = data.get("templates"), data.get("variants")
+    variants = None if given_variants is None else editing.variants_from(given_variants)
+    has_variants = (
+        bool(variants)
+        if variants is not None
+        else campaign.pk is not None and campaign.variants.exists()
+    )
+    if has_variants:
+        if given_templates:
+            raise ValidationError(
+                {
+                    "templates": [
+                        _(
+                            "This campaign's content is in its variants: give the templates "
+                            "there (or no variants)."
+                        )
+                    ]
+                }
+            )
+        return ([] if variants else None), variants
+    if given_templates is None:
+        return None, variants
+    templates = editing.templates_from(given_templates)
+    editing.check_templates(templates)
+    return templates, variants
 
 
 @transaction.atomic
 def campaign_save(*, actor: Any, campaign: Campaign | None, data: dict[str, Any]) -> Campaign:
     """Create a campaign (`campaign` None) or change the fields given of a draft or
-    scheduled one; `templates`, when given, replace the campaign's."""
+    scheduled one; `templates` or `variants`, when given, replace the campaign's."""
     if campaign is None:
         campaign = Campaign(created_by=actor)
     elif campaign.status not in EDITABLE:
         raise ValidationError({"status": [_("Only a draft or scheduled campaign can be changed.")]})
-    templates = _apply(actor, campaign, data)
+    templates, variants = _apply(actor, campaign, data)
     campaign.save()
-    if templates is not None:
-        campaign.templates.all().delete()
-        for template in templates:
-            template.campaign = campaign
-        CampaignTemplate.objects.bulk_create(templates)
+    editing.save_content(campaign, templates, variants)
     return campaign
