@@ -1,5 +1,5 @@
 """The survey arithmetic on hand-checked numbers: exit-reason shares, NPS buckets and score,
-averages."""
+the mean of counted scores."""
 
 from rapport.service import survey_maths as maths
 
@@ -47,9 +47,20 @@ def test_nps_runs_from_minus_100_to_100_and_is_none_without_answers():
     )
 
 
-def test_average_and_distribution_skip_missing_scores():
-    scores = [5, 4, None, 4, 1]
+def test_nps_of_counts_is_nps_of_the_answers_they_count():
+    assert maths.nps_of_counts({10: 2, 9: 2, 8: 1, 7: 1, 0: 1, 6: 1, 3: 1}) == maths.nps(
+        [10, 9, 9, 10, 7, 8, 0, 6, 3]
+    )
 
-    assert maths.average(scores) == 3.5
-    assert maths.average([None]) is None
-    assert maths.distribution(scores, range(1, 6)) == [(1, 1), (2, 0), (3, 0), (4, 2), (5, 1)]
+
+def test_shares_from_counts_match_counting_the_reasons():
+    assert maths.reason_shares({"price": 3, "moved": 1}, ORDER) == maths.reason_counts(
+        ["price", "moved", "price", "price"], ORDER
+    )
+
+
+def test_the_mean_of_counted_scores():
+    # 1 × 1 + 2 × 4 + 1 × 5 = 14 over 4 answers
+    assert maths.mean_of_counts({1: 1, 4: 2, 5: 1}) == 3.5
+    assert maths.mean_of_counts({2: 2, 3: 1}) == 2.33
+    assert maths.mean_of_counts({}) is None

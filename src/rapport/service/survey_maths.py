@@ -1,12 +1,13 @@
 """The arithmetic of survey answers (no Django): exit reasons counted and shared, the Net
 Promoter Score and the average of 1–5 scores.
 
-Inputs are plain values read by rapport.service.survey_report: the reason of each answered
-exit survey, the 0–10 recommendation scores, the 1–5 scores.
+Inputs are plain values read by rapport.service.survey_report: the reasons of the answered
+exit surveys, the 0–10 recommendation scores and the 1–5 scores, or how many answers gave
+each (counted by the database).
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 PROMOTER_FROM = 9  # 9 and 10: promoters
@@ -23,7 +24,12 @@ class ReasonCount:
 def reason_counts(reasons: Iterable[str], order: Sequence[str]) -> list[ReasonCount]:
     """Every reason of `order` with how many answers gave it and its share of them, the most
     given first (ties in `order`'s order); reasons nobody gave are listed with 0."""
-    counts = Counter(reasons)
+    return reason_shares(Counter(reasons), order)
+
+
+def reason_shares(counts: Mapping[str, int], order: Sequence[str]) -> list[ReasonCount]:
+    """`reason_counts` from counts already made (reason → answers)."""
+    counts = Counter(counts)
     total = sum(counts.values())
     rank = {reason: i for i, reason in enumerate(order)}
     listed = sorted(order, key=lambda r: (-counts[r], rank[r]))
@@ -54,7 +60,14 @@ class Nps:
 def nps(scores: Iterable[int]) -> Nps:
     """The Net Promoter Score of 0–10 answers: the percentage of promoters minus the
     percentage of detractors, to one decimal."""
-    counts = Counter(bucket(score) for score in scores)
+    return nps_of_counts(Counter(scores))
+
+
+def nps_of_counts(answers: Mapping[int, int]) -> Nps:
+    """`nps` from counts already made (score → answers)."""
+    counts: Counter[str] = Counter()
+    for score, count in answers.items():
+        counts[bucket(score)] += count
     answered = sum(counts.values())
     value = (
         round(100 * (counts["promoter"] - counts["detractor"]) / answered, 1) if answered else None
@@ -62,13 +75,10 @@ def nps(scores: Iterable[int]) -> Nps:
     return Nps(answered, counts["promoter"], counts["passive"], counts["detractor"], value)
 
 
-def average(scores: Iterable[int | None]) -> float | None:
-    """The mean of the given scores to two decimals (None when none was given)."""
-    given = [s for s in scores if s is not None]
-    return round(sum(given) / len(given), 2) if given else None
-
-
-def distribution(scores: Iterable[int | None], values: Sequence[int]) -> list[tuple[int, int]]:
-    """(value, how many answers gave it) for each possible value."""
-    counts = Counter(s for s in scores if s is not None)
-    return [(value, counts[value]) for value in values]
+def mean_of_counts(counts: Mapping[int, int]) -> float | None:
+    """The mean score to two decimals, from how many answers gave each score (None when
+    there were none)."""
+    answers = sum(counts.values())
+    if not answers:
+        return None
+    return round(sum(score * n for score, n in counts.items()) / answers, 2)

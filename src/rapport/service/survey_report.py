@@ -9,7 +9,7 @@ were sent (`sent_at`); `rapport.service.survey_maths` does the arithmetic.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from rapport.service import selectors, survey_maths
 from rapport.service.models import ExitReason, Survey
@@ -104,36 +104,40 @@ def _sent(surveys: QuerySet[Survey], kind: str, within: Period) -> int:
     return surveys.filter(kind=kind, sent_at__gte=first, sent_at__lt=after).count()
 
 
+def _counts(surveys: QuerySet[Survey], field: str) -> dict[Any, int]:
+    """How many of `surveys` gave each value of `field` (one grouped query)."""
+    rows = surveys.exclude(**{f"{field}__isnull": True}).values_list(field).annotate(n=Count("pk"))
+    return dict(rows.order_by())
+
+
 def survey_report(user: Any, within: Period) -> SurveyReport:
-    """The report over the surveys of the customers `user` may see."""
+    """The report over the surveys of the customers `user` may see: grouped counts in the
+    database (a few queries however many answers), the arithmetic in survey_maths."""
     surveys = selectors.surveys_for(user)
-    exits = list(_answered(surveys, Survey.Kind.EXIT, within).values_list("reason", "score"))
-    counted = survey_maths.reason_counts((r for r, _s in exits), ExitReason.values)
+    exits = _answered(surveys, Survey.Kind.EXIT, within)
+    by_reason = _counts(exits, "reason")
+    would_return = _counts(exits, "score")
     comments = (
-        _answered(surveys, Survey.Kind.EXIT, within)
-        .exclude(comment="")
+        exits.exclude(comment="")
         .select_related("contact")
         .order_by("-answered_at", "-pk")[:COMMENTS_SHOWN]
     )
-    trips = list(
-        _answered(surveys, Survey.Kind.TRIP_FEEDBACK, within).values_list("score", flat=True)
-    )
-    nps_scores = _answered(surveys, Survey.Kind.NPS, within).values_list("nps", flat=True)
+    trips = _counts(_answered(surveys, Survey.Kind.TRIP_FEEDBACK, within), "score")
     return SurveyReport(
         period=within,
         sent=_sent(surveys, Survey.Kind.EXIT, within),
-        answered=len(exits),
+        answered=sum(by_reason.values()),
         reasons=[
             ReasonRow(row.reason, str(ExitReason(row.reason).label), row.count, row.share)
-            for row in counted
+            for row in survey_maths.reason_shares(by_reason, ExitReason.values)
         ],
-        would_return_avg=survey_maths.average(s for _r, s in exits),
-        would_return_answers=sum(1 for _r, s in exits if s is not None),
+        would_return_avg=survey_maths.mean_of_counts(would_return),
+        would_return_answers=sum(would_return.values()),
         comments=list(comments),
         nps_sent=_sent(surveys, Survey.Kind.NPS, within),
-        nps=survey_maths.nps(score for score in nps_scores if score is not None),
+        nps=survey_maths.nps_of_counts(_counts(_answered(surveys, Survey.Kind.NPS, within), "nps")),
         trip_sent=_sent(surveys, Survey.Kind.TRIP_FEEDBACK, within),
-        trip_answered=len(trips),
-        trip_average=survey_maths.average(trips),
-        trip_scores=survey_maths.distribution(trips, range(1, 6)),
+        trip_answered=sum(trips.values()),
+        trip_average=survey_maths.mean_of_counts(trips),
+        trip_scores=[(score, trips.get(score, 0)) for score in range(1, 6)],
     )
