@@ -116,8 +116,8 @@ def test_a_condition_chooses_its_branch_and_says_why(marketer):
     result = dry_run(scenario, olena, marketer, NOW)
     assert [s.position for s in result.steps] == ["0", "1", "1.then.0", "2"]
     assert _lines(result, "1.then.0") == ["The tag would be added."]
-    # nobody owns the contact: the task goes to the scenario's author
-    assert _lines(result, "2") == [f"A task for {marketer.get_full_name()}."]
+    assert olena.owner is not None  # the task goes to the contact's manager
+    assert _lines(result, "2") == [f"A task for {olena.owner.get_full_name()}."]
     assert Tag.objects.filter(name="local").exists() is False
 
 
