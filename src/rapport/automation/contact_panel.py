@@ -88,6 +88,9 @@ def step_line(
                 "id": message.pk,
                 "status": message.get_status_display(),
             }
+        held = parse_datetime(str(detail.get("held_until") or ""))
+        if held:
+            text += " " + _("(held until %(time)s: quiet hours)") % {"time": wording.wait_end(held)}
     elif kind == "wait":
         until = parse_datetime(str(detail.get("waited_until") or detail.get("until") or ""))
         text = (

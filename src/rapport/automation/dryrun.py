@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from rapport.automation import actions, flow, wording
 from rapport.automation.intake import in_holdout
 from rapport.automation.models import Run, RunStatus, Scenario
-from rapport.campaigns import content, eligibility
+from rapport.campaigns import content, eligibility, quiet
 from rapport.campaigns.config import frequency_cap
 from rapport.campaigns.models import MessagePurpose, Suppression
 from rapport.campaigns.services import language_of
@@ -199,6 +199,10 @@ def _send(step: dict[str, Any], run: Run, contact: Contact, now: dt.datetime) ->
             lines.append(
                 _("Frequency cap: %(sent)s of %(limit)s used.") % {"sent": sent, "limit": cap.limit}
             )
+    span = quiet.window(step.get("quiet_hours"))
+    held = quiet.held_until(now, actions.contact_zone(contact), span) if span else None
+    if held:
+        lines.append(_("Quiet hours: it would wait until %(time)s.") % {"time": wording.when(held)})
     if not blocked:
         lines.append(_("It would go out."))
     templates = [t for t in step.get("templates") or [] if isinstance(t, dict)]

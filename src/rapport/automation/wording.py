@@ -56,6 +56,7 @@ PARAM_LABELS = {
     "fallback_channel": gettext_lazy("Fallback channel"),
     "purpose": gettext_lazy("Purpose"),
     "templates": gettext_lazy("Message"),
+    "quiet_hours": gettext_lazy('Quiet hours (JSON: {"from": "21:00", "to": "09:00"})'),
     "subject": gettext_lazy("Subject"),
     "kind": gettext_lazy("Kind"),
     "due_in_hours": gettext_lazy("Due in, hours"),
@@ -216,7 +217,14 @@ def step_summary(step: Mapping[str, Any]) -> str:
             text += " " + _("(else %(channel)s)") % {
                 "channel": choice_label(step["fallback_channel"])
             }
-        return f"{text} · {choice_label(step.get('purpose') or 'marketing')}"
+        text = f"{text} · {choice_label(step.get('purpose') or 'marketing')}"
+        quiet = step.get("quiet_hours")
+        if isinstance(quiet, dict) and quiet.get("from") and quiet.get("to"):
+            text += " · " + _("not between %(start)s and %(end)s") % {
+                "start": quiet["from"],
+                "end": quiet["to"],
+            }
+        return text
     if kind == "task":
         text = f"{choice_label(step.get('kind') or 'call')}: {step.get('subject', '')}"
         if step.get("due_in_hours"):
