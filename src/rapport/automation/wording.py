@@ -32,17 +32,17 @@ STEP_LABELS = {
     "exit": pgettext_lazy("scenario step", "End the run"),
 }
 STEP_ICONS = {
-    "wait": "⏳",
+    "wait": "◷",
     "condition": "◇",
     "send": "✉",
     "task": "☑",
-    "tag_add": "🏷",
-    "tag_remove": "🏷",
+    "tag_add": "#",
+    "tag_remove": "#",
     "list_add": "☰",
-    "promo": "🎟",
+    "promo": "%",
     "survey": "★",
     "webhook": "⇄",
-    "exit": "⏹",
+    "exit": "■",
 }
 PARAM_LABELS = {
     "days": gettext_lazy("Days"),

@@ -53,6 +53,7 @@ def scenario_list(request: Request) -> HttpResponse:
         {
             "scenario": s,
             "trigger": wording.trigger_label(s.trigger),
+            "params": ", ".join(f"{k}: {v}" for k, v in wording.trigger_params(s.trigger)),
             "unpublished": services.draft_differs(s),
             "may_change": visibility.can(request.user, "change", s),
         }
@@ -212,7 +213,7 @@ def _settings_form(
 def _moves(scenario: Scenario) -> list[dict[str, Any]]:
     """The actions the scenario's state allows, as buttons."""
     out = []
-    if scenario.status != ScenarioStatus.ARCHIVED:
+    if scenario.status != ScenarioStatus.ARCHIVED and services.draft_differs(scenario):
         out.append({"action": "publish", "label": _("Publish"), "primary": True, "confirm": ""})
     if scenario.status in (ScenarioStatus.DRAFT, ScenarioStatus.PAUSED):
         out.append({"action": "activate", "label": _("Switch on"), "primary": False, "confirm": ""})
