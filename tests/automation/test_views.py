@@ -440,3 +440,15 @@ def test_failed_and_skipped_steps_are_worded(world):
         == "Skipped Task for the manager: nobody to give the task to"
     )
     assert step_line(promo, None, {}, {}).text == "Promo code ABC123"
+
+
+def test_a_step_that_is_gone_sends_back_to_the_page(as_user, world):
+    live = world["live"]
+    client = as_user("marketer")
+    data = {"path": "7", "op": "delete", "updated_at": _stamp(live)}
+    response = client.post(_url(live, "steps/change/"), data, **HTMX)
+    assert (response.status_code, response["HX-Redirect"]) == (200, _url(live))
+    response = client.post(_url(live, "steps/change/"), data)
+    assert (response.status_code, response["Location"]) == (302, _url(live))
+    html = client.get(_url(live)).content.decode()
+    assert "That step is no longer there: the page shows the draft now." in html

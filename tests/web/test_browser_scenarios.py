@@ -1,5 +1,5 @@
 """In a real browser: open a scenario's editor, add a step after the first one (choose its
-kind, fill it in, save: HTMX swaps the flow), see it in place, and publish."""
+kind, fill it in, save: HTMX swaps the flow), delete the first (confirming), and publish."""
 
 import pytest
 
@@ -50,6 +50,12 @@ def test_add_a_step_and_publish(page, live_server, setup):
     expect(page.locator("#step-1")).to_contain_text("Add a tag")
     expect(page.locator("#step-1")).to_contain_text("“welcomed”")
     assert axe_violations(page) == []
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.locator("#step-0").get_by_role("button", name="Delete").click()
+    expect(page.locator("#scenario .notices")).to_contain_text("Step deleted.")
+    expect(page.locator("#step-0")).to_contain_text("“welcomed”")
+    expect(page.locator("#step-1")).to_have_count(0)
 
     page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Published as version 1")

@@ -14,8 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from rapport.automation import edits, services
 from rapport.automation.models import Scenario
@@ -23,6 +25,14 @@ from rapport.automation.validation import STEP_PARAMS
 from rapport.automation.views import cards
 from rapport.automation.views.pages import _scenarios, flow_context, render_flow
 from rapport.core.http import Request, get_visible_or_404
+
+
+def _gone(request: Request, pk: int) -> HttpResponse:
+    """The step a form named is not there any more (someone changed the flow): back to the
+    page, which shows the draft as it is now."""
+    messages.error(request, _("That step is no longer there: the page shows the draft now."))
+    url = reverse("automation:scenario_detail", args=[pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _expected(request: Request) -> dt.datetime | None:
@@ -84,8 +94,7 @@ def step_save(request: Request, pk: int) -> HttpResponse:
     mode = request.POST.get("mode", "edit")
     kind = request.POST.get("type", "")
     if kind not in STEP_PARAMS:
-        messages.error(request, _("Choose the kind of step."))
-        return redirect("automation:scenario_detail", pk=pk)
+        return _gone(request, pk)
     try:
         old = edits.get(scenario.steps, path) if mode == "edit" else None
         step = cards.step_from(request.POST, kind, old)
@@ -95,8 +104,7 @@ def step_save(request: Request, pk: int) -> HttpResponse:
             else edits.insert(scenario.steps, path, step)
         )
     except KeyError:
-        messages.error(request, _("That step is no longer there: the page shows the draft now."))
-        return redirect("automation:scenario_detail", pk=pk)
+        return _gone(request, pk)
     try:
         _update(request, scenario, {"steps": steps})
     except ValidationError as exc:
@@ -120,8 +128,7 @@ def step_change(request: Request, pk: int) -> HttpResponse:
         else:
             raise KeyError(op)
     except KeyError:
-        messages.error(request, _("That step is no longer there: the page shows the draft now."))
-        return redirect("automation:scenario_detail", pk=pk)
+        return _gone(request, pk)
     try:
         _update(request, scenario, {"steps": steps})
     except ValidationError as exc:
