@@ -452,3 +452,13 @@ def test_a_step_that_is_gone_sends_back_to_the_page(as_user, world):
     assert (response.status_code, response["Location"]) == (302, _url(live))
     html = client.get(_url(live)).content.decode()
     assert "That step is no longer there: the page shows the draft now." in html
+
+
+def test_why_a_run_ended_is_worded():
+    from rapport.automation.contact_panel import ending
+
+    assert ending(Run(status="exited", exit_reason="exit_step")) == "an “End the run” step"
+    failed = Run(status="failed", exit_reason="error", error="Traceback…\nKeyError: 'x'")
+    assert ending(failed) == "KeyError: 'x'"
+    assert ending(Run(status="done", holdout=True, exit_reason="holdout")) == ""
+    assert ending(Run(status="active", exit_reason="")) == ""

@@ -34,6 +34,26 @@ FAILURES = {
 }
 
 
+ENDINGS = {
+    "archived": lambda: _("the scenario was archived"),
+    "exit_step": lambda: _("an “End the run” step"),
+    "no_steps": lambda: _("the version had no steps"),
+    "rule_broken": lambda: _("a condition's rule no longer works"),
+}
+
+
+def ending(run: Run) -> str:
+    """Why a run that is over ended, in words ("" while it runs or when it simply finished)."""
+    if run.status == "active" or run.holdout or not (run.exit_reason or run.error):
+        return ""
+    worded = ENDINGS.get(run.exit_reason)
+    if worded:
+        return worded()
+    if run.error.strip():
+        return run.error.strip().splitlines()[-1][:200]
+    return run.exit_reason
+
+
 @dataclass(frozen=True)
 class Line:
     """One step a run took: when, what (in words), where it links to, and how it went."""
@@ -48,6 +68,7 @@ class Line:
 class RunView:
     run: Run
     lines: list[Line] = field(default_factory=list)
+    ending: str = ""
 
 
 def _reason(detail: dict[str, Any]) -> str:
@@ -151,7 +172,7 @@ def contact_runs(user: Any, contact: Contact, limit: int = LIMIT) -> list[RunVie
             step_line(s, flow.at(run.version.steps, s.position), messages, people)
             for s in run.log.all()
         ]
-        views.append(RunView(run, lines))
+        views.append(RunView(run, lines, ending(run)))
     return views
 
 
