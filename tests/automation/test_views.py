@@ -462,3 +462,17 @@ def test_why_a_run_ended_is_worded():
     assert ending(failed) == "KeyError: 'x'"
     assert ending(Run(status="done", holdout=True, exit_reason="holdout")) == ""
     assert ending(Run(status="active", exit_reason="")) == ""
+
+
+def test_an_error_in_a_new_step_shows_once_in_its_form(as_user, world):
+    live = world["live"]
+    response = as_user("marketer").post(
+        _url(live, "steps/save/"),
+        {"path": "2", "mode": "add", "type": "tag_add", "p.tag": " ", "updated_at": _stamp(live)},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert html.count("This is required.") == 1
+    form = html.split('class="flow-item adding"')[1].split("</li>")[0]
+    assert "This is required." in form
+    assert len(Scenario.objects.get(pk=live.pk).steps) == 2

@@ -140,7 +140,12 @@ def flow_context(
         "editing": editing if editable else "",
         "adding": adding if editable else "",
         "step_types": [(k, str(wording.STEP_LABELS[k])) for k in STEP_KINDS],
-        "general_errors": [m for key, texts in other.items() for m in texts if key != "trigger"],
+        "general_errors": [
+            text
+            for key, texts in other.items()
+            if not _shown_in_form(key, editing, adding)
+            for text in texts
+        ],
         "moves": _moves(scenario) if may_change else [],
     }
     if not editable:
@@ -170,6 +175,19 @@ def flow_context(
         else:
             context["form"] = {"path": path, "mode": "choose", "kind": ""}
     return context
+
+
+def _shown_in_form(key: str, editing: str, adding: str) -> bool:
+    """Whether the open form draws the error under `key` beside its field."""
+    if editing == "settings":
+        return key in services.FIELDS
+    if editing == "trigger":
+        return key == "trigger" or key.startswith("trigger.")
+    path = editing or adding
+    if not path or path in ("settings", "trigger"):
+        return False
+    prefix = flow.error_path(path)
+    return key == prefix or key.startswith((prefix + ".", prefix + "["))
 
 
 def _trigger_form(
