@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("rapport.analytics.urls")),
     path("", include("rapport.segments.urls")),
     path("", include("rapport.campaigns.urls")),
+    path("", include("rapport.automation.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -8,7 +8,17 @@ from django.utils import timezone
 
 from rapport.automation.models import Run, Scenario, ScenarioVersion
 from tests.api.conftest import API
-from tests.api.permissions import EVERYONE, MAY_SEE, OWNED, REPORT, ROLES, Endpoint, Policy
+from tests.api.permissions import (
+    EVERYONE,
+    MAY_CREATE,
+    MAY_DELETE,
+    MAY_SEE,
+    OWNED,
+    REPORT,
+    ROLES,
+    Endpoint,
+    Policy,
+)
 
 
 def _only(*roles: str) -> dict[str, bool]:
@@ -17,6 +27,9 @@ def _only(*roles: str) -> dict[str, bool]:
 
 WORK = _only("admin", "marketer")
 SCENARIO = Policy(EVERYONE, WORK, WORK, WORK)
+# A dry run reads the scenario for a contact named in the body: whoever sees the contact
+# (422 naming `contact` otherwise), the read-only analyst included.
+DRY_RUN = Policy(MAY_SEE, MAY_SEE, MAY_DELETE, MAY_CREATE)
 STEPS = [{"type": "tag_add", "tag": "welcomed"}]
 TRIGGER = {"type": "order_placed"}
 
@@ -121,6 +134,16 @@ SCENARIO_ENDPOINTS = [
         _("run"),
         policy=SCENARIO,
         rows=lambda w: [(w["run"], MAY_SEE)],
+    ),
+    Endpoint(
+        "scenario dry run",
+        "POST",
+        _path("active_scenario", "/dry-run"),
+        "create_for",
+        lambda w: w["contact"],
+        ref_field="contact",
+        policy=DRY_RUN,
+        body=lambda w: {"contact": w["contact"].pk, "version": "published"},
     ),
     Endpoint(
         "record event",

@@ -148,6 +148,26 @@ class EventOut(OutSchema):
     created_at: dt.datetime
 
 
+class DryRunIn(InputSchema):
+    contact: Id
+    version: Literal["published", "draft"] = "published"
+
+
+class DryStepOut(OutSchema):
+    position: str
+    type: str
+    summary: str
+    detail: str
+
+
+class DryRunOut(OutSchema):
+    contact: int
+    version: str
+    enters: bool
+    reasons: list[str]
+    steps: list[DryStepOut]
+
+
 class CatalogParamOut(OutSchema):
     name: str
     type: str
@@ -364,6 +384,32 @@ def scenario_runs(
         params=filters,
         serialize=run_json,
     )
+
+
+@router.post(
+    "/{int:scenario_id}/dry-run",
+    response={200: DryRunOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="scenario_dry_run",
+)
+def scenario_dry_run(request: HttpRequest, scenario_id: Id, payload: DryRunIn) -> dict[str, Any]:
+    """What the scenario would do for one contact now, and why: whether they would enter
+    (filter, a run in flight, re-entry, holdout) and each step as a run would take it.
+    Nothing is written; the version is the published one unless "draft" is asked (or none
+    is published yet)."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from rapport.automation.dryrun import dry_run, visible_contact
+
+    scenario = _scenario_or_404(request, scenario_id)
+    contact = visible_contact(_user(request), payload.contact)
+    if contact is None:
+        raise ValidationError({"contact": [_("No such contact (or you may not see it).")]})
+    result = dry_run(scenario, contact, _user(request), timezone.now(), payload.version)
+    out = result.as_dict()
+    for step in out["steps"]:
+        step["detail"] = "\n".join(step["detail"])
+    return out
 
 
 @events_router.post("", response={201: EventOut, **WRITE_ERRORS}, url_name="event_create")

@@ -81,11 +81,30 @@ def scenario_create(*, actor: Any, data: dict[str, Any], template: str = "") -> 
 
 
 @transaction.atomic
-def scenario_update(*, actor: Any, scenario: Scenario, data: dict[str, Any]) -> Scenario:
-    """Change the draft; what runs changes only when it is published."""
+def scenario_update(
+    *,
+    actor: Any,
+    scenario: Scenario,
+    data: dict[str, Any],
+    expected_updated_at: dt.datetime | None = None,
+) -> Scenario:
+    """Change the draft; what runs changes only when it is published. With
+    `expected_updated_at` (the version the editor started from), a save over a newer draft
+    (someone else saved meanwhile) is refused instead of overwriting their work."""
     if not may_change(actor, scenario):
         raise PermissionError(_("You cannot change scenarios."))
     scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
+    if expected_updated_at is not None and scenario.updated_at != expected_updated_at:
+        raise ValidationError(
+            {
+                "updated_at": [
+                    _(
+                        "Someone else saved this scenario after you opened it: reload the page "
+                        "to see their changes, then make yours again."
+                    )
+                ]
+            }
+        )
     _apply(actor, scenario, {k: v for k, v in data.items() if k in FIELDS})
     scenario.save()
     return scenario
