@@ -2,6 +2,16 @@
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests judge correctness, not speed: on a loaded two-core machine (CI runs the
+# suite twice, helpers run beside it) generating an input can take a second, which
+# Hypothesis's default health check and per-example deadline would report as failures.
+hypothesis_settings.register_profile(
+    "rapport", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("rapport")
 
 
 def pytest_configure(config: pytest.Config) -> None:
