@@ -402,7 +402,7 @@ def test_the_contact_page_tells_why_the_customer_got_the_message(as_user, world,
     assert "Welcome" in section
     assert "version 1" in section
     assert "Waited until" in section
-    assert "Condition: yes branch" in section
+    assert "Condition matched: took the “yes” branch" in section
     assert f"Sent E-mail “Hi Olena” — message #{message_id} (Queued)" in section
 
 

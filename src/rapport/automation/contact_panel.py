@@ -121,9 +121,9 @@ def step_line(
         )
     elif kind == "condition":
         text = (
-            _("Condition: yes branch")
+            _("Condition matched: took the “yes” branch")
             if detail.get("branch") == "then"
-            else _("Condition: no branch")
+            else _("Condition did not match: took the “no” branch")
         )
     elif kind == "task":
         who = people.get(detail.get("assignee") or 0, "")
