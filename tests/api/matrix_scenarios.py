@@ -95,6 +95,23 @@ SCENARIO_ENDPOINTS = [
         policy=REPORT,
     ),
     Endpoint(
+        "ready-made scenarios",
+        "GET",
+        lambda w: f"{API}/scenarios/library",
+        "report",
+        _("scenario"),
+        policy=REPORT,
+    ),
+    Endpoint(
+        "install a ready-made scenario",
+        "POST",
+        lambda w: f"{API}/scenarios/library/birthday",
+        "create",
+        _("scenario"),
+        success=201,
+        policy=SCENARIO,
+    ),
+    Endpoint(
         "create scenario",
         "POST",
         lambda w: f"{API}/scenarios",

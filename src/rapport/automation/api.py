@@ -10,18 +10,19 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router
 from ninja.responses import Status
 
-from rapport.automation import services
+from rapport.automation import library, services
 from rapport.automation.models import Run, RunStatus, Scenario
 from rapport.automation.selectors import runs_for, scenarios_for, step_counts
 from rapport.automation.triggers import TRIGGERS
 from rapport.automation.validation import STEP_PARAMS
 from rapport.contacts.selectors import contacts_for
+from rapport.core.api.errors import error_response
 from rapport.core.api.lists import page_of
 from rapport.core.api.schemas import (
     ErrorOut,
@@ -182,6 +183,15 @@ class CatalogItemOut(OutSchema):
     params: list[CatalogParamOut]
 
 
+class LibraryItemOut(OutSchema):
+    key: str
+    name: str
+    description: str
+    installed: int | None = Field(
+        ..., description="The scenario made from it (not archived), or null."
+    )
+
+
 class CatalogOut(OutSchema):
     triggers: list[CatalogItemOut]
     steps: list[CatalogItemOut]
@@ -263,6 +273,41 @@ def scenario_catalog(request: HttpRequest) -> dict[str, Any]:
             for kind, specs in STEP_PARAMS.items()
         ],
     }
+
+
+@router.get("/library", response=list[LibraryItemOut], url_name="scenario_library")
+def scenario_library(request: HttpRequest) -> list[dict[str, Any]]:
+    """The ready-made scenarios, in your language, each with the scenario made from it."""
+    installed = services.installed_from_library()
+    return [
+        {
+            "key": ready.key,
+            "name": str(ready.name),
+            "description": str(ready.description),
+            "installed": installed.get(ready.key),
+        }
+        for ready in library.READY.values()
+    ]
+
+
+@router.post(
+    "/library/{key}",
+    response={201: ScenarioOut, 409: ErrorOut, **WRITE_ERRORS},
+    url_name="scenario_library_install",
+)
+def scenario_library_install(request: HttpRequest, key: str) -> Any:
+    """Make the ready-made scenario `key`: published, off until switched on (409 when it is
+    installed already)."""
+    if key not in library.READY:
+        raise Http404
+    try:
+        scenario = services.scenario_from_library(actor=_user(request), key=key)
+    except services.AlreadyInstalled as exc:
+        message = _("This ready-made scenario is installed already.")
+        return error_response(409, message, [("key", message)], scenario=exc.scenario_id)
+    return Status(
+        201, scenario_json(Scenario.objects.select_related("published").get(pk=scenario.pk))
+    )
 
 
 @router.get("", response=ScenarioPage, exclude_unset=True, url_name="scenario_list")

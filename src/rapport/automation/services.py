@@ -5,12 +5,12 @@ import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.automation import validation
+from rapport.automation import library, validation
 from rapport.automation.models import (
     Event,
     Run,
@@ -190,6 +190,47 @@ def scenario_move(
     scenario.status = _TARGET[action]
     scenario.save(update_fields=["status", "active_since", "updated_at"])
     return scenario
+
+
+class AlreadyInstalled(Exception):
+    """The ready-made scenario is installed already (as `scenario_id`)."""
+
+    def __init__(self, scenario_id: int) -> None:
+        super().__init__(scenario_id)
+        self.scenario_id = scenario_id
+
+
+def installed_from_library() -> dict[str, int]:
+    """The scenarios made from the library and not archived, by key."""
+    return dict(
+        Scenario.objects.exclude(template="")
+        .exclude(status=ScenarioStatus.ARCHIVED)
+        .values_list("template", "pk")
+    )
+
+
+def scenario_from_library(*, actor: Any, key: str) -> Scenario:
+    """Make the ready-made scenario `key` (KeyError: no such one): an editable scenario,
+    published, off until someone switches it on. One per key: AlreadyInstalled when it
+    exists (an archived one gives its key up to the new one)."""
+    if not visibility.can_create(actor, "scenarios"):
+        raise PermissionError(_("You cannot create scenarios."))
+    data = library.scenario_data(key)
+    try:
+        with transaction.atomic():
+            existing = Scenario.objects.select_for_update().filter(template=key).first()
+            if existing is not None and existing.status != ScenarioStatus.ARCHIVED:
+                raise AlreadyInstalled(existing.pk)
+            if existing is not None:
+                existing.template = ""
+                existing.save(update_fields=["template", "updated_at"])
+            scenario = scenario_create(actor=actor, data=data, template=key)
+            return scenario_publish(actor=actor, scenario=scenario)
+    except IntegrityError:  # another request installed it meanwhile
+        found = Scenario.objects.filter(template=key).values_list("pk", flat=True).first()
+        if found is None:
+            raise
+        raise AlreadyInstalled(found) from None
 
 
 def event_record(

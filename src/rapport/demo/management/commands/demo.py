@@ -20,6 +20,7 @@ from rapport.demo import (
     journey_rows,
     load,
     sales_setup,
+    scenarios,
     staff,
     work_in_progress,
 )
@@ -115,6 +116,7 @@ class Command(BaseCommand):
                         "r": time.monotonic() - loaded_at,
                     }
                 )
+        scenarios.ensure_scenarios(admin=users["admin"], now=now)
         if verbosity:
             self._print_logins(url)
 
