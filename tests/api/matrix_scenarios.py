@@ -144,6 +144,14 @@ SCENARIO_ENDPOINTS = [
         policy=SCENARIO,
     ),
     Endpoint(
+        "scenario report",
+        "GET",
+        _path("active_scenario", "/report"),
+        "read",
+        _("active_scenario"),
+        policy=SCENARIO,
+    ),
+    Endpoint(
         "list scenario runs",
         "GET",
         _path("active_scenario", "/runs"),

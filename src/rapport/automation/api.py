@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router
 from ninja.responses import Status
 
-from rapport.automation import library, services
+from rapport.automation import library, report, services
 from rapport.automation.models import Run, RunStatus, Scenario
 from rapport.automation.selectors import runs_for, scenarios_for, step_counts
 from rapport.automation.triggers import TRIGGERS
@@ -190,6 +190,37 @@ class LibraryItemOut(OutSchema):
     installed: int | None = Field(
         ..., description="The scenario made from it (not archived), or null."
     )
+
+
+class ReportRunsOut(OutSchema):
+    entered: int
+    held_out: int
+    active: int
+    finished: int
+    exited: int
+    failed: int
+    cancelled: int
+
+
+class ReportMessagesOut(OutSchema):
+    queued: int
+    waiting: int
+    sent: int
+    delivered: int
+    failed: int
+    to_review: int
+    skipped: dict[str, int]
+
+
+class ReportPromoOut(OutSchema):
+    issued: int
+    redeemed: int
+
+
+class ScenarioReportOut(OutSchema):
+    runs: ReportRunsOut
+    messages: ReportMessagesOut
+    promo_codes: ReportPromoOut
 
 
 class CatalogOut(OutSchema):
@@ -405,6 +436,17 @@ def scenario_counts(request: HttpRequest, scenario_id: Id) -> list[dict[str, Any
     """Per step of the published version: runs that entered it, wait at it, passed it,
     and left there."""
     return step_counts(_scenario_or_404(request, scenario_id))
+
+
+@router.get(
+    "/{int:scenario_id}/report",
+    response={200: ScenarioReportOut, 404: ErrorOut},
+    url_name="scenario_report",
+)
+def scenario_report(request: HttpRequest, scenario_id: Id) -> dict[str, Any]:
+    """What the scenario achieved: runs entered and held out and how they ended, messages
+    by outcome, promo codes issued and redeemed."""
+    return report.scenario_report(_scenario_or_404(request, scenario_id))
 
 
 @router.get(

@@ -1,0 +1,87 @@
+"""What a scenario achieved, every figure read in bulk (a query per figure group, never one
+per run or contact):
+
+- runs: entered (every run started, held out or not), held out (the baseline: they entered
+  but took no step), and how the others stand: active, finished, exited, failed, cancelled;
+- messages: the outbox rows its runs queued (source "scenario:<id>:<run>"): all of them,
+  those still waiting to go, sent (handed to the provider), delivered, failed, to review (a
+  worker died while handing it over), and skipped by reason (no_consent, capped…);
+- promo codes its promo steps issued, and how many of them were redeemed (used at least once).
+"""
+
+from typing import Any
+
+from django.db.models import BigIntegerField, Count, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+
+from rapport.automation.models import Run, RunStatus, RunStep, Scenario
+from rapport.campaigns.models import Message, MessageStatus, PromoCode
+
+
+def messages_of(scenario: Scenario) -> QuerySet[Message]:
+    return Message.objects.filter(
+        campaign__isnull=True, source__startswith=f"scenario:{scenario.pk}:"
+    )
+
+
+def detail_ids(scenario: Scenario, kind: str, key: str) -> QuerySet[Any]:
+    """The ids its steps of `kind` recorded under `key` of their detail, as a subquery."""
+    return (
+        RunStep.objects.filter(run__scenario=scenario, kind=kind, outcome=RunStep.Outcome.DONE)
+        .annotate(_id=Cast(KT(f"detail__{key}"), BigIntegerField()))
+        .values("_id")
+    )
+
+
+def _runs(scenario: Scenario) -> dict[str, int]:
+    took_part = Q(holdout=False)
+    counts = Run.objects.filter(scenario=scenario).aggregate(
+        entered=Count("pk"),
+        held_out=Count("pk", filter=Q(holdout=True)),
+        active=Count("pk", filter=took_part & Q(status=RunStatus.ACTIVE)),
+        finished=Count("pk", filter=took_part & Q(status=RunStatus.DONE)),
+        exited=Count("pk", filter=took_part & Q(status=RunStatus.EXITED)),
+        failed=Count("pk", filter=took_part & Q(status=RunStatus.FAILED)),
+        cancelled=Count("pk", filter=took_part & Q(status=RunStatus.CANCELLED)),
+    )
+    return {key: int(value) for key, value in counts.items()}
+
+
+def _messages(scenario: Scenario) -> dict[str, Any]:
+    messages = messages_of(scenario)
+    counts = messages.aggregate(
+        queued=Count("pk"),
+        waiting=Count("pk", filter=Q(status__in=(MessageStatus.QUEUED, MessageStatus.SENDING))),
+        sent=Count("pk", filter=Q(sent_at__isnull=False)),
+        delivered=Count("pk", filter=Q(status=MessageStatus.DELIVERED)),
+        failed=Count("pk", filter=Q(status=MessageStatus.FAILED)),
+        to_review=Count("pk", filter=Q(status=MessageStatus.REVIEW)),
+    )
+    skipped = (
+        messages.filter(status=MessageStatus.SKIPPED)
+        .order_by()
+        .values_list("reason")
+        .annotate(n=Count("pk"))
+        .values_list("reason", "n")
+    )
+    return {
+        **{key: int(value) for key, value in counts.items()},
+        "skipped": {str(reason): int(n) for reason, n in sorted(skipped)},
+    }
+
+
+def _promo_codes(scenario: Scenario) -> dict[str, int]:
+    counts = PromoCode.objects.filter(pk__in=detail_ids(scenario, "promo", "promo_code")).aggregate(
+        issued=Count("pk"), redeemed=Count("pk", filter=Q(used__gt=0))
+    )
+    return {key: int(value) for key, value in counts.items()}
+
+
+def scenario_report(scenario: Scenario) -> dict[str, Any]:
+    """The report's figures (the module docstring says what each counts)."""
+    return {
+        "runs": _runs(scenario),
+        "messages": _messages(scenario),
+        "promo_codes": _promo_codes(scenario),
+    }
