@@ -56,8 +56,18 @@ def templates(message: str) -> list[dict[str, str]]:
     ]
 
 
+# Scans start runs around midnight: no message goes out in the customer's night.
+QUIET_HOURS = {"from": "21:00", "to": "09:00"}
+
+
 def _send(message: str, purpose: str = "marketing") -> dict[str, Any]:
-    return {"type": "send", "channel": "email", "purpose": purpose, "templates": templates(message)}
+    return {
+        "type": "send",
+        "channel": "email",
+        "purpose": purpose,
+        "templates": templates(message),
+        "quiet_hours": QUIET_HOURS,
+    }
 
 
 def _wait(**how: Any) -> dict[str, Any]:
