@@ -1,9 +1,13 @@
 """A scenario's report: runs entered and held out, messages by outcome, promo codes issued
 and redeemed — counted in bulk."""
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from rapport.automation import intake, report
 from rapport.automation.models import Run
@@ -54,7 +58,9 @@ def test_the_report_counts_runs_messages_and_codes(marketer, clock, smtp):
     with CaptureQueriesContext(connection) as queries:
         figures = report.scenario_report(scenario)
 
-    assert len(queries) <= 4
+    # runs 1, messages 2, conversions 3 (entrants, their orders, rates), codes 1:
+    # the same for eleven entrants as for a million
+    assert len(queries) == 7
     assert figures["runs"] == {
         "entered": 11,
         "held_out": len(held),
@@ -103,3 +109,70 @@ def test_the_report_through_the_api(users, clock):
     assert body["promo_codes"] == {"issued": 1, "redeemed": 0}
     missing = bearer_client(users["agent"]).get(f"{API}/scenarios/999999/report")
     assert missing.status_code == 404
+
+
+def test_conversions_after_entering_and_the_uplift_over_the_held_out(marketer, clock):
+    scenario = live_scenario(marketer, {"type": "order_placed"}, STEPS[1:], holdout_percent=50)
+    people = [person(f"p{i}@example.com") for i in range(16)]
+    held, treated = held_and_treated(scenario.pk, people)
+    assert len(held) >= 2
+    assert len(treated) >= 3
+    for someone in people:  # the orders that make them enter (before: they do not count)
+        order_create(
+            actor=None,
+            contact=someone,
+            currency="EUR",
+            total="50.00",
+            order_date=clock() - dt.timedelta(seconds=30),
+        )
+    tick(clock)
+    later = timezone.now() + dt.timedelta(seconds=2)
+
+    def buy(someone, total: str, **extra) -> None:
+        order_create(
+            actor=None, contact=someone, currency="EUR", total=total, order_date=later, **extra
+        )
+
+    buy(treated[0], "1000.00")
+    buy(treated[1], "500.00")
+    buy(treated[1], "250.00")  # the same converter, twice
+    buy(treated[2], "900.00", status="cancelled")  # never counts
+    buy(held[0], "300.00")
+
+    figures = report.scenario_report(scenario)["conversions"]
+
+    assert (figures["attribution_days"], figures["currency"], figures["left_out"]) == (14, "EUR", 0)
+    assert figures["treated"] == {
+        "contacts": len(treated),
+        "conversions": 2,
+        "rate": round(2 / len(treated), 4),
+        "revenue": "1750.00",
+    }
+    assert figures["holdout"] == {
+        "contacts": len(held),
+        "conversions": 1,
+        "rate": round(1 / len(held), 4),
+        "revenue": "300.00",
+    }
+    difference = 2 / len(treated) - 1 / len(held)
+    assert figures["uplift"]["rate"] == round(difference, 4)
+    assert figures["uplift"]["low"] < figures["uplift"]["rate"] < figures["uplift"]["high"]
+    incremental = (Decimal("1750") / len(treated) - Decimal("300") / len(held)) * len(treated)
+    assert figures["uplift"]["incremental_revenue"] == str(incremental.quantize(Decimal("0.01")))
+
+
+def test_no_held_out_entrants_means_no_uplift(marketer, clock):
+    scenario = live_scenario(marketer, {"type": "order_placed"}, STEPS[1:])
+    order_create(actor=None, contact=person("a@example.com"), currency="EUR", total="10.00")
+    tick(clock)
+
+    figures = report.scenario_report(scenario)["conversions"]
+
+    assert figures["treated"]["contacts"] == 1
+    assert figures["holdout"] == {"contacts": 0, "conversions": 0, "rate": None, "revenue": "0.00"}
+    assert figures["uplift"] == {
+        "rate": None,
+        "low": None,
+        "high": None,
+        "incremental_revenue": None,
+    }

@@ -217,9 +217,33 @@ class ReportPromoOut(OutSchema):
     redeemed: int
 
 
+class ReportGroupOut(OutSchema):
+    contacts: int
+    conversions: int
+    rate: float | None
+    revenue: str
+
+
+class ReportUpliftOut(OutSchema):
+    rate: float | None = Field(..., description="Treated rate minus held-out rate.")
+    low: float | None = Field(..., description="The 95 % interval's lower bound.")
+    high: float | None
+    incremental_revenue: str | None
+
+
+class ReportConversionsOut(OutSchema):
+    attribution_days: int
+    currency: str
+    left_out: int = Field(..., description="Orders left out of revenue: no exchange rate.")
+    treated: ReportGroupOut
+    holdout: ReportGroupOut
+    uplift: ReportUpliftOut
+
+
 class ScenarioReportOut(OutSchema):
     runs: ReportRunsOut
     messages: ReportMessagesOut
+    conversions: ReportConversionsOut
     promo_codes: ReportPromoOut
 
 
@@ -445,7 +469,8 @@ def scenario_counts(request: HttpRequest, scenario_id: Id) -> list[dict[str, Any
 )
 def scenario_report(request: HttpRequest, scenario_id: Id) -> dict[str, Any]:
     """What the scenario achieved: runs entered and held out and how they ended, messages
-    by outcome, promo codes issued and redeemed."""
+    by outcome, conversions and revenue within the attribution window after entering with
+    the uplift over the held-out entrants, promo codes issued and redeemed."""
     return report.scenario_report(_scenario_or_404(request, scenario_id))
 
 

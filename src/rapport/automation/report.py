@@ -6,16 +6,20 @@ per run or contact):
 - messages: the outbox rows its runs queued (source "scenario:<id>:<run>"): all of them,
   those still waiting to go, sent (handed to the provider), delivered, failed, to review (a
   worker died while handing it over), and skipped by reason (no_consent, capped…);
+- conversions and revenue: entrants who placed an order that counts (booked or paid) within
+  the attribution window after entering (campaigns.attribution; exposure = the run's start),
+  the treated ones against the held-out ones, and the uplift with its 95 % interval;
 - promo codes its promo steps issued, and how many of them were redeemed (used at least once).
 """
 
 from typing import Any
 
-from django.db.models import BigIntegerField, Count, Q, QuerySet
+from django.db.models import BigIntegerField, Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from rapport.automation.models import Run, RunStatus, RunStep, Scenario
+from rapport.campaigns import attribution, config, uplift
 from rapport.campaigns.models import Message, MessageStatus, PromoCode
 
 
@@ -71,6 +75,54 @@ def _messages(scenario: Scenario) -> dict[str, Any]:
     }
 
 
+TREATED, HOLDOUT = "treated", "holdout"
+DIGITS = 4
+
+
+def _exposures(scenario: Scenario) -> QuerySet[Any]:
+    """(contact, entered at, group) of every run: held out or treated."""
+    group = Case(When(holdout=True, then=Value(HOLDOUT)), default=Value(TREATED))
+    return (
+        Run.objects.filter(scenario=scenario)
+        .order_by()
+        .annotate(_at=attribution.Epoch("started_at"), _group=Cast(group, CharField()))
+        .values_list("contact_id", "_at", "_group")
+    )
+
+
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, DIGITS)
+
+
+def _group_json(group: uplift.Group) -> dict[str, Any]:
+    return {
+        "contacts": group.contacts,
+        "conversions": group.conversions,
+        "rate": _rate(group.rate),
+        "revenue": str(group.revenue.quantize(uplift.CENT)),
+    }
+
+
+def _conversions(scenario: Scenario) -> dict[str, Any]:
+    days = config.attribution_days()
+    measured = attribution.measure(_exposures(scenario), days=days)
+    treated, held = measured.group(TREATED), measured.group(HOLDOUT)
+    compared = uplift.uplift(treated, held)
+    return {
+        "attribution_days": days,
+        "currency": measured.currency,
+        "left_out": measured.left_out,
+        "treated": _group_json(treated),
+        "holdout": _group_json(held),
+        "uplift": {
+            "rate": _rate(compared.rate) if compared else None,
+            "low": _rate(compared.low) if compared else None,
+            "high": _rate(compared.high) if compared else None,
+            "incremental_revenue": str(compared.incremental_revenue) if compared else None,
+        },
+    }
+
+
 def _promo_codes(scenario: Scenario) -> dict[str, int]:
     counts = PromoCode.objects.filter(pk__in=detail_ids(scenario, "promo", "promo_code")).aggregate(
         issued=Count("pk"), redeemed=Count("pk", filter=Q(used__gt=0))
@@ -83,5 +135,6 @@ def scenario_report(scenario: Scenario) -> dict[str, Any]:
     return {
         "runs": _runs(scenario),
         "messages": _messages(scenario),
+        "conversions": _conversions(scenario),
         "promo_codes": _promo_codes(scenario),
     }
