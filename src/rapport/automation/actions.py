@@ -28,6 +28,7 @@ from rapport.segments.models import Segment
 from rapport.segments.rules import RuleError
 from rapport.segments.selectors import parse_rule, rule_filter
 from rapport.segments.services import members_enter
+from rapport.service.services.surveys import survey_create, survey_mark_sent, survey_url
 
 
 @dataclass
@@ -50,15 +51,22 @@ def contact_zone(contact: Contact) -> ZoneInfo:
 # --- wait ------------------------------------------------------------------------------
 
 
+def order_of(run: Run) -> int | None:
+    """The order a run is about: the one named in its context (scans put it there), else
+    the one of its triggering event; None when it is about no order."""
+    order = run.context.get("order")
+    if order is None and run.event is not None:
+        order = run.event.properties.get("order")
+    return order if isinstance(order, int) and not isinstance(order, bool) else None
+
+
 def _trip_dates(run: Run) -> tuple[dt.date | None, dt.date | None]:
     """Departure and return of the trip the run is about: the order of its triggering event,
     or the order named in its context (scans put it there)."""
     from rapport.sales.models import OrderLine
 
-    order = run.context.get("order")
-    if order is None and run.event is not None:
-        order = run.event.properties.get("order")
-    if not isinstance(order, int):
+    order = order_of(run)
+    if order is None:
         return None, None
     dates = (
         OrderLine.objects.filter(order_id=order, product__departure_date__isnull=False)
@@ -199,7 +207,20 @@ def send(run: Run, step: dict[str, Any], now: dt.datetime) -> Outcome:
     detail: dict[str, Any] = {"message": message.pk, "channel": channel}
     if held:
         detail["held_until"] = held.isoformat()
+    if "survey_url" in template["body_text"] + (template.get("body_html") or ""):
+        _survey_on_its_way(run, channel, purpose)
     return Outcome(detail=detail)
+
+
+def _survey_on_its_way(run: Run, channel: str, purpose: str) -> None:
+    """The survey an earlier step made is linked to in this message: note it sent (on the
+    survey and the timeline) when the message may go out, as far as can be told now."""
+    from rapport.service.models import Survey
+
+    survey = Survey.objects.filter(pk=run.context.get("survey"), answered_at__isnull=True).first()
+    address = eligibility.address_of(run.contact, channel)
+    if survey and address and eligibility.consent_granted(run.contact_id, channel, purpose):
+        survey_mark_sent(survey=survey, sent_to=address, channel=channel)
 
 
 # --- actions on the contact -------------------------------------------------------------
@@ -277,6 +298,23 @@ def promo(run: Run, step: dict[str, Any], now: dt.datetime) -> Outcome:
     return Outcome(detail={"promo_code": code.pk, "code": code.code})
 
 
+def survey(run: Run, step: dict[str, Any], now: dt.datetime) -> Outcome:
+    """Make the contact's survey of the step's kind, about the run's order (a trip's
+    feedback needs one) or else the contact, and keep its link for the steps that follow."""
+    from rapport.sales.models import Order
+
+    number = order_of(run)
+    order = Order.objects.filter(pk=number, contact_id=run.contact_id).first() if number else None
+    if step["kind"] == "trip_feedback" and order is None:
+        return Outcome(RunStep.Outcome.SKIPPED, {"reason": "no_order"})
+    try:
+        made = survey_create(kind=step["kind"], contact=run.contact, subject=order)
+    except ValidationError as exc:
+        return Outcome(RunStep.Outcome.FAILED, {"reason": "survey_invalid", "error": exc.messages})
+    run.context.update(survey=made.pk, survey_url=survey_url(made))
+    return Outcome(detail={"survey": made.pk, "kind": made.kind})
+
+
 def exit_(run: Run, step: dict[str, Any], now: dt.datetime) -> Outcome:
     return Outcome(detail={"reason": step.get("reason") or ""}, exit="exit_step")
 
@@ -290,6 +328,7 @@ ACTIONS: dict[str, Callable[[Run, dict[str, Any], dt.datetime], Outcome]] = {
     "tag_remove": tag_remove,
     "list_add": list_add,
     "promo": promo,
+    "survey": survey,
     "exit": exit_,
 }
 
