@@ -58,9 +58,9 @@ def test_the_report_counts_runs_messages_and_codes(marketer, clock, smtp):
     with CaptureQueriesContext(connection) as queries:
         figures = report.scenario_report(scenario)
 
-    # runs 1, messages 2, conversions 3 (entrants, their orders, rates), codes 1:
+    # runs 1, messages 2, conversions 3 (entrants, their orders, rates), codes 1, surveys 2:
     # the same for eleven entrants as for a million
-    assert len(queries) == 7
+    assert len(queries) == 9
     assert figures["runs"] == {
         "entered": 11,
         "held_out": len(held),
@@ -107,6 +107,14 @@ def test_the_report_through_the_api(users, clock):
     assert body["runs"]["entered"] == 1
     assert body["messages"]["queued"] == 1
     assert body["promo_codes"] == {"issued": 1, "redeemed": 0}
+    assert body["surveys"] == {
+        "asked": 0,
+        "answered": 0,
+        "average_score": None,
+        "average_nps": None,
+        "exit_reasons": {},
+    }
+    assert body["conversions"]["uplift"]["rate"] is None
     missing = bearer_client(users["agent"]).get(f"{API}/scenarios/999999/report")
     assert missing.status_code == 404
 

@@ -217,6 +217,14 @@ class ReportPromoOut(OutSchema):
     redeemed: int
 
 
+class ReportSurveysOut(OutSchema):
+    asked: int
+    answered: int
+    average_score: float | None
+    average_nps: float | None
+    exit_reasons: dict[str, int]
+
+
 class ReportGroupOut(OutSchema):
     contacts: int
     conversions: int
@@ -245,6 +253,7 @@ class ScenarioReportOut(OutSchema):
     messages: ReportMessagesOut
     conversions: ReportConversionsOut
     promo_codes: ReportPromoOut
+    surveys: ReportSurveysOut
 
 
 class CatalogOut(OutSchema):
@@ -470,7 +479,8 @@ def scenario_counts(request: HttpRequest, scenario_id: Id) -> list[dict[str, Any
 def scenario_report(request: HttpRequest, scenario_id: Id) -> dict[str, Any]:
     """What the scenario achieved: runs entered and held out and how they ended, messages
     by outcome, conversions and revenue within the attribution window after entering with
-    the uplift over the held-out entrants, promo codes issued and redeemed."""
+    the uplift over the held-out entrants, promo codes issued and redeemed, surveys asked
+    and their answers."""
     return report.scenario_report(_scenario_or_404(request, scenario_id))
 
 

@@ -9,18 +9,21 @@ per run or contact):
 - conversions and revenue: entrants who placed an order that counts (booked or paid) within
   the attribution window after entering (campaigns.attribution; exposure = the run's start),
   the treated ones against the held-out ones, and the uplift with its 95 % interval;
-- promo codes its promo steps issued, and how many of them were redeemed (used at least once).
+- promo codes its promo steps issued, and how many of them were redeemed (used at least once);
+- surveys its survey steps made: asked, answered, the average score (1–5) and NPS (0–10) of
+  the answers, and the exit survey's answers by reason.
 """
 
 from typing import Any
 
-from django.db.models import BigIntegerField, Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import Avg, BigIntegerField, Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from rapport.automation.models import Run, RunStatus, RunStep, Scenario
 from rapport.campaigns import attribution, config, uplift
 from rapport.campaigns.models import Message, MessageStatus, PromoCode
+from rapport.service.models import Survey
 
 
 def messages_of(scenario: Scenario) -> QuerySet[Message]:
@@ -130,6 +133,36 @@ def _promo_codes(scenario: Scenario) -> dict[str, int]:
     return {key: int(value) for key, value in counts.items()}
 
 
+def _average(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _surveys(scenario: Scenario) -> dict[str, Any]:
+    surveys = Survey.objects.filter(pk__in=detail_ids(scenario, "survey", "survey"))
+    answered = Q(answered_at__isnull=False)
+    counts = surveys.aggregate(
+        asked=Count("pk"),
+        answered=Count("pk", filter=answered),
+        average_score=Avg("score", filter=answered),
+        average_nps=Avg("nps", filter=answered),
+    )
+    reasons = (
+        surveys.filter(answered)
+        .exclude(reason="")
+        .order_by()
+        .values_list("reason")
+        .annotate(n=Count("pk"))
+        .values_list("reason", "n")
+    )
+    return {
+        "asked": int(counts["asked"]),
+        "answered": int(counts["answered"]),
+        "average_score": _average(counts["average_score"]),
+        "average_nps": _average(counts["average_nps"]),
+        "exit_reasons": {str(reason): int(n) for reason, n in sorted(reasons)},
+    }
+
+
 def scenario_report(scenario: Scenario) -> dict[str, Any]:
     """The report's figures (the module docstring says what each counts)."""
     return {
@@ -137,4 +170,5 @@ def scenario_report(scenario: Scenario) -> dict[str, Any]:
         "messages": _messages(scenario),
         "conversions": _conversions(scenario),
         "promo_codes": _promo_codes(scenario),
+        "surveys": _surveys(scenario),
     }
