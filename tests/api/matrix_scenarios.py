@@ -27,6 +27,8 @@ def _only(*roles: str) -> dict[str, bool]:
 
 WORK = _only("admin", "marketer")
 SCENARIO = Policy(EVERYONE, WORK, WORK, WORK)
+# The report's conversions and revenue are business-wide figures.
+FIGURES = Policy(_only("admin", "marketer", "analyst"), WORK, WORK, WORK)
 # A dry run reads the scenario for a contact named in the body: whoever sees the contact
 # (422 naming `contact` otherwise), the read-only analyst included.
 DRY_RUN = Policy(MAY_SEE, MAY_SEE, MAY_DELETE, MAY_CREATE)
@@ -147,9 +149,9 @@ SCENARIO_ENDPOINTS = [
         "scenario report",
         "GET",
         _path("active_scenario", "/report"),
-        "read",
+        "report",
         _("active_scenario"),
-        policy=SCENARIO,
+        policy=FIGURES,
     ),
     Endpoint(
         "list scenario runs",

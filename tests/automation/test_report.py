@@ -100,7 +100,7 @@ def test_the_report_through_the_api(users, clock):
     order_create(actor=None, contact=person("a@example.com"), currency="EUR", total="10.00")
     tick(clock)
 
-    answer = bearer_client(users["agent"]).get(f"{API}/scenarios/{scenario.pk}/report")
+    answer = bearer_client(users["analyst"]).get(f"{API}/scenarios/{scenario.pk}/report")
 
     assert answer.status_code == 200
     body = answer.json()
@@ -115,8 +115,12 @@ def test_the_report_through_the_api(users, clock):
         "exit_reasons": {},
     }
     assert body["conversions"]["uplift"]["rate"] is None
-    missing = bearer_client(users["agent"]).get(f"{API}/scenarios/999999/report")
+    missing = bearer_client(users["analyst"]).get(f"{API}/scenarios/999999/report")
     assert missing.status_code == 404
+    # business-wide figures: not for a service agent (no figures) nor a sales manager (team's)
+    for role in ("agent", "manager"):
+        refused = bearer_client(users[role]).get(f"{API}/scenarios/{scenario.pk}/report")
+        assert refused.status_code == 403
 
 
 def test_conversions_after_entering_and_the_uplift_over_the_held_out(marketer, clock):

@@ -476,3 +476,60 @@ def test_an_error_in_a_new_step_shows_once_in_its_form(as_user, world):
     form = html.split('class="flow-item adding"')[1].split("</li>")[0]
     assert "This is required." in form
     assert len(Scenario.objects.get(pk=live.pk).steps) == 2
+
+
+def test_the_report_page_shows_the_figures_to_those_who_read_them(client, users_for_report):
+    marketer, agent, scenario = users_for_report
+    client.force_login(marketer)
+    page = client.get(f"/scenarios/{scenario.pk}/report/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Report: Report me" in text
+    assert "Held out (the baseline)" in text
+    assert "Not sent: No consent for this channel and purpose" in text
+    detail = client.get(f"/scenarios/{scenario.pk}/").content.decode()
+    assert f"/scenarios/{scenario.pk}/report/" in detail
+    client.force_login(agent)
+    assert client.get(f"/scenarios/{scenario.pk}/report/").status_code == 403
+    assert (
+        f"/scenarios/{scenario.pk}/report/"
+        not in client.get(f"/scenarios/{scenario.pk}/").content.decode()
+    )
+
+
+@pytest.fixture
+def users_for_report(db):
+    from django.utils import timezone
+
+    from rapport.automation.models import Run
+    from rapport.campaigns.models import Message
+    from tests.automation.conftest import live_scenario
+    from tests.campaigns.conftest import person
+    from tests.factories import UserFactory
+
+    marketer = UserFactory(role="marketer")
+    agent = UserFactory(role="service_agent")
+    scenario = live_scenario(
+        marketer, {"type": "order_placed"}, [{"type": "tag_add", "tag": "x"}], name="Report me"
+    )
+    olena = person("olena@example.com")
+    run = Run.objects.create(
+        scenario=scenario,
+        version=scenario.published,
+        contact=olena,
+        occasion="event:1",
+        status="done",
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
+    Message.objects.create(
+        source=f"scenario:{scenario.pk}:{run.pk}",
+        contact=olena,
+        channel="email",
+        purpose="marketing",
+        body_text="Hi",
+        status="skipped",
+        reason="no_consent",
+        available_at=timezone.now(),
+    )
+    return marketer, agent, scenario

@@ -473,15 +473,18 @@ def scenario_counts(request: HttpRequest, scenario_id: Id) -> list[dict[str, Any
 
 @router.get(
     "/{int:scenario_id}/report",
-    response={200: ScenarioReportOut, 404: ErrorOut},
+    response={200: ScenarioReportOut, 403: ErrorOut, 404: ErrorOut},
     url_name="scenario_report",
 )
 def scenario_report(request: HttpRequest, scenario_id: Id) -> dict[str, Any]:
     """What the scenario achieved: runs entered and held out and how they ended, messages
     by outcome, conversions and revenue within the attribution window after entering with
     the uplift over the held-out entrants, promo codes issued and redeemed, surveys asked
-    and their answers."""
-    return report.scenario_report(_scenario_or_404(request, scenario_id))
+    and their answers. For the roles that read business-wide figures."""
+    scenario = _scenario_or_404(request, scenario_id)
+    if not report.may_read_report(_user(request)):
+        raise PermissionError(_("Your role does not read business-wide figures."))
+    return report.scenario_report(scenario)
 
 
 @router.get(

@@ -23,6 +23,7 @@ from django.db.models.functions import Cast
 from rapport.automation.models import Run, RunStatus, RunStep, Scenario
 from rapport.campaigns import attribution, config, uplift
 from rapport.campaigns.models import Message, MessageStatus, PromoCode
+from rapport.core import permissions
 from rapport.service.models import Survey
 
 
@@ -161,6 +162,13 @@ def _surveys(scenario: Scenario) -> dict[str, Any]:
         "average_nps": _average(counts["average_nps"]),
         "exit_reasons": {str(reason): int(n) for reason, n in sorted(reasons)},
     }
+
+
+def may_read_report(user: Any) -> bool:
+    """The report's conversions and revenue are business-wide figures: for the roles whose
+    figures reach everything (administrator, marketer, analyst), not those who read their
+    team's (sales managers) or none (service agents)."""
+    return permissions.reach(user, "analytics", "view") == "all"
 
 
 def scenario_report(scenario: Scenario) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.automation.views import dry_run, editing, pages
+from rapport.automation.views import dry_run, editing, pages, report
 
 app_name = "automation"
 urlpatterns = [
@@ -12,5 +12,6 @@ urlpatterns = [
     path("scenarios/<int:pk>/trigger/", editing.trigger_save, name="trigger_save"),
     path("scenarios/<int:pk>/settings/", editing.settings_save, name="settings_save"),
     path("scenarios/<int:pk>/dry-run/", dry_run.dry_run_view, name="dry_run"),
+    path("scenarios/<int:pk>/report/", report.scenario_report_page, name="scenario_report"),
     path("scenarios/<int:pk>/<str:action>/", pages.scenario_action, name="scenario_action"),
 ]

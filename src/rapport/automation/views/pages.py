@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rapport.automation import flow, selectors, services, wording
+from rapport.automation import flow, report, selectors, services, wording
 from rapport.automation.models import RunStatus, Scenario, ScenarioStatus
 from rapport.automation.triggers import TRIGGERS
 from rapport.automation.validation import STEP_KINDS, STEP_PARAMS
@@ -147,6 +147,7 @@ def flow_context(
             for text in texts
         ],
         "moves": _moves(scenario) if may_change else [],
+        "may_read_report": report.may_read_report(request.user),
     }
     if not editable:
         return context
