@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from rapport.automation import flow, triggers
+from rapport.automation import flow, notices, triggers
 from rapport.automation.models import (
     Event,
     Run,
@@ -266,6 +266,17 @@ def eligible(
     return ids, {k: v for k, v in refused.items() if v}
 
 
+def tally(scenario: Scenario, refused: dict[str, int], now: dt.datetime, result: Intake) -> None:
+    """Count the refusals in the pass's result; a suspected loop is also told to the
+    administrators (the refused runs would otherwise only be a number in a job's log)."""
+    for reason, count in refused.items():
+        result.refused[reason] += count
+    if refused.get("loop_suspected"):
+        notices.loop_suspected(
+            scenario=scenario, count=refused["loop_suspected"], limit=LOOP_LIMIT, now=now
+        )
+
+
 def start(
     scenario: Scenario,
     version: ScenarioVersion,
@@ -332,8 +343,7 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
                     continue
                 wanted[contact] = (f"event:{pk}", pk, {})
             ok, refused = eligible(scenario, version, set(wanted), now)
-            for reason, count in refused.items():
-                result.refused[reason] += count
+            tally(scenario, refused, now, result)
             start(scenario, version, {c: wanted[c] for c in ok}, now, result)
         Event.objects.filter(pk__in=[p[0] for p in pending]).update(processed_at=now)
         result.processed += len(pending)

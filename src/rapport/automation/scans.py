@@ -164,6 +164,5 @@ def scan_one(
 ) -> None:
     found = _new_occasions(scenario, candidates(version.trigger, today))
     ok, refused = intake.eligible(scenario, version, set(found), now)
-    for reason, count in refused.items():
-        result.refused[reason] += count
+    intake.tally(scenario, refused, now, result)
     intake.start(scenario, version, {c: found[c] for c in ok}, now, result)
