@@ -7,6 +7,10 @@ worker's, writes the step's `RunStep` row (unique per run and position), does th
 effect and moves the run on. A worker killed mid-step leaves nothing half-done: the
 transaction rolls back, the lease runs out, and the next worker takes the step again.
 
+A step that calls out (a webhook, CALLS_OUT) makes its call just before that transaction,
+holding no lock, and the transaction records the answer (webhooks.py): the call is at least
+once, with one delivery id per run × step for the receiver to act on once.
+
 A step that raises is retried with backoff (attempts count per claim); after MAX_ATTEMPTS the
 run fails, with the error kept on it for the scenario's page.
 """
@@ -24,7 +28,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rapport.automation import actions, flow
+from rapport.automation import actions, flow, webhooks
 from rapport.automation.models import Run, RunStatus, RunStep, Scenario, ScenarioStatus
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,7 @@ BATCH = 200
 LEASE = dt.timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 MAX_STEPS_AT_ONCE = 50  # steps one claim may take a run through before letting go
+CALLS_OUT = frozenset({"webhook"})  # steps whose call is made before their transaction
 WORKER = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
@@ -99,9 +104,26 @@ def _finish(run: Run, status: str, reason: str, now: dt.datetime) -> None:
     run.waiting = False
 
 
+def _call_first(run_id: int, worker: str) -> tuple[str, webhooks.Answer] | None:
+    """For a step that calls out (a webhook), the call, made before the step's transaction
+    so that no lock is held while the receiver answers: (the step's path, the answer)."""
+    run = (
+        Run.objects.select_related("version", "scenario", "contact", "event")
+        .filter(pk=run_id, lease_owner=worker, status=RunStatus.ACTIVE)
+        .first()
+    )
+    if run is None:
+        return None
+    step = flow.at(run.version.steps, run.position)
+    if step is None or step["type"] not in CALLS_OUT:
+        return None
+    return run.position, webhooks.call(run, step)
+
+
 def step_once(run_id: int, worker: str, now: dt.datetime) -> str:
     """Take the run's current step, in one transaction: "next" (another step is due now),
     "wait" (it waits until later), "end" (it finished), "lost" (not ours any more)."""
+    called = _call_first(run_id, worker)
     with transaction.atomic():
         run = _mine(run_id, worker)
         if run is None:
@@ -112,7 +134,12 @@ def step_once(run_id: int, worker: str, now: dt.datetime) -> str:
             run.save()
             return "end"
         kind = step["type"]
-        if kind == "wait" and run.waiting:  # the wait that began earlier is over
+        if kind in CALLS_OUT:
+            if called is None or called[0] != run.position:
+                return "lost"  # moved on meanwhile: the next pass calls for the step it is at
+            result, detail = webhooks.record(called[1])
+            outcome = actions.Outcome(result, detail)
+        elif kind == "wait" and run.waiting:  # the wait that began earlier is over
             outcome = actions.Outcome(
                 detail={"waited_until": run.due_at.isoformat() if run.due_at else ""}
             )
