@@ -28,7 +28,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rapport.automation import actions, flow, webhooks
+from rapport.automation import actions, bulk, flow, webhooks
 from rapport.automation.models import Run, RunStatus, RunStep, Scenario, ScenarioStatus
 
 log = logging.getLogger(__name__)
@@ -104,26 +104,30 @@ def _finish(run: Run, status: str, reason: str, now: dt.datetime) -> None:
     run.waiting = False
 
 
-def _call_first(run_id: int, worker: str) -> tuple[str, webhooks.Answer] | None:
-    """For a step that calls out (a webhook), the call, made before the step's transaction
-    so that no lock is held while the receiver answers: (the step's path, the answer)."""
+def _call(run_id: int, worker: str) -> tuple[str, webhooks.Answer] | None:
+    """Make the call of the run's current step (a webhook), holding no lock and no
+    transaction, so that the receiver's time keeps no other writer waiting: (the step's
+    path, the answer), or None when the run is no longer ours."""
     run = (
         Run.objects.select_related("version", "scenario", "contact", "event")
         .filter(pk=run_id, lease_owner=worker, status=RunStatus.ACTIVE)
         .first()
     )
-    if run is None:
-        return None
-    step = flow.at(run.version.steps, run.position)
-    if step is None or step["type"] not in CALLS_OUT:
+    step = flow.at(run.version.steps, run.position) if run is not None else None
+    if run is None or step is None or step["type"] not in CALLS_OUT:
         return None
     return run.position, webhooks.call(run, step)
 
 
-def step_once(run_id: int, worker: str, now: dt.datetime) -> str:
+def step_once(
+    run_id: int,
+    worker: str,
+    now: dt.datetime,
+    called: tuple[str, webhooks.Answer] | None = None,
+) -> str:
     """Take the run's current step, in one transaction: "next" (another step is due now),
-    "wait" (it waits until later), "end" (it finished), "lost" (not ours any more)."""
-    called = _call_first(run_id, worker)
+    "wait" (it waits until later), "end" (it finished), "lost" (not ours any more), "call"
+    (a step that calls out, whose call is to be made first: then `called` is its answer)."""
     with transaction.atomic():
         run = _mine(run_id, worker)
         if run is None:
@@ -136,7 +140,7 @@ def step_once(run_id: int, worker: str, now: dt.datetime) -> str:
         kind = step["type"]
         if kind in CALLS_OUT:
             if called is None or called[0] != run.position:
-                return "lost"  # moved on meanwhile: the next pass calls for the step it is at
+                return "call"
             result, detail = webhooks.record(called[1])
             outcome = actions.Outcome(result, detail)
         elif kind == "wait" and run.waiting:  # the wait that began earlier is over
@@ -196,11 +200,14 @@ def _failed(run_id: int, worker: str, now: dt.datetime, error: str, result: Prog
 
 def advance(run_id: int, *, worker: str, result: Progress, clock: Any = timezone.now) -> None:
     """Take a claimed run through its due steps until it waits, ends or is lost."""
-    result.runs += 1
+    called = None
     for _n in range(MAX_STEPS_AT_ONCE):
         now = clock()
         try:
-            state = step_once(run_id, worker, now)
+            state = step_once(run_id, worker, now, called)
+            if state == "call":
+                called = _call(run_id, worker)
+                state = "lost" if called is None else step_once(run_id, worker, clock(), called)
         except Exception:
             log.exception("scenario run %s failed a step", run_id)
             _failed(run_id, worker, now, traceback.format_exc(), result)
@@ -226,6 +233,20 @@ def run_due(
         ids = claim(clock(), batch, worker)
         if not ids:
             break
+        result.runs += len(ids)
+        ended: set[int] = set()
+        for _n in range(MAX_STEPS_AT_ONCE):  # simple steps, for many runs at once
+            try:
+                taken, finished = bulk.take(ids, worker, clock())
+            except Exception:  # one by one then, where the failing run's error is kept
+                log.exception("scenario runs %s…: simple steps at once failed", ids[:5])
+                break
+            result.steps += taken
+            result.finished += len(finished)
+            ended |= finished
+            if not taken:
+                break
         for run_id in ids:
-            advance(run_id, worker=worker, result=result, clock=clock)
+            if run_id not in ended:
+                advance(run_id, worker=worker, result=result, clock=clock)
     return result
