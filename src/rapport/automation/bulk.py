@@ -18,6 +18,7 @@ from django.db.models import F
 
 from rapport.automation import actions, flow
 from rapport.automation.models import Run, RunStatus, RunStep, ScenarioVersion
+from rapport.automation.rows import insert as insert_rows
 from rapport.contacts.models import Contact, Tag
 
 Tagging = Contact.tags.through
@@ -25,11 +26,7 @@ Tagging = Contact.tags.through
 
 def _tag_add(step: dict[str, Any], contacts: list[int]) -> dict[str, Any]:
     tag, _created = Tag.objects.get_or_create(name=step["tag"].strip()[:60])
-    Tagging.objects.bulk_create(
-        [Tagging(contact_id=c, tag_id=tag.pk) for c in contacts],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+    insert_rows(Tagging, ("contact", "tag"), ((c, tag.pk) for c in contacts), ignore_conflicts=True)
     return {"tag": tag.name}
 
 
@@ -79,19 +76,10 @@ def take(ids: list[int], worker: str, now: dt.datetime) -> tuple[int, set[int]]:
             assert form is not None
             detail = form(step, [contact for _pk, contact in members])
             runs = [pk for pk, _contact in members]
-            RunStep.objects.bulk_create(
-                [
-                    RunStep(
-                        run_id=pk,
-                        position=position,
-                        kind=step["type"],
-                        outcome=RunStep.Outcome.DONE,
-                        detail=detail,
-                        at=now,
-                    )
-                    for pk in runs
-                ],
-                batch_size=1000,
+            insert_rows(
+                RunStep,
+                ("run", "position", "kind", "outcome", "detail", "at"),
+                ((pk, position, step["type"], RunStep.Outcome.DONE, detail, now) for pk in runs),
             )
             moved = {"sequence": F("sequence") + 1, "waiting": False, "attempts": 0, "error": ""}
             following = flow.following(steps, position)

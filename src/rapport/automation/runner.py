@@ -33,7 +33,7 @@ from rapport.automation.models import Run, RunStatus, RunStep, Scenario, Scenari
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 500
 LEASE = dt.timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 MAX_STEPS_AT_ONCE = 50  # steps one claim may take a run through before letting go
@@ -244,7 +244,7 @@ def run_due(
             result.steps += taken
             result.finished += len(finished)
             ended |= finished
-            if not taken:
+            if not taken or len(ended) == len(ids):
                 break
         for run_id in ids:
             if run_id not in ended:
