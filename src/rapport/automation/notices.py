@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rapport.core import notifications, permissions
@@ -34,6 +35,7 @@ def loop_suspected(*, scenario: Any, count: int, limit: int, now: dt.datetime) -
             user=admin,
             kind=LOOP_SUSPECTED,
             params={"scenario": scenario.pk, "name": scenario.name, "count": count, "limit": limit},
+            url=reverse("admin:automation_scenario_change", args=[scenario.pk]),
             key=f"{LOOP_SUSPECTED}:{scenario.pk}:{hour}:{admin.pk}",
         )
         told += sent is not None
