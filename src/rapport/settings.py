@@ -16,6 +16,7 @@ RAPPORT_TELEGRAM_URL  telegram://BOT_TOKEN@api.telegram.org
 RAPPORT_WEBHOOK_PORTS ports outbound webhooks may use (comma-separated, default 443)
 RAPPORT_WEBHOOK_ALLOW_PRIVATE 1 lets outbound webhooks reach loopback/private addresses (dev, tests)
 RAPPORT_WEBHOOK_CA_FILE a PEM CA bundle trusted for webhook targets besides the system's
+RAPPORT_WEBHOOK_SECRET the key scenario webhook steps sign their requests with (HMAC-SHA256)
 """
 
 import ipaddress
@@ -281,6 +282,8 @@ for _port in env_list("RAPPORT_WEBHOOK_PORTS", "443"):
 RAPPORT_WEBHOOK_ALLOW_PRIVATE = env_bool("RAPPORT_WEBHOOK_ALLOW_PRIVATE")
 # A PEM bundle of CA certificates trusted for webhook targets in addition to the system's.
 RAPPORT_WEBHOOK_CA_FILE = os.environ.get("RAPPORT_WEBHOOK_CA_FILE", "")
+# The key scenario webhooks are signed with (X-Rapport-Signature); unset: webhook steps fail.
+RAPPORT_WEBHOOK_SECRET = os.environ.get("RAPPORT_WEBHOOK_SECRET", "")
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

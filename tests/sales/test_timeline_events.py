@@ -52,13 +52,16 @@ def test_a_deal_opened_moved_lost_and_won_is_on_the_timeline(users):
         ("deal.created", common | {"stage": stages["Enquiry"].pk, "stage_name": "Enquiry",
                                    "amount": "1420.00", "currency": "EUR"}),
         ("deal.stage_changed", common | {
+            "pipeline": deal.pipeline_id,
             "from_stage": stages["Enquiry"].pk, "from_stage_name": "Enquiry",
             "to_stage": stages["Offer sent"].pk, "to_stage_name": "Offer sent"}),
         ("deal.lost", common | {
+            "pipeline": deal.pipeline_id,
             "from_stage": stages["Offer sent"].pk, "from_stage_name": "Offer sent",
             "to_stage": stages["Lost"].pk, "to_stage_name": "Lost",
             "reason": reason.pk, "reason_name": "Too expensive"}),
         ("deal.won", common | {
+            "pipeline": deal.pipeline_id,
             "from_stage": stages["Lost"].pk, "from_stage_name": "Lost",
             "to_stage": stages["Won"].pk, "to_stage_name": "Won",
             "amount": "1420.00", "currency": "EUR"}),

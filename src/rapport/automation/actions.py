@@ -230,7 +230,11 @@ def task(run: Run, step: dict[str, Any], now: dt.datetime) -> Outcome:
     from rapport.activities.models import Activity, ActivityKind
 
     contact = run.contact
-    assignee = contact.owner or run.scenario.created_by
+    # the contact's owner; when they left (deactivated), whoever made the scenario
+    assignee = next(
+        (u for u in (contact.owner, run.scenario.created_by) if u is not None and u.is_active),
+        None,
+    )
     if assignee is None:
         return Outcome(RunStep.Outcome.SKIPPED, {"reason": "no_assignee"})
     activity = Activity.objects.create(

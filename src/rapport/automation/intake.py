@@ -15,11 +15,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import (
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 
-from rapport.automation import flow, triggers
+from rapport.automation import flow, notices, triggers
 from rapport.automation.models import (
     Event,
     Run,
@@ -28,6 +37,7 @@ from rapport.automation.models import (
     ScenarioStatus,
     ScenarioVersion,
 )
+from rapport.automation.rows import insert as insert_rows
 from rapport.contacts.models import Contact, LifeEvent
 from rapport.segments.models import SegmentChange
 from rapport.segments.selectors import parse_rule, rule_filter
@@ -111,26 +121,7 @@ def collect(now: dt.datetime, names: set[str]) -> int:
     copied = 0
     kinds = sorted(names & TIMELINE_KINDS)
     if kinds:
-        while True:
-            rows = list(
-                Interaction.objects.filter(kind__in=kinds, occurred_at__gte=since)
-                .filter(~_not_copied(Event.Source.TIMELINE))
-                .order_by("pk")
-                .values_list("pk", "contact_id", "kind", "params", "occurred_at")[:BATCH]
-            )
-            copied += _copy(
-                Event(
-                    source=Event.Source.TIMELINE,
-                    source_id=pk,
-                    contact_id=contact,
-                    name=kind,
-                    properties=params or {},
-                    occurred_at=at,
-                )
-                for pk, contact, kind, params, at in rows
-            )
-            if len(rows) < BATCH:
-                break
+        copied += _copy_timeline(kinds, since)
     if names & {"segment.entered", "segment.left"}:
         while True:
             changes = list(
@@ -178,6 +169,30 @@ def collect(now: dt.datetime, names: set[str]) -> int:
     return copied
 
 
+def _copy_timeline(kinds: list[str], since: dt.datetime) -> int:
+    """Copy the timeline rows of `kinds` since `since` not copied yet, in the database (one
+    INSERT … SELECT: a storm of orders is many rows, and each made in Python is slow)."""
+    fresh = (
+        Interaction.objects.filter(kind__in=kinds, occurred_at__gte=since)
+        .filter(~_not_copied(Event.Source.TIMELINE))
+        .order_by()
+        .annotate(
+            _source=Value(str(Event.Source.TIMELINE), output_field=CharField()),
+            _created=Value(timezone.now(), output_field=DateTimeField()),
+        )
+        .values_list("_source", "pk", "contact_id", "kind", "params", "occurred_at", "_created")
+    )
+    sql, params = fresh.query.sql_with_params()
+    columns = ("source", "source_id", "contact_id", "name", "properties", "occurred_at")
+    names = ", ".join(connection.ops.quote_name(c) for c in (*columns, "created_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Event._meta.db_table} ({names}) {sql} ON CONFLICT DO NOTHING",
+            params,
+        )
+        return max(cursor.rowcount, 0)
+
+
 def _copy_rfm(now: dt.datetime) -> int:
     from rapport.analytics.models import RfmSegmentHistory
 
@@ -222,16 +237,22 @@ def in_holdout(scenario_id: int, contact_id: int, percent: int) -> bool:
 
 
 def eligible(
-    scenario: Scenario, version: ScenarioVersion, contact_ids: set[int], now: dt.datetime
+    scenario: Scenario,
+    version: ScenarioVersion,
+    contact_ids: set[int],
+    now: dt.datetime,
+    among: QuerySet[Any] | None = None,
 ) -> tuple[set[int], dict[str, int]]:
     """Of `contact_ids`, those who may start a run of `scenario` now: matching the trigger's
     filter, not in a run of it, past the re-entry delay, not in a loop. (eligible, refused
-    counts by reason)."""
+    counts by reason). `among`, a query of contact ids that holds `contact_ids` (a batch's
+    events), is asked instead of a list of thousands of parameters."""
     refused: dict[str, int] = defaultdict(int)
     if not contact_ids:
         return set(), refused
     ids = set(contact_ids)
-    runs = Run.objects.filter(scenario=scenario, contact_id__in=ids)
+    asked: Any = ids if among is None else among
+    runs = Run.objects.filter(scenario=scenario, contact_id__in=asked)
     busy = set(runs.filter(status=RunStatus.ACTIVE).values_list("contact_id", flat=True))
     if scenario.reentry_days is None:
         ended = set(runs.exclude(status=RunStatus.ACTIVE).values_list("contact_id", flat=True))
@@ -246,7 +267,7 @@ def eligible(
     refused["reentry"] += len((ids - busy) & ended)
     ids -= busy | ended
     looping = set(
-        Run.objects.filter(contact_id__in=ids, started_at__gt=now - LOOP_WINDOW)
+        Run.objects.filter(contact_id__in=asked, started_at__gt=now - LOOP_WINDOW)
         .values("contact_id")
         .annotate(n=Count("id"))
         .filter(n__gte=LOOP_LIMIT)
@@ -257,13 +278,48 @@ def eligible(
     rule = version.trigger.get("filter")
     if rule and ids:
         matching = set(
-            Contact.objects.filter(pk__in=ids)
+            Contact.objects.filter(pk__in=asked)
             .filter(rule_filter(parse_rule(rule), user=None, now=now))
             .values_list("pk", flat=True)
         )
         refused["filter"] += len(ids - matching)
-        ids = matching
+        ids &= matching
     return ids, {k: v for k, v in refused.items() if v}
+
+
+def tally(scenario: Scenario, refused: dict[str, int], now: dt.datetime, result: Intake) -> None:
+    """Count the refusals in the pass's result; a suspected loop is also told to the
+    administrators (the refused runs would otherwise only be a number in a job's log)."""
+    for reason, count in refused.items():
+        result.refused[reason] += count
+    if refused.get("loop_suspected"):
+        notices.loop_suspected(
+            scenario=scenario, count=refused["loop_suspected"], limit=LOOP_LIMIT, now=now
+        )
+
+
+RUN_COLUMNS = (
+    "scenario",
+    "version",
+    "contact",
+    "event",
+    "occasion",
+    "context",
+    "holdout",
+    "status",
+    "exit_reason",
+    "position",
+    "due_at",
+    "started_at",
+    "finished_at",
+    # and what every new run starts with
+    "waiting",
+    "sequence",
+    "lease_owner",
+    "lease_until",
+    "attempts",
+    "error",
+)
 
 
 def start(
@@ -283,24 +339,30 @@ def start(
         held = in_holdout(scenario.pk, contact_id, scenario.holdout_percent)
         ends = held or first is None
         runs.append(
-            Run(
-                scenario=scenario,
-                version=version,
-                contact_id=contact_id,
-                event_id=event_id,
-                occasion=occasion,
-                context=context,
-                holdout=held,
-                status=RunStatus.DONE if ends else RunStatus.ACTIVE,
-                exit_reason=("holdout" if held else "no_steps") if ends else "",
-                position=first or "",
-                due_at=None if ends else now,
-                started_at=now,
-                finished_at=now if ends else None,
+            (
+                scenario.pk,
+                version.pk,
+                contact_id,
+                event_id,
+                occasion,
+                context,
+                held,
+                RunStatus.DONE if ends else RunStatus.ACTIVE,
+                (("holdout" if held else "no_steps") if ends else ""),
+                first or "",
+                None if ends else now,
+                now,
+                now if ends else None,
+                False,
+                0,
+                "",
+                None,
+                0,
+                "",
             )
         )
         result.held_out += held
-    Run.objects.bulk_create(runs, ignore_conflicts=True, batch_size=1000)
+    insert_rows(Run, RUN_COLUMNS, runs, ignore_conflicts=True)
     result.started += len(runs)
 
 
@@ -320,6 +382,12 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
         fresh = [p for p in pending if p[4] >= stale]
         if len(fresh) < len(pending):
             result.refused["stale"] += len(pending) - len(fresh)
+        # the batch's contacts, as a query (a superset on PostgreSQL, where an event of the
+        # range may commit late: the sets below are intersected with those wanted)
+        among = Event.objects.filter(
+            pk__gte=pending[0][0], pk__lte=pending[-1][0], processed_at__isnull=True
+        ).values("contact_id")
+        no_context: dict[str, Any] = {}  # one object for all: written once, as "{}"
         for scenario, version in live:
             trigger = version.trigger
             if triggers.TRIGGERS[trigger["type"]].family != "event":
@@ -330,10 +398,9 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
                     continue
                 if scenario.active_since and at < scenario.active_since:
                     continue
-                wanted[contact] = (f"event:{pk}", pk, {})
-            ok, refused = eligible(scenario, version, set(wanted), now)
-            for reason, count in refused.items():
-                result.refused[reason] += count
+                wanted[contact] = (f"event:{pk}", pk, no_context)
+            ok, refused = eligible(scenario, version, set(wanted), now, among)
+            tally(scenario, refused, now, result)
             start(scenario, version, {c: wanted[c] for c in ok}, now, result)
         Event.objects.filter(pk__in=[p[0] for p in pending]).update(processed_at=now)
         result.processed += len(pending)

@@ -7,6 +7,10 @@ worker's, writes the step's `RunStep` row (unique per run and position), does th
 effect and moves the run on. A worker killed mid-step leaves nothing half-done: the
 transaction rolls back, the lease runs out, and the next worker takes the step again.
 
+A step that calls out (a webhook, CALLS_OUT) makes its call just before that transaction,
+holding no lock, and the transaction records the answer (webhooks.py): the call is at least
+once, with one delivery id per run × step for the receiver to act on once.
+
 A step that raises is retried with backoff (attempts count per claim); after MAX_ATTEMPTS the
 run fails, with the error kept on it for the scenario's page.
 """
@@ -24,15 +28,16 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rapport.automation import actions, flow
+from rapport.automation import actions, bulk, flow, webhooks
 from rapport.automation.models import Run, RunStatus, RunStep, Scenario, ScenarioStatus
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 500
 LEASE = dt.timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 MAX_STEPS_AT_ONCE = 50  # steps one claim may take a run through before letting go
+CALLS_OUT = frozenset({"webhook"})  # steps whose call is made before their transaction
 WORKER = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
@@ -99,9 +104,30 @@ def _finish(run: Run, status: str, reason: str, now: dt.datetime) -> None:
     run.waiting = False
 
 
-def step_once(run_id: int, worker: str, now: dt.datetime) -> str:
+def _call(run_id: int, worker: str) -> tuple[str, webhooks.Answer] | None:
+    """Make the call of the run's current step (a webhook), holding no lock and no
+    transaction, so that the receiver's time keeps no other writer waiting: (the step's
+    path, the answer), or None when the run is no longer ours."""
+    run = (
+        Run.objects.select_related("version", "scenario", "contact", "event")
+        .filter(pk=run_id, lease_owner=worker, status=RunStatus.ACTIVE)
+        .first()
+    )
+    step = flow.at(run.version.steps, run.position) if run is not None else None
+    if run is None or step is None or step["type"] not in CALLS_OUT:
+        return None
+    return run.position, webhooks.call(run, step)
+
+
+def step_once(
+    run_id: int,
+    worker: str,
+    now: dt.datetime,
+    called: tuple[str, webhooks.Answer] | None = None,
+) -> str:
     """Take the run's current step, in one transaction: "next" (another step is due now),
-    "wait" (it waits until later), "end" (it finished), "lost" (not ours any more)."""
+    "wait" (it waits until later), "end" (it finished), "lost" (not ours any more), "call"
+    (a step that calls out, whose call is to be made first: then `called` is its answer)."""
     with transaction.atomic():
         run = _mine(run_id, worker)
         if run is None:
@@ -112,7 +138,12 @@ def step_once(run_id: int, worker: str, now: dt.datetime) -> str:
             run.save()
             return "end"
         kind = step["type"]
-        if kind == "wait" and run.waiting:  # the wait that began earlier is over
+        if kind in CALLS_OUT:
+            if called is None or called[0] != run.position:
+                return "call"
+            result, detail = webhooks.record(called[1])
+            outcome = actions.Outcome(result, detail)
+        elif kind == "wait" and run.waiting:  # the wait that began earlier is over
             outcome = actions.Outcome(
                 detail={"waited_until": run.due_at.isoformat() if run.due_at else ""}
             )
@@ -169,11 +200,14 @@ def _failed(run_id: int, worker: str, now: dt.datetime, error: str, result: Prog
 
 def advance(run_id: int, *, worker: str, result: Progress, clock: Any = timezone.now) -> None:
     """Take a claimed run through its due steps until it waits, ends or is lost."""
-    result.runs += 1
+    called = None
     for _n in range(MAX_STEPS_AT_ONCE):
         now = clock()
         try:
-            state = step_once(run_id, worker, now)
+            state = step_once(run_id, worker, now, called)
+            if state == "call":
+                called = _call(run_id, worker)
+                state = "lost" if called is None else step_once(run_id, worker, clock(), called)
         except Exception:
             log.exception("scenario run %s failed a step", run_id)
             _failed(run_id, worker, now, traceback.format_exc(), result)
@@ -199,6 +233,20 @@ def run_due(
         ids = claim(clock(), batch, worker)
         if not ids:
             break
+        result.runs += len(ids)
+        ended: set[int] = set()
+        for _n in range(MAX_STEPS_AT_ONCE):  # simple steps, for many runs at once
+            try:
+                taken, finished = bulk.take(ids, worker, clock())
+            except Exception:  # one by one then, where the failing run's error is kept
+                log.exception("scenario runs %s…: simple steps at once failed", ids[:5])
+                break
+            result.steps += taken
+            result.finished += len(finished)
+            ended |= finished
+            if not taken or len(ended) == len(ids):
+                break
         for run_id in ids:
-            advance(run_id, worker=worker, result=result, clock=clock)
+            if run_id not in ended:
+                advance(run_id, worker=worker, result=result, clock=clock)
     return result

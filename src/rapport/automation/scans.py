@@ -11,15 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
-from django.db.models.functions import ExtractDay, ExtractMonth
-from django.db.models.lookups import In
 
 from rapport.automation import intake
 from rapport.automation.models import Scenario, ScenarioVersion
 from rapport.automation.triggers import TRIGGERS
 from rapport.contacts.models import Contact, LifeEvent
+from rapport.contacts.selectors import birthdays_between
 from rapport.core.dates import zone_named
-from rapport.segments.rules import annual_days
 
 CATCH_UP = 7  # days a trip or lapse scan looks back for days it missed
 LIMIT = 100_000  # contacts one scan starts at most per pass (the rest on the next)
@@ -28,8 +26,9 @@ Found = dict[int, tuple[str, int | None, dict[str, Any]]]
 
 
 def _yearly(column: str, day: dt.date) -> Q:
-    yearly = ExtractMonth(column) * 100 + ExtractDay(column)
-    return Q(**{f"{column}__isnull": False}) & Q(In(yearly, sorted(annual_days(day, 0))))
+    """The rows whose yearly date (`column`) comes round on `day`: on birth dates a range scan
+    of the month-day index (contacts.birthdays_between)."""
+    return birthdays_between(day, 0, column)
 
 
 def _birthdays(day: dt.date) -> Iterable[tuple[int, str, dict[str, Any]]]:
@@ -164,6 +163,5 @@ def scan_one(
 ) -> None:
     found = _new_occasions(scenario, candidates(version.trigger, today))
     ok, refused = intake.eligible(scenario, version, set(found), now)
-    for reason, count in refused.items():
-        result.refused[reason] += count
+    intake.tally(scenario, refused, now, result)
     intake.start(scenario, version, {c: found[c] for c in ok}, now, result)

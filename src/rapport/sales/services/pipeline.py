@@ -266,6 +266,8 @@ def _record_move(*, actor: Any, deal: Deal, previous: Stage, at: dt.datetime) ->
     stage = deal.stage
     params: dict[str, Any] = {
         **kinds.deal_params(deal),
+        # a scenario's "deal moves to a stage" trigger may name the pipeline
+        "pipeline": deal.pipeline_id,
         "from_stage": previous.pk,
         "from_stage_name": previous.name,
         "to_stage": stage.pk,
