@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rapport.automation import services
 from rapport.automation.dryrun import dry_run
+from rapport.automation.intake import in_holdout
 from rapport.automation.models import Run, RunStatus
 from rapport.campaigns.models import Message, Suppression
 from rapport.contacts.models import Tag
@@ -159,8 +160,14 @@ def test_entering_the_filter_a_run_in_flight_reentry_and_holdout(marketer):
     scenario.refresh_from_db()
     result = dry_run(scenario, olena, marketer, NOW)
     assert "Ended a run earlier; the re-entry delay has passed." in result.reasons
-    held = any("holdout" in r for r in result.reasons)
+    held = in_holdout(scenario.pk, olena.pk, 50)
     assert result.enters is not held
+    expected = (
+        "Falls in the 50 % holdout: the run would be recorded and take no step."
+        if held
+        else "Not in the holdout: steps would be taken."
+    )
+    assert expected in result.reasons
 
 
 def test_the_draft_is_walked_when_asked(marketer):
