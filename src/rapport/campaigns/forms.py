@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from rapport.campaigns.models import Campaign, MessageChannel, MessagePurpose
@@ -113,11 +114,10 @@ class CampaignForm(PicoForm):
     def languages(self, current: str) -> list[dict[str, Any]]:
         """Each language's fields, for the template's tabs; the one shown first is the
         first with an error, else `current` (the page's language)."""
-        names = dict(settings.LANGUAGES)
         tabs = [
             {
                 "code": code,
-                "name": names[code],
+                "name": get_language_info(code)["name_local"],
                 "subject": self[f"subject_{code}"],
                 "text": self[f"text_{code}"],
                 "html": self[f"html_{code}"],
