@@ -457,3 +457,22 @@ def test_only_those_who_work_campaigns_settle_a_message(as_user, audience, role,
     assert response.status_code == status
     message.refresh_from_db()
     assert message.status == MessageStatus.REVIEW
+
+
+def test_a_launched_campaigns_report(as_user, audience):
+    made = campaign("Winter sun", status=CampaignStatus.SENDING)
+    _message(made, audience["olena"], MessageStatus.SENT, sent_at=timezone.now())
+    _message(made, audience["taras"], MessageStatus.SKIPPED, reason="no_consent")
+    page = as_user("analyst").get(f"/campaigns/{made.pk}/")
+    assert f'hx-get="/campaigns/{made.pk}/report/"' in page.content.decode()
+
+    response = as_user("analyst").get(f"/campaigns/{made.pk}/report/", **HTMX)
+
+    assert response.status_code == 200
+    assert (response.context["report"]["sent"], response.context["skipped"]) == (
+        1,
+        [("No consent for this channel and purpose", 1)],
+    )
+    assert response.context["percent"]["treated"] == "0.00 %"
+    assert "Not measured: the campaign had no holdout" in response.content.decode()
+    assert as_user("manager").get(f"/campaigns/{made.pk}/report/").status_code == 404

@@ -189,7 +189,7 @@ def initial_for(campaign: Campaign) -> dict[str, Any]:
         "holdout_percent": campaign.holdout_percent,
         "updated_at": campaign.updated_at.isoformat(),
     }
-    for template in campaign.templates.all():
+    for template in campaign.templates.filter(variant__isnull=True):
         initial[f"subject_{template.language}"] = template.subject
         initial[f"text_{template.language}"] = template.body_text
         initial[f"html_{template.language}"] = template.body_html

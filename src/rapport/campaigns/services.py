@@ -353,9 +353,11 @@ def _test_recipient(actor: Any) -> Contact:
 
 @transaction.atomic
 def campaign_test_send(*, actor: Any, campaign: Campaign, language: str) -> Message:
-    """Queue the campaign's message in `language` (else its first) to `actor`'s own
-    e-mail, as a service message marked as a test; each press queues a new one."""
-    templates = list(campaign.templates.order_by("position", "id"))
+    """Queue the campaign's message in `language` (else its first; the first variant's
+    when it has variants) to `actor`'s own e-mail, as a service message marked as a test;
+    each press queues a new one."""
+    contents = contents_of(campaign.pk)
+    templates = contents.get(None) or next(iter(contents.values()), [])
     if not templates:
         raise ValidationError({"templates": [_("Write the message in at least one language.")]})
     template = template_for(templates, language)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/", detail.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/edit/", pages.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:pk>/audience/", detail.audience, name="audience"),
+    path("campaigns/<int:pk>/report/", detail.report_panel, name="report"),
     path("campaigns/<int:pk>/launch/", detail.launch, name="launch"),
     path("campaigns/<int:pk>/test/", detail.test_send, name="test_send"),
     path("campaigns/<int:pk>/<str:action>/", detail.move, name="move"),

@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rapport.campaigns import selectors, services, targeting
-from rapport.campaigns.models import Campaign, CampaignStatus, Message, MessageStatus
+from rapport.campaigns import report, selectors, services, targeting
+from rapport.campaigns.models import Campaign, CampaignStatus, Message, MessageStatus, SkipReason
 from rapport.core import visibility
 from rapport.core.http import Request, get_visible_or_404, page_of
 from rapport.segments.selectors import segments_for
@@ -65,6 +66,7 @@ def campaign_detail(request: Request, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "message-results":
         return render(request, "campaigns/detail.html#messages", context)
     may_change = visibility.can(request.user, "change", campaign)
+    contents = services.contents_of(campaign.pk)
     quiet = campaign.quiet_hours or {}
     context.update(
         may_change=may_change,
@@ -72,7 +74,11 @@ def campaign_detail(request: Request, pk: int) -> HttpResponse:
         moves=[a for a, allowed in MOVES.items() if may_change and campaign.status in allowed],
         segment_visible=campaign.segment_id is not None
         and segments_for(request.user).filter(pk=campaign.segment_id or 0).exists(),
-        templates=list(campaign.templates.order_by("position", "id")),
+        templates=contents.get(None, []),
+        variants=[
+            (variant, contents.get(variant.pk, []))
+            for variant in campaign.variants.order_by("position", "id")
+        ],
         quiet=quiet,
         counts=selectors.outbox_counts([campaign.pk]).get(campaign.pk, {}),
         review=list(
@@ -103,6 +109,43 @@ def audience(request: Request, pk: int) -> HttpResponse:
         "campaigns/audience.html",
         {"campaign": campaign, "counts": counts, "may_launch": may_launch},
     )
+
+
+@login_required
+@require_GET
+def report_panel(request: Request, pk: int) -> HttpResponse:
+    """What the launched campaign's messages did and earned, against its holdout
+    (campaigns.report), loaded by HTMX: attribution reads orders."""
+    campaign = _campaign(request, pk)
+    figures = report.campaign_report(campaign)
+    skipped = [
+        (SkipReason(reason).label if reason in SkipReason.values else reason, n)
+        for reason, n in figures["skipped"].items()
+    ]
+    uplift = figures["uplift"]
+    percents = {
+        "treated": _percent(figures["treated"]["rate"]),
+        "holdout": _percent(figures["holdout"]["rate"]),
+        "uplift": _percent(uplift["rate"], signed=True),
+        "low": _percent(uplift["low"], signed=True),
+        "high": _percent(uplift["high"], signed=True),
+    }
+    for variant in figures["variants"]:
+        variant["percent"] = _percent(variant["rate"])
+    return render(
+        request,
+        "campaigns/report.html",
+        {"campaign": campaign, "report": figures, "skipped": skipped, "percent": percents},
+    )
+
+
+def _percent(rate: float | None, *, signed: bool = False) -> str | None:
+    """A rate (a fraction) as a percentage in the page's language: "1.25 %"; signed for
+    differences ("+0.4 %")."""
+    if rate is None:
+        return None
+    text = number_format(round(rate * 100, 2), decimal_pos=2)
+    return f"+{text} %" if signed and rate > 0 else f"{text} %"
 
 
 def _changeable(request: Request, pk: int) -> Campaign:
