@@ -18,6 +18,23 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES]
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 # What a template may say about its recipient (content.person_context).
 PLACEHOLDERS = ("first_name", "last_name", "full_name", "unsubscribe_url")
+MAX_VARIANTS = 10
+PARTS = ("subject", "text", "html")
+
+
+def prefix_of(index: int | None) -> str:
+    """The field-name prefix of a content block: "" for the campaign's own templates,
+    "v0_", "v1_"… for its A/B variants."""
+    return "" if index is None else f"v{index}_"
+
+
+def variant_count(data: Any) -> int:
+    """How many variants the submitted (or initial) form holds: 0, or 2 to MAX_VARIANTS."""
+    try:
+        count = int((data or {}).get("variant_count") or 0)
+    except (TypeError, ValueError):
+        return 0
+    return count if 2 <= count <= MAX_VARIANTS else 0
 
 
 class CampaignForm(PicoForm):
@@ -76,17 +93,33 @@ class CampaignForm(PicoForm):
         fallback = self.fields["fallback_channel"]
         assert isinstance(fallback, forms.ChoiceField)
         fallback.choices = [("", _("None")), *MessageChannel.choices]
+        source = self.data if self.is_bound else self.initial
+        self.variants = variant_count(source)
+        self.fields["variant_count"] = forms.IntegerField(
+            required=False, widget=forms.HiddenInput, initial=self.variants
+        )
+        self._content_fields(None)
+        for index in range(self.variants):
+            prefix = prefix_of(index)
+            self.fields[f"{prefix}name"] = forms.CharField(label=_("Variant name"), max_length=40)
+            self.fields[f"{prefix}share"] = forms.IntegerField(
+                label=_("Share, percent"), min_value=1, max_value=99
+            )
+            self._content_fields(index)
+
+    def _content_fields(self, index: int | None) -> None:
+        prefix = prefix_of(index)
         for code in LANGUAGES:
-            self.fields[f"subject_{code}"] = forms.CharField(
+            self.fields[f"{prefix}subject_{code}"] = forms.CharField(
                 label=_("Subject"), max_length=300, required=False
             )
-            self.fields[f"text_{code}"] = forms.CharField(
+            self.fields[f"{prefix}text_{code}"] = forms.CharField(
                 label=_("Text"),
                 max_length=50_000,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 8}),
             )
-            self.fields[f"html_{code}"] = forms.CharField(
+            self.fields[f"{prefix}html_{code}"] = forms.CharField(
                 label=_("HTML (e-mail only, optional)"),
                 max_length=200_000,
                 required=False,
@@ -101,30 +134,59 @@ class CampaignForm(PicoForm):
         ):
             missing = "quiet_to" if quiet_to is None else "quiet_from"
             self.add_error(missing, _("Give both ends of the quiet hours, or neither."))
-        for code in LANGUAGES:
-            text = (cleaned.get(f"text_{code}") or "").strip()
-            rest = cleaned.get(f"subject_{code}") or cleaned.get(f"html_{code}")
-            if rest and not text:
-                self.add_error(
-                    f"text_{code}",
-                    _("Write the text, or clear this language's subject and HTML."),
-                )
+        for prefix in self._prefixes():
+            for code in LANGUAGES:
+                text = (cleaned.get(f"{prefix}text_{code}") or "").strip()
+                rest = cleaned.get(f"{prefix}subject_{code}") or cleaned.get(f"{prefix}html_{code}")
+                if rest and not text:
+                    self.add_error(
+                        f"{prefix}text_{code}",
+                        _("Write the text, or clear this language's subject and HTML."),
+                    )
         return cleaned
 
-    def languages(self, current: str) -> list[dict[str, Any]]:
-        """Each language's fields, for the template's tabs; the one shown first is the
-        first with an error, else `current` (the page's language)."""
+    def _prefixes(self) -> list[str]:
+        """The content blocks the form holds: the variants', else the campaign's own."""
+        if self.variants:
+            return [prefix_of(i) for i in range(self.variants)]
+        return [prefix_of(None)]
+
+    def blocks(self, current: str, placed: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """The content blocks (the campaign's own, or each variant) with their language
+        tabs; the tab shown first is the first with an error, else `current` (the page's
+        language). `placed`: the service's errors on a block's templates."""
+        placed = placed or {}
+        if not self.variants:
+            return [
+                {
+                    "prefix": "",
+                    "tabs": self._tabs("", current),
+                    "error": placed.get("templates", ""),
+                }
+            ]
+        return [
+            {
+                "prefix": prefix_of(i),
+                "index": i,
+                "name": self[f"{prefix_of(i)}name"],
+                "share": self[f"{prefix_of(i)}share"],
+                "tabs": self._tabs(prefix_of(i), current),
+                "error": placed.get(f"variants[{i}].templates", ""),
+            }
+            for i in range(self.variants)
+        ]
+
+    def _tabs(self, prefix: str, current: str) -> list[dict[str, Any]]:
         tabs = [
             {
                 "code": code,
+                "id": f"{prefix}{code}",
                 "name": get_language_info(code)["name_local"],
-                "subject": self[f"subject_{code}"],
-                "text": self[f"text_{code}"],
-                "html": self[f"html_{code}"],
-                "filled": bool(self[f"text_{code}"].value()),
-                "invalid": any(
-                    self.has_error(f"{part}_{code}") for part in ("subject", "text", "html")
-                ),
+                "subject": self[f"{prefix}subject_{code}"],
+                "text": self[f"{prefix}text_{code}"],
+                "html": self[f"{prefix}html_{code}"],
+                "filled": bool(self[f"{prefix}text_{code}"].value()),
+                "invalid": any(self.has_error(f"{prefix}{part}_{code}") for part in PARTS),
             }
             for code in LANGUAGES
         ]
@@ -160,17 +222,45 @@ class CampaignForm(PicoForm):
             "scheduled_at": c.get("scheduled_at"),
             "quiet_hours": quiet,
             "holdout_percent": c["holdout_percent"],
-            "templates": [
+        } | self._content()
+
+    def _templates(self, prefix: str) -> list[dict[str, str]]:
+        c = self.cleaned_data
+        return [
+            {
+                "language": code,
+                "subject": c.get(f"{prefix}subject_{code}") or "",
+                "body_text": c[f"{prefix}text_{code}"],
+                "body_html": c.get(f"{prefix}html_{code}") or "",
+            }
+            for code in LANGUAGES
+            if (c.get(f"{prefix}text_{code}") or "").strip()
+        ]
+
+    def _content(self) -> dict[str, Any]:
+        """The own templates and no variants, or the variants (each with its templates)."""
+        if not self.variants:
+            return {"templates": self._templates(""), "variants": []}
+        c = self.cleaned_data
+        return {
+            "variants": [
                 {
-                    "language": code,
-                    "subject": c.get(f"subject_{code}") or "",
-                    "body_text": c[f"text_{code}"],
-                    "body_html": c.get(f"html_{code}") or "",
+                    "name": c[f"{prefix_of(i)}name"],
+                    "share": c[f"{prefix_of(i)}share"],
+                    "templates": self._templates(prefix_of(i)),
                 }
-                for code in LANGUAGES
-                if (c.get(f"text_{code}") or "").strip()
-            ],
+                for i in range(self.variants)
+            ]
         }
+
+
+# The service's error keys on a variant ("variants[1].share") as the form's fields.
+def error_aliases(count: int) -> dict[str, str | None]:
+    aliases: dict[str, str | None] = {}
+    for i in range(count):
+        aliases[f"variants[{i}].name"] = f"{prefix_of(i)}name"
+        aliases[f"variants[{i}].share"] = f"{prefix_of(i)}share"
+    return aliases
 
 
 def initial_for(campaign: Campaign) -> dict[str, Any]:
@@ -189,8 +279,70 @@ def initial_for(campaign: Campaign) -> dict[str, Any]:
         "holdout_percent": campaign.holdout_percent,
         "updated_at": campaign.updated_at.isoformat(),
     }
-    for template in campaign.templates.filter(variant__isnull=True):
-        initial[f"subject_{template.language}"] = template.subject
-        initial[f"text_{template.language}"] = template.body_text
-        initial[f"html_{template.language}"] = template.body_html
+    variants = list(campaign.variants.order_by("position", "id"))
+    initial["variant_count"] = len(variants)
+    index = {variant.pk: i for i, variant in enumerate(variants)}
+    for i, variant in enumerate(variants):
+        initial[f"{prefix_of(i)}name"] = variant.name
+        initial[f"{prefix_of(i)}share"] = variant.share
+    for template in campaign.templates.all():
+        prefix = prefix_of(index.get(template.variant_id)) if template.variant_id else ""
+        initial[f"{prefix}subject_{template.language}"] = template.subject
+        initial[f"{prefix}text_{template.language}"] = template.body_text
+        initial[f"{prefix}html_{template.language}"] = template.body_html
     return initial
+
+
+# --- the variant buttons: re-drawing the form with a variant more or less --------------------
+
+
+def _block(data: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {
+        f"{part}_{code}": data.get(f"{prefix}{part}_{code}", "")
+        for part in PARTS
+        for code in LANGUAGES
+    }
+
+
+def _with_block(data: dict[str, Any], prefix: str, block: dict[str, Any]) -> None:
+    for key, value in block.items():
+        data[f"{prefix}{key}"] = value
+
+
+def rearranged(posted: Any, action: str) -> dict[str, Any]:
+    """The form's values after a variant button: "split" (the own content becomes variants
+    A and B), "add_variant", "remove_variant:<i>" (one variant left: back to own content),
+    "no_variants" (the first variant's content becomes the campaign's own)."""
+    data = {key: posted.get(key) for key in posted if key != "csrfmiddlewaretoken"}
+    count = variant_count(data)
+    blocks = [
+        {"name": data.get(f"{prefix_of(i)}name", ""), "share": data.get(f"{prefix_of(i)}share", "")}
+        | _block(data, prefix_of(i))
+        for i in range(count)
+    ]
+    if action == "split" and not count:
+        own = _block(data, "")
+        blocks = [{"name": "A", "share": 50} | own, {"name": "B", "share": 50} | own]
+    elif action == "add_variant" and 2 <= count < MAX_VARIANTS:
+        letter = chr(ord("A") + count)
+        blocks.append({"name": letter, "share": ""} | _block({}, ""))
+    elif action.startswith("remove_variant:") and count:
+        number = action.partition(":")[2]
+        if number.isdigit() and int(number) < count:
+            del blocks[int(number)]
+    elif action == "no_variants" and count:
+        blocks = blocks[:1]
+    for key in [k for k in data if k.startswith("v") and k[1:2].isdigit()]:
+        del data[key]
+    if len(blocks) < 2:
+        if blocks:
+            _with_block(
+                data, "", {k: v for k, v in blocks[0].items() if k not in ("name", "share")}
+            )
+        data["variant_count"] = 0
+        return data
+    for i, block in enumerate(blocks):
+        for key, value in block.items():
+            data[f"{prefix_of(i)}{key}"] = value
+    data["variant_count"] = len(blocks)
+    return data

@@ -4,6 +4,7 @@ Every page reads through `campaigns.selectors` (the role rule's "campaigns" kind
 writes through `targeting.campaign_save` / `services.campaign_edit`; marketers and the
 administrator work campaigns, the analyst reads them, other roles reach none."""
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport.campaigns import content, selectors, services, targeting
-from rapport.campaigns.forms import LANGUAGES, PLACEHOLDERS, CampaignForm, initial_for
+from rapport.campaigns.forms import (
+    LANGUAGES,
+    MAX_VARIANTS,
+    PLACEHOLDERS,
+    CampaignForm,
+    error_aliases,
+    initial_for,
+    rearranged,
+)
 from rapport.campaigns.models import Campaign, CampaignStatus, MessagePurpose
 from rapport.contacts.selectors import contacts_for
 from rapport.core import permissions, visibility
@@ -26,9 +35,10 @@ from rapport.core.http import Request, apply_errors, get_visible_or_404, page_of
 from rapport.core.params import parse_id
 
 PAGE_SIZE = 50
+PREFIX = re.compile(r"(v\d_)?")
 ORDERING = ["-created_at", "-id"]
 # the errors the form shows in its own places rather than on one field
-PLACED = frozenset({"templates", "status", "updated_at"})
+PLACED = frozenset({"templates", "variants", "status", "updated_at"})
 
 
 def require_reader(request: Request) -> None:
@@ -65,11 +75,19 @@ def campaign_list(request: Request) -> HttpResponse:
 # --- the form --------------------------------------------------------------------------------
 
 
-def _form_context(request: Request, form: CampaignForm, campaign: Campaign | None) -> dict:
+def _form_context(
+    request: Request,
+    form: CampaignForm,
+    campaign: Campaign | None,
+    placed: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    placed = placed or {}
     return {
         "form": form,
         "campaign": campaign,
-        "language_tabs": form.languages(get_language() or ""),
+        "placed": placed,
+        "blocks": form.blocks(get_language() or "", placed),
+        "may_add_variant": 2 <= form.variants < MAX_VARIANTS,
         "placeholders": [f"{{{{ {name} }}}}" for name in PLACEHOLDERS],
         "preview_url": reverse("campaigns:content_preview"),
         "contact_url": reverse("contacts:contact_options"),
@@ -78,7 +96,16 @@ def _form_context(request: Request, form: CampaignForm, campaign: Campaign | Non
     }
 
 
+def _placed_keys(count: int) -> frozenset[str]:
+    """The service's error keys the form shows in their own places (not on one field)."""
+    return PLACED | {f"variants[{i}].templates" for i in range(count)}
+
+
 def _save(request: Request, campaign: Campaign | None) -> HttpResponse:
+    action = request.POST.get("action", "")
+    if action:  # a variant button: the form again, rearranged, nothing saved
+        form = CampaignForm(user=request.user, initial=rearranged(request.POST, action))
+        return render(request, "campaigns/form.html", _form_context(request, form, campaign))
     form = CampaignForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -91,10 +118,11 @@ def _save(request: Request, campaign: Campaign | None) -> HttpResponse:
                     actor=request.user, campaign=campaign, data=form.to_data(), seen=form.seen()
                 )
         except ValidationError as exc:
-            apply_errors(form, exc, skip=PLACED)
-            placed = exc.message_dict if hasattr(exc, "error_dict") else {}
-            context = _form_context(request, form, campaign)
-            context["placed"] = {k: " ".join(v) for k, v in placed.items() if k in PLACED}
+            keys = _placed_keys(form.variants)
+            apply_errors(form, exc, aliases=error_aliases(form.variants), skip=keys)
+            found = exc.message_dict if hasattr(exc, "error_dict") else {}
+            placed = {k: " ".join(v) for k, v in found.items() if k in keys}
+            context = _form_context(request, form, campaign, placed)
             return render(request, "campaigns/form.html", context, status=422)
         messages.success(request, _("Campaign saved."))
         return redirect("campaigns:campaign_detail", pk=campaign.pk)
@@ -136,19 +164,22 @@ def content_preview(request: Request) -> HttpResponse:
     language = request.POST.get("preview_language", "")
     if language not in LANGUAGES:
         language = LANGUAGES[0]
+    prefix = request.POST.get("preview_prefix", "")
+    if not PREFIX.fullmatch(prefix):
+        prefix = ""
     contact_id = parse_id(request.POST.get("preview_contact"))
     person = contacts_for(request.user).filter(pk=contact_id).first() if contact_id else None
     context_values = content.person_context(person) if person else content.sample_context()
     context: dict[str, Any] = {"language": language, "person": person}
-    text = request.POST.get(f"text_{language}", "")
+    text = request.POST.get(f"{prefix}text_{language}", "")
     if not text.strip():
         context["empty"] = True
         return render(request, "campaigns/content_preview.html", context)
     try:
         rendered = content.render(
-            subject=request.POST.get(f"subject_{language}", "")[:300],
+            subject=request.POST.get(f"{prefix}subject_{language}", "")[:300],
             body_text=text[:50_000],
-            body_html=request.POST.get(f"html_{language}", "")[:200_000],
+            body_html=request.POST.get(f"{prefix}html_{language}", "")[:200_000],
             context=context_values,
             language=language,
             footer=request.POST.get("purpose") != MessagePurpose.SERVICE,
