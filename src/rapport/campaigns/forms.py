@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rapport.campaigns.models import Campaign, MessageChannel, MessagePurpose
@@ -92,7 +92,8 @@ class CampaignForm(PicoForm):
         ]
         fallback = self.fields["fallback_channel"]
         assert isinstance(fallback, forms.ChoiceField)
-        fallback.choices = [("", _("None")), *MessageChannel.choices]
+        none = pgettext_lazy("fallback channel", "None")
+        fallback.choices = [("", none), *MessageChannel.choices]
         source = self.data if self.is_bound else self.initial
         self.variants = variant_count(source)
         self.fields["variant_count"] = forms.IntegerField(
