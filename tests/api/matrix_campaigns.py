@@ -41,11 +41,13 @@ def campaigns_world(users: dict[str, Any], contact: Any) -> dict[str, Any]:
         return campaign
 
     sending = made("Spring", "sending")
+    lost = made("Lost worker", "sending")
     return {
         "campaign_segment": segment,
         "campaign": made("Winter sun", "draft"),
         "sending_campaign": sending,
         "paused_campaign": made("Autumn", "paused"),
+        "review_campaign": lost,
         "message": Message.objects.create(
             campaign=sending,
             contact=contact,
@@ -54,6 +56,18 @@ def campaigns_world(users: dict[str, Any], contact: Any) -> dict[str, Any]:
             subject="Hi",
             body_text="Hello",
             available_at=timezone.now() + timezone.timedelta(days=1),
+        ),
+        # handed to the provider by a worker that died: a person settles it
+        "review_message": Message.objects.create(
+            campaign=lost,
+            contact=contact,
+            channel="email",
+            purpose="marketing",
+            subject="Hi",
+            body_text="Hello",
+            status="review",
+            available_at=timezone.now(),
+            handed_at=timezone.now(),
         ),
     }
 
@@ -80,7 +94,7 @@ CAMPAIGN_ENDPOINTS = [
         policy=CAMPAIGN,
         rows=lambda w: [
             (w[key], CAMPAIGN.may_see)
-            for key in ("campaign", "sending_campaign", "paused_campaign")
+            for key in ("campaign", "sending_campaign", "paused_campaign", "review_campaign")
         ],
     ),
     Endpoint(
@@ -135,6 +149,15 @@ CAMPAIGN_ENDPOINTS = [
         "list",
         _("message"),
         policy=CAMPAIGN,
-        rows=lambda w: [(w["message"], CAMPAIGN.may_see)],
+        rows=lambda w: [(w["message"], CAMPAIGN.may_see), (w["review_message"], CAMPAIGN.may_see)],
+    ),
+    Endpoint(
+        "review message",
+        "POST",
+        lambda w: f"{API}/messages/{w['review_message'].pk}/review",
+        "change",
+        _("review_message"),
+        body=lambda w: {"went_out": True},
+        policy=CAMPAIGN,
     ),
 ]

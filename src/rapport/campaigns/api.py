@@ -424,3 +424,28 @@ def message_list(request: HttpRequest, filters: Query[OutboxMessageListParams]) 
     if filters.status:
         messages = messages.filter(status=filters.status)
     return page_of(messages, ordering=["-id"], params=filters, serialize=message_json)
+
+
+class MessageReviewIn(InputSchema):
+    went_out: bool = Field(..., description="true: the provider sent it; false: it did not")
+
+
+@messages_router.post(
+    "/{int:message_id}/review",
+    response={200: OutboxMessageOut, **WRITE_ERRORS},
+    url_name="message_review",
+)
+def message_review(
+    request: HttpRequest, message_id: Id, payload: MessageReviewIn
+) -> dict[str, Any]:
+    """Settle a message in `review` (sending was interrupted after the provider had it):
+    `sent` when it went out, else `failed` with reason `unknown_outcome`."""
+    message = get_object_or_404(
+        visibility.scope(Message.objects.all(), _user(request)), pk=message_id
+    )
+    if not visibility.can(_user(request), "change", message):
+        raise PermissionError(_("You cannot change campaigns."))
+    settled = services.message_review(
+        actor=_user(request), message=message, went_out=payload.went_out
+    )
+    return message_json(settled)

@@ -5,14 +5,18 @@ queued for the contacts a caller names."""
 import datetime as dt
 from collections.abc import Iterable
 from itertools import batched
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from rapport.campaigns import content, editing, split
+from rapport.campaigns import content, editing, split, targeting
+from rapport.campaigns import timeline_kinds as kinds
 from rapport.campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -23,7 +27,12 @@ from rapport.campaigns.models import (
     MessageStatus,
     SkipReason,
 )
-from rapport.contacts.models import Contact
+from rapport.contacts import services as contacts
+from rapport.contacts.models import ConsentStatus, Contact
+from rapport.core.audit import audit_record
+from rapport.core.models import AuditEntry
+from rapport.timeline import services as timeline
+from rapport.timeline.models import Channel, Direction
 
 CHUNK = 2000
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -233,3 +242,136 @@ def campaign_move(*, campaign: Campaign, action: str) -> Campaign:
             status=MessageStatus.SKIPPED, reason=SkipReason.CANCELLED
         )
     return locked
+
+
+@transaction.atomic
+def message_review(*, actor: Any, message: Message, went_out: bool) -> Message:
+    """Settle a message left `review` (a worker died after handing it to the provider): a
+    person who checked the provider says whether it went out. Sent: it joins the contact's
+    timeline as any sent message does; not sent: failed with the unknown outcome as reason.
+    Either way the decision is audited (who, when, from `review` to what)."""
+    locked = Message.objects.select_for_update().select_related("campaign").get(pk=message.pk)
+    if locked.status != MessageStatus.REVIEW:
+        raise ValidationError(
+            {
+                "status": [
+                    _("Only a message to review can be settled; this one is %(status)s.")
+                    % {"status": locked.get_status_display().lower()}
+                ]
+            }
+        )
+    now = timezone.now()
+    if went_out:
+        locked.status, locked.reason = MessageStatus.SENT, ""
+        locked.sent_at = locked.handed_at or now
+    else:
+        locked.status, locked.reason = MessageStatus.FAILED, SkipReason.UNKNOWN_OUTCOME
+    locked.lease_owner, locked.lease_until = "", None
+    locked.save(update_fields=["status", "reason", "sent_at", "lease_owner", "lease_until"])
+    audit_record(
+        actor=actor,
+        obj=locked,
+        action=AuditEntry.Action.UPDATE,
+        changes={"status": [MessageStatus.REVIEW.value, locked.status]},
+        subject_contact_id=locked.contact_id,
+    )
+    if went_out:
+        campaign = locked.campaign
+        timeline.record(
+            contact=locked.contact_id,
+            channel=Channel.CAMPAIGN,
+            direction=Direction.OUTBOUND,
+            occurred_at=locked.sent_at,
+            actor=actor,
+            kind=kinds.MESSAGE_SENT,
+            params={
+                "message": locked.pk,
+                "campaign": locked.campaign_id,
+                "campaign_name": campaign.name if campaign else "",
+                "channel": locked.channel,
+                "subject": locked.subject,
+            },
+            source=locked,
+        )
+    return locked
+
+
+@transaction.atomic
+def campaign_edit(
+    *, actor: Any, campaign: Campaign, data: dict[str, Any], seen: dt.datetime | None
+) -> Campaign:
+    """`targeting.campaign_save` for a form two people may have open: refused when the
+    campaign changed since the editor loaded it (`seen`: the `updated_at` they saw)."""
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if seen is None or locked.updated_at != seen:
+        raise ValidationError(
+            {
+                "updated_at": [
+                    _(
+                        "Someone else changed this campaign while you were editing it. "
+                        "Reload the page to see their changes, then make yours again."
+                    )
+                ]
+            }
+        )
+    return targeting.campaign_save(actor=actor, campaign=locked, data=data)
+
+
+def _test_recipient(actor: Any) -> Contact:
+    """The contact that stands for `actor` in the outbox: the one with their e-mail, else a
+    new one they own, with consent for service e-mail (they asked for the test)."""
+    email = (getattr(actor, "email", "") or "").strip()
+    if not email:
+        raise ValidationError(
+            {"email": [_("Add your e-mail address to your profile to receive test messages.")]}
+        )
+    found = (
+        Contact.objects.filter(Q(email__iexact=email) | Q(emails__email__iexact=email))
+        .order_by("pk")
+        .first()
+    )
+    if found is not None:
+        return found
+    contact = contacts.contact_create(
+        actor=actor,
+        data={
+            "first_name": actor.first_name or actor.get_username(),
+            "last_name": actor.last_name,
+            "email": email,
+        },
+    )
+    contacts.consent_record(
+        actor=actor,
+        contact=contact,
+        channel=MessageChannel.EMAIL,
+        purpose=MessagePurpose.SERVICE,
+        status=ConsentStatus.GRANTED,
+        source=_("test messages to oneself"),
+    )
+    return contact
+
+
+@transaction.atomic
+def campaign_test_send(*, actor: Any, campaign: Campaign, language: str) -> Message:
+    """Queue the campaign's message in `language` (else its first; the first variant's
+    when it has variants) to `actor`'s own e-mail, as a service message marked as a test;
+    each press queues a new one."""
+    contents = contents_of(campaign.pk)
+    templates = contents.get(None) or next(iter(contents.values()), [])
+    if not templates:
+        raise ValidationError({"templates": [_("Write the message in at least one language.")]})
+    template = template_for(templates, language)
+    contact = _test_recipient(actor)
+    source = f"test:{campaign.pk}:{actor.pk}"
+    step = Message.objects.filter(campaign=None, source=source, contact=contact).count()
+    subject = template.subject or campaign.name
+    return message_enqueue(
+        source=source,
+        contact=contact,
+        channel=MessageChannel.EMAIL,
+        purpose=MessagePurpose.SERVICE,
+        subject=pgettext("test message", "[Test] %(subject)s") % {"subject": subject},
+        body_text=template.body_text,
+        body_html=template.body_html,
+        step=step,
+    )
