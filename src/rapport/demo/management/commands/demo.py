@@ -19,6 +19,7 @@ from rapport.demo import (
     follow_through,
     journey_rows,
     load,
+    marketing,
     sales_setup,
     scenarios,
     staff,
@@ -116,6 +117,7 @@ class Command(BaseCommand):
                         "r": time.monotonic() - loaded_at,
                     }
                 )
+        marketing.ensure_marketing(marketer=users["marketer"], now=now)
         scenarios.ensure_scenarios(admin=users["admin"], now=now)
         if verbosity:
             self._print_logins(url)

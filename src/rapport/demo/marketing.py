@@ -1,0 +1,186 @@
+"""The demo's segments and campaigns, so that `make run` shows the marketer's pages filled:
+four dynamic segments over the analytics and the customer data, a hand-made VIP list, a draft
+campaign with its four languages and a holdout, and a campaign sent three weeks ago whose
+report has something to say. Made once: what exists (by name) is left as it is.
+
+The sent campaign's history is written as it would have ended (messages sent on launch day,
+the held-out share skipped), not sent again through a provider: the demo never writes to a
+mailbox."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+from django.utils import translation
+
+from rapport.accounts.models import User
+from rapport.campaigns.models import Campaign, CampaignStatus, Message, MessageStatus
+from rapport.campaigns.targeting import campaign_launch, campaign_save
+from rapport.campaigns.timeline_kinds import MESSAGE_SENT
+from rapport.contacts.models import Contact
+from rapport.segments.models import Segment
+from rapport.segments.services import members_add, segment_create, segment_refresh
+from rapport.timeline import services as timeline
+from rapport.timeline.models import Channel, Direction
+
+SEGMENTS: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "Champions and loyal customers",
+        "The best customers by RFM: recent, frequent, high spending.",
+        {"field": "metrics.rfm_segment", "op": "in", "value": ["champions", "loyal"]},
+    ),
+    (
+        "At risk, worth keeping",
+        "Customers the RFM analysis puts at risk, with revenue above the median.",
+        {
+            "all": [
+                {
+                    "field": "metrics.rfm_segment",
+                    "op": "in",
+                    "value": ["at_risk", "cant_lose_them"],
+                },
+                {"field": "metrics.m_score", "op": "gte", "value": 3},
+            ]
+        },
+    ),
+    (
+        "Birthdays in the next 30 days",
+        "For a greeting and an offer.",
+        {"field": "birthday", "op": "within_next_days", "value": 30},
+    ),
+    (
+        "Lithuanian speakers with e-mail consent",
+        "Who can get a marketing e-mail in Lithuanian.",
+        {
+            "all": [
+                {"field": "language", "op": "eq", "value": "lt"},
+                {"field": "consent.email.marketing", "op": "eq", "value": "granted"},
+            ]
+        },
+    ),
+]
+VIP_LIST = "VIP guests (hand-picked)"
+
+WINTER = {
+    "name": "Winter sun 2027",
+    "goal": "Fill the January flights to the Canaries and Egypt",
+    "channel": "email",
+    "purpose": "marketing",
+    "holdout_percent": 10,
+    "quiet_hours": {"from": "21:00", "to": "09:00"},
+    "templates": [
+        {
+            "language": "en",
+            "subject": "{{ first_name }}, winter sun is closer than you think",
+            "body_text": "Dear {{ first_name }},\n\nJanuary in the Canaries is 22 °C. "
+            "Our early-booking prices hold until 15 December.\n\nYour travel team",
+        },
+        {
+            "language": "uk",
+            "subject": "{{ first_name }}, зимове сонце ближче, ніж здається",
+            "body_text": "Шановний(а) {{ first_name }},\n\nУ січні на Канарах +22 °C. "
+            "Ціни раннього бронювання діють до 15 грудня.\n\nВаша команда подорожей",
+        },
+        {
+            "language": "ru",
+            "subject": "{{ first_name }}, зимнее солнце ближе, чем кажется",
+            "body_text": "Уважаемый(ая) {{ first_name }},\n\nВ январе на Канарах +22 °C. "
+            "Цены раннего бронирования действуют до 15 декабря.\n\nВаша команда путешествий",
+        },
+        {
+            "language": "lt",
+            "subject": "{{ first_name }}, žiemos saulė arčiau, nei atrodo",
+            "body_text": "Mielas(-a) {{ first_name }},\n\nSausį Kanaruose +22 °C. "
+            "Ankstyvojo užsakymo kainos galioja iki gruodžio 15 d.\n\nJūsų kelionių komanda",
+        },
+    ],
+}
+AUTUMN = {
+    **WINTER,
+    "name": "Autumn city breaks",
+    "goal": "Weekend trips for the Champions before the winter season",
+    "holdout_percent": 20,
+    "quiet_hours": None,
+}
+
+
+def ensure_segments(*, marketer: User, now: dt.datetime) -> dict[str, Segment]:
+    """The demo segments by name (made and refreshed once)."""
+    made: dict[str, Segment] = {}
+    existing = {s.name: s for s in Segment.objects.filter(owner=marketer)}
+    for name, description, rule in SEGMENTS:
+        segment = existing.get(name)
+        if segment is None:
+            segment = segment_create(
+                actor=marketer, data={"name": name, "description": description, "rule": rule}
+            )
+            segment_refresh(segment=segment, now=now)
+        made[name] = segment
+    vip = existing.get(VIP_LIST)
+    if vip is None:
+        vip = segment_create(actor=marketer, data={"name": VIP_LIST, "kind": "static"})
+        best = list(
+            Contact.objects.filter(metrics__rfm_segment="champions")
+            .order_by("-metrics__monetary", "pk")
+            .values_list("pk", flat=True)[:25]
+        )
+        if best:
+            members_add(actor=marketer, segment=vip, contact_ids=best)
+        segment_refresh(segment=vip, now=now)
+    made[VIP_LIST] = vip
+    return made
+
+
+def ensure_campaigns(*, marketer: User, segments: dict[str, Segment], now: dt.datetime) -> None:
+    """A draft campaign and one sent three weeks ago (its outbox history written as it ended)."""
+    names = set(Campaign.objects.values_list("name", flat=True))
+    champions = segments[SEGMENTS[0][0]]
+    with translation.override("en"):
+        if WINTER["name"] not in names:
+            campaign_save(actor=marketer, campaign=None, data={**WINTER, "segment": champions.pk})
+        if AUTUMN["name"] in names:
+            return
+        autumn = campaign_save(
+            actor=marketer, campaign=None, data={**AUTUMN, "segment": champions.pk}
+        )
+        campaign_launch(actor=marketer, campaign=autumn)
+    sent_at = now - dt.timedelta(days=21)
+    email = Contact.objects.filter(pk=OuterRef("contact_id")).values("email")[:1]
+    Message.objects.filter(campaign=autumn, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.SENT,
+        sent_at=sent_at,
+        handed_at=sent_at,
+        available_at=sent_at,
+        address=Subquery(email),
+        attempts=1,
+    )
+    Message.objects.filter(campaign=autumn).update(created_at=sent_at)
+    Campaign.objects.filter(pk=autumn.pk).update(status=CampaignStatus.DONE)
+    sent = Message.objects.filter(campaign=autumn, status=MessageStatus.SENT).values_list(
+        "pk", "contact_id", "subject"
+    )
+    timeline.record_many(
+        [
+            timeline.Entry(
+                contact=contact,
+                channel=Channel.CAMPAIGN,
+                direction=Direction.OUTBOUND,
+                occurred_at=sent_at,
+                kind=MESSAGE_SENT,
+                params={
+                    "message": pk,
+                    "campaign": autumn.pk,
+                    "campaign_name": autumn.name,
+                    "channel": "email",
+                    "subject": subject,
+                },
+            )
+            for pk, contact, subject in sent
+        ]
+    )
+
+
+def ensure_marketing(*, marketer: User, now: dt.datetime) -> None:
+    ensure_campaigns(
+        marketer=marketer, segments=ensure_segments(marketer=marketer, now=now), now=now
+    )

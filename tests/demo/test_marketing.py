@@ -1,0 +1,37 @@
+"""The demo's segments and campaigns: made once, with a sent campaign whose history reads as
+it ended (sent and held-out messages, timeline entries), and a draft in four languages."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from rapport.campaigns.models import Campaign, Message
+from rapport.demo.marketing import AUTUMN, SEGMENTS, VIP_LIST, WINTER
+from rapport.segments.models import Segment
+from rapport.timeline.models import Interaction
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_makes_segments_and_campaigns_once():
+    call_command("demo", size="tiny", seed=7, stdout=io.StringIO(), verbosity=0)
+
+    names = set(Segment.objects.values_list("name", flat=True))
+    assert {name for name, _d, _r in SEGMENTS} | {VIP_LIST} <= names
+    assert Segment.objects.filter(size__isnull=True).count() == 0
+    autumn = Campaign.objects.get(name=AUTUMN["name"])
+    winter = Campaign.objects.get(name=WINTER["name"])
+    assert (autumn.status, winter.status) == ("done", "draft")
+    assert sorted(winter.templates.values_list("language", flat=True)) == ["en", "lt", "ru", "uk"]
+    sent = Message.objects.filter(campaign=autumn, status="sent")
+    assert Interaction.objects.filter(kind="campaign.message_sent").count() == sent.count()
+    assert set(Message.objects.filter(campaign=autumn).values_list("status", "reason")) <= {
+        ("sent", ""),
+        ("skipped", "holdout"),
+    }
+    before = (Segment.objects.count(), Campaign.objects.count(), Message.objects.count())
+
+    call_command("demo", size="tiny", seed=7, stdout=io.StringIO(), verbosity=0)
+
+    assert (Segment.objects.count(), Campaign.objects.count(), Message.objects.count()) == before
