@@ -61,11 +61,11 @@ def test_a_message_that_would_go_out_in_the_contacts_language_with_a_promo_code(
     ieva = person("ieva@example.com", language="lt", first_name="Ieva")
     result = dry_run(scenario, ieva, marketer, NOW)
     assert result.enters is True
-    assert _lines(result, "0") == ["A new code such as SUNXXXXXX."]
+    assert _lines(result, "0") == ["A new code such as SUNK7M2P9Q4."]
     lines = _lines(result, "1")
     assert lines[:3] == ["Channel: E-mail.", "Consent: granted.", "Address: ieva@example.com."]
     assert "It would go out." in lines
-    assert lines[-2:] == ["Subject: Labas Ieva", "Kodas SUNXXXXXX"]
+    assert lines[-2:] == ["Subject: Labas Ieva", "Kodas SUNK7M2P9Q4"]
     assert Message.objects.count() == 0  # nothing queued
 
 

@@ -264,7 +264,8 @@ def _describe(
         who = assignee.get_full_name() or assignee.get_username()
         return [_("A task for %(person)s.") % {"person": who}], "", now
     if kind == "promo":
-        example = (str(step.get("prefix") or "") + "XXXXXX").upper()
+        # a sample in the real alphabet (campaigns.promo), never issued: nothing is written
+        example = (str(step.get("prefix") or "") + "K7M2P9Q4").upper()
         run.context.update(promo_code=example, promo_value=wording.promo_text(step))
         return [_("A new code such as %(code)s.") % {"code": example}], "", now
     if kind in ("tag_add", "tag_remove"):
