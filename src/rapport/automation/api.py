@@ -225,14 +225,14 @@ class ReportSurveysOut(OutSchema):
     exit_reasons: dict[str, int]
 
 
-class ReportGroupOut(OutSchema):
+class ScenarioReportGroupOut(OutSchema):
     contacts: int
     conversions: int
     rate: float | None
     revenue: str
 
 
-class ReportUpliftOut(OutSchema):
+class ScenarioReportUpliftOut(OutSchema):
     rate: float | None = Field(..., description="Treated rate minus held-out rate.")
     low: float | None = Field(..., description="The 95 % interval's lower bound.")
     high: float | None
@@ -243,9 +243,9 @@ class ReportConversionsOut(OutSchema):
     attribution_days: int
     currency: str
     left_out: int = Field(..., description="Orders left out of revenue: no exchange rate.")
-    treated: ReportGroupOut
-    holdout: ReportGroupOut
-    uplift: ReportUpliftOut
+    treated: ScenarioReportGroupOut
+    holdout: ScenarioReportGroupOut
+    uplift: ScenarioReportUpliftOut
 
 
 class ScenarioReportOut(OutSchema):
