@@ -250,7 +250,11 @@ def message_review(*, actor: Any, message: Message, went_out: bool) -> Message:
     person who checked the provider says whether it went out. Sent: it joins the contact's
     timeline as any sent message does; not sent: failed with the unknown outcome as reason.
     Either way the decision is audited (who, when, from `review` to what)."""
-    locked = Message.objects.select_for_update().select_related("campaign").get(pk=message.pk)
+    locked = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(pk=message.pk)
+    )
     if locked.status != MessageStatus.REVIEW:
         raise ValidationError(
             {
