@@ -9,6 +9,7 @@ only when its contact is one the caller may see (runs are about people).
 import datetime as dt
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -521,7 +522,6 @@ def scenario_dry_run(request: HttpRequest, scenario_id: Id, payload: DryRunIn) -
     (filter, a run in flight, re-entry, holdout) and each step as a run would take it.
     Nothing is written; the version is the published one unless "draft" is asked (or none
     is published yet)."""
-    from django.core.exceptions import ValidationError
     from django.utils import timezone
 
     from rapport.automation.dryrun import dry_run, visible_contact
@@ -542,8 +542,6 @@ def event_create(request: HttpRequest, payload: EventIn) -> Status[dict[str, Any
     """Record a custom event for a contact; scenarios triggered by its name start."""
     contact = contacts_for(_user(request)).filter(pk=payload.contact).first()
     if contact is None:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"contact": [_("No such contact (or you may not see it).")]})
     event = services.event_record(
         actor=_user(request),
