@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from rapport.campaigns import outbox
+from rapport.campaigns import outbox, split
 from rapport.campaigns.models import Message, MessageStatus, SkipReason, Suppression
 from rapport.campaigns.services import campaign_enqueue, campaign_move, message_enqueue
 from rapport.core import schedule
@@ -45,6 +45,29 @@ def test_queueing_twice_makes_one_message_per_contact_and_step(smtp):
     )
     assert first.pk == again.pk
     assert Message.objects.count() == 3
+
+
+def test_queueing_by_hand_draws_the_same_holdout_as_a_launch(smtp):
+    people = [person(f"p{n}@example.com") for n in range(40)]
+    winter = campaign()
+    winter.holdout_percent = 30
+    winter.save(update_fields=["holdout_percent"])
+    held = {p.pk for p in people if split.held_out(winter.pk, p.pk, 30)}
+    assert 0 < len(held) < 40  # the draw splits this set: the test checks both sides
+
+    assert campaign_enqueue(campaign=winter, contact_ids=[p.pk for p in people]) == 40
+    result = outbox.deliver_due()
+
+    skipped = set(
+        Message.objects.filter(status=MessageStatus.SKIPPED, reason=SkipReason.HOLDOUT).values_list(
+            "contact_id", flat=True
+        )
+    )
+    assert skipped == held
+    assert result.sent == 40 - len(held)
+    assert sorted(m["To"] for m in smtp.messages) == sorted(
+        p.email for p in people if p.pk not in held
+    )
 
 
 def test_each_message_is_checked_when_it_is_handed_out(smtp):

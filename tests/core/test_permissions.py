@@ -136,3 +136,14 @@ def test_complaints_are_worked_by_agents_everywhere_and_by_managers_for_their_te
     assert permissions.reach(users["agent"], "complaints", "change") == "all"
     assert permissions.reach(users["marketer"], "complaints", "change") == "none"
     assert permissions.reach(users["manager"], "service_setup", "change") == "none"
+
+
+def test_whoever_reads_campaigns_sees_every_customer_so_their_reports_count_no_hidden_one():
+    # A campaign's report counts its recipients, conversions and revenue without scoping them
+    # to the reader: that is right only while every role that reads campaigns reaches every
+    # contact. Giving a team-scoped role the campaigns must come with a scoped report.
+    readers = {role for role in permissions.RULES if permissions.RULES[role].get("campaigns")}
+    assert readers == {"admin", "marketer", "analyst"}
+    assert {role: permissions.RULES[role]["contacts"]["view"] for role in readers} == dict.fromkeys(
+        readers, "all"
+    )

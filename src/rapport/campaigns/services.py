@@ -63,7 +63,10 @@ def contents_of(campaign_id: int) -> dict[int | None, list[CampaignTemplate]]:
 def campaign_enqueue(*, campaign: Campaign, contact_ids: Iterable[int], step: int = 0) -> int:
     """Queue one message of `campaign` per contact (a contact queued already is left
     alone: the outbox's unique constraint holds whatever races), in the variant the hash
-    draws for them when the campaign has variants. Returns how many were queued now."""
+    draws for them when the campaign has variants. A contact the hash draws into the
+    campaign's holdout gets a skipped row (reason holdout, no content) — the very draw a
+    launch makes, so the report compares the same groups however they were queued. Returns
+    how many were queued now (holdout rows included)."""
     editing.launch_content(campaign)  # content for every variant, all of it renderable
     contents = contents_of(campaign.pk)
     variants = list(campaign.variants.order_by("position", "id"))
@@ -77,6 +80,24 @@ def campaign_enqueue(*, campaign: Campaign, contact_ids: Iterable[int], step: in
         rows = []
         for contact in contacts:
             language = language_of(contact)
+            if campaign.holdout_percent and split.held_out(
+                campaign.pk, contact.pk, campaign.holdout_percent
+            ):
+                rows.append(
+                    Message(
+                        campaign=campaign,
+                        step=step,
+                        contact=contact,
+                        channel=campaign.channel,
+                        purpose=campaign.purpose,
+                        language=language,
+                        body_text="",
+                        status=MessageStatus.SKIPPED,
+                        reason=SkipReason.HOLDOUT,
+                        available_at=now,
+                    )
+                )
+                continue
             variant = (
                 variants[split.variant_index(campaign.pk, contact.pk, shares)] if variants else None
             )
