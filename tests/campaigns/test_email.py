@@ -157,3 +157,42 @@ def test_an_unreachable_server_requeues_every_message_untouched(settings):
         (MessageStatus.QUEUED, None, 1),
     ]
     assert all(m.available_at > timezone.now() for m in Message.objects.all())
+
+
+def test_the_mime_message_round_trips_names_subjects_and_long_lines():
+    from email import message_from_bytes
+    from email.policy import default as modern
+
+    from rapport.campaigns.channels.base import Outgoing
+    from rapport.campaigns.channels.smtp import as_bytes, build
+
+    long_html = "<p>" + "Крит " * 300 + "</p>"
+    ascii_wide = "<p>" + "x" * 1200 + "</p>"
+    sent = Outgoing(
+        key=7,
+        to="olena@example.com",
+        subject="Зимове сонце: −15 % для вас, Олено, до кінця тижня, на всі тури до Криту",
+        text="Dear Olena,\n.a line that starts with a dot\n",
+        html=long_html,
+        headers={"List-Unsubscribe": "<https://crm.example/u/abc/>"},
+    )
+    raw = as_bytes(build(sent, "Подорожі Travel <offers@travel.example>"))
+    wide = as_bytes(
+        build(
+            Outgoing(key=8, to="a@example.com", subject="Hi", text=ascii_wide),
+            "offers@travel.example",
+        )
+    )
+
+    mail = message_from_bytes(raw, policy=modern)
+    assert mail["From"] == "Подорожі Travel <offers@travel.example>"
+    assert mail["Subject"] == sent.subject
+    assert mail["Message-ID"] == "<outbox.7@travel.example>"
+    assert mail.get_body(("plain",)).get_content().replace("\r\n", "\n") == sent.text
+    assert mail.get_body(("html",)).get_content() == long_html
+    assert raw.count(b"MIME-Version") == 1
+    assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF line ends only
+    assert b"Content-Transfer-Encoding: 7bit" in raw  # the ASCII text part stays readable
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert message_from_bytes(wide, policy=modern).get_content() == ascii_wide
+    assert max(len(line) for line in wide.split(b"\r\n")) <= 998

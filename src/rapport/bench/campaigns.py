@@ -24,7 +24,7 @@ from django.utils import timezone
 from rapport.accounts.models import User
 from rapport.bench.harness import Bench, Result, served_benchmark
 from rapport.campaigns import outbox
-from rapport.campaigns.channels.smtp import build
+from rapport.campaigns.channels.smtp import as_bytes, build
 from rapport.campaigns.models import Campaign, CampaignTemplate, Message, MessageStatus
 from rapport.campaigns.services import campaign_enqueue
 from rapport.contacts.models import ConsentEvent, Contact
@@ -107,7 +107,7 @@ def _raw_send(campaign: Campaign, port: int) -> tuple[float, int]:
     built = []
     for message in Message.objects.filter(campaign=campaign).select_related("contact"):
         message.address = message.contact.email
-        built.append((message.address, build(outbox.outgoing(message), SENDER).as_bytes()))
+        built.append((message.address, as_bytes(build(outbox.outgoing(message), SENDER))))
     start = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port, local_hostname="bench.example") as connection:
         for to, content in built:

@@ -2,13 +2,19 @@
 MAIL/RCPT/DATA exchange so that a failure is known to have happened before or after its
 content went over (see channels/base.py)."""
 
+import io
 import re
 import smtplib
 import socket
 import ssl
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import formatdate
+from email.charset import BASE64, Charset
+from email.generator import BytesGenerator
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
+from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from rapport.campaigns.channels.base import NotSent, OutcomeUnknown, Outgoing, Rejected
@@ -20,24 +26,79 @@ _LEADING_DOT = re.compile(rb"(?m)^\.")
 def message_id(key: int, sender: str) -> str:
     """The Message-ID of outbox message `key`: the same every time it is built, so a second
     copy could be recognised by any receiver."""
-    domain = sender.rpartition("@")[2] or "localhost"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     return f"<outbox.{key}@{domain}>"
 
 
-def build(message: Outgoing, sender: str) -> EmailMessage:
+# The MIME message is built with the stdlib's compat32 classes, not EmailMessage and the
+# modern policy: those parse every header into objects and refold it on output, 3.2 ms of CPU
+# per message measured against 0.7 ms here (RFC 2047 subjects, base64 UTF-8 bodies, CRLF) —
+# the difference between missing and meeting a send rate of 500 messages a second.
+# Header lines are not folded (max_line_length 0): ASCII values stay whole (a folded
+# List-Unsubscribe began with a blank first line, read back with a leading space), and
+# non-ASCII ones arrive already split into RFC 2047 words of at most 76 characters.
+POLICY = compat32.clone(linesep="\r\n", max_line_length=0)
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = BASE64
+UTF8.header_encoding = BASE64
+LINE_LIMIT = 998
+
+
+def _header(value: str, name: str) -> str:
+    if value.isascii():
+        return value
+    return Header(value, UTF8, header_name=name).encode(linesep=POLICY.linesep)
+
+
+def _address(value: str) -> str:
+    """A From/To value: `addr` or `Name <addr>`, the name RFC 2047-encoded when it needs it."""
+    name, addr = parseaddr(value)
+    return formataddr((name, addr), charset="utf-8") if name else (addr or value)
+
+
+def _plain_7bit(body: str) -> bool:
+    # SMTP caps a line at 1000 octets with its CRLF: a longer ASCII line (HTML often has one)
+    # goes in base64 like any non-ASCII body.
+    return body.isascii() and all(len(line) <= LINE_LIMIT for line in body.splitlines())
+
+
+def _part(body: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype, policy=POLICY)
+    if _plain_7bit(body):  # readable in the raw message, as it is
+        part.set_payload(body)
+        part.set_param("charset", "us-ascii")
+        part["Content-Transfer-Encoding"] = "7bit"
+    else:
+        part.set_payload(body, charset=UTF8)
+    return part
+
+
+def build(message: Outgoing, sender: str) -> Message:
     """The MIME message: plain text, and an HTML alternative when there is one."""
-    mail = EmailMessage(policy=SMTP_POLICY)
-    mail["From"] = sender
-    mail["To"] = message.to
-    mail["Subject"] = message.subject
+    mail: Message
+    if message.html:
+        mail = MIMEMultipart("alternative", policy=POLICY)
+        for body, subtype in ((message.text, "plain"), (message.html, "html")):
+            part = _part(body, subtype)
+            del part["MIME-Version"]  # the message's own header says it once
+            mail.attach(part)
+    else:
+        mail = _part(message.text, "plain")
+    mail["From"] = _address(sender)
+    mail["To"] = _address(message.to)
+    mail["Subject"] = _header(message.subject, "Subject")
     mail["Date"] = formatdate(localtime=False, usegmt=True)
     mail["Message-ID"] = message_id(message.key, sender)
     for name, value in message.headers.items():
-        mail[name] = value
-    mail.set_content(message.text)
-    if message.html:
-        mail.add_alternative(message.html, subtype="html")
+        mail[name] = _header(value, name)
     return mail
+
+
+def as_bytes(mail: Message) -> bytes:
+    """The message as it goes over the wire (CRLF line ends)."""
+    out = io.BytesIO()
+    BytesGenerator(out, policy=POLICY).flatten(mail)
+    return out.getvalue()
 
 
 # Refusals of the recipient that mean the address does not exist or never will take mail
@@ -118,7 +179,7 @@ class SmtpProvider:
 
     def send(self, message: Outgoing) -> str:
         mail = build(message, self.sender)
-        content = _LEADING_DOT.sub(b"..", mail.as_bytes())
+        content = _LEADING_DOT.sub(b"..", as_bytes(mail))
         if not content.endswith(b"\r\n"):
             content += b"\r\n"
         connection = self._connect()
@@ -150,7 +211,7 @@ class SmtpProvider:
         if code != 250:
             # An explicit refusal of the content: the server did not take it.
             raise _refused(code, reply, "content")
-        return mail["Message-ID"]
+        return str(mail["Message-ID"])
 
     def _reset(self) -> None:
         if self.connection is None:
