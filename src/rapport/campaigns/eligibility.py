@@ -45,8 +45,8 @@ def _preferred(accounts: list[tuple[str, str]]) -> tuple[str, str] | None:
     """Of a contact's messenger accounts, (messenger, external id), newest first: the newest
     on a messenger a provider is configured for, else the newest (printed, in development)."""
     configured = config.messengers()
-    usable = [account for account in accounts if account[0] in configured]
-    return (usable or accounts or [None])[0]
+    usable = [account for account in accounts if account[0] in configured] or accounts
+    return usable[0] if usable else None
 
 
 def messenger_account(contact_id: int) -> tuple[str, str] | None:

@@ -48,7 +48,7 @@ def viber_actions(event: Any) -> list[Action]:
     """What one Viber callback records."""
     event = _object(event)
     kind = event.get("event")
-    token = str(event.get("message_token", ""))
+    token = "" if event.get("message_token") is None else str(event["message_token"])
     if kind in {"delivered", "seen", "failed"}:
         if not token:
             raise BadShape("a receipt without its message_token")
@@ -71,7 +71,9 @@ def viber_actions(event: Any) -> list[Action]:
         ]
     if kind == "unsubscribed":
         user = _text(event.get("user_id"))
-        return [lambda: hooks.unsubscribed(provider="viber", external_id=token, sender=user)]
+        # the event's own token, else one per user and time (Viber repeats it unchanged)
+        once = token or f"unsubscribed:{user}:{event.get('timestamp', '')}"
+        return [lambda: hooks.unsubscribed(provider="viber", external_id=once, sender=user)]
     if kind in {"subscribed", "conversation_started", "webhook"}:
         return []  # nothing to record: no contact's account is named by them
     raise BadShape(f"unknown Viber event {kind!r}")

@@ -75,9 +75,10 @@ class WhatsAppProvider:
         )
         body = answer.json() if isinstance(answer.json(), dict) else {}
         sent = body.get("messages")
-        if answer.status == 200 and sent and isinstance(sent, list) and sent[0].get("id"):
-            return str(sent[0]["id"])
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        first = sent[0] if isinstance(sent, list) and sent else None
+        if answer.status == 200 and isinstance(first, dict) and first.get("id"):
+            return str(first["id"])
+        error = body["error"] if isinstance(body.get("error"), dict) else {}
         code = error.get("code")
         detail = f"{answer.status} {code if code is not None else ''} {error.get('message', '')}"
         detail = detail.strip()
