@@ -13,6 +13,8 @@ RAPPORT_FREQUENCY_CAP marketing messages per contact per rolling window, all cha
 RAPPORT_ATTRIBUTION_DAYS days after a campaign message in which an order counts for it (14)
 RAPPORT_SMS_URL       twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/?from=%2B15550001111
 RAPPORT_TELEGRAM_URL  telegram://BOT_TOKEN@api.telegram.org
+RAPPORT_VIBER_URL     viber://AUTH_TOKEN@chatapi.viber.com?sender=Name
+RAPPORT_WHATSAPP_URL  whatsapp://TOKEN@graph.facebook.com/v21.0/PHONE_ID?app_secret=…&verify_token=…
 RAPPORT_WEBHOOK_PORTS ports outbound webhooks may use (comma-separated, default 443)
 RAPPORT_WEBHOOK_ALLOW_PRIVATE 1 lets outbound webhooks reach loopback/private addresses (dev, tests)
 RAPPORT_WEBHOOK_CA_FILE a PEM CA bundle trusted for webhook targets besides the system's
@@ -266,6 +268,8 @@ RAPPORT_ATTRIBUTION_DAYS = int(_attribution)
 # SMS and messenger providers (campaigns/channels/); unset: messages are printed.
 RAPPORT_SMS_URL = os.environ.get("RAPPORT_SMS_URL", "")
 RAPPORT_TELEGRAM_URL = os.environ.get("RAPPORT_TELEGRAM_URL", "")
+RAPPORT_VIBER_URL = os.environ.get("RAPPORT_VIBER_URL", "")
+RAPPORT_WHATSAPP_URL = os.environ.get("RAPPORT_WHATSAPP_URL", "")
 # Seconds a worker's claim on outbox messages lasts before another worker recovers it.
 RAPPORT_OUTBOX_LEASE = int(os.environ.get("RAPPORT_OUTBOX_LEASE", "120"))
 

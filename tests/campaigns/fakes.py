@@ -1,5 +1,7 @@
-"""Local fake servers that answer as Twilio's Messages API and Telegram's Bot API do,
-including their errors and rate-limit answers, scripted per test."""
+"""Local fake servers that answer as Twilio's Messages API, Telegram's Bot API, Viber's REST
+Bot API and Meta's WhatsApp Cloud API do, including their errors and rate-limit answers,
+scripted per test. Viber's and WhatsApp's also refuse a request that is not their shape, as
+the real ones do (Viber: HTTP 200 with status 3 badData; WhatsApp: 400 with error code 100)."""
 
 import json
 import threading
@@ -20,6 +22,67 @@ class Scripted:
     counter: int = 0
 
 
+def viber_ok(counter: int) -> dict:
+    return {
+        "status": 0,
+        "status_message": "ok",
+        "message_token": 5741311803571721000 + counter,
+        "chat_hostname": "SN-CHAT-05_",
+    }
+
+
+def viber_error(status: int, message: str) -> dict:
+    return {"status": status, "status_message": message, "chat_hostname": "SN-CHAT-05_"}
+
+
+def whatsapp_ok(to: str, counter: int) -> dict:
+    return {
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to, "wa_id": to}],
+        "messages": [{"id": f"wamid.HBgM{counter:024d}"}],
+    }
+
+
+def whatsapp_error(code: int, message: str, *, kind: str = "OAuthException") -> dict:
+    return {
+        "error": {
+            "message": message,
+            "type": kind,
+            "code": code,
+            "error_subcode": 2494010,
+            "fbtrace_id": "AbCdEf123456",
+        }
+    }
+
+
+def _viber_shape(headers, body: dict):
+    if not headers.get("X-Viber-Auth-Token"):
+        return (200, viber_error(2, "invalidAuthToken"), {})
+    sender = body.get("sender") or {}
+    if not body.get("receiver") or body.get("type") != "text" or not sender.get("name"):
+        return (200, viber_error(3, "badData"), {})
+    return None
+
+
+def _whatsapp_shape(headers, body: dict):
+    if not (headers.get("Authorization") or "").startswith("Bearer "):
+        return (401, whatsapp_error(190, "Invalid OAuth access token."), {})
+    kind = body.get("type")
+    wrong = (
+        body.get("messaging_product") != "whatsapp"
+        or not body.get("to")
+        or (kind == "text" and not (body.get("text") or {}).get("body"))
+        or (kind == "template" and not (body.get("template") or {}).get("name"))
+        or kind not in {"text", "template"}
+    )
+    if wrong:
+        return (400, whatsapp_error(100, "Invalid parameter"), {})
+    return None
+
+
+SHAPE_CHECKS = {"viber": _viber_shape, "whatsapp": _whatsapp_shape}
+
+
 def _handler(api: str, state: Scripted) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:
@@ -32,9 +95,16 @@ def _handler(api: str, state: Scripted) -> type[BaseHTTPRequestHandler]:
             else:
                 body = json.loads(raw)
             state.requests.append(
-                {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+                {
+                    "path": self.path,
+                    "auth": self.headers.get("Authorization"),
+                    "headers": dict(self.headers),
+                    "body": body,
+                }
             )
             answer = state.answers.pop(0) if state.answers else None
+            if answer is None and api in SHAPE_CHECKS:
+                answer = SHAPE_CHECKS[api](self.headers, body)
             if answer == "hang":
                 self.wfile.flush()
                 self.close_connection = True
@@ -44,6 +114,10 @@ def _handler(api: str, state: Scripted) -> type[BaseHTTPRequestHandler]:
                 state.counter += 1
                 if api == "twilio":
                     answer = (201, {"sid": f"SM{state.counter:032d}", "status": "queued"}, {})
+                elif api == "viber":
+                    answer = (200, viber_ok(state.counter), {})
+                elif api == "whatsapp":
+                    answer = (200, whatsapp_ok(body["to"], state.counter), {})
                 else:
                     answer = (200, {"ok": True, "result": {"message_id": state.counter}}, {})
             status, payload, headers = answer

@@ -9,8 +9,12 @@ class CampaignsConfig(AppConfig):
     label = "campaigns"
 
     def ready(self) -> None:
-        from rapport.campaigns import jobs, redemption, timeline_kinds  # noqa: F401  (registrations)
+        from rapport.campaigns import config, jobs, redemption, timeline_kinds  # noqa: F401
         from rapport.sales.services.orders import register_order_hooks
+
+        # a mistyped provider URL stops the start, naming what is wrong, not the first send
+        config.viber()
+        config.whatsapp()
 
         register_order_hooks(
             placed=redemption.order_placed, status_changed=redemption.order_status_changed

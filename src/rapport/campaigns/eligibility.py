@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count
 
+from rapport.campaigns import config
 from rapport.campaigns.config import FrequencyCap
 from rapport.campaigns.models import (
     Campaign,
@@ -36,13 +37,33 @@ def address_of(contact: Contact, channel: str) -> str:
         return contact.email
     if channel == MessageChannel.SMS:
         return contact.phone
-    account = (
-        MessengerAccount.objects.filter(contact_id=contact.pk)
+    account = messenger_account(contact.pk)
+    return account[1] if account else ""
+
+
+def _preferred(accounts: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """Of a contact's messenger accounts, (messenger, external id), newest first: the newest
+    on a messenger a provider is configured for, else the newest (printed, in development)."""
+    configured = config.messengers()
+    usable = [account for account in accounts if account[0] in configured] or accounts
+    return usable[0] if usable else None
+
+
+def messenger_account(contact_id: int) -> tuple[str, str] | None:
+    """The (messenger, external id) a messenger message to the contact goes to, or None."""
+    accounts = MessengerAccount.objects.filter(contact_id=contact_id).order_by("-created_at", "-id")
+    return _preferred(list(accounts.values_list("provider", "external_id")))
+
+
+def messenger_of(contact_id: int, external_id: str) -> str:
+    """The messenger of the contact's account `external_id` (the newest such, if several)."""
+    found = (
+        MessengerAccount.objects.filter(contact_id=contact_id, external_id=external_id)
         .order_by("-created_at", "-id")
-        .values_list("external_id", flat=True)
+        .values_list("provider", flat=True)
         .first()
     )
-    return account or ""
+    return found or ""
 
 
 def consent_granted(contact_id: int, channel: str, purpose: str) -> bool:
@@ -102,15 +123,21 @@ def why_not(
 @dataclass(frozen=True)
 class Verdict:
     """A message's fate as the batch read predicts it: `reason` "" means it may go out to
-    `address`; `missing` means its contact no longer exists."""
+    `address` (on `via`, the messenger of a messenger message's account); `missing` means
+    its contact no longer exists."""
 
     reason: str
     address: str
     missing: bool = False
+    via: str = ""
 
 
-def _addresses(contact_ids: set[int], channels: set[str]) -> dict[tuple[int, str], str]:
+def _addresses(
+    contact_ids: set[int], channels: set[str]
+) -> tuple[dict[tuple[int, str], str], dict[int, str]]:
+    """Each contact's address per channel, and the messenger of their messenger address."""
     found: dict[tuple[int, str], str] = {}
+    vias: dict[int, str] = {}
     for pk, email, phone in Contact.objects.filter(pk__in=contact_ids).values_list(
         "pk", "email", "phone"
     ):
@@ -118,15 +145,18 @@ def _addresses(contact_ids: set[int], channels: set[str]) -> dict[tuple[int, str
         found[pk, MessageChannel.SMS] = phone
         found[pk, MessageChannel.MESSENGER] = ""
     if MessageChannel.MESSENGER in channels:
-        # oldest first, so the newest account of each contact is the one kept
-        accounts = (
+        accounts: dict[int, list[tuple[str, str]]] = {}
+        for pk, provider, external_id in (
             MessengerAccount.objects.filter(contact_id__in=contact_ids)
-            .order_by("created_at", "id")
-            .values_list("contact_id", "external_id")
-        )
-        for pk, external_id in accounts:
-            found[pk, MessageChannel.MESSENGER] = external_id
-    return found
+            .order_by("-created_at", "-id")
+            .values_list("contact_id", "provider", "external_id")
+        ):
+            accounts.setdefault(pk, []).append((provider, external_id))
+        for pk, theirs in accounts.items():
+            chosen = _preferred(theirs)
+            if chosen is not None:
+                vias[pk], found[pk, MessageChannel.MESSENGER] = chosen
+    return found, vias
 
 
 def _granted(contact_ids: set[int]) -> set[tuple[int, str, str]]:
@@ -161,7 +191,7 @@ def batch_verdicts(
 ) -> dict[int, Verdict]:
     """Each message's predicted fate, read for the whole batch in at most five queries."""
     contact_ids = {m.contact_id for m in messages}
-    addresses = _addresses(contact_ids, {m.channel for m in messages})
+    addresses, vias = _addresses(contact_ids, {m.channel for m in messages})
     granted = _granted(contact_ids)
     wanted = {(m.channel, addresses.get((m.contact_id, m.channel), "").lower()) for m in messages}
     suppressed: set[tuple[str, str]] = set()
@@ -193,7 +223,8 @@ def batch_verdicts(
             and counts.get(m.contact_id, 0) >= cap.limit
         ):
             reason = SkipReason.CAPPED
-        verdicts[m.pk] = Verdict(reason, address)
+        via = vias.get(m.contact_id, "") if m.channel == MessageChannel.MESSENGER else ""
+        verdicts[m.pk] = Verdict(reason, address, via=via)
     return verdicts
 
 

@@ -112,7 +112,13 @@ class CampaignForm(PicoForm):
         prefix = prefix_of(index)
         for code in LANGUAGES:
             self.fields[f"{prefix}subject_{code}"] = forms.CharField(
-                label=_("Subject"), max_length=300, required=False
+                label=_("Subject"),
+                max_length=300,
+                required=False,
+                help_text=_(
+                    "E-mail: the subject line. Messenger: template:NAME sends WhatsApp "
+                    "recipients that approved template (needed outside WhatsApp's 24-hour window)."
+                ),
             )
             self.fields[f"{prefix}text_{code}"] = forms.CharField(
                 label=_("Text"),

@@ -6,9 +6,13 @@ withdraws that channel's consents at once.
 Every hook URL carries a secret derived from the site's key (`hook_url`), and each provider's
 own signature is checked as well: Twilio's X-Twilio-Signature (HMAC-SHA1 of the URL and the
 sorted form fields with the account's auth token), Telegram's secret-token header (the same
-secret, given to setWebhook)."""
+secret, given to setWebhook), Viber's X-Viber-Content-Signature (HMAC-SHA256 of the raw body
+with the bot's auth token) and WhatsApp's X-Hub-Signature-256 ("sha256=" and the HMAC-SHA256
+of the raw body with the Meta app's secret). Viber's and WhatsApp's hooks exist only while
+their provider is configured: without its key no signature could be checked."""
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -17,8 +21,10 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from rapport.campaigns import config
 from rapport.campaigns import timeline_kinds as kinds
 from rapport.campaigns.eligibility import consent_granted
 from rapport.campaigns.models import (
@@ -35,7 +41,9 @@ from rapport.contacts.services.consents import consent_record
 from rapport.timeline import services as timeline
 from rapport.timeline.models import Channel, Direction
 
-PROVIDERS = ("twilio", "telegram")
+PROVIDERS = ("twilio", "telegram", "viber", "whatsapp")
+# WhatsApp takes free text from a business only this long after the person's last message.
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
 STOP_SOURCE = "reply"
 
 
@@ -49,7 +57,14 @@ def hook_url(provider: str) -> str:
 
 
 def secret_ok(provider: str, secret: str) -> bool:
+    if provider in {"viber", "whatsapp"} and provider not in config.messengers():
+        return False
     return provider in PROVIDERS and constant_time_compare(secret, hook_secret(provider))
+
+
+def body_signature(key: str, body: bytes) -> str:
+    """The hex HMAC-SHA256 of a raw request body: Viber's and (after "sha256=") Meta's."""
+    return hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
 
 
 def twilio_signature(token: str, url: str, form: Mapping[str, str]) -> str:
@@ -62,7 +77,19 @@ def twilio_token() -> str:
     return unquote(urlsplit(getattr(settings, "RAPPORT_SMS_URL", "")).password or "")
 
 
-def signature_ok(provider: str, headers: Mapping[str, str], form: Mapping[str, str]) -> bool:
+def signature_ok(
+    provider: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes = b""
+) -> bool:
+    if provider == "viber":
+        viber = config.viber()
+        given = headers.get("X-Viber-Content-Signature", "")
+        return viber is not None and constant_time_compare(given, body_signature(viber.token, body))
+    if provider == "whatsapp":
+        whatsapp = config.whatsapp()
+        given = headers.get("X-Hub-Signature-256", "")
+        return whatsapp is not None and constant_time_compare(
+            given, "sha256=" + body_signature(whatsapp.app_secret, body)
+        )
     if provider == "twilio":
         token = twilio_token()
         given = headers.get("X-Twilio-Signature", "")
@@ -74,7 +101,8 @@ def signature_ok(provider: str, headers: Mapping[str, str], form: Mapping[str, s
 
 # --- what arrived ----------------------------------------------------------------------------
 
-_DELIVERED = {"delivered"}
+# "read" (WhatsApp, Twilio) and "seen" (Viber) come after "delivered", and sometimes instead.
+_DELIVERED = {"delivered", "read", "seen"}
 _UNDELIVERED = {"undelivered", "failed"}
 
 
@@ -121,7 +149,7 @@ def reply(*, provider: str, external_id: str, channel: str, sender: str, text: s
                 text=text,
                 stop=stop,
             )
-            contact_ids = _contacts_at(channel, sender)
+            contact_ids = _contacts_at(channel, sender, provider)
             for contact_id in contact_ids:
                 _reply_to(contact_id, channel=channel, text=text, stop=stop)
             return len(contact_ids)
@@ -129,29 +157,78 @@ def reply(*, provider: str, external_id: str, channel: str, sender: str, text: s
         return 0  # seen already
 
 
-def _contacts_at(channel: str, sender: str) -> list[int]:
+def unsubscribed(*, provider: str, external_id: str, sender: str) -> int:
+    """A person left a messenger's bot (Viber's "unsubscribed"): as a STOP does, withdraw the
+    messenger consents of every contact with that account, and say so on their timelines.
+    Returns the number of contacts it reached; a repeated event does nothing."""
+    try:
+        with transaction.atomic():
+            InboundMessage.objects.create(
+                provider=provider,
+                external_id=external_id,
+                channel=MessageChannel.MESSENGER,
+                sender=sender,
+                stop=True,
+            )
+            contact_ids = _contacts_at(MessageChannel.MESSENGER, sender, provider)
+            for contact_id in contact_ids:
+                withdrawn = _withdraw(
+                    contact_id,
+                    MessageChannel.MESSENGER,
+                    source=f"{provider}_unsubscribed",
+                    evidence=f"{provider} unsubscribed {sender}",
+                )
+                timeline.record(
+                    contact=contact_id,
+                    channel=MessageChannel.MESSENGER,
+                    direction=Direction.INBOUND,
+                    kind=kinds.MESSENGER_UNSUBSCRIBED,
+                    params={"messenger": provider, "withdrawn": withdrawn},
+                )
+            return len(contact_ids)
+    except IntegrityError:
+        return 0  # seen already
+
+
+def whatsapp_window_open(wa_id: str) -> bool:
+    """Whether the person wrote to the business on WhatsApp in the last 24 hours (so free
+    text may be sent to them, not only an approved template)."""
+    since = timezone.now() - WHATSAPP_WINDOW
+    return InboundMessage.objects.filter(
+        provider="whatsapp", sender=wa_id, received_at__gte=since
+    ).exists()
+
+
+def _contacts_at(channel: str, sender: str, provider: str) -> list[int]:
     if channel == MessageChannel.SMS:
         phones = ContactPhone.objects.filter(number=sender)
         return sorted(set(phones.values_list("contact_id", flat=True)))
-    accounts = MessengerAccount.objects.filter(external_id=sender)
+    accounts = MessengerAccount.objects.filter(provider=provider, external_id=sender)
     return sorted(set(accounts.values_list("contact_id", flat=True)))
 
 
-def _reply_to(contact_id: int, *, channel: str, text: str, stop: bool) -> None:
+def _withdraw(
+    contact_id: int, channel: str, *, evidence: str, source: str = STOP_SOURCE
+) -> list[str]:
+    """Withdraw the contact's granted consents on `channel`; the purposes withdrawn."""
     withdrawn = []
-    if stop:
-        for purpose in (ConsentPurpose.MARKETING, ConsentPurpose.SERVICE):
-            if consent_granted(contact_id, channel, purpose):
-                consent_record(
-                    actor=None,
-                    contact=Contact.objects.get(pk=contact_id),
-                    channel=channel,
-                    purpose=purpose,
-                    status=ConsentStatus.WITHDRAWN,
-                    source=STOP_SOURCE,
-                    evidence=text[:200],
-                )
-                withdrawn.append(str(purpose))
+    for purpose in (ConsentPurpose.MARKETING, ConsentPurpose.SERVICE):
+        if consent_granted(contact_id, channel, purpose):
+            consent_record(
+                actor=None,
+                contact=Contact.objects.get(pk=contact_id),
+                channel=channel,
+                purpose=purpose,
+                status=ConsentStatus.WITHDRAWN,
+                source=source,
+                evidence=evidence[:200],
+            )
+            withdrawn.append(str(purpose))
+    return withdrawn
+
+
+def _reply_to(contact_id: int, *, channel: str, text: str, stop: bool) -> None:
+    withdrawn = _withdraw(contact_id, channel, evidence=text) if stop else []
     timeline.record(
         contact=contact_id,
         channel=channel,

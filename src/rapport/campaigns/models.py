@@ -293,11 +293,14 @@ class Suppression(models.Model):
 
 
 class MessengerAccount(models.Model):
-    """A contact's account on a messenger (their Telegram chat), where messenger messages
-    go and whose replies are theirs."""
+    """A contact's account on a messenger, where messenger messages go and whose replies are
+    theirs: their Telegram chat id, Viber user id, or WhatsApp id (the international number
+    in digits, without "+", as WhatsApp names it)."""
 
     class Provider(models.TextChoices):
         TELEGRAM = "telegram", "Telegram"
+        VIBER = "viber", "Viber"
+        WHATSAPP = "whatsapp", "WhatsApp"
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     provider = models.CharField(_("messenger"), max_length=20, choices=Provider.choices)

@@ -201,8 +201,16 @@ def deliver_claimed(ids: list[int], *, worker: str, result: Delivery) -> None:
     for channel, group in by_channel.items():
         with provider_for(channel) as provider:
             for message in group:
-                address = verdicts[message.pk].address
-                _deliver_one(provider, message, address, worker=worker, cap=cap, result=result)
+                verdict = verdicts[message.pk]
+                _deliver_one(
+                    provider,
+                    message,
+                    verdict.address,
+                    via=verdict.via,
+                    worker=worker,
+                    cap=cap,
+                    result=result,
+                )
 
 
 def _drop_stopped(messages: list[Message], *, worker: str, result: Delivery) -> list[Message]:
@@ -396,8 +404,9 @@ def _hand_off(
         return True
 
 
-def outgoing(message: Message) -> Outgoing:
-    """The message as its provider sends it, with the unsubscribe link filled in."""
+def outgoing(message: Message, *, via: str = "") -> Outgoing:
+    """The message as its provider sends it, with the unsubscribe link filled in; `via`: the
+    messenger of a messenger message's account."""
     url = url_for(message.pk)
     headers = {}
     if message.channel == MessageChannel.EMAIL and message.purpose == MessagePurpose.MARKETING:
@@ -412,6 +421,8 @@ def outgoing(message: Message) -> Outgoing:
         text=fill_unsubscribe(message.body_text, url),
         html=fill_unsubscribe(message.body_html, url),
         headers=headers,
+        via=via,
+        language=message.language,
     )
 
 
@@ -420,6 +431,7 @@ def _deliver_one(
     message: Message,
     address: str,
     *,
+    via: str,
     worker: str,
     cap: config.FrequencyCap | None,
     result: Delivery,
@@ -432,7 +444,10 @@ def _deliver_one(
     ):
         return
     try:
-        provider_id = provider.send(outgoing(message))
+        if message.channel == MessageChannel.MESSENGER and message.address != address:
+            # the careful path found another account than the batch read
+            via = eligibility.messenger_of(message.contact_id, message.address)
+        provider_id = provider.send(outgoing(message, via=via))
     except NotSent as exc:
         _retry(message, worker, exc, result)
     except Rejected as exc:

@@ -13,6 +13,8 @@ MESSAGE_SENT = "campaign.message_sent"
 UNSUBSCRIBED = "campaign.unsubscribed"
 DELIVERY = "campaign.delivery"
 REPLY = "campaign.reply"
+MESSENGER_UNSUBSCRIBED = "campaign.messenger_unsubscribed"
+MESSENGERS = {"telegram": "Telegram", "viber": "Viber", "whatsapp": "WhatsApp"}
 
 
 @register(MESSAGE_SENT)
@@ -70,3 +72,14 @@ def _reply(params: Mapping[str, Any], item: Rendered) -> str:
             values
         )
     return pgettext("timeline", "Replied by %(channel)s") % values
+
+
+@register(MESSENGER_UNSUBSCRIBED)
+def _messenger_unsubscribed(params: Mapping[str, Any], item: Rendered) -> str:
+    values = {"messenger": MESSENGERS.get(params["messenger"], params["messenger"])}
+    if params.get("withdrawn"):
+        return (
+            pgettext("timeline", "Unsubscribed from the %(messenger)s bot; consent withdrawn")
+            % values
+        )
+    return pgettext("timeline", "Unsubscribed from the %(messenger)s bot") % values

@@ -47,7 +47,9 @@ class OutcomeUnknown(SendError):
 @dataclass(frozen=True)
 class Outgoing:
     """One message as a provider sends it. `key` is the outbox id: the idempotency key
-    where the provider takes one, and the core of the e-mail's Message-ID."""
+    where the provider takes one, and the core of the e-mail's Message-ID. `via` names the
+    messenger of a messenger message's account ("telegram", "viber", "whatsapp"), so the
+    messenger channel's provider can pass it to the right API; `language` is the message's."""
 
     key: int
     to: str
@@ -55,6 +57,8 @@ class Outgoing:
     text: str
     html: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    via: str = ""
+    language: str = ""
 
 
 class Provider(Protocol):

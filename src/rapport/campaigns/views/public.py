@@ -9,14 +9,16 @@ token: the signed link is the authority, and the one-click POST comes from mail 
 
 import json
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from rapport.campaigns import hooks
+from rapport.campaigns import config, hooks, inbound
 from rapport.campaigns.models import MessageChannel
 from rapport.campaigns.services import language_of
 from rapport.campaigns.unsubscribe import BadLink, channel_choices, message_from, unsubscribe
@@ -54,13 +56,17 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def hook(request: HttpRequest, provider: str, secret: str) -> HttpResponse:
     """A provider's delivery receipt or a person's reply (campaigns/hooks.py). A wrong secret
     is a 404 (the URL does not exist for a guesser), a bad signature a 403, a body that is
-    not the provider's shape a 400."""
+    not the provider's shape a 400. GET is WhatsApp's subscription check only."""
     if not hooks.secret_ok(provider, secret):
         return JsonResponse({"detail": "Not found."}, status=404)
+    if request.method == "GET":
+        return _whatsapp_verification(request) if provider == "whatsapp" else _not_allowed()
+    if provider in {"viber", "whatsapp"}:
+        return _signed_json_hook(request, provider)
     if provider == "twilio":
         form = {key: request.POST.get(key, "") for key in request.POST}
         if not hooks.signature_ok(provider, request.headers, form):
@@ -101,4 +107,38 @@ def hook(request: HttpRequest, provider: str, secret: str) -> HttpResponse:
         sender=chat,
         text=text,
     )
+    return JsonResponse({"ok": True})
+
+
+def _not_allowed() -> HttpResponse:
+    return JsonResponse({"detail": "Method not allowed."}, status=405)
+
+
+def _whatsapp_verification(request: HttpRequest) -> HttpResponse:
+    """Meta's check when the webhook is subscribed: echo `hub.challenge` when the verify
+    token is ours."""
+    whatsapp = config.whatsapp()
+    given = request.GET.get("hub.verify_token", "")
+    if (
+        whatsapp is None
+        or request.GET.get("hub.mode") != "subscribe"
+        or not constant_time_compare(given, whatsapp.verify_token)
+    ):
+        return JsonResponse({"detail": "Bad verify token."}, status=403)
+    return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
+
+
+def _signed_json_hook(request: HttpRequest, provider: str) -> HttpResponse:
+    """Viber's callbacks and WhatsApp's notifications: signed over the raw body, read whole
+    before anything is recorded."""
+    if not hooks.signature_ok(provider, request.headers, {}, request.body):
+        return JsonResponse({"detail": "Bad signature."}, status=403)
+    read = inbound.viber_actions if provider == "viber" else inbound.whatsapp_actions
+    try:
+        actions = read(json.loads(request.body))
+    except (ValueError, TypeError):  # BadShape is a ValueError, as is broken JSON
+        return JsonResponse({"detail": f"Expected a {provider} callback."}, status=400)
+    with transaction.atomic():
+        for action in actions:
+            action()
     return JsonResponse({"ok": True})
