@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models import fields as model_fields
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -241,12 +241,16 @@ def _insert_select(
     model: Any, columns: tuple[str, ...], queryset: Any, values: tuple[Any, ...]
 ) -> int:
     """INSERT INTO model (columns) SELECT values FROM queryset: rows made in the database.
-    A value that is "pk" is the selected contact's id; others are constants."""
+    A value that is "pk" is the selected row's id, an F() one of its columns; others are
+    constants."""
     annotations = {}
     selected = []
     for i, value in enumerate(values):
         if value == "pk":
             selected.append("pk")
+            continue
+        if isinstance(value, F):
+            selected.append(value.name)
             continue
         alias = f"_v{i}"
         annotations[alias] = Value(value, output_field=_output(value))
@@ -269,15 +273,27 @@ def _output(value: Any) -> Any:
 
 
 def _adopt_entered(segment: Segment, *, snapshot_id: int | None, now: dt.datetime) -> int:
-    """Members for the "entered" changes just written (of this snapshot, or unattached)."""
-    changes = SegmentChange.objects.filter(
-        segment=segment, kind="entered", at=now, snapshot_id=snapshot_id
-    )
-    fresh = Contact.objects.filter(Exists(changes.filter(contact_id=OuterRef("pk")))).exclude(
-        Exists(SegmentMember.objects.filter(segment=segment, contact_id=OuterRef("pk")))
+    """Members for the "entered" changes just written (of this snapshot, or unattached).
+
+    Read from the changes, not from the contacts: asked from the contacts' side, SQLite
+    checked every contact against every change of the moment (an index on segment and time,
+    not contact) — at a million contacts with 100,000 entering, hours; this is one pass over
+    the new changes with a lookup each in the members' unique index."""
+    fresh = (
+        SegmentChange.objects.filter(
+            segment=segment, kind="entered", at=now, snapshot_id=snapshot_id
+        )
+        .exclude(
+            Exists(SegmentMember.objects.filter(segment=segment, contact_id=OuterRef("contact_id")))
+        )
+        .values("contact_id")
+        .distinct()
     )
     return _insert_select(
-        SegmentMember, ("segment_id", "contact_id", "since"), fresh, (segment.pk, "pk", now)
+        SegmentMember,
+        ("segment_id", "contact_id", "since"),
+        fresh,
+        (segment.pk, F("contact_id"), now),
     )
 
 
