@@ -63,9 +63,8 @@ def _lookup(rows: list[_Row]) -> dict[str, dict[str, int]]:
     found: dict[str, dict[str, int]] = {key: {} for key in KEYS}
     wanted = {key: sorted({getattr(r, key) for r in rows} - {""}) for key in KEYS}
     for values in _chunks(wanted["external_id"]):
-        found["external_id"].update(
-            Contact.objects.filter(external_id__in=values).values_list("external_id", "id")
-        )
+        rows_found = Contact.objects.filter(external_id__in=values).values_list("external_id", "id")
+        found["external_id"].update((str(external), pk) for external, pk in rows_found)
     for values in _chunks(wanted["email"]):
         found["email"].update(
             ContactEmail.objects.filter(email__in=values).values_list("email", "contact_id")
@@ -94,7 +93,12 @@ class SegmentMemberImporter(Importer):
             raise PermissionError(_("Your role cannot change segments."))
 
     def _segment(self, ctx: ImportContext) -> Segment | None:
-        segment = segments_for(ctx.actor).filter(pk=ctx.options.get("segment")).first()
+        segment_id = ctx.options.get("segment")
+        segment = (
+            segments_for(ctx.actor).filter(pk=int(segment_id)).first()
+            if isinstance(segment_id, int)
+            else None
+        )
         if segment is None:
             ctx.error(FILE, "", _("No such segment (or you may not see it)."))
             return None
