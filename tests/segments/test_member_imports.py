@@ -2,6 +2,8 @@
 phone, creating missing contacts through the contact import, per-row errors, all or nothing,
 and the visibility rule."""
 
+import io
+
 import pytest
 
 from rapport.contacts.models import Contact
@@ -163,3 +165,30 @@ def test_a_role_that_cannot_change_segments_cannot_import(users):
 
     with pytest.raises(PermissionError):
         _run(users["agent"], segment, "external_id\ncrm-1\n")
+
+
+def test_an_xlsx_file_with_its_own_headers_and_a_mapping(users, people):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Kliento ID", "Telefonas"])
+    sheet.append(["crm-3", ""])
+    sheet.append(["", "+380 67 123 45 67"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    segment = _static(users["manager"])
+
+    result = import_file(
+        kind="segment_members",
+        data=buffer.getvalue(),
+        filename="sarasas.xlsx",
+        actor=users["manager"],
+        mapping={"Kliento ID": "external_id", "Telefonas": "phone"},
+        options={"segment": segment.pk},
+    )
+
+    assert (result.format, result.committed, result.created, result.error_count) == (
+        "xlsx", True, 2, 0,
+    )  # fmt: skip
+    assert _members(segment) == sorted([people["petro"].pk, people["jonas"].pk])
