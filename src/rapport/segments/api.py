@@ -129,7 +129,10 @@ class MemberImportOut(OutSchema):
 
 
 class MemberImportRejected(ErrorOut):
-    report: MemberImportOut
+    """A 422: the file's rows had errors and nothing was added (`report`), or the request
+    itself was wrong (no `report`: a bad base64 file, a dynamic segment)."""
+
+    report: MemberImportOut | None = None
 
 
 class OperatorOut(OutSchema):
