@@ -2,6 +2,7 @@
 belong to `manager`; South's to `manager2`. A sales team works its own segments, marketers
 and the administrator every segment; agents and the analyst read them."""
 
+import base64
 from typing import Any
 
 from rapport.segments import services
@@ -128,6 +129,15 @@ SEGMENT_ENDPOINTS = [
         _("static_segment"),
         policy=SEGMENT,
         body=lambda w: {"contacts": [w["contact"].pk]},
+    ),
+    Endpoint(
+        "import segment members",
+        "POST",
+        _seg("static_segment", "/members/import"),
+        "change",
+        _("static_segment"),
+        policy=SEGMENT,
+        body=lambda w: {"file": base64.b64encode(b"email\nolena@example.com\n").decode()},
     ),
     Endpoint(
         "remove segment member",

@@ -27,9 +27,16 @@ from rapport.core.tabular import Table, TableError, header_key, read_table, sugg
 if TYPE_CHECKING:
     from rapport.core.models import ImportJob
 
+# The largest file the upload page (and the API) accepts; bigger imports belong to
+# `rapport import`.
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # Errors kept in memory and stored on a job; the count beyond this is still exact.
 MAX_REPORTED_ERRORS = 100_000
 FILE = None  # the "row" of an error about the file as a whole
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "RAPPORT_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,9 @@ class Importer(ABC):
     label: str = ""
     # Each inner list: at least one of these fields must be mapped to a column.
     required: list[list[str]] = []
+    # False: the importer needs options (a segment) and is started from its own page, so the
+    # imports page does not offer it.
+    standalone: bool = True
 
     @abstractmethod
     def fields(self) -> list[FieldSpec]:
@@ -210,7 +220,9 @@ def importer_for(kind: str) -> Importer:
 
 
 def kinds() -> list[str]:
-    return sorted(_REGISTRY)
+    """The kinds a file can be imported as on its own (`rapport import KIND FILE`); a segment's
+    members need their segment, and are imported from its page or the API."""
+    return sorted(kind for kind, importer in _REGISTRY.items() if importer.standalone)
 
 
 # --- mapping ----------------------------------------------------------------------------------
@@ -540,8 +552,10 @@ def import_job_create(
     mapping: dict[str, Any] | None = None,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    options: dict[str, Any] | None = None,
 ) -> "ImportJob":
-    """Store an uploaded file as an ImportJob and queue `run_import` after commit."""
+    """Store an uploaded file as an ImportJob and queue `run_import` after commit.
+    `options`: what the importer needs besides the file (JSON; a segment import's segment)."""
     from django.core.files.base import ContentFile
 
     from rapport.core.models import ImportJob
@@ -557,6 +571,7 @@ def import_job_create(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         created_by=actor,
+        details={"options": options} if options else {},
     )
     job.file.save(name, content, save=True)
     transaction.on_commit(lambda: run_import.enqueue(job.pk))

@@ -144,6 +144,7 @@ class ImportKind(models.TextChoices):
     LEADS = "leads", _("Leads")
     ORDERS = "orders", _("Orders")
     PRODUCTS = "products", _("Products")
+    SEGMENT_MEMBERS = "segment_members", _("Segment members")
 
 
 class ImportJob(TimeStampedModel):

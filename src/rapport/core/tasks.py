@@ -69,7 +69,9 @@ def run_import(job_id: int) -> None:
             "actor": job.created_by,
             "mapping": job.mapping or None,
             "skip_invalid": job.skip_invalid,
-            "options": {"job": job.pk},  # new records' audit entries name the job
+            # new records' audit entries name the job; an importer's own options (a
+            # segment import's segment) were stored with it
+            "options": {**(job.details or {}).get("options", {}), "job": job.pk},
         }
         result = imports.import_file(**options, dry_run=True, progress=progress, on_table=on_table)
         if not job.dry_run and (result.ok or job.skip_invalid) and result.total_rows:
@@ -100,6 +102,10 @@ def run_import(job_id: int) -> None:
             skipped_count=result.skipped,
             error_count=result.error_count,
             errors=[e.as_list() for e in result.errors[:10_000]],
-            details={**result.details(), "summary": result.summary()},
+            details={
+                **result.details(),
+                "summary": result.summary(),
+                **({"options": job.details["options"]} if "options" in (job.details or {}) else {}),
+            },
             finished_at=timezone.now(),
         )

@@ -1,5 +1,5 @@
 """REST endpoints for segments: CRUD, `GET segments/fields`, `POST segments/preview`,
-`GET segments/{id}/members`, `/history`, static member add/remove and `/refresh`.
+`GET segments/{id}/members`, `/history`, static member add/remove/import and `/refresh`.
 
 A segment is seen by the role rule's "segments" kind (its owner); its members by the
 "contacts" kind, so a sales manager looking at any segment sees only their team's contacts.
@@ -27,6 +27,7 @@ from rapport.core.api.schemas import (
     OutSchema,
     Page,
 )
+from rapport.segments import imports as member_imports
 from rapport.segments import selectors, services
 from rapport.segments.catalog import describe, field_catalog
 from rapport.segments.messages import as_validation_error
@@ -93,6 +94,45 @@ class MembersIn(InputSchema):
 
 class MembersAdded(OutSchema):
     added: int
+
+
+class MemberImportIn(InputSchema):
+    file: str = Field(..., min_length=1, description="The CSV or XLSX file, base64-encoded.")
+    filename: str = Field("members.csv", max_length=255, description="Its name (.csv or .xlsx).")
+    mapping: dict[str, str | None] | None = Field(
+        None, description='Column → field, e.g. {"E-mail": "email"}; by default from the headers.'
+    )
+    create_missing: bool = Field(
+        False, description="Create contacts no row matches, through the contact import."
+    )
+    dry_run: bool = Field(False, description="Check and count only; nothing is written.")
+    skip_invalid: bool = Field(False, description="Add the valid rows even if others have errors.")
+
+
+class RowErrorOut(OutSchema):
+    row: int | None = Field(description="The file's row number (1 is the header); null: the file.")
+    column: str
+    message: str
+
+
+class MemberImportOut(OutSchema):
+    committed: bool
+    dry_run: bool
+    rows: int
+    added: int = Field(description="Contacts new to the segment (would be, in a dry run).")
+    already_members: int
+    contacts_created: int
+    skipped: int = Field(description="Rows left out for their errors.")
+    error_count: int
+    row_errors: list[RowErrorOut]
+    summary: str
+
+
+class MemberImportRejected(ErrorOut):
+    """A 422: the file's rows had errors and nothing was added (`report`), or the request
+    itself was wrong (no `report`: a bad base64 file, a dynamic segment)."""
+
+    report: MemberImportOut | None = None
 
 
 class OperatorOut(OutSchema):
@@ -263,6 +303,38 @@ def segment_members_add(request: HttpRequest, segment_id: Id, payload: MembersIn
         contact_ids=list(payload.contacts),
     )
     return {"added": added}
+
+
+@router.post(
+    "/{int:segment_id}/members/import",
+    response={200: MemberImportOut, 422: MemberImportRejected, 403: ErrorOut, 404: ErrorOut},
+    url_name="segment_members_import",
+)
+def segment_members_import(request: HttpRequest, segment_id: Id, payload: MemberImportIn) -> Any:
+    """Put the contacts a CSV or XLSX file names (by external id, e-mail or phone) on a
+    static segment, at once. A file with errors adds nothing (422, every bad row reported
+    with its number and reason) unless `skip_invalid`."""
+    segment = _segment_or_404(request, segment_id)
+    report = member_imports.import_members(
+        actor=_user(request),
+        segment=segment,
+        data=member_imports.decoded(payload.file),
+        filename=payload.filename,
+        mapping=payload.mapping,
+        create_missing=payload.create_missing,
+        dry_run=payload.dry_run,
+        skip_invalid=payload.skip_invalid,
+    )
+    if report["committed"] or (report["dry_run"] and report["error_count"] == 0):
+        return report
+    return Status(
+        422,
+        {
+            "detail": report["summary"],
+            "errors": [{"field": "file", "message": report["summary"]}],
+            "report": report,
+        },
+    )
 
 
 @router.delete(

@@ -10,6 +10,9 @@ class SegmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.contacts.views.contacts import register_list_action
+        from rapport.core.imports import register
         from rapport.segments import jobs  # noqa: F401 (declares the refresh job)
+        from rapport.segments.imports import SegmentMemberImporter
 
         register_list_action("segments/save_from_contacts.html")
+        register(SegmentMemberImporter())

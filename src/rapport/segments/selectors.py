@@ -50,9 +50,17 @@ def parse_rule(rule: Any, fields: Mapping[str, FieldSpec] | None = None) -> Node
     return parse(rule, field_catalog() if fields is None else fields)
 
 
-def _resolver(user: Any, fields: Mapping[str, FieldSpec]) -> compiler.SegmentResolver:
-    """Finds the segments a rule names: those `user` may see (None: any, for refreshes)."""
+def _resolver(user: Any, given: Mapping[str, FieldSpec] | None) -> compiler.SegmentResolver:
+    """Finds the segments a rule names: those `user` may see (None: any, for refreshes).
+    The field catalog (two queries and a few hundred translated labels: most of a preview's
+    time outside the database) is built only once a dynamic segment's rule needs parsing."""
     segments = Segment.objects.all() if user is None else segments_for(user)
+    catalog: list[Mapping[str, FieldSpec]] = [] if given is None else [given]
+
+    def fields() -> Mapping[str, FieldSpec]:
+        if not catalog:
+            catalog.append(field_catalog())
+        return catalog[0]
 
     def resolve(segment_id: int, path: str) -> compiler.SegmentRef:
         segment = segments.filter(pk=segment_id).first()
@@ -61,7 +69,7 @@ def _resolver(user: Any, fields: Mapping[str, FieldSpec]) -> compiler.SegmentRes
         if not segment.is_dynamic:
             return compiler.SegmentRef(segment.pk, None, segment.name)
         try:
-            return compiler.SegmentRef(segment.pk, parse(segment.rule, fields), segment.name)
+            return compiler.SegmentRef(segment.pk, parse(segment.rule, fields()), segment.name)
         except RuleError as exc:
             raise RuleError(
                 path, "segment_invalid", {"name": segment.name, "reason": word(exc)}
@@ -80,7 +88,6 @@ def rule_filter(
 ) -> Q:
     """The filter on contacts selecting `node`'s members (segments it names resolved as
     `user` sees them). `segment_id`: the segment the rule belongs to (naming it is a cycle)."""
-    fields = field_catalog() if fields is None else fields
     ctx = compiler.context(now or timezone.now(), _resolver(user, fields))
     stack = () if segment_id is None else (segment_id,)
     return compiler.compile_rule(node, ctx, stack)

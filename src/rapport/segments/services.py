@@ -27,6 +27,7 @@ from rapport.segments.models import (
 from rapport.segments.rules import RuleError
 
 MAX_MEMBERS_AT_ONCE = 1000
+ID_BATCH = 500  # ids per statement (well under SQLite's parameter limit)
 _FIELDS = ("name", "description", "kind", "rule", "owner")
 
 
@@ -138,7 +139,9 @@ def _names(rule: Any, segment_id: int) -> bool:
     return False
 
 
-def _static(actor: Any, segment: Segment) -> None:
+def check_static(actor: Any, segment: Segment) -> None:
+    """Refuse unless `actor` may change `segment` and it is a static list (PermissionError,
+    ValidationError): what putting members on it or taking them off asks."""
     if not visibility.can(actor, "change", segment):
         raise PermissionError(_("You cannot change this segment."))
     if segment.is_dynamic:
@@ -158,7 +161,7 @@ def _static(actor: Any, segment: Segment) -> None:
 def members_add(*, actor: Any, segment: Segment, contact_ids: list[int]) -> int:
     """Put contacts `actor` may see on a static list; how many were new to it. Each new
     member is an "entered" change."""
-    _static(actor, segment)
+    check_static(actor, segment)
     ids = sorted(set(contact_ids))
     if not ids:
         raise ValidationError({"contacts": [_("Name at least one contact.")]})
@@ -188,25 +191,37 @@ def members_enter(*, segment: Segment, contact_ids: list[int], now: dt.datetime)
     """Put contacts on a static list without asking who may (the caller decided: a person's
     request above, or a scenario's step); how many were new. Each new member is an
     "entered" change."""
-    present = set(
-        SegmentMember.objects.filter(segment=segment, contact_id__in=contact_ids).values_list(
-            "contact_id", flat=True
-        )
-    )
+    present = members_present(segment, contact_ids)
     new = [i for i in contact_ids if i not in present]
     SegmentMember.objects.bulk_create(
         [SegmentMember(segment=segment, contact_id=i, since=now) for i in new],
         ignore_conflicts=True,
+        batch_size=ID_BATCH,
     )
     SegmentChange.objects.bulk_create(
-        [SegmentChange(segment=segment, contact_id=i, kind="entered", at=now) for i in new]
+        [SegmentChange(segment=segment, contact_id=i, kind="entered", at=now) for i in new],
+        batch_size=ID_BATCH,
     )
     return len(new)
 
 
+def members_present(segment: Segment, contact_ids: list[int]) -> set[int]:
+    """Which of `contact_ids` are on the segment now (asked in batches: an import may name
+    more contacts than a statement takes parameters)."""
+    present: set[int] = set()
+    for start in range(0, len(contact_ids), ID_BATCH):
+        batch = contact_ids[start : start + ID_BATCH]
+        present.update(
+            SegmentMember.objects.filter(segment=segment, contact_id__in=batch).values_list(
+                "contact_id", flat=True
+            )
+        )
+    return present
+
+
 def members_add_filtered(*, actor: Any, segment: Segment, contacts: Any) -> int:
     """Put every contact of a (scoped) queryset on a static list, in SQL."""
-    _static(actor, segment)
+    check_static(actor, segment)
     with transaction.atomic():
         now = timezone.now()
         fresh = contacts.exclude(
@@ -225,7 +240,7 @@ def members_add_filtered(*, actor: Any, segment: Segment, contacts: Any) -> int:
 @transaction.atomic
 def member_remove(*, actor: Any, segment: Segment, contact: Contact) -> bool:
     """Take a contact off a static list (a "left" change); whether it was on it."""
-    _static(actor, segment)
+    check_static(actor, segment)
     deleted, _rows = SegmentMember.objects.filter(segment=segment, contact=contact).delete()
     if deleted:
         SegmentChange.objects.create(

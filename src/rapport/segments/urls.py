@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.segments import views
+from rapport.segments import import_views, views
 
 app_name = "segments"
 urlpatterns = [
@@ -19,5 +19,6 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
+    path("segments/<int:pk>/members/import/", import_views.member_import, name="member_import"),
     path("segments/<int:pk>/export/<str:fmt>/", views.member_export, name="member_export"),
 ]

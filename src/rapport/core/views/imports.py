@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,12 +30,10 @@ from django.views.decorators.http import require_POST
 from rapport.core import imports
 from rapport.core.forms import PicoForm
 from rapport.core.http import Request, get_visible_or_404
-from rapport.core.imports import FieldSpec, Importer
+from rapport.core.imports import FieldSpec, Importer, max_upload_bytes
 from rapport.core.models import ImportJob, ImportKind
 from rapport.core.tabular import Row, header_key
 
-# The largest file the upload page accepts; bigger imports belong to `rapport import`.
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 REPORT_ROWS = 200  # error rows shown on the job page; the CSV download has them all
 RECENT_JOBS = 20
@@ -45,10 +42,6 @@ STAGED_DIR = "imports/staged"
 STAGED_MAX_AGE = dt.timedelta(hours=24)
 SESSION_KEY = "rapport.imports.staged"
 RUNNING = {ImportJob.Status.PENDING, ImportJob.Status.RUNNING, ImportJob.Status.WRITING}
-
-
-def max_upload_bytes() -> int:
-    return int(getattr(settings, "RAPPORT_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
 def _importer(request: Request, kind: str) -> Importer:
@@ -71,8 +64,11 @@ def allowed_kinds(user: Any) -> list[tuple[str, str]]:
     allowed = []
     for value, label in ImportKind.choices:
         try:
-            imports.importer_for(value).check_actor(user)
+            importer = imports.importer_for(value)
+            importer.check_actor(user)
         except (PermissionError, ValueError):
+            continue
+        if not importer.standalone:
             continue
         allowed.append((value, str(label)))
     return allowed
@@ -172,6 +168,8 @@ def _field_help(importer: Importer) -> dict[str, Any]:
 @login_required
 def upload(request: Request, kind: str) -> HttpResponse:
     importer = _importer(request, kind)
+    if not importer.standalone:  # started from its own page, which gives its options
+        raise Http404
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
@@ -231,6 +229,8 @@ def _staged_entry(request: Request, kind: str, token: str) -> dict[str, str] | N
 @login_required
 def preview(request: Request, kind: str, token: str) -> HttpResponse:
     importer = _importer(request, kind)
+    if not importer.standalone:
+        raise Http404
     entry = _staged_entry(request, kind, token)
     if entry is None:
         messages.warning(request, _("That upload has expired; please upload the file again."))
@@ -429,5 +429,6 @@ def job_run(request: Request, pk: int) -> HttpResponse:
             mapping=job.mapping,
             dry_run=False,
             skip_invalid=bool(request.POST.get("skip_invalid")),
+            options=(job.details or {}).get("options"),
         )
     return redirect("core:import_job", pk=new_job.pk)

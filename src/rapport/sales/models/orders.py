@@ -35,7 +35,7 @@ class Order(TimeStampedModel):
         verbose_name=_("customer"),
         on_delete=models.PROTECT,
         related_name="orders",
-        db_index=False,  # indexed by order_contact_idx
+        db_index=False,  # indexed by order_contact_status_idx
     )
     deal = models.OneToOneField(
         Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="order"
@@ -60,8 +60,13 @@ class Order(TimeStampedModel):
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
         ]
         indexes = [
-            # Analytics reads all orders by date; the 360° page reads one customer's.
-            models.Index(fields=["contact", "-order_date"], name="order_contact_idx"),
+            # Analytics reads all orders by date; the 360° page reads one customer's. With
+            # the status in it, a segment's "orders in a window" (EXISTS, a count, the first
+            # or last date: counted statuses only) is answered from the index alone, without
+            # reading each order: 816 → 219 ms for the 34k customers of the medium set.
+            models.Index(
+                fields=["contact", "-order_date", "status"], name="order_contact_status_idx"
+            ),
             models.Index(fields=["order_date", "contact"], name="order_date_idx"),
         ]
 
