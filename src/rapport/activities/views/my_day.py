@@ -127,23 +127,29 @@ def new_time(activity: Activity, choice: str, picked: str, zone: ZoneInfo, now: 
     raise ValidationError(_("Choose when to move it: in an hour, tomorrow or at a time."))
 
 
-def move(request: Request, activity: Activity, choice: str) -> tuple[str, str]:
-    """Reschedule as `choice` says (with the posted `due_at` for AT): (announcement, error);
-    a refusal becomes a 403. My day's buttons and the calendar's drag and form share it."""
+def move(
+    request: Request, activity: Activity, choice: str, *, following: bool = False
+) -> tuple[str, str]:
+    """Reschedule as `choice` says (with the posted `due_at` for AT), a series' current
+    occurrence only or, with `following`, it and every later one: (announcement, error); a
+    refusal becomes a 403. My day's buttons and the calendar's drag and form share it."""
     user: Any = request.user
     try:
         due = new_time(activity, choice, request.POST.get("due_at", ""), user.zone, timezone.now())
-        moved = services.activity_reschedule(actor=user, activity=activity, due_at=due)
+        moved = services.activity_reschedule(
+            actor=user, activity=activity, due_at=due, following=following
+        )
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:  # Conflict included
         return "", _failed(activity, exc)
-    shown = timezone.localtime(moved.due_at, user.zone)
-    announce = _("Moved: %(subject)s, now %(when)s.") % {
+    values = {
         "subject": moved.subject,
-        "when": shown.strftime("%Y-%m-%d %H:%M"),
+        "when": timezone.localtime(moved.due_at, user.zone).strftime("%Y-%m-%d %H:%M"),
     }
-    return announce, ""
+    if following:
+        return _("Moved: %(subject)s and the following occurrences, from %(when)s.") % values, ""
+    return _("Moved: %(subject)s, now %(when)s.") % values, ""
 
 
 @login_required
