@@ -85,8 +85,8 @@ def test_the_page_shows_my_lists_with_a_pinned_query_count(as_user, day, users):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("activities:my_day"))
     assert response.status_code == 200
-    # session + user, team-lead check, four lists/counts, the header bell's unread count
-    assert len(queries) == 8
+    # session + user, team-lead check, three lists (one overdue: no count), the header bell
+    assert len(queries) == 7
     page = response.content.decode()
     assert "Late call" in page
     assert "Soon call" in page
@@ -95,6 +95,30 @@ def test_the_page_shows_my_lists_with_a_pinned_query_count(as_user, day, users):
     assert "Mate late" not in page
     assert "South late" not in page
     assert response.context["team"] is None
+
+
+def test_a_full_day_is_the_same_few_queries_and_lists_cut_at_their_length(as_user, users):
+    manager = users["manager"]
+    now = timezone.now()
+    Activity.objects.bulk_create(
+        Activity(subject=f"Call {i}", due_at=now + dt.timedelta(hours=hours),
+                 time_zone="Europe/Kyiv", assignee=manager)
+        for i, hours in enumerate([-5] * 30 + [24 * 3] * 30 + [24 * 30] * 30)
+    )  # fmt: skip
+    client = as_user("manager")
+    client.get(reverse("activities:my_day"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("activities:my_day"))
+
+    # session + user, team-lead check, three lists, the overdue count, the header bell
+    assert len(queries) == 8
+    day = response.context["day"]
+    assert (len(day.overdue), day.overdue_count, len(day.upcoming)) == (25, 30, 25)
+    page = response.content.decode()
+    assert page.count('<input type="hidden" name="activity"') == 2 * 50
+    assert page.count('name="outcome" aria-label="Outcome (optional)"') == 50
+    assert page.count('<button type="submit" name="to" value="tomorrow"') == 50
+    assert "See all 30 overdue" in page
 
 
 def test_one_click_complete_with_an_optional_outcome(as_user, day):
