@@ -44,3 +44,16 @@ def plan(users):
         return services.activity_create(actor=users[actor], data=data)
 
     return make
+
+
+def weekly_with_two_done(user: Any, contact: Any) -> Activity:
+    """Monday 09:00 calls in Vilnius from 15 March 2027 (the clocks move on the 28th), four
+    of them (FREQ=WEEKLY;COUNT=4); the first two done ("First", "Second")."""
+    activity = services.activity_create(
+        actor=user,
+        data={"subject": "Weekly call", "contact": contact.pk, "due_at": "2027-03-15T09:00",
+              "time_zone": "Europe/Vilnius", "recurrence": "FREQ=WEEKLY;COUNT=4"},
+    )  # fmt: skip
+    for outcome in ("First", "Second"):
+        services.activity_complete(actor=user, activity=activity, outcome=outcome)
+    return Activity.objects.get(pk=activity.pk)

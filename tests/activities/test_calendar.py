@@ -130,3 +130,82 @@ def test_the_month_grid_starts_on_the_weekday_of_the_first(client, users, planne
     text = response.content.decode()
     assert text.count('class="calendar-pad"') == 3
     assert '<ol class="calendar-days calendar-month plain">' in text
+
+
+SERIES_PERIOD = {"view": "week", "start": "2027-03-08"}
+
+
+def _move_series(client, series, htmx=True, **extra):
+    return client.post(
+        reverse(MOVE),
+        {**SERIES_PERIOD, "activity": series.pk, "due_at": "2027-03-12T10:00", **extra},
+        headers={"HX-Request": "true"} if htmx else {},
+    )
+
+
+def test_a_repeating_activity_dropped_asks_which_occurrences_and_moves_nothing(
+    client, users, planned
+):
+    series = planned["series"]
+    client.force_login(users["manager"])
+
+    response = _move_series(client, series)
+
+    assert response.status_code == 200
+    assert response.context["ask"]["activity"] == series
+    text = response.content.decode()
+    assert f'<dialog id="calendar-scope" data-ask="{series.pk}"' in text
+    assert (
+        "“Weekly review” repeats. Move only this occurrence to 12.03.2027 10:00, or this and "
+        "the following ones?" in text
+    )
+    assert '<button type="submit" name="scope" value="this" autofocus>Only this one' in text
+    assert 'name="scope" value="following" class="secondary">This and the following' in text
+    assert 'value="2027-03-12T10:00"' in text
+    series.refresh_from_db()
+    assert series.due_at == dt.datetime(2027, 3, 14, 7, 0, tzinfo=dt.UTC)
+
+
+def test_without_scripts_the_question_is_a_page_with_the_dialog_open(client, users, planned):
+    client.force_login(users["manager"])
+
+    response = _move_series(client, planned["series"], htmx=False)
+
+    assert response.status_code == 200
+    assert 'aria-describedby="calendar-scope-text" open>' in response.content.decode()
+
+
+def test_only_this_occurrence_moves(client, users, planned):
+    series = planned["series"]
+    client.force_login(users["manager"])
+
+    response = _move_series(client, series, scope="this")
+
+    series.refresh_from_db()
+    assert (series.due_at, series.occurrence_at, series.recurrence) == (
+        dt.datetime(2027, 3, 12, 8, 0, tzinfo=dt.UTC),
+        dt.datetime(2027, 3, 14, 7, 0, tzinfo=dt.UTC),
+        "FREQ=WEEKLY;COUNT=6",
+    )
+    assert "Moved: Weekly review, now 2027-03-12 10:00." in response.content.decode()
+    assert "ask" not in response.context
+
+
+def test_this_and_the_following_move_keeping_the_count(client, users, planned):
+    series = planned["series"]
+    client.force_login(users["manager"])
+
+    response = _move_series(client, series, scope="following")
+
+    series.refresh_from_db()
+    assert series.recurrence == "FREQ=WEEKLY;COUNT=6"
+    assert _entries(response) == [("03-12 10:00", "Weekly review")]
+    month = client.get(reverse("activities:calendar"), {"view": "month", "start": "2027-03-01"})
+    # Fridays at 10:00 in Vilnius, across the clocks' change on the 28th
+    assert _entries(month) == [
+        ("03-12 10:00", "Weekly review"),
+        ("03-19 10:00", "Weekly review"),
+        ("03-26 10:00", "Weekly review"),
+    ]
+    text = response.content.decode()
+    assert "Moved: Weekly review and the following occurrences, from 2027-03-12 10:00." in text

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rapport.activities import selectors
 from rapport.activities.models import Activity, ActivityStatus
 from rapport.activities.views.my_day import new_time
+from rapport.contacts import services as contacts
 from tests.activities.conftest import soon
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +86,8 @@ def test_the_page_shows_my_lists_with_a_pinned_query_count(as_user, day, users):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("activities:my_day"))
     assert response.status_code == 200
-    # session + user, team-lead check, four lists/counts, the header bell's unread count
-    assert len(queries) == 8
+    # session + user, team-lead check, three lists (one overdue: no count), the header bell
+    assert len(queries) == 7
     page = response.content.decode()
     assert "Late call" in page
     assert "Soon call" in page
@@ -95,6 +96,73 @@ def test_the_page_shows_my_lists_with_a_pinned_query_count(as_user, day, users):
     assert "Mate late" not in page
     assert "South late" not in page
     assert response.context["team"] is None
+
+
+def test_a_full_day_is_the_same_few_queries_and_lists_cut_at_their_length(as_user, users):
+    manager = users["manager"]
+    now = timezone.now()
+    Activity.objects.bulk_create(
+        Activity(subject=f"Call {i}", due_at=now + dt.timedelta(hours=hours),
+                 time_zone="Europe/Kyiv", assignee=manager)
+        for i, hours in enumerate([-5] * 30 + [24 * 3] * 30 + [24 * 30] * 30)
+    )  # fmt: skip
+    client = as_user("manager")
+    client.get(reverse("activities:my_day"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("activities:my_day"))
+
+    # session + user, team-lead check, three lists, the overdue count, the header bell
+    assert len(queries) == 8
+    day = response.context["day"]
+    assert (len(day.overdue), day.overdue_count, len(day.upcoming)) == (25, 30, 25)
+    page = response.content.decode()
+    assert page.count('<input type="hidden" name="activity"') == 2 * 50
+    assert page.count('name="outcome" aria-label="Outcome (optional)"') == 50
+    assert page.count('<button type="submit" name="to" value="tomorrow"') == 50
+    assert "See all 30 overdue" in page
+
+
+def test_a_row_escapes_what_people_typed_and_carries_its_forms(as_user, users, plan):
+    customer = contacts.contact_create(
+        actor=users["manager"], data={"first_name": "Olena <b>", "last_name": "Koval & Co"}
+    )
+    due = timezone.now().replace(microsecond=0) - dt.timedelta(hours=3)
+    call = plan(kind="meeting", contact=customer.pk, subject='Call "back" <now>', due_at=soon())
+    Activity.objects.filter(pk=call.pk).update(due_at=due)
+    client = as_user("manager")
+
+    page = client.get(reverse("activities:my_day")).content.decode()
+
+    local = timezone.localtime(due, users["manager"].zone)
+    start = page.index("<li>", page.index('<ul class="day-list">'))
+    row = page[start : page.index("</li>", start) + 5]
+    csrf = row[row.index('name="csrfmiddlewaretoken" value="') :].split('"')[3]
+    assert row == (
+        f'<li>\n        <a href="/activities/{call.pk}/">Call &quot;back&quot; &lt;now&gt;</a>\n'
+        f'        <span class="muted">Meeting · <time datetime="{local.isoformat()}">'
+        f"{local:%d.%m.%Y %H:%M}</time> · Olena &lt;b&gt; Koval &amp; Co</span>\n"
+        '        <form class="inline" hx-post="/my-day/complete/" hx-target="#my-day" '
+        'method="post" action="/my-day/complete/"><input type="hidden" '
+        f'name="csrfmiddlewaretoken" value="{csrf}"><input type="hidden" name="activity" '
+        f'value="{call.pk}">\n'
+        '          <input type="text" name="outcome" aria-label="Outcome (optional)" '
+        'placeholder="Outcome (optional)">\n'
+        '          <button type="submit" class="small">Complete</button>\n'
+        "        </form>\n"
+        '        <form class="inline" hx-post="/my-day/reschedule/" hx-target="#my-day" '
+        'method="post" action="/my-day/reschedule/"><input type="hidden" '
+        f'name="csrfmiddlewaretoken" value="{csrf}"><input type="hidden" name="activity" '
+        f'value="{call.pk}">\n'
+        '          <button type="submit" name="to" value="hour" class="small secondary">'
+        "+1 hour</button>\n"
+        '          <button type="submit" name="to" value="tomorrow" class="small secondary">'
+        "Tomorrow</button>\n"
+        '          <input type="datetime-local" name="due_at" aria-label="New time">\n'
+        '          <button type="submit" name="to" value="at" class="small secondary">'
+        "Move</button>\n"
+        "        </form>\n"
+        "      </li>"
+    )
 
 
 def test_one_click_complete_with_an_optional_outcome(as_user, day):

@@ -98,6 +98,9 @@ ACTIVITY_ENDPOINTS = [
     Endpoint("complete activity", "POST",
              lambda w: f"{API}/activities/{w['activity'].pk}/complete", "change",
              _("activity"), body=lambda w: {"outcome": "Booked"}, policy=ACTIVITY),
+    Endpoint("move activity", "POST", lambda w: f"{API}/activities/{w['activity'].pk}/move",
+             "change", _("activity"), body=lambda w: {"due_at": soon(4).isoformat()},
+             policy=ACTIVITY),
     Endpoint("delete activity", "DELETE", lambda w: f"{API}/activities/{w['activity'].pk}",
              "delete", _("activity"), success=204, policy=ACTIVITY),
     # a complaint's follow-up: its handler (the agent) works it too
@@ -107,6 +110,9 @@ ACTIVITY_ENDPOINTS = [
     Endpoint("complete follow-up", "POST",
              lambda w: f"{API}/activities/{w['follow_up'].pk}/complete", "change",
              _("follow_up"), body=lambda w: {"outcome": "Refund agreed"}, policy=FOLLOW_UP),
+    Endpoint("move follow-up", "POST", lambda w: f"{API}/activities/{w['follow_up'].pk}/move",
+             "change", _("follow_up"), body=lambda w: {"due_at": soon(4).isoformat()},
+             policy=FOLLOW_UP),
     Endpoint("delete follow-up", "DELETE", lambda w: f"{API}/activities/{w['follow_up'].pk}",
              "delete", _("follow_up"), success=204, policy=FOLLOW_UP),
     # the caller's own

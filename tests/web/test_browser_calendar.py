@@ -79,3 +79,58 @@ def test_drag_an_activity_to_another_day_and_move_one_by_keyboard(page, live_ser
     friday = page.locator("li.calendar-day[data-day='2030-01-11']")
     expect(friday.locator(".calendar-item a")).to_have_text("Visit Olena")
     expect(friday.locator(".calendar-item a")).to_be_focused()
+
+
+@pytest.fixture
+def weekly(transactional_db):
+    user = UserFactory(username="rasa", role=Role.SALES_MANAGER)
+    at = dt.datetime(2030, 1, 8, 10, 30, tzinfo=user.zone)  # Tuesday
+    return services.activity_create(
+        actor=user,
+        data={"subject": "Weekly call", "due_at": at, "recurrence": "FREQ=WEEKLY;COUNT=3"},
+    )
+
+
+@pytest.fixture
+def series_page(live_server, weekly):
+    yield from browser_page(viewport={"width": 1400, "height": 900})
+
+
+def test_a_dropped_occurrence_asks_only_this_or_the_following_by_keyboard(
+    series_page, live_server, weekly
+):
+    from playwright.sync_api import expect
+
+    page = series_page
+    sign_in(page, live_server.url, "rasa")
+    page.goto(f"{live_server.url}{WEEK}")
+    tuesday = page.locator("li.calendar-day[data-day='2030-01-08']")
+    thursday = page.locator("li.calendar-day[data-day='2030-01-10']")
+    item = tuesday.locator(f".calendar-item[data-activity='{weekly.pk}']")
+    dialog = page.get_by_role("dialog", name="Move a repeating activity")
+
+    # Escape: nothing moves, the focus is back on the activity
+    drag(page, item.locator("time"), thursday)
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Only this one")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(item.locator("a")).to_be_focused()
+    expect(thursday.locator(".calendar-item")).to_have_count(0)
+
+    # again, and the keyboard picks "this and the following"
+    drag(page, item.locator("time"), thursday)
+    expect(dialog.get_by_role("button", name="Only this one")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="This and the following")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#calendar [data-announce]")).to_have_text(
+        "Moved: Weekly call and the following occurrences, from 2030-01-10 10:30."
+    )
+    expect(dialog).to_have_count(0)
+    expect(thursday.locator(".calendar-item a")).to_be_focused()
+    expect(tuesday.locator(".calendar-item")).to_have_count(0)
+    page.goto(f"{live_server.url}/calendar/?view=week&start=2030-01-14")
+    expect(page.locator("li.calendar-day[data-day='2030-01-17'] .calendar-item")).to_contain_text(
+        "Weekly call"
+    )

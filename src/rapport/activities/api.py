@@ -1,5 +1,6 @@
 """REST endpoints for activities: the list (the web list's filters), create, read, change,
-delete, and `POST activities/{id}/complete` with the outcome and an optional next step.
+delete, `POST activities/{id}/complete` with the outcome and an optional next step, and
+`POST activities/{id}/move` (one occurrence of a series, or it and the following ones).
 
 Visibility follows the role rule's "activities" kind (assignee or customer's owner); the
 customer and deal are named only to a caller who may see them.
@@ -30,6 +31,7 @@ from rapport.core.api.schemas import (
     Page,
     Timestamp,
 )
+from rapport.core.errors import Conflict
 from rapport.service import selectors as complaint_selectors
 
 router = Router(tags=["activities"])
@@ -123,6 +125,17 @@ class ActivityPatch(InputSchema):
         "`POST activities/{id}/complete`.",
     )
     outcome: str | None = Field(None, max_length=20000, description="Done activities only.")
+
+
+class MoveIn(InputSchema):
+    due_at: Timestamp = Field(description="The new time, ISO 8601 with its UTC offset.")
+    scope: Literal["this", "following"] = Field(
+        "this",
+        description="For a recurring activity: `this` moves only its current occurrence (it "
+        "keeps its place in the rule); `following` moves it and every later one (the rule "
+        "starts again at `due_at`, keeping what is left of its COUNT, or its UNTIL). A one-off "
+        "takes `this`.",
+    )
 
 
 class CompleteIn(InputSchema):
@@ -230,8 +243,11 @@ def activity_detail(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
 def activity_update(
     request: HttpRequest, activity_id: Id, payload: ActivityPatch
 ) -> dict[str, Any]:
-    """Change the fields sent. A series whose time, zone or rule changes starts again from
-    the new time. `status: cancelled` calls the activity off."""
+    """Change the fields sent. A series whose time or zone changes moves on from its current
+    occurrence to the new time (this and the following occurrences), keeping what is left of
+    its rule: the COUNT still to come, or its UNTIL; done occurrences stay done. A new rule
+    applies from the new time. To move only the current occurrence, use
+    `POST activities/{id}/move` with `scope: this`. `status: cancelled` calls it off."""
     user = _user(request)
     activity = _activity_or_404(request, activity_id)
     data = payload.model_dump(exclude_unset=True)
@@ -284,3 +300,30 @@ def activity_complete(request: HttpRequest, activity_id: Id, payload: CompleteIn
     body["next_occurrence"] = completion.series.due_at if completion.series else None
     body["next_step"] = _read(completion.next_step.pk, user) if completion.next_step else None
     return body
+
+
+@router.post(
+    "/{int:activity_id}/move", response={200: ActivityOut, **WRITE_ERRORS}, url_name="activity_move"
+)
+def activity_move(request: HttpRequest, activity_id: Id, payload: MoveIn) -> dict[str, Any]:
+    """Move it to `due_at`: a recurring activity's current occurrence only (`scope: this`,
+    the default) or it and every following one (`scope: following`), as the calendar's drag
+    and the activity page do. The answer is the activity (a series: the series, due at its
+    moved occurrence). A done or cancelled one is a 409."""
+    user = _user(request)
+    try:
+        moved = services.activity_reschedule(
+            actor=user,
+            activity=_activity_or_404(request, activity_id),
+            due_at=payload.due_at,
+            following=payload.scope == "following",
+        )
+    except ValidationError as exc:
+        if isinstance(exc, Conflict) or not hasattr(exc, "error_dict"):
+            raise
+        # the service calls the choice "following"; here it is the `scope` sent
+        raise ValidationError(
+            {("scope" if name == "following" else name): messages
+             for name, messages in exc.message_dict.items()}
+        ) from exc  # fmt: skip
+    return _read(moved.pk, user)

@@ -32,6 +32,7 @@ from rapport.activities.services.fields import (
     chosen_in,
     error_messages,
     may,
+    rest_of_rule,
     text_field,
 )
 from rapport.contacts.selectors import contacts_for
@@ -324,13 +325,7 @@ def activity_reschedule(
 
 def _restart_from(activity: Activity, errors: dict[str, list[str]]) -> None:
     """Start the series again at its new `due_at`, with the rest of its rule."""
-    assert activity.starts_at  # a series is anchored (activity_series_anchored)
-    assert activity.occurrence_at
-    rest = recurrence.from_occurrence(
-        activity.recurrence,
-        local(activity.starts_at, activity),
-        local(activity.occurrence_at, activity),
-    )
+    rest = rest_of_rule(activity, ZoneInfo(activity.time_zone))
     start = local(activity.due_at, activity)
     try:
         activity.recurrence = clean_rule(rest, start)

@@ -217,8 +217,10 @@ def _apply_when(
     creating: bool,
     before: tuple[Any, str, str],
 ) -> None:
-    """Due time, zone and rule. A series whose timing changes starts again from the new
-    time; one whose timing is sent unchanged (an edit form) keeps its place."""
+    """Due time, zone and rule. A series whose timing changes moves on from its current
+    occurrence to the new time: with its rule unchanged, what is left of it (the COUNT still
+    to come, the same UNTIL), so done occurrences are not counted again; with a new rule, that
+    rule from the new time. One whose timing is sent unchanged (an edit form) keeps its place."""
     if data.get("time_zone") not in (None, ""):
         try:
             activity.time_zone = clean_zone(data["time_zone"])
@@ -247,13 +249,39 @@ def _apply_when(
     if "recurrence" in data:
         activity.recurrence = str(data["recurrence"] or "")
     start = activity.due_at.astimezone(zone)
+    new_rule = creating or str(data.get("recurrence", before[2]) or "") != before[2]
+    field = "recurrence" if new_rule else "due_at"
     try:
         activity.recurrence = clean_rule(activity.recurrence, start)
     except ValidationError as exc:
-        errors["recurrence"] = error_messages(exc)
+        # the series' own rule fails at the new time (past its UNTIL): the time is at fault
+        errors[field] = error_messages(exc)
         return
-    if creating or (activity.due_at, activity.time_zone, activity.recurrence) != before:
-        anchor(activity, start)
+    if creating or (activity.due_at, activity.time_zone, activity.recurrence) == before:
+        if creating:
+            anchor(activity, start)
+        return
+    if activity.recurrence and activity.recurrence == before[2]:
+        # the same rule at another time: the rest of it, counted in the zone it ran in
+        rest = rest_of_rule(activity, ZoneInfo(before[1]))
+        try:
+            activity.recurrence = clean_rule(rest, start)
+        except ValidationError as exc:
+            errors[field] = error_messages(exc)
+            return
+    anchor(activity, start)
+
+
+def rest_of_rule(activity: Activity, zone: ZoneInfo) -> str:
+    """The series' rule from its current occurrence on (a COUNT: what is left of it), its
+    start and occurrence read as local times in `zone` (the zone the series ran in)."""
+    assert activity.starts_at  # a series is anchored (activity_series_anchored)
+    assert activity.occurrence_at
+    return recurrence.from_occurrence(
+        activity.recurrence,
+        activity.starts_at.astimezone(zone),
+        activity.occurrence_at.astimezone(zone),
+    )
 
 
 def anchor(activity: Activity, start: dt.datetime) -> None:

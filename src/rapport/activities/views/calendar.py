@@ -23,6 +23,9 @@ from rapport.activities.views.my_day import AT, mine, move
 from rapport.core.http import Request, date_or_none
 
 WEEK, MONTH = "week", "month"
+# Which occurrences of a series a move takes: the current one, or it and every later one.
+THIS, FOLLOWING = "this", "following"
+SCOPES = (THIS, FOLLOWING)
 
 
 def _window(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -101,14 +104,37 @@ def calendar(request: Request) -> HttpResponse:
     return render(request, "activities/calendar.html", _context(request, request.GET))
 
 
+def _asked(request: Request, activity: Activity) -> dict[str, Any] | None:
+    """For a series moved without saying which occurrences (`scope`): what the dialog that
+    asks "only this one, or this and the following?" shows and posts back; None when there
+    is nothing to ask (a one-off, a scope given, or a time the move will refuse anyway)."""
+    if not activity.recurrence or request.POST.get("scope") in SCOPES:
+        return None
+    raw = request.POST.get("due_at", "")
+    try:
+        picked = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None  # the move names what to fix
+    return {"activity": activity, "due_at": raw, "when": picked.replace(tzinfo=None)}
+
+
 @login_required
 @require_POST
 def calendar_reschedule(request: Request) -> HttpResponse:
     """Move an activity to `due_at` (wall-clock time in the viewer's zone, as the drop or the
     "Move to…" form sends it); 404 for one the user cannot see, 403 for one they may not
-    change; the calendar of the same period comes back with the result announced."""
+    change; the calendar of the same period comes back with the result announced. A
+    recurring one moves its current occurrence (`scope=this`) or it and the following ones
+    (`scope=following`); without a scope the calendar comes back asking which, in a dialog."""
     activity = mine(request)
-    announce, error = move(request, activity, AT)
+    ask = _asked(request, activity)
+    if ask is not None:
+        context = _context(request, request.POST)
+        context["ask"] = ask
+        template = "activities/calendar.html"
+        return render(request, f"{template}#grid" if request.htmx else template, context)
+    following = request.POST.get("scope") == FOLLOWING
+    announce, error = move(request, activity, AT, following=following)
     if not request.htmx:
         kept = {k: request.POST[k] for k in ("view", "start", "team") if request.POST.get(k)}
         return redirect(f"{reverse('activities:calendar')}?{urlencode(kept)}")

@@ -12,14 +12,18 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.activities import selectors, services
-from rapport.activities.models import Activity
+from rapport.activities.models import Activity, ActivityKind
+from rapport.core.dates import format_for
 from rapport.core.http import Request, get_visible_or_404, int_or_none
+from rapport.core.stamps import Stamp
 
 TEMPLATE = "activities/my_day.html"
 # The reschedule buttons: one hour later, the same time tomorrow, or a time picked.
@@ -28,31 +32,62 @@ TOMORROW = "tomorrow"
 AT = "at"
 
 
+# What differs from row to row of the lists; the rest of a row is the template's `row` part.
+ROW_FIELDS = ("url", "subject", "kind", "due_iso", "due", "contact", "pk")
+
+
+def rows(request: Request, day: selectors.MyDay, zone: ZoneInfo) -> dict[str, list[SafeString]]:
+    """Each list's rows as HTML, from the template's `row` part rendered once (a Stamp): the
+    page must stay fast with 75 rows (see rapport.core.stamps)."""
+    stamp = Stamp(
+        f"{TEMPLATE}#row",
+        ROW_FIELDS,
+        {
+            "complete_url": reverse("activities:day_complete"),
+            "move_url": reverse("activities:day_reschedule"),
+            "csrf_input": format_html(
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+            ),
+        },
+    )
+    prefix = reverse("activities:activity_list")  # + "<pk>/": an activity's page
+    labels = {value: str(label) for value, label in ActivityKind.choices}
+    # what the `date` filter would use for SHORT_DATETIME_FORMAT, looked up once
+    shown = get_format(format_for("SHORT_DATETIME_FORMAT"))
+
+    def row(activity: Activity) -> SafeString:
+        due = timezone.localtime(activity.due_at, zone)
+        contact = activity.contact
+        return stamp.fill(
+            {
+                "url": f"{prefix}{activity.pk}/",
+                "subject": activity.subject,
+                "kind": labels.get(activity.kind, activity.kind),
+                "due_iso": due.isoformat(),  # the `date` filter's "c"
+                "due": dateformat.format(due, shown),
+                "contact": f" · {contact.full_name}" if contact is not None else "",
+                "pk": activity.pk,
+            }
+        )
+
+    return {
+        "overdue": [row(a) for a in day.overdue],
+        "today": [row(a) for a in day.today],
+        "upcoming": [row(a) for a in day.upcoming],
+    }
+
+
 def _context(request: Request, announce: str = "", error: str = "") -> Any:
     user: Any = request.user
     people = selectors.overseen(user)
+    day = selectors.my_day(user)
     return {
-        "day": selectors.my_day(user),
+        "day": day,
+        "rows": rows(request, day, user.zone),
         "zone": user.zone,
         "team": None if people is None else selectors.overdue_per_person(people),
         "announce": announce,
         "error": error,
-        # reversed and translated once, not per row: the page must stay fast with many rows
-        "complete_url": reverse("activities:day_complete"),
-        "move_url": reverse("activities:day_reschedule"),
-        "detail_prefix": reverse("activities:activity_list"),  # + "<pk>/": an activity's page
-        "csrf_input": format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-        ),
-        "t": {
-            "outcome": _("Outcome (optional)"),
-            "complete": _("Complete"),
-            "hour": _("+1 hour"),
-            "tomorrow": _("Tomorrow"),
-            "new_time": _("New time"),
-            "move": _("Move"),
-            "nothing": _("Nothing here."),
-        },
     }
 
 
@@ -127,23 +162,29 @@ def new_time(activity: Activity, choice: str, picked: str, zone: ZoneInfo, now: 
     raise ValidationError(_("Choose when to move it: in an hour, tomorrow or at a time."))
 
 
-def move(request: Request, activity: Activity, choice: str) -> tuple[str, str]:
-    """Reschedule as `choice` says (with the posted `due_at` for AT): (announcement, error);
-    a refusal becomes a 403. My day's buttons and the calendar's drag and form share it."""
+def move(
+    request: Request, activity: Activity, choice: str, *, following: bool = False
+) -> tuple[str, str]:
+    """Reschedule as `choice` says (with the posted `due_at` for AT), a series' current
+    occurrence only or, with `following`, it and every later one: (announcement, error); a
+    refusal becomes a 403. My day's buttons and the calendar's drag and form share it."""
     user: Any = request.user
     try:
         due = new_time(activity, choice, request.POST.get("due_at", ""), user.zone, timezone.now())
-        moved = services.activity_reschedule(actor=user, activity=activity, due_at=due)
+        moved = services.activity_reschedule(
+            actor=user, activity=activity, due_at=due, following=following
+        )
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:  # Conflict included
         return "", _failed(activity, exc)
-    shown = timezone.localtime(moved.due_at, user.zone)
-    announce = _("Moved: %(subject)s, now %(when)s.") % {
+    values = {
         "subject": moved.subject,
-        "when": shown.strftime("%Y-%m-%d %H:%M"),
+        "when": timezone.localtime(moved.due_at, user.zone).strftime("%Y-%m-%d %H:%M"),
     }
-    return announce, ""
+    if following:
+        return _("Moved: %(subject)s and the following occurrences, from %(when)s.") % values, ""
+    return _("Moved: %(subject)s, now %(when)s.") % values, ""
 
 
 @login_required

@@ -1,6 +1,8 @@
 // The calendar: drag an activity onto another day (HTML5 drag and drop) and the same move its
 // "Move to…" form posts is sent with htmx: the new day at the activity's time of day (the
-// viewer's wall clock); the server answers with the calendar of the same period.
+// viewer's wall clock); the server answers with the calendar of the same period. For a
+// repeating activity it answers first with a dialog asking "only this one, or this and the
+// following?", opened here as a modal (the keyboard stays in it; Escape cancels).
 (function () {
   "use strict";
   var dragged = null;
@@ -45,6 +47,22 @@
     clear();
     target.classList.add("drop-target");
   });
+
+  function ask(root) {
+    var dialog = root && root.querySelector ? root.querySelector("dialog[data-ask]") : null;
+    if (!dialog) return;
+    if (dialog.open) dialog.close();  // rendered open for a browser without scripts
+    dialog.addEventListener("close", function () {
+      if (!dialog.isConnected) return;  // answered: the new calendar replaced it
+      // cancelled: back to the activity, which stayed where it was
+      var link = document.querySelector(".calendar-item[data-activity='" + dialog.dataset.ask + "'] a");
+      if (link) link.focus();
+    });
+    dialog.showModal();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { ask(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { ask(e.detail.target); });
 
   document.addEventListener("drop", function (e) {
     var target = day(e.target);
