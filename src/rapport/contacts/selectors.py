@@ -45,15 +45,17 @@ def register_ordering(
     ordering: list[str],
     *,
     label: Any,
-    annotate: Callable[[QuerySet[Contact]], QuerySet[Contact]],
+    annotate: Callable[[QuerySet[Contact]], QuerySet[Contact]] | None = None,
 ) -> None:
     """Let the contact list, its API list and its export sort by a value an app above
     contacts keeps (analytics: lifetime value, churn risk), from that app's ready(), before
-    the API's schema is built. `annotate` adds the non-null column `ordering` names first
-    (keyset pagination needs one); `ordering` ends with the id like every other."""
+    the API's schema is built. `ordering` may start with a related field a contact may lack
+    ("metrics__clv_365d": those contacts come last) and ends with the id like every other;
+    `annotate` adds a column the ordering names, when it needs one."""
     CONTACT_ORDERINGS[key] = ordering
     CONTACT_ORDERING_LABELS[key] = label
-    CONTACT_ORDERING_ANNOTATIONS[key] = annotate
+    if annotate is not None:
+        CONTACT_ORDERING_ANNOTATIONS[key] = annotate
 
 
 def ordered(contacts: QuerySet[Contact], sort: str) -> tuple[QuerySet[Contact], list[str]]:
