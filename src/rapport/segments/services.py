@@ -265,7 +265,7 @@ def _insert_select(
             selected.append("pk")
             continue
         if isinstance(value, F):
-            selected.append(value.name)
+            selected.append(str(value.name))  # type: ignore[attr-defined]  # F has no stub for it
             continue
         alias = f"_v{i}"
         annotations[alias] = Value(value, output_field=_output(value))

@@ -53,7 +53,7 @@ def rows(request: Request, day: selectors.MyDay, zone: ZoneInfo) -> dict[str, li
     prefix = reverse("activities:activity_list")  # + "<pk>/": an activity's page
     labels = {value: str(label) for value, label in ActivityKind.choices}
     # what the `date` filter would use for SHORT_DATETIME_FORMAT, looked up once
-    shown = get_format(format_for("SHORT_DATETIME_FORMAT"))
+    shown = get_format(format_for("SHORT_DATETIME_FORMAT") or "SHORT_DATETIME_FORMAT")
 
     def row(activity: Activity) -> SafeString:
         due = timezone.localtime(activity.due_at, zone)
