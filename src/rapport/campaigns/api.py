@@ -167,6 +167,8 @@ class ReportVariantOut(OutSchema):
     sent: int
     conversions: int
     rate: float | None
+    opened: int = Field(..., description="contacts of this variant who opened it (see opened)")
+    clicked: int = Field(..., description="contacts of this variant who clicked a link in it")
 
 
 class CampaignReportOut(OutSchema):
@@ -174,8 +176,14 @@ class CampaignReportOut(OutSchema):
     delivered: int
     failed: int
     skipped: dict[str, int]
-    opened: int = Field(..., description="0: opens are not tracked yet")
-    clicked: int = Field(..., description="0: clicks are not tracked yet")
+    opened: int = Field(
+        ...,
+        description="contacts who opened one of its tracked e-mails (loaded the open pixel or "
+        "clicked a link), each once; mail scanners and privacy proxies count too",
+    )
+    clicked: int = Field(
+        ..., description="contacts who clicked a link in the HTML part of one of its e-mails"
+    )
     unsubscribed: int
     replied: int
     conversions: int
@@ -358,8 +366,8 @@ def campaign_report(request: HttpRequest, campaign_id: Id) -> dict[str, Any]:
     """What the campaign's messages did and earned, against its holdout: conversions are
     contacts with a booked or paid order within `attribution_days` after their message (the
     holdout: after the launch); revenue in the reporting currency; the uplift is the treated
-    rate minus the holdout rate with its 95 % interval. Opens and clicks are not tracked yet
-    (always 0)."""
+    rate minus the holdout rate with its 95 % interval. Opens and clicks are unique contacts,
+    from the open pixel and click redirects of the HTML part of its e-mails."""
     return report.campaign_report(_campaign_or_404(request, campaign_id))
 
 

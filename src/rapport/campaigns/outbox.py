@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from rapport.campaigns import config, eligibility, quiet, sources
+from rapport.campaigns import config, eligibility, quiet, sources, tracking
 from rapport.campaigns import timeline_kinds as kinds
 from rapport.campaigns.channels import provider_for
 from rapport.campaigns.channels.base import NotSent, OutcomeUnknown, Outgoing, Provider, Rejected
@@ -405,9 +405,13 @@ def _hand_off(
 
 
 def outgoing(message: Message, *, via: str = "") -> Outgoing:
-    """The message as its provider sends it, with the unsubscribe link filled in; `via`: the
-    messenger of a messenger message's account."""
+    """The message as its provider sends it, with the unsubscribe link filled in and, when
+    tracked, its HTML links through click redirects and an open pixel; `via`: the messenger
+    of a messenger message's account."""
     url = url_for(message.pk)
+    body_html = message.body_html
+    if tracking.enabled(message):
+        body_html = tracking.tracked_html(message.pk, body_html)
     headers = {}
     if message.channel == MessageChannel.EMAIL and message.purpose == MessagePurpose.MARKETING:
         headers = {
@@ -419,7 +423,7 @@ def outgoing(message: Message, *, via: str = "") -> Outgoing:
         to=message.address,
         subject=message.subject,
         text=fill_unsubscribe(message.body_text, url),
-        html=fill_unsubscribe(message.body_html, url),
+        html=fill_unsubscribe(body_html, url),
         headers=headers,
         via=via,
         language=message.language,
