@@ -47,9 +47,8 @@ from rapport.campaigns.models import (
     MessagePurpose,
     MessageStatus,
     SkipReason,
-    Suppression,
 )
-from rapport.campaigns.services import render_queued
+from rapport.campaigns.services import address_suppress, render_queued
 from rapport.campaigns.unsubscribe import mailto_for, url_for
 from rapport.contacts import zones
 from rapport.contacts.models import Contact
@@ -462,10 +461,8 @@ def _deliver_one(
                 )
             )
             if exc.bad_address:
-                Suppression.objects.get_or_create(
-                    channel=message.channel,
-                    address=message.address.lower(),
-                    defaults={"reason": f"hard bounce, message #{message.pk}"},
+                address_suppress(
+                    channel=message.channel, address=message.address, message_id=message.pk
                 )
         result.failed += 1
     except OutcomeUnknown as exc:

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from rapport.campaigns import config, hooks, inbound, tracking
+from rapport.campaigns import bounces, config, hooks, inbound, tracking
 from rapport.campaigns.models import MessageChannel
 from rapport.campaigns.services import language_of
 from rapport.campaigns.unsubscribe import BadLink, channel_choices, message_from, unsubscribe
@@ -87,6 +87,38 @@ def track_click(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         tracking.click_record(target=target)
     return HttpResponseRedirect(target.url)
+
+
+DSN_MAX_BYTES = 10 * 1024 * 1024
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def dsn_hook(request: HttpRequest, secret: str) -> HttpResponse:
+    """A delivery status notification (RFC 3464) posted as the raw message by a mail
+    gateway: its bounces are recorded (campaigns/bounces.py). A wrong secret is a 404; a body
+    that is not a DSN we can act on a 422 saying why, with nothing written."""
+    if not hooks.secret_ok(hooks.DSN, secret):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    if len(request.body) > DSN_MAX_BYTES:
+        return JsonResponse({"detail": "The message is larger than 10 MB."}, status=413)
+    try:
+        bounced = bounces.bounce_record(raw=request.body)
+    except bounces.BadDsn as exc:
+        return JsonResponse({"detail": str(exc)}, status=422)
+    return JsonResponse(
+        {
+            "bounced": [
+                {
+                    "message": item.message,
+                    "hard": item.hard,
+                    "suppressed": item.suppressed,
+                    "already": item.already,
+                }
+                for item in bounced
+            ]
+        }
+    )
 
 
 @csrf_exempt
