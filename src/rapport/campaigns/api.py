@@ -81,6 +81,7 @@ class CampaignIn(InputSchema):
     templates: list[CampaignTemplateIn] = Field(default_factory=list, max_length=4)
     variants: list[CampaignVariantIn] = Field(default_factory=list, max_length=10)
     holdout_percent: int = Field(0, ge=0, le=50)
+    track: bool = Field(True, description="e-mail: open pixel and click redirects")
     scheduled_at: Timestamp | None = None
     quiet_hours: CampaignQuietHours | None = None
 
@@ -95,6 +96,7 @@ class CampaignPatch(InputSchema):
     templates: list[CampaignTemplateIn] | None = Field(None, max_length=4)
     variants: list[CampaignVariantIn] | None = Field(None, max_length=10)
     holdout_percent: int | None = Field(None, ge=0, le=50)
+    track: bool | None = None
     scheduled_at: Timestamp | None = None
     quiet_hours: CampaignQuietHours | None = None
 
@@ -123,6 +125,7 @@ class CampaignOut(OutSchema):
     templates: list[CampaignTemplateOut]
     variants: list[CampaignVariantOut]
     holdout_percent: int
+    track: bool = Field(..., description="e-mail: open pixel and click redirects")
     scheduled_at: dt.datetime | None
     quiet_hours: dict[str, str] | None
     status: str
@@ -256,6 +259,7 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
             for v in campaign.variants.all()
         ],
         "holdout_percent": campaign.holdout_percent,
+        "track": campaign.track,
         "scheduled_at": campaign.scheduled_at,
         "quiet_hours": campaign.quiet_hours,
         "status": campaign.status,

@@ -51,10 +51,15 @@ class BadToken(Exception):
     """A tracking token that was not made by us, or names a message or link that is gone."""
 
 
+def site_enabled() -> bool:
+    """RAPPORT_TRACKING: off, no message is tracked whatever its campaign says."""
+    return bool(getattr(settings, "RAPPORT_TRACKING", True))
+
+
 def enabled(message: Message) -> bool:
     """Whether this message's e-mail carries tracking: e-mail with an HTML part, the site's
     RAPPORT_TRACKING on, and its campaign (if any) not opted out."""
-    if not getattr(settings, "RAPPORT_TRACKING", True):
+    if not site_enabled():
         return False
     if message.channel != MessageChannel.EMAIL or not message.body_html:
         return False
