@@ -35,7 +35,8 @@ OPEN = -1  # the `link` of an open in a token and in MessageEvent
 
 # The href of an <a> element, quoted with " or ': what a marketer's HTML (or our templates'
 # autoescaped output) holds. Links without quotes are left alone, untracked.
-_HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+# (`data-href` and the like are not it.)
+_HREF = re.compile(r"""(<a\b[^>]*?(?<![\w-])href\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 _TRACKED_SCHEMES = ("http://", "https://")
 _URL_NOISE = re.compile(r"[\t\r\n]")
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
