@@ -15,6 +15,7 @@ import email
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.message import Message as MimeMessage
 from email.policy import default as default_policy
 
 from django.db import transaction
@@ -81,8 +82,9 @@ def _original_id(report: EmailMessage) -> str:
         kind = part.get_content_type()
         if kind in ("message/rfc822", "message/global"):
             payload = part.get_payload()
-            original = payload[0] if isinstance(payload, list) and payload else None
-            return _text(original["Message-ID"]) if original is not None else ""
+            listed = payload if isinstance(payload, list) else []
+            originals = [m for m in listed if isinstance(m, MimeMessage)]
+            return _text(originals[0]["Message-ID"]) if originals else ""
         if kind in ("text/rfc822-headers", "message/global-headers"):
             headers = email.message_from_string(part.get_content(), policy=default_policy)
             return _text(headers["Message-ID"])
@@ -107,8 +109,9 @@ def parse(raw: bytes) -> Notification:
         (p for p in report.iter_parts() if p.get_content_type() == "message/delivery-status"),
         None,
     )
-    blocks = status_part.get_payload() if status_part is not None else None
-    if not isinstance(blocks, list) or len(blocks) < 2:
+    payload = status_part.get_payload() if status_part is not None else None
+    blocks = [b for b in payload if isinstance(b, MimeMessage)] if isinstance(payload, list) else []
+    if len(blocks) < 2:
         raise BadDsn(_("The report has no message/delivery-status part with recipient fields."))
     failures = []
     for block in blocks[1:]:
@@ -120,6 +123,8 @@ def parse(raw: bytes) -> Notification:
         status = _text(block["Status"]).split(" ")[0]
         if not _STATUS.match(status):
             raise BadDsn(_("A failed recipient has no valid Status (such as 5.1.1)."))
+        if status.startswith("2."):
+            raise BadDsn(_("A recipient is reported failed with a success Status (2.x.x)."))
         recipients = tuple(
             dict.fromkeys(
                 a
@@ -129,8 +134,6 @@ def parse(raw: bytes) -> Notification:
         )
         if not recipients:
             raise BadDsn(_("A failed recipient has no Final-Recipient field."))
-        if status.startswith("2."):
-            raise BadDsn(_("A recipient is reported failed with a success Status (2.x.x)."))
         failures.append(Failure(recipients, status, _text(block["Diagnostic-Code"])[:500]))
     return Notification(message_id=_original_id(report), failures=failures)
 
