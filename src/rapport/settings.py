@@ -11,6 +11,7 @@ RAPPORT_SITE_URL      the public base URL links in e-mails, feeds and surveys st
 RAPPORT_FROM_EMAIL    the sender address of e-mails (default rapport@localhost)
 RAPPORT_FREQUENCY_CAP marketing messages per contact per rolling window, all channels (2/7d)
 RAPPORT_ATTRIBUTION_DAYS days after a campaign message in which an order counts for it (14)
+RAPPORT_TRACKING      0 to stop tracking e-mail opens and clicks (default on; docs/campaigns.md)
 RAPPORT_SMS_URL       twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/?from=%2B15550001111
 RAPPORT_TELEGRAM_URL  telegram://BOT_TOKEN@api.telegram.org
 RAPPORT_VIBER_URL     viber://AUTH_TOKEN@chatapi.viber.com?sender=Name
@@ -265,6 +266,9 @@ if not _attribution.isdigit() or not 1 <= int(_attribution) <= 365:
         f"RAPPORT_ATTRIBUTION_DAYS: {_attribution!r} is not a number of days from 1 to 365"
     )
 RAPPORT_ATTRIBUTION_DAYS = int(_attribution)
+# Open pixels and click redirects in campaign e-mail (campaigns/tracking.py); 0 sends the
+# links as written and no pixel.
+RAPPORT_TRACKING = env_bool("RAPPORT_TRACKING", default=True)
 # SMS and messenger providers (campaigns/channels/); unset: messages are printed.
 RAPPORT_SMS_URL = os.environ.get("RAPPORT_SMS_URL", "")
 RAPPORT_TELEGRAM_URL = os.environ.get("RAPPORT_TELEGRAM_URL", "")

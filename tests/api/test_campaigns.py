@@ -228,3 +228,25 @@ def test_the_report_shows_the_holdout_the_launch_drew(api_as, users, smtp):  # n
     assert body["revenue"] == {"amount": "0.00", "currency": "EUR", "left_out": 0}
     assert len(smtp.messages) == 12 - held
     assert api_as("manager").get(f"{url}/report").status_code == 404
+
+
+def test_tracking_is_on_unless_the_campaign_says_otherwise(api_as, users):
+    listed = segment_create(actor=users["marketer"], data={"name": "Any", "kind": "static"})
+    api = api_as("marketer")
+
+    default = api.post(f"{API}/campaigns", _body(listed.pk), content_type="application/json")
+    off = api.post(
+        f"{API}/campaigns", _body(listed.pk, track=False), content_type="application/json"
+    )
+    back_on = api.patch(
+        f"{API}/campaigns/{off.json()['id']}", {"track": True}, content_type="application/json"
+    )
+    wrong = api.post(
+        f"{API}/campaigns", _body(listed.pk, track="maybe"), content_type="application/json"
+    )
+
+    assert (default.status_code, default.json()["track"]) == (201, True)
+    assert (off.status_code, off.json()["track"]) == (201, False)
+    assert (back_on.status_code, back_on.json()["track"]) == (200, True)
+    assert wrong.status_code == 422
+    assert [e["field"] for e in wrong.json()["errors"]] == ["track"]

@@ -2,10 +2,12 @@
 and redeemed — counted in bulk."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -78,6 +80,8 @@ def test_the_report_counts_runs_messages_and_codes(marketer, clock, smtp):
         "delivered": 0,
         "failed": 0,
         "to_review": 0,
+        "opened": 0,
+        "clicked": 0,
         "skipped": {"no_consent": 1} if quiet_treated else {},
     }
     assert len(smtp.messages) == sent
@@ -188,3 +192,34 @@ def test_no_held_out_entrants_means_no_uplift(marketer, clock):
         "high": None,
         "incremental_revenue": None,
     }
+
+
+def test_a_scenario_report_counts_its_opens_and_clicks(marketer, clock, smtp):
+    steps = [
+        {
+            "type": "send",
+            "channel": "email",
+            "templates": [
+                {
+                    "language": "en",
+                    "subject": "Hi",
+                    "body_text": "Hi",
+                    "body_html": '<p><a href="https://travel.example/">Offers</a></p>',
+                }
+            ],
+        }
+    ]
+    scenario = live_scenario(marketer, {"type": "order_placed"}, steps)
+    people = [person(f"s{i}@example.com") for i in range(2)]
+    for someone in people:
+        order_create(actor=None, contact=someone, currency="EUR", total="10.00")
+    tick(clock)
+    assert deliver_due().sent == 2
+    html = smtp.messages[0].get_body(("html",)).get_content()
+    click = re.search(r'href="https://crm\.travel\.example(/t/c/[^"]+)"', html)
+    assert click is not None
+
+    assert Client().get(click[1]).status_code == 302
+
+    figures = report.scenario_report(scenario)["messages"]
+    assert (figures["sent"], figures["opened"], figures["clicked"]) == (2, 1, 1)

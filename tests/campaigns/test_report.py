@@ -152,8 +152,8 @@ def test_each_variant_reports_its_own_conversions():
     report = campaign_report(spring)
 
     assert report["variants"] == [
-        {"name": "Sun", "sent": 2, "conversions": 1, "rate": 0.5},
-        {"name": "Sea", "sent": 3, "conversions": 2, "rate": 0.666667},
+        {"name": "Sun", "sent": 2, "conversions": 1, "rate": 0.5, "opened": 0, "clicked": 0},
+        {"name": "Sea", "sent": 3, "conversions": 2, "rate": 0.666667, "opened": 0, "clicked": 0},
     ]
     assert report["treated"] == {"contacts": 5, "conversions": 3, "rate": 0.6}
     assert report["revenue"]["amount"] == "30.00"

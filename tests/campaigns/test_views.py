@@ -3,6 +3,7 @@ edit refused), the page of a campaign (audience counts, a test to oneself, launc
 the messages and the ones to review), each for every role."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -549,3 +550,22 @@ def test_variant_shares_that_do_not_add_up_are_shown_on_the_last_share(as_user, 
         "The shares add up to 90; make them 100."
     ]
     assert b'id="campaign-v1_share_error"' in response.content
+
+
+def test_the_form_switches_tracking_off_and_the_page_says_so(as_user, audience):
+    client = as_user("marketer")
+
+    client.post("/campaigns/new/", _form(audience["segment"], track="on"))
+    client.post("/campaigns/new/", _form(audience["segment"], name="Quiet one"))  # unticked
+
+    tracked, untracked = Campaign.objects.order_by("pk")
+    assert (tracked.track, untracked.track) == (True, False)
+    assert (
+        "Tracked in the HTML part of its e-mails"
+        in client.get(f"/campaigns/{tracked.pk}/").content.decode()
+    )
+    assert "Not tracked" in client.get(f"/campaigns/{untracked.pk}/").content.decode()
+    form = client.get("/campaigns/new/").content.decode()
+    checkbox = re.search(r'<input type="checkbox" name="track"[^>]*>', form)
+    assert checkbox is not None
+    assert checkbox[0].endswith(" checked>")

@@ -211,6 +211,8 @@ class ReportMessagesOut(OutSchema):
     failed: int
     to_review: int
     skipped: dict[str, int]
+    opened: int = Field(..., description="contacts who opened one of its tracked e-mails")
+    clicked: int = Field(..., description="contacts who clicked a link in one of its e-mails")
 
 
 class ReportPromoOut(OutSchema):

@@ -5,7 +5,8 @@ per run or contact):
   but took no step), and how the others stand: active, finished, exited, failed, cancelled;
 - messages: the outbox rows its runs queued (source "scenario:<id>:<run>"): all of them,
   those still waiting to go, sent (handed to the provider), delivered, failed, to review (a
-  worker died while handing it over), and skipped by reason (no_consent, capped…);
+  worker died while handing it over), and skipped by reason (no_consent, capped…); opened
+  and clicked: contacts who opened / clicked its tracked e-mails (as in a campaign's report);
 - conversions and revenue: entrants who placed an order that counts (booked or paid) within
   the attribution window after entering (campaigns.attribution; exposure = the run's start),
   the treated ones against the held-out ones, and the uplift with its 95 % interval;
@@ -23,6 +24,7 @@ from django.db.models.functions import Cast
 from rapport.automation.models import Run, RunStatus, RunStep, Scenario
 from rapport.campaigns import attribution, config, uplift
 from rapport.campaigns.models import Message, MessageStatus, PromoCode
+from rapport.campaigns.report import engaged
 from rapport.core import permissions
 from rapport.service.models import Survey
 
@@ -65,6 +67,7 @@ def _messages(scenario: Scenario) -> dict[str, Any]:
         delivered=Count("pk", filter=Q(status=MessageStatus.DELIVERED)),
         failed=Count("pk", filter=Q(status=MessageStatus.FAILED)),
         to_review=Count("pk", filter=Q(status=MessageStatus.REVIEW)),
+        **engaged(),
     )
     skipped = (
         messages.filter(status=MessageStatus.SKIPPED)

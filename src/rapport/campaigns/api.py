@@ -81,6 +81,7 @@ class CampaignIn(InputSchema):
     templates: list[CampaignTemplateIn] = Field(default_factory=list, max_length=4)
     variants: list[CampaignVariantIn] = Field(default_factory=list, max_length=10)
     holdout_percent: int = Field(0, ge=0, le=50)
+    track: bool = Field(True, description="e-mail: open pixel and click redirects")
     scheduled_at: Timestamp | None = None
     quiet_hours: CampaignQuietHours | None = None
 
@@ -95,6 +96,7 @@ class CampaignPatch(InputSchema):
     templates: list[CampaignTemplateIn] | None = Field(None, max_length=4)
     variants: list[CampaignVariantIn] | None = Field(None, max_length=10)
     holdout_percent: int | None = Field(None, ge=0, le=50)
+    track: bool | None = None
     scheduled_at: Timestamp | None = None
     quiet_hours: CampaignQuietHours | None = None
 
@@ -123,6 +125,7 @@ class CampaignOut(OutSchema):
     templates: list[CampaignTemplateOut]
     variants: list[CampaignVariantOut]
     holdout_percent: int
+    track: bool = Field(..., description="e-mail: open pixel and click redirects")
     scheduled_at: dt.datetime | None
     quiet_hours: dict[str, str] | None
     status: str
@@ -167,6 +170,8 @@ class ReportVariantOut(OutSchema):
     sent: int
     conversions: int
     rate: float | None
+    opened: int = Field(..., description="contacts of this variant who opened it (see opened)")
+    clicked: int = Field(..., description="contacts of this variant who clicked a link in it")
 
 
 class CampaignReportOut(OutSchema):
@@ -174,8 +179,14 @@ class CampaignReportOut(OutSchema):
     delivered: int
     failed: int
     skipped: dict[str, int]
-    opened: int = Field(..., description="0: opens are not tracked yet")
-    clicked: int = Field(..., description="0: clicks are not tracked yet")
+    opened: int = Field(
+        ...,
+        description="contacts who opened one of its tracked e-mails (loaded the open pixel or "
+        "clicked a link), each once; mail scanners and privacy proxies count too",
+    )
+    clicked: int = Field(
+        ..., description="contacts who clicked a link in the HTML part of one of its e-mails"
+    )
     unsubscribed: int
     replied: int
     conversions: int
@@ -248,6 +259,7 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
             for v in campaign.variants.all()
         ],
         "holdout_percent": campaign.holdout_percent,
+        "track": campaign.track,
         "scheduled_at": campaign.scheduled_at,
         "quiet_hours": campaign.quiet_hours,
         "status": campaign.status,
@@ -358,8 +370,8 @@ def campaign_report(request: HttpRequest, campaign_id: Id) -> dict[str, Any]:
     """What the campaign's messages did and earned, against its holdout: conversions are
     contacts with a booked or paid order within `attribution_days` after their message (the
     holdout: after the launch); revenue in the reporting currency; the uplift is the treated
-    rate minus the holdout rate with its 95 % interval. Opens and clicks are not tracked yet
-    (always 0)."""
+    rate minus the holdout rate with its 95 % interval. Opens and clicks are unique contacts,
+    from the open pixel and click redirects of the HTML part of its e-mails."""
     return report.campaign_report(_campaign_or_404(request, campaign_id))
 
 

@@ -79,6 +79,12 @@ class CampaignForm(PicoForm):
         initial=0,
         help_text=_("A share of the audience that gets nothing, to measure what the message adds."),
     )
+    track = forms.BooleanField(
+        label=_("Track opens and clicks"),
+        required=False,
+        initial=True,
+        help_text=_("E-mail only: links go through Rapport and a tiny image counts opens."),
+    )
     updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -229,6 +235,7 @@ class CampaignForm(PicoForm):
             "scheduled_at": c.get("scheduled_at"),
             "quiet_hours": quiet,
             "holdout_percent": c["holdout_percent"],
+            "track": bool(c.get("track")),
         } | self._content()
 
     def _templates(self, prefix: str) -> list[dict[str, str]]:
@@ -284,6 +291,7 @@ def initial_for(campaign: Campaign) -> dict[str, Any]:
         "quiet_from": quiet.get("from"),
         "quiet_to": quiet.get("to"),
         "holdout_percent": campaign.holdout_percent,
+        "track": campaign.track,
         "updated_at": campaign.updated_at.isoformat(),
     }
     variants = list(campaign.variants.order_by("position", "id"))

@@ -42,6 +42,7 @@ from rapport.timeline import services as timeline
 from rapport.timeline.models import Channel, Direction
 
 PROVIDERS = ("twilio", "telegram", "viber", "whatsapp")
+DSN = "dsn"  # bounce notifications: POST /hooks/dsn/<secret>/ (campaigns/bounces.py)
 # WhatsApp takes free text from a business only this long after the person's last message.
 WHATSAPP_WINDOW = dt.timedelta(hours=24)
 STOP_SOURCE = "reply"
@@ -59,7 +60,8 @@ def hook_url(provider: str) -> str:
 def secret_ok(provider: str, secret: str) -> bool:
     if provider in {"viber", "whatsapp"} and provider not in config.messengers():
         return False
-    return provider in PROVIDERS and constant_time_compare(secret, hook_secret(provider))
+    known = provider in PROVIDERS or provider == DSN
+    return known and constant_time_compare(secret, hook_secret(provider))
 
 
 def body_signature(key: str, body: bytes) -> str:

@@ -59,6 +59,9 @@ class Campaign(TimeStampedModel):
     # {"from": "21:00", "to": "09:00"} in each recipient's zone, or null for none.
     quiet_hours = models.JSONField(_("quiet hours"), null=True, blank=True)
     holdout_percent = models.PositiveSmallIntegerField(_("holdout, percent"), default=0)
+    # Open pixel and click redirects in its e-mail (campaigns/tracking.py), unless the site
+    # switches tracking off altogether (RAPPORT_TRACKING).
+    track = models.BooleanField(_("track opens and clicks"), default=True)
     segment = models.ForeignKey(
         "segments.Segment",
         verbose_name=_("segment"),
@@ -172,6 +175,9 @@ class SkipReason(models.TextChoices):
     # Drawn at launch into the campaign's holdout (control) group: never sent, kept as a row
     # so that the contact's one message per campaign × step says so (see targeting.snapshot).
     HOLDOUT = "holdout", _("Held out for comparison")
+    # A delivery status notification (RFC 3464) said it failed after the server took it
+    # (campaigns/bounces.py); its error says hard (5.x.x) or soft (4.x.x) and why.
+    BOUNCED = "bounced", _("Bounced back by the recipient's mail server")
 
 
 class Message(models.Model):
@@ -268,6 +274,38 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.channel} → {self.contact_id}: {self.status}"
+
+
+class MessageEvent(models.Model):
+    """A recipient opening an e-mail (its pixel loaded) or clicking one of its links: one row
+    per message × kind × link, the first time, counting the repeats, so "unique opened" and
+    "unique clicked" are counts of rows however often a person (or a mail scanner) comes
+    back. A click implies an open and writes its row too."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", pgettext_lazy("message event", "Opened")
+        CLICK = "click", pgettext_lazy("message event", "Clicked")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The clicked link's position among the message's tracked links (-1 for an open); the
+    # target is read back from the message's own HTML, never from the request.
+    link = models.SmallIntegerField(_("link"), default=-1)
+    url = models.CharField(_("URL"), max_length=2000, blank=True)
+    first_at = models.DateTimeField(_("first"))
+    last_at = models.DateTimeField(_("last"))
+    count = models.PositiveIntegerField(_("times"), default=1)
+
+    class Meta:
+        verbose_name = _("message event")
+        verbose_name_plural = _("message events")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "kind", "link"], name="message_event_unique")
+        ]
+        ordering = ["first_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.message_id} {self.kind} {self.link}"
 
 
 class Suppression(models.Model):

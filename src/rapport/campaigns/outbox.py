@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from rapport.campaigns import config, eligibility, quiet, sources
+from rapport.campaigns import config, eligibility, quiet, sources, tracking
 from rapport.campaigns import timeline_kinds as kinds
 from rapport.campaigns.channels import provider_for
 from rapport.campaigns.channels.base import NotSent, OutcomeUnknown, Outgoing, Provider, Rejected
@@ -47,9 +47,8 @@ from rapport.campaigns.models import (
     MessagePurpose,
     MessageStatus,
     SkipReason,
-    Suppression,
 )
-from rapport.campaigns.services import render_queued
+from rapport.campaigns.services import address_suppress, render_queued
 from rapport.campaigns.unsubscribe import mailto_for, url_for
 from rapport.contacts import zones
 from rapport.contacts.models import Contact
@@ -405,9 +404,13 @@ def _hand_off(
 
 
 def outgoing(message: Message, *, via: str = "") -> Outgoing:
-    """The message as its provider sends it, with the unsubscribe link filled in; `via`: the
-    messenger of a messenger message's account."""
+    """The message as its provider sends it, with the unsubscribe link filled in and, when
+    tracked, its HTML links through click redirects and an open pixel; `via`: the messenger
+    of a messenger message's account."""
     url = url_for(message.pk)
+    body_html = message.body_html
+    if tracking.enabled(message):
+        body_html = tracking.tracked_html(message.pk, body_html)
     headers = {}
     if message.channel == MessageChannel.EMAIL and message.purpose == MessagePurpose.MARKETING:
         headers = {
@@ -419,7 +422,7 @@ def outgoing(message: Message, *, via: str = "") -> Outgoing:
         to=message.address,
         subject=message.subject,
         text=fill_unsubscribe(message.body_text, url),
-        html=fill_unsubscribe(message.body_html, url),
+        html=fill_unsubscribe(body_html, url),
         headers=headers,
         via=via,
         language=message.language,
@@ -458,10 +461,8 @@ def _deliver_one(
                 )
             )
             if exc.bad_address:
-                Suppression.objects.get_or_create(
-                    channel=message.channel,
-                    address=message.address.lower(),
-                    defaults={"reason": f"hard bounce, message #{message.pk}"},
+                address_suppress(
+                    channel=message.channel, address=message.address, message_id=message.pk
                 )
         result.failed += 1
     except OutcomeUnknown as exc:

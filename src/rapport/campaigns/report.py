@@ -3,7 +3,10 @@ compared with its holdout (definitions in docs/campaigns.md).
 
 - sent: messages that went out (`sent_at` set, whatever a receipt said later); delivered
   and failed: their status now; skipped: per reason (holdout included).
-- opened, clicked: 0 — Rapport does not track opens or clicks yet; they are never estimated.
+- opened, clicked: contacts who opened (loaded the open pixel of, or clicked in) one of its
+  tracked e-mails, and who clicked one of their links; each person counts once however often
+  they came back (MessageEvent, campaigns/tracking.py). Text-only mail, SMS and messengers
+  are not tracked; opens count mail scanners and privacy proxies too (docs/campaigns.md).
 - unsubscribed: contacts who withdrew a consent through the unsubscribe link of one of the
   campaign's messages (a ConsentEvent with source "unsubscribe" whose evidence names it).
 - replied: contacts who were sent a message and replied on its channel (SMS, messenger; a
@@ -24,6 +27,7 @@ from django.db.models import (
     ExpressionWrapper,
     OuterRef,
     Q,
+    QuerySet,
     Value,
     When,
 )
@@ -31,7 +35,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 
 from rapport.campaigns import attribution, config, uplift
 from rapport.campaigns import timeline_kinds as kinds
-from rapport.campaigns.models import Campaign, Message, MessageStatus, SkipReason
+from rapport.campaigns.models import Campaign, Message, MessageEvent, MessageStatus, SkipReason
 from rapport.campaigns.unsubscribe import SOURCE as UNSUBSCRIBE
 from rapport.contacts.models import ConsentEvent
 from rapport.timeline.models import Interaction
@@ -101,6 +105,25 @@ def _replied(campaign: Campaign, days: int) -> int:
     )
 
 
+def engaged() -> dict[str, Count]:
+    """Aggregates over messages: contacts who opened (any event: a click writes its open
+    too) and who clicked, each counted once."""
+    events = MessageEvent.objects.filter(message=OuterRef("pk"))
+    return {
+        "opened": Count("contact_id", distinct=True, filter=Exists(events)),
+        "clicked": Count(
+            "contact_id",
+            distinct=True,
+            filter=Exists(events.filter(kind=MessageEvent.Kind.CLICK)),
+        ),
+    }
+
+
+def _engaged_by_variant(messages: QuerySet[Message]) -> dict[int | None, dict[str, int]]:
+    rows = messages.order_by().values_list("variant_id").annotate(**engaged())
+    return {variant: {"opened": opened, "clicked": clicked} for variant, opened, clicked in rows}
+
+
 def _rate(value: float | None) -> float | None:
     return None if value is None else round(value, DIGITS)
 
@@ -121,6 +144,7 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
         sent=Count("pk", filter=Q(sent_at__isnull=False)),
         delivered=Count("pk", filter=Q(status=MessageStatus.DELIVERED)),
         failed=Count("pk", filter=Q(status=MessageStatus.FAILED)),
+        **engaged(),
     )
     skipped = dict(
         messages.filter(status=MessageStatus.SKIPPED)
@@ -135,13 +159,15 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
     treated = measured.combined(treated_groups)
     holdout = measured.group(HOLDOUT)
     compared = uplift.uplift(treated, holdout)
+    by_variant = _engaged_by_variant(messages) if variants else {}
+    nothing = {"opened": 0, "clicked": 0}
     return {
         "sent": int(counts["sent"]),
         "delivered": int(counts["delivered"]),
         "failed": int(counts["failed"]),
         "skipped": {str(reason): int(n) for reason, n in sorted(skipped.items())},
-        "opened": 0,
-        "clicked": 0,
+        "opened": int(counts["opened"]),
+        "clicked": int(counts["clicked"]),
         "unsubscribed": _unsubscribed(campaign),
         "replied": _replied(campaign, days),
         "conversions": treated.conversions,
@@ -164,6 +190,7 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
                 "sent": measured.group(_variant_group(v.pk)).contacts,
                 "conversions": measured.group(_variant_group(v.pk)).conversions,
                 "rate": _rate(measured.group(_variant_group(v.pk)).rate),
+                **by_variant.get(v.pk, nothing),
             }
             for v in variants
         ],

@@ -26,6 +26,7 @@ from rapport.campaigns.models import (
     MessagePurpose,
     MessageStatus,
     SkipReason,
+    Suppression,
 )
 from rapport.contacts import services as contacts
 from rapport.contacts.models import ConsentStatus, Contact
@@ -319,6 +320,18 @@ def message_review(*, actor: Any, message: Message, went_out: bool) -> Message:
             source=locked,
         )
     return locked
+
+
+def address_suppress(*, channel: str, address: str, message_id: int) -> bool:
+    """Stop all sending to an address on a channel after a hard bounce of message
+    `message_id` (at RCPT TO or by a delivery status notification), whichever contact has it;
+    True when it was not suppressed before."""
+    _suppression, created = Suppression.objects.get_or_create(
+        channel=channel,
+        address=address.lower(),
+        defaults={"reason": f"hard bounce, message #{message_id}"},
+    )
+    return created
 
 
 @transaction.atomic

@@ -333,6 +333,7 @@ FIELDS = (
     "scheduled_at",
     "quiet_hours",
     "holdout_percent",
+    "track",
 )
 
 

@@ -15,6 +15,7 @@ DELIVERY = "campaign.delivery"
 REPLY = "campaign.reply"
 MESSENGER_UNSUBSCRIBED = "campaign.messenger_unsubscribed"
 MESSENGERS = {"telegram": "Telegram", "viber": "Viber", "whatsapp": "WhatsApp"}
+LINK_CLICKED = "campaign.link_clicked"
 
 
 @register(MESSAGE_SENT)
@@ -83,3 +84,13 @@ def _messenger_unsubscribed(params: Mapping[str, Any], item: Rendered) -> str:
             % values
         )
     return pgettext("timeline", "Unsubscribed from the %(messenger)s bot") % values
+
+
+@register(LINK_CLICKED)
+def _clicked(params: Mapping[str, Any], item: Rendered) -> str:
+    values = {"url": params.get("url") or "", "campaign": params.get("campaign_name") or ""}
+    if values["campaign"]:
+        return pgettext("timeline", "Clicked %(url)s in an e-mail from campaign “%(campaign)s”") % (
+            values
+        )
+    return pgettext("timeline", "Clicked %(url)s in an e-mail") % values

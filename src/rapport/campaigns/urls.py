@@ -19,6 +19,11 @@ urlpatterns = [
     path("campaigns/messages/<int:pk>/review/", detail.review, name="review"),
     # the public unsubscribe page and its RFC 8058 one-click POST (no login)
     path("u/<str:token>/", public.unsubscribe_page, name="unsubscribe"),
+    # open pixels and click redirects of tracked e-mail (signed, no login)
+    path("t/o/<str:token>.gif", public.track_open, name="track_open"),
+    path("t/c/<str:token>/", public.track_click, name="track_click"),
+    # bounce notifications (RFC 3464) posted by a mail gateway (signed, no login)
+    path("hooks/dsn/<str:secret>/", public.dsn_hook, name="dsn_hook"),
     # delivery receipts and replies from the SMS and messenger providers (signed, no login)
     path("hooks/<str:provider>/<str:secret>/", public.hook, name="hook"),
 ]

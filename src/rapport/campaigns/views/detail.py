@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rapport.campaigns import report, selectors, services, targeting
+from rapport.campaigns import report, selectors, services, targeting, tracking
 from rapport.campaigns.models import Campaign, CampaignStatus, Message, MessageStatus, SkipReason
 from rapport.core import visibility
 from rapport.core.http import Request, get_visible_or_404, page_of
@@ -80,6 +80,7 @@ def campaign_detail(request: Request, pk: int) -> HttpResponse:
             for variant in campaign.variants.order_by("position", "id")
         ],
         quiet=quiet,
+        tracking_on=tracking.site_enabled(),
         counts=selectors.outbox_counts([campaign.pk]).get(campaign.pk, {}),
         review=list(
             selectors.messages_of(request.user, campaign, MessageStatus.REVIEW).order_by("id")[

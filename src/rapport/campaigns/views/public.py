@@ -1,4 +1,7 @@
-"""The public unsubscribe page /u/<token>/ (no login), in the person's language.
+"""The public pages behind the links of messages (no login): unsubscribing, and the open
+pixel and click redirects of tracked e-mail (campaigns/tracking.py).
+
+The unsubscribe page /u/<token>/ speaks the person's language.
 
 A POST whose body is `List-Unsubscribe=One-Click` (RFC 8058, sent by the mail provider when
 the reader presses its "Unsubscribe" button) withdraws the consent of the message's channel
@@ -10,7 +13,7 @@ token: the signed link is the authority, and the one-click POST comes from mail 
 import json
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.crypto import constant_time_compare
@@ -18,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from rapport.campaigns import config, hooks, inbound
+from rapport.campaigns import bounces, config, hooks, inbound, tracking
 from rapport.campaigns.models import MessageChannel
 from rapport.campaigns.services import language_of
 from rapport.campaigns.unsubscribe import BadLink, channel_choices, message_from, unsubscribe
@@ -53,6 +56,69 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
                 "token": token,
             },
         )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def track_open(request: HttpRequest, token: str) -> HttpResponse:
+    """The open pixel: always the same transparent GIF, never cached (each load is asked for),
+    whatever the token; a valid one records the open (a HEAD does not: a link checker)."""
+    if request.method == "GET":
+        try:
+            target = tracking.target_of(token, click=False)
+        except tracking.BadToken:
+            pass
+        else:
+            tracking.open_record(message=target.message)
+    response = HttpResponse(tracking.PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store, max-age=0"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def track_click(request: HttpRequest, token: str) -> HttpResponse:
+    """A tracked link: records the click and redirects (302) to the URL the message itself
+    holds at that position; a token we did not make is a 404 page, never a redirect."""
+    try:
+        target = tracking.target_of(token, click=True)
+    except tracking.BadToken:
+        return render(request, "campaigns/link_not_found.html", status=404)
+    if request.method == "GET":
+        tracking.click_record(target=target)
+    return HttpResponseRedirect(target.url)
+
+
+DSN_MAX_BYTES = 10 * 1024 * 1024
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def dsn_hook(request: HttpRequest, secret: str) -> HttpResponse:
+    """A delivery status notification (RFC 3464) posted as the raw message by a mail
+    gateway: its bounces are recorded (campaigns/bounces.py). A wrong secret is a 404; a body
+    that is not a DSN we can act on a 422 saying why, with nothing written."""
+    if not hooks.secret_ok(hooks.DSN, secret):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    if len(request.body) > DSN_MAX_BYTES:
+        return JsonResponse({"detail": "The message is larger than 10 MB."}, status=413)
+    try:
+        bounced = bounces.bounce_record(raw=request.body)
+    except bounces.BadDsn as exc:
+        return JsonResponse({"detail": str(exc)}, status=422)
+    return JsonResponse(
+        {
+            "bounced": [
+                {
+                    "message": item.message,
+                    "hard": item.hard,
+                    "suppressed": item.suppressed,
+                    "already": item.already,
+                }
+                for item in bounced
+            ]
+        }
+    )
 
 
 @csrf_exempt
