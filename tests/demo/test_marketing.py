@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from rapport.campaigns.models import Campaign, Message
+from rapport.campaigns.report import campaign_report
 from rapport.demo.marketing import AUTUMN, SEGMENTS, VIP_LIST, WINTER
 from rapport.segments.models import Segment
 from rapport.timeline.models import Interaction
@@ -24,12 +25,16 @@ def test_the_demo_makes_segments_and_campaigns_once():
     winter = Campaign.objects.get(name=WINTER["name"])
     assert (autumn.status, winter.status) == ("done", "draft")
     assert sorted(winter.templates.values_list("language", flat=True)) == ["en", "lt", "ru", "uk"]
-    sent = Message.objects.filter(campaign=autumn, status="sent")
+    sent = Message.objects.filter(campaign=autumn, sent_at__isnull=False)
     assert Interaction.objects.filter(kind="campaign.message_sent").count() == sent.count()
     assert set(Message.objects.filter(campaign=autumn).values_list("status", "reason")) <= {
         ("sent", ""),
+        ("delivered", ""),
         ("skipped", "holdout"),
     }
+    figures = campaign_report(autumn)  # the report has responses to show
+    assert 0 < figures["clicked"] < figures["opened"] < figures["sent"] == sent.count()
+    assert figures["delivered"] == sent.filter(status="delivered").count() > 0
     before = (Segment.objects.count(), Campaign.objects.count(), Message.objects.count())
 
     call_command("demo", size="tiny", seed=7, stdout=io.StringIO(), verbosity=0)

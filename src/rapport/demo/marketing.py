@@ -14,7 +14,13 @@ from django.db.models import OuterRef, Subquery
 from django.utils import translation
 
 from rapport.accounts.models import User
-from rapport.campaigns.models import Campaign, CampaignStatus, Message, MessageStatus
+from rapport.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Message,
+    MessageEvent,
+    MessageStatus,
+)
 from rapport.campaigns.targeting import campaign_launch, campaign_save
 from rapport.campaigns.timeline_kinds import MESSAGE_SENT
 from rapport.contacts.models import Contact
@@ -95,12 +101,57 @@ WINTER = {
         },
     ],
 }
+CITY_BREAKS = "https://travel.example/city-breaks"
 AUTUMN = {
     **WINTER,
     "name": "Autumn city breaks",
     "goal": "Weekend trips for the Champions before the winter season",
     "holdout_percent": 20,
     "quiet_hours": None,
+    # with an HTML part and a link, so the report has opens and clicks to show
+    "templates": [
+        {
+            "language": language,
+            "subject": subject,
+            "body_text": f"{greeting}\n\n{offer}\n{CITY_BREAKS}\n\n{team}",
+            "body_html": f"<p>{greeting}</p><p>{offer}</p>"
+            f'<p><a href="{CITY_BREAKS}">{link}</a></p><p>{team}</p>',
+        }
+        for language, subject, greeting, offer, link, team in (
+            (
+                "en",
+                "{{ first_name }}, a weekend in Lisbon or Kraków?",
+                "Dear {{ first_name }},",
+                "Three nights in a city you love, flights and a central hotel included.",
+                "See the city breaks",
+                "Your travel team",
+            ),
+            (
+                "uk",
+                "{{ first_name }}, вихідні в Лісабоні чи Кракові?",
+                "Шановний(а) {{ first_name }},",
+                "Три ночі в місті, яке ви любите: переліт і готель у центрі включено.",
+                "Переглянути міські тури",
+                "Ваша команда подорожей",
+            ),
+            (
+                "ru",
+                "{{ first_name }}, выходные в Лиссабоне или Кракове?",
+                "Уважаемый(ая) {{ first_name }},",
+                "Три ночи в городе, который вы любите: перелёт и отель в центре включены.",
+                "Посмотреть городские туры",
+                "Ваша команда путешествий",
+            ),
+            (
+                "lt",
+                "{{ first_name }}, savaitgalis Lisabonoje ar Krokuvoje?",
+                "Mielas(-a) {{ first_name }},",
+                "Trys naktys mėgstamame mieste: skrydis ir viešbutis centre įskaičiuoti.",
+                "Žiūrėti miestų keliones",
+                "Jūsų kelionių komanda",
+            ),
+        )
+    ],
 }
 
 
@@ -178,6 +229,40 @@ def ensure_campaigns(*, marketer: User, segments: dict[str, Segment], now: dt.da
             for pk, contact, subject in sent
         ]
     )
+    _responses(autumn, sent_at)
+
+
+def _responses(campaign: Campaign, sent_at: dt.datetime) -> None:
+    """What the recipients did, as the receipts and the tracking would have recorded it:
+    most messages delivered, about half opened, one in seven clicked through (a fixed share
+    by message id, so the demo is the same every time)."""
+    sent = list(
+        Message.objects.filter(campaign=campaign, status=MessageStatus.SENT).values_list(
+            "pk", flat=True
+        )
+    )
+    bounced = [pk for pk in sent if pk * 37 % 100 < 3]
+    Message.objects.filter(pk__in=set(sent) - set(bounced)).update(status=MessageStatus.DELIVERED)
+    events = []
+    for pk in sent:
+        share = pk * 37 % 100
+        if pk in bounced or share >= 48:
+            continue
+        opened = sent_at + dt.timedelta(hours=1 + share % 30)
+        events.append(MessageEvent(message_id=pk, kind="open", first_at=opened, last_at=opened))
+        if share < 17:
+            clicked = opened + dt.timedelta(minutes=2)
+            events.append(
+                MessageEvent(
+                    message_id=pk,
+                    kind="click",
+                    link=0,
+                    url=CITY_BREAKS,
+                    first_at=clicked,
+                    last_at=clicked,
+                )
+            )
+    MessageEvent.objects.bulk_create(events, ignore_conflicts=True)
 
 
 def ensure_marketing(*, marketer: User, now: dt.datetime) -> None:
