@@ -16,7 +16,8 @@ from django.db import connection
 from django.db.models import Model
 
 from rapport.analytics.models import RfmSegmentHistory
-from rapport.core.bulk import bulk_insert
+from rapport.analytics.staging import Stage
+from rapport.core.bulk import bulk_insert, insert_from
 
 PROGRESS_EVERY = 50_000  # rows between progress reports
 
@@ -72,9 +73,14 @@ def replace_rows(
     json_columns: Iterable[str] = (),
     where: tuple[str, list[Any]] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    stage: Stage | None = None,
+    staged_as: str | None = None,
 ) -> int:
     """Delete the table's rows (or those matching `where`: SQL and parameters) and insert
     `frame`'s (its columns are the table's column names). Returns the rows written.
+
+    When `stage` holds `frame` in database form (as `staged_as`, default the table's name),
+    SQLite copies the staged rows instead of the rows being bound one by one (`staging`).
 
     The indexes stay in place: dropping and rebuilding them around the insert measured no
     faster (661k customer rows on SQLite, busy machine: 18.3-19.5 s against 17.2 s); the
@@ -88,6 +94,17 @@ def replace_rows(
             cursor.execute(f"DELETE FROM {quote(table)} WHERE {where[0]}", where[1])  # noqa: S608
     if frame.is_empty():
         return 0
+    name = staged_as or table
+    if stage is not None and name in stage:
+        insert_from(
+            table,
+            frame.columns,
+            stage.source(name),
+            {k: constant(v) for k, v in (constants or {}).items()},
+        )
+        if progress:
+            progress(len(frame), len(frame))
+        return len(frame)
     rows = database_form(frame, json_columns=json_columns)
     bulk_insert(
         table,

@@ -45,6 +45,27 @@ def bulk_insert(
             cursor.cursor.executemany(sql, rows)
 
 
+def insert_from(
+    table: str, columns: list[str], source: str, constants: dict[str, Any] | None = None
+) -> None:
+    """SQLite: the rows of `source` (another table, an attached one say) copied into `table`
+    by SQLite itself (`insert_from_sql`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(insert_from_sql(table, columns, source, constants))
+
+
+def insert_from_sql(
+    table: str, columns: list[str], source: str, constants: dict[str, Any] | None = None
+) -> str:
+    """`INSERT INTO table (columns, constants) SELECT columns, constants FROM source` in
+    `source`'s rowid order, the `constants` inlined as in `bulk_insert`."""
+    quote = connection.ops.quote_name
+    constants = constants or {}
+    names = ", ".join(quote(c) for c in [*columns, *constants])
+    values = ", ".join([quote(c) for c in columns] + [_sql_literal(v) for v in constants.values()])
+    return f"INSERT INTO {quote(table)} ({names}) SELECT {values} FROM {source} ORDER BY rowid"  # noqa: S608
+
+
 def _sql_literal(value: Any) -> str:
     """A constant as an SQLite literal (only the plain types bulk_insert accepts)."""
     if value is None:

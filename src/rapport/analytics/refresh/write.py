@@ -4,17 +4,20 @@ transaction.
 """
 
 import datetime as dt
+from contextlib import ExitStack
 from typing import Any
 
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.analytics import writers
+from rapport.analytics import staging, writers
 from rapport.analytics.models import CrossSellPair, CustomerMetrics, ProductMetrics, ReportSnapshot
 from rapport.analytics.refresh.classes import product_frame
 from rapport.analytics.refresh.messages import warning
 from rapport.analytics.refresh.progress import Recorder
+
+JSON_COLUMNS = ["churn_reason", "next_best_offer_reason"]
 
 
 def write_results(
@@ -32,43 +35,93 @@ def write_results(
     pair_tables: dict[str, pl.DataFrame],
 ) -> None:
     """Replace every stored row of the refresh in one transaction; a backdated refresh leaves
-    the segment history as it is and says so in `warnings`."""
+    the segment history as it is and says so in `warnings`. On SQLite in a file the frames
+    are staged first (`staging`), so that SQLite copies them instead of Python binding them."""
     computed_at = timezone.now()
     constants = {"as_of": as_of, "computed_at": computed_at, "currency": currency}
-    with transaction.atomic():
-        with rec.step("write customer metrics") as s:
-            s["rows"] = writers.replace_rows(
-                CustomerMetrics,
-                metrics,
+    products = product_frame(product_classes, product_lines, start, end)
+    pairs = {
+        basis: table.with_columns(pl.lit(basis).alias("basis"))
+        for basis, table in pair_tables.items()
+    }
+    with ExitStack() as staged:
+        stage = None
+        if staging.can_stage():
+            with rec.step("stage rows for writing") as s:
+                frames = {
+                    "metrics": writers.database_form(metrics, json_columns=JSON_COLUMNS),
+                    "products": writers.database_form(products),
+                    "snapshots": writers.database_form(snapshots, json_columns=["payload"]),
+                    **{f"pairs_{b}": writers.database_form(t) for b, t in pairs.items()},
+                }
+                stage = staged.enter_context(staging.staged(frames))
+                s["rows"] = sum(len(f) for f in frames.values())
+        with transaction.atomic():
+            _write(
+                rec,
+                warnings,
+                as_of=as_of,
+                computed_at=computed_at,
                 constants=constants,
-                json_columns=["churn_reason", "next_best_offer_reason"],
-                progress=rec.report_progress("write customer metrics"),
+                metrics=metrics,
+                products=products,
+                snapshots=snapshots,
+                pairs=pairs,
+                stage=stage,
             )
-        with rec.step("write product metrics") as s:
-            s["rows"] = writers.replace_rows(
-                ProductMetrics,
-                product_frame(product_classes, product_lines, start, end),
-                constants=constants,
+
+
+def _write(
+    rec: Recorder,
+    warnings: list[dict[str, Any]],
+    *,
+    as_of: dt.date,
+    computed_at: dt.datetime,
+    constants: dict[str, Any],
+    metrics: pl.DataFrame,
+    products: pl.DataFrame,
+    snapshots: pl.DataFrame,
+    pairs: dict[str, pl.DataFrame],
+    stage: staging.Stage | None,
+) -> None:
+    """The writes of `write_results`, inside its transaction."""
+    with rec.step("write customer metrics") as s:
+        s["rows"] = writers.replace_rows(
+            CustomerMetrics,
+            metrics,
+            constants=constants,
+            json_columns=JSON_COLUMNS,
+            progress=rec.report_progress("write customer metrics"),
+            stage=stage,
+            staged_as="metrics",
+        )
+    with rec.step("write product metrics") as s:
+        s["rows"] = writers.replace_rows(
+            ProductMetrics, products, constants=constants, stage=stage, staged_as="products"
+        )
+    with rec.step("write segment history") as s:
+        latest = writers.latest_history_day()
+        if latest is not None and latest > as_of:
+            warnings.append(warning("history_backdated", as_of=as_of.isoformat()))
+        else:
+            changed = writers.record_segment_history(
+                metrics.select("contact_id", "rfm_segment"), as_of
             )
-        with rec.step("write segment history") as s:
-            latest = writers.latest_history_day()
-            if latest is not None and latest > as_of:
-                warnings.append(warning("history_backdated", as_of=as_of.isoformat()))
-            else:
-                changed = writers.record_segment_history(
-                    metrics.select("contact_id", "rfm_segment"), as_of
-                )
-                s["rows"] = changed["entered"] + changed["left"]
-        with rec.step("write reports and cross-sell pairs") as s:
-            s["rows"] = writers.replace_rows(
-                ReportSnapshot,
-                snapshots,
-                constants={"as_of": as_of, "computed_at": computed_at},
-                json_columns=["payload"],
+            s["rows"] = changed["entered"] + changed["left"]
+    with rec.step("write reports and cross-sell pairs") as s:
+        s["rows"] = writers.replace_rows(
+            ReportSnapshot,
+            snapshots,
+            constants={"as_of": as_of, "computed_at": computed_at},
+            json_columns=["payload"],
+            stage=stage,
+            staged_as="snapshots",
+        )
+        for basis, table in pairs.items():
+            s["rows"] += writers.replace_rows(
+                CrossSellPair,
+                table,
+                where=("basis = %s", [basis]),
+                stage=stage,
+                staged_as=f"pairs_{basis}",
             )
-            for basis, table in pair_tables.items():
-                s["rows"] += writers.replace_rows(
-                    CrossSellPair,
-                    table.with_columns(pl.lit(basis).alias("basis")),
-                    where=("basis = %s", [basis]),
-                )
