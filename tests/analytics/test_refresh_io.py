@@ -223,3 +223,50 @@ def test_database_form_writes_json_and_dates_as_text():
     rows = writers.database_form(frame, json_columns=["ids", "why"]).rows()
 
     assert rows == [("[1,2]", '{"code":"a","n":1}', "2025-01-02", 0.5), (None, None, None, None)]
+
+
+def test_a_same_day_rerun_keeps_the_stays_it_would_record_again(users):
+    a, b, c = (ContactFactory(owner=users["manager"]) for _ in range(3))
+    d1, d2 = dt.date(2025, 1, 1), dt.date(2025, 2, 1)
+    writers.record_segment_history(segments((a.pk, "new"), (b.pk, "new"), (c.pk, "new")), d1)
+    now = segments((a.pk, "promising"), (b.pk, "champions"), (c.pk, "new"))
+    first = writers.record_segment_history(now, d2)
+    ids = set(RfmSegmentHistory.objects.values_list("id", flat=True))
+
+    again = writers.record_segment_history(now, d2)
+
+    assert again == first == {"entered": 2, "left": 2}
+    # the same rows, ids included: automation copies each stay into an event once, by id
+    assert set(RfmSegmentHistory.objects.values_list("id", flat=True)) == ids
+    assert stays() == [
+        (a.pk, "new", d1, d2),
+        (a.pk, "promising", d2, None),
+        (b.pk, "new", d1, d2),
+        (b.pk, "champions", d2, None),
+        (c.pk, "new", d1, None),
+    ]
+
+
+def test_a_same_day_rerun_with_other_figures_records_only_them(users):
+    a, b, c, d = (ContactFactory(owner=users["manager"]) for _ in range(4))
+    d1, d2 = dt.date(2025, 1, 1), dt.date(2025, 2, 1)
+    writers.record_segment_history(segments((a.pk, "new"), (b.pk, "new"), (c.pk, "new")), d1)
+    writers.record_segment_history(
+        segments((a.pk, "promising"), (b.pk, "champions"), (c.pk, "new"), (d.pk, "new")), d2
+    )
+    kept = RfmSegmentHistory.objects.get(contact=b, left_on=None).pk
+
+    # corrected data: a is back in "new", b stays a champion, c moves, d had no purchase
+    again = writers.record_segment_history(
+        segments((a.pk, "new"), (b.pk, "champions"), (c.pk, "at_risk")), d2
+    )
+
+    assert again == {"entered": 2, "left": 2}
+    assert stays() == [
+        (a.pk, "new", d1, None),
+        (b.pk, "new", d1, d2),
+        (b.pk, "champions", d2, None),
+        (c.pk, "new", d1, d2),
+        (c.pk, "at_risk", d2, None),
+    ]
+    assert RfmSegmentHistory.objects.get(contact=b, left_on=None).pk == kept

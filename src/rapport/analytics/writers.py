@@ -15,6 +15,7 @@ import polars as pl
 from django.db import connection
 from django.db.models import Model
 
+from rapport.analytics.loaders import frame as read_frame
 from rapport.analytics.models import RfmSegmentHistory
 from rapport.analytics.staging import Stage
 from rapport.core.bulk import bulk_insert, insert_from
@@ -137,15 +138,6 @@ def latest_history_day() -> dt.date | None:
     return max(days) if days else None
 
 
-def open_stays() -> pl.DataFrame:
-    rows = RfmSegmentHistory.objects.filter(left_on__isnull=True).values_list(
-        "contact_id", "rfm_segment"
-    )
-    return pl.DataFrame(
-        list(rows), schema={"contact_id": pl.Int64, "previous": pl.String}, orient="row"
-    )
-
-
 def segment_changes(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
     """contact_id, previous, rfm_segment (either null) for the customers whose segment
     changed: `previous` holds contact_id, previous (the open stays); `current` contact_id,
@@ -163,30 +155,80 @@ def segment_changes(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFra
 
 def record_segment_history(current: pl.DataFrame, as_of: dt.date) -> dict[str, int]:
     """Close the stays of customers who left their segment on `as_of` and open the new ones.
-    A second refresh as of the same day first undoes what the first recorded that day, so
-    re-running a day is idempotent. Returns {"entered": n, "left": n}."""
+    A second refresh as of the same day replaces what the first recorded that day, so
+    re-running a day is idempotent. Returns {"entered": n, "left": n}: the day's changes.
+
+    The day's changes are worked out against the stays as they were before `as_of` (those
+    opened that day left out, those closed that day still open), then only the difference
+    to what is stored is written: a re-run that finds the same changes writes nothing, and a
+    stay it keeps keeps its id (automation copies each stay into an event once, by id)."""
     table = RfmSegmentHistory._meta.db_table
     day = constant(as_of)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE entered_on = %s", [day])  # noqa: S608
-        cursor.execute(f"UPDATE {table} SET left_on = NULL WHERE left_on = %s", [day])  # noqa: S608
-    changes = segment_changes(open_stays(), current)
-    leaving = changes.filter(pl.col("previous").is_not_null())["contact_id"].to_list()
+    stays = read_frame(
+        "SELECT contact_id, rfm_segment, "  # noqa: S608
+        "CASE WHEN entered_on = %s THEN 1 ELSE 0 END, CASE WHEN left_on IS NULL THEN 0 ELSE 1 END "
+        f"FROM {table} WHERE left_on IS NULL OR left_on = %s",
+        [day, day],
+        {"contact_id": pl.Int64, "previous": pl.String, "today": pl.Int64, "left": pl.Int64},
+    ).with_columns(pl.col("today") == 1, pl.col("left") == 1)
+    before = stays.filter(~pl.col("today"))  # open before the day (left that day: reopened)
+    changes = segment_changes(before.select("contact_id", "previous"), current)
+    leaving = changes.filter(pl.col("previous").is_not_null()).select("contact_id")
     entering = changes.filter(pl.col("rfm_segment").is_not_null()).select(
         "contact_id", "rfm_segment"
     )
-    if leaving:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET left_on = %s "  # noqa: S608
-                "WHERE contact_id = %s AND left_on IS NULL",
-                [(day, contact) for contact in leaving],
+    stored_entered = stays.filter(pl.col("today")).select(
+        "contact_id", pl.col("previous").alias("rfm_segment")
+    )
+    stored_left = before.filter(pl.col("left")).select("contact_id")
+    # in this order, so that a customer never has two open stays in between
+    with connection.cursor() as cursor:
+        if len(drop := stored_entered.join(entering, on=["contact_id", "rfm_segment"], how="anti")):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE entered_on = %s AND contact_id IN {_ids()}",  # noqa: S608
+                [day, _id_list(drop)],
             )
-    if len(entering):
-        bulk_insert(
-            table,
-            ["contact_id", "rfm_segment"],
-            entering.iter_rows(),
-            {"entered_on": day, "left_on": None},
-        )
+        if len(close := leaving.join(stored_left, on="contact_id", how="anti")):
+            cursor.execute(
+                f"UPDATE {table} SET left_on = %s WHERE left_on IS NULL "  # noqa: S608
+                f"AND entered_on <> %s AND contact_id IN {_ids()}",
+                [day, day, _id_list(close)],
+            )
+        if len(reopen := stored_left.join(leaving, on="contact_id", how="anti")):
+            cursor.execute(
+                f"UPDATE {table} SET left_on = NULL WHERE left_on = %s "  # noqa: S608
+                f"AND contact_id IN {_ids()}",
+                [day, _id_list(reopen)],
+            )
+    if len(add := entering.join(stored_entered, on=["contact_id", "rfm_segment"], how="anti")):
+        _insert_stays(table, add, day)
     return {"entered": len(entering), "left": len(leaving)}
+
+
+def _ids() -> str:
+    """A list of ids passed as one JSON parameter (`_id_list`): one statement for any number
+    of customers."""
+    if connection.vendor == "postgresql":
+        return "(SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(%s AS json)))"
+    return "(SELECT CAST(value AS BIGINT) FROM json_each(%s))"
+
+
+def _id_list(ids: pl.DataFrame) -> str:
+    return "[" + ids["contact_id"].cast(pl.String).str.join(",").item() + "]"
+
+
+def _insert_stays(table: str, stays: pl.DataFrame, day: str) -> None:
+    """Open a stay on `day` for each (contact_id, rfm_segment) of `stays`, in their order."""
+    constants = {"entered_on": day, "left_on": None}
+    if connection.vendor != "sqlite":
+        bulk_insert(table, ["contact_id", "rfm_segment"], stays.iter_rows(), constants)
+        return
+    # SQLite reads the rows from one JSON text (whole numbers and names: exact) rather than
+    # have Python bind a million of them one by one
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (contact_id, rfm_segment, entered_on, left_on) "  # noqa: S608
+            "SELECT json_extract(value, '$.contact_id'), json_extract(value, '$.rfm_segment'), "
+            "%s, NULL FROM json_each(%s) ORDER BY key",
+            [day, stays.select("contact_id", "rfm_segment").write_json()],
+        )
