@@ -40,10 +40,10 @@ def write_results(
     computed_at = timezone.now()
     constants = {"as_of": as_of, "computed_at": computed_at, "currency": currency}
     products = product_frame(product_classes, product_lines, start, end)
-    pairs = {
-        basis: table.with_columns(pl.lit(basis).alias("basis"))
-        for basis, table in pair_tables.items()
-    }
+    # the table holds every basis's pairs: it is replaced whole
+    pairs = pl.concat(
+        [table.with_columns(pl.lit(basis).alias("basis")) for basis, table in pair_tables.items()]
+    )
     with ExitStack() as staged:
         stage = None
         if staging.can_stage():
@@ -52,7 +52,7 @@ def write_results(
                     "metrics": writers.database_form(metrics, json_columns=JSON_COLUMNS),
                     "products": writers.database_form(products),
                     "snapshots": writers.database_form(snapshots, json_columns=["payload"]),
-                    **{f"pairs_{b}": writers.database_form(t) for b, t in pairs.items()},
+                    "pairs": writers.database_form(pairs),
                 }
                 stage = staged.enter_context(staging.staged(frames))
                 s["rows"] = sum(len(f) for f in frames.values())
@@ -81,7 +81,7 @@ def _write(
     metrics: pl.DataFrame,
     products: pl.DataFrame,
     snapshots: pl.DataFrame,
-    pairs: dict[str, pl.DataFrame],
+    pairs: pl.DataFrame,
     stage: staging.Stage | None,
 ) -> None:
     """The writes of `write_results`, inside its transaction."""
@@ -117,11 +117,4 @@ def _write(
             stage=stage,
             staged_as="snapshots",
         )
-        for basis, table in pairs.items():
-            s["rows"] += writers.replace_rows(
-                CrossSellPair,
-                table,
-                where=("basis = %s", [basis]),
-                stage=stage,
-                staged_as=f"pairs_{basis}",
-            )
+        s["rows"] += writers.replace_rows(CrossSellPair, pairs, stage=stage, staged_as="pairs")
