@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rapport.analytics.maths.crosssell import item_pairs, next_best_offer
+from rapport.analytics.maths.crosssell import (
+    add_counts,
+    item_pairs,
+    next_best_offer,
+    pair_counts,
+    pairs_of,
+)
 
 
 def lines(*rows):
@@ -144,6 +150,30 @@ def test_pairs_equal_brute_force_and_lift_is_symmetric(rows_, by):
         assert support == rows(pairs)[key[::-1]][1]
         assert 0 < confidence <= 1
         assert customers <= count
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    basket_rows,
+    st.sampled_from(["basket", "customer"]),
+    st.integers(1, 4),
+    st.sampled_from([0.0, 0.2]),
+    st.sampled_from([1, 2, 3]),
+)
+def test_counts_of_disjoint_customers_add_up_to_the_pairs_of_all(
+    rows_, by, groups, min_support, min_count
+):
+    frame = lines(*rows_)
+    # customers split into groups (teams): a customer's orders all fall in one
+    parts = [frame.filter(pl.col("contact_id") % groups == g) for g in range(groups)]
+
+    summed = pairs_of(
+        add_counts([pair_counts(p, by=by) for p in parts]),
+        min_support=min_support,
+        min_count=min_count,
+    )
+
+    assert summed.equals(item_pairs(frame, by=by, min_support=min_support, min_count=min_count))
 
 
 RULES = pl.DataFrame(

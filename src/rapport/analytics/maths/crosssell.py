@@ -44,6 +44,7 @@ each antecedent (among active items) are considered (default 20).
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -117,15 +118,52 @@ def item_pairs(
     min_count: int = MIN_COUNT,
 ) -> pl.DataFrame:
     """Support, confidence, lift and customers of every frequent pair (module docstring)."""
+    _check_thresholds(min_support, min_count)
+    counts = pair_counts(
+        lines, by=by, item_column=item_column, min_support=min_support, min_count=min_count
+    )
+    return pairs_of(counts, min_support=min_support, min_count=min_count)
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """What `item_pairs` counts over a set of transactions, before any ratio: they add up
+    over disjoint sets of transactions (`add_counts`), so the pairs of a whole business are
+    the sum of its teams' (each customer and order belongs to one team)."""
+
+    transactions: int
+    items: pl.DataFrame  # item, n: the transactions holding it
+    pairs: pl.DataFrame  # item, other (item < other), pair_count, customers
+
+
+def pair_counts(
+    lines: pl.DataFrame,
+    *,
+    by: str = "basket",
+    item_column: str = "product_id",
+    min_support: float = 0.0,
+    min_count: int = 1,
+) -> PairCounts:
+    """The counts behind `item_pairs` (pairs held by fewer transactions than the threshold
+    left out; the default 1 counts every pair, as `add_counts` needs)."""
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
-    if not 0 <= min_support <= 1:
-        raise ValueError("min_support is a share of transactions, between 0 and 1")
-    if min_count < 1:
-        raise ValueError("min_count must be at least 1")
+    _check_thresholds(min_support, min_count)
     frame = checked(lines, "lines", {"order_id": ID, "contact_id": ID, item_column: ANY})
+    item_type = frame.schema[item_column]
     if frame.is_empty():
-        return pl.DataFrame(schema=PAIRS_SCHEMA)
+        return PairCounts(
+            0,
+            pl.DataFrame(schema={"item": item_type, "n": pl.Int64}),
+            pl.DataFrame(
+                schema={
+                    "item": item_type,
+                    "other": item_type,
+                    "pair_count": pl.Int64,
+                    "customers": pl.Int64,
+                }
+            ),
+        )
     kept = distinct_sorted(frame, BY[by], item_column)
     transactions = int(kept.select((pl.col("tx") != pl.col("tx").shift(1)).sum()).item()) + 1
     threshold = max(min_count, math.ceil(min_support * transactions))
@@ -152,20 +190,58 @@ def item_pairs(
         )
         .collect()
     )
+    # codes are ranks of the items (or the items themselves): code order is item order
+    items = frequent.select("code", "item")
+    named = pairs.join(items.rename({"code": "a"}), on="a").join(
+        items.rename({"code": "b", "item": "other"}), on="b"
+    )
+    return PairCounts(
+        transactions,
+        counts.select("item", "n"),
+        named.select("item", "other", "pair_count", "customers"),
+    )
+
+
+def add_counts(parts: list[PairCounts]) -> PairCounts:
+    """The counts of the union of disjoint sets of transactions (none share a customer)."""
+    if len(parts) == 1:
+        return parts[0]
+    return PairCounts(
+        sum(p.transactions for p in parts),
+        pl.concat([p.items for p in parts]).group_by("item").agg(pl.col("n").sum()),
+        pl.concat([p.pairs for p in parts])
+        .group_by("item", "other")
+        .agg(pl.col("pair_count").sum(), pl.col("customers").sum()),
+    )
+
+
+def pairs_of(
+    counts: PairCounts, *, min_support: float = 0.0, min_count: int = MIN_COUNT
+) -> pl.DataFrame:
+    """`item_pairs`' rows from the counts: the pairs at or above the threshold, both ways."""
+    if counts.transactions == 0:
+        return pl.DataFrame(schema=PAIRS_SCHEMA)
+    transactions = counts.transactions
+    threshold = max(min_count, math.ceil(min_support * transactions))
+    pairs = counts.pairs.filter(pl.col("pair_count") >= threshold)
     both = pl.concat(
         [
             pairs,
-            pairs.select(pl.col("b").alias("a"), pl.col("a").alias("b"), "pair_count", "customers"),
+            pairs.select(
+                pl.col("other").alias("item"),
+                pl.col("item").alias("other"),
+                "pair_count",
+                "customers",
+            ),
         ]
     )
+    n = counts.items.filter(pl.col("n") >= threshold)
     return (
-        both.join(frequent, left_on="a", right_on="code")
-        .join(
-            frequent.rename({"item": "also_bought", "n": "n_other"}), left_on="b", right_on="code"
-        )
+        both.join(n, on="item")
+        .join(n.rename({"item": "other", "n": "n_other"}), on="other")
         .select(
             "item",
-            "also_bought",
+            pl.col("other").alias("also_bought"),
             "pair_count",
             (pl.col("pair_count") / transactions).alias("support"),
             (pl.col("pair_count") / pl.col("n")).alias("confidence"),
@@ -174,6 +250,13 @@ def item_pairs(
         )
         .sort(["item", "lift", "also_bought"], descending=[False, True, False])
     )
+
+
+def _check_thresholds(min_support: float, min_count: int) -> None:
+    if not 0 <= min_support <= 1:
+        raise ValueError("min_support is a share of transactions, between 0 and 1")
+    if min_count < 1:
+        raise ValueError("min_count must be at least 1")
 
 
 def _codes(*columns: pl.Series) -> tuple[pl.DataFrame | None, int]:

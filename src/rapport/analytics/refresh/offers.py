@@ -28,32 +28,50 @@ def cross_sell(
         thresholds["min_count"] = settings.cross_sell_min_count
     if settings.cross_sell_min_support is not None:
         thresholds["min_support"] = settings.cross_sell_min_support
-    tables: dict[str, list[pl.DataFrame]] = {"basket": [], "customer": []}
-    for scope, part in reports.scoped(lines, scopes):
-        basket = part.select("order_id", "contact_id", "product_id")
-        for basis, parts in tables.items():
-            pairs = crosssell.item_pairs(basket, by=basis, item_column="product_id", **thresholds)
-            best = (
-                pairs.sort(
-                    ["item", "lift", "confidence", "also_bought"],
-                    descending=[False, True, True, False],
-                )
-                .group_by("item", maintain_order=True)
-                .head(settings.cross_sell_pairs_per_product)
-            )
-            parts.append(
-                best.select(
-                    pl.lit(scope).alias("scope"),
-                    pl.col("item").alias("product_id"),
-                    pl.col("also_bought").alias("also_bought_id"),
-                    "support",
-                    "confidence",
-                    "lift",
-                    "customers",
-                )
-            )
+    # Each customer belongs to one audience (or none): the whole business's counts are the
+    # sum of its audiences', so the million customers' pairs are counted once, not twice.
+    basket = lines.select("order_id", "contact_id", "product_id", "scope")
+    parts = basket.partition_by("scope", as_dict=True) if len(basket) else {}
+    tables: dict[str, pl.DataFrame] = {}
+    for basis in ("basket", "customer"):
+        counts = {
+            key[0]: crosssell.pair_counts(part, by=basis, item_column="product_id")
+            for key, part in parts.items()
+        }
+        whole = (
+            crosssell.add_counts(list(counts.values()))
+            if counts
+            else crosssell.pair_counts(basket, by=basis, item_column="product_id")
+        )
+        nothing = crosssell.pair_counts(basket.clear(), by=basis, item_column="product_id")
+        per_scope = {reports.ALL: whole} | {s: counts.get(s, nothing) for s in scopes}
+        tables[basis] = pl.concat(
+            _best(scope, crosssell.pairs_of(c, **thresholds), settings)
+            for scope, c in per_scope.items()
+        )
     offers = _next_best_offers(lines, products, thresholds, as_of)
-    return offers, {basis: pl.concat(parts) for basis, parts in tables.items()}
+    return offers, tables
+
+
+def _best(scope: str, pairs: pl.DataFrame, settings: config.AnalyticsSettings) -> pl.DataFrame:
+    """A scope's stored pairs: each product's best `cross_sell_pairs_per_product`."""
+    best = (
+        pairs.sort(
+            ["item", "lift", "confidence", "also_bought"],
+            descending=[False, True, True, False],
+        )
+        .group_by("item", maintain_order=True)
+        .head(settings.cross_sell_pairs_per_product)
+    )
+    return best.select(
+        pl.lit(scope).alias("scope"),
+        pl.col("item").alias("product_id"),
+        pl.col("also_bought").alias("also_bought_id"),
+        "support",
+        "confidence",
+        "lift",
+        "customers",
+    )
 
 
 def offer_items(products: pl.DataFrame) -> pl.DataFrame:
