@@ -270,3 +270,38 @@ def test_a_same_day_rerun_with_other_figures_records_only_them(users):
         (c.pk, "at_risk", d2, None),
     ]
     assert RfmSegmentHistory.objects.get(contact=b, left_on=None).pk == kept
+
+
+def test_arrow_reads_several_queries_side_by_side_like_one_by_one(tmp_path):
+    path = tmp_path / "sales.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE o (id INTEGER, total DECIMAL)")
+        db.execute("CREATE TABLE l (order_id INTEGER, product TEXT)")
+        db.executemany("INSERT INTO o VALUES (?, ?)", [(1, 10.5), (2, 7)])
+        db.executemany("INSERT INTO l VALUES (?, ?)", [(1, "tour"), (1, "insurance"), (2, "")])
+    queries = {
+        "orders": ("SELECT id, total FROM o WHERE id >= %s", [1],
+                   {"id": pl.Int64, "total": pl.Float64}),
+        "lines": ("SELECT order_id, product FROM l", [],
+                  {"order_id": pl.Int64, "product": pl.String}),
+    }  # fmt: skip
+
+    together = loaders.arrow_frames(path, queries)
+
+    assert list(together) == ["orders", "lines"]
+    for name, (sql, params, schema) in queries.items():
+        assert together[name].equals(loaders.arrow_frame(path, sql, params, schema))
+    assert together["lines"].rows() == [(1, "tour"), (1, "insurance"), (2, "")]
+
+
+def test_a_failed_side_by_side_read_says_which_file(tmp_path):
+    path = tmp_path / "sales.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE o (id INTEGER)")
+    queries = {
+        "good": ("SELECT id FROM o", [], {"id": pl.Int64}),
+        "bad": ("SELECT nothing FROM nowhere", [], {"id": pl.Int64}),
+    }
+
+    with pytest.raises(RuntimeError, match=r"reading sales\.sqlite3 through Arrow failed"):
+        loaders.arrow_frames(path, queries)
