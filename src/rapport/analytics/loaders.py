@@ -118,7 +118,7 @@ def arrow_frames(path: Path, queries: dict[str, Query]) -> dict[str, pl.DataFram
     the time of the longer read, not of both (SQLite in WAL mode serves readers in
     parallel)."""
     with tempfile.TemporaryDirectory(prefix="rapport-arrow-") as folder:
-        running = {}
+        running: dict[str, tuple[subprocess.Popen[str], Path]] = {}
         for name, (sql, params, _) in queries.items():
             out = Path(folder) / f"{len(running)}.arrow"
             child = subprocess.Popen(  # noqa: S603 (our own module, arguments we built)
