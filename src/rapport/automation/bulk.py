@@ -5,7 +5,10 @@ instead of one transaction per run. The same rows as the runner's one-by-one way
 with a handful of statements.
 
 Only steps whose effect and outcome do not depend on the single contact (a tag added or
-removed) go this way; everything else stays with runner.step_once.
+removed, a static list joined) go this way; everything else stays with runner.step_once.
+Exactly once holds as there: the runs are read under the claim's lease in the transaction
+that writes their RunStep rows, and a second writer of the same run × step breaks the
+unique constraint and rolls the whole group back.
 """
 
 import datetime as dt
@@ -18,34 +21,52 @@ from django.db.models import F
 
 from rapport.automation import actions, flow
 from rapport.automation.models import Run, RunStatus, RunStep, ScenarioVersion
+from rapport.automation.rows import adapted, insert_select, marks
 from rapport.automation.rows import insert as insert_rows
 from rapport.contacts.models import Contact, Tag
+from rapport.segments.models import Segment
+from rapport.segments.services import members_enter
 
 Tagging = Contact.tags.through
 
 
-def _tag_add(step: dict[str, Any], contacts: list[int]) -> dict[str, Any]:
+# What a bulk form returns: the step's outcome and detail, the same for every run of the group.
+Done = tuple[str, dict[str, Any]]
+Form = Callable[[dict[str, Any], list[int], dt.datetime], Done]
+
+
+def _tag_add(step: dict[str, Any], contacts: list[int], now: dt.datetime) -> Done:
     tag, _created = Tag.objects.get_or_create(name=step["tag"].strip()[:60])
     insert_rows(Tagging, ("contact", "tag"), ((c, tag.pk) for c in contacts), ignore_conflicts=True)
-    return {"tag": tag.name}
+    return RunStep.Outcome.DONE, {"tag": tag.name}
 
 
-def _tag_remove(step: dict[str, Any], contacts: list[int]) -> dict[str, Any]:
+def _tag_remove(step: dict[str, Any], contacts: list[int], now: dt.datetime) -> Done:
     tag = Tag.objects.filter(name=step["tag"].strip()[:60]).first()
     if tag is not None:
         Tagging.objects.filter(tag=tag, contact_id__in=contacts).delete()
-    return {"tag": step["tag"]}
+    return RunStep.Outcome.DONE, {"tag": step["tag"]}
+
+
+def _list_add(step: dict[str, Any], contacts: list[int], now: dt.datetime) -> Done:
+    """actions.list_add for many contacts: the same members and "entered" changes."""
+    segment = Segment.objects.filter(pk=step["segment"]).first()
+    if segment is None or segment.is_dynamic:
+        return RunStep.Outcome.FAILED, {"reason": "segment_missing", "segment": step["segment"]}
+    members_enter(segment=segment, contact_ids=contacts, now=now)
+    return RunStep.Outcome.DONE, {"segment": segment.pk, "segment_name": segment.name}
 
 
 # The bulk form of an action, keyed by the action it stands for: a kind whose action in
 # actions.ACTIONS is another (replaced) goes the one-by-one way.
-SIMPLE: dict[Callable[..., Any], Callable[[dict[str, Any], list[int]], dict[str, Any]]] = {
+SIMPLE: dict[Callable[..., Any], Form] = {
     actions.tag_add: _tag_add,
     actions.tag_remove: _tag_remove,
+    actions.list_add: _list_add,
 }
 
 
-def _bulk_form(step: dict[str, Any] | None) -> Callable[[dict[str, Any], list[int]], Any] | None:
+def _bulk_form(step: dict[str, Any] | None) -> Form | None:
     if step is None:
         return None
     return SIMPLE.get(actions.ACTIONS.get(step["type"]))  # type: ignore[arg-type]
@@ -74,12 +95,23 @@ def take(ids: list[int], worker: str, now: dt.datetime) -> tuple[int, set[int]]:
             form = _bulk_form(step)
             assert step is not None
             assert form is not None
-            detail = form(step, [contact for _pk, contact in members])
+            result, detail = form(step, [contact for _pk, contact in members], now)
             runs = [pk for pk, _contact in members]
-            insert_rows(
+            # the step rows made from the run rows; no ON CONFLICT: a step some other
+            # worker took already fails the whole group, which then goes one by one
+            insert_select(
                 RunStep,
                 ("run", "position", "kind", "outcome", "detail", "at"),
-                ((pk, position, step["type"], RunStep.Outcome.DONE, detail, now) for pk in runs),
+                f"SELECT r.id, %s, %s, %s, %s, %s FROM {Run._meta.db_table} r "  # noqa: S608
+                f"WHERE r.id IN ({marks(len(runs))})",
+                [
+                    position,
+                    step["type"],
+                    result,
+                    adapted(RunStep, "detail", detail),
+                    adapted(RunStep, "at", now),
+                    *runs,
+                ],
             )
             moved = {"sequence": F("sequence") + 1, "waiting": False, "attempts": 0, "error": ""}
             following = flow.following(steps, position)

@@ -22,7 +22,6 @@ from django.db.models import (
     DateTimeField,
     Exists,
     OuterRef,
-    Q,
     QuerySet,
     Value,
 )
@@ -37,6 +36,7 @@ from rapport.automation.models import (
     ScenarioStatus,
     ScenarioVersion,
 )
+from rapport.automation.rows import adapted, insert_select, marks
 from rapport.automation.rows import insert as insert_rows
 from rapport.contacts.models import Contact, LifeEvent
 from rapport.segments.models import SegmentChange
@@ -252,17 +252,23 @@ def eligible(
         return set(), refused
     ids = set(contact_ids)
     asked: Any = ids if among is None else among
-    runs = Run.objects.filter(scenario=scenario, contact_id__in=asked)
-    busy = set(runs.filter(status=RunStatus.ACTIVE).values_list("contact_id", flat=True))
-    if scenario.reentry_days is None:
-        ended = set(runs.exclude(status=RunStatus.ACTIVE).values_list("contact_id", flat=True))
-    else:
-        recent = now - dt.timedelta(days=scenario.reentry_days)
-        ended = set(
-            runs.exclude(status=RunStatus.ACTIVE)
-            .filter(Q(finished_at__gt=recent) | Q(finished_at__isnull=True))
-            .values_list("contact_id", flat=True)
-        )
+    # One read of the contacts' runs of the scenario, by the (scenario, contact, occasion)
+    # index: asked by status, SQLite read every active run of the scenario for each batch
+    # (the status a parameter, the partial index unusable) — a storm's intake grew with the
+    # square of its size.
+    recent = (
+        None if scenario.reentry_days is None else now - dt.timedelta(days=scenario.reentry_days)
+    )
+    busy, ended = set(), set()
+    for contact, status, finished in (
+        Run.objects.filter(scenario=scenario, contact_id__in=asked)
+        .order_by()
+        .values_list("contact_id", "status", "finished_at")
+    ):
+        if status == RunStatus.ACTIVE:
+            busy.add(contact)
+        elif recent is None or finished is None or finished > recent:
+            ended.add(contact)
     refused["in_run"] += len(ids & busy)
     refused["reentry"] += len((ids - busy) & ended)
     ids -= busy | ended
@@ -366,6 +372,47 @@ def start(
     result.started += len(runs)
 
 
+def start_from_events(
+    scenario: Scenario,
+    version: ScenarioVersion,
+    events: dict[int, int],
+    now: dt.datetime,
+    result: Intake,
+) -> None:
+    """Start runs from `events` ({contact: event id}, found eligible), as `start` would with
+    occasion "event:<id>" and no context, but made by the database from the event rows (one
+    INSERT … SELECT for the runs that go on, one for those held out): a storm's runs do not
+    cross over to Python and back. The same unique constraints make a second start a no-op.
+    At most a batch of ids (BATCH), well within both databases' limit of parameters."""
+    first = flow.first(version.steps)
+    held = {c for c in events if in_holdout(scenario.pk, c, scenario.holdout_percent)}
+    when = adapted(Run, "started_at", now)
+    for is_held in (False, True):
+        ids = [e for c, e in events.items() if (c in held) == is_held]
+        if not ids:
+            continue
+        ends = is_held or first is None
+        constants = [
+            adapted(Run, "context", {}),
+            is_held,
+            RunStatus.DONE if ends else RunStatus.ACTIVE,
+            ("holdout" if is_held else "no_steps") if ends else "",
+            first or "",
+            None if ends else when,
+            when,
+            when if ends else None,
+        ]
+        select = (
+            "SELECT %s, %s, e.contact_id, e.id, 'event:' || e.id, %s, %s, %s, %s, %s, %s, "  # noqa: S608
+            f"%s, %s, %s, 0, '', NULL, 0, '' FROM {Event._meta.db_table} e "
+            f"WHERE e.id IN ({marks(len(ids))})"
+        )
+        params = [scenario.pk, version.pk, *constants, False, *ids]
+        insert_select(Run, RUN_COLUMNS, select, params, ignore_conflicts=True)
+        result.started += len(ids)
+    result.held_out += len(held)
+
+
 def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
     """Start the runs one batch of pending events triggers; False when none was pending."""
     live = live_versions()
@@ -387,21 +434,20 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
         among = Event.objects.filter(
             pk__gte=pending[0][0], pk__lte=pending[-1][0], processed_at__isnull=True
         ).values("contact_id")
-        no_context: dict[str, Any] = {}  # one object for all: written once, as "{}"
         for scenario, version in live:
             trigger = version.trigger
             if triggers.TRIGGERS[trigger["type"]].family != "event":
                 continue
-            wanted: dict[int, tuple[str, int | None, dict[str, Any]]] = {}
+            wanted: dict[int, int] = {}  # contact: the first event of the batch it had
             for pk, contact, name, props, at in fresh:
                 if contact in wanted or not triggers.matches(trigger, name, props or {}):
                     continue
                 if scenario.active_since and at < scenario.active_since:
                     continue
-                wanted[contact] = (f"event:{pk}", pk, no_context)
+                wanted[contact] = pk
             ok, refused = eligible(scenario, version, set(wanted), now, among)
             tally(scenario, refused, now, result)
-            start(scenario, version, {c: wanted[c] for c in ok}, now, result)
+            start_from_events(scenario, version, {c: wanted[c] for c in ok}, now, result)
         Event.objects.filter(pk__in=[p[0] for p in pending]).update(processed_at=now)
         result.processed += len(pending)
     return True

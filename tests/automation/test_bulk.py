@@ -1,0 +1,221 @@
+"""Simple steps of many runs taken together (bulk.py) leave what the one-by-one way
+(runner.step_once) leaves: on random scenarios of tags, lists, conditions, waits and exits,
+run for a few contacts both ways, the runs, their logs, the tags, the list members and the
+list changes are the same."""
+
+import datetime as dt
+import os
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rapport.automation import bulk
+from rapport.automation.intake import run_intake
+from rapport.automation.models import Event, Run, RunStep
+from rapport.automation.runner import claim, run_due
+from rapport.contacts.models import Tag
+from rapport.segments import services as segments
+from rapport.segments.models import SegmentChange, SegmentMember
+from tests.automation.conftest import Clock, live_scenario
+from tests.factories import ContactFactory, UserFactory
+
+TAGS = ("a", "b", "c")
+LISTS = ("kept", "other", "gone")  # "gone" is deleted after publishing
+CITIES = ("Vilnius", "Kyiv")
+
+
+def _leaf() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.builds(lambda t: {"type": "tag_add", "tag": t}, st.sampled_from(TAGS)),
+        st.builds(lambda t: {"type": "tag_remove", "tag": t}, st.sampled_from(TAGS)),
+        st.builds(lambda s: {"type": "list_add", "segment": s}, st.sampled_from(LISTS)),
+        st.builds(lambda h: {"type": "wait", "hours": h}, st.integers(1, 3)),
+        st.just({"type": "exit"}),
+    )
+
+
+def _rule() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.builds(
+            lambda s: {"field": "segment", "op": "eq", "value": s},
+            st.sampled_from(LISTS[:2]),
+        ),
+        st.builds(lambda c: {"field": "city", "op": "eq", "value": c}, st.sampled_from(CITIES)),
+    )
+
+
+def _steps() -> st.SearchStrategy[list[dict[str, Any]]]:
+    condition = st.builds(
+        lambda rule, then, else_: {"type": "condition", "rule": rule, "then": then, "else": else_},
+        _rule(),
+        st.lists(_leaf(), max_size=3),
+        st.lists(_leaf(), max_size=3),
+    )
+    return st.lists(st.one_of(_leaf(), _leaf(), condition), min_size=1, max_size=6)
+
+
+def _with_ids(node: Any, lists: dict[str, int]) -> Any:
+    """The drawn steps with list names made the lists' ids."""
+    if isinstance(node, list):
+        return [_with_ids(n, lists) for n in node]
+    if isinstance(node, dict):
+        out = {k: _with_ids(v, lists) for k, v in node.items()}
+        if node.get("type") == "list_add":
+            out["segment"] = lists[node["segment"]]
+        if node.get("field") == "segment":
+            out["value"] = lists[node["value"]]
+        return out
+    return node
+
+
+def _named(detail: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    """A step's detail with list ids made names (ids differ between the two ways)."""
+    return {k: names.get(v, v) if k == "segment" else v for k, v in detail.items()}
+
+
+def _world(
+    people: list[dict[str, Any]], steps: list[dict[str, Any]], start: dt.datetime, by_one: bool
+) -> Any:
+    """Run the scenario for `people` from `start` until nothing is left to do, one way or
+    the other, and say what it left, contact by contact."""
+    clock = Clock(start)
+    marketer = UserFactory(role="marketer")
+    made = {
+        name: segments.segment_create(actor=marketer, data={"name": name, "kind": "static"})
+        for name in LISTS
+    }
+    lists = {name: s.pk for name, s in made.items()}
+    names = {pk: name for name, pk in lists.items()}
+    contacts = []
+    for i, p in enumerate(people):
+        contact = ContactFactory(first_name=f"P{i}", city=p["city"])
+        contact.tags.add(*(Tag.objects.get_or_create(name=t)[0] for t in p["tags"]))
+        if p["kept"]:
+            segments.members_add(actor=marketer, segment=made["kept"], contact_ids=[contact.pk])
+        contacts.append(contact)
+    scenario = live_scenario(
+        marketer,
+        {"type": "custom_event", "name": "bought"},
+        _with_ids(steps, lists),
+        since=clock() - dt.timedelta(minutes=1),
+    )
+    segments.segment_delete(actor=marketer, segment=made["gone"])
+    simple = {} if by_one else bulk.SIMPLE
+    with mock.patch.object(bulk, "SIMPLE", simple):
+        for round_ in range(2):  # a second order after the first runs: re-entry
+            for contact, p in zip(contacts, people, strict=True):
+                if round_ < p["orders"]:
+                    Event.objects.create(
+                        source=Event.Source.API, contact=contact, name="custom.bought",
+                        occurred_at=clock(),
+                    )  # fmt: skip
+            for _tick in range(8):
+                run_intake(clock())
+                run_due(clock=clock, worker="w1")
+                clock.advance(hours=2)
+                if not Run.objects.filter(status="active").exists():
+                    break
+    seen = []
+    for contact in contacts:
+        runs = Run.objects.filter(scenario=scenario, contact=contact).order_by("id")
+        seen.append(
+            (
+                [
+                    (
+                        r.status,
+                        r.exit_reason,
+                        r.sequence,
+                        r.position,
+                        [
+                            (position, kind, outcome, _named(detail, names))
+                            for position, kind, outcome, detail in RunStep.objects.filter(run=r)
+                            .order_by("id")
+                            .values_list("position", "kind", "outcome", "detail")
+                        ],
+                    )
+                    for r in runs
+                ],
+                sorted(contact.tags.values_list("name", flat=True)),
+                sorted(
+                    names[s]
+                    for s in SegmentMember.objects.filter(contact=contact).values_list(
+                        "segment_id", flat=True
+                    )
+                ),
+                sorted(
+                    (names[s], kind)
+                    for s, kind in SegmentChange.objects.filter(contact=contact).values_list(
+                        "segment_id", "kind"
+                    )
+                ),
+            )
+        )
+    return seen
+
+
+people = st.lists(
+    st.fixed_dictionaries(
+        {
+            "city": st.sampled_from(CITIES),
+            "tags": st.lists(st.sampled_from(TAGS), unique=True),
+            "orders": st.integers(1, 2),
+            "kept": st.booleans(),
+        }
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@pytest.mark.django_db(transaction=False)
+@settings(
+    max_examples=int(os.environ.get("BULK_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(people=people, steps=_steps())
+def test_steps_taken_together_leave_what_steps_taken_one_by_one_leave(people, steps):
+    outcomes = []
+    start = timezone.now()
+    for by_one in (False, True):
+        with transaction.atomic():
+            outcomes.append(_world(people, steps, start, by_one))
+            transaction.set_rollback(True)
+    together, one_by_one = outcomes
+    assert together == one_by_one
+    # every contact's orders started runs, and every run went to its end
+    assert [len(runs) for runs, *_rest in together] == [p["orders"] for p in people]
+    assert {status for runs, *_rest in together for status, *_r in runs} <= {"done", "exited"}
+
+
+@pytest.mark.django_db
+def test_list_steps_of_a_claim_are_taken_together():
+    marketer = UserFactory(role="marketer")
+    clock = Clock(timezone.now())
+    vip = segments.segment_create(actor=marketer, data={"name": "VIP", "kind": "static"})
+    scenario = live_scenario(
+        marketer,
+        {"type": "custom_event", "name": "bought"},
+        [{"type": "list_add", "segment": vip.pk}],
+        since=clock() - dt.timedelta(minutes=1),
+    )
+    people = ContactFactory.create_batch(3)
+    Event.objects.bulk_create(
+        Event(source=Event.Source.API, contact=c, name="custom.bought", occurred_at=clock())
+        for c in people
+    )
+    assert run_intake(clock()).started == 3
+    ids = claim(clock(), worker="w1")
+    assert bulk.take(ids, "w1", clock()) == (3, set(ids))
+    assert sorted(vip.members.values_list("contact_id", flat=True)) == sorted(c.pk for c in people)
+    assert list(
+        RunStep.objects.filter(run__scenario=scenario)
+        .order_by()
+        .values_list("kind", "outcome")
+        .distinct()
+    ) == [("list_add", "done")]
