@@ -21,8 +21,7 @@ from django.db.models import F
 
 from rapport.automation import actions, flow
 from rapport.automation.models import Run, RunStatus, RunStep, ScenarioVersion
-from rapport.automation.rows import adapted, insert_select, marks
-from rapport.automation.rows import insert as insert_rows
+from rapport.automation.rows import adapted, among, ids_select, insert_select
 from rapport.contacts.models import Contact, Tag
 from rapport.segments.models import Segment
 from rapport.segments.services import members_enter
@@ -37,14 +36,16 @@ Form = Callable[[dict[str, Any], list[int], dt.datetime], Done]
 
 def _tag_add(step: dict[str, Any], contacts: list[int], now: dt.datetime) -> Done:
     tag, _created = Tag.objects.get_or_create(name=step["tag"].strip()[:60])
-    insert_rows(Tagging, ("contact", "tag"), ((c, tag.pk) for c in contacts), ignore_conflicts=True)
+    chosen, params = ids_select(contacts)
+    select = f"SELECT c.value, %s FROM ({chosen}) c WHERE true"  # noqa: S608
+    insert_select(Tagging, ("contact", "tag"), select, [tag.pk, *params], ignore_conflicts=True)
     return RunStep.Outcome.DONE, {"tag": tag.name}
 
 
 def _tag_remove(step: dict[str, Any], contacts: list[int], now: dt.datetime) -> Done:
     tag = Tag.objects.filter(name=step["tag"].strip()[:60]).first()
     if tag is not None:
-        Tagging.objects.filter(tag=tag, contact_id__in=contacts).delete()
+        Tagging.objects.filter(tag=tag, contact_id__in=among(contacts)).delete()
     return RunStep.Outcome.DONE, {"tag": step["tag"]}
 
 
@@ -79,7 +80,8 @@ def take(ids: list[int], worker: str, now: dt.datetime) -> tuple[int, set[int]]:
     with transaction.atomic():
         rows = list(
             Run.objects.select_for_update()
-            .filter(pk__in=ids, lease_owner=worker, status=RunStatus.ACTIVE, waiting=False)
+            .filter(pk__in=among(ids), lease_owner=worker, status=RunStatus.ACTIVE, waiting=False)
+            .order_by("pk")
             .values_list("pk", "version_id", "position", "contact_id")
         )
         versions = dict(
@@ -97,20 +99,21 @@ def take(ids: list[int], worker: str, now: dt.datetime) -> tuple[int, set[int]]:
             assert form is not None
             result, detail = form(step, [contact for _pk, contact in members], now)
             runs = [pk for pk, _contact in members]
+            chosen, chosen_params = ids_select(runs)
             # the step rows made from the run rows; no ON CONFLICT: a step some other
             # worker took already fails the whole group, which then goes one by one
             insert_select(
                 RunStep,
                 ("run", "position", "kind", "outcome", "detail", "at"),
                 f"SELECT r.id, %s, %s, %s, %s, %s FROM {Run._meta.db_table} r "  # noqa: S608
-                f"WHERE r.id IN ({marks(len(runs))})",
+                f"WHERE r.id IN ({chosen})",
                 [
                     position,
                     step["type"],
                     result,
                     adapted(RunStep, "detail", detail),
                     adapted(RunStep, "at", now),
-                    *runs,
+                    *chosen_params,
                 ],
             )
             moved = {"sequence": F("sequence") + 1, "waiting": False, "attempts": 0, "error": ""}
@@ -127,6 +130,6 @@ def take(ids: list[int], worker: str, now: dt.datetime) -> tuple[int, set[int]]:
                 finished.update(runs)
             else:
                 moved |= {"position": following, "due_at": now}
-            Run.objects.filter(pk__in=runs).update(**moved)
+            Run.objects.filter(pk__in=among(runs)).update(**moved)
             taken += len(runs)
     return taken, finished

@@ -36,7 +36,7 @@ from rapport.automation.models import (
     ScenarioStatus,
     ScenarioVersion,
 )
-from rapport.automation.rows import adapted, insert_select, marks
+from rapport.automation.rows import adapted, among, ids_select, insert_select
 from rapport.automation.rows import insert as insert_rows
 from rapport.contacts.models import Contact, LifeEvent
 from rapport.segments.models import SegmentChange
@@ -382,8 +382,7 @@ def start_from_events(
     """Start runs from `events` ({contact: event id}, found eligible), as `start` would with
     occasion "event:<id>" and no context, but made by the database from the event rows (one
     INSERT … SELECT for the runs that go on, one for those held out): a storm's runs do not
-    cross over to Python and back. The same unique constraints make a second start a no-op.
-    At most a batch of ids (BATCH), well within both databases' limit of parameters."""
+    cross over to Python and back. The same unique constraints make a second start a no-op."""
     first = flow.first(version.steps)
     held = {c for c in events if in_holdout(scenario.pk, c, scenario.holdout_percent)}
     when = adapted(Run, "started_at", now)
@@ -392,6 +391,7 @@ def start_from_events(
         if not ids:
             continue
         ends = is_held or first is None
+        chosen, chosen_params = ids_select(ids)
         constants = [
             adapted(Run, "context", {}),
             is_held,
@@ -405,9 +405,9 @@ def start_from_events(
         select = (
             "SELECT %s, %s, e.contact_id, e.id, 'event:' || e.id, %s, %s, %s, %s, %s, %s, "  # noqa: S608
             f"%s, %s, %s, 0, '', NULL, 0, '' FROM {Event._meta.db_table} e "
-            f"WHERE e.id IN ({marks(len(ids))})"
+            f"WHERE e.id IN ({chosen})"
         )
-        params = [scenario.pk, version.pk, *constants, False, *ids]
+        params = [scenario.pk, version.pk, *constants, False, *chosen_params]
         insert_select(Run, RUN_COLUMNS, select, params, ignore_conflicts=True)
         result.started += len(ids)
     result.held_out += len(held)
@@ -431,7 +431,7 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
             result.refused["stale"] += len(pending) - len(fresh)
         # the batch's contacts, as a query (a superset on PostgreSQL, where an event of the
         # range may commit late: the sets below are intersected with those wanted)
-        among = Event.objects.filter(
+        contacts = Event.objects.filter(
             pk__gte=pending[0][0], pk__lte=pending[-1][0], processed_at__isnull=True
         ).values("contact_id")
         for scenario, version in live:
@@ -445,10 +445,10 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
                 if scenario.active_since and at < scenario.active_since:
                     continue
                 wanted[contact] = pk
-            ok, refused = eligible(scenario, version, set(wanted), now, among)
+            ok, refused = eligible(scenario, version, set(wanted), now, contacts)
             tally(scenario, refused, now, result)
             start_from_events(scenario, version, {c: wanted[c] for c in ok}, now, result)
-        Event.objects.filter(pk__in=[p[0] for p in pending]).update(processed_at=now)
+        Event.objects.filter(pk__in=among(p[0] for p in pending)).update(processed_at=now)
         result.processed += len(pending)
     return True
 

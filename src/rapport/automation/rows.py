@@ -4,11 +4,13 @@ the order storm benchmark), or one INSERT … SELECT where the rows are made fro
 database holds (runs from their events, steps from their runs: no value crosses over to
 Python and back). Values are adapted as each column's field would adapt them."""
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.models import Model
+from django.db.models.expressions import RawSQL
 
 ADAPTED = ("JSONField", "DateTimeField", "DateField")  # the rest go to the driver as they are
 
@@ -85,3 +87,18 @@ def adapted(model: type[Model], name: str, value: Any) -> Any:
     """`value` as `model`'s field `name` sends it to the database (a parameter of SQL
     written by hand: a time, a JSON document)."""
     return model._meta.get_field(name).get_db_prep_save(value, connection)
+
+
+def ids_select(ids: Iterable[int]) -> tuple[str, list[Any]]:
+    """A SELECT of `ids` (one column, `value`) that passes them as one parameter: for
+    `x IN (…)` over thousands of ids, where Django would prepare each value of a list one by
+    one in Python (measured: a tenth of the order storm's time) and SQLite caps the number
+    of parameters. Both databases read it as a list and look each id up by its index."""
+    if connection.vendor == "postgresql":
+        return "SELECT unnest(%s::bigint[]) AS value", [list(ids)]
+    return "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
+
+
+def among(ids: Iterable[int]) -> RawSQL:
+    """`ids` for a queryset filter: `.filter(pk__in=among(ids))`."""
+    return RawSQL(*ids_select(ids))  # noqa: S611  (a fixed SELECT, the ids a parameter)
