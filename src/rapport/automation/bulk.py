@@ -88,9 +88,13 @@ def take(ids: list[int], worker: str, now: dt.datetime) -> tuple[int, set[int]]:
             ScenarioVersion.objects.filter(pk__in={r[1] for r in rows}).values_list("pk", "steps")
         )
         groups: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
+        simple: dict[tuple[int, str], bool] = {}  # asked once per step, not once per run
         for pk, version, position, contact in rows:
-            if _bulk_form(flow.at(versions[version], position)) is not None:
-                groups[version, position].append((pk, contact))
+            key = (version, position)
+            if key not in simple:
+                simple[key] = _bulk_form(flow.at(versions[version], position)) is not None
+            if simple[key]:
+                groups[key].append((pk, contact))
         for (version, position), members in groups.items():
             steps = versions[version]
             step = flow.at(steps, position)

@@ -23,8 +23,10 @@ from django.db.models import (
     Exists,
     OuterRef,
     QuerySet,
+    TextField,
     Value,
 )
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from rapport.automation import flow, notices, triggers
@@ -421,7 +423,9 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
             Event.objects.select_for_update()
             .filter(processed_at__isnull=True)
             .order_by("pk")
-            .values_list("pk", "contact_id", "name", "properties", "occurred_at")[:batch]
+            .values_list(
+                "pk", "contact_id", "name", Cast("properties", TextField()), "occurred_at"
+            )[:batch]
         )
         if not pending:
             return False
@@ -439,8 +443,10 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
             if triggers.TRIGGERS[trigger["type"]].family != "event":
                 continue
             wanted: dict[int, int] = {}  # contact: the first event of the batch it had
-            for pk, contact, name, props, at in fresh:
-                if contact in wanted or not triggers.matches(trigger, name, props or {}):
+            for pk, contact, name, raw, at in fresh:
+                if contact in wanted or not triggers.matches(
+                    trigger, name, triggers.Properties(raw)
+                ):
                     continue
                 if scenario.active_since and at < scenario.active_since:
                     continue
