@@ -21,7 +21,7 @@ from django.db.models import F
 
 from rapport.automation import actions, flow
 from rapport.automation.models import Run, RunStatus, RunStep, ScenarioVersion
-from rapport.automation.rows import adapted, among, ids_select, insert_select
+from rapport.automation.rows import adapted, among, ids_match, ids_select, insert_select
 from rapport.contacts.models import Contact, Tag
 from rapport.segments.models import Segment
 from rapport.segments.services import members_enter
@@ -103,14 +103,14 @@ def take(ids: list[int], worker: str, now: dt.datetime) -> tuple[int, set[int]]:
             assert form is not None
             result, detail = form(step, [contact for _pk, contact in members], now)
             runs = [pk for pk, _contact in members]
-            chosen, chosen_params = ids_select(runs)
+            chosen, chosen_params = ids_match("r.id", runs)
             # the step rows made from the run rows; no ON CONFLICT: a step some other
             # worker took already fails the whole group, which then goes one by one
             insert_select(
                 RunStep,
                 ("run", "position", "kind", "outcome", "detail", "at"),
                 f"SELECT r.id, %s, %s, %s, %s, %s FROM {Run._meta.db_table} r "  # noqa: S608
-                f"WHERE r.id IN ({chosen})",
+                f"WHERE {chosen}",
                 [
                     position,
                     step["type"],

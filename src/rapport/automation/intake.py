@@ -38,7 +38,7 @@ from rapport.automation.models import (
     ScenarioStatus,
     ScenarioVersion,
 )
-from rapport.automation.rows import adapted, among, ids_select, insert_select
+from rapport.automation.rows import adapted, among, ids_match, insert_select
 from rapport.automation.rows import insert as insert_rows
 from rapport.contacts.models import Contact, LifeEvent
 from rapport.segments.models import SegmentChange
@@ -393,7 +393,7 @@ def start_from_events(
         if not ids:
             continue
         ends = is_held or first is None
-        chosen, chosen_params = ids_select(ids)
+        chosen, chosen_params = ids_match("e.id", ids)
         constants = [
             adapted(Run, "context", {}),
             is_held,
@@ -407,7 +407,7 @@ def start_from_events(
         select = (
             "SELECT %s, %s, e.contact_id, e.id, 'event:' || e.id, %s, %s, %s, %s, %s, %s, "  # noqa: S608
             f"%s, %s, %s, 0, '', NULL, 0, '' FROM {Event._meta.db_table} e "
-            f"WHERE e.id IN ({chosen})"
+            f"WHERE {chosen}"
         )
         params = [scenario.pk, version.pk, *constants, False, *chosen_params]
         insert_select(Run, RUN_COLUMNS, select, params, ignore_conflicts=True)
