@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
+    Case,
     CharField,
     Count,
     DateTimeField,
@@ -25,6 +26,7 @@ from django.db.models import (
     QuerySet,
     TextField,
     Value,
+    When,
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -415,22 +417,38 @@ def start_from_events(
     result.held_out += len(held)
 
 
+def _pending(now: dt.datetime, live: list[tuple[Scenario, ScenarioVersion]], batch: int) -> Any:
+    """The next `batch` pending events, locked: (id, contact, name, properties as JSON text,
+    whether it is fresh, its time if it is older than a live scenario's switch-on, else
+    None). The comparisons are made in SQL: turning every event's time into a Python one
+    was a fifth of a storm's intake."""
+    switched_on = [s.active_since for s, _v in live if s.active_since]
+    early: Any = Value(None, output_field=DateTimeField())
+    if switched_on:
+        early = Case(When(occurred_at__lt=max(switched_on), then="occurred_at"), default=early)
+    return (
+        Event.objects.select_for_update()
+        .filter(processed_at__isnull=True)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "contact_id",
+            "name",
+            Cast("properties", TextField()),
+            Case(When(occurred_at__gte=now - HORIZON, then=True), default=False),
+            early,
+        )[:batch]
+    )
+
+
 def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
     """Start the runs one batch of pending events triggers; False when none was pending."""
     live = live_versions()
     with transaction.atomic():
-        pending = list(
-            Event.objects.select_for_update()
-            .filter(processed_at__isnull=True)
-            .order_by("pk")
-            .values_list(
-                "pk", "contact_id", "name", Cast("properties", TextField()), "occurred_at"
-            )[:batch]
-        )
+        pending = list(_pending(now, live, batch))
         if not pending:
             return False
-        stale = now - HORIZON
-        fresh = [p for p in pending if p[4] >= stale]
+        fresh = [p for p in pending if p[4]]
         if len(fresh) < len(pending):
             result.refused["stale"] += len(pending) - len(fresh)
         # the batch's contacts, as a query (a superset on PostgreSQL, where an event of the
@@ -442,13 +460,13 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
             trigger = version.trigger
             if triggers.TRIGGERS[trigger["type"]].family != "event":
                 continue
+            matches = triggers.matcher(trigger)
+            since = scenario.active_since
             wanted: dict[int, int] = {}  # contact: the first event of the batch it had
-            for pk, contact, name, raw, at in fresh:
-                if contact in wanted or not triggers.matches(
-                    trigger, name, triggers.Properties(raw)
-                ):
+            for pk, contact, name, raw, _fresh, early in fresh:
+                if contact in wanted or not matches(name, triggers.Properties(raw)):
                     continue
-                if scenario.active_since and at < scenario.active_since:
+                if since and early is not None and early < since:
                     continue
                 wanted[contact] = pk
             ok, refused = eligible(scenario, version, set(wanted), now, contacts)

@@ -230,10 +230,17 @@ def names_for(trigger: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def matches(trigger: Mapping[str, Any], name: str, properties: Mapping[str, Any]) -> bool:
+    return matcher(trigger)(name, properties)
+
+
+def matcher(trigger: Mapping[str, Any]) -> Callable[[str, Mapping[str, Any]], bool]:
+    """`matches` for one trigger, asked of many events: the trigger is read once."""
     kind = TRIGGERS.get(trigger.get("type", ""))
-    if kind is None or kind.family != "event" or name not in names_for(trigger):
-        return False
-    return kind.matches(properties, trigger)
+    if kind is None or kind.family != "event":
+        return lambda name, properties: False
+    names = frozenset(names_for(trigger))
+    decide = kind.matches
+    return lambda name, properties: name in names and decide(properties, trigger)
 
 
 class Properties(Mapping[str, Any]):
