@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.db.models.expressions import RawSQL
 
 ADAPTED = ("JSONField", "DateTimeField", "DateField")  # the rest go to the driver as they are
@@ -28,14 +28,18 @@ def insert(
     sql = f"INSERT INTO {model._meta.db_table} ({_names(fields)}) VALUES ({marks(len(fields))})"  # noqa: S608
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    adapted = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() in ADAPTED]
-    if adapted:
+    to_adapt = [
+        (i, f)
+        for i, f in enumerate(fields)
+        if isinstance(f, Field) and f.get_internal_type() in ADAPTED
+    ]
+    if to_adapt:
         # most rows share their times and constants: each distinct object is adapted once
         seen: dict[tuple[int, int], tuple[Any, Any]] = {}
 
         def prepared(row: Sequence[Any]) -> list[Any]:
             out = list(row)
-            for i, field in adapted:
+            for i, field in to_adapt:
                 value = out[i]
                 if value is None:
                     continue
@@ -86,7 +90,9 @@ def insert_select(
 def adapted(model: type[Model], name: str, value: Any) -> Any:
     """`value` as `model`'s field `name` sends it to the database (a parameter of SQL
     written by hand: a time, a JSON document)."""
-    return model._meta.get_field(name).get_db_prep_save(value, connection)
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field.get_db_prep_save(value, connection)
 
 
 def ids_select(ids: Iterable[int]) -> tuple[str, list[Any]]:
