@@ -79,6 +79,15 @@ def test_a_marketer_writes_previews_launches_and_reads_the_messages(api_as, user
     changed = api.patch(url, {"name": "Too late"}, content_type="application/json")
     assert changed.status_code == 422
     assert [e["field"] for e in changed.json()["errors"]] == ["status"]
+    # the cost is corrected when the invoice arrives, after the sending
+    assert campaign["cost"] is None
+    costed = api.patch(url, {"cost": "120.50"}, content_type="application/json")
+    assert costed.status_code == 200, costed.content
+    assert costed.json()["cost"] == {"amount": "120.50", "currency": "EUR"}
+    assert api.get(f"{url}/report").json()["cost"] == {"amount": "120.50", "currency": "EUR"}
+    negative = api.patch(url, {"cost": "-1"}, content_type="application/json")
+    assert negative.status_code == 422
+    assert [e["field"] for e in negative.json()["errors"]] == ["cost"]
 
 
 def test_bad_campaigns_are_refused_naming_the_field(api_as, users):

@@ -112,7 +112,21 @@ def test_the_report_counts_exactly_what_the_data_says():
         },
         "variants": [],
         "attribution_days": 14,
+        "cost": None,
+        "romi": None,
+        "incremental_romi": None,
     }
+
+    spring.cost = Decimal("50.00")
+    spring.save(update_fields=["cost"])
+    report = campaign_report(spring)
+
+    # (165 − 50) / 50; (58.33 − 50) / 50
+    assert (report["cost"], report["romi"], report["incremental_romi"]) == (
+        {"amount": "50.00", "currency": "EUR"},
+        2.3,
+        0.1666,
+    )
 
 
 def test_the_window_follows_the_setting(settings):

@@ -10,6 +10,7 @@ members as the launching user sees them.
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import QuerySet
@@ -29,6 +30,7 @@ from rapport.core.api.schemas import (
     Id,
     InputSchema,
     ListParams,
+    Money,
     OutSchema,
     Page,
     Timestamp,
@@ -71,6 +73,12 @@ class CampaignQuietHours(InputSchema):
         return value
 
 
+COST = (
+    "what the campaign cost, in the reporting currency (RAPPORT_DEFAULT_CURRENCY); may be "
+    "corrected at any time, even after it is sent"
+)
+
+
 class CampaignIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=200)
     goal: str = Field("", max_length=300)
@@ -82,6 +90,7 @@ class CampaignIn(InputSchema):
     variants: list[CampaignVariantIn] = Field(default_factory=list, max_length=10)
     holdout_percent: int = Field(0, ge=0, le=50)
     track: bool = Field(True, description="e-mail: open pixel and click redirects")
+    cost: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2, description=COST)
     scheduled_at: Timestamp | None = None
     quiet_hours: CampaignQuietHours | None = None
 
@@ -97,6 +106,7 @@ class CampaignPatch(InputSchema):
     variants: list[CampaignVariantIn] | None = Field(None, max_length=10)
     holdout_percent: int | None = Field(None, ge=0, le=50)
     track: bool | None = None
+    cost: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2, description=COST)
     scheduled_at: Timestamp | None = None
     quiet_hours: CampaignQuietHours | None = None
 
@@ -114,6 +124,12 @@ class CampaignVariantOut(OutSchema):
     templates: list[CampaignTemplateOut]
 
 
+class ReportRevenueOut(OutSchema):
+    amount: str = Field(..., examples=["123.45"])
+    currency: str
+    left_out: int = Field(..., description="attributed orders without an exchange rate")
+
+
 class CampaignOut(OutSchema):
     id: int
     name: str
@@ -126,6 +142,7 @@ class CampaignOut(OutSchema):
     variants: list[CampaignVariantOut]
     holdout_percent: int
     track: bool = Field(..., description="e-mail: open pixel and click redirects")
+    cost: Money | None = Field(..., description=COST)
     scheduled_at: dt.datetime | None
     quiet_hours: dict[str, str] | None
     status: str
@@ -150,12 +167,6 @@ class ReportGroupOut(OutSchema):
     contacts: int
     conversions: int
     rate: float | None
-
-
-class ReportRevenueOut(OutSchema):
-    amount: str = Field(..., examples=["123.45"])
-    currency: str
-    left_out: int = Field(..., description="attributed orders without an exchange rate")
 
 
 class ReportUpliftOut(OutSchema):
@@ -196,6 +207,15 @@ class CampaignReportOut(OutSchema):
     uplift: ReportUpliftOut
     variants: list[ReportVariantOut]
     attribution_days: int
+    cost: Money | None = Field(None, description=COST)
+    romi: float | None = Field(
+        None, description="(revenue − cost) / cost; null without a cost (or a cost of 0)"
+    )
+    incremental_romi: float | None = Field(
+        None,
+        description="(revenue the campaign added over its holdout − cost) / cost; null without "
+        "a cost or an uplift",
+    )
 
 
 class OutboxMessageOut(OutSchema):
@@ -260,6 +280,7 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
         ],
         "holdout_percent": campaign.holdout_percent,
         "track": campaign.track,
+        "cost": report.cost_json(campaign),
         "scheduled_at": campaign.scheduled_at,
         "quiet_hours": campaign.quiet_hours,
         "status": campaign.status,

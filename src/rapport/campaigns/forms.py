@@ -85,6 +85,14 @@ class CampaignForm(PicoForm):
         initial=True,
         help_text=_("E-mail only: links go through Rapport and a tiny image counts opens."),
     )
+    cost = forms.DecimalField(
+        label=_("Cost"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("What the campaign costs, in the reporting currency: the report's ROMI."),
+    )
     updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -236,6 +244,7 @@ class CampaignForm(PicoForm):
             "quiet_hours": quiet,
             "holdout_percent": c["holdout_percent"],
             "track": bool(c.get("track")),
+            "cost": c.get("cost"),
         } | self._content()
 
     def _templates(self, prefix: str) -> list[dict[str, str]]:
@@ -292,6 +301,7 @@ def initial_for(campaign: Campaign) -> dict[str, Any]:
         "quiet_to": quiet.get("to"),
         "holdout_percent": campaign.holdout_percent,
         "track": campaign.track,
+        "cost": campaign.cost,
         "updated_at": campaign.updated_at.isoformat(),
     }
     variants = list(campaign.variants.order_by("position", "id"))

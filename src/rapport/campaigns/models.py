@@ -62,6 +62,9 @@ class Campaign(TimeStampedModel):
     # Open pixel and click redirects in its e-mail (campaigns/tracking.py), unless the site
     # switches tracking off altogether (RAPPORT_TRACKING).
     track = models.BooleanField(_("track opens and clicks"), default=True)
+    # What the campaign cost (design, paid sends), in the reporting currency: the report's
+    # ROMI. It may be corrected at any time: invoices arrive after the campaign.
+    cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, null=True, blank=True)
     segment = models.ForeignKey(
         "segments.Segment",
         verbose_name=_("segment"),

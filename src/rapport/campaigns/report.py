@@ -16,6 +16,7 @@ compared with its holdout (definitions in docs/campaigns.md).
 """
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -33,6 +34,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat
 
+from rapport.analytics.selectors import reporting_currency
 from rapport.campaigns import attribution, config, uplift
 from rapport.campaigns import timeline_kinds as kinds
 from rapport.campaigns.models import Campaign, Message, MessageEvent, MessageStatus, SkipReason
@@ -136,6 +138,20 @@ def _group_json(group: uplift.Group) -> dict[str, Any]:
     }
 
 
+def cost_json(campaign: Campaign) -> dict[str, str] | None:
+    """The campaign's cost as money, in the reporting currency; None when not given."""
+    if campaign.cost is None:
+        return None
+    return {"amount": str(campaign.cost.quantize(uplift.CENT)), "currency": reporting_currency()}
+
+
+def _romi(gain: Decimal | None, cost: Decimal | None) -> float | None:
+    """(gain − cost) / cost: what each unit spent returned over itself."""
+    if gain is None or not cost:
+        return None
+    return round(float((gain - cost) / cost), 4)
+
+
 def campaign_report(campaign: Campaign) -> dict[str, Any]:
     """The report's figures (the module docstring defines each)."""
     days = config.attribution_days()
@@ -195,4 +211,9 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
             for v in variants
         ],
         "attribution_days": days,
+        "cost": cost_json(campaign),
+        "romi": _romi(treated.revenue, campaign.cost),
+        "incremental_romi": _romi(
+            compared.incremental_revenue if compared else None, campaign.cost
+        ),
     }

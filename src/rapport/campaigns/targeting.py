@@ -334,10 +334,12 @@ FIELDS = (
     "quiet_hours",
     "holdout_percent",
     "track",
+    "cost",
 )
 
 
-NULLABLE = {"scheduled_at", "quiet_hours"}
+NULLABLE = {"scheduled_at", "quiet_hours", "cost"}
+ALWAYS_EDITABLE = {"cost"}  # invoices arrive after the campaign
 
 
 def _apply(
@@ -358,6 +360,8 @@ def _apply(
         campaign.segment_id = segment_id
     if not str(campaign.name).strip():
         raise ValidationError({"name": [_("Give the campaign a name.")]})
+    if campaign.cost is not None and campaign.cost < 0:
+        raise ValidationError({"cost": [_("The cost cannot be negative.")]})
     if campaign.fallback_channel and campaign.fallback_channel == campaign.channel:
         raise ValidationError(
             {"fallback_channel": [_("Choose a fallback other than the channel itself.")]}
@@ -403,8 +407,17 @@ def campaign_save(*, actor: Any, campaign: Campaign | None, data: dict[str, Any]
     scheduled one; `templates` or `variants`, when given, replace the campaign's."""
     if campaign is None:
         campaign = Campaign(created_by=actor)
-    elif campaign.status not in EDITABLE:
-        raise ValidationError({"status": [_("Only a draft or scheduled campaign can be changed.")]})
+    elif campaign.status not in EDITABLE and not set(data) <= ALWAYS_EDITABLE:
+        raise ValidationError(
+            {
+                "status": [
+                    _(
+                        "Only a draft or scheduled campaign can be changed (its cost can be "
+                        "corrected at any time)."
+                    )
+                ]
+            }
+        )
     templates, variants = _apply(actor, campaign, data)
     campaign.save()
     editing.save_content(campaign, templates, variants)

@@ -130,6 +130,8 @@ def report_panel(request: Request, pk: int) -> HttpResponse:
         "uplift": _percent(uplift["rate"], signed=True),
         "low": _percent(uplift["low"], signed=True),
         "high": _percent(uplift["high"], signed=True),
+        "romi": _percent(figures["romi"], signed=True),
+        "incremental_romi": _percent(figures["incremental_romi"], signed=True),
     }
     for variant in figures["variants"]:
         variant["percent"] = _percent(variant["rate"])
