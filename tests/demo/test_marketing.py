@@ -35,6 +35,8 @@ def test_the_demo_makes_segments_and_campaigns_once():
     figures = campaign_report(autumn)  # the report has responses to show
     assert 0 < figures["clicked"] < figures["opened"] < figures["sent"] == sent.count()
     assert figures["delivered"] == sent.filter(status="delivered").count() > 0
+    assert figures["cost"] == {"amount": "2500.00", "currency": "EUR"}
+    assert figures["romi"] is not None
     before = (Segment.objects.count(), Campaign.objects.count(), Message.objects.count())
 
     call_command("demo", size="tiny", seed=7, stdout=io.StringIO(), verbosity=0)

@@ -8,6 +8,7 @@ the held-out share skipped), not sent again through a provider: the demo never w
 mailbox."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
@@ -108,6 +109,7 @@ AUTUMN = {
     "goal": "Weekend trips for the Champions before the winter season",
     "holdout_percent": 20,
     "quiet_hours": None,
+    "cost": Decimal("2500.00"),  # the report's ROMI
     # with an HTML part and a link, so the report has opens and clicks to show
     "templates": [
         {
