@@ -49,7 +49,7 @@ from rapport.campaigns.models import (
     SkipReason,
 )
 from rapport.campaigns.services import address_suppress, render_queued
-from rapport.campaigns.unsubscribe import mailto_for, url_for
+from rapport.campaigns.unsubscribe import mailto_for, token_for, url_for
 from rapport.contacts import zones
 from rapport.contacts.models import Contact
 from rapport.timeline import services as timeline
@@ -407,14 +407,15 @@ def outgoing(message: Message, *, via: str = "") -> Outgoing:
     """The message as its provider sends it, with the unsubscribe link filled in and, when
     tracked, its HTML links through click redirects and an open pixel; `via`: the messenger
     of a messenger message's account."""
-    url = url_for(message.pk)
+    token = token_for(message.pk)  # signed once for the link and the List-Unsubscribe mailto
+    url = url_for(message.pk, token)
     body_html = message.body_html
     if tracking.enabled(message):
         body_html = tracking.tracked_html(message.pk, body_html)
     headers = {}
     if message.channel == MessageChannel.EMAIL and message.purpose == MessagePurpose.MARKETING:
         headers = {
-            "List-Unsubscribe": f"<{url}>, <{mailto_for(message.pk)}>",
+            "List-Unsubscribe": f"<{url}>, <{mailto_for(message.pk, token)}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     return Outgoing(
