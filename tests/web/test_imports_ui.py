@@ -349,7 +349,7 @@ def test_an_unreadable_file_is_read_in_the_background_and_answered_clearly(
 
 def test_the_preview_page_waits_for_the_worker_and_then_reloads(as_user, monkeypatch):
     # given a worker that has not run yet
-    monkeypatch.setattr("rapport.core.imports.preview_enqueue", lambda **kwargs: None)
+    monkeypatch.setattr("rapport.core.import_previews.preview_enqueue", lambda **kwargs: None)
     client = as_user("manager")
     preview = preview_url(client, "contacts", "people.csv", "first_name\nOna\n")
 

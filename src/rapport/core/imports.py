@@ -485,62 +485,6 @@ def error_report_csv(errors: Iterable[RowError | list[Any] | tuple[Any, ...]]) -
     return write_csv((as_tuple(e) for e in errors), columns)
 
 
-# --- previews (the upload page's second step) ------------------------------------------------
-
-PREVIEW_ROWS = 8
-
-
-def preview_table(data: bytes, filename: str) -> dict[str, Any]:
-    """What the mapping page shows of a file, as JSON-ready data: its header, first rows and
-    format, or {"error": "This file cannot be read: …"}."""
-    import itertools
-
-    try:
-        table = read_table(data, filename)
-        try:
-            rows = [list(row) for row in itertools.islice(table.rows, PREVIEW_ROWS)]
-        finally:
-            close = getattr(table.rows, "close", None)
-            if close is not None:
-                close()  # an XLSX reader holds the workbook open until its generator ends
-    except TableError as exc:
-        return {"error": unreadable_message(str(exc))}
-    return {
-        "headers": table.headers,
-        "rows": rows,
-        "format": table.format,
-        "encoding": table.encoding,
-        "delimiter": table.delimiter,
-        "estimated_rows": table.estimated_rows,
-    }
-
-
-def preview_path(staged_path: str) -> str:
-    return f"{staged_path}.preview.json"
-
-
-def staged_preview(staged_path: str) -> dict[str, Any] | None:
-    """The preview the background task wrote for a staged upload; None until it has."""
-    import json
-
-    from django.core.files.storage import default_storage
-
-    try:
-        with default_storage.open(preview_path(staged_path), "rb") as handle:
-            result: dict[str, Any] = json.loads(handle.read())
-    except FileNotFoundError:
-        return None
-    return result
-
-
-def preview_enqueue(*, staged_path: str, filename: str) -> None:
-    """Read a staged upload in the background (never inside the web request: a hostile file
-    may take seconds to refuse); the page polls `staged_preview`."""
-    from rapport.core.tasks import preview_upload
-
-    preview_upload.enqueue(staged_path, filename)
-
-
 # --- jobs (the upload page) -------------------------------------------------------------------
 
 

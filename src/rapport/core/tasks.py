@@ -10,7 +10,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from rapport.core import imports
+from rapport.core import import_previews, imports
 from rapport.core.models import ImportJob
 from rapport.core.tabular import Table
 
@@ -22,7 +22,7 @@ PROGRESS_EVERY = 2000  # rows between progress writes
 def preview_upload(staged_path: str, filename: str) -> None:
     """Write the header and first rows of a staged upload next to it, for the mapping page.
     Idempotent; a file removed meanwhile (expired, replaced) is left alone."""
-    target = imports.preview_path(staged_path)
+    target = import_previews.preview_path(staged_path)
     if default_storage.exists(target):
         return
     try:
@@ -30,7 +30,7 @@ def preview_upload(staged_path: str, filename: str) -> None:
             data = handle.read()
     except FileNotFoundError:
         return
-    result = imports.preview_table(data, filename)
+    result = import_previews.preview_table(data, filename)
     default_storage.save(target, ContentFile(json.dumps(result, ensure_ascii=False).encode()))
 
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from rapport.core import imports
+from rapport.core import import_previews, imports
 from rapport.core.forms import PicoForm
 from rapport.core.http import Request, get_visible_or_404
 from rapport.core.imports import FieldSpec, Importer, max_upload_bytes
@@ -120,7 +120,7 @@ def _stage(request: Request, kind: str, name: str, data: bytes) -> str:
     for old_token, entry in list(staged.items()):
         if entry.get("kind") == kind:
             default_storage.delete(entry["path"])
-            default_storage.delete(imports.preview_path(entry["path"]))
+            default_storage.delete(import_previews.preview_path(entry["path"]))
             del staged[old_token]
     staged[token] = {"kind": kind, "name": name, "path": path}
     request.session[SESSION_KEY] = staged
@@ -152,7 +152,7 @@ def _unstage(request: Request, token: str) -> None:
     entry = staged.pop(token, None)
     if entry:
         default_storage.delete(entry["path"])
-        default_storage.delete(imports.preview_path(entry["path"]))
+        default_storage.delete(import_previews.preview_path(entry["path"]))
     request.session[SESSION_KEY] = staged
 
 
@@ -176,7 +176,7 @@ def upload(request: Request, kind: str) -> HttpResponse:
         name = os.path.basename(file.name)[:255]
         token = _stage(request, kind, name, file.read())
         # parsed by the worker, never here: the preview page waits for it
-        imports.preview_enqueue(staged_path=request.session[SESSION_KEY][token]["path"],
+        import_previews.preview_enqueue(staged_path=request.session[SESSION_KEY][token]["path"],
                                 filename=name)  # fmt: skip
         return redirect("core:import_preview", kind=kind, token=token)
     return render(
@@ -235,7 +235,7 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
     if entry is None:
         messages.warning(request, _("That upload has expired; please upload the file again."))
         return redirect("core:import_upload", kind=kind)
-    result = imports.staged_preview(entry["path"])
+    result = import_previews.staged_preview(entry["path"])
     if result is None:  # the worker has not read the file yet
         if request.htmx:
             return render(request, "core/imports/preview.html#waiting", {"kind": kind})
