@@ -37,7 +37,9 @@ class LeadForm(PicoForm):
     utm_campaign = forms.CharField(label=_("UTM campaign"), required=False)
     utm_term = forms.CharField(label=_("UTM term"), required=False)
     utm_content = forms.CharField(label=_("UTM content"), required=False)
-    referrer = forms.CharField(label=_("Referrer"), required=False)
+    referrer = forms.CharField(
+        label=pgettext_lazy("the web page a visitor came from", "Referrer"), required=False
+    )
     landing_page = forms.CharField(label=_("Landing page"), required=False)
     gclid = forms.CharField(label="gclid", required=False)
     fbclid = forms.CharField(label="fbclid", required=False)

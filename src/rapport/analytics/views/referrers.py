@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from rapport.analytics import selectors
 from rapport.analytics.views.dashboard_kit import (
@@ -56,8 +56,8 @@ def referrers_csv(request: Request) -> HttpResponse:
     currency = found.stored.currency
     return csv_download(
         "referrers.csv",
-        [_("Rank"), _("Contact id"), _("Referrer"), _("Referred customers"),
-         _("Their revenue"), _("Currency")],
+        [_("Rank"), _("Contact id"), pgettext("the customer who recommended others", "Referrer"),
+         _("Referred customers"), _("Their revenue"), _("Currency")],
         (
             [row["rank"], row["contact_id"], row["contact"].full_name,
              row["referred_customers"], float(row["referred_revenue"]), currency]
