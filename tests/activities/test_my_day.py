@@ -261,3 +261,48 @@ def test_signing_in_opens_my_day_for_managers_and_agents(client, users, role, la
     assert response.status_code == 302
     assert response["Location"] == reverse("web:start")
     assert client.get(reverse("web:start"))["Location"] == reverse(lands)
+
+
+def test_a_repeating_row_asks_which_occurrences_its_buttons_move(as_user, users, olena, plan):
+    users["manager"].time_zone = "Europe/Kyiv"
+    users["manager"].save()
+    start = (timezone.now() + dt.timedelta(days=2)).astimezone(ZoneInfo("Europe/Kyiv"))
+    rule = {"time_zone": "Europe/Kyiv", "recurrence": "FREQ=WEEKLY;COUNT=4", "contact": olena.pk}
+    weekly = plan(subject="Weekly call", due_at=start.strftime("%Y-%m-%dT09:00"), **rule)
+    once = plan(contact=olena.pk, subject="One call", due_at=soon(2))
+    weekly2 = plan(subject="Other weekly", due_at=start.strftime("%Y-%m-%dT11:00"), **rule)
+    client = as_user("manager")
+    url = reverse("activities:day_reschedule")
+
+    page = client.get(reverse("activities:my_day")).content.decode()
+
+    def row(pk: int) -> str:
+        at = page.index(f'name="activity" value="{pk}"', page.index(url))
+        return page[page.rindex("<li>", 0, at) : page.index("</li>", at)]
+
+    select = (
+        '<select name="scope" class="small" aria-label="Which occurrences to move">'
+        '<option value="this" selected>Only this one</option>'
+        '<option value="following">This and the following</option></select>'
+    )
+    assert (row(weekly.pk).count(select), row(once.pk).count(select)) == (1, 0)
+
+    new = (start + dt.timedelta(days=1)).strftime("%Y-%m-%dT15:30")
+    response = client.post(
+        url, {"activity": weekly.pk, "to": "at", "due_at": new, "scope": "following"},
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Moved: Weekly call and the following occurrences, from" in response.content.decode()
+    weekly.refresh_from_db()
+    local_due = weekly.due_at.astimezone(ZoneInfo("Europe/Kyiv"))
+    assert (local_due.strftime("%Y-%m-%dT%H:%M"), weekly.recurrence) == (
+        new, "FREQ=WEEKLY;COUNT=4",
+    )  # fmt: skip
+    assert weekly.starts_at == weekly.due_at  # the rule starts again at the new time
+
+    # "Only this one" (the default) keeps the rule's own times
+    client.post(url, {"activity": weekly2.pk, "to": "tomorrow", "scope": "this"})
+    weekly2.refresh_from_db()
+    assert weekly2.starts_at != weekly2.due_at
+    assert weekly2.due_at - weekly2.occurrence_at == dt.timedelta(days=1)

@@ -172,7 +172,7 @@ DAY_ROWS = 25
 DAY_AHEAD = 7  # "upcoming": the days after today
 # What a row of "my day" shows (and the dashboard counts): the rest of a row is not read.
 DAY_FIELDS = (
-    "id", "kind", "subject", "due_at", "status", "time_zone", "assignee",
+    "id", "kind", "subject", "due_at", "status", "time_zone", "recurrence", "assignee",
     "contact", "contact__first_name", "contact__last_name",
 )  # fmt: skip
 

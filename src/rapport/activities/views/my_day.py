@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
@@ -33,7 +34,7 @@ AT = "at"
 
 
 # What differs from row to row of the lists; the rest of a row is the template's `row` part.
-ROW_FIELDS = ("url", "subject", "kind", "due_iso", "due", "contact", "pk")
+ROW_FIELDS = ("url", "subject", "kind", "due_iso", "due", "contact", "pk", "scope")
 
 
 def rows(request: Request, day: selectors.MyDay, zone: ZoneInfo) -> dict[str, list[SafeString]]:
@@ -51,6 +52,8 @@ def rows(request: Request, day: selectors.MyDay, zone: ZoneInfo) -> dict[str, li
         },
     )
     prefix = reverse("activities:activity_list")  # + "<pk>/": an activity's page
+    # a repeating activity's buttons move this occurrence or it and the following ones
+    scope = render_to_string(f"{TEMPLATE}#scope")
     labels = {value: str(label) for value, label in ActivityKind.choices}
     # what the `date` filter would use for SHORT_DATETIME_FORMAT, looked up once
     shown = get_format(format_for("SHORT_DATETIME_FORMAT") or "SHORT_DATETIME_FORMAT")
@@ -67,6 +70,7 @@ def rows(request: Request, day: selectors.MyDay, zone: ZoneInfo) -> dict[str, li
                 "due": dateformat.format(due, shown),
                 "contact": f" · {contact.full_name}" if contact is not None else "",
                 "pk": activity.pk,
+                "scope": scope if activity.recurrence else "",
             }
         )
 
@@ -191,7 +195,8 @@ def move(
 @require_POST
 def day_reschedule(request: Request) -> HttpResponse:
     activity = mine(request)
-    announce, error = move(request, activity, request.POST.get("to", ""))
+    following = request.POST.get("scope") == "following"
+    announce, error = move(request, activity, request.POST.get("to", ""), following=following)
     if not request.htmx:
         return redirect("activities:my_day")
     return _render(request, announce, error)
