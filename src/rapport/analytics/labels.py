@@ -24,6 +24,14 @@ MODELS = {"bgnbd": gettext_lazy("Repeat purchases (BG/NBD)"),
           "gamma_gamma": gettext_lazy("Order value (Gamma-Gamma)")}  # fmt: skip
 
 
+def rfm_segment_keys() -> list[str]:
+    """The RFM segments customers can be in: those of the configured map, or the default's."""
+    from rapport.analytics.config import current
+    from rapport.analytics.maths.rfm import DEFAULT_SEGMENT_MAP
+
+    return list(current().rfm_map or DEFAULT_SEGMENT_MAP)
+
+
 def segment_label(key: str | None) -> str | None:
     """A segment's name; a segment of a custom map (settings) is shown by its key."""
     if not key:

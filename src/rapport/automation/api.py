@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router
 from ninja.responses import Status
 
+from rapport.analytics.labels import rfm_segment_keys
 from rapport.automation import library, report, services
 from rapport.automation.models import Run, RunStatus, Scenario
 from rapport.automation.selectors import runs_for, scenarios_for, step_counts
-from rapport.automation.triggers import TRIGGERS
+from rapport.automation.triggers import TRIGGERS, Param
 from rapport.automation.validation import STEP_PARAMS
 from rapport.contacts.selectors import contacts_for
 from rapport.core.api.errors import error_response
@@ -321,10 +322,15 @@ def _scenario_or_404(request: HttpRequest, scenario_id: int) -> Scenario:
 
 
 def _params(specs: Any) -> list[dict[str, Any]]:
-    return [
-        {"name": name, "type": spec.kind, "required": spec.required, "choices": list(spec.choices)}
-        for name, spec in specs.items()
-    ]
+    return [_param(name, spec) for name, spec in specs.items()]
+
+
+def _param(name: str, spec: Param) -> dict[str, Any]:
+    if spec.kind == "rfm_segment":  # to an integrator, a choice among the configured segments
+        return {"name": name, "type": "choice", "required": spec.required,
+                "choices": rfm_segment_keys()}  # fmt: skip
+    return {"name": name, "type": spec.kind, "required": spec.required,
+            "choices": list(spec.choices)}  # fmt: skip
 
 
 @router.get("/catalog", response=CatalogOut, url_name="scenario_catalog")

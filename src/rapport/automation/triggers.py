@@ -22,6 +22,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from rapport.contacts.models import LifeEvent
+
 CUSTOM_PREFIX = "custom."
 
 
@@ -29,11 +31,13 @@ CUSTOM_PREFIX = "custom."
 class Param:
     """One parameter of a trigger or step: its type and limits."""
 
-    kind: str  # "int", "number", "text", "choice", "segment", "date_field"
+    kind: str  # "int", "number", "text", "choice", "segment", "date_field", "rfm_segment"
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    # the words for `choices` where the shared ones (wording.CHOICE_LABELS) would be wrong
+    labels: Mapping[str, Promise] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,11 @@ class TriggerType:
     names: tuple[str, ...] = ()
     params: Mapping[str, Param] = field(default_factory=dict)
     matches: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] = lambda props, params: True
+
+
+LIFE_EVENT_KIND = Param(
+    "choice", choices=tuple(LifeEvent.Kind.values), labels=dict(LifeEvent.Kind.choices)
+)
 
 
 def _status_became(status: str) -> Callable[[Mapping[str, Any], Mapping[str, Any]], bool]:
@@ -138,7 +147,7 @@ TRIGGERS: dict[str, TriggerType] = {
             _("The customer's RFM segment changes"),
             "event",
             ("rfm.entered",),
-            {"to": Param("text")},
+            {"to": Param("rfm_segment")},
             _rfm,
         ),
         TriggerType(
@@ -146,7 +155,7 @@ TRIGGERS: dict[str, TriggerType] = {
             _("A life event is recorded"),
             "event",
             ("life_event.recorded",),
-            {"kind": Param("text")},
+            {"kind": LIFE_EVENT_KIND},
             _life_event,
         ),
         TriggerType(

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.template import TemplateSyntaxError
 from django.utils.translation import gettext as _
 
+from rapport.analytics.labels import rfm_segment_keys
 from rapport.automation import flow
 from rapport.automation.triggers import TRIGGERS, Param
 from rapport.campaigns import content
@@ -96,6 +97,10 @@ def _param(errors: Errors, path: str, spec: Param, value: Any, actor: Any) -> No
     elif spec.kind == "choice":
         if value not in spec.choices:
             errors.add(path, _("Choose from: %(c)s.") % {"c": ", ".join(spec.choices)})
+    elif spec.kind == "rfm_segment":
+        keys = rfm_segment_keys()
+        if value not in keys:
+            errors.add(path, _("Choose from: %(c)s.") % {"c": ", ".join(keys)})
     elif spec.kind == "segment":
         _segment(errors, path, value, actor)
     elif spec.kind == "date_field":

@@ -12,7 +12,8 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from rapport.automation.triggers import TRIGGERS
+from rapport.analytics.labels import rfm_segment_keys, segment_label
+from rapport.automation.triggers import TRIGGERS, Param
 from rapport.campaigns.models import MessageChannel, MessagePurpose
 from rapport.segments.catalog import OPERATOR_LABELS, field_catalog
 from rapport.segments.rules import All, Any_, Condition, Not, RuleError
@@ -103,6 +104,22 @@ def choice_label(value: Any) -> str:
     return str(CHOICE_LABELS.get(str(value), value))
 
 
+def param_choices(spec: Param) -> list[tuple[str, str]]:
+    """A choice parameter's options as (value, words) for a select."""
+    if spec.kind == "rfm_segment":
+        return [(key, param_value_label(spec, key)) for key in rfm_segment_keys()]
+    return [(choice, param_value_label(spec, choice)) for choice in spec.choices]
+
+
+def param_value_label(spec: Param, value: Any) -> str:
+    """The words for a choice parameter's value (a code the reader should never see)."""
+    if spec.kind == "rfm_segment":
+        return str(segment_label(str(value)))
+    if spec.labels and str(value) in spec.labels:
+        return str(spec.labels[str(value)])
+    return choice_label(value)
+
+
 def trigger_label(trigger: Mapping[str, Any]) -> str:
     kind = TRIGGERS.get(str(trigger.get("type", "")))
     return str(kind.label) if kind else _("No trigger chosen yet")
@@ -114,13 +131,15 @@ def trigger_params(trigger: Mapping[str, Any]) -> list[tuple[str, str]]:
     if kind is None:
         return []
     return [
-        (str(PARAM_LABELS.get(name, name)), _value(name, trigger[name]))
-        for name in kind.params
+        (str(PARAM_LABELS.get(name, name)), _value(name, trigger[name], spec))
+        for name, spec in kind.params.items()
         if trigger.get(name) not in (None, "")
     ]
 
 
-def _value(name: str, value: Any) -> str:
+def _value(name: str, value: Any, spec: Param | None = None) -> str:
+    if spec is not None and spec.kind in ("choice", "rfm_segment"):
+        return param_value_label(spec, value)
     if name == "segment" and isinstance(value, int):
         return segment_name(value)
     if isinstance(value, bool):

@@ -161,9 +161,9 @@ def form_fields(
             required=spec.required,
             errors=errors.get(name, []),
         )
-        if spec.kind == "choice":
+        if spec.kind in ("choice", "rfm_segment"):
             item.kind = "select"
-            item.choices = [(c, wording.choice_label(c)) for c in spec.choices]
+            item.choices = wording.param_choices(spec)
         elif spec.kind == "segment":
             item.kind = "select"
             item.choices = [
