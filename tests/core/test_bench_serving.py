@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from rapport.accounts.models import ApiToken
-from rapport.bench import bare_wsgi, loadgen
+from rapport.bench import bare_wsgi, loadgen, serving
 from rapport.bench.harness import Result, percentile, table
 from tests.factories import ContactFactory
 
@@ -130,3 +130,13 @@ def test_bare_wsgi_pages_through_what_the_api_shows(users):
     assert [len(ids) for ids in api_pages] == [2, 2]
     # and a wrong token is refused
     assert _wsgi_get("rpt_wrong", "")[0] == "401 Unauthorized"
+
+
+def test_the_served_benchmark_runs_rapport_serve_without_its_task_worker():
+    # the worker would run every periodic job over the benchmark's data set while it is timed
+    command = serving.rapport_command(8123)
+
+    assert command[1:] == [
+        *["-m", "rapport", "serve", "--port", "8123"],
+        *["--no-task-worker", "--no-collectstatic"],
+    ]

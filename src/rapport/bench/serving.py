@@ -136,10 +136,21 @@ def _server(command: list[str], port: int, token: str) -> Iterator[Server]:
                 process.wait()
 
 
+def rapport_command(port: int) -> list[str]:
+    """`rapport serve` with its default serving options, without the task worker it starts
+    beside them on SQLite: its scheduler would run every periodic job (segments, analytics,
+    automation scans over the whole set) during the measurement, taking CPU from the requests
+    timed and writing to the benchmark's data set outside the run's cleanup. collectstatic is
+    skipped too: the API serves no static file."""
+    return [
+        *[sys.executable, "-m", "rapport", "serve", "--port", str(port)],
+        *["--no-task-worker", "--no-collectstatic"],
+    ]
+
+
 def rapport_server(token: str) -> Any:
     port = _free_port()
-    command = [sys.executable, "-m", "rapport", "serve", "--port", str(port)]
-    return _server(command, port, token)
+    return _server(rapport_command(port), port, token)
 
 
 def baseline_server(token: str) -> Any:
