@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 from django.db import connection
 
-from rapport.analytics.loaders import sqlite_file
+from rapport.analytics.loaders import scratch_dir, sqlite_file
 
 SCHEMA = "staged"
 
@@ -59,7 +59,7 @@ def staged(frames: dict[str, pl.DataFrame]) -> Iterator[Stage | None]:
     if not can_stage():
         yield None
         return
-    folder = Path(tempfile.mkdtemp(prefix="rapport-stage-"))
+    folder = Path(tempfile.mkdtemp(prefix="rapport-stage-", dir=scratch_dir()))
     path = folder / "stage.sqlite3"
     attached = False
     try:

@@ -34,10 +34,18 @@ class Recorder:
     @contextmanager
     def step(self, name: str) -> Iterator[dict[str, Any]]:
         entry: dict[str, Any] = {"step": name, "seconds": 0.0, "cpu_seconds": 0.0, "rows": 0}
-        start, cpu = time.perf_counter(), cpu_clock()
+        started = self.clock()
         yield entry
-        entry["seconds"] = round(time.perf_counter() - start, 3)
-        entry["cpu_seconds"] = round(cpu_clock() - cpu, 3)
+        self.record(entry, started)
+
+    def clock(self) -> tuple[float, float]:
+        """(wall, CPU) now: the start of a step that is not one block (`record`)."""
+        return time.perf_counter(), cpu_clock()
+
+    def record(self, entry: dict[str, Any], started: tuple[float, float]) -> None:
+        """Close the step `entry` begun at `started` (`clock`) and tell the caller."""
+        entry["seconds"] = round(time.perf_counter() - started[0], 3)
+        entry["cpu_seconds"] = round(cpu_clock() - started[1], 3)
         self.steps.append(entry)
         if self.announce:
             self.announce(entry)

@@ -69,6 +69,10 @@ def write_results(
                 pairs=pairs,
                 stage=stage,
             )
+            # the commit is a step of its own: on SQLite it writes the transaction's pages
+            # (and checkpoints the WAL into the database file), which the steps above only queued
+            committing = rec.clock()
+        rec.record({"step": "commit", "rows": 0}, committing)
 
 
 def _write(
