@@ -159,3 +159,18 @@ def test_scratch_files_go_to_the_ram_disk_only_while_it_has_room(tmp_path, monke
     monkeypatch.setattr(loaders, "RAM_DISK", tmp_path / "absent")
     monkeypatch.setattr(loaders, "RAM_DISK_FREE", 1)
     assert loaders.scratch_dir() is None
+
+
+@pytest.mark.django_db
+def test_write_cache_is_set_for_the_block_and_restored_after(monkeypatch, tmp_path):
+    monkeypatch.setattr(staging, "sqlite_file", lambda: tmp_path / "db.sqlite3")
+
+    def cache_size():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache_size()
+    with staging.write_cache(kib=12345):
+        assert cache_size() == -12345
+    assert cache_size() == before

@@ -88,3 +88,29 @@ def _ingest(path: Path, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
                 cursor.adbc_ingest(name, ready, mode="create")
         db.commit()
     return {name: len(frame) for name, frame in frames.items()}
+
+
+WRITE_CACHE_KIB = 1 << 20  # 1 GiB at most, taken only as the transaction dirties pages
+
+
+@contextmanager
+def write_cache(kib: int = WRITE_CACHE_KIB) -> Iterator[None]:
+    """SQLite: a page cache of up to `kib` KiB on this connection while the block runs, the
+    connection's own setting restored after (elsewhere: nothing).
+
+    A refresh's transaction dirties several hundred MB of pages; with the connection's usual
+    64 MB cache SQLite spills them to the WAL mid-transaction, and an index page spilled then
+    changed again is written again. Open the block outside the transaction, so that the
+    cache shrinks back only once the transaction's pages are written."""
+    if sqlite_file() is None:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {before}")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rapport.analytics.maths.crosssell import item_pairs, pair_counts
-from rapport.analytics.maths.purchase_matrix import co_counts, purchase_matrix
+from rapport.analytics.maths.purchase_matrix import co_counts, gram, purchase_matrix
 
 # (customer, item) purchases; the scale makes ids either dense (their own codes) or sparse
 # (ranked first)
@@ -100,5 +100,40 @@ def test_counts_keep_the_item_type_and_skip_rare_pairs():
 def test_bad_ids_are_refused():
     with pytest.raises(ValueError, match="non-negative integer ids"):
         purchase_matrix(np.array([-1]), np.array([1]))
-    with pytest.raises(ValueError, match="the same length"):
+    with pytest.raises(ValueError, match="must have the same length"):
         purchase_matrix(np.array([1, 2]), np.array([1]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(purchases)
+def test_counts_of_labelled_rows_add_up_to_those_of_all(case):
+    rows, scale = case
+    groups = np.array([g * scale for g, _ in rows], dtype=np.int64)
+    items = np.array([i * scale for _, i in rows], dtype=np.int64)
+    labels = np.array([g % 3 for g, _ in rows], dtype=np.int32)  # a group has one label
+
+    whole = purchase_matrix(groups, items, labels)
+    parts = [whole.where(whole.labels == k) for k in range(3)]
+
+    assert whole.labels.tolist() == [g // scale % 3 for g in whole.group_ids.tolist()]
+    for k, part in enumerate(parts):
+        mine = [(g, i) for g, i in zip(*whole.pairs(), strict=True) if g // scale % 3 == k]
+        assert list(zip(*part.pairs(), strict=True)) == mine
+    if rows:
+        summed = sum(gram(p) for p in parts)
+        assert (summed != gram(whole)).nnz == 0
+        assert _same(co_counts(whole, summed), co_counts(whole))
+
+
+def _same(a, b):
+    """Equal counts (pairs come in no particular order)."""
+
+    def pairs(c):
+        return sorted(zip(c.a.tolist(), c.b.tolist(), c.both.tolist(), strict=True))
+
+    return (
+        a.groups == b.groups
+        and np.array_equal(a.item_ids, b.item_ids)
+        and np.array_equal(a.n, b.n)
+        and pairs(a) == pairs(b)
+    )

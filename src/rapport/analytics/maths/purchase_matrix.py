@@ -34,10 +34,17 @@ class PurchaseMatrix:
     matrix: sp.csr_matrix
     group_ids: np.ndarray  # one per non-empty row, in row order (ascending)
     item_ids: np.ndarray  # one per column, ascending
+    labels: np.ndarray | None = None  # one per row: the label its purchases carried
 
     @property
     def groups(self) -> int:
         return int(self.matrix.shape[0])
+
+    def where(self, rows: np.ndarray) -> "PurchaseMatrix":
+        """The rows selected by the boolean mask `rows`, over the same columns (so the
+        counts of disjoint selections add up, as sparse matrices)."""
+        labels = None if self.labels is None else self.labels[rows]
+        return PurchaseMatrix(self.matrix[rows], self.group_ids[rows], self.item_ids, labels)
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(group id, item id) of every stored 1, sorted by group then item."""
@@ -58,10 +65,13 @@ def _codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64, copy=False), uniques.astype(np.int64, copy=False)
 
 
-def purchase_matrix(groups: np.ndarray, items: np.ndarray) -> PurchaseMatrix:
-    """X from one (group, item) pair per purchase (see the module docstring)."""
-    if len(groups) != len(items):
-        raise ValueError("groups and items must have the same length")
+def purchase_matrix(
+    groups: np.ndarray, items: np.ndarray, labels: np.ndarray | None = None
+) -> PurchaseMatrix:
+    """X from one (group, item) pair per purchase (see the module docstring). `labels`, one
+    per purchase and the same for all of a group's (its team, say), label the rows."""
+    if len(groups) != len(items) or (labels is not None and len(labels) != len(groups)):
+        raise ValueError("groups, items and labels must have the same length")
     group_codes, group_ids = _codes(np.asarray(groups))
     item_codes, item_ids = _codes(np.asarray(items))
     shape = (len(group_ids), len(item_ids))
@@ -70,11 +80,16 @@ def purchase_matrix(groups: np.ndarray, items: np.ndarray) -> PurchaseMatrix:
     matrix = sp.coo_matrix((ones, (group_codes, item_codes)), shape=shape).tocsr()
     matrix.sum_duplicates()
     matrix.data[:] = 1
+    row_labels = None
+    if labels is not None:
+        row_labels = np.zeros(shape[0], dtype=np.asarray(labels).dtype)
+        row_labels[group_codes] = labels  # a group's purchases all carry its label
     bought = np.diff(matrix.indptr) > 0
     if not bought.all():  # ids used as codes leave empty rows: drop them
         matrix = matrix[bought]
         group_ids = group_ids[bought]
-    return PurchaseMatrix(matrix, group_ids, item_ids)
+        row_labels = None if row_labels is None else row_labels[bought]
+    return PurchaseMatrix(matrix, group_ids, item_ids, row_labels)
 
 
 @dataclass(frozen=True)
@@ -91,19 +106,26 @@ class CoCounts:
     both: np.ndarray
 
 
-def co_counts(purchases: PurchaseMatrix) -> CoCounts:
-    """How many groups bought each item and each pair of items (Xᵀ·X, upper triangle)."""
+def gram(purchases: PurchaseMatrix) -> sp.csr_matrix:
+    """Xᵀ·X: groups that bought both items of each pair (the diagonal: each item)."""
     x = purchases.matrix
-    gram = (x.T.tocsr() @ x).tocoo()
-    n = np.asarray(x.sum(axis=0)).ravel()
-    upper = gram.row < gram.col
+    return (x.T.tocsr() @ x).tocsr()
+
+
+def co_counts(purchases: PurchaseMatrix, product: sp.csr_matrix | None = None) -> CoCounts:
+    """How many groups bought each item and each pair of items (Xᵀ·X, upper triangle);
+    `product` is Xᵀ·X when already computed (`gram`, or the sum of those of disjoint row
+    selections of one matrix: then `purchases` is their union)."""
+    counts = (gram(purchases) if product is None else product).tocoo()
+    n = counts.diagonal()  # X is 0/1: Xᵀ·X[i, i] counts the groups that bought i
+    upper = counts.row < counts.col
     held = n > 0
     ids = purchases.item_ids
     return CoCounts(
         groups=purchases.groups,
         item_ids=ids[held],
         n=n[held].astype(np.int64),
-        a=ids[gram.row[upper]],
-        b=ids[gram.col[upper]],
-        both=gram.data[upper].astype(np.int64),
+        a=ids[counts.row[upper]],
+        b=ids[counts.col[upper]],
+        both=counts.data[upper].astype(np.int64),
     )

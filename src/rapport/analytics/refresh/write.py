@@ -56,6 +56,7 @@ def write_results(
                 }
                 stage = staged.enter_context(staging.staged(frames))
                 s["rows"] = sum(len(f) for f in frames.values())
+        staged.enter_context(staging.write_cache())
         with transaction.atomic():
             _write(
                 rec,
