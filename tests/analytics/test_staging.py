@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from django.db import connection, transaction
 
-from rapport.analytics import staging, writers
+from rapport.analytics import loaders, staging, writers
 from rapport.analytics.models import CrossSellPair, CustomerMetrics
 from rapport.core.bulk import insert_from_sql
 from tests.api.sales_data import make_product
@@ -146,3 +146,31 @@ def test_replace_rows_copies_a_staged_frame_in_the_callers_transaction(tmp_path)
         ("all", "basket", product.pk, other.pk, 1 / 3, 2.4, 4),
         ("team:1", "basket", other.pk, product.pk, 0.5, 1.0, 2),
     ]
+
+
+def test_scratch_files_go_to_the_ram_disk_only_while_it_has_room(tmp_path, monkeypatch):
+    monkeypatch.setattr(loaders, "RAM_DISK", tmp_path)
+    monkeypatch.setattr(loaders, "RAM_DISK_FREE", 1)
+    assert loaders.scratch_dir() == str(tmp_path)
+
+    monkeypatch.setattr(loaders, "RAM_DISK_FREE", 1 << 62)  # more room than any disk has
+    assert loaders.scratch_dir() is None
+
+    monkeypatch.setattr(loaders, "RAM_DISK", tmp_path / "absent")
+    monkeypatch.setattr(loaders, "RAM_DISK_FREE", 1)
+    assert loaders.scratch_dir() is None
+
+
+@pytest.mark.django_db
+def test_write_cache_is_set_for_the_block_and_restored_after(monkeypatch, tmp_path):
+    monkeypatch.setattr(staging, "sqlite_file", lambda: tmp_path / "db.sqlite3")
+
+    def cache_size():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache_size()
+    with staging.write_cache(kib=12345):
+        assert cache_size() == -12345
+    assert cache_size() == before

@@ -20,6 +20,7 @@ nullable integer columns are fine.
 
 import datetime as dt
 import json
+import os
 import re
 import subprocess
 import sys
@@ -117,7 +118,7 @@ def arrow_frames(path: Path, queries: dict[str, Query]) -> dict[str, pl.DataFram
     that on a machine with a core to spare reading orders and ten million order lines takes
     the time of the longer read, not of both (SQLite in WAL mode serves readers in
     parallel)."""
-    with tempfile.TemporaryDirectory(prefix="rapport-arrow-") as folder:
+    with tempfile.TemporaryDirectory(prefix="rapport-arrow-", dir=scratch_dir()) as folder:
         running: dict[str, tuple[subprocess.Popen[str], Path]] = {}
         for name, (sql, params, _) in queries.items():
             out = Path(folder) / f"{len(running)}.arrow"
@@ -154,6 +155,25 @@ def arrow_frames(path: Path, queries: dict[str, Query]) -> dict[str, pl.DataFram
                 if child.stderr and not child.stderr.closed:
                     child.stderr.close()
     return frames
+
+
+RAM_DISK = Path("/dev/shm")  # noqa: S108 (only a parent for mkdtemp: private, unguessable)
+RAM_DISK_FREE = 4 << 30  # bytes: a 1M-customer refresh puts ~0.9 GB there at a time
+
+
+def scratch_dir() -> str | None:
+    """Where a refresh's scratch files go (the Arrow files of its reads, its staged writes):
+    Linux's RAM-backed /dev/shm while it has room, else the system's temporary directory
+    (None). Each file is written once and read back at once, so on disk it only costs writes
+    that compete with the database's own: measured on the 1M-customer SQLite set, a busy
+    shared disk, 0.8 GB of the refresh's 1.7 GB written were these files."""
+    try:
+        room = os.statvfs(RAM_DISK)
+    except OSError:
+        return None
+    if room.f_bavail * room.f_frsize < RAM_DISK_FREE or not os.access(RAM_DISK, os.W_OK):
+        return None
+    return str(RAM_DISK)
 
 
 def bulk_frames(queries: dict[str, Query]) -> dict[str, pl.DataFrame]:

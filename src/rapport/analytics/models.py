@@ -61,7 +61,7 @@ class AnalyticsRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     customers = models.PositiveIntegerField(default=0)
-    # [{"step", "seconds", "rows"}] in the order the steps ran
+    # [{"step", "seconds", "cpu_seconds", "rows"}] in the order the steps ran
     steps = models.JSONField(default=list, blank=True)
     # [{"code", "params"}]: what was left out or could not be computed (worded when shown)
     warnings = models.JSONField(default=list, blank=True)

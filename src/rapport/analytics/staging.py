@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 from django.db import connection
 
-from rapport.analytics.loaders import sqlite_file
+from rapport.analytics.loaders import scratch_dir, sqlite_file
 
 SCHEMA = "staged"
 
@@ -59,7 +59,7 @@ def staged(frames: dict[str, pl.DataFrame]) -> Iterator[Stage | None]:
     if not can_stage():
         yield None
         return
-    folder = Path(tempfile.mkdtemp(prefix="rapport-stage-"))
+    folder = Path(tempfile.mkdtemp(prefix="rapport-stage-", dir=scratch_dir()))
     path = folder / "stage.sqlite3"
     attached = False
     try:
@@ -88,3 +88,29 @@ def _ingest(path: Path, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
                 cursor.adbc_ingest(name, ready, mode="create")
         db.commit()
     return {name: len(frame) for name, frame in frames.items()}
+
+
+WRITE_CACHE_KIB = 1 << 20  # 1 GiB at most, taken only as the transaction dirties pages
+
+
+@contextmanager
+def write_cache(kib: int = WRITE_CACHE_KIB) -> Iterator[None]:
+    """SQLite: a page cache of up to `kib` KiB on this connection while the block runs, the
+    connection's own setting restored after (elsewhere: nothing).
+
+    A refresh's transaction dirties several hundred MB of pages; with the connection's usual
+    64 MB cache SQLite spills them to the WAL mid-transaction, and an index page spilled then
+    changed again is written again. Open the block outside the transaction, so that the
+    cache shrinks back only once the transaction's pages are written."""
+    if sqlite_file() is None:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {before}")

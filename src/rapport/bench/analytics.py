@@ -10,6 +10,7 @@ is timed once as its own row.
 """
 
 import datetime as dt
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -214,11 +215,11 @@ def customer_metrics_refresh(bench: Bench) -> list[Result]:
         f"customer-metrics refresh ({bench.contacts:,} contacts, {run.customers:,} customers, "
         f"{len(orders):,} counted orders, {run.rows_read:,} rows read)"
     )
-    slowest = sorted(run.steps, key=lambda s: -s["seconds"])[:3]
-    print(
-        "refresh steps, slowest first: "
-        + "; ".join(f"{s['step']} {s['seconds']:.1f} s" for s in slowest)
-    )
+    # every step's wall and CPU time (children included) with the load: on a shared machine
+    # the gap between them is waiting, not work
+    print(f"refresh steps (wall / CPU), load average {os.getloadavg()[0]:.2f}:")
+    for s in run.steps:
+        print(f"  {s['step']:<60} {s['seconds']:7.2f} s {s.get('cpu_seconds', 0):7.2f} s CPU")
     return [
         Result(f"{label} vs DuckDB over Parquet", seconds, duck_s, "s", TARGET_S.get(size)),
         Result(

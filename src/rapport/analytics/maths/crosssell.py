@@ -50,6 +50,7 @@ import polars as pl
 
 from rapport.analytics.maths.grouping import KEY_LIMIT
 from rapport.analytics.maths.inputs import ANY, ID, checked
+from rapport.analytics.maths.purchase_matrix import CoCounts, co_counts, purchase_matrix
 
 MIN_COUNT = 3
 RULES_PER_ITEM = 20
@@ -164,6 +165,8 @@ def pair_counts(
                 }
             ),
         )
+    if by == "customer" and item_type.is_integer() and _non_negative(frame, item_column):
+        return _customer_counts(frame, item_column, item_type, min_support, min_count)
     kept = distinct_sorted(frame, BY[by], item_column)
     transactions = int(kept.select((pl.col("tx") != pl.col("tx").shift(1)).sum()).item()) + 1
     threshold = max(min_count, math.ceil(min_support * transactions))
@@ -199,6 +202,53 @@ def pair_counts(
         transactions,
         counts.select("item", "n"),
         named.select("item", "other", "pair_count", "customers"),
+    )
+
+
+def _non_negative(frame: pl.DataFrame, *columns: str) -> bool:
+    return all(frame[c].min() >= 0 for c in columns)  # type: ignore[operator]
+
+
+def _customer_counts(
+    frame: pl.DataFrame,
+    item_column: str,
+    item_type: pl.DataType,
+    min_support: float,
+    min_count: int,
+) -> PairCounts:
+    """`pair_counts` by customer through the sparse product Xᵀ·X (`purchase_matrix`): the
+    same counts, several times cheaper than the self-join on millions of rows. A customer's
+    pair counts once, so `customers` is `pair_count`."""
+    purchases = purchase_matrix(
+        frame["contact_id"].to_numpy(), frame[item_column].cast(pl.Int64).to_numpy()
+    )
+    return counts_of(co_counts(purchases), item_type, min_support, min_count)
+
+
+def counts_of(
+    co: CoCounts,
+    item_type: pl.DataType | type[pl.DataType],
+    min_support: float = 0.0,
+    min_count: int = 1,
+) -> PairCounts:
+    """`PairCounts` (by customer) from the sparse product's counts, pairs below the
+    threshold left out."""
+    threshold = max(min_count, math.ceil(min_support * co.groups))
+    kept = co.both >= threshold
+    both = pl.Series(co.both[kept], dtype=pl.Int64)
+    return PairCounts(
+        co.groups,
+        pl.DataFrame(
+            {"item": pl.Series(co.item_ids).cast(item_type), "n": pl.Series(co.n, dtype=pl.Int64)}
+        ),
+        pl.DataFrame(
+            {
+                "item": pl.Series(co.a[kept]).cast(item_type),
+                "other": pl.Series(co.b[kept]).cast(item_type),
+                "pair_count": both,
+                "customers": both,
+            }
+        ),
     )
 
 

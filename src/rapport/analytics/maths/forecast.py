@@ -228,6 +228,12 @@ def _blas() -> Any:
     return ThreadpoolController()
 
 
+def load_library() -> None:
+    """Import statsmodels' ETS now (it takes seconds on a busy machine): a caller can do it
+    in a thread while it waits for something else."""
+    _blas()
+
+
 def _predict(
     y: FloatArray,
     h: int,

@@ -18,18 +18,22 @@ def history_end(as_of: dt.date) -> dt.date:
     return as_of.replace(day=1)
 
 
-def _monthly(frame: pl.DataFrame, value: pl.Expr, end: dt.date) -> pl.DataFrame:
-    """month, value from the first month with a row to the month before `end`, months
-    without a row as 0 (so the forecast starts at `end`'s month, not after the last sale)."""
-    sums = frame.group_by(pl.col("ordered_at").dt.truncate("1mo").alias("month")).agg(
-        value.alias("value")
-    )
+MONTH = pl.col("ordered_at").dt.truncate("1mo").alias("month")
+SERIES = ("revenue", "orders")
+
+
+def _monthly(sums: pl.DataFrame, series: str, end: dt.date) -> pl.DataFrame:
+    """month, value of one series (a column of `sums`: month → value) from the first month
+    with a row to the month before `end`, months without a row as 0 (so the forecast starts
+    at `end`'s month, not after the last sale)."""
     first = sums["month"].min()
     last = end - dt.timedelta(days=1)
     months = pl.DataFrame(
         {"month": pl.date_range(first, last, interval="1mo", eager=True)}  # type: ignore[arg-type]
     )
-    return months.join(sums, on="month", how="left").with_columns(pl.col("value").fill_null(0.0))
+    return months.join(
+        sums.select("month", pl.col(series).cast(pl.Float64).alias("value")), on="month", how="left"
+    ).with_columns(pl.col("value").fill_null(0.0))
 
 
 def forecast_payload(history: pl.DataFrame, months: int) -> dict[str, Any]:
@@ -48,31 +52,55 @@ def forecast_payload(history: pl.DataFrame, months: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def forecast_payloads(
-    orders: pl.DataFrame, lines: pl.DataFrame, *, end: dt.date, months: int, categories: bool
-) -> list[tuple[str, dict[str, Any]]]:
-    """(variant "<series>:<category id or empty>", payload) of one audience's forecasts:
-    revenue and orders in total and per product category — the categories' fitted only with
-    `categories` (else their payload holds the history alone, fitted when asked for)."""
-    out: list[tuple[str, dict[str, Any]]] = []
-    if orders.is_empty():
-        return out
-    total = {
-        "revenue": _monthly(orders, pl.col("value").sum(), end),
-        "orders": _monthly(orders, pl.len().cast(pl.Float64), end),
-    }
-    for series, history in total.items():
-        out.append((f"{series}:", forecast_payload(history, months)))
+def monthly_sums(orders: pl.DataFrame, lines: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Every series' monthly sums at once, one group-by per kind instead of a filter and a
+    group-by per audience and category (each pass over ten million lines):
+      "orders": [scope,] month, revenue, orders — the audience's orders;
+      "categories": [scope,] category_id, month, revenue, orders (distinct orders) — its
+      lines with a category.
+    Audiences are disjoint (a customer, so an order, has one), so grouping by scope gives each
+    audience's sums; the whole business's are grouped on their own, not added up."""
     with_category = lines.filter(pl.col("category_id").is_not_null())
-    for (category,), part in with_category.partition_by("category_id", as_dict=True).items():
-        per = {
-            "revenue": _monthly(part, pl.col("value").sum(), end),
-            "orders": _monthly(part, pl.col("order_id").n_unique().cast(pl.Float64), end),
-        }
-        for series, history in per.items():
+    order_aggs = [pl.col("value").sum().alias("revenue"), pl.len().alias("orders")]
+    line_aggs = [
+        pl.col("value").sum().alias("revenue"),
+        pl.col("order_id").n_unique().alias("orders"),
+    ]
+    return {
+        "all:orders": orders.group_by(MONTH).agg(order_aggs),
+        "all:categories": with_category.group_by("category_id", MONTH).agg(line_aggs),
+        "orders": orders.filter(pl.col("scope").is_not_null())
+        .group_by("scope", MONTH)
+        .agg(order_aggs),
+        "categories": with_category.filter(pl.col("scope").is_not_null())
+        .group_by("scope", "category_id", MONTH)
+        .agg(line_aggs),
+    }
+
+
+def forecast_payloads(
+    totals: pl.DataFrame, categories: pl.DataFrame, *, end: dt.date, months: int, fit: bool
+) -> list[tuple[str, dict[str, Any]]]:
+    """(variant "<series>:<category id or empty>", payload) of one audience's forecasts from
+    its monthly sums (`monthly_sums`: totals month, revenue, orders; categories category_id,
+    month, revenue, orders): revenue and orders in total and per product category — the
+    categories' fitted only with `fit` (else their payload holds the history alone, fitted
+    when asked for)."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    if totals.is_empty():
+        return out
+    for series in SERIES:
+        out.append((f"{series}:", forecast_payload(_monthly(totals, series, end), months)))
+    for (category,), part in (
+        categories.sort("category_id")
+        .partition_by("category_id", as_dict=True, maintain_order=True)
+        .items()
+    ):
+        for series in SERIES:
+            history = _monthly(part, series, end)
             payload = (
                 forecast_payload(history, months)
-                if categories
+                if fit
                 else {"history": reports.records(history, 2)}
             )
             out.append((f"{series}:{category}", payload))
@@ -94,12 +122,22 @@ def forecast_snapshots(
     past_lines = lines.filter(pl.col("ordered_at") < end).join(
         products.select("product_id", "category_id"), on="product_id", how="left"
     )
+    sums = monthly_sums(past, past_lines)
+    orders_by = sums["orders"].partition_by("scope", as_dict=True, include_key=False)
+    categories_by = sums["categories"].partition_by("scope", as_dict=True, include_key=False)
     rows = []
-    for scope, part in reports.scoped(past, scopes):
+    for scope in [reports.ALL, *scopes]:
         whole = scope == reports.ALL
-        scoped_lines = past_lines if whole else past_lines.filter(pl.col("scope") == scope)
+        totals = (
+            sums["all:orders"] if whole else orders_by.get((scope,), sums["all:orders"].clear())
+        )
+        categories = (
+            sums["all:categories"]
+            if whole
+            else categories_by.get((scope,), sums["all:categories"].clear())
+        )
         for variant, payload in forecast_payloads(
-            part, scoped_lines, end=end, months=settings.forecast_months, categories=whole
+            totals, categories, end=end, months=settings.forecast_months, fit=whole
         ):
             rows.append(("forecast", variant, scope, writers.as_json(payload)))
     return snapshot_frame(rows)

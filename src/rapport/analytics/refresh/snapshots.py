@@ -55,8 +55,11 @@ def report_snapshots(
     start: dt.date,
     end: dt.date,
     fits: dict[str, Any],
+    product_classes: pl.DataFrame,
 ) -> pl.DataFrame:
-    """report, variant, scope, payload: every stored report for every scope."""
+    """report, variant, scope, payload: every stored report for every scope.
+    `product_classes` are the whole business's (`abc_xyz_classes` of all `lines`), computed
+    before: classifying ten million lines again would give the same frame."""
     rows: list[tuple[str, str, str, dict[str, Any]]] = []
     items = products.select("product_id")
     scopes = reports.scopes_of(metrics)
@@ -93,7 +96,11 @@ def report_snapshots(
             ("clv", "", scope, {"fits": fits, "customers": len(part), "distribution": dist})
         )
     for scope, part in reports.scoped(lines, scopes):
-        classes = abc_xyz_classes(part, "product_id", "products", settings, start, end, items=items)
+        classes = (
+            product_classes
+            if scope == reports.ALL
+            else abc_xyz_classes(part, "product_id", "products", settings, start, end, items=items)
+        )
         payload = _matrix_payload(classes, window, settings, "products")
         rows.append(("abc-xyz", "products", scope, payload))
     for scope, part in reports.scoped(orders, scopes):

@@ -56,6 +56,7 @@ def write_results(
                 }
                 stage = staged.enter_context(staging.staged(frames))
                 s["rows"] = sum(len(f) for f in frames.values())
+        staged.enter_context(staging.write_cache())
         with transaction.atomic():
             _write(
                 rec,
@@ -69,6 +70,10 @@ def write_results(
                 pairs=pairs,
                 stage=stage,
             )
+            # the commit is a step of its own: on SQLite it writes the transaction's pages
+            # (and checkpoints the WAL into the database file), which the steps above only queued
+            committing = rec.clock()
+        rec.record({"step": "commit", "rows": 0}, committing)
 
 
 def _write(

@@ -35,7 +35,8 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.close()
             self.stdout.write(
-                f"  {step['step']:<44} {step['seconds']:>8.2f} s {step['rows']:>12,} rows"
+                f"  {step['step']:<44} {step['seconds']:>8.2f} s "
+                f"{step.get('cpu_seconds', 0.0):>8.2f} s CPU {step['rows']:>12,} rows"
             )
 
         def progress(step: str, done: int, total: int) -> None:
