@@ -7,6 +7,7 @@ import sqlite3
 import polars as pl
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from rapport.analytics import loaders, staging, writers
 from rapport.analytics.models import CrossSellPair, CustomerMetrics
@@ -161,6 +162,7 @@ def test_scratch_files_go_to_the_ram_disk_only_while_it_has_room(tmp_path, monke
     assert loaders.scratch_dir() is None
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a SQLite page cache")
 @pytest.mark.django_db
 def test_write_cache_is_set_for_the_block_and_restored_after(monkeypatch, tmp_path):
     monkeypatch.setattr(staging, "sqlite_file", lambda: tmp_path / "db.sqlite3")
@@ -174,3 +176,11 @@ def test_write_cache_is_set_for_the_block_and_restored_after(monkeypatch, tmp_pa
     with staging.write_cache(kib=12345):
         assert cache_size() == -12345
     assert cache_size() == before
+
+
+@pytest.mark.django_db
+def test_write_cache_leaves_other_databases_alone(monkeypatch):
+    monkeypatch.setattr(staging, "sqlite_file", lambda: None)
+    with CaptureQueriesContext(connection) as queries, staging.write_cache(kib=12345):
+        pass
+    assert queries.captured_queries == []

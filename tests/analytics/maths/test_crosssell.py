@@ -14,6 +14,7 @@ from rapport.analytics.maths.crosssell import (
     pair_counts,
     pairs_of,
 )
+from tests.analytics.maths.strategies import rule_rows, rules_frame
 
 
 def lines(*rows):
@@ -277,23 +278,15 @@ def brute_offers(history, rules, active, top, interests, rules_per_item):
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(1, 5), st.integers(1, 7)), max_size=20),
-    st.lists(
-        st.tuples(st.integers(1, 7), st.integers(1, 7), st.sampled_from([0.1, 0.5]),
-                  st.sampled_from([1.0, 2.0, 3.0]), st.integers(1, 3)),
-        max_size=25,
-    ),
+    rule_rows(7, 25),
     st.lists(st.tuples(st.integers(1, 5), st.integers(0, 2)), max_size=5),
     st.integers(1, 3),
     st.integers(1, 4),
 )  # fmt: skip
-def test_next_best_offer_equals_brute_force(history_rows, rule_rows, interest_rows, top, depth):
+def test_next_best_offer_equals_brute_force(history_rows, rule_rows_, interest_rows, top, depth):
     history = pl.DataFrame(history_rows, schema={"contact_id": pl.Int64, "item": pl.Int64},
                            orient="row")  # fmt: skip
-    rules = pl.DataFrame(
-        [r for r in rule_rows if r[0] != r[1]],
-        schema=RULES.schema,
-        orient="row",
-    ).unique(["item", "also_bought"], keep="first", maintain_order=True)
+    rules = rules_frame(rule_rows_)
     active = pl.DataFrame({"item": list(range(1, 7)), "category_id": [i % 3 for i in range(1, 7)]})
     interests = pl.DataFrame(
         interest_rows, schema={"contact_id": pl.Int64, "category_id": pl.Int64}, orient="row"

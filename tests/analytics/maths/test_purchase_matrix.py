@@ -20,12 +20,19 @@ purchases = st.tuples(
 )
 
 
+def scaled(rows, scale):
+    """(groups, items) arrays of the (group, item) rows, ids multiplied by `scale`."""
+    return (
+        np.array([g * scale for g, _ in rows], dtype=np.int64),
+        np.array([i * scale for _, i in rows], dtype=np.int64),
+    )
+
+
 @settings(max_examples=80, deadline=None)
 @given(purchases)
 def test_matrix_holds_each_distinct_purchase_once(case):
     rows, scale = case
-    groups = np.array([g * scale for g, _ in rows], dtype=np.int64)
-    items = np.array([i * scale for _, i in rows], dtype=np.int64)
+    groups, items = scaled(rows, scale)
 
     got_groups, got_items = purchase_matrix(groups, items).pairs()
 
@@ -49,12 +56,7 @@ def test_co_counts_equal_counting_with_sets(case):
         for a, b in itertools.combinations(sorted(items), 2):
             both[(a, b)] = both.get((a, b), 0) + 1
 
-    co = co_counts(
-        purchase_matrix(
-            np.array([g * scale for g, _ in rows], dtype=np.int64),
-            np.array([i * scale for _, i in rows], dtype=np.int64),
-        )
-    )
+    co = co_counts(purchase_matrix(*scaled(rows, scale)))
 
     assert co.groups == len(bought)
     assert dict(zip(co.item_ids.tolist(), co.n.tolist(), strict=True)) == n
@@ -108,8 +110,7 @@ def test_bad_ids_are_refused():
 @given(purchases)
 def test_counts_of_labelled_rows_add_up_to_those_of_all(case):
     rows, scale = case
-    groups = np.array([g * scale for g, _ in rows], dtype=np.int64)
-    items = np.array([i * scale for _, i in rows], dtype=np.int64)
+    groups, items = scaled(rows, scale)
     labels = np.array([g % 3 for g, _ in rows], dtype=np.int32)  # a group has one label
 
     whole = purchase_matrix(groups, items, labels)

@@ -349,15 +349,7 @@ def next_best_offer(
     )
     wanted = {"item": ANY} | ({"category_id": ANY} if interests is not None else {})
     offerable = checked(active, "active", wanted).unique("item").rename({"item": "also_bought"})
-    # Every rule gets its place in one global order (the ranking, ties by ids) and its
-    # position in its antecedent's own list: a customer's best offers are the smallest places.
-    ranked = (
-        rules.join(offerable.select("also_bought"), on="also_bought", how="semi")
-        .sort([*RANKING, "also_bought", "item"], descending=[True, True, True, False, False])
-        .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over("item").alias("position"))
-        .filter(pl.col("position") < rules_per_item)
-        .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("place"))
-    )
+    ranked = ranked_rules(rules, offerable.select("also_bought"), rules_per_item)
     if history.is_empty() or ranked.is_empty():
         return pl.DataFrame(schema=OFFERS_SCHEMA)
     # Composite Int64 keys (customer × k + item) instead of two-column joins: several times
@@ -417,6 +409,19 @@ def next_best_offer(
             "customers",
         )
         .sort("contact_id", "rank")
+    )
+
+
+def ranked_rules(rules: pl.DataFrame, offerable: pl.DataFrame, rules_per_item: int) -> pl.DataFrame:
+    """The rules whose consequent is `offerable` (also_bought), in one global order (the
+    ranking, ties by ids) as `place`, each antecedent's first `rules_per_item` kept
+    (`position` in its own list): a customer's best offers are the smallest places."""
+    return (
+        rules.join(offerable, on="also_bought", how="semi")
+        .sort([*RANKING, "also_bought", "item"], descending=[True, True, True, False, False])
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over("item").alias("position"))
+        .filter(pl.col("position") < rules_per_item)
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("place"))
     )
 
 

@@ -119,9 +119,11 @@ def forecast_snapshots(
     category forecast is computed when asked, `selectors.forecast`)."""
     end = history_end(as_of)
     past = orders.filter(pl.col("ordered_at") < end)
-    past_lines = lines.filter(pl.col("ordered_at") < end).join(
-        products.select("product_id", "category_id"), on="product_id", how="left"
-    )
+    past_lines = (
+        lines.select("order_id", "product_id", "ordered_at", "value", "scope").filter(
+            pl.col("ordered_at") < end
+        )
+    ).join(products.select("product_id", "category_id"), on="product_id", how="left")
     sums = monthly_sums(past, past_lines)
     orders_by = sums["orders"].partition_by("scope", as_dict=True, include_key=False)
     categories_by = sums["categories"].partition_by("scope", as_dict=True, include_key=False)

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from rapport.analytics import config, reports
-from rapport.analytics.maths import crosssell, purchase_matrix
+from rapport.analytics.maths import crosssell, first_offer, purchase_matrix
 
 OFFER_SLICE_ROWS = 500_000  # purchase-history rows per next-best-offer slice
 
@@ -152,26 +152,11 @@ def _next_best_offers(
         "item", keep="first", maintain_order=True
     )
     active = offered.select("item")
-    contacts, bought_items = purchases.pairs()
-    bought = pl.DataFrame({"contact_id": contacts, "item": bought_items})
-    # Customers are independent: offered in slices, so that the candidates (each customer's
-    # items × the rules from them) never all sit in memory at once.
-    slices = max(1, -(-len(bought) // OFFER_SLICE_ROWS))
-    parts = (
-        bought.with_columns((pl.col("contact_id") % slices).alias("_slice")).partition_by(
-            "_slice", include_key=False
-        )
-        if len(bought)
-        else [bought]
+    offers = first_offer.first_offers(
+        purchases, rules, active=active, rules_per_item=OFFER_RULES_PER_ITEM
     )
-    offers = pl.concat(
-        [
-            crosssell.next_best_offer(
-                part, rules, active=active, top=1, rules_per_item=OFFER_RULES_PER_ITEM
-            )
-            for part in parts
-        ]
-    )
+    if offers is None:  # too many offer items for a dense table
+        offers = _offers_in_slices(purchases, rules, active)
     labels = items.unique("item").select("item", "label")
     return (
         offers.join(offered.select("item", "product_id"), left_on="offer", right_on="item")
@@ -186,4 +171,30 @@ def _next_best_offers(
             "offer_label",
             "because_of_label",
         )
+    )
+
+
+def _offers_in_slices(
+    purchases: purchase_matrix.PurchaseMatrix, rules: pl.DataFrame, active: pl.DataFrame
+) -> pl.DataFrame:
+    """`next_best_offer` of every customer, top 1. Customers are independent: offered in
+    slices, so that the candidates (each customer's items × the rules from them) never all
+    sit in memory at once."""
+    contacts, bought_items = purchases.pairs()
+    bought = pl.DataFrame({"contact_id": contacts, "item": bought_items})
+    slices = max(1, -(-len(bought) // OFFER_SLICE_ROWS))
+    parts = (
+        bought.with_columns((pl.col("contact_id") % slices).alias("_slice")).partition_by(
+            "_slice", include_key=False
+        )
+        if len(bought)
+        else [bought]
+    )
+    return pl.concat(
+        [
+            crosssell.next_best_offer(
+                part, rules, active=active, top=1, rules_per_item=OFFER_RULES_PER_ITEM
+            )
+            for part in parts
+        ]
     )
