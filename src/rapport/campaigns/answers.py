@@ -30,8 +30,8 @@ from rapport.timeline import services as timeline
 log = logging.getLogger(__name__)
 
 # How many accepted messages, and for how long, may wait to be recorded `sent` together.
-RECORD_EVERY = 25
-RECORD_WITHIN_S = 0.25
+RECORD_EVERY = 10
+RECORD_WITHIN_S = 0.1
 
 
 @dataclass
@@ -104,7 +104,12 @@ def reject(message: Message, worker: str, exc: Rejected, result: Delivery) -> No
     refusal was about the address itself."""
     with transaction.atomic():
         Message.objects.filter(mine(message, worker)).update(
-            **released(status=MessageStatus.FAILED, reason=SkipReason.REJECTED, error=exc.detail)
+            **released(
+                status=MessageStatus.FAILED,
+                reason=SkipReason.REJECTED,
+                error=exc.detail,
+                address=message.address,  # refused before its hand-off: not written yet
+            )
         )
         if exc.bad_address:
             address_suppress(

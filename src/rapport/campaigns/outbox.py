@@ -36,7 +36,14 @@ from django.utils import timezone
 from rapport.campaigns import answers, config, eligibility, quiet, tracking
 from rapport.campaigns.answers import Accepted, Delivery, released
 from rapport.campaigns.channels import provider_for
-from rapport.campaigns.channels.base import NotSent, OutcomeUnknown, Outgoing, Provider, Rejected
+from rapport.campaigns.channels.base import (
+    NotSent,
+    OutcomeUnknown,
+    Outgoing,
+    Provider,
+    Rejected,
+    Staged,
+)
 from rapport.campaigns.content import fill_unsubscribe
 from rapport.campaigns.models import (
     Campaign,
@@ -364,10 +371,10 @@ def _hand_off(
         return True
 
 
-def outgoing(message: Message, *, via: str = "") -> Outgoing:
-    """The message as its provider sends it, with the unsubscribe link filled in and, when
-    tracked, its HTML links through click redirects and an open pixel; `via`: the messenger
-    of a messenger message's account."""
+def outgoing(message: Message, *, via: str = "", address: str = "") -> Outgoing:
+    """The message as its provider sends it (to `address`, by default its own), with the
+    unsubscribe link filled in and, when tracked, its HTML links through click redirects and
+    an open pixel; `via`: the messenger of a messenger message's account."""
     token = token_for(message.pk)  # signed once for the link and the List-Unsubscribe mailto
     url = url_for(message.pk, token)
     body_html = message.body_html
@@ -381,7 +388,7 @@ def outgoing(message: Message, *, via: str = "") -> Outgoing:
         }
     return Outgoing(
         key=message.pk,
-        to=message.address,
+        to=address or message.address,
         subject=message.subject,
         text=fill_unsubscribe(message.body_text, url),
         html=fill_unsubscribe(body_html, url),
@@ -389,6 +396,23 @@ def outgoing(message: Message, *, via: str = "") -> Outgoing:
         via=via,
         language=message.language,
     )
+
+
+def _stage(
+    provider: Staged, message: Message, sending: Outgoing, *, worker: str, result: Delivery
+) -> bool:
+    """Stage the message on the provider; False when the provider refused it already (it
+    was not taken: a "try later" is queued again, a refusal failed, as after a send)."""
+    try:
+        provider.stage(sending)
+    except NotSent as exc:
+        answers.retry(message, worker, exc, result)
+        return False
+    except Rejected as exc:
+        message.address = sending.to
+        answers.reject(message, worker, exc, result)
+        return False
+    return True
 
 
 def _deliver_one(
@@ -401,19 +425,30 @@ def _deliver_one(
     cap: config.FrequencyCap | None,
     accepted: Accepted,
 ) -> None:
+    # Built (and, by a provider that can, staged) before the hand-off is committed, so that
+    # between that commit and the provider taking the message, where a killed worker leaves
+    # it handed and never sent (for review), there is as little as possible: for SMTP one
+    # write of its final dot. (The first message a worker builds also imports the URL
+    # configuration, seconds on a busy machine.)
+    sending = outgoing(message, via=via, address=address)
+    result = accepted.result
+    staging = provider if isinstance(provider, Staged) else None
+    if staging is not None and not _stage(staging, message, sending, worker=worker, result=result):
+        return
     # The batch read said yes; the conditional UPDATE confirms it. When it does not (a
     # withdrawal, a pause or another message to the person a moment ago), the careful path
     # finds out why and records it.
-    result = accepted.result
-    if not _hand_off_checked(message, address, worker=worker, cap=cap) and not _hand_off(
-        message, worker=worker, cap=cap, result=result
-    ):
-        return
-    try:
+    if not _hand_off_checked(message, address, worker=worker, cap=cap):
+        if staging is not None:
+            staging.unstage()  # staged for the address the batch read found
+        if not _hand_off(message, worker=worker, cap=cap, result=result):
+            return
         if message.channel == MessageChannel.MESSENGER and message.address != address:
             # the careful path found another account than the batch read
             via = eligibility.messenger_of(message.contact_id, message.address)
-        provider_id = provider.send(outgoing(message, via=via))
+        sending = outgoing(message, via=via)
+    try:
+        provider_id = provider.send(sending)
     except NotSent as exc:
         answers.retry(message, worker, exc, result)
     except Rejected as exc:

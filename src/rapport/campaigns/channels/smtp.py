@@ -1,6 +1,8 @@
 """E-mail over SMTP (RAPPORT_EMAIL_URL): one connection per batch, each message in its own
 MAIL/RCPT/DATA exchange so that a failure is known to have happened before or after its
-content went over (see channels/base.py)."""
+content went over (see channels/base.py). A message can be staged (all of it sent but the
+final dot) before the outbox commits its hand-off, so that a worker killed after that commit
+has almost surely handed the message over (channels/base.py, `Staged`)."""
 
 import functools
 import io
@@ -9,6 +11,7 @@ import secrets
 import smtplib
 import socket
 import ssl
+from dataclasses import dataclass
 from email.charset import BASE64, Charset
 from email.generator import BytesGenerator
 from email.header import Header
@@ -150,6 +153,15 @@ def _refused(code: int, reply: bytes, stage: str) -> NotSent | Rejected:
     return NotSent(detail)
 
 
+@dataclass(frozen=True)
+class Staging:
+    """A message staged on the connection, waiting for its final dot."""
+
+    message: Outgoing
+    message_id: str
+    connection: smtplib.SMTP
+
+
 class SmtpProvider:
     """Sends e-mail through one SMTP server, `smtp://user:password@host:port`
     (`smtp+tls://` for STARTTLS, `smtps://` for TLS from the start)."""
@@ -166,11 +178,13 @@ class SmtpProvider:
         # default) can wait seconds on DNS for every batch.
         self.helo = sender.rpartition("@")[2] or "localhost"
         self.connection: smtplib.SMTP | None = None
+        self.staged: Staging | None = None
 
     def __enter__(self) -> "SmtpProvider":
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.unstage()  # a message staged and never sent (the batch ended in an error)
         self._close(polite=True)
 
     def _connect(self) -> smtplib.SMTP:
@@ -203,7 +217,7 @@ class SmtpProvider:
         return self.connection
 
     def _close(self, *, polite: bool) -> None:
-        connection, self.connection = self.connection, None
+        connection, self.connection, self.staged = self.connection, None, None
         if connection is None:
             return
         try:
@@ -214,13 +228,18 @@ class SmtpProvider:
         except (OSError, smtplib.SMTPException):
             connection.close()
 
-    def send(self, message: Outgoing) -> str:
+    def stage(self, message: Outgoing) -> Staging:
+        """Everything short of handing `message` over: the envelope accepted, DATA answered
+        and the content sent but for the final dot, which alone makes the server take it
+        (RFC 5321 4.1.1.4). `send(message)` then sends the dot; `unstage()` drops the
+        connection instead, and the server discards what it got."""
+        self.unstage()
         mail = build(message, self.sender)
         content = _LEADING_DOT.sub(b"..", as_bytes(mail))
         if not content.endswith(b"\r\n"):
             content += b"\r\n"
         connection = self._connect()
-        # Before the content goes over, any failure means the message was not taken.
+        # Before the final dot, any failure means the message was not taken.
         try:
             code, reply = connection.mail(self.sender)
             if code != 250:
@@ -238,17 +257,36 @@ class SmtpProvider:
         except (OSError, smtplib.SMTPException) as exc:
             self._close(polite=False)
             raise NotSent(f"before the content: {exc}") from exc
-        # From here the server may have queued the message even if we never hear its answer.
         try:
-            connection.send(content + b".\r\n")
-            code, reply = connection.getreply()
+            connection.send(content)
+        except (OSError, smtplib.SMTPException) as exc:
+            self._close(polite=False)
+            raise NotSent(f"before the end of the content: {exc}") from exc
+        self.staged = Staging(message, str(mail["Message-ID"]), connection)
+        return self.staged
+
+    def unstage(self) -> None:
+        if self.staged is not None:
+            self.staged = None
+            # within DATA only a dropped connection abandons the message (no RSET there)
+            self._close(polite=False)
+
+    def send(self, message: Outgoing) -> str:
+        staged = self.staged
+        if staged is None or staged.message != message:
+            staged = self.stage(message)
+        self.staged = None
+        # From here the server may have taken the message even if we never hear its answer.
+        try:
+            staged.connection.send(b".\r\n")
+            code, reply = staged.connection.getreply()
         except (OSError, smtplib.SMTPException) as exc:
             self._close(polite=False)
             raise OutcomeUnknown(f"after the content: {exc}") from exc
         if code != 250:
             # An explicit refusal of the content: the server did not take it.
             raise _refused(code, reply, "content")
-        return str(mail["Message-ID"])
+        return staged.message_id
 
     def _reset(self) -> None:
         if self.connection is None:
