@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from rapport.campaigns.channels.smtp import DOT_ATOM
 from rapport.campaigns.models import Message, MessageStatus, SkipReason, Suppression
 from rapport.campaigns.outbox import deliver_due
 from rapport.campaigns.services import campaign_enqueue
@@ -218,3 +219,16 @@ def test_the_header_shortcut_writes_what_compat32_writes(value):
             POLICY.fold_binary("List-Unsubscribe", value)
         return
     assert POLICY.fold_binary("List-Unsubscribe", value) == expected
+
+
+@hypothesis_settings(max_examples=1000, deadline=None)
+@given(st.from_regex(DOT_ATOM, fullmatch=True))
+def test_a_dot_atom_address_is_written_as_parsing_would_write_it(address):
+    from email.utils import parseaddr
+    from smtplib import quoteaddr
+
+    from rapport.campaigns.channels.smtp import _address, _envelope
+
+    assert parseaddr(address) == ("", address)
+    assert _address(address) == address
+    assert _envelope(address) == quoteaddr(address)

@@ -79,8 +79,24 @@ def _sender(value: str) -> str:
     return _address(value)
 
 
+# An address in RFC 5322's dot-atom form, as contacts' addresses nearly all are: parseaddr
+# leaves it as it is and quoteaddr only adds brackets (tests/campaigns/test_email.py checks
+# both), so it is not parsed three times per message.
+DOT_ATOM = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+
+
+def _envelope(value: str) -> str:
+    """The address as MAIL FROM and RCPT TO take it."""
+    return f"<{value}>" if DOT_ATOM.fullmatch(value) else smtplib.quoteaddr(value)
+
+
 def _address(value: str) -> str:
     """A From/To value: `addr` or `Name <addr>`, the name RFC 2047-encoded when it needs it."""
+    if DOT_ATOM.fullmatch(value):
+        return value
     name, addr = parseaddr(value)
     return formataddr((name, addr), charset="utf-8") if name else (addr or value)
 
@@ -174,6 +190,7 @@ class SmtpProvider:
         self.username = unquote(parts.username or "")
         self.password = unquote(parts.password or "")
         self.sender = sender
+        self.envelope_from = _envelope(sender)
         # Named after the sender's domain: looking up this machine's own name (smtplib's
         # default) can wait seconds on DNS for every batch.
         self.helo = sender.rpartition("@")[2] or "localhost"
@@ -241,10 +258,11 @@ class SmtpProvider:
         connection = self._connect()
         # Before the final dot, any failure means the message was not taken.
         try:
-            code, reply = connection.mail(self.sender)
+            # smtplib's mail() and rcpt() without options, the addresses quoted beforehand
+            code, reply = connection.docmd("mail", f"FROM:{self.envelope_from}")
             if code != 250:
                 raise _refused(code, reply, "MAIL FROM")
-            code, reply = connection.rcpt(message.to)
+            code, reply = connection.docmd("rcpt", f"TO:{_envelope(message.to)}")
             if code not in (250, 251):
                 raise _refused(code, reply, "RCPT TO")
             connection.putcmd("data")
