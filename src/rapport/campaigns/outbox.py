@@ -11,12 +11,17 @@ what to do:
 2. **hand-off**: with the contact's row locked (so two messages to one person are decided
    one after the other), eligibility is read afresh (consent, address, suppression, the
    frequency cap) and `handed_at` is written and committed *before* the provider is called.
+   The message is built before that commit, and an e-mail staged on the SMTP connection
+   (all but its final dot), so that a worker killed after the commit has almost surely
+   handed the message over.
 3. **send**: the provider call, keyed by the outbox id (the e-mail's Message-ID).
-4. **answer**: `sent` with the provider's id, and the timeline entry, in one transaction.
+4. **answer**: `sent` with the provider's id, and the timeline entry, in one transaction
+   for a small group of accepted messages (campaigns/answers.py); a failure at once.
 
 A lease that runs out (the worker died or hung) is recovered by the next worker: without
 `handed_at` the provider was never called, so the row is queued again after a backoff; with
-it the message may have gone out, so it is marked `review` and never sent again by itself.
+it the message may have gone out (or did, unrecorded, in a group a kill caught), so it is
+marked `review` and never sent again by itself.
 A provider's "try later" requeues with exponential backoff; a refusal fails the row.
 """
 
