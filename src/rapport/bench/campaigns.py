@@ -171,8 +171,8 @@ def deliver_campaign(bench: Bench) -> list[Result]:
         # alone, and does not grow with the machine's load as the rate above falls with it.
         Result(
             f"deliver a {n:,}-message campaign: CPU of the sending thread per message",
-            cpu / n * 1000,
-            baseline_cpu / n * 1000,
-            "ms",
+            cpu / n * 1e6,
+            baseline_cpu / n * 1e6,
+            "µs",
         ),
     ]
