@@ -3,10 +3,15 @@ parts, a Message-ID made from the outbox id, List-Unsubscribe with RFC 8058 one-
 each kind of SMTP failure handled as what it means for exactly-once."""
 
 import datetime as dt
+from email.errors import HeaderParseError
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from rapport.campaigns.channels.smtp import DOT_ATOM
 from rapport.campaigns.models import Message, MessageStatus, SkipReason, Suppression
 from rapport.campaigns.outbox import deliver_due
 from rapport.campaigns.services import campaign_enqueue
@@ -196,3 +201,34 @@ def test_the_mime_message_round_trips_names_subjects_and_long_lines():
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
     assert message_from_bytes(wide, policy=modern).get_content() == ascii_wide
     assert max(len(line) for line in wide.split(b"\r\n")) <= 998
+
+
+@hypothesis_settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
+def test_the_header_shortcut_writes_what_compat32_writes(value):
+    from email.policy import compat32
+
+    from rapport.campaigns.channels.smtp import POLICY
+
+    unfolded = compat32.clone(linesep="\r\n", max_line_length=0)
+
+    try:
+        expected = unfolded.fold_binary("List-Unsubscribe", value)
+    except HeaderParseError:  # a value that reads as a second header: refused either way
+        with pytest.raises(HeaderParseError):
+            POLICY.fold_binary("List-Unsubscribe", value)
+        return
+    assert POLICY.fold_binary("List-Unsubscribe", value) == expected
+
+
+@hypothesis_settings(max_examples=1000, deadline=None)
+@given(st.from_regex(DOT_ATOM, fullmatch=True))
+def test_a_dot_atom_address_is_written_as_parsing_would_write_it(address):
+    from email.utils import parseaddr
+    from smtplib import quoteaddr
+
+    from rapport.campaigns.channels.smtp import _address, _envelope
+
+    assert parseaddr(address) == ("", address)
+    assert _address(address) == address
+    assert _envelope(address) == quoteaddr(address)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from rapport.campaigns import outbox, split
+from rapport.campaigns import answers, outbox, split
 from rapport.campaigns.models import Message, MessageStatus, SkipReason, Suppression
 from rapport.campaigns.services import campaign_enqueue, campaign_move, message_enqueue
 from rapport.core import schedule
@@ -180,7 +180,7 @@ def test_a_slow_send_whose_claim_expired_still_records_its_answer(smtp, clock):
     clock.now += outbox.config.lease() + dt.timedelta(seconds=1)
     outbox.recover_expired(timezone.now())  # another worker gave up on it
 
-    outbox._record_sent(message, "<id@x>", "slow", outbox.Delivery())
+    answers.record_sent([(message, "<id@x>")], "slow", outbox.Delivery())
 
     assert Message.objects.get().status == MessageStatus.SENT
 
@@ -283,13 +283,17 @@ def _delivery_queries(n: int) -> int:
     return len(queries)
 
 
-def test_what_decides_a_batch_is_read_once_per_batch_not_once_per_message(smtp):
+def test_what_decides_a_batch_is_read_once_per_batch_not_once_per_message(smtp, monkeypatch):
     # each further message costs its hand-off UPDATE (re-checking consent, suppression,
-    # address, cap and campaign in that statement), its `sent` UPDATE and its timeline row,
-    # each write in its own savepoint here (and, on PostgreSQL, the lock of the contact's row
-    # that orders two workers' hand-offs to one person): the eligibility reads do not grow
+    # address, cap and campaign in that statement) in its own savepoint here (and, on
+    # PostgreSQL, the lock of the contact's row that orders two workers' hand-offs to one
+    # person); each further group of accepted messages one `sent` UPDATE, the check that their
+    # contacts exist and one INSERT of their timeline entries, in one savepoint: the
+    # eligibility reads do not grow
     from django.db import connection
 
+    monkeypatch.setattr(answers, "RECORD_WITHIN_S", 3600.0)  # groups closed by count only
+    group = answers.RECORD_EVERY
     _delivery_queries(1)  # the first fills Django's content-type cache
-    ten, thirty = _delivery_queries(10), _delivery_queries(30)
-    assert (thirty - ten) / 20 == 3 + 2 * 2 + connection.features.has_select_for_update
+    one, two = _delivery_queries(group), _delivery_queries(2 * group)
+    assert two - one == group * (3 + connection.features.has_select_for_update) + 5

@@ -19,6 +19,7 @@ MODULES = [
     "rapport.bench.segments",
     "rapport.bench.birthdays",
     "rapport.bench.campaigns",
+    "rapport.bench.delivery_kills",
     "rapport.bench.launch",
     "rapport.bench.automation",
 ]

@@ -11,12 +11,17 @@ what to do:
 2. **hand-off**: with the contact's row locked (so two messages to one person are decided
    one after the other), eligibility is read afresh (consent, address, suppression, the
    frequency cap) and `handed_at` is written and committed *before* the provider is called.
+   The message is built before that commit, and an e-mail staged on the SMTP connection
+   (all but its final dot), so that a worker killed after the commit has almost surely
+   handed the message over.
 3. **send**: the provider call, keyed by the outbox id (the e-mail's Message-ID).
-4. **answer**: `sent` with the provider's id, and the timeline entry, in one transaction.
+4. **answer**: `sent` with the provider's id, and the timeline entry, in one transaction
+   for a small group of accepted messages (campaigns/answers.py); a failure at once.
 
 A lease that runs out (the worker died or hung) is recovered by the next worker: without
 `handed_at` the provider was never called, so the row is queued again after a backoff; with
-it the message may have gone out, so it is marked `review` and never sent again by itself.
+it the message may have gone out (or did, unrecorded, in a group a kill caught), so it is
+marked `review` and never sent again by itself.
 A provider's "try later" requeues with exponential backoff; a refusal fails the row.
 """
 
@@ -27,17 +32,23 @@ import socket
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from rapport.campaigns import config, eligibility, quiet, sources, tracking
-from rapport.campaigns import timeline_kinds as kinds
+from rapport.campaigns import answers, config, eligibility, quiet, tracking
+from rapport.campaigns.answers import Accepted, Delivery, released
 from rapport.campaigns.channels import provider_for
-from rapport.campaigns.channels.base import NotSent, OutcomeUnknown, Outgoing, Provider, Rejected
+from rapport.campaigns.channels.base import (
+    NotSent,
+    OutcomeUnknown,
+    Outgoing,
+    Provider,
+    Rejected,
+    Staged,
+)
 from rapport.campaigns.content import fill_unsubscribe
 from rapport.campaigns.models import (
     Campaign,
@@ -48,49 +59,15 @@ from rapport.campaigns.models import (
     MessageStatus,
     SkipReason,
 )
-from rapport.campaigns.services import address_suppress, render_queued
+from rapport.campaigns.services import render_queued
 from rapport.campaigns.unsubscribe import mailto_for, token_for, url_for
 from rapport.contacts import zones
 from rapport.contacts.models import Contact
-from rapport.timeline import services as timeline
-from rapport.timeline.models import Channel, Direction
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
 WORKER = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-@dataclass
-class Delivery:
-    """What one delivery run did."""
-
-    sent: int = 0
-    skipped: int = 0
-    retried: int = 0
-    failed: int = 0
-    review: int = 0
-    recovered: int = 0
-    held: int = 0  # quiet hours in the recipient's zone: back in the queue until they end
-    fell_back: int = 0  # requeued on the campaign's fallback channel
-    reasons: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "sent": self.sent,
-            "skipped": self.skipped,
-            "retried": self.retried,
-            "failed": self.failed,
-            "review": self.review,
-            "recovered": self.recovered,
-            "held": self.held,
-            "fell_back": self.fell_back,
-            "reasons": dict(self.reasons),
-        }
-
-
-def _released(**changes: object) -> dict[str, object]:
-    return {"lease_owner": "", "lease_until": None, **changes}
 
 
 def recover_expired(now: dt.datetime) -> tuple[int, int]:
@@ -117,11 +94,11 @@ def recover_expired(now: dt.datetime) -> tuple[int, int]:
             )
             if attempts >= config.MAX_ATTEMPTS:
                 rows.update(
-                    **_released(status=MessageStatus.FAILED, reason=SkipReason.RETRIES_EXHAUSTED)
+                    **released(status=MessageStatus.FAILED, reason=SkipReason.RETRIES_EXHAUSTED)
                 )
             else:
                 requeued += rows.update(
-                    **_released(
+                    **released(
                         status=MessageStatus.QUEUED,
                         available_at=now + config.retry_delay(attempts),
                     )
@@ -198,7 +175,7 @@ def deliver_claimed(ids: list[int], *, worker: str, result: Delivery) -> None:
         if not verdict.reason and not verdict.missing:
             by_channel[message.channel].append(message)
     for channel, group in by_channel.items():
-        with provider_for(channel) as provider:
+        with provider_for(channel) as provider, Accepted(worker, result) as accepted:
             for message in group:
                 verdict = verdicts[message.pk]
                 _deliver_one(
@@ -208,7 +185,7 @@ def deliver_claimed(ids: list[int], *, worker: str, result: Delivery) -> None:
                     via=verdict.via,
                     worker=worker,
                     cap=cap,
-                    result=result,
+                    accepted=accepted,
                 )
 
 
@@ -231,13 +208,13 @@ def _drop_stopped(messages: list[Message], *, worker: str, result: Delivery) -> 
     mine = Message.objects.filter(lease_owner=worker, status=MessageStatus.SENDING)
     if cancelled:
         done = mine.filter(pk__in=cancelled).update(
-            **_released(status=MessageStatus.SKIPPED, reason=SkipReason.CANCELLED)
+            **released(status=MessageStatus.SKIPPED, reason=SkipReason.CANCELLED)
         )
         result.skipped += done
         result.reasons[SkipReason.CANCELLED] += done
     if paused:
         mine.filter(pk__in=paused).update(
-            **_released(status=MessageStatus.QUEUED, attempts=F("attempts") - 1)
+            **released(status=MessageStatus.QUEUED, attempts=F("attempts") - 1)
         )
     return going
 
@@ -266,7 +243,7 @@ def _hold_quiet(messages: list[Message], *, worker: str, result: Delivery) -> li
             going.append(message)
             continue
         result.held += mine.filter(pk=message.pk).update(
-            **_released(status=MessageStatus.QUEUED, available_at=until, attempts=F("attempts") - 1)
+            **released(status=MessageStatus.QUEUED, available_at=until, attempts=F("attempts") - 1)
         )
     return going
 
@@ -302,7 +279,7 @@ def _fall_back(
     mine = Message.objects.filter(lease_owner=worker, status=MessageStatus.SENDING)
     for channel, ids in moves.items():
         result.fell_back += mine.filter(pk__in=ids).update(
-            **_released(
+            **released(
                 status=MessageStatus.QUEUED,
                 channel=channel,
                 available_at=timezone.now(),
@@ -332,14 +309,10 @@ def _skip_predicted(
             default=F("address"),
         )
         done = mine.filter(pk__in=[m.pk for m in group]).update(
-            **_released(status=MessageStatus.SKIPPED, reason=reason, address=address)
+            **released(status=MessageStatus.SKIPPED, reason=reason, address=address)
         )
         result.skipped += done
         result.reasons[reason] += done
-
-
-def _mine(message: Message, worker: str, *statuses: str) -> "Q":
-    return Q(pk=message.pk, lease_owner=worker, status__in=statuses or [MessageStatus.SENDING])
 
 
 def _hand_off_checked(
@@ -374,24 +347,24 @@ def _hand_off(
     now = timezone.now()
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=message.contact_id).first()
-        mine = Message.objects.filter(_mine(message, worker))
+        mine = Message.objects.filter(answers.mine(message, worker))
         campaign = message.campaign
         if campaign is not None:
             campaign.refresh_from_db(fields=["status"])
         if contact is None or not mine.exists():
             return False  # the contact was deleted, or the lease was lost meanwhile
         if campaign is not None and campaign.status == CampaignStatus.CANCELLED:
-            mine.update(**_released(status=MessageStatus.SKIPPED, reason=SkipReason.CANCELLED))
+            mine.update(**released(status=MessageStatus.SKIPPED, reason=SkipReason.CANCELLED))
             result.skipped += 1
             result.reasons[SkipReason.CANCELLED] += 1
             return False
         if campaign is not None and campaign.status != CampaignStatus.SENDING:
             # paused after the claim: back in the queue as it was, not an attempt
-            mine.update(**_released(status=MessageStatus.QUEUED, attempts=F("attempts") - 1))
+            mine.update(**released(status=MessageStatus.QUEUED, attempts=F("attempts") - 1))
             return False
         reason, address = eligibility.why_not(message, contact, now=now, cap=cap)
         if reason:
-            mine.update(**_released(status=MessageStatus.SKIPPED, reason=reason, address=address))
+            mine.update(**released(status=MessageStatus.SKIPPED, reason=reason, address=address))
             result.skipped += 1
             result.reasons[reason] += 1
             return False
@@ -403,10 +376,10 @@ def _hand_off(
         return True
 
 
-def outgoing(message: Message, *, via: str = "") -> Outgoing:
-    """The message as its provider sends it, with the unsubscribe link filled in and, when
-    tracked, its HTML links through click redirects and an open pixel; `via`: the messenger
-    of a messenger message's account."""
+def outgoing(message: Message, *, via: str = "", address: str = "") -> Outgoing:
+    """The message as its provider sends it (to `address`, by default its own), with the
+    unsubscribe link filled in and, when tracked, its HTML links through click redirects and
+    an open pixel; `via`: the messenger of a messenger message's account."""
     token = token_for(message.pk)  # signed once for the link and the List-Unsubscribe mailto
     url = url_for(message.pk, token)
     body_html = message.body_html
@@ -420,7 +393,7 @@ def outgoing(message: Message, *, via: str = "") -> Outgoing:
         }
     return Outgoing(
         key=message.pk,
-        to=message.address,
+        to=address or message.address,
         subject=message.subject,
         text=fill_unsubscribe(message.body_text, url),
         html=fill_unsubscribe(body_html, url),
@@ -428,6 +401,23 @@ def outgoing(message: Message, *, via: str = "") -> Outgoing:
         via=via,
         language=message.language,
     )
+
+
+def _stage(
+    provider: Staged, message: Message, sending: Outgoing, *, worker: str, result: Delivery
+) -> bool:
+    """Stage the message on the provider; False when the provider refused it already (it
+    was not taken: a "try later" is queued again, a refusal failed, as after a send)."""
+    try:
+        provider.stage(sending)
+    except NotSent as exc:
+        answers.retry(message, worker, exc, result)
+        return False
+    except Rejected as exc:
+        message.address = sending.to
+        answers.reject(message, worker, exc, result)
+        return False
+    return True
 
 
 def _deliver_one(
@@ -438,98 +428,37 @@ def _deliver_one(
     via: str,
     worker: str,
     cap: config.FrequencyCap | None,
-    result: Delivery,
+    accepted: Accepted,
 ) -> None:
+    # Built (and, by a provider that can, staged) before the hand-off is committed, so that
+    # between that commit and the provider taking the message, where a killed worker leaves
+    # it handed and never sent (for review), there is as little as possible: for SMTP one
+    # write of its final dot. (The first message a worker builds also imports the URL
+    # configuration, seconds on a busy machine.)
+    sending = outgoing(message, via=via, address=address)
+    result = accepted.result
+    staging = provider if isinstance(provider, Staged) else None
+    if staging is not None and not _stage(staging, message, sending, worker=worker, result=result):
+        return
     # The batch read said yes; the conditional UPDATE confirms it. When it does not (a
     # withdrawal, a pause or another message to the person a moment ago), the careful path
     # finds out why and records it.
-    if not _hand_off_checked(message, address, worker=worker, cap=cap) and not _hand_off(
-        message, worker=worker, cap=cap, result=result
-    ):
-        return
-    try:
+    if not _hand_off_checked(message, address, worker=worker, cap=cap):
+        if staging is not None:
+            staging.unstage()  # staged for the address the batch read found
+        if not _hand_off(message, worker=worker, cap=cap, result=result):
+            return
         if message.channel == MessageChannel.MESSENGER and message.address != address:
             # the careful path found another account than the batch read
             via = eligibility.messenger_of(message.contact_id, message.address)
-        provider_id = provider.send(outgoing(message, via=via))
+        sending = outgoing(message, via=via)
+    try:
+        provider_id = provider.send(sending)
     except NotSent as exc:
-        _retry(message, worker, exc, result)
+        answers.retry(message, worker, exc, result)
     except Rejected as exc:
-        with transaction.atomic():
-            Message.objects.filter(_mine(message, worker)).update(
-                **_released(
-                    status=MessageStatus.FAILED, reason=SkipReason.REJECTED, error=exc.detail
-                )
-            )
-            if exc.bad_address:
-                address_suppress(
-                    channel=message.channel, address=message.address, message_id=message.pk
-                )
-        result.failed += 1
+        answers.reject(message, worker, exc, result)
     except OutcomeUnknown as exc:
-        Message.objects.filter(_mine(message, worker, MessageStatus.SENDING)).update(
-            status=MessageStatus.REVIEW, reason=SkipReason.UNKNOWN_OUTCOME, error=exc.detail
-        )
-        result.review += 1
+        answers.unknown(message, worker, exc, result)
     else:
-        _record_sent(message, provider_id, worker, result)
-
-
-def _retry(message: Message, worker: str, exc: NotSent, result: Delivery) -> None:
-    mine = Message.objects.filter(_mine(message, worker))
-    if message.attempts >= config.MAX_ATTEMPTS:
-        mine.update(
-            **_released(
-                status=MessageStatus.FAILED,
-                reason=SkipReason.RETRIES_EXHAUSTED,
-                handed_at=None,
-                error=exc.detail,
-            )
-        )
-        result.failed += 1
-        return
-    delay = exc.retry_after or config.retry_delay(message.attempts)
-    mine.update(
-        **_released(
-            status=MessageStatus.QUEUED,
-            handed_at=None,
-            available_at=timezone.now() + delay,
-            error=exc.detail,
-        )
-    )
-    result.retried += 1
-
-
-def _record_sent(message: Message, provider_id: str, worker: str, result: Delivery) -> None:
-    """The provider took the message: mark it sent and put it on the timeline, together."""
-    now = timezone.now()
-    with transaction.atomic():
-        # `review`: the lease ran out during a slow send, and the answer came after all
-        done = Message.objects.filter(
-            _mine(message, worker, MessageStatus.SENDING, MessageStatus.REVIEW)
-        ).update(
-            **_released(
-                status=MessageStatus.SENT, reason="", error="", provider_id=provider_id, sent_at=now
-            )
-        )
-        if not done:
-            log.error("Message %s was sent but is no longer claimed by %s", message.pk, worker)
-            return
-        campaign = message.campaign
-        timeline.record(
-            contact=message.contact_id,
-            channel=Channel.CAMPAIGN,
-            direction=Direction.OUTBOUND,
-            occurred_at=now,
-            kind=kinds.MESSAGE_SENT,
-            params={
-                "message": message.pk,
-                "campaign": message.campaign_id,
-                "campaign_name": campaign.name if campaign else "",
-                "channel": message.channel,
-                "subject": message.subject,
-                **sources.describe(message.source),
-            },
-            source=message,
-        )
-    result.sent += 1
+        accepted.add(message, provider_id)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from rapport.campaigns import content, editing, split, targeting
+from rapport.campaigns import content, editing, sources, split, targeting
 from rapport.campaigns import timeline_kinds as kinds
 from rapport.campaigns.models import (
     Campaign,
@@ -287,9 +287,10 @@ def message_review(*, actor: Any, message: Message, went_out: bool) -> Message:
             }
         )
     now = timezone.now()
+    went_at = locked.handed_at or now
     if went_out:
         locked.status, locked.reason = MessageStatus.SENT, ""
-        locked.sent_at = locked.handed_at or now
+        locked.sent_at = went_at
     else:
         locked.status, locked.reason = MessageStatus.FAILED, SkipReason.UNKNOWN_OUTCOME
     locked.lease_owner, locked.lease_until = "", None
@@ -302,24 +303,31 @@ def message_review(*, actor: Any, message: Message, went_out: bool) -> Message:
         subject_contact_id=locked.contact_id,
     )
     if went_out:
-        campaign = locked.campaign
-        timeline.record(
-            contact=locked.contact_id,
-            channel=Channel.CAMPAIGN,
-            direction=Direction.OUTBOUND,
-            occurred_at=locked.sent_at,
-            actor=actor,
-            kind=kinds.MESSAGE_SENT,
-            params={
-                "message": locked.pk,
-                "campaign": locked.campaign_id,
-                "campaign_name": campaign.name if campaign else "",
-                "channel": locked.channel,
-                "subject": locked.subject,
-            },
-            source=locked,
-        )
+        timeline.record_many([sent_entry(locked, at=went_at, actor=actor)])
     return locked
+
+
+def sent_entry(message: Message, *, at: dt.datetime, actor: Any = None) -> timeline.Entry:
+    """The timeline entry of a message that went out, as the outbox records it and as a
+    person settling a review does."""
+    campaign = message.campaign
+    return timeline.Entry(
+        contact=message.contact_id,
+        channel=Channel.CAMPAIGN,
+        direction=Direction.OUTBOUND,
+        occurred_at=at,
+        actor=actor,
+        kind=kinds.MESSAGE_SENT,
+        params={
+            "message": message.pk,
+            "campaign": message.campaign_id,
+            "campaign_name": campaign.name if campaign else "",
+            "channel": message.channel,
+            "subject": message.subject,
+            **sources.describe(message.source),
+        },
+        source=message,
+    )
 
 
 def address_suppress(*, channel: str, address: str, message_id: int) -> bool:

@@ -14,7 +14,7 @@ matters for exactly-once is *how* a send failed:
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class SendError(Exception):
@@ -70,4 +70,20 @@ class Provider(Protocol):
 
     def send(self, message: Outgoing) -> str:
         """Send one message; return the provider's id for it. Raises a SendError."""
+        ...
+
+
+@runtime_checkable
+class Staged(Protocol):
+    """A provider that can do everything short of handing a message over before the outbox
+    commits the hand-off (SMTP: the envelope, DATA and the content but its final dot), so
+    that a worker killed after that commit has almost surely handed the message over."""
+
+    def stage(self, message: Outgoing) -> object:
+        """Prepare `message`, which `send(message)` then hands over. Raises `NotSent` or
+        `Rejected` as `send` does; the message has not been taken either way."""
+        ...
+
+    def unstage(self) -> None:
+        """Abandon the staged message (the hand-off was refused): it is not sent."""
         ...
