@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from rapport.contacts import search, services
+from rapport.contacts import services
 from rapport.service.services import complaint_register
 from tests.api.conftest import API, make_contact
 from tests.factories import CompanyFactory, InteractionFactory
@@ -17,9 +17,9 @@ CONTACT_LIST_QUERIES = 5
 
 
 # One read of matching ids before the page: SQLite's FTS5 index, or on PostgreSQL the term
-# index of a narrow word (contacts.search._search_terms; "olena" is narrow here); on SQLite
-# also the page's ids before its rows (search.page_by_keys).
-SEARCH_QUERIES = 2 if search.uses_fulltext() else 1
+# index of a narrow word (contacts.search._search_terms; "olena" is narrow here); then the
+# page's ids before its rows (search.page_by_keys).
+SEARCH_QUERIES = 2
 
 
 @pytest.fixture
