@@ -322,7 +322,8 @@ NARROW = 5000
 # from the term index when it has at most this many entries, and the other words checked on
 # them, rather than walking for a pair few contacts have ("vilma k": 7,191 and 219,050 entries,
 # 480 contacts together: a walk of 200,000 rows; intersecting both entry lists hashed all
-# 226,000 of them, 106-170 ms at 1M; these ids checked on the contacts' rows, 20 ms).
+# 226,000 of them, 106-170 ms at 1M; its 4,182 contacts checked on their rows, 20 ms, and
+# 7.7 ms from the covering index of migration 0010).
 WIDE = 20_000
 
 
