@@ -303,3 +303,40 @@ def test_handing_a_contact_to_another_team_answers_with_it_then_hides_it(api_as,
     assert created.status_code == 201
     assert created.json()["owner"] == users["manager2"].pk
     assert client.get(f"{API}/contacts/{contact.pk}").status_code == 404
+
+
+def test_a_page_gives_each_contact_its_own_emails_phones_and_tags_in_order(api_as, users):
+    # the page's e-mails, phones and tags come from one statement for all its contacts
+    first = make_contact(
+        users["manager"],
+        first_name="Rasa",
+        emails=[
+            {"email": "rasa@work.lt", "kind": "work"},
+            {"email": "rasa@home.lt", "is_primary": True},
+        ],
+        phones=[{"number": "+37061234567"}],
+        tags=["vip", "ski"],
+    )
+    second = make_contact(
+        users["manager"], first_name="Ona", emails=[{"email": "ona@example.lt"}], tags=["ski"]
+    )
+
+    items = api_as("manager").get(f"{API}/contacts", {"sort": "name"}).json()["items"]
+
+    assert [(i["id"], i["emails"], i["phones"], i["tags"]) for i in items] == [
+        (
+            second.pk,
+            [{"email": "ona@example.lt", "kind": "personal", "is_primary": True}],
+            [],
+            ["ski"],
+        ),
+        (
+            first.pk,
+            [
+                {"email": "rasa@home.lt", "kind": "personal", "is_primary": True},
+                {"email": "rasa@work.lt", "kind": "work", "is_primary": False},
+            ],
+            [{"number": "+37061234567", "kind": "mobile", "is_primary": True}],
+            ["ski", "vip"],
+        ),
+    ]

@@ -22,7 +22,14 @@ from django.urls import Resolver404, resolve
 from rapport.accounts.models import ApiToken, User
 from rapport.bench.harness import Bench, Result, benchmark, p95, timings_ms
 from rapport.contacts.models import Contact
-from rapport.contacts.search import FTS_TABLE, FULLTEXT_CAP, NARROW, query_words, uses_fulltext
+from rapport.contacts.search import (
+    FTS_TABLE,
+    FULLTEXT_CAP,
+    NARROW,
+    WIDE,
+    query_words,
+    uses_fulltext,
+)
 from rapport.contacts.selectors import (
     CONTACT_ORDERINGS,
     ContactFilters,
@@ -166,40 +173,51 @@ def _like(word: str) -> str:
 
 
 def _raw_search_terms(user: User) -> Callable[[str], list[int]]:
-    """PostgreSQL: the first word (longest first) with at most NARROW terms gives the
-    candidates from the term index; the search document checks the rest."""
+    """PostgreSQL: the first word (longest first) with at most NARROW terms, failing one the
+    longest with at most WIDE, gives the candidates from the term index; their documents are
+    checked for the other words; the page is sorted from the exact ids. No word that narrow:
+    the walk, every word checked on the search document."""
     owner_sql, owner_params = _owner_clause(user)
+
+    def entries(cursor: Any, word: str, cap: int) -> list[int] | None:
+        cursor.execute(
+            "SELECT contact_id FROM contacts_searchterm WHERE term::text LIKE %s LIMIT %s",
+            [_like(word) + "%", cap + 1],
+        )
+        rows = cursor.fetchall()
+        return None if len(rows) > cap else [row[0] for row in rows]
 
     def run(q: str) -> list[int]:
         words = query_words(q)
         with connection.cursor() as cursor:
-            where, checks = ["TRUE"], list(words)
-            params: list[Any] = []
-            for word in words:
-                cursor.execute(
-                    "SELECT contact_id FROM contacts_searchterm WHERE term::text LIKE %s LIMIT %s",
-                    [_like(word) + "%", NARROW + 1],
-                )
-                rows = cursor.fetchall()
-                if not rows:
+            candidates: list[int] | None = None
+            wide: list[int] | None = None
+            checks: list[str] = []
+            for i, word in enumerate(words):
+                if candidates is not None:
+                    checks.append(word)
+                    continue
+                found = entries(cursor, word, WIDE if i == 0 and len(words) > 1 else NARROW)
+                if found == []:
                     return []
-                if len(rows) <= NARROW:
-                    where.append("id = ANY(%s)")
-                    params.append(list({row[0] for row in rows}))
-                    checks.remove(word)
-                    break
-            if len(checks) == len(words) > 1:  # no narrow word: the two longest's intersection
+                if found is not None and len(found) <= NARROW:
+                    candidates = list(set(found))
+                else:
+                    wide = list(set(found)) if found is not None else wide
+                    checks.append(word)
+            if candidates is None and wide is not None:
+                candidates, checks = wide, checks[1:]
+            where, params = ["TRUE"], list[Any]()
+            if candidates is not None and checks:
                 cursor.execute(
-                    "(SELECT contact_id FROM contacts_searchterm WHERE term::text LIKE %s "
-                    "INTERSECT SELECT contact_id FROM contacts_searchterm "
-                    "WHERE term::text LIKE %s) LIMIT %s",
-                    [_like(words[0]) + "%", _like(words[1]) + "%", NARROW + 1],
+                    "SELECT id FROM contacts_contact WHERE id = ANY(%s::bigint[]) AND "  # noqa: S608
+                    + " AND ".join("strpos(search_document, %s) > 0" for _ in checks),
+                    [candidates, *(f" {word}" for word in checks)],
                 )
-                rows = cursor.fetchall()
-                if len(rows) <= NARROW:
-                    where.append("id = ANY(%s)")
-                    params.append([row[0] for row in rows])
-                    checks = checks[2:]
+                candidates, checks = [row[0] for row in cursor.fetchall()], []
+            if candidates is not None:
+                where.append("id = ANY(%s::bigint[])")
+                params.append(candidates)
             for word in checks:
                 where.append("strpos(search_document, %s) > 0")
                 params.append(f" {word}")

@@ -170,46 +170,47 @@ class ContactListParams(ListParams):
     sort: ContactSort = "-created"
 
 
-# The page's e-mails, phones and tags by three fixed statements. Building each through the
-# ORM cost ≈ 0.6 ms of query compilation per statement, ≈ 20 % of a 50-row list request's
-# CPU (cProfile over 200 API pages, 50k contacts); the rows are the same.
-_EMAILS_SQL = (
-    f"SELECT contact_id, email, kind, is_primary FROM {ContactEmail._meta.db_table} "  # noqa: S608
-    "WHERE contact_id IN ({}) ORDER BY is_primary DESC, id"
-)
-_PHONES_SQL = (
-    f"SELECT contact_id, number, kind, is_primary FROM {ContactPhone._meta.db_table} "  # noqa: S608
-    "WHERE contact_id IN ({}) ORDER BY is_primary DESC, id"
-)
-_TAGS_SQL = (
-    f"SELECT link.contact_id, tag.name FROM {Contact.tags.through._meta.db_table} link "  # noqa: S608
-    f"JOIN {Tag._meta.db_table} tag ON tag.id = link.tag_id WHERE link.contact_id IN ({{}})"
+# The page's e-mails, phones and tags in one fixed statement. Building each through the ORM
+# cost ≈ 0.6 ms of query compilation per statement, ≈ 20 % of a 50-row list request's CPU
+# (cProfile over 200 API pages, 50k contacts); one statement instead of three is two round
+# trips fewer, which on PostgreSQL under load were each a wait for the server's process.
+# Each row: (0 e-mail / 1 phone / 2 tag, contact, value, kind, is_primary, id), e-mails and
+# phones primary first, then in the order they were added.
+_CHILDREN_SQL = (
+    "SELECT 0, contact_id, email, kind, is_primary, id "  # noqa: S608
+    f"FROM {ContactEmail._meta.db_table} WHERE contact_id IN ({{marks}}) "
+    "UNION ALL SELECT 1, contact_id, number, kind, is_primary, id "
+    f"FROM {ContactPhone._meta.db_table} WHERE contact_id IN ({{marks}}) "
+    "UNION ALL SELECT 2, link.contact_id, tag.name, '', FALSE, 0 "
+    f"FROM {Contact.tags.through._meta.db_table} link "
+    f"JOIN {Tag._meta.db_table} tag ON tag.id = link.tag_id WHERE link.contact_id IN ({{marks}}) "
+    "ORDER BY 1, 5 DESC, 6"
 )
 
 
-def _child_rows(sql: str, ids: list[int]) -> list[tuple[Any, ...]]:
+def _child_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(", ".join(["%s"] * len(ids))), ids)
+        cursor.execute(_CHILDREN_SQL.format(marks=", ".join(["%s"] * len(ids))), ids * 3)
         return cursor.fetchall()
 
 
 def contacts_json(contacts: list[Contact]) -> list[dict[str, Any]]:
     """Contacts as the API shows them, with their e-mails, phones and tags.
 
-    Those three come as plain tuples, one query each for the whole page: prefetching them as
+    Those three come as plain tuples, one query for the whole page: prefetching them as
     model instances was ≈ 12 of ≈ 29 ms of a 50-row search request (cProfile, 1M contacts).
     """
     ids = [c.pk for c in contacts]
     emails: dict[int, list[dict[str, Any]]] = defaultdict(list)
     phones: dict[int, list[dict[str, Any]]] = defaultdict(list)
     tags: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        for cid, email, kind, primary in _child_rows(_EMAILS_SQL, ids):
-            emails[cid].append({"email": email, "kind": kind, "is_primary": bool(primary)})
-        for cid, number, kind, primary in _child_rows(_PHONES_SQL, ids):
-            phones[cid].append({"number": number, "kind": kind, "is_primary": bool(primary)})
-        for cid, name in _child_rows(_TAGS_SQL, ids):
-            tags[cid].append(name)
+    for which, cid, value, kind, primary, _id in _child_rows(ids) if ids else []:
+        if which == 0:
+            emails[cid].append({"email": value, "kind": kind, "is_primary": bool(primary)})
+        elif which == 1:
+            phones[cid].append({"number": value, "kind": kind, "is_primary": bool(primary)})
+        else:
+            tags[cid].append(value)
     return [
         {
             "id": contact.pk,

@@ -38,7 +38,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import IntegerField, Model, Q, QuerySet, Value
+from django.db.models import F, IntegerField, Lookup, Model, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 
@@ -91,11 +91,12 @@ def uses_fulltext() -> bool:
 
 def page_by_keys(q: str) -> bool:
     """Whether a page of this search should read its ids before its rows (paginate's
-    `keys_first`): on SQLite its up to FULLTEXT_CAP matches are all sorted to find a page.
-    PostgreSQL walks the list's index for a broad word; given a narrow word's ids, keys alone
-    made its planner walk the whole date index instead (index-only: 747 ms at 1M contacts for
-    a pair of words 19 contacts have), where whole rows are sorted from the ids."""
-    return uses_fulltext() and bool(query_words(q))
+    `keys_first`). SQLite: its up to FULLTEXT_CAP matches are all sorted to find a page.
+    PostgreSQL: the exact ids of the matches (see _search_terms) are sorted from the search
+    index on the contact's id alone (migration 0010), and a walk reads whole rows only for
+    the page; given candidates still to be checked, keys alone once made the planner walk the
+    whole date index (747 ms at 1M contacts for a pair of words 19 contacts have)."""
+    return bool(query_words(q))
 
 
 def write_index(docs: Iterable[tuple[int, Iterable[str]]], *, replace: bool = False) -> None:
@@ -238,15 +239,31 @@ def fulltext_ids(
         return [row[0] for row in cursor.fetchall()]
 
 
-def among[M: Model](queryset: QuerySet[M], ids: list[int]) -> QuerySet[M]:
-    """`queryset` narrowed to the rows of `ids` (FTS5 matches: up to FULLTEXT_CAP of them).
+class _AnyOf(Lookup[int]):
+    """`column = ANY(%s)`: the ids as one array parameter (PostgreSQL)."""
 
-    The same `pk IN (…)` as `pk__in=ids`, with the ids handed to the driver as they are: the
-    ORM prepared and resolved each of a thousand values one by one, ≈ 1.1 ms of CPU per
-    search (Django 6.1, 1M-contact benchmark), for integers the index gave.
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, list(self.rhs))
+
+
+def among[M: Model](queryset: QuerySet[M], ids: list[int]) -> QuerySet[M]:
+    """`queryset` narrowed to the rows of `ids` (up to FULLTEXT_CAP FTS5 matches, or the
+    thousands of PostgreSQL's search candidates).
+
+    The same rows as `pk__in=ids`, with the ids handed to the driver as they are: the ORM
+    prepared and resolved each of a thousand values one by one, ≈ 1.1 ms of CPU per search
+    (Django 6.1, 1M-contact benchmark), for integers the index gave. On PostgreSQL they are
+    one array: psycopg's client-side binding splits the query at each placeholder in Python,
+    a quarter of a search request's CPU with 5,000 of them (py-spy, 1M contacts).
     """
     if not ids:
         return queryset.none()
+    if connection.vendor == "postgresql":
+        return queryset.filter(_AnyOf(F("pk"), ids))
     marks = ", ".join(["%s"] * len(ids))
     return queryset.filter(pk__in=RawSQL(marks, ids, output_field=IntegerField()))  # noqa: S611
 
@@ -301,6 +318,13 @@ CANDIDATE_CAP = 5000  # the same for duplicate detection (`having_prefixes`)
 # so they break even near sqrt(51 × contacts): ~7,000 at a million; 5,000 is 0.5 % of them,
 # a walk of ~10,000 rows at worst.
 NARROW = 5000
+# PostgreSQL, several words none of which is narrow: the longest one's contacts are still read
+# from the term index when it has at most this many entries, and the other words checked on
+# them, rather than walking for a pair few contacts have ("vilma k": 7,191 and 219,050 entries,
+# 480 contacts together: a walk of 200,000 rows; intersecting both entry lists hashed all
+# 226,000 of them, 106-170 ms at 1M; its 4,182 contacts checked on their rows, 20 ms, and
+# 7.7 ms from the covering index of migration 0010).
+WIDE = 20_000
 
 
 def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
@@ -322,44 +346,66 @@ def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
     return _search_terms(contacts, words)
 
 
-def _term_contacts(word: str) -> QuerySet[SearchTerm, tuple[int]]:
-    """PostgreSQL: (contact id,) of each index entry starting with `word`."""
-    return SearchTerm.objects.filter(prefix_q("term", word)).values_list("contact_id")
+def _term_entries(word: str, cap: int) -> list[int] | None:
+    """PostgreSQL: the contact of each term index entry starting with `word` (a contact may
+    have several), or None when there are more than `cap` of them. Read by the driver: the
+    ORM's iteration cost ≈ 1 µs of CPU a row, for up to WIDE rows."""
+    entries = SearchTerm.objects.filter(prefix_q("term", word)).values_list("contact_id")
+    sql, params = entries[: cap + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return None if len(rows) > cap else [cid for (cid,) in rows]
+
+
+def _document_has(contacts: QuerySet[Contact], words: list[str]) -> QuerySet[Contact]:
+    """PostgreSQL: `contacts` whose search document has a term starting with each word.
+
+    strpos(), not LIKE '% word%': the planner estimated a LIKE on the document from its
+    histogram (42 rows for "ruta", which 4,150 contacts have) and sorted a sequential scan of
+    all 1M contacts (1.4 s); for strpos() it assumes a third match, and walks."""
+    for i, word in enumerate(words):
+        found = StrIndex("search_document", Value(f" {word}"))
+        contacts = contacts.alias(**{f"_has_word_{i}": found}).filter(**{f"_has_word_{i}__gt": 0})
+    return contacts
 
 
 def _search_terms(contacts: QuerySet[Contact], words: list[str]) -> QuerySet[Contact]:
     """PostgreSQL: contacts with a term starting with each word; exact, no cap.
 
-    Words are tried longest first (the likeliest to be narrow): the first whose term index
-    holds at most NARROW entries gives the candidates, read in the same query (see NARROW);
-    failing that, the two longest words' intersection when it is that small.
-    Its ids go in as values: given a subquery, the planner guessed a prefix's share from
-    statistics and walked 50,000 contacts for a phone number that has 49 (956 ms, EXPLAIN
-    ANALYZE). Words not read from the index are checked on the candidates, or on the walk.
+    The contacts of the first narrow word, longest first (see NARROW; failing one, of the
+    longest word if it has at most WIDE entries) are read from the term index; the other
+    words are checked on those candidates' documents in a query of their own, so that the
+    page's query gets the exact ids that match. Given candidates still to be checked, the
+    planner guessed a third of them would match and walked the whole date index for a pair
+    19 contacts have ("тимо до": 3,740 candidates, 548 ms at 1M); given a subquery, it
+    guessed a prefix's share from statistics and walked 50,000 contacts for a phone number
+    that has 49 (956 ms). With no word narrow enough, every word is checked while walking
+    the list's own index.
     """
-    read: set[str] = set()  # the words whose matches are already the candidates
-    for word in words:
-        rows = list(_term_contacts(word)[: NARROW + 1])  # entries, not contacts: may repeat
-        if not rows:
+    candidates: set[int] | None = None
+    wide: set[int] | None = None  # the longest word's contacts, when it has at most WIDE
+    unread: list[str] = []
+    for i, word in enumerate(words):
+        if candidates is not None:
+            unread.append(word)
+            continue
+        # Several words: the longest is read up to WIDE at once, the fallback if none is narrow.
+        entries = _term_entries(word, WIDE if i == 0 and len(words) > 1 else NARROW)
+        if entries is not None and not entries:
             return contacts.none()
-        if len(rows) <= NARROW:
-            contacts = contacts.filter(pk__in={cid for (cid,) in rows})
-            read = {word}
-            break
-    if not read and len(words) > 1:
-        # Two broad words whose pair is rare ("шевч ол": 1 % and 5 % of contacts, together
-        # 0.05 %) would make a long walk (1.4 s at 1M); their intersection on the index is a
-        # hash of both entry lists instead.
-        first, second = words[:2]
-        both = _term_contacts(first).intersection(_term_contacts(second))
-        rows = list(both[: NARROW + 1])
-        if len(rows) <= NARROW:
-            contacts = contacts.filter(pk__in={cid for (cid,) in rows})
-            read = {first, second}
-    for i, word in enumerate(w for w in words if w not in read):
-        # strpos(), not LIKE '% word%': the planner estimated a LIKE on the document from its
-        # histogram (42 rows for "ruta", which 4,150 contacts have) and sorted a sequential
-        # scan of all 1M contacts (1.4 s); for strpos() it assumes a third match, and walks.
-        found = StrIndex("search_document", Value(f" {word}"))
-        contacts = contacts.alias(**{f"_has_word_{i}": found}).filter(**{f"_has_word_{i}__gt": 0})
-    return contacts
+        if entries is not None and len(entries) <= NARROW:
+            candidates = set(entries)
+        else:
+            if entries is not None:  # the longest word, more than NARROW, at most WIDE
+                wide = set(entries)
+            unread.append(word)
+    if candidates is None and wide is not None:
+        candidates, unread = wide, unread[1:]
+    if candidates is None:
+        return _document_has(contacts, words)
+    # `among`: thousands of ids through the ORM's IN cost ≈ 20 µs of CPU each to prepare.
+    if unread and candidates:
+        matching = _document_has(among(Contact.objects.all(), list(candidates)), unread)
+        candidates = set(matching.values_list("pk", flat=True))
+    return among(contacts, list(candidates))
