@@ -107,4 +107,6 @@ class Migration(migrations.Migration):
                 name="consent_state_status_idx",
             ),
         ),
+        # statistics at once: without them SQLite guessed how many contacts a state holds
+        migrations.RunSQL("ANALYZE contacts_consentstate", reverse_sql=migrations.RunSQL.noop),
     ]
