@@ -10,7 +10,7 @@ from rapport.campaigns import outbox
 from rapport.campaigns.models import Message
 from rapport.campaigns.services import campaign_enqueue
 from rapport.campaigns.unsubscribe import token_for
-from rapport.contacts.models import ConsentEvent
+from rapport.contacts.models import ConsentEvent, ConsentState
 from rapport.contacts.selectors import consent_state
 from rapport.timeline.models import Interaction
 from tests.campaigns.conftest import campaign, person
@@ -55,6 +55,8 @@ def test_one_click_post_withdraws_that_channel_at_once(sent):
         "unsubscribe",
         f"message #{sent.pk}",
     )
+    state = ConsentState.objects.get(contact=sent.contact, channel="email", purpose="marketing")
+    assert (state.status, state.at) == ("withdrawn", event.at)
     entry = Interaction.objects.filter(kind="campaign.unsubscribed").get()
     assert (entry.channel, entry.direction) == ("campaign", "inbound")
     assert entry.text == "Unsubscribed from marketing messages by E-mail"

@@ -15,6 +15,7 @@ from rapport.contacts.models import (
     INVERSE_RELATION,
     Company,
     ConsentEvent,
+    ConsentState,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -175,6 +176,13 @@ def test_consent_history_grants_before_withdrawals(demo):
             contact=event.contact_id, channel=event.channel, purpose=event.purpose, status="granted"
         )
         assert grant.at <= event.at
+
+
+def test_the_consent_states_are_the_newest_events(demo):
+    from tests.contacts.test_consent_state import derived, stored
+
+    assert ConsentState.objects.filter(status="withdrawn").exists()
+    assert stored() == derived()
 
 
 def test_interactions_cover_three_years_on_several_channels(demo):

@@ -1,12 +1,14 @@
 """The segments benchmark's hand-written SQL means what the rule means: same count."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from rapport.analytics.models import CustomerMetrics
+from rapport.bench import dataset
 from rapport.bench import segments as bench_segments
 from rapport.bench.harness import Bench
 from rapport.contacts.models import ConsentEvent
@@ -48,3 +50,30 @@ def test_the_benchmark_counts_the_same_members_both_ways(users):
 
     assert len(rows) == 1
     assert rows[0].metric.startswith("segment count, 4 conditions (2 members")
+
+
+def test_the_benchmark_refuses_a_data_set_without_customer_metrics(users):
+    _customer(users["manager"], "Match", consent="granted", ordered_days_ago=10, churn=None)
+
+    with pytest.raises(AssertionError, match="the data set has no customer metrics"):
+        bench_segments.segment_count(Bench(contacts=1))
+
+
+def test_a_data_set_without_customer_metrics_gets_them_once(tmp_path, monkeypatch):
+    stored = {"analytics_customermetrics": 0}
+    refreshes: list[list[str]] = []
+
+    def run(args, **kwargs):
+        refreshes.append(args[-2:])
+        stored["analytics_customermetrics"] = 3
+
+    monkeypatch.setattr(dataset, "_count", lambda url, table: stored[table])
+    monkeypatch.setattr(dataset.subprocess, "run", run)
+    record = tmp_path / "bench-large.json"
+
+    facts = dataset.ensure_metrics("sqlite:///set", {"size": "large"}, record)
+    again = dataset.ensure_metrics("sqlite:///set", facts, record)
+
+    assert refreshes == [["analytics", "refresh"]]
+    assert sorted(facts) == ["metrics_s", "size"]
+    assert json.loads(record.read_text()) == facts == again

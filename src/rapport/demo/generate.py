@@ -38,6 +38,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "channel", "purpose", "status", "at", "source", "evidence", "recorded_by_id",
         "contact_id",
     ),
+    # The current consents (`ConsentState`), as the events' writes would leave them.
+    "contacts_consentstate": ("channel", "purpose", "status", "at", "contact_id"),
     "timeline_interaction": (
         "channel", "direction", "occurred_at", "summary", "body", "duration_seconds",
         "source_id", "created_at", "actor_id", "contact_id", "source_type_id", "kind", "params",
@@ -426,8 +428,9 @@ def _add_consents(
     rng: np.random.Generator,
     contacts: list[Row],
 ) -> None:
-    """Grants when the customer came, some withdrawn later (the history stays)."""
-    rows = out["contacts_consentevent"]
+    """Grants when the customer came, some withdrawn later (the history stays); the state
+    of each is its last event (a withdrawal is never before its grant)."""
+    rows, states = out["contacts_consentevent"], out["contacts_consentstate"]
     n = len(people)
     u = rng.random((n, 8)).tolist()
     later = (created + rng.random(n) * (now_epoch - created)).astype(np.int64)
@@ -458,6 +461,7 @@ def _add_consents(
             if purpose == "marketing" and r[j] < p * 0.12:
                 how, why = pools.WITHDRAW_SOURCES[j % len(pools.WITHDRAW_SOURCES)]
                 rows.append((channel, purpose, "withdrawn", later_s[k], how, why, None, ids[k]))
+            states.append((channel, purpose, *rows[-1][2:4], ids[k]))
 
 
 def _add_interactions(

@@ -53,12 +53,12 @@ from django.db.models.lookups import (
 
 from rapport.analytics.models import CustomerMetrics, ExchangeRate
 from rapport.contacts.models import (
-    ConsentEvent,
+    ConsentState,
     Contact,
     ContactRelation,
     LifeEvent,
 )
-from rapport.contacts.selectors import birthdays_between, latest_consent_status
+from rapport.contacts.selectors import birthdays_between
 from rapport.sales.models import Order, OrderLine
 from rapport.segments.catalog import CONSENT_NONE
 from rapport.segments.messages import word
@@ -311,12 +311,20 @@ def _tags(cond: Condition, ctx: Context) -> Q:
 
 
 def _consent(cond: Condition, ctx: Context) -> Q:
+    """The current state from `ConsentState` (the newest event, kept by every event write):
+    the contacts in a state are one range of its index, an id list that the database may
+    start from instead of finding the newest event of every contact. "none": no state."""
     channel, purpose = cond.spec.params
-    state = Coalesce(latest_consent_status(channel, purpose), Value(CONSENT_NONE))
-    if cond.op in (Op.EQ, Op.IN) and set(_values(cond)) == {CONSENT_NONE}:
-        # nothing ever recorded: the index answers it without reading the newest event
-        return _exists(ConsentEvent, Q(channel=channel, purpose=purpose), negate=True)
-    return _compare(state, cond.op, cond.value)
+    states = ConsentState.objects.filter(channel=channel, purpose=purpose)
+    wanted = set(_values(cond))
+    recorded = sorted(wanted - {CONSENT_NONE})
+    parts = []
+    if recorded:
+        parts.append(Q(pk__in=states.filter(status__in=recorded).values("contact_id")))
+    if CONSENT_NONE in wanted:
+        parts.append(~Q(pk__in=states.values("contact_id")))
+    either = reduce(operator.or_, parts)
+    return ~either if cond.op in _NEGATIVE else either
 
 
 def _values(cond: Condition) -> tuple[Any, ...]:

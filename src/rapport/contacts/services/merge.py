@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from rapport.contacts import search
 from rapport.contacts.models import (
+    ConsentState,
     Contact,
     ContactEmail,
     ContactMerge,
@@ -191,8 +192,9 @@ def contact_merge(*, actor: Any, winner: Contact, loser: Contact) -> Contact:
     ContactRelation.objects.filter(related=loser).delete()
 
     # Everything else that points at a contact (consents, life events, interactions, and
-    # whatever later apps add) moves over as it is.
-    handled = {ContactEmail, ContactPhone, ContactRelation, SearchTerm}
+    # whatever later apps add) moves over as it is; the consent state is not moved but
+    # rewritten from the moved events (both had one for e-mail marketing: the newer wins).
+    handled = {ContactEmail, ContactPhone, ContactRelation, SearchTerm, ConsentState}
     for rel in Contact._meta.related_objects:
         fk, model = rel.field, rel.related_model
         if isinstance(fk, ForeignKey) and isinstance(model, type) and model not in handled:
