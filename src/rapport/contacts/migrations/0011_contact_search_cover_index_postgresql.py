@@ -27,5 +27,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("contacts", "0009_contact_birthday_index")]
+    dependencies = [("contacts", "0010_consent_state")]
     operations = [migrations.RunPython(create, drop, elidable=False)]
