@@ -427,6 +427,7 @@ def outgoing(message: Message, *, via: str = "") -> Outgoing:
         headers=headers,
         via=via,
         language=message.language,
+        params=tuple(message.template_params or ()),
     )
 
 
