@@ -62,7 +62,8 @@ def viber_link_make(*, contact: Contact, now: dt.datetime | None = None) -> Vibe
     token = signing.Signer(salt=SALT).sign_object(
         {"c": contact.pk, "e": int(expires_at.timestamp())}
     )
-    url = "viber://pa?" + urlencode({"chatURI": viber.uri, "context": token})
+    # the token is base64url and ":" (allowed in a query as it is): nothing for Viber to decode
+    url = "viber://pa?" + urlencode({"chatURI": viber.uri, "context": token}, safe=":")
     return ViberLink(url=url, expires_at=expires_at.replace(microsecond=0))
 
 
