@@ -269,6 +269,9 @@ def _opt_out(
     """Opt the contact's account `sender` on `provider` out; when none of their messenger
     accounts is left active, withdraw their messenger consents too. Returns the purposes
     withdrawn and whether another of their accounts still takes messages."""
+    # Lock all their accounts first: two STOPs on two of them at once decide one after the
+    # other, so the second sees the first and withdraws the consents.
+    list(MessengerAccount.objects.select_for_update().filter(contact_id=contact_id).values("pk"))
     MessengerAccount.objects.filter(
         contact_id=contact_id, provider=provider, external_id=sender, opted_out_at__isnull=True
     ).update(opted_out_at=timezone.now())
