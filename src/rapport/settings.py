@@ -14,7 +14,8 @@ RAPPORT_ATTRIBUTION_DAYS days after a campaign message in which an order counts 
 RAPPORT_TRACKING      0 to stop tracking e-mail opens and clicks (default on; docs/campaigns.md)
 RAPPORT_SMS_URL       twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/?from=%2B15550001111
 RAPPORT_TELEGRAM_URL  telegram://BOT_TOKEN@api.telegram.org
-RAPPORT_VIBER_URL     viber://AUTH_TOKEN@chatapi.viber.com?sender=Name
+RAPPORT_VIBER_URL     viber://AUTH_TOKEN@chatapi.viber.com?sender=Name&uri=BOT_URI
+RAPPORT_VIBER_LINK_DAYS days a customer's link to connect their Viber account stays valid (30)
 RAPPORT_WHATSAPP_URL  whatsapp://TOKEN@graph.facebook.com/v21.0/PHONE_ID?app_secret=…&verify_token=…
 RAPPORT_WEBHOOK_PORTS ports outbound webhooks may use (comma-separated, default 443)
 RAPPORT_WEBHOOK_ALLOW_PRIVATE 1 lets outbound webhooks reach loopback/private addresses (dev, tests)
@@ -273,6 +274,12 @@ RAPPORT_TRACKING = env_bool("RAPPORT_TRACKING", default=True)
 RAPPORT_SMS_URL = os.environ.get("RAPPORT_SMS_URL", "")
 RAPPORT_TELEGRAM_URL = os.environ.get("RAPPORT_TELEGRAM_URL", "")
 RAPPORT_VIBER_URL = os.environ.get("RAPPORT_VIBER_URL", "")
+_viber_days = os.environ.get("RAPPORT_VIBER_LINK_DAYS", "30").strip()
+if not _viber_days.isdigit() or not 1 <= int(_viber_days) <= 365:
+    raise ImproperlyConfigured(
+        f"RAPPORT_VIBER_LINK_DAYS: {_viber_days!r} is not a number of days from 1 to 365"
+    )
+RAPPORT_VIBER_LINK_DAYS = int(_viber_days)
 RAPPORT_WHATSAPP_URL = os.environ.get("RAPPORT_WHATSAPP_URL", "")
 # Seconds a worker's claim on outbox messages lasts before another worker recovers it.
 RAPPORT_OUTBOX_LEASE = int(os.environ.get("RAPPORT_OUTBOX_LEASE", "120"))

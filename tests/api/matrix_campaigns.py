@@ -161,3 +161,22 @@ CAMPAIGN_ENDPOINTS = [
         policy=CAMPAIGN,
     ),
 ]
+
+# A contact's messenger accounts and Viber link follow the contact's own rules (the world's
+# RAPPORT_VIBER_URL names a bot URI, so the link can be made).
+CAMPAIGN_ENDPOINTS += [
+    Endpoint(
+        "list messenger accounts",
+        "GET",
+        lambda w: f"{API}/contacts/{w['contact'].pk}/messengers",
+        "read",
+        _("contact"),
+    ),
+    Endpoint(
+        "make viber link",
+        "POST",
+        lambda w: f"{API}/contacts/{w['contact'].pk}/viber-link",
+        "change",
+        _("contact"),
+    ),
+]

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(users):
+def world(users, settings):
+    settings.RAPPORT_VIBER_URL = "viber://t0ken@chatapi.viber.com?sender=Sun%20Travel&uri=suntravel"
     manager = users["manager"]
     contact = make_contact(manager, first_name="Olena", email="olena@example.com")
     event = services.consent_record(

@@ -64,6 +64,34 @@ def _viber_shape(headers, body: dict):
     return None
 
 
+# The approved templates the fake WhatsApp Business account has: (name, language) → how many
+# body parameters ({{1}}, {{2}}…) each has. Meta refuses any other name or language (132001),
+# a wrong number of parameters (132000), and a parameter that is not non-empty text (131008).
+WHATSAPP_TEMPLATES = {
+    **{("spring_offer", code): 0 for code in ("en", "ru", "uk", "lt")},
+    **{("trip_reminder", code): 2 for code in ("en", "ru", "uk", "lt")},
+}
+
+
+def _whatsapp_template(template: dict):
+    name = template.get("name")
+    language = (template.get("language") or {}).get("code")
+    expected = WHATSAPP_TEMPLATES.get((name, language))
+    if expected is None:
+        message = "(#132001) Template name does not exist in the translation"
+        return (404, whatsapp_error(132001, message), {})
+    body = [c for c in template.get("components") or [] if c.get("type") == "body"]
+    parameters = body[0].get("parameters", []) if body else []
+    if not isinstance(parameters, list) or len(parameters) != expected:
+        message = "(#132000) Number of parameters does not match the expected number of params"
+        return (400, whatsapp_error(132000, message), {})
+    for parameter in parameters:
+        text = parameter.get("text") if isinstance(parameter, dict) else None
+        if parameter.get("type") != "text" or not isinstance(text, str) or not text.strip():
+            return (400, whatsapp_error(131008, "(#131008) Required parameter is missing"), {})
+    return None
+
+
 def _whatsapp_shape(headers, body: dict):
     if not (headers.get("Authorization") or "").startswith("Bearer "):
         return (401, whatsapp_error(190, "Invalid OAuth access token."), {})
@@ -77,6 +105,8 @@ def _whatsapp_shape(headers, body: dict):
     )
     if wrong:
         return (400, whatsapp_error(100, "Invalid parameter"), {})
+    if kind == "template":
+        return _whatsapp_template(body["template"])
     return None
 
 

@@ -23,6 +23,8 @@ from tests.campaigns.test_viber_whatsapp import (  # noqa: F401  (fixtures)
 )
 
 pytestmark = pytest.mark.django_db
+# a STOP from the contact's only messenger account: nothing left, so consent goes too
+STOPPED_LAST = "no more messages there; messenger consent withdrawn (no other messenger left)"
 SITE = "https://crm.travel.example"
 APP_SECRET = "s3cret"
 
@@ -114,8 +116,8 @@ def test_a_viber_reply_lands_on_the_timeline_and_stop_withdraws(viber):  # noqa:
     assert _withdrawn() == [("messenger", "marketing", "reply"), ("messenger", "service", "reply")]
     entries = Interaction.objects.filter(kind="campaign.reply").order_by("id")
     assert [(e.contact_id, e.body, e.text) for e in entries] == [
-        (message.contact_id, "Is Crete warm in May?", "Replied by Messenger"),
-        (message.contact_id, "СТОП", "Replied by Messenger asking to stop; consent withdrawn"),
+        (message.contact_id, "Is Crete warm in May?", "Replied on Viber"),
+        (message.contact_id, "СТОП", f"Asked on Viber to stop: {STOPPED_LAST}"),
     ]
 
 
@@ -281,8 +283,8 @@ def test_a_whatsapp_reply_lands_on_the_timeline_opens_the_window_and_stop_withdr
     assert _withdrawn() == [("messenger", "marketing", "reply")]
     entries = Interaction.objects.filter(kind="campaign.reply").order_by("id")
     assert [(e.contact_id, e.channel, e.body, e.text) for e in entries] == [
-        (olena.pk, "messenger", "Is Crete warm in May?", "Replied by Messenger"),
-        (olena.pk, "messenger", "STOP", "Replied by Messenger asking to stop; consent withdrawn"),
+        (olena.pk, "messenger", "Is Crete warm in May?", "Replied on WhatsApp"),
+        (olena.pk, "messenger", "STOP", f"Asked on WhatsApp to stop: {STOPPED_LAST}"),
     ]
 
 

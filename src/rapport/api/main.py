@@ -18,6 +18,7 @@ from rapport.automation.api import events_router
 from rapport.automation.api import router as scenarios_router
 from rapport.campaigns.api import messages_router
 from rapport.campaigns.api import router as campaigns_router
+from rapport.campaigns.messenger_api import router as contact_messengers_router
 from rapport.catalog.api import categories_router, products_router
 from rapport.contacts.api import companies_router, existing_ref
 from rapport.contacts.api import router as contacts_router
@@ -164,6 +165,7 @@ api = RapportAPI(
 errors.install(api, describe_existing=existing_ref)
 api.add_decorator(idempotent, mode="view")
 api.add_router("contacts", contacts_router)
+api.add_router("contacts", contact_messengers_router)  # contacts/{id}/messengers, viber-link
 api.add_router("companies", companies_router)
 api.add_router("interactions", interactions_router)
 api.add_router("products", products_router)

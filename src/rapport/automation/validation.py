@@ -12,12 +12,16 @@ from django.utils.translation import gettext as _
 
 from rapport.analytics.labels import rfm_segment_keys
 from rapport.automation import flow
+from rapport.automation.library import PLACEHOLDERS
 from rapport.automation.triggers import TRIGGERS, Param
 from rapport.campaigns import content
 from rapport.campaigns.models import MessageChannel, MessagePurpose, PromoCode
 from rapport.segments.messages import word
 from rapport.segments.rules import RuleError
 from rapport.segments.selectors import parse_rule, rule_filter
+
+# What a scenario's message may say (automation/actions.py, `template_context`).
+SCENARIO_VARIABLES = tuple(sorted(PLACEHOLDERS))
 
 TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WAIT_UNTIL = ("birthday", "trip_departure", "trip_return")
@@ -164,6 +168,10 @@ def _templates(errors: Errors, path: str, value: Any) -> None:
             )
         except TemplateSyntaxError as exc:
             errors.add(here, _("The template does not render: %(error)s") % {"error": exc})
+            continue
+        subject = str(template.get("subject") or "")
+        for problem in content.template_parameter_errors(subject, SCENARIO_VARIABLES):
+            errors.add(f"{here}.subject", problem)
 
 
 def _params(

@@ -6,8 +6,11 @@ RAPPORT_FREQUENCY_CAP  "2/7d": at most 2 marketing messages per contact per roll
 RAPPORT_ATTRIBUTION_DAYS  14: an order counts for a campaign (or a scenario's message) when
                        it is placed within this many days after the person was sent it (for
                        the holdout: after the launch).
-RAPPORT_VIBER_URL      viber://AUTH_TOKEN@chatapi.viber.com?sender=Sun%20Travel (the bot's
-                       token; `sender` is the name shown, up to 28 characters).
+RAPPORT_VIBER_URL      viber://AUTH_TOKEN@chatapi.viber.com?sender=Sun%20Travel&uri=suntravel
+                       (the bot's token; `sender` is the name shown, up to 28 characters;
+                       `uri`, optional, the bot's URI from its admin panel, which the deep
+                       links that let a customer link their Viber account need).
+RAPPORT_VIBER_LINK_DAYS  30: how long such a link stays valid after it is made.
 RAPPORT_WHATSAPP_URL   whatsapp://ACCESS_TOKEN@graph.facebook.com/v21.0/PHONE_NUMBER_ID
                        ?app_secret=…&verify_token=… (Meta's WhatsApp Cloud API: the app secret
                        signs its webhooks, the verify token answers its subscription check).
@@ -87,6 +90,7 @@ class ViberConfig:
     base: str
     token: str
     sender: str
+    uri: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,13 @@ def parse_viber_url(url: str) -> ViberConfig:
         raise ImproperlyConfigured(
             "RAPPORT_VIBER_URL: `sender` (the name people see, 1 to 28 characters) is required"
         )
-    return ViberConfig(base=_base(parts, "chatapi.viber.com"), token=token, sender=sender)
+    uri = query.get("uri", [""])[0].strip()
+    if uri and not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", uri):
+        raise ImproperlyConfigured(
+            "RAPPORT_VIBER_URL: `uri` is the bot's URI as its admin panel shows it (letters, "
+            "digits, '.', '_' and '-')"
+        )
+    return ViberConfig(base=_base(parts, "chatapi.viber.com"), token=token, sender=sender, uri=uri)
 
 
 def parse_whatsapp_url(url: str) -> WhatsAppConfig:
@@ -150,6 +160,17 @@ def parse_whatsapp_url(url: str) -> WhatsAppConfig:
         app_secret=query["app_secret"][0],
         verify_token=query["verify_token"][0],
     )
+
+
+DEFAULT_VIBER_LINK_DAYS = 30
+
+
+def viber_link_validity() -> dt.timedelta:
+    """How long a link made for a customer to link their Viber account stays valid."""
+    days = getattr(settings, "RAPPORT_VIBER_LINK_DAYS", DEFAULT_VIBER_LINK_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+        raise ImproperlyConfigured("RAPPORT_VIBER_LINK_DAYS: a whole number of days, 1 to 365")
+    return dt.timedelta(days=days)
 
 
 def viber() -> ViberConfig | None:

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.template import Context, Engine, Template
+from django.template.base import FilterExpression, Variable, VariableNode
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from rapport.campaigns import template_subject
 
 UNSUBSCRIBE_MARK = "%%unsubscribe_url%%"
 ENGINE = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, builtins=[])
@@ -20,9 +23,17 @@ ENGINE = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, builtins=[])
 
 @dataclass(frozen=True)
 class Content:
+    """`params`: the body parameters of the WhatsApp template the subject names (None when it
+    names none), rendered for the person."""
+
     subject: str
     text: str
     html: str
+    params: tuple[str, ...] | None = None
+
+
+# What a campaign's template may say about its recipient (the keys of `person_context`).
+PERSON_VARIABLES = ("first_name", "last_name", "full_name", "unsubscribe_url")
 
 
 def person_context(contact: Any) -> dict[str, str]:
@@ -69,11 +80,65 @@ def render(
                 UNSUBSCRIBE_MARK,
                 _("Unsubscribe"),
             )
+        template = template_subject.parse(subject)
+        if template is None:
+            return Content(
+                subject=" ".join(_render(subject, context, autoescape=False).split()),
+                text=text,
+                html=html,
+            )
         return Content(
-            subject=" ".join(_render(subject, context, autoescape=False).split()),
+            subject=template.head,
             text=text,
             html=html,
+            params=tuple(_one_line(p, context) for p in template.params),
         )
+
+
+def _one_line(source: str, context: dict[str, str]) -> str:
+    # WhatsApp refuses a parameter with a line break, a tab or four spaces in a row
+    return " ".join(_render(source, context, autoescape=False).split())
+
+
+def _names(expression: FilterExpression) -> list[str]:
+    found = [expression.var] + [arg for _f, args in expression.filters for _l, arg in args]
+    return [str(v.lookups[0]) for v in found if isinstance(v, Variable) and v.lookups]
+
+
+def template_parameter_errors(subject: str, known: tuple[str, ...]) -> list[str]:
+    """What is wrong with the parameters of the WhatsApp template the subject names: a
+    variable the message's context does not have (it would be sent empty), or a parameter
+    that is empty for a person without that value (WhatsApp refuses the whole message) and
+    so needs a default. Checked when the content is saved, previewed and launched."""
+    template = template_subject.parse(subject)
+    if template is None:
+        return []
+    errors = []
+    nobody = dict.fromkeys(known, "")
+    for number, source in enumerate(template.params, start=1):
+        nodes = Template(source, engine=ENGINE).nodelist
+        names = [
+            n
+            for node in nodes
+            if isinstance(node, VariableNode)
+            for n in _names(node.filter_expression)
+        ]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            errors.append(
+                _("Template parameter %(n)s: no variable “%(name)s”; use one of %(known)s.")
+                % {"n": number, "name": unknown[0], "known": ", ".join(known)}
+            )
+        elif not _one_line(source, nobody):
+            errors.append(
+                _(
+                    "Template parameter %(n)s (%(source)s) is empty for a person without that "
+                    "value, and WhatsApp refuses an empty parameter: give it a default, e.g. "
+                    '{{ first_name|default:"friend" }}.'
+                )
+                % {"n": number, "source": source}
+            )
+    return errors
 
 
 def _render(source: str, context: dict[str, str], *, autoescape: bool) -> str:

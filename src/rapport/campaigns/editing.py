@@ -34,6 +34,12 @@ def template_errors(templates: list[CampaignTemplate]) -> list[str]:
             )
         except TemplateSyntaxError as exc:
             return [_("%(language)s: %(error)s") % {"language": template.language, "error": exc}]
+        problems = content.template_parameter_errors(template.subject, content.PERSON_VARIABLES)
+        if problems:
+            return [
+                _("%(language)s: %(error)s") % {"language": template.language, "error": problem}
+                for problem in problems
+            ]
     return []
 
 

@@ -50,8 +50,11 @@ def _preferred(accounts: list[tuple[str, str]]) -> tuple[str, str] | None:
 
 
 def messenger_account(contact_id: int) -> tuple[str, str] | None:
-    """The (messenger, external id) a messenger message to the contact goes to, or None."""
-    accounts = MessengerAccount.objects.filter(contact_id=contact_id).order_by("-created_at", "-id")
+    """The (messenger, external id) a messenger message to the contact goes to (an account
+    they did not opt out of), or None."""
+    accounts = MessengerAccount.objects.filter(
+        contact_id=contact_id, opted_out_at__isnull=True
+    ).order_by("-created_at", "-id")
     return _preferred(list(accounts.values_list("provider", "external_id")))
 
 
@@ -147,7 +150,7 @@ def _addresses(
     if MessageChannel.MESSENGER in channels:
         accounts: dict[int, list[tuple[str, str]]] = {}
         for pk, provider, external_id in (
-            MessengerAccount.objects.filter(contact_id__in=contact_ids)
+            MessengerAccount.objects.filter(contact_id__in=contact_ids, opted_out_at__isnull=True)
             .order_by("-created_at", "-id")
             .values_list("contact_id", "provider", "external_id")
         ):
@@ -248,9 +251,11 @@ def hand_off_sql(message: Message, *, capped: bool) -> str:
     table, contact_column, address_column = where.get(
         message.channel, (_table(MessengerAccount), "contact_id", "external_id")
     )
+    # a messenger account the person opted out of (a STOP there) takes nothing
+    active = " AND a.opted_out_at IS NULL" if message.channel == MessageChannel.MESSENGER else ""
     address = (
         f"EXISTS (SELECT 1 FROM {table} a WHERE a.{contact_column} = %s "  # noqa: S608
-        f"AND a.{address_column} = %s)"
+        f"AND a.{address_column} = %s{active})"
     )
     counted = ", ".join(f"'{status}'" for status in COUNTED)
     cap = (

@@ -1,7 +1,9 @@
 """What providers tell us back through `POST /hooks/<provider>/<secret>/`: delivery receipts
 (a sent message delivered or not) and replies (a person answering an SMS or writing to the
 bot). Each lands on the timeline; a reply that asks to stop ("STOP", "СТОП", "ATSISAKYTI"…)
-withdraws that channel's consents at once.
+stops messages there at once: on SMS it withdraws the SMS consents; on a messenger it opts out
+that one account (a STOP on WhatsApp does not end a Telegram conversation the person still
+wants), and withdraws the messenger consents only when none of their accounts is left active.
 
 Every hook URL carries a secret derived from the site's key (`hook_url`), and each provider's
 own signature is checked as well: Twilio's X-Twilio-Signature (HMAC-SHA1 of the URL and the
@@ -153,16 +155,24 @@ def reply(*, provider: str, external_id: str, channel: str, sender: str, text: s
             )
             contact_ids = _contacts_at(channel, sender, provider)
             for contact_id in contact_ids:
-                _reply_to(contact_id, channel=channel, text=text, stop=stop)
+                _reply_to(
+                    contact_id,
+                    channel=channel,
+                    provider=provider,
+                    sender=sender,
+                    text=text,
+                    stop=stop,
+                )
             return len(contact_ids)
     except IntegrityError:
         return 0  # seen already
 
 
 def unsubscribed(*, provider: str, external_id: str, sender: str) -> int:
-    """A person left a messenger's bot (Viber's "unsubscribed"): as a STOP does, withdraw the
-    messenger consents of every contact with that account, and say so on their timelines.
-    Returns the number of contacts it reached; a repeated event does nothing."""
+    """A person left a messenger's bot (Viber's "unsubscribed"): as a STOP does, opt that
+    account out (withdrawing the messenger consents when no other account of the contact is
+    active), and say so on their timelines. Returns the number of contacts it reached; a
+    repeated event does nothing."""
     try:
         with transaction.atomic():
             InboundMessage.objects.create(
@@ -174,9 +184,10 @@ def unsubscribed(*, provider: str, external_id: str, sender: str) -> int:
             )
             contact_ids = _contacts_at(MessageChannel.MESSENGER, sender, provider)
             for contact_id in contact_ids:
-                withdrawn = _withdraw(
+                withdrawn, others = _opt_out(
                     contact_id,
-                    MessageChannel.MESSENGER,
+                    provider=provider,
+                    sender=sender,
                     source=f"{provider}_unsubscribed",
                     evidence=f"{provider} unsubscribed {sender}",
                 )
@@ -185,7 +196,7 @@ def unsubscribed(*, provider: str, external_id: str, sender: str) -> int:
                     channel=MessageChannel.MESSENGER,
                     direction=Direction.INBOUND,
                     kind=kinds.MESSENGER_UNSUBSCRIBED,
-                    params={"messenger": provider, "withdrawn": withdrawn},
+                    params={"messenger": provider, "withdrawn": withdrawn, "others": others},
                 )
             return len(contact_ids)
     except IntegrityError:
@@ -229,13 +240,67 @@ def _withdraw(
     return withdrawn
 
 
-def _reply_to(contact_id: int, *, channel: str, text: str, stop: bool) -> None:
-    withdrawn = _withdraw(contact_id, channel, evidence=text) if stop else []
+def resubscribed(*, provider: str, sender: str) -> int:
+    """A person came back to a messenger's bot (Viber's "subscribed"): their opted-out
+    account takes messages again. Consent stays as the person gave it: a withdrawn consent
+    is not granted by this. Returns the number of accounts re-activated."""
+    with transaction.atomic():
+        accounts = list(
+            MessengerAccount.objects.select_for_update().filter(
+                provider=provider, external_id=sender, opted_out_at__isnull=False
+            )
+        )
+        for account in accounts:
+            account.opted_out_at = None
+            account.save(update_fields=["opted_out_at"])
+            timeline.record(
+                contact=account.contact_id,
+                channel=MessageChannel.MESSENGER,
+                direction=Direction.INBOUND,
+                kind=kinds.MESSENGER_SUBSCRIBED,
+                params={"messenger": provider},
+            )
+        return len(accounts)
+
+
+def _opt_out(
+    contact_id: int, *, provider: str, sender: str, evidence: str, source: str = STOP_SOURCE
+) -> tuple[list[str], bool]:
+    """Opt the contact's account `sender` on `provider` out; when none of their messenger
+    accounts is left active, withdraw their messenger consents too. Returns the purposes
+    withdrawn and whether another of their accounts still takes messages."""
+    # Lock all their accounts first: two STOPs on two of them at once decide one after the
+    # other, so the second sees the first and withdraws the consents.
+    list(MessengerAccount.objects.select_for_update().filter(contact_id=contact_id).values("pk"))
+    MessengerAccount.objects.filter(
+        contact_id=contact_id, provider=provider, external_id=sender, opted_out_at__isnull=True
+    ).update(opted_out_at=timezone.now())
+    active = MessengerAccount.objects.filter(contact_id=contact_id, opted_out_at__isnull=True)
+    if active.exists():
+        return [], True
+    withdrawn = _withdraw(contact_id, MessageChannel.MESSENGER, evidence=evidence, source=source)
+    return withdrawn, False
+
+
+def _reply_to(
+    contact_id: int, *, channel: str, provider: str, sender: str, text: str, stop: bool
+) -> None:
+    params: dict[str, object] = {"channel": channel, "stop": stop}
+    withdrawn: list[str] = []
+    if channel == MessageChannel.MESSENGER:
+        params["messenger"] = provider
+        if stop:
+            withdrawn, params["others"] = _opt_out(
+                contact_id, provider=provider, sender=sender, evidence=text
+            )
+    elif stop:
+        withdrawn = _withdraw(contact_id, channel, evidence=text)
+    params["withdrawn"] = withdrawn
     timeline.record(
         contact=contact_id,
         channel=channel,
         direction=Direction.INBOUND,
         kind=kinds.REPLY,
-        params={"channel": channel, "stop": stop, "withdrawn": withdrawn},
+        params=params,
         body=text,
     )

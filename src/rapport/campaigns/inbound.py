@@ -4,8 +4,10 @@ recorded, so one that is not the provider's shape (a `BadShape`) writes nothing.
 
 Viber (REST Bot API callbacks): `{"event": "delivered" | "seen" | "failed", "message_token",
 "user_id", "desc"?}`, `{"event": "message", "message_token", "sender": {"id"}, "message":
-{"type", "text"}}`, `{"event": "unsubscribed", "user_id", "message_token"}`; "subscribed",
-"conversation_started" and "webhook" carry nothing to record.
+{"type", "text"}}`, `{"event": "unsubscribed", "user_id", "message_token"}`, `{"event":
+"subscribed", "user": {"id"}}` (the account takes messages again), `{"event":
+"conversation_started", "user": {"id", "language"?}, "context"?}` (a customer opening their
+link: campaigns/viber_link.py; its answer is the welcome message); "webhook" carries nothing.
 
 WhatsApp (Cloud API): `{"object": "whatsapp_business_account", "entry": [{"changes":
 [{"field": "messages", "value": {"statuses": [{"id": "wamid…", "status": "sent" |
@@ -15,7 +17,7 @@ WhatsApp (Cloud API): `{"object": "whatsapp_business_account", "entry": [{"chang
 from collections.abc import Callable
 from typing import Any
 
-from rapport.campaigns import hooks
+from rapport.campaigns import hooks, viber_link
 from rapport.campaigns.models import MessageChannel
 
 
@@ -74,9 +76,29 @@ def viber_actions(event: Any) -> list[Action]:
         # the event's own token, else one per user and time (Viber repeats it unchanged)
         once = token or f"unsubscribed:{user}:{event.get('timestamp', '')}"
         return [lambda: hooks.unsubscribed(provider="viber", external_id=once, sender=user)]
-    if kind in {"subscribed", "conversation_started", "webhook"}:
-        return []  # nothing to record: no contact's account is named by them
+    if kind == "subscribed":
+        user = _text(_object(event.get("user")).get("id"))
+        return [lambda: hooks.resubscribed(provider="viber", sender=user)]
+    if kind in {"conversation_started", "webhook"}:
+        return []  # conversation_started is answered by `viber_conversation`
     raise BadShape(f"unknown Viber event {kind!r}")
+
+
+def viber_conversation(event: Any) -> Callable[[], dict[str, Any] | None] | None:
+    """For a `conversation_started` callback, what links the account and gives the welcome
+    message to answer with; None for any other callback."""
+    event = _object(event)
+    if event.get("event") != "conversation_started":
+        return None
+    user = _object(event.get("user"))
+    viber_id = _text(user.get("id"))
+    context = event.get("context") or ""
+    if not isinstance(context, str):
+        raise BadShape("context is not text")
+    language = str(user.get("language") or "")
+    return lambda: viber_link.conversation_started(
+        viber_id=viber_id, context=context, user_language=language
+    )
 
 
 def _status_action(status: dict[str, Any]) -> Action:

@@ -213,6 +213,9 @@ class Message(models.Model):
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # The body parameters of a WhatsApp template message (subject "template:NAME"), rendered
+    # for the contact in order; null for every other message.
+    template_params = models.JSONField(_("template parameters"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
     )
@@ -347,6 +350,9 @@ class MessengerAccount(models.Model):
     provider = models.CharField(_("messenger"), max_length=20, choices=Provider.choices)
     external_id = models.CharField(_("chat id"), max_length=100)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the person asked this account to stop (a STOP reply, leaving the Viber bot): no
+    # message goes here while it is set; their other messengers carry on (hooks.py).
+    opted_out_at = models.DateTimeField(_("opted out"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("messenger account")

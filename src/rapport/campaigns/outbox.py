@@ -400,6 +400,7 @@ def outgoing(message: Message, *, via: str = "", address: str = "") -> Outgoing:
         headers=headers,
         via=via,
         language=message.language,
+        params=tuple(message.template_params or ()),
     )
 
 

@@ -43,6 +43,10 @@ def language_of(contact: Contact) -> str:
     return contact.language if contact.language in LANGUAGES else settings.LANGUAGE_CODE
 
 
+def _params(rendered: content.Content) -> list[str] | None:
+    return list(rendered.params) if rendered.params is not None else None
+
+
 def template_for(templates: list[CampaignTemplate], language: str) -> CampaignTemplate:
     """The template in the contact's language, else the campaign's first one."""
     for template in templates:
@@ -123,6 +127,7 @@ def campaign_enqueue(*, campaign: Campaign, contact_ids: Iterable[int], step: in
                     subject=rendered.subject,
                     body_text=rendered.text,
                     body_html=rendered.html,
+                    template_params=_params(rendered),
                     available_at=now,
                 )
             )
@@ -169,9 +174,12 @@ def render_queued(messages: list[Message]) -> None:
             rendered.text,
             rendered.html,
         )
+        message.template_params = _params(rendered)
         message.rendered = True
         done.append(message)
-    Message.objects.bulk_update(done, ["subject", "body_text", "body_html", "rendered"])
+    Message.objects.bulk_update(
+        done, ["subject", "body_text", "body_html", "template_params", "rendered"]
+    )
 
 
 def message_enqueue(
@@ -219,6 +227,7 @@ def message_enqueue(
             "subject": rendered.subject,
             "body_text": rendered.text,
             "body_html": rendered.html,
+            "template_params": _params(rendered),
             "available_at": not_before or timezone.now(),
         },
     )

@@ -82,12 +82,18 @@ def _address(channel: str) -> Q:
         return ~Q(email="")
     if channel == MessageChannel.SMS:
         return ~Q(phone="")
-    return Q(Exists(MessengerAccount.objects.filter(contact_id=OuterRef("pk"))))
+    return Q(
+        Exists(
+            MessengerAccount.objects.filter(contact_id=OuterRef("pk"), opted_out_at__isnull=True)
+        )
+    )
 
 
 def _suppressed(channel: str) -> Exists:
     if channel == MessageChannel.MESSENGER:
-        accounts = MessengerAccount.objects.filter(contact_id=OuterRef(OuterRef("pk")))
+        accounts = MessengerAccount.objects.filter(
+            contact_id=OuterRef(OuterRef("pk")), opted_out_at__isnull=True
+        )
         return Exists(
             Suppression.objects.filter(channel=channel, address__in=accounts.values("external_id"))
         )

@@ -14,6 +14,8 @@ UNSUBSCRIBED = "campaign.unsubscribed"
 DELIVERY = "campaign.delivery"
 REPLY = "campaign.reply"
 MESSENGER_UNSUBSCRIBED = "campaign.messenger_unsubscribed"
+MESSENGER_SUBSCRIBED = "campaign.messenger_subscribed"
+MESSENGER_LINKED = "campaign.messenger_linked"
 MESSENGERS = {"telegram": "Telegram", "viber": "Viber", "whatsapp": "WhatsApp"}
 LINK_CLICKED = "campaign.link_clicked"
 
@@ -68,6 +70,8 @@ def _delivery(params: Mapping[str, Any], item: Rendered) -> str:
 @register(REPLY)
 def _reply(params: Mapping[str, Any], item: Rendered) -> str:
     values = {"channel": choice_label(MessageChannel, params["channel"])}
+    if params.get("messenger"):  # a messenger reply since accounts opt out one by one
+        return _messenger_reply(params)
     if params.get("withdrawn"):
         return pgettext("timeline", "Replied by %(channel)s asking to stop; consent withdrawn") % (
             values
@@ -75,9 +79,75 @@ def _reply(params: Mapping[str, Any], item: Rendered) -> str:
     return pgettext("timeline", "Replied by %(channel)s") % values
 
 
+def _messenger_reply(params: Mapping[str, Any]) -> str:
+    values = {"messenger": MESSENGERS.get(params["messenger"], params["messenger"])}
+    if not params.get("stop"):
+        return pgettext("timeline", "Replied on %(messenger)s") % values
+    if params.get("withdrawn"):
+        return (
+            pgettext(
+                "timeline",
+                "Asked on %(messenger)s to stop: no more messages there; messenger consent "
+                "withdrawn (no other messenger left)",
+            )
+            % values
+        )
+    if params.get("others"):
+        return (
+            pgettext(
+                "timeline",
+                "Asked on %(messenger)s to stop: no more messages there; their other "
+                "messengers still get messages",
+            )
+            % values
+        )
+    return pgettext("timeline", "Asked on %(messenger)s to stop: no more messages there") % values
+
+
+@register(MESSENGER_SUBSCRIBED)
+def _messenger_subscribed(params: Mapping[str, Any], item: Rendered) -> str:
+    values = {"messenger": MESSENGERS.get(params["messenger"], params["messenger"])}
+    return (
+        pgettext("timeline", "Subscribed to the %(messenger)s bot again: messages go there again")
+        % values
+    )
+
+
+@register(MESSENGER_LINKED)
+def _messenger_linked(params: Mapping[str, Any], item: Rendered) -> str:
+    values = {"messenger": MESSENGERS.get(params["messenger"], params["messenger"])}
+    if params.get("problem") == "expired":
+        return (
+            pgettext(
+                "timeline",
+                "Opened an expired %(messenger)s link: nothing linked; send them a new link",
+            )
+            % values
+        )
+    if params.get("problem"):
+        return (
+            pgettext(
+                "timeline",
+                "Opened their %(messenger)s link, but that account is linked to another "
+                "contact: nothing changed",
+            )
+            % values
+        )
+    return pgettext("timeline", "Linked their %(messenger)s account through the link") % values
+
+
 @register(MESSENGER_UNSUBSCRIBED)
 def _messenger_unsubscribed(params: Mapping[str, Any], item: Rendered) -> str:
     values = {"messenger": MESSENGERS.get(params["messenger"], params["messenger"])}
+    if params.get("others") and not params.get("withdrawn"):
+        return (
+            pgettext(
+                "timeline",
+                "Unsubscribed from the %(messenger)s bot; their other messengers still get "
+                "messages",
+            )
+            % values
+        )
     if params.get("withdrawn"):
         return (
             pgettext("timeline", "Unsubscribed from the %(messenger)s bot; consent withdrawn")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.campaigns.views import detail, pages, public
+from rapport.campaigns.views import detail, messengers, pages, public
 
 app_name = "campaigns"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("campaigns/<int:pk>/test/", detail.test_send, name="test_send"),
     path("campaigns/<int:pk>/<str:action>/", detail.move, name="move"),
     path("campaigns/messages/<int:pk>/review/", detail.review, name="review"),
+    # the contact page's Viber link for a customer to link their account
+    path("contacts/<int:pk>/viber-link/", messengers.viber_link, name="viber_link"),
     # the public unsubscribe page and its RFC 8058 one-click POST (no login)
     path("u/<str:token>/", public.unsubscribe_page, name="unsubscribe"),
     # open pixels and click redirects of tracked e-mail (signed, no login)

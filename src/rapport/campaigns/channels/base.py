@@ -49,7 +49,8 @@ class Outgoing:
     """One message as a provider sends it. `key` is the outbox id: the idempotency key
     where the provider takes one, and the core of the e-mail's Message-ID. `via` names the
     messenger of a messenger message's account ("telegram", "viber", "whatsapp"), so the
-    messenger channel's provider can pass it to the right API; `language` is the message's."""
+    messenger channel's provider can pass it to the right API; `language` is the message's;
+    `params` are the body parameters of the WhatsApp template its subject names."""
 
     key: int
     to: str
@@ -59,6 +60,7 @@ class Outgoing:
     headers: dict[str, str] = field(default_factory=dict)
     via: str = ""
     language: str = ""
+    params: tuple[str, ...] = ()
 
 
 class Provider(Protocol):

@@ -8,9 +8,11 @@ RAPPORT_WHATSAPP_URL = whatsapp://ACCESS_TOKEN@graph.facebook.com/v21.0/PHONE_NU
 
 WhatsApp takes free text only within 24 hours of the person's last message to the business;
 outside that window a business may only send an approved template. A messenger message whose
-subject reads `template:NAME` (or `template:NAME:LANGUAGE`) goes out as that template, in the
-message's language unless one is named; one without a template to a person who has not
-written in the last 24 hours is refused before any request, saying so.
+subject reads `template:NAME` (or `template:NAME:LANGUAGE`, see campaigns/template_subject.py)
+goes out as that template, in the message's language (the contact's) unless one is named,
+its body parameters filled with `Outgoing.params` in order (`"components": [{"type": "body",
+"parameters": [{"type": "text", "text": …}]}]`); one without a template to a person who has
+not written in the last 24 hours is refused before any request, saying so.
 """
 
 import json
@@ -40,6 +42,21 @@ def template_of(subject: str, language: str) -> tuple[str, str] | None:
     return (name.strip(), code.strip() or language or "en") if name.strip() else None
 
 
+def template_payload(name: str, language: str, params: tuple[str, ...]) -> dict[str, Any]:
+    """The `template` object of a template message; refused before any request when a
+    parameter is empty (WhatsApp would refuse it: 131008, a required parameter missing)."""
+    empty = [str(number) for number, value in enumerate(params, start=1) if not value.strip()]
+    if empty:
+        raise Rejected(
+            f"WhatsApp template {name}: parameter {', '.join(empty)} is empty for this contact"
+        )
+    template: dict[str, Any] = {"name": name, "language": {"code": language}}
+    if params:
+        body = [{"type": "text", "text": value} for value in params]
+        template["components"] = [{"type": "body", "parameters": body}]
+    return template
+
+
 class WhatsAppProvider:
     """`window_open(wa_id)`: whether the person wrote to the business in the last 24 hours."""
 
@@ -60,7 +77,7 @@ class WhatsAppProvider:
             name, language = template
             return base | {
                 "type": "template",
-                "template": {"name": name, "language": {"code": language}},
+                "template": template_payload(name, language, message.params),
             }
         if not self.window_open(message.to):
             raise Rejected(OUTSIDE_WINDOW)

@@ -175,9 +175,10 @@ def content_preview(request: Request) -> HttpResponse:
     if not text.strip():
         context["empty"] = True
         return render(request, "campaigns/content_preview.html", context)
+    subject = request.POST.get(f"{prefix}subject_{language}", "")[:300]
     try:
         rendered = content.render(
-            subject=request.POST.get(f"{prefix}subject_{language}", "")[:300],
+            subject=subject,
             body_text=text[:50_000],
             body_html=request.POST.get(f"{prefix}html_{language}", "")[:200_000],
             context=context_values,
@@ -187,9 +188,14 @@ def content_preview(request: Request) -> HttpResponse:
     except TemplateSyntaxError as exc:
         context["error"] = str(exc)
     else:
+        # a parameter the context lacks, or one that may be empty, would fail at send time
+        problems = content.template_parameter_errors(subject, content.PERSON_VARIABLES)
+        if problems:
+            context["error"] = " ".join(problems)
         link = _("(unsubscribe link)")
         context["rendered"] = {
             "subject": rendered.subject,
+            "params": rendered.params,
             "text": content.fill_unsubscribe(rendered.text, link),
             "html": content.fill_unsubscribe(rendered.html, "#"),
         }

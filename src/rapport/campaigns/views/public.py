@@ -201,9 +201,16 @@ def _signed_json_hook(request: HttpRequest, provider: str) -> HttpResponse:
         return JsonResponse({"detail": "Bad signature."}, status=403)
     read = inbound.viber_actions if provider == "viber" else inbound.whatsapp_actions
     try:
-        actions = read(json.loads(request.body))
+        body = json.loads(request.body)
+        started = inbound.viber_conversation(body) if provider == "viber" else None
+        actions = read(body)
     except (ValueError, TypeError):  # BadShape is a ValueError, as is broken JSON
         return JsonResponse({"detail": f"Expected a {provider} callback."}, status=400)
+    if started is not None:
+        # Viber shows the answer to conversation_started as the welcome message; an empty
+        # answer sends none
+        welcome = started()
+        return JsonResponse(welcome) if welcome else HttpResponse(status=200)
     with transaction.atomic():
         for action in actions:
             action()
