@@ -82,9 +82,18 @@ def _worker(env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+class SlowMailbox(Mailbox):
+    """A server taking 20 ms a message (≤ 50/s per connection): the sending must outlast
+    the kills however fast the outbox has become or however idle the machine is."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(0.02)
+        return await super().handle_DATA(server, session, envelope)
+
+
 def test_workers_killed_at_random_send_nothing_twice_and_lose_nothing(database):  # noqa: F811
     n, kills = 800, 6
-    mailbox = Mailbox()
+    mailbox = SlowMailbox()
     port = free_port()
     server = Controller(mailbox, hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop())
     server.start()
