@@ -136,6 +136,10 @@ def test_upload_previews_checks_and_imports_with_the_chosen_mapping(users, run_t
     assert job.mapping == {"Client code": "external_id", "E-mail": "email", "Remark": None}
     assert ImportJob.objects.count() == 3
     assert _members(segment) == sorted([olena.pk, petro.pk])
+    job_page = client.get(imported["Location"]).text
+    assert (
+        f'<a href="/segments/{segment.pk}/" class="secondary">Back to the segment</a>' in job_page
+    )
     expired = client.get(preview_url, follow=True)
     assert expired.redirect_chain == [(reverse("segments:member_import", args=[segment.pk]), 302)]
     assert "That upload has expired; please upload the file again." in expired.text

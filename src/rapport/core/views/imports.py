@@ -256,7 +256,8 @@ def preview_columns(
             index,
             header,
             mapping.get(header),
-            [row.cells[index] if index < len(row.cells) else "" for row in rows],
+            # the non-empty ones: a sparse column still shows what it holds
+            [row.cells[index] for row in rows if index < len(row.cells) and row.cells[index]],
         )
         for index, header in enumerate(headers)
     ]
@@ -404,8 +405,13 @@ def job_context(job: ImportJob) -> dict[str, Any]:
     errors = job.errors or []
     finished = job.status not in RUNNING
     file_error = any(error[0] is None for error in errors)
+    try:
+        origin = imports.importer_for(job.kind).origin(details.get("options") or {})
+    except ValueError:  # a kind no longer registered: its report still shows
+        origin = None
     return {
         "job": job,
+        "origin": origin,
         "kind_label": kind_label(job.kind),
         "running": job.status in RUNNING,
         "writing": job.status == ImportJob.Status.WRITING,
