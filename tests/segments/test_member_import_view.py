@@ -204,7 +204,7 @@ def test_an_unreadable_file_is_answered_on_the_upload_page(users, run_tasks):
         not_a_table.text
     )
     assert answer.redirect_chain == [(reverse("segments:member_import", args=[segment.pk]), 302)]
-    assert "This file cannot be read: " in answer.text
+    assert "This file cannot be read: The XLSX file is damaged or not a workbook." in answer.text
     assert 'type="file"' in answer.text
     assert (ImportJob.objects.count(), client.session["rapport.imports.staged"]) == (0, {})
 
@@ -273,3 +273,22 @@ def test_import_members_page_refuses_dynamic_segments_and_foreign_ones(users):
     assert "follow its rule" in on_dynamic.content.decode()
     assert 'type="file"' not in on_dynamic.content.decode()
     assert (on_south.status_code, generic.status_code) == (404, 404)
+
+
+def test_the_check_section_polls_until_the_dry_run_has_run(users, run_tasks):
+    # given an upload whose check job is still queued (its after-commit enqueue not run)
+    segment = _static(users["manager"])
+    client = _client(users["manager"])
+    url = reverse("segments:member_import", args=[segment.pk])
+    uploaded = client.post(url, {"file": SimpleUploadedFile("list.csv", FILE.encode())})
+
+    page = client.get(uploaded["Location"]).text
+    from rapport.core.tasks import run_import
+
+    run_import.call(ImportJob.objects.get().pk)
+    polled = client.get(uploaded["Location"] + "?part=check").text
+
+    assert "Checking every row; nothing is written…" in page
+    assert f'hx-get="{uploaded["Location"]}?part=check"' in page
+    assert "hx-get" not in polled
+    assert _stats(polled)["errors"] == 3  # no Petro here: his row names no contact either
