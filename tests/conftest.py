@@ -86,3 +86,21 @@ def clock(monkeypatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(timezone, "now", clock)
     return clock
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded and staged files in a directory of this test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """POST, running what the view queues after commit (the immediate backend runs it)."""
+
+    def post(client, url, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data or {})
+
+    return post

@@ -14,7 +14,7 @@ from rapport.sales.models import Lead, Order
 from tests.core import xlsx_files
 from tests.web.conftest import HTMX
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 CLEAN = (
     "first_name,last_name,email\n"
@@ -27,23 +27,6 @@ WITH_ERRORS = (
     "Bad,Row,not-an-email\n"
     "Petro,Shevchenko,petro@example.com\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def run_tasks(django_capture_on_commit_callbacks):
-    """Run what views queue after commit (the immediate task backend runs the import)."""
-
-    def post(client, url, data=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data or {})
-
-    return post
 
 
 def upload(client, kind, name, data):

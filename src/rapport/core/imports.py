@@ -196,6 +196,11 @@ class Importer(ABC):
         if not permissions.allows(actor, self.kind, "create"):
             raise PermissionError(_("Your role cannot import records."))
 
+    def origin(self, options: dict[str, Any]) -> tuple[str, str] | None:
+        """The page a job of this kind was started from (URL, link text), which its report
+        links back to; None: the imports page, linked anyway."""
+        return None
+
     @abstractmethod
     def run(self, rows: Iterator[tuple[int, list[str]]], ctx: ImportContext) -> Counts:
         """Check every row, reporting problems to `ctx`; write while `ctx.should_write`."""

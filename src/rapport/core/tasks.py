@@ -52,6 +52,8 @@ def run_import(job_id: int) -> None:
         with job.file.open("rb") as handle:
             data = handle.read()
         state = {"done": 0, "saved": 0}
+        # counts an importer adds beyond its Counts (a member import's contacts created)
+        report: dict[str, int] = {}
 
         def on_table(table: Table) -> None:
             ImportJob.objects.filter(pk=job.pk).update(total_rows=table.estimated_rows)
@@ -71,7 +73,7 @@ def run_import(job_id: int) -> None:
             "skip_invalid": job.skip_invalid,
             # new records' audit entries name the job; an importer's own options (a
             # segment import's segment) were stored with it
-            "options": {**(job.details or {}).get("options", {}), "job": job.pk},
+            "options": {**(job.details or {}).get("options", {}), "job": job.pk, "report": report},
         }
         result = imports.import_file(**options, dry_run=True, progress=progress, on_table=on_table)
         if not job.dry_run and (result.ok or job.skip_invalid) and result.total_rows:
@@ -90,6 +92,7 @@ def run_import(job_id: int) -> None:
     if not job.dry_run and not result.committed:
         # the counts of the checking pass said what would happen; nothing did
         result.created = result.updated = result.unchanged = 0
+        report.clear()
         result.skipped = result.total_rows
         result.dry_run = False
     with transaction.atomic():
@@ -106,6 +109,7 @@ def run_import(job_id: int) -> None:
                 **result.details(),
                 "summary": result.summary(),
                 **({"options": job.details["options"]} if "options" in (job.details or {}) else {}),
+                **({"report": report} if report else {}),
             },
             finished_at=timezone.now(),
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,6 +92,12 @@ class SegmentMemberImporter(Importer):
     def check_actor(self, actor: Any) -> None:
         if not permissions.allows(actor, "segments", "change"):
             raise PermissionError(_("Your role cannot change segments."))
+
+    def origin(self, options: dict[str, Any]) -> tuple[str, str] | None:
+        segment_id = options.get("segment")
+        if not isinstance(segment_id, int):
+            return None
+        return reverse("segments:segment_detail", args=[segment_id]), _("Back to the segment")
 
     def _segment(self, ctx: ImportContext) -> Segment | None:
         segment_id = ctx.options.get("segment")

@@ -20,5 +20,10 @@ urlpatterns = [
         name="member_remove",
     ),
     path("segments/<int:pk>/members/import/", import_views.member_import, name="member_import"),
+    path(
+        "segments/<int:pk>/members/import/<str:token>/",
+        import_views.member_import_preview,
+        name="member_import_preview",
+    ),
     path("segments/<int:pk>/export/<str:fmt>/", views.member_export, name="member_export"),
 ]

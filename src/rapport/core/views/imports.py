@@ -109,8 +109,11 @@ class UploadForm(PicoForm):
         return upload
 
 
-def _stage(request: Request, kind: str, name: str, data: bytes) -> str:
-    """Keep the upload until the user confirms the mapping; the session holds its key."""
+def stage_upload(
+    request: Request, kind: str, name: str, data: bytes, extra: dict[str, Any] | None = None
+) -> str:
+    """Keep the upload until the user confirms the mapping (the session holds its key, and
+    `extra`: what the importer's own page needs, such as a segment) and queue its reading."""
     remove_abandoned_uploads()
     token = secrets.token_urlsafe(16)
     extension = os.path.splitext(name)[1].lower()
@@ -122,9 +125,19 @@ def _stage(request: Request, kind: str, name: str, data: bytes) -> str:
             default_storage.delete(entry["path"])
             default_storage.delete(import_previews.preview_path(entry["path"]))
             del staged[old_token]
-    staged[token] = {"kind": kind, "name": name, "path": path}
+    staged[token] = {**(extra or {}), "kind": kind, "name": name, "path": path}
     request.session[SESSION_KEY] = staged
+    # parsed by the worker, never here: the preview page waits for it
+    import_previews.preview_enqueue(staged_path=path, filename=name)
     return token
+
+
+def staged_update(request: Request, token: str, **values: Any) -> None:
+    """Remember more about a staged upload (the mapping and options last checked)."""
+    staged = dict(request.session.get(SESSION_KEY, {}))
+    if token in staged:
+        staged[token] = {**staged[token], **values}
+        request.session[SESSION_KEY] = staged
 
 
 def remove_abandoned_uploads() -> int:
@@ -147,7 +160,7 @@ def remove_abandoned_uploads() -> int:
     return removed
 
 
-def _unstage(request: Request, token: str) -> None:
+def unstage(request: Request, token: str) -> None:
     staged = dict(request.session.get(SESSION_KEY, {}))
     entry = staged.pop(token, None)
     if entry:
@@ -156,7 +169,7 @@ def _unstage(request: Request, token: str) -> None:
     request.session[SESSION_KEY] = staged
 
 
-def _field_help(importer: Importer) -> dict[str, Any]:
+def field_help(importer: Importer) -> dict[str, Any]:
     specs = importer.fields()
     labels = {s.name: s.label for s in specs}
     return {
@@ -174,10 +187,7 @@ def upload(request: Request, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         name = os.path.basename(file.name)[:255]
-        token = _stage(request, kind, name, file.read())
-        # parsed by the worker, never here: the preview page waits for it
-        import_previews.preview_enqueue(staged_path=request.session[SESSION_KEY][token]["path"],
-                                filename=name)  # fmt: skip
+        token = stage_upload(request, kind, name, file.read())
         return redirect("core:import_preview", kind=kind, token=token)
     return render(
         request,
@@ -189,7 +199,7 @@ def upload(request: Request, kind: str) -> HttpResponse:
             "max_size": max_upload_bytes(),
             "extensions": ", ".join(EXTENSIONS),
             "jobs": _recent_jobs(request, kind)[:5],
-            **_field_help(importer),
+            **field_help(importer),
         },
     )
 
@@ -219,11 +229,65 @@ def _initial_mapping(user: Any, kind: str, headers: list[str]) -> dict[str, str 
     }
 
 
-def _staged_entry(request: Request, kind: str, token: str) -> dict[str, str] | None:
+def posted_mapping(
+    request: Request, headers: list[str], specs: list[FieldSpec]
+) -> tuple[dict[str, str | None], list[str]]:
+    """The mapping chosen in the preview's selects (`col_<index>`), and what is wrong with it."""
+    names = {s.name for s in specs}
+    mapping: dict[str, str | None] = {}
+    errors: list[str] = []
+    for index, header in enumerate(headers):
+        value = request.POST.get(f"col_{index}", "")
+        if value and value not in names:
+            errors.append(
+                _("Choose a field or “ignore” for column “%(header)s”.") % {"header": header}
+            )
+            value = ""
+        mapping[header] = value or None
+    return mapping, errors
+
+
+def preview_columns(
+    headers: list[str], rows: list[Row], mapping: dict[str, str | None]
+) -> list[PreviewColumn]:
+    """Each column of the file with its chosen field and first values, for the mapping table."""
+    return [
+        PreviewColumn(
+            index,
+            header,
+            mapping.get(header),
+            # the non-empty ones: a sparse column still shows what it holds
+            [row.cells[index] for row in rows if index < len(row.cells) and row.cells[index]],
+        )
+        for index, header in enumerate(headers)
+    ]
+
+
+def staged_data(entry: dict[str, Any]) -> bytes:
+    with default_storage.open(entry["path"], "rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def staged_entry(request: Request, kind: str, token: str) -> dict[str, Any] | None:
     entry = request.session.get(SESSION_KEY, {}).get(token)
     if not entry or entry.get("kind") != kind or not default_storage.exists(entry["path"]):
         return None
     return dict(entry)
+
+
+def while_reading(
+    request: Request, *, ready: bool, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The answer while the worker reads a staged upload: the page saying so, or its polled
+    section; once it is read, a poll reloads the whole page (the preview)."""
+    if ready:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    if request.htmx:
+        return render(request, "core/imports/_waiting.html")
+    return render(request, template, {**context, "waiting": True})
 
 
 @login_required
@@ -231,40 +295,27 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
     importer = _importer(request, kind)
     if not importer.standalone:
         raise Http404
-    entry = _staged_entry(request, kind, token)
+    entry = staged_entry(request, kind, token)
     if entry is None:
         messages.warning(request, _("That upload has expired; please upload the file again."))
         return redirect("core:import_upload", kind=kind)
     result = import_previews.staged_preview(entry["path"])
-    if result is None:  # the worker has not read the file yet
-        if request.htmx:
-            return render(request, "core/imports/preview.html#waiting", {"kind": kind})
-        context = {"kind": kind, "kind_label": kind_label(kind), "name": entry["name"]}
-        return render(request, "core/imports/preview.html", {**context, "waiting": True})
-    if request.htmx and request.method == "GET":
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"  # ready: load the whole mapping page
-        return response
+    context = {"kind": kind, "kind_label": kind_label(kind), "name": entry["name"]}
+    if result is None or (request.htmx and request.method == "GET"):
+        return while_reading(
+            request, ready=result is not None, template="core/imports/preview.html", context=context
+        )
     if "error" in result:
-        _unstage(request, token)
+        unstage(request, token)
         messages.error(request, result["error"])
         return redirect("core:import_upload", kind=kind)
     headers = result["headers"]
     rows = [Row(*row) for row in result["rows"]]
     specs: list[FieldSpec] = importer.fields()
-    names = {s.name for s in specs}
     errors: list[str] = []
     options = {"skip_invalid": False, "save_mapping": True}
     if request.method == "POST":
-        mapping: dict[str, str | None] = {}
-        for index, header in enumerate(headers):
-            value = request.POST.get(f"col_{index}", "")
-            if value and value not in names:
-                errors.append(
-                    _("Choose a field or “ignore” for column “%(header)s”.") % {"header": header}
-                )
-                value = ""
-            mapping[header] = value or None
+        mapping, errors = posted_mapping(request, headers, specs)
         options = {
             "skip_invalid": bool(request.POST.get("skip_invalid")),
             "save_mapping": bool(request.POST.get("save_mapping")),
@@ -272,20 +323,10 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
         resolved = imports.resolve_mapping(headers, specs, mapping, importer.required, importer)
         errors.extend(resolved.errors)
         if not errors:
-            with default_storage.open(entry["path"], "rb") as handle:
-                data = handle.read()
-            return _start(request, kind, token, entry, data, mapping, options)
+            return _start(request, kind, token, entry, staged_data(entry), mapping, options)
     else:
         mapping = _initial_mapping(request.user, kind, headers)
-    columns = [
-        PreviewColumn(
-            index,
-            header,
-            mapping.get(header),
-            [row.cells[index] if index < len(row.cells) else "" for row in rows],
-        )
-        for index, header in enumerate(headers)
-    ]
+    columns = preview_columns(headers, rows, mapping)
     return render(
         request,
         "core/imports/preview.html",
@@ -301,7 +342,7 @@ def preview(request: Request, kind: str, token: str) -> HttpResponse:
             "errors": errors,
             "options": options,
             "estimated_rows": result["estimated_rows"],
-            **_field_help(importer),
+            **field_help(importer),
         },
     )
 
@@ -310,7 +351,7 @@ def _start(
     request: Request,
     kind: str,
     token: str,
-    entry: dict[str, str],
+    entry: dict[str, Any],
     data: bytes,
     mapping: dict[str, str | None],
     options: dict[str, bool],
@@ -330,7 +371,7 @@ def _start(
             )
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
-    _unstage(request, token)
+    unstage(request, token)
     return redirect("core:import_job", pk=job.pk)
 
 
@@ -364,8 +405,13 @@ def job_context(job: ImportJob) -> dict[str, Any]:
     errors = job.errors or []
     finished = job.status not in RUNNING
     file_error = any(error[0] is None for error in errors)
+    try:
+        origin = imports.importer_for(job.kind).origin(details.get("options") or {})
+    except ValueError:  # a kind no longer registered: its report still shows
+        origin = None
     return {
         "job": job,
+        "origin": origin,
         "kind_label": kind_label(job.kind),
         "running": job.status in RUNNING,
         "writing": job.status == ImportJob.Status.WRITING,
