@@ -149,6 +149,10 @@ def test_a_run_whose_worker_is_killed_is_taken_over_after_its_lease(database, tm
     second = _start_worker(env)
     try:
         _wait_for(lambda: len(_lines(log)) == 3, 60, "the second attempt to finish", [second])
+        # the job writes "done" before its worker commits the run's end: wait for that too
+        # (stopping the worker at once left the run "running" on a loaded machine)
+        ended = lambda: _runs(env, "test.crash")[0]["status"] != "running"  # noqa: E731
+        _wait_for(ended, 60, "the run's end", [second])
     finally:
         _stop(second)
 
@@ -160,3 +164,19 @@ def test_a_run_whose_worker_is_killed_is_taken_over_after_its_lease(database, tm
     [run] = _runs(env, "test.crash")
     assert (run["status"], run["attempt"], run["interrupted"]) == ("succeeded", 2, 1)
     assert run["worker"].endswith(f":{second.pid}")
+
+
+def test_a_stopping_worker_lets_its_running_job_finish(database, tmp_path):
+    """SIGTERM (a deploy's restart) mid-job: the job ends and its run is recorded, so no
+    worker runs it again after the lease."""
+    log = tmp_path / "slow.log"
+    env = {**database, "RAPPORT_TEST_JOBS": "slow", "RAPPORT_TEST_JOB_LOG": str(log)}
+    worker = _start_worker(env)
+    _wait_for(lambda: len(_lines(log)) == 1, 60, "the job to start", [worker])
+
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+
+    assert _lines(log) == [["start", "1", str(worker.pid)], ["done", "1", str(worker.pid)]]
+    [run] = _runs(env, "test.slow")
+    assert (run["status"], run["attempt"], run["interrupted"]) == ("succeeded", 1, 0)

@@ -29,3 +29,12 @@ if os.environ.get("RAPPORT_TEST_JOBS") == "crash":
         if context.attempt == 1:
             time.sleep(120)  # killed meanwhile
         _log(f"done {context.attempt}")
+
+
+if os.environ.get("RAPPORT_TEST_JOBS") == "slow":
+
+    @periodic("test.slow", every=dt.timedelta(hours=1), takes_context=True)
+    def slow(context: JobContext) -> None:
+        _log(f"start {context.attempt}")
+        time.sleep(3)  # the worker is asked to stop meanwhile
+        _log(f"done {context.attempt}")

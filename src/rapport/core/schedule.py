@@ -71,6 +71,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -479,8 +480,9 @@ def request_run(*, name: str) -> JobRun:
 
 class Scheduler(threading.Thread):
     """Looks for due runs every `tick` seconds and runs each in a thread of its own, at most
-    `threads` at once. Started by `rapport worker`; a daemon, so it stops with the worker (a
-    job cut off that way is retried by a worker once its lease runs out)."""
+    `threads` at once. Started by `rapport worker`, which on SIGTERM or Ctrl+C lets the
+    running jobs finish (`drain`, up to RAPPORT_JOB_GRACE seconds) before it exits; a job cut
+    off beyond that, or by SIGKILL, is retried by a worker once its lease runs out."""
 
     def __init__(
         self,
@@ -535,6 +537,22 @@ class Scheduler(threading.Thread):
 
     def stop(self) -> None:
         self.stopping.set()
+
+    def drain(self, grace: float) -> bool:
+        """Stop taking runs and wait up to `grace` seconds for the running ones to record
+        their end (a deploy's restart should not leave a finished job to be run again once
+        its lease runs out). True when none is left running."""
+        self.stop()
+        deadline = time.monotonic() + grace
+        while True:
+            with self._lock:
+                busy = self._busy
+            if not busy:
+                return True
+            if time.monotonic() >= deadline:
+                log.warning("scheduler %s: %d job(s) still running at exit", self.worker, busy)
+                return False
+            time.sleep(0.05)
 
 
 # --- what the jobs page and `rapport jobs` show ---------------------------------------------

@@ -10,6 +10,7 @@ import os
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
@@ -38,10 +39,15 @@ class Command(DatabaseWorkerCommand):
         # Not with --batch (drain the queue and exit), nor in the parent process of
         # --reload, which only watches files while its child works.
         in_reloader_parent = options["reload"] and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
-        if not (options["no_scheduler"] or options["batch"] or in_reloader_parent):
-            scheduler = Scheduler()
-            scheduler.start()
-            if options["verbosity"]:
-                names = ", ".join(job.name for job in jobs()) or "-"
-                self.stdout.write(f"Periodic jobs ({scheduler.worker}): {names}")
-        super().handle(*args, **options)
+        if options["no_scheduler"] or options["batch"] or in_reloader_parent:
+            super().handle(*args, **options)
+            return
+        scheduler = Scheduler()
+        scheduler.start()
+        if options["verbosity"]:
+            names = ", ".join(job.name for job in jobs()) or "-"
+            self.stdout.write(f"Periodic jobs ({scheduler.worker}): {names}")
+        try:
+            super().handle(*args, **options)
+        finally:  # SIGTERM / Ctrl+C end the task loop with SystemExit: let the jobs finish
+            scheduler.drain(settings.RAPPORT_JOB_GRACE)
