@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from rapport.analytics import config, inputs, reports
 from rapport.analytics.currency import convert
 from rapport.analytics.loaders import bulk_method
-from rapport.analytics.maths import abcxyz, churn, forecast, purchases, referrals, rfm
+from rapport.analytics.maths import abcxyz, churn, forecast, money, purchases, referrals, rfm
 from rapport.analytics.models import AnalyticsRun
 from rapport.analytics.refresh.classes import abc_xyz_classes
 from rapport.analytics.refresh.forecasts import forecast_snapshots, pipeline_snapshots
@@ -133,7 +133,9 @@ def _compute_and_write(
         orders = conversion.orders
         lines = lines.join(
             orders.select("order_id", "contact_id", "ordered_at", "rate"), on="order_id"
-        ).with_columns(pl.col("value") * pl.col("rate"))
+        )
+        if conversion.uses:  # some orders are in another currency (else every rate is 1)
+            lines = lines.with_columns(money.converted("value", "rate").alias("value"))
         s["rows"] = len(orders)
     used_rates = []
     for use in conversion.uses:

@@ -9,7 +9,7 @@ import polars as pl
 
 from rapport.analytics import config, reports, writers
 from rapport.analytics.currency import convert
-from rapport.analytics.maths import forecast
+from rapport.analytics.maths import forecast, money
 from rapport.analytics.refresh.snapshots import snapshot_frame
 
 
@@ -61,9 +61,10 @@ def monthly_sums(orders: pl.DataFrame, lines: pl.DataFrame) -> dict[str, pl.Data
     Audiences are disjoint (a customer, so an order, has one), so grouping by scope gives each
     audience's sums; the whole business's are grouped on their own, not added up."""
     with_category = lines.filter(pl.col("category_id").is_not_null())
-    order_aggs = [pl.col("value").sum().alias("revenue"), pl.len().alias("orders")]
+    # revenue summed in exact cents: a float sum's order changes from run to run
+    order_aggs = [money.money_sum("value").alias("revenue"), pl.len().alias("orders")]
     line_aggs = [
-        pl.col("value").sum().alias("revenue"),
+        money.money_sum("value").alias("revenue"),
         pl.col("order_id").n_unique().alias("orders"),
     ]
     return {
