@@ -3,15 +3,18 @@
 Input `orders`: one row per order with at least `ordered_at` (Date), `value` (Float64) and
 `currency` (String); `rates`: currency (String), rate (Float64: reporting-currency units per
 unit), valid_from (Date). An order is converted with the latest rate of its currency valid on
-its day; orders in the reporting currency keep their value (rate 1). An order with no such
-rate is *left out*, never silently: `convert` returns the kept orders and, per currency, how
-many orders were converted with which rates and how many were left out.
+its day, rounded exactly to the cent (`money.converted`: so that sums of converted amounts are
+exact and the same on every run); orders in the reporting currency keep their value (rate 1).
+An order with no such rate is *left out*, never silently: `convert` returns the kept orders
+and, per currency, how many orders were converted with which rates and how many were left out.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 import polars as pl
+
+from rapport.analytics.maths import money
 
 RATES_SCHEMA = {"currency": pl.String, "rate": pl.Float64, "valid_from": pl.Date}
 
@@ -79,13 +82,13 @@ def convert(orders: pl.DataFrame, rates: pl.DataFrame, *, currency: str) -> Conv
                 currency=str(code),
                 converted=len(kept),
                 left_out=len(missing),
-                left_out_value=float(missing["value"].sum()),
+                left_out_value=missing.select(money.money_sum("value")).item(),
                 first_rate_from=firsts.min() if len(firsts) else None,  # type: ignore[arg-type]
                 rates=[(day, float(rate), int(n)) for day, rate, n in used],
             )
         )
     converted = joined.filter(pl.col("rate").is_not_null()).with_columns(
-        pl.col("value") * pl.col("rate")
+        money.converted("value", "rate").alias("value")
     )
     kept_orders = pl.concat([home, converted.drop("_row")], how="diagonal_relaxed")
     return Conversion(orders=kept_orders, uses=sorted(uses, key=lambda u: u.currency))

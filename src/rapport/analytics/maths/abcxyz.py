@@ -61,6 +61,7 @@ import datetime as dt
 
 import polars as pl
 
+from rapport.analytics.maths import money
 from rapport.analytics.maths.grouping import sum_by
 from rapport.analytics.maths.inputs import ANY, DATE, MONEY, checked
 
@@ -162,10 +163,17 @@ def classify(
     month = pl.col("ordered_at").dt.year().cast(pl.Int64) * 12 + pl.col("ordered_at").dt.month()
     index = (month - (start.year * 12 + start.month)) // size
     window = frame.filter(pl.col("ordered_at").is_between(start, end))
-    per_period = sum_by(window, id_column, index, periods, [pl.col("value").sum()])
+    per_period = sum_by(
+        window, id_column, index, periods, [money.money_sum("value").alias("value")]
+    )
     per_item = per_period.group_by(id_column, maintain_order=True).agg(
-        pl.col("value").sum().alias("revenue"),
-        (pl.col("value") ** 2).sum().alias("squares"),
+        money.money_sum("value").alias("revenue"),
+        # squared cents reach 128 bits; summed as integers they are exact in any order
+        (money.cents("value").cast(pl.Int128) ** 2)
+        .sum()
+        .cast(pl.Float64)
+        .truediv(money.CENTS**2)
+        .alias("squares"),
         (pl.col("value") != 0).sum().cast(pl.Int64).alias("active_periods"),
     )
     if items is not None:
@@ -177,7 +185,7 @@ def classify(
         pl.col("active_periods").fill_null(0),
     )
     positive = pl.col("revenue").clip(lower_bound=0.0)
-    total = positive.sum()
+    total = money.money_sum(positive)
     share = pl.when(total > 0).then(positive / total).otherwise(0.0)
     mean = pl.col("revenue") / periods
     variance = (pl.col("squares") / periods - mean**2).clip(lower_bound=0.0)
@@ -219,9 +227,14 @@ def matrix(classes: pl.DataFrame) -> pl.DataFrame:
     )
     counts = classes.group_by("abc", "xyz").agg(
         pl.len().cast(pl.Int64).alias("count"),
-        pl.col("revenue").sum(),
-        pl.col("revenue_share").sum(),
+        money.money_sum("revenue").alias("revenue"),
+        money.money_sum(pl.col("revenue").clip(lower_bound=0.0)).alias("positive"),
     )
+    # a cell's share from its exact positive revenue, not a float sum of its items' shares
+    total = classes.select(money.money_sum(pl.col("revenue").clip(lower_bound=0.0))).item()
+    counts = counts.with_columns(
+        (pl.col("positive") / total if total > 0 else pl.lit(0.0)).alias("revenue_share")
+    ).drop("positive")
     return cells.join(counts, on=["abc", "xyz"], how="left", maintain_order="left").with_columns(
         pl.col("count").fill_null(0),
         pl.col("revenue").fill_null(0.0),

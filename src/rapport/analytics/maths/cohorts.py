@@ -20,6 +20,7 @@ import datetime as dt
 
 import polars as pl
 
+from rapport.analytics.maths import money
 from rapport.analytics.maths.grouping import run_start, sum_by
 from rapport.analytics.maths.purchases import orders_until
 
@@ -46,13 +47,13 @@ def monthly_cohorts(orders: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
     first_seen = frame.select(_month_index(pl.col("ordered_at").min())).item()
     span = last - first_seen + 1
     index = _month_index(pl.col("ordered_at")) - first_seen
-    months = sum_by(frame, "contact_id", index, span, [pl.col("value").sum()])
+    months = sum_by(frame, "contact_id", index, span, [money.money_sum("value").alias("value")])
     # Sorted by customer then month: a customer's first row is their cohort.
     cohort = run_start("contact_id", "index")
     cells = (
         months.select(cohort.alias("cohort"), pl.col("index") - cohort, "value")
         .group_by((pl.col("cohort") * span + pl.col("index")).alias("cell"))
-        .agg(pl.len().cast(pl.Int64).alias("customers"), pl.col("value").sum().alias("revenue"))
+        .agg(pl.len().cast(pl.Int64).alias("customers"), money.money_sum("value").alias("revenue"))
         .select(
             (pl.col("cell") // span).alias("first"),
             (pl.col("cell") % span).cast(pl.Int32).alias("months_since"),

@@ -38,6 +38,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from rapport.analytics.maths import money
+
 FloatArray = npt.NDArray[np.float64]
 
 SEASON = 12
@@ -470,10 +472,13 @@ def pipeline_forecast(deals: pl.DataFrame, *, first_month: dt.date, months: int 
             pl.max_horizontal(pl.col("expected_close"), pl.lit(first))
             .dt.strftime("%Y-%m")
             .alias("month"),
-            (pl.col("amount") * pl.col("probability") / 100).alias("weighted"),
         )
         .group_by("month")
-        .agg(pl.col("weighted").sum().alias("weighted_amount"), pl.len().alias("deals"))
+        .agg(
+            # summed exactly in cents, so that the figure is the same on every run
+            money.weighted_sum("amount", "probability").alias("weighted_amount"),
+            pl.len().alias("deals"),
+        )
     )
     table = (
         pl.DataFrame({"month": labels})

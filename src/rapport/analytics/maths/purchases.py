@@ -37,6 +37,7 @@ import datetime as dt
 
 import polars as pl
 
+from rapport.analytics.maths import money
 from rapport.analytics.maths.grouping import sum_by
 from rapport.analytics.maths.inputs import ANY, DATE, MONEY, checked
 
@@ -55,7 +56,7 @@ def _days(frame: pl.DataFrame, as_of: dt.date) -> tuple[pl.DataFrame, dt.date]:
     first_seen: dt.date = frame.select(pl.col("ordered_at").min()).item() or as_of
     span = (as_of - first_seen).days + 1
     index = (pl.col("ordered_at") - pl.lit(first_seen)).dt.total_days()
-    aggs = [pl.col("value").sum(), pl.len().cast(pl.Int64).alias("orders")]
+    aggs = [money.money_sum("value").alias("value"), pl.len().cast(pl.Int64).alias("orders")]
     return sum_by(frame, "contact_id", index, span, aggs), first_seen
 
 
@@ -76,8 +77,9 @@ def customer_summary(orders: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
         pl.len().cast(pl.Int64).alias("purchase_days"),
         pl.col("index").first().alias("first"),
         pl.col("index").last().alias("last"),
-        pl.col("value").sum().alias("total_revenue"),
-        pl.col("value").slice(1).mean().alias("monetary"),
+        # exact cent sums: a float sum's order, so its last bits, changes from run to run
+        money.money_sum("value").alias("total_revenue"),
+        money.money_mean(pl.col("value").slice(1)).alias("monetary"),
     )
     until = (as_of - first_seen).days
     return summary.select(

@@ -20,6 +20,8 @@ referred_revenue (then more referred customers, then the lower contact_id), with
 
 import polars as pl
 
+from rapport.analytics.maths import money
+
 SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "contact_id": pl.Int64,
     "referred_customers": pl.Int64,
@@ -37,7 +39,7 @@ def referral_value(links: pl.DataFrame, customers: pl.DataFrame) -> pl.DataFrame
         .group_by("referred_by")
         .agg(
             pl.len().cast(pl.Int64).alias("referred_customers"),
-            pl.col("total_revenue").sum().cast(pl.Float64).alias("referred_revenue"),
+            money.money_sum("total_revenue").alias("referred_revenue"),
         )
         .select(pl.col("referred_by").alias("contact_id"), "referred_customers", "referred_revenue")
         .sort("contact_id")

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
+from rapport.analytics.maths import money
 from rapport.analytics.maths.inputs import ANY, ID, MONEY, checked
 
 # Segment keys (stable, written to the database; the interface translates them) → the R × F
@@ -123,7 +124,7 @@ def _all_cells() -> pl.DataFrame:
 def rfm_grid(scored: pl.DataFrame) -> pl.DataFrame:
     """Customers and revenue per R × F cell (all 25)."""
     counts = scored.group_by("r_score", "f_score").agg(
-        pl.len().cast(pl.Int64).alias("count"), pl.col("total_revenue").sum().alias("revenue")
+        pl.len().cast(pl.Int64).alias("count"), money.money_sum("total_revenue").alias("revenue")
     )
     return (
         _all_cells()
@@ -139,7 +140,7 @@ def segment_totals(
     segment_map = DEFAULT_SEGMENT_MAP if segment_map is None else segment_map
     names = pl.DataFrame({"rfm_segment": list(segment_map)}, schema={"rfm_segment": pl.String})
     totals = scored.group_by("rfm_segment").agg(
-        pl.len().cast(pl.Int64).alias("count"), pl.col("total_revenue").sum().alias("revenue")
+        pl.len().cast(pl.Int64).alias("count"), money.money_sum("total_revenue").alias("revenue")
     )
     return names.join(totals, on="rfm_segment", how="left", maintain_order="left").with_columns(
         pl.col("count").fill_null(0), pl.col("revenue").fill_null(0.0)

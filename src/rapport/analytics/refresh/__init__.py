@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from rapport.analytics import config, inputs, reports
 from rapport.analytics.currency import convert
 from rapport.analytics.loaders import bulk_method
-from rapport.analytics.maths import abcxyz, churn, forecast, purchases, referrals, rfm
+from rapport.analytics.maths import abcxyz, churn, forecast, money, purchases, referrals, rfm
+from rapport.analytics.maths.lookup import lookup
 from rapport.analytics.models import AnalyticsRun
 from rapport.analytics.refresh.classes import abc_xyz_classes
 from rapport.analytics.refresh.forecasts import forecast_snapshots, pipeline_snapshots
@@ -131,9 +132,11 @@ def _compute_and_write(
     with rec.step("convert currencies") as s:
         conversion = convert(orders, rates, currency=settings.currency)
         orders = conversion.orders
-        lines = lines.join(
-            orders.select("order_id", "contact_id", "ordered_at", "rate"), on="order_id"
-        ).with_columns(pl.col("value") * pl.col("rate"))
+        lines = lookup(
+            lines, orders.select("order_id", "contact_id", "ordered_at", "rate"), "order_id"
+        )
+        if conversion.uses:  # some orders are in another currency (else every rate is 1)
+            lines = lines.with_columns(money.converted("value", "rate").alias("value"))
         s["rows"] = len(orders)
     used_rates = []
     for use in conversion.uses:
@@ -203,7 +206,7 @@ def _compute_and_write(
         )
         s["rows"] = len(risk)
     scope = reports.scope_column(owners, teams)
-    product_lines = product_lines.join(scope, on="contact_id", how="left")
+    product_lines = lookup(product_lines, scope, "contact_id", how="left")
     scopes = reports.scopes_of(summary.join(scope, on="contact_id", how="left"))
     with rec.step("cross-sell pairs and next-best offers") as s:
         offers, pair_tables = cross_sell(product_lines, products, settings, scopes, as_of)
@@ -224,7 +227,7 @@ def _compute_and_write(
             as_of,
             metrics.join(scope, on="contact_id", how="left"),
             customer_classes.join(scope, on="contact_id", how="left"),
-            orders.join(scope, on="contact_id", how="left"),
+            lookup(orders, scope, "contact_id", how="left"),
             product_lines,
             products,
             settings,
@@ -239,7 +242,7 @@ def _compute_and_write(
         deals = inputs.load_open_deals()
         pipeline_rows = pipeline_snapshots(deals, rates, teams, settings, as_of)
         forecasts = forecast_snapshots(
-            orders.join(scope, on="contact_id", how="left"),
+            lookup(orders, scope, "contact_id", how="left"),
             product_lines,
             products,
             scopes,

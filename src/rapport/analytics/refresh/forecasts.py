@@ -9,7 +9,7 @@ import polars as pl
 
 from rapport.analytics import config, reports, writers
 from rapport.analytics.currency import convert
-from rapport.analytics.maths import forecast
+from rapport.analytics.maths import forecast, money
 from rapport.analytics.refresh.snapshots import snapshot_frame
 
 
@@ -53,28 +53,36 @@ def forecast_payload(history: pl.DataFrame, months: int) -> dict[str, Any]:
 
 
 def monthly_sums(orders: pl.DataFrame, lines: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Every series' monthly sums at once, one group-by per kind instead of a filter and a
+    """Every series' monthly sums at once, one group-by per frame instead of a filter and a
     group-by per audience and category (each pass over ten million lines):
       "orders": [scope,] month, revenue, orders — the audience's orders;
       "categories": [scope,] category_id, month, revenue, orders (distinct orders) — its
       lines with a category.
-    Audiences are disjoint (a customer, so an order, has one), so grouping by scope gives each
-    audience's sums; the whole business's are grouped on their own, not added up."""
-    with_category = lines.filter(pl.col("category_id").is_not_null())
-    order_aggs = [pl.col("value").sum().alias("revenue"), pl.len().alias("orders")]
-    line_aggs = [
-        pl.col("value").sum().alias("revenue"),
-        pl.col("order_id").n_unique().alias("orders"),
-    ]
-    return {
-        "all:orders": orders.group_by(MONTH).agg(order_aggs),
-        "all:categories": with_category.group_by("category_id", MONTH).agg(line_aggs),
-        "orders": orders.filter(pl.col("scope").is_not_null())
-        .group_by("scope", MONTH)
-        .agg(order_aggs),
-        "categories": with_category.filter(pl.col("scope").is_not_null())
+    Audiences are disjoint (a customer, so an order and its lines, has one), so the whole
+    business's sums are its audiences' (and the orders without one) added up: exactly, as
+    revenue is summed in integer cents."""
+    cents = money.cents("value").sum().alias("cents")
+    by_scope = orders.group_by("scope", MONTH).agg(cents, pl.len().alias("orders"))
+    line_sums = (
+        lines.filter(pl.col("category_id").is_not_null())
         .group_by("scope", "category_id", MONTH)
-        .agg(line_aggs),
+        .agg(cents, pl.col("order_id").n_unique().alias("orders"))
+    )
+    whole = [pl.col("cents").sum(), pl.col("orders").sum()]
+
+    def revenue(frame: pl.DataFrame, *keys: str) -> pl.DataFrame:
+        return frame.select(
+            *keys, (pl.col("cents") / money.CENTS).alias("revenue"), pl.col("orders")
+        )
+
+    scoped = pl.col("scope").is_not_null()
+    return {
+        "all:orders": revenue(by_scope.group_by("month").agg(whole), "month"),
+        "all:categories": revenue(
+            line_sums.group_by("category_id", "month").agg(whole), "category_id", "month"
+        ),
+        "orders": revenue(by_scope.filter(scoped), "scope", "month"),
+        "categories": revenue(line_sums.filter(scoped), "scope", "category_id", "month"),
     }
 
 

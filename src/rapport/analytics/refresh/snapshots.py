@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from rapport.analytics import config, reports, writers
-from rapport.analytics.maths import abcxyz, cohorts, referrals, rfm
+from rapport.analytics.maths import abcxyz, cohorts, money, referrals, rfm
 from rapport.analytics.refresh.classes import abc_xyz_classes
 
 TOP_REFERRERS = 100  # referrers kept in each audience's stored list
@@ -35,7 +35,7 @@ def referrer_snapshots(
         payload = {
             "referrers": len(part),
             "referred_customers": int(part["referred_customers"].sum()),
-            "referred_revenue": round(float(part["referred_revenue"].sum()), 2),
+            "referred_revenue": part.select(money.money_sum("referred_revenue")).item(),
             "top": reports.records(
                 top.select("rank", "contact_id", "referred_customers", "referred_revenue"), 2
             ),
@@ -68,7 +68,8 @@ def report_snapshots(
     scored = metrics.filter(pl.col("r_score").is_not_null())
     for scope, part in reports.scoped(scored, scopes):
         totals = part.group_by("rfm_segment").agg(
-            pl.len().cast(pl.Int64).alias("count"), pl.col("total_revenue").sum().alias("revenue")
+            pl.len().cast(pl.Int64).alias("count"),
+            money.money_sum("total_revenue").alias("revenue"),
         )
         names = pl.DataFrame({"rfm_segment": segments})
         rows.append(
@@ -135,13 +136,8 @@ def _matrix_payload(
             )
         )
     else:
-        total = classes["revenue"].clip(lower_bound=0).sum()
-        shares = classes.with_columns(
-            (pl.col("revenue").clip(lower_bound=0) / total if total else pl.lit(0.0)).alias(
-                "revenue_share"
-            )
-        )
-        cells = abcxyz.matrix(shares)
+        # the cells' shares are of this audience's positive revenue (`matrix` sums it exactly)
+        cells = abcxyz.matrix(classes)
     return {
         "window": window,
         "thresholds": {"a": settings.abc_a, "b": settings.abc_b, "x": x, "y": y},
