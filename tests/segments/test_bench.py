@@ -77,3 +77,22 @@ def test_a_data_set_without_customer_metrics_gets_them_once(tmp_path, monkeypatc
     assert refreshes == [["analytics", "refresh"]]
     assert sorted(facts) == ["metrics_s", "size"]
     assert json.loads(record.read_text()) == facts == again
+
+
+def test_a_complete_set_copied_without_its_record_is_measured_not_rebuilt(tmp_path, monkeypatch):
+    home = tmp_path
+    database = dataset.database_path(home)
+    database.parent.mkdir(parents=True)
+    database.write_bytes(b"the copied set")
+    commands: list[list[str]] = []
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("RAPPORT_BENCH_SIZE", "large")
+    monkeypatch.setattr(dataset, "is_complete", lambda url, size: True)
+    monkeypatch.setattr(dataset, "_count", lambda url, table: 5)  # metrics are there
+    monkeypatch.setattr(dataset.subprocess, "run", lambda args, **kw: commands.append(args[-3:]))
+
+    facts = dataset.ensure_database(home)
+
+    assert database.read_bytes() == b"the copied set"
+    assert commands == [["migrate", "--no-input", "-v0"]]
+    assert facts == {"size": "large", "generation_s": 0.0, "built_at": "-"}

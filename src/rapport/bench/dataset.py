@@ -89,6 +89,10 @@ def ensure_database(home: Path) -> dict[str, Any]:
     complete = is_complete(url, size)
     env = {**os.environ, "DATABASE_URL": url}
     rapport = [sys.executable, "-m", "rapport"]
+    if complete and not record.exists() and not postgresql_url():
+        # a complete set copied without its record (which only holds the build's time):
+        # measure it, never delete a million customers to build them again
+        record.write_text(json.dumps({"size": size, "generation_s": 0.0, "built_at": "-"}))
     if record.exists() and complete:
         # a set built by an older Rapport gets the newer migrations (an index a benchmark
         # measures), as an installation would
