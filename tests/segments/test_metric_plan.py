@@ -17,7 +17,8 @@ def _sql_and_plan(rule: dict) -> tuple[str, str]:
     query = Contact.objects.filter(selectors.rule_filter(node, user=None, now=timezone.now()))
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        cursor.execute(f"{explain} {sql}", params)
         return sql, "\n".join(row[-1] for row in cursor.fetchall())
 
 
@@ -41,3 +42,20 @@ def test_postgresql_probes_the_metrics_by_equality():
 
     assert '"contact_id" = ("contacts_contact"."id")' in sql
     assert "BETWEEN" not in sql
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"field": "metrics.rfm_segment", "op": "eq", "value": "champions"},
+        {"field": "metrics.clv_365d", "op": "gt", "value": 100},
+    ],
+)
+def test_a_metric_outside_the_covering_index_probes_by_equality(rule):
+    # a one-value range would let SQLite probe that column's own index for every contact
+    sql, plan = _sql_and_plan(rule)
+
+    assert '"contact_id" = ("contacts_contact"."id")' in sql
+    assert "BETWEEN" not in sql
+    assert "custmetrics_segment_idx" not in plan, plan
+    assert "custmetrics_clv_idx" not in plan, plan

@@ -78,6 +78,8 @@ from rapport.segments.rules import (
 from rapport.timeline.models import Interaction
 
 COUNTED_ORDERS = ("booked", "paid")  # as analytics counts them
+# the metric columns in SQLite's covering index on (contact_id, column) (analytics 0004)
+COVERED_METRICS = frozenset({"churn_risk"})
 
 
 @dataclass(frozen=True)
@@ -449,7 +451,10 @@ class SameContact(Lookup):
 def _metrics(cond: Condition, ctx: Context) -> Q:
     column = cond.spec.params[0]
     positive = _column_q(column, _positive(cond), ctx)
-    rows = CustomerMetrics.objects.filter(positive, SameContact(F("contact_id"), OuterRef("pk")))
+    # only the column the covering index holds: for another, a one-value range would let
+    # SQLite weigh that column's own index (e.g. rfm_segment = ?) and scan it per contact
+    same = SameContact if column in COVERED_METRICS else Exact
+    rows = CustomerMetrics.objects.filter(positive, same(F("contact_id"), OuterRef("pk")))
     found = Q(Exists(rows))
     return ~found if cond.op in _NEGATIVE else found
 
