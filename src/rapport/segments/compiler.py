@@ -49,6 +49,7 @@ from django.db.models.lookups import (
     IStartsWith,
     LessThan,
     LessThanOrEqual,
+    Lookup,
 )
 
 from rapport.analytics.models import CustomerMetrics, ExchangeRate
@@ -77,6 +78,8 @@ from rapport.segments.rules import (
 from rapport.timeline.models import Interaction
 
 COUNTED_ORDERS = ("booked", "paid")  # as analytics counts them
+# the metric columns in SQLite's covering index on (contact_id, column) (analytics 0004)
+COVERED_METRICS = frozenset({"churn_risk"})
 
 
 @dataclass(frozen=True)
@@ -426,10 +429,34 @@ def _orders_category(cond: Condition, ctx: Context) -> Q:
     )
 
 
+class SameContact(Lookup):
+    """`lhs = rhs`, written on SQLite as the one-value range `lhs BETWEEN rhs AND rhs`.
+
+    SQLite takes a unique index whose columns are all compared with `=` at once, without
+    weighing the others (its "where shortcut"). CustomerMetrics' contact_id is a `bigint`
+    primary key, not the rowid, so an EXISTS probing it by `=` always went through that
+    index and read the wide table row; as a range, the planner weighs the covering index
+    on (contact_id, churn_risk) (analytics 0004) and reads that alone."""
+
+    lookup_name = "same_contact"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if connection.vendor == "sqlite":
+            return f"{lhs} BETWEEN {rhs} AND {rhs}", (*lhs_params, *rhs_params, *rhs_params)
+        return f"{lhs} = {rhs}", (*lhs_params, *rhs_params)
+
+
 def _metrics(cond: Condition, ctx: Context) -> Q:
     column = cond.spec.params[0]
     positive = _column_q(column, _positive(cond), ctx)
-    return _exists(CustomerMetrics, positive, negate=cond.op in _NEGATIVE)
+    # only the column the covering index holds: for another, a one-value range would let
+    # SQLite weigh that column's own index (e.g. rfm_segment = ?) and scan it per contact
+    same = SameContact if column in COVERED_METRICS else Exact
+    rows = CustomerMetrics.objects.filter(positive, same(F("contact_id"), OuterRef("pk")))
+    found = Q(Exists(rows))
+    return ~found if cond.op in _NEGATIVE else found
 
 
 def _timeline_count(cond: Condition, ctx: Context) -> Q:
