@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rapport.campaigns import config
 from rapport.campaigns.hooks import body_signature, hook_url
@@ -177,7 +177,11 @@ def test_a_forged_context_links_nothing_and_is_logged(caplog):
     with caplog.at_level(logging.WARNING, logger="rapport.campaigns.viber_link"):
         response = _started("eyJjIjoxLCJlIjo5OTk5OTk5OTk5fQ:forged")
 
-    assert (response.status_code, response.json()["text"]) == (200, EXPIRED)
+    # nobody known: answered in the language the Viber user's app reports (uk here)
+    with translation.override("uk"):
+        expired_uk = translation.gettext(EXPIRED)
+    assert expired_uk.startswith("Термін дії посилання минув")
+    assert (response.status_code, response.json()["text"]) == (200, expired_uk)
     assert (_accounts(), _timeline()) == ([], [])
     assert caplog.messages == [
         f"Viber link refused (invalid): conversation_started from Viber user {VIBER_ID} "

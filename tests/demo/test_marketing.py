@@ -6,8 +6,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from rapport.campaigns.models import Campaign, Message
+from rapport.campaigns.models import Campaign, Message, MessengerAccount
 from rapport.campaigns.report import campaign_report
+from rapport.contacts.models import ConsentState, ContactPhone
 from rapport.demo.marketing import AUTUMN, SEGMENTS, VIP_LIST, WINTER
 from rapport.segments.models import Segment
 from rapport.timeline.models import Interaction
@@ -42,3 +43,28 @@ def test_the_demo_makes_segments_and_campaigns_once():
     call_command("demo", size="tiny", seed=7, stdout=io.StringIO(), verbosity=0)
 
     assert (Segment.objects.count(), Campaign.objects.count(), Message.objects.count()) == before
+
+
+def test_the_demo_gives_messenger_accounts_to_those_who_agreed():
+    call_command("demo", size="tiny", seed=7, stdout=io.StringIO(), verbosity=0)
+
+    accounts = list(MessengerAccount.objects.values("contact_id", "provider", "opted_out_at"))
+    willing = set(
+        ConsentState.objects.filter(
+            channel="messenger", purpose="marketing", status="granted"
+        ).values_list("contact_id", flat=True)
+    )
+    with_phone = set(ContactPhone.objects.values_list("contact_id", flat=True))
+    owners = {a["contact_id"] for a in accounts}
+    assert owners
+    assert owners <= willing & with_phone
+    assert {a["provider"] for a in accounts} == {"whatsapp", "telegram", "viber"}
+    stopped = {a["contact_id"] for a in accounts if a["opted_out_at"] is not None}
+    active = {a["contact_id"] for a in accounts if a["opted_out_at"] is None}
+    assert stopped
+    assert stopped <= active  # a stopped account always beside one still used
+    count = len(accounts)
+
+    call_command("demo", size="tiny", seed=7, stdout=io.StringIO(), verbosity=0)
+
+    assert MessengerAccount.objects.count() == count

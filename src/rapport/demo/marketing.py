@@ -21,10 +21,18 @@ from rapport.campaigns.models import (
     Message,
     MessageEvent,
     MessageStatus,
+    MessengerAccount,
 )
 from rapport.campaigns.targeting import campaign_launch, campaign_save
 from rapport.campaigns.timeline_kinds import MESSAGE_SENT
-from rapport.contacts.models import Contact
+from rapport.contacts.models import (
+    ConsentChannel,
+    ConsentPurpose,
+    ConsentState,
+    ConsentStatus,
+    Contact,
+    ContactPhone,
+)
 from rapport.segments.models import Segment
 from rapport.segments.services import members_add, segment_create, segment_refresh
 from rapport.timeline import services as timeline
@@ -267,7 +275,61 @@ def _responses(campaign: Campaign, sent_at: dt.datetime) -> None:
     MessageEvent.objects.bulk_create(events, ignore_conflicts=True)
 
 
+# A customer who agreed to messenger marketing talks to the agency on one messenger, by the
+# contact's id: WhatsApp, Telegram or Viber; every 17th also had WhatsApp and asked it to stop
+# (so the contact page shows a stopped account beside the one still used).
+PROVIDERS = (
+    MessengerAccount.Provider.WHATSAPP,
+    MessengerAccount.Provider.TELEGRAM,
+    MessengerAccount.Provider.VIBER,
+)
+STOPPED_EVERY = 17
+
+
+def ensure_messenger_accounts(*, now: dt.datetime) -> int:
+    """Messenger accounts for the customers with messenger marketing consent and a phone, made
+    once (none exist yet): WhatsApp ids are the number's digits, Telegram and Viber ids are
+    made up from the contact's id (the demo never talks to a provider)."""
+    if MessengerAccount.objects.exists():
+        return 0
+    willing = ConsentState.objects.filter(
+        channel=ConsentChannel.MESSENGER,
+        purpose=ConsentPurpose.MARKETING,
+        status=ConsentStatus.GRANTED,
+    ).values("contact_id")
+    phones = ContactPhone.objects.filter(is_primary=True, contact_id__in=willing).values_list(
+        "contact_id", "number"
+    )
+    accounts = []
+    for contact_id, number in phones.iterator(chunk_size=10_000):
+        digits = number.removeprefix("+")
+        provider = PROVIDERS[contact_id % len(PROVIDERS)]
+        if provider == MessengerAccount.Provider.WHATSAPP:
+            external_id = digits
+        elif provider == MessengerAccount.Provider.TELEGRAM:
+            external_id = str(700_000_000 + contact_id)
+        else:
+            external_id = f"demo{contact_id:09d}=="
+        accounts.append(
+            MessengerAccount(contact_id=contact_id, provider=provider, external_id=external_id)
+        )
+        if contact_id % STOPPED_EVERY == 0 and provider != MessengerAccount.Provider.WHATSAPP:
+            accounts.append(
+                MessengerAccount(
+                    contact_id=contact_id,
+                    provider=MessengerAccount.Provider.WHATSAPP,
+                    external_id=digits,
+                    opted_out_at=now - dt.timedelta(days=40),
+                )
+            )
+    # two demo customers sharing a number: the second gets no WhatsApp account (a real
+    # WhatsApp id is one person)
+    MessengerAccount.objects.bulk_create(accounts, batch_size=5_000, ignore_conflicts=True)
+    return len(accounts)
+
+
 def ensure_marketing(*, marketer: User, now: dt.datetime) -> None:
+    ensure_messenger_accounts(now=now)
     ensure_campaigns(
         marketer=marketer, segments=ensure_segments(marketer=marketer, now=now), now=now
     )
