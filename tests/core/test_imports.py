@@ -18,6 +18,7 @@ from rapport.core.imports import (
     mapping_save,
 )
 from rapport.core.models import AuditEntry, ImportJob
+from rapport.core.views.imports import job_figures
 
 
 def test_every_kind_is_registered_by_its_app():
@@ -158,3 +159,30 @@ def test_new_rows_never_take_the_id_of_a_deleted_one():
 
     assert next_free_id("contacts_contact") == last_id + 1
     assert reserve_ids(Contact, 2) == [last_id + 1, last_id + 2]
+
+
+def test_a_jobs_figures_are_the_ones_its_importer_declares():
+    # the counts a job stored, and one its importer added to the report
+    def job(kind, dry_run):
+        return ImportJob(
+            kind=kind, dry_run=dry_run, created_count=4, updated_count=2,
+            details={"unchanged": 3, "report": {"contacts_created": 1}},
+        )  # fmt: skip
+
+    assert job_figures(job("contacts", dry_run=False)) == [
+        (4, "new"), (2, "updated"), (3, "unchanged"),
+    ]  # fmt: skip
+    assert job_figures(job("contacts", dry_run=True)) == [
+        (4, "would be new"), (2, "would be updated"), (3, "unchanged"),
+    ]  # fmt: skip
+    assert job_figures(job("segment_members", dry_run=False)) == [
+        (4, "added to the segment"), (3, "already members"), (1, "contacts created"),
+    ]  # fmt: skip
+    # a kind no longer registered still shows a record import's figures
+    assert job_figures(job("pets", dry_run=False)) == [
+        (4, "new"), (2, "updated"), (3, "unchanged"),
+    ]  # fmt: skip
+    # a report without the importer's key (no contact was created): zero
+    assert job_figures(ImportJob(kind="segment_members", dry_run=True, created_count=1)) == [
+        (1, "would be added"), (0, "already members"), (0, "contacts would be created"),
+    ]  # fmt: skip

@@ -49,6 +49,13 @@ def _stats(html):
     return {label: int(number) for number, label in found}
 
 
+def _job_stats(html):
+    """The job page's figures, label → number, in page order."""
+    section = re.search(r'<div class="stats">.*?\n    </div>', html, re.S).group(0)
+    found = re.findall(r"<strong>(\d+)</strong><span>([^<]+)</span>", section)
+    return {label: int(number) for number, label in found}
+
+
 def _errors(html):
     rows = re.findall(
         r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>",
@@ -140,6 +147,26 @@ def test_upload_previews_checks_and_imports_with_the_chosen_mapping(users, run_t
     assert (
         f'<a href="/segments/{segment.pk}/" class="secondary">Back to the segment</a>' in job_page
     )
+    # and its page tells what the import did to the segment, not a contact import's figures
+    assert _job_stats(job_page) == {
+        "rows": 3,
+        "added to the segment": 1,
+        "already members": 1,
+        "contacts created": 0,
+        "skipped": 1,
+        "errors": 1,
+    }
+    assert "1 invalid row was skipped; the report below lists it." in job_page
+    # the check's own page (a dry run) says what would happen
+    check_page = client.get(reverse("core:import_job", args=[first_check.pk])).text
+    assert _job_stats(check_page) == {
+        "rows": 3,
+        "would be added": 0,
+        "already members": 1,
+        "contacts would be created": 0,
+        "skipped": 2,
+        "errors": 2,
+    }
     expired = client.get(preview_url, follow=True)
     assert expired.redirect_chain == [(reverse("segments:member_import", args=[segment.pk]), 302)]
     assert "That upload has expired; please upload the file again." in expired.text
@@ -154,11 +181,12 @@ def test_the_check_counts_contacts_to_create_and_the_import_creates_them(users, 
     uploaded = _upload(client, run_tasks, segment, "new.csv", data, create_missing="on")
     page = client.get(uploaded["Location"]).text
     contacts_before_import = Contact.objects.count()
-    run_tasks(
+    imported = run_tasks(
         client,
         uploaded["Location"],
         {"col_0": "email", "col_1": "first_name", "create_missing": "1", "action": "import"},
     )
+    job_page = client.get(imported["Location"]).text
 
     assert 'name="create_missing" value="1" checked' in page
     assert _stats(page) == {
@@ -172,6 +200,43 @@ def test_the_check_counts_contacts_to_create_and_the_import_creates_them(users, 
     assert contacts_before_import == 0
     ieva = Contact.objects.get()
     assert (ieva.first_name, _members(segment)) == ("Ieva", [ieva.pk])
+    assert _job_stats(job_page) == {
+        "rows": 1,
+        "added to the segment": 1,
+        "already members": 0,
+        "contacts created": 1,
+        "skipped": 0,
+        "errors": 0,
+    }
+    assert "Imported." in job_page
+
+
+def test_a_rejected_member_import_shows_that_nothing_was_added(users, run_tasks):
+    manager = users["manager"]
+    make_contact(manager, email="olena@example.com", external_id="crm-1")
+    segment = _static(manager)
+    client = _client(manager)
+    uploaded = _upload(client, run_tasks, segment, "list.csv", FILE.encode())
+
+    imported = run_tasks(
+        client,
+        uploaded["Location"],
+        {"col_0": "external_id", "col_1": "email", "col_2": "", "create_missing": "1",
+         "action": "import"},
+    )  # fmt: skip
+    job_page = client.get(imported["Location"]).text
+
+    assert "Nothing was imported." in job_page
+    assert _job_stats(job_page) == {
+        "rows": 3,
+        "added to the segment": 0,
+        "already members": 0,
+        "contacts created": 0,
+        "skipped": 3,
+        "errors": 2,
+    }
+    assert _members(segment) == []
+    assert Contact.objects.count() == 1
 
 
 def test_mapping_mistakes_are_shown_and_nothing_is_started(users, run_tasks):

@@ -68,6 +68,11 @@ def test_upload_check_correct_the_mapping_and_import(page, live_server, setup):
     page.check("input[name=skip_invalid]")
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator(".verdict")).to_contain_text("Imported.")
+    expect(page.locator(".stats .stat")).to_have_text(
+        ["3rows", "1added to the segment", "1already members", "0contacts created",
+         "1skipped", "1errors"]
+    )  # fmt: skip
+    assert (_fits(page), axe_violations(page)) == (True, [])
     page.get_by_role("link", name="Back to the segment").click()
     expect(page.locator("#member-results")).to_contain_text("Olena")
     expect(page.locator("#member-results")).to_contain_text("Petro")

@@ -49,6 +49,15 @@ def selected(html, column):
     return match.group(1) if match else ""
 
 
+def job_stats(html):
+    """The job page's figures, label → number, in page order."""
+    section = re.search(r'<div class="stats">.*?\n    </div>', html, re.S).group(0)
+    return {
+        label: int(n)
+        for n, label in re.findall(r"<strong>(\d+)</strong><span>([^<]+)</span>", section)
+    }
+
+
 def job_of(response):
     match = re.fullmatch(r"/imports/jobs/(\d+)/", response["Location"])
     assert match, response.get("Location")
@@ -93,6 +102,24 @@ def test_dry_run_writes_nothing_then_import_now_writes(as_user, run_tasks):
     assert "Dry run: nothing was written." in dry_page
     assert "The file is clean" in dry_page
     assert "Import this file now" in dry_page
+    assert job_stats(dry_page) == {
+        "rows": 2, "would be new": 2, "would be updated": 0, "unchanged": 0, "skipped": 0,
+        "errors": 0,
+    }  # fmt: skip
+    assert job_stats(real_page) == {
+        "rows": 2, "new": 2, "updated": 0, "unchanged": 0, "skipped": 0, "errors": 0,
+    }  # fmt: skip
+    # the contact import's figures, as its page has always shown them
+    assert (
+        '<div class="stats">\n'
+        '      <div class="stat"><strong>2</strong><span>rows</span></div>\n'
+        '      <div class="stat"><strong>2</strong><span>new</span></div>\n'
+        '      <div class="stat"><strong>0</strong><span>updated</span></div>\n'
+        '      <div class="stat"><strong>0</strong><span>unchanged</span></div>\n'
+        '      <div class="stat"><strong>0</strong><span>skipped</span></div>\n'
+        '      <div class="stat"><strong>0</strong><span>errors</span></div>\n'
+        "    </div>"
+    ) in real_page
     assert (real_job.dry_run, real_job.status, real_job.created_count) == (False, "done", 2)
     assert "Imported." in real_page
     assert sorted(Contact.objects.values_list("first_name", flat=True)) == ["Olena", "Petro"]
@@ -168,6 +195,9 @@ def test_file_with_errors_commits_nothing_and_the_page_says_so(as_user, run_task
         1,
     )
     assert "Nothing was imported." in page
+    assert job_stats(page) == {
+        "rows": 3, "new": 0, "updated": 0, "unchanged": 0, "skipped": 3, "errors": 1,
+    }  # fmt: skip
     assert "an import writes all rows or none" in page
     assert re.search(r"<tr><td>3</td><td>email</td><td>Enter a valid e-mail address", page)
     assert "Import again, skipping invalid rows" in page
@@ -198,6 +228,9 @@ def test_skip_invalid_commits_the_valid_rows(as_user, run_tasks):
     assert (job.status, job.created_count, job.skipped_count, job.error_count) == ("done", 2, 1, 1)
     assert sorted(Contact.objects.values_list("first_name", flat=True)) == ["Olena", "Petro"]
     assert "1 invalid row was skipped" in page
+    assert job_stats(page) == {
+        "rows": 3, "new": 2, "updated": 0, "unchanged": 0, "skipped": 1, "errors": 1,
+    }  # fmt: skip
 
 
 def test_a_rejected_import_can_be_rerun_skipping_invalid_rows(as_user, run_tasks):

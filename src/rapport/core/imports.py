@@ -201,9 +201,26 @@ class Importer(ABC):
         links back to; None: the imports page, linked anyway."""
         return None
 
+    def figures(self, dry_run: bool) -> list[tuple[str, str]]:
+        """(count key, label) of what a job of this kind did, which its page shows between
+        the rows read and the rows skipped. A key names a Counts field (created, updated,
+        unchanged) or a count the importer adds to `options["report"]`."""
+        return record_figures(dry_run)
+
     @abstractmethod
     def run(self, rows: Iterator[tuple[int, list[str]]], ctx: ImportContext) -> Counts:
         """Check every row, reporting problems to `ctx`; write while `ctx.should_write`."""
+
+
+def record_figures(dry_run: bool) -> list[tuple[str, str]]:
+    """The figures of an import that writes records (and of a kind no longer registered)."""
+    if dry_run:
+        return [
+            ("created", _("would be new")),
+            ("updated", _("would be updated")),
+            ("unchanged", _("unchanged")),
+        ]
+    return [("created", _("new")), ("updated", _("updated")), ("unchanged", _("unchanged"))]
 
 
 _REGISTRY: dict[str, Importer] = {}

@@ -142,8 +142,7 @@ def _check_context(request: Request, entry: dict[str, Any]) -> dict[str, Any]:
     return {
         "check": job,
         "check_running": job.status in CHECK_RUNNING,
-        "already_members": (job.details or {}).get("unchanged", 0),
-        "would_create": (job.details or {}).get("report", {}).get("contacts_created", 0),
+        "figures": import_steps.job_figures(job),  # the importer's: a dry run's wording
         "errors": errors[: import_steps.REPORT_ROWS],
         "errors_cut": job.error_count > min(len(errors), import_steps.REPORT_ROWS),
     }

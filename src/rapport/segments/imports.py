@@ -99,6 +99,21 @@ class SegmentMemberImporter(Importer):
             return None
         return reverse("segments:segment_detail", args=[segment_id]), _("Back to the segment")
 
+    def figures(self, dry_run: bool) -> list[tuple[str, str]]:
+        # Counts.created: contacts added to the segment; unchanged: already members; the
+        # contacts the contact import created for unmatched rows are in the report.
+        if dry_run:
+            return [
+                ("created", _("would be added")),
+                ("unchanged", _("already members")),
+                ("contacts_created", _("contacts would be created")),
+            ]
+        return [
+            ("created", _("added to the segment")),
+            ("unchanged", _("already members")),
+            ("contacts_created", _("contacts created")),
+        ]
+
     def _segment(self, ctx: ImportContext) -> Segment | None:
         segment_id = ctx.options.get("segment")
         segment = (

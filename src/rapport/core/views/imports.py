@@ -400,6 +400,23 @@ def job_list(request: Request) -> HttpResponse:
     )
 
 
+def job_figures(job: ImportJob) -> list[tuple[int, str]]:
+    """(count, label) of each figure the job's importer declares, from the job's counts and
+    the counts its importer added to the report."""
+    details = job.details or {}
+    counts = {
+        **(details.get("report") or {}),
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "unchanged": details.get("unchanged", 0),
+    }
+    try:
+        figures = imports.importer_for(job.kind).figures(job.dry_run)
+    except ValueError:  # a kind no longer registered: its report still shows
+        figures = imports.record_figures(job.dry_run)
+    return [(int(counts.get(key, 0)), label) for key, label in figures]
+
+
 def job_context(job: ImportJob) -> dict[str, Any]:
     details = job.details or {}
     errors = job.errors or []
@@ -412,11 +429,11 @@ def job_context(job: ImportJob) -> dict[str, Any]:
     return {
         "job": job,
         "origin": origin,
+        "figures": job_figures(job),
         "kind_label": kind_label(job.kind),
         "running": job.status in RUNNING,
         "writing": job.status == ImportJob.Status.WRITING,
         "finished": finished,
-        "unchanged": details.get("unchanged", 0),
         "ignored_columns": details.get("ignored_columns", []),
         "encoding": details.get("encoding", ""),
         "errors": errors[:REPORT_ROWS],
