@@ -275,8 +275,8 @@ def _responses(campaign: Campaign, sent_at: dt.datetime) -> None:
     MessageEvent.objects.bulk_create(events, ignore_conflicts=True)
 
 
-# A customer who agreed to messenger marketing talks to the agency on one messenger, by the
-# contact's id: WhatsApp, Telegram or Viber; every 17th also had WhatsApp and asked it to stop
+# A customer who agreed to messenger marketing talks to the agency on one messenger, in turn:
+# WhatsApp, Telegram or Viber; every 17th also had WhatsApp and asked it to stop
 # (so the contact page shows a stopped account beside the one still used).
 PROVIDERS = (
     MessengerAccount.Provider.WHATSAPP,
@@ -297,13 +297,16 @@ def ensure_messenger_accounts(*, now: dt.datetime) -> int:
         purpose=ConsentPurpose.MARKETING,
         status=ConsentStatus.GRANTED,
     ).values("contact_id")
-    phones = ContactPhone.objects.filter(is_primary=True, contact_id__in=willing).values_list(
-        "contact_id", "number"
+    phones = (
+        ContactPhone.objects.filter(is_primary=True, contact_id__in=willing)
+        .order_by("contact_id")
+        .values_list("contact_id", "number")
     )
     accounts = []
-    for contact_id, number in phones.iterator(chunk_size=10_000):
+    # by position, not id: ids depend on the database's sequences (PostgreSQL's are not reset)
+    for n, (contact_id, number) in enumerate(phones.iterator(chunk_size=10_000)):
         digits = number.removeprefix("+")
-        provider = PROVIDERS[contact_id % len(PROVIDERS)]
+        provider = PROVIDERS[n % len(PROVIDERS)]
         if provider == MessengerAccount.Provider.WHATSAPP:
             external_id = digits
         elif provider == MessengerAccount.Provider.TELEGRAM:
@@ -313,7 +316,7 @@ def ensure_messenger_accounts(*, now: dt.datetime) -> int:
         accounts.append(
             MessengerAccount(contact_id=contact_id, provider=provider, external_id=external_id)
         )
-        if contact_id % STOPPED_EVERY == 0 and provider != MessengerAccount.Provider.WHATSAPP:
+        if n % STOPPED_EVERY == 1 and provider != MessengerAccount.Provider.WHATSAPP:
             accounts.append(
                 MessengerAccount(
                     contact_id=contact_id,
