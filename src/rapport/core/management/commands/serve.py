@@ -180,10 +180,8 @@ class Command(BaseCommand):
                     child.terminate()
             for child in (worker, server):
                 if child is not None:
-                    # the worker first lets its running periodic jobs finish (RAPPORT_JOB_GRACE)
-                    grace = settings.RAPPORT_JOB_GRACE if child is worker else 0
                     try:
-                        child.wait(timeout=STOP_TIMEOUT + grace)
+                        child.wait(timeout=STOP_TIMEOUT)
                     except subprocess.TimeoutExpired:
                         child.kill()
                         child.wait()
