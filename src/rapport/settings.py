@@ -172,8 +172,9 @@ RAPPORT_JOB_TICK = 5.0
 RAPPORT_JOB_THREADS = 2
 RAPPORT_JOB_LEASE = 60
 # A stopping worker (SIGTERM, Ctrl+C) waits this long for its running jobs to finish; set it
-# below the service manager's stop timeout (systemd 90 s, Docker 10 s by default).
-RAPPORT_JOB_GRACE = float(os.environ.get("RAPPORT_JOB_GRACE", "30"))
+# below the service manager's stop timeout (systemd 90 s, Docker 10 s by default) and below
+# the 15 s `rapport serve` gives its in-process worker.
+RAPPORT_JOB_GRACE = float(os.environ.get("RAPPORT_JOB_GRACE", "8"))
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
