@@ -1,17 +1,18 @@
 """The one role rule: what each role may see, change, delete and create, per kind of record.
 
 It is data — `RULES[role][kind][action]` is a `Reach` — so that a reader sees every role's
-rights on one screen, and so that nothing else in the code asks `user.role` or
-`is_superuser` (tests/core/test_permissions.py greps for it). `core.visibility` turns a reach
-into a queryset filter for owned records; services, selectors, views and templates ask
-`allows()` for everything else. It fails closed: an anonymous or inactive user, an unknown
-role, an unknown kind or an unknown action reach nothing.
+rights on one screen. Only `core.visibility` reads a user's role field (`role_of`, and the
+user-table filters built from this table); nothing else asks (tests/core/test_permissions.py
+greps for it). `core.visibility` also turns a reach into a queryset filter for owned records;
+services, selectors, views and templates ask `allows()` for everything else. It fails
+closed: an anonymous or inactive user, an unknown role, an unknown kind or an unknown action
+reach nothing.
 """
 
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 Action = Literal["view", "change", "delete", "create"]
 Kind = Literal[
@@ -123,22 +124,15 @@ RULES: dict[str, dict[Kind, dict[Action, Reach]]] = {
 OWNER_ROLES = frozenset({ADMIN, "sales_manager", "marketer", "service_agent"})
 
 
-def role_of(user: Any) -> str | None:
-    """The role the rule applies to `user` (None: nothing is allowed). A superuser made with
-    `createsuperuser` counts as an administrator — here, and nowhere else."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    if not getattr(user, "is_active", False):
-        return None
-    if getattr(user, "is_superuser", False):
-        return ADMIN
-    role = getattr(user, "role", None)
-    return role if role in RULES else None
+def _role(user: Any) -> str | None:
+    from rapport.core.visibility import role_of  # visibility imports this module
+
+    return role_of(user)
 
 
 def reach(user: Any, kind: str, action: str) -> Reach:
     """How far `action` on `kind` reaches for `user`."""
-    role = role_of(user)
+    role = _role(user)
     if role is None:
         return "none"
     rights: dict[str, Reach] = RULES[role].get(kind, {})  # type: ignore[call-overload]
@@ -152,49 +146,24 @@ def allows(user: Any, kind: str, action: str) -> bool:
 
 def is_admin(user: Any) -> bool:
     """Whether `user` runs the whole business (users, pipelines, the administration site)."""
-    return role_of(user) == ADMIN
+    return _role(user) == ADMIN
 
 
 def may_own(user: Any) -> bool:
     """Whether records may be assigned to `user` (the read-only analyst owns nothing)."""
-    return role_of(user) in OWNER_ROLES  # the role as role_of decides it, superusers included
-
-
-def owners_q() -> Q:
-    """The users records may be assigned to, as a filter on the user table (see `may_own`)."""
-    return Q(is_active=True) & (Q(is_superuser=True) | Q(role__in=sorted(OWNER_ROLES)))
-
-
-def sellers_q() -> Q:
-    """Active sales managers: the people leads are routed to and reports are grouped by."""
-    return Q(is_active=True, role="sales_manager")
-
-
-def admins_q() -> Q:
-    """Administrators (superusers included), as a filter on the user table."""
-    return Q(is_active=True) & (Q(is_superuser=True) | Q(role=ADMIN))
-
-
-def holders_q(kind: Kind, action: Action) -> Q:
-    """Active users whose role allows `action` on some records of `kind`, as a filter on the
-    user table (who may be assigned a complaint: those who may change complaints)."""
-    roles = sorted(
-        role for role, rights in RULES.items() if rights.get(kind, {}).get(action, "none") != "none"
-    )
-    allowed = Q(role__in=roles)
-    # a superuser is an administrator whatever their role field says (see `role_of`)
-    allowed = allowed | Q(is_superuser=True) if ADMIN in roles else allowed & Q(is_superuser=False)
-    return Q(is_active=True) & allowed
+    return _role(user) in OWNER_ROLES  # the role as role_of decides it, superusers included
 
 
 def sells(user: Any) -> bool:
     """Whether `user` is a sales manager (new leads they create are theirs)."""
-    return getattr(user, "is_active", False) and role_of(user) == "sales_manager"
+    return getattr(user, "is_active", False) and _role(user) == "sales_manager"
 
 
 def owners() -> "QuerySet[Any]":
     """The users records may be assigned to (see `may_own`): every owner field's choices and
     every service's check of a submitted owner go through it."""
+    from rapport.core.visibility import owners_q  # visibility imports this module
+
     return get_user_model().objects.filter(owners_q())
 
 
@@ -205,4 +174,14 @@ DAY_ROLES = frozenset({"sales_manager", "service_agent"})
 
 def starts_on_my_day(user: Any) -> bool:
     """Whether signing in opens `user`'s "my day" page (see DAY_ROLES)."""
-    return role_of(user) in DAY_ROLES
+    return _role(user) in DAY_ROLES
+
+
+def __getattr__(name: str) -> Any:
+    """`role_of` and the user-table filters (`owners_q`, `sellers_q`, `holders_q`, `admins_q`)
+    live in `core.visibility`, the one place that reads a user's role; these names still work."""
+    if name in {"role_of", "owners_q", "sellers_q", "holders_q", "admins_q"}:
+        from rapport.core import visibility
+
+        return getattr(visibility, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

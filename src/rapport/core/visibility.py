@@ -137,3 +137,49 @@ def _reaches(reach: permissions.Reach, user: Any, obj: Model, owner_field: str) 
     if reach == "own":
         return bool(owner_id == user.pk)
     return owner_id in user.colleague_ids
+
+
+# --- who holds a role: the one place that reads a user's role field ----------------------
+
+
+def role_of(user: Any) -> str | None:
+    """The role the rule applies to `user` (None: nothing is allowed). A superuser made with
+    `createsuperuser` counts as an administrator — here, and nowhere else."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not getattr(user, "is_active", False):
+        return None
+    if getattr(user, "is_superuser", False):
+        return permissions.ADMIN
+    role = getattr(user, "role", None)
+    return role if role in permissions.RULES else None
+
+
+def owners_q() -> Q:
+    """The users records may be assigned to, as a filter on the user table (see `may_own`)."""
+    return Q(is_active=True) & (Q(is_superuser=True) | Q(role__in=sorted(permissions.OWNER_ROLES)))
+
+
+def sellers_q() -> Q:
+    """Active sales managers: the people leads are routed to and reports are grouped by."""
+    return Q(is_active=True, role="sales_manager")
+
+
+def holders_q(kind: permissions.Kind, action: permissions.Action) -> Q:
+    """Active users whose role allows `action` on some records of `kind`, as a filter on the
+    user table (who may be assigned a complaint: those who may change complaints)."""
+    roles = sorted(
+        role
+        for role, rights in permissions.RULES.items()
+        if rights.get(kind, {}).get(action, "none") != "none"
+    )
+    allowed = Q(role__in=roles)
+    # a superuser is an administrator whatever their role field says (see `role_of`)
+    superusers = Q(is_superuser=True)
+    allowed = allowed | superusers if permissions.ADMIN in roles else allowed & ~superusers
+    return Q(is_active=True) & allowed
+
+
+def admins_q() -> Q:
+    """Administrators (superusers included), as a filter on the user table."""
+    return Q(is_active=True) & (Q(is_superuser=True) | Q(role=permissions.ADMIN))
