@@ -95,6 +95,20 @@ def test_a_move_without_htmx_goes_back_to_the_same_period(client, users, planned
     )
     assert response.status_code == 302
     assert response["Location"] == "/calendar/?view=week&start=2027-03-29"
+    page = client.get(response["Location"]).content.decode()
+    assert '<p class="message success">Moved: Mate&#x27;s call, now 2027-03-31 09:30.</p>' in page
+
+
+def test_a_bad_time_without_htmx_is_named_on_the_page_it_goes_back_to(client, users, planned):
+    client.force_login(users["manager_mate"])
+    response = client.post(
+        reverse(MOVE), {**PERIOD, "activity": planned["mate"].pk, "due_at": "next tuesday"}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert '<p class="message error">Mate&#x27;s call: ' in page
+    planned["mate"].refresh_from_db()
+    assert planned["mate"].due_at == dt.datetime(2027, 3, 30, 7, 0, tzinfo=dt.UTC)
 
 
 def test_a_bad_time_is_named_and_nothing_moves(client, users, planned):

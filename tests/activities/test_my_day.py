@@ -205,6 +205,18 @@ def test_reschedule_an_hour_later_tomorrow_or_at_a_picked_time(as_user, day, use
     assert "Choose when to move it" in response.content.decode()
 
 
+def test_without_htmx_the_page_gone_back_to_says_what_happened_or_why_not(as_user, day):
+    client = as_user("manager")
+    url = reverse("activities:day_reschedule")
+    response = client.post(url, {"activity": day["late"].pk, "to": "sometime"})
+    assert (response.status_code, response["Location"]) == (302, reverse("activities:my_day"))
+    page = client.get(response["Location"]).content.decode()
+    assert '<p class="message error">Late call: Choose when to move it' in page
+    response = client.post(reverse("activities:day_complete"), {"activity": day["late"].pk})
+    page = client.get(response["Location"]).content.decode()
+    assert '<p class="message success">Done: Late call.</p>' in page
+
+
 def test_tomorrow_keeps_the_wall_clock_time_in_the_activitys_zone(day):
     late = day["late"]
     now = dt.datetime(2026, 3, 28, 12, tzinfo=dt.UTC)

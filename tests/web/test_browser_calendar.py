@@ -68,6 +68,14 @@ def test_drag_an_activity_to_another_day_and_move_one_by_keyboard(page, live_ser
 
     # the keyboard: open the visit's "Move to…", type a new time, press Enter
     visit = tuesday.locator(f".calendar-item[data-activity='{setup['visit'].pk}']")
+    # htmx wires the new calendar's forms in its settle step: keys typed before that would
+    # send the plain form (its fallback: the page again, the result in its messages), a race
+    # a loaded CI machine once lost
+    page.wait_for_function(
+        "pk => 'htmx-internal-data' in document.querySelector("
+        "`.calendar-item[data-activity='${pk}'] form`)",
+        arg=setup["visit"].pk,
+    )
     visit.locator("summary").focus()
     page.keyboard.press("Enter")
     field = visit.locator("input[name=due_at]")

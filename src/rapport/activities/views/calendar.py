@@ -12,14 +12,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from rapport.activities import selectors
 from rapport.activities.models import Activity, ActivityStatus
-from rapport.activities.views.my_day import AT, mine, move
+from rapport.activities.views.my_day import AT, mine, move, told
 from rapport.core.http import Request, date_or_none
 
 WEEK, MONTH = "week", "month"
@@ -137,7 +137,7 @@ def calendar_reschedule(request: Request) -> HttpResponse:
     announce, error = move(request, activity, AT, following=following)
     if not request.htmx:
         kept = {k: request.POST[k] for k in ("view", "start", "team") if request.POST.get(k)}
-        return redirect(f"{reverse('activities:calendar')}?{urlencode(kept)}")
+        return told(request, announce, error, f"{reverse('activities:calendar')}?{urlencode(kept)}")
     context = _context(request, request.POST, announce, error)
     context["moved"] = activity.pk
     return render(request, "activities/calendar.html#grid", context)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -118,6 +119,16 @@ def mine(request: Request) -> Activity:
     return activity
 
 
+def told(request: Request, announce: str, error: str, to: str) -> HttpResponse:
+    """Without htmx (no scripts, or a form sent before htmx took it over): what happened or
+    why not is kept for the next page, which the browser is sent to."""
+    if error:
+        messages.error(request, error)
+    elif announce:
+        messages.success(request, announce)
+    return redirect(to)
+
+
 def _failed(activity: Activity, exc: ValidationError) -> str:
     return f"{activity.subject}: {' '.join(exc.messages)}"
 
@@ -140,7 +151,7 @@ def day_complete(request: Request) -> HttpResponse:
     else:
         announce = _("Done: %(subject)s.") % {"subject": activity.subject}
     if not request.htmx:
-        return redirect("activities:my_day")
+        return told(request, announce, error, reverse("activities:my_day"))
     return _render(request, announce, error)
 
 
@@ -198,5 +209,5 @@ def day_reschedule(request: Request) -> HttpResponse:
     following = request.POST.get("scope") == "following"
     announce, error = move(request, activity, request.POST.get("to", ""), following=following)
     if not request.htmx:
-        return redirect("activities:my_day")
+        return told(request, announce, error, reverse("activities:my_day"))
     return _render(request, announce, error)
