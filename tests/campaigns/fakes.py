@@ -20,6 +20,51 @@ class Scripted:
     requests: list[dict] = field(default_factory=list)
     answers: list = field(default_factory=list)
     counter: int = 0
+    webhook: str = ""  # the URL a bot's setWebhook / set_webhook registered
+    webhook_error: str = ""  # Telegram's last_error_message for its getWebhookInfo
+
+
+def telegram_method(state: Scripted, method: str, body: dict):
+    """Telegram's answers to its webhook methods (core.telegram.org/bots/api#setwebhook)."""
+    if method == "setWebhook":
+        if not str(body.get("url", "")).startswith("https://"):
+            description = "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            return (400, {"ok": False, "error_code": 400, "description": description}, {})
+        state.webhook = body["url"]
+        return (200, {"ok": True, "result": True, "description": "Webhook was set"}, {})
+    if method == "deleteWebhook":
+        state.webhook = ""
+        return (200, {"ok": True, "result": True, "description": "Webhook was deleted"}, {})
+    if method == "getWebhookInfo":
+        info = {"url": state.webhook, "has_custom_certificate": False, "pending_update_count": 0}
+        if state.webhook_error:
+            info |= {"last_error_date": 1764676800, "last_error_message": state.webhook_error}
+        return (200, {"ok": True, "result": info}, {})
+    return None
+
+
+def viber_method(state: Scripted, path: str, body: dict):
+    """Viber's answers to its webhook and account calls (developers.viber.com/docs/api)."""
+    if path == "/pa/set_webhook":
+        state.webhook = body.get("url", "")
+        events = body.get("event_types") or ["delivered", "seen", "failed", "subscribed"]
+        answer = {"status": 0, "status_message": "ok", "chat_hostname": "SN-CHAT-05_"}
+        return (200, answer | ({"event_types": events} if state.webhook else {}), {})
+    if path == "/pa/get_account_info":
+        return (
+            200,
+            {
+                "status": 0,
+                "status_message": "ok",
+                "id": "pa:75346594275468546724",
+                "name": "Sun Travel",
+                "uri": "suntravel",
+                "webhook": state.webhook,
+                "subscribers_count": 35,
+            },
+            {},
+        )
+    return None
 
 
 def viber_ok(counter: int) -> dict:
@@ -55,9 +100,11 @@ def whatsapp_error(code: int, message: str, *, kind: str = "OAuthException") -> 
     }
 
 
-def _viber_shape(headers, body: dict):
+def _viber_shape(headers, body: dict, path: str):
     if not headers.get("X-Viber-Auth-Token"):
         return (200, viber_error(2, "invalidAuthToken"), {})
+    if path != "/pa/send_message":
+        return None
     sender = body.get("sender") or {}
     if not body.get("receiver") or body.get("type") != "text" or not sender.get("name"):
         return (200, viber_error(3, "badData"), {})
@@ -92,7 +139,7 @@ def _whatsapp_template(template: dict):
     return None
 
 
-def _whatsapp_shape(headers, body: dict):
+def _whatsapp_shape(headers, body: dict, path: str):
     if not (headers.get("Authorization") or "").startswith("Bearer "):
         return (401, whatsapp_error(190, "Invalid OAuth access token."), {})
     kind = body.get("type")
@@ -134,12 +181,16 @@ def _handler(api: str, state: Scripted) -> type[BaseHTTPRequestHandler]:
             )
             answer = state.answers.pop(0) if state.answers else None
             if answer is None and api in SHAPE_CHECKS:
-                answer = SHAPE_CHECKS[api](self.headers, body)
+                answer = SHAPE_CHECKS[api](self.headers, body, self.path)
             if answer == "hang":
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.close()
                 return
+            if answer is None and api == "telegram":
+                answer = telegram_method(state, self.path.rsplit("/", 1)[-1], body)
+            if answer is None and api == "viber":
+                answer = viber_method(state, self.path, body)
             if answer is None:
                 state.counter += 1
                 if api == "twilio":

@@ -15,16 +15,21 @@ from rapport.campaigns.channels import http
 from rapport.campaigns.channels.base import NotSent, Outgoing, Rejected
 
 
+def bot_base(url: str) -> str:
+    """The bot's API address ("https://api.telegram.org/botTOKEN"), its methods below it."""
+    parts = urlsplit(url)
+    scheme = "http" if parts.scheme.endswith("+http") else "https"
+    token = unquote(parts.username or "")
+    if parts.password:
+        token += ":" + unquote(parts.password)
+    host = parts.hostname or "api.telegram.org"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{scheme}://{host}{port}/bot{token}"
+
+
 class TelegramProvider:
     def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
-        scheme = "http" if parts.scheme.endswith("+http") else "https"
-        token = unquote(parts.username or "")
-        if parts.password:
-            token += ":" + unquote(parts.password)
-        host = parts.hostname or "api.telegram.org"
-        port = f":{parts.port}" if parts.port else ""
-        self.endpoint = f"{scheme}://{host}{port}/bot{token}/sendMessage"
+        self.endpoint = f"{bot_base(url)}/sendMessage"
 
     def __enter__(self) -> "TelegramProvider":
         return self
