@@ -117,6 +117,10 @@ def test_skipping_invalid_rows_adds_the_valid_ones(users, people):
         True, 1, 1, 1,
     )  # fmt: skip
     assert _members(segment) == sorted([people["olena"].pk, people["petro"].pk])
+    assert result.summary(_report) == (
+        "3 rows: 1 added to the segment, 1 already members, 0 contacts created, 1 skipped, "
+        "1 errors. Imported."
+    )
 
 
 def test_missing_contacts_are_created_through_the_contact_import(users, people):
@@ -140,6 +144,10 @@ def test_missing_contacts_are_created_through_the_contact_import(users, people):
         users["manager"], "+380501112233", 1,
     )  # fmt: skip
     assert _members(segment) == sorted([people["olena"].pk, marta.pk])
+    assert dry.summary({"contacts_created": 1}) == (
+        "3 rows: 2 would be added, 0 already members, 1 contacts would be created, 1 skipped, "
+        "1 errors. Dry run: nothing was written."
+    )
 
 
 def test_a_dynamic_segment_or_anothers_segment_takes_no_import(users, people):

@@ -89,13 +89,30 @@ class ImportResult:
     def ok(self) -> bool:
         return self.error_count == 0
 
-    def summary(self) -> str:
-        """One paragraph saying what happened (or would happen) to the file's rows."""
+    def summary(self, report: dict[str, Any] | None = None) -> str:
+        """One paragraph saying what happened (or would happen) to the file's rows, in the
+        words of its importer's figures (a member import adds to a segment; `report` holds
+        the counts an importer adds beside Counts')."""
+        figures = _REGISTRY[self.kind].figures(self.dry_run) if self.kind in _REGISTRY else []
+        if figures and figures != record_figures(self.dry_run):
+            known = {"created": self.created, "updated": self.updated}
+            known |= {"unchanged": self.unchanged, **(report or {})}
+            done = ", ".join(f"{known.get(key, 0)} {label}" for key, label in figures)
+            counts = _("%(rows)s rows: %(figures)s, %(skipped)s skipped, %(errors)s errors.") % {
+                "rows": self.total_rows,
+                "figures": done,
+                "skipped": self.skipped,
+                "errors": self.error_count,
+            }
+            return f"{counts} {self._verdict()}"
         counts = _("%(rows)s rows: %(created)s new, %(updated)s updated, %(unchanged)s unchanged, "
                    "%(skipped)s skipped, %(errors)s errors.") % {
             "rows": self.total_rows, "created": self.created, "updated": self.updated,
             "unchanged": self.unchanged, "skipped": self.skipped, "errors": self.error_count,
         }  # fmt: skip
+        return f"{counts} {self._verdict()}"
+
+    def _verdict(self) -> str:
         if self.dry_run:
             verdict = _("Dry run: nothing was written.")
         elif self.committed:
@@ -108,7 +125,7 @@ class ImportResult:
                 "invalid rows.",
                 self.error_count,
             ) % {"n": self.error_count}
-        return f"{counts} {verdict}"
+        return verdict
 
     def details(self) -> dict[str, Any]:
         return {

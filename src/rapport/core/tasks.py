@@ -107,7 +107,7 @@ def run_import(job_id: int) -> None:
             errors=[e.as_list() for e in result.errors[:10_000]],
             details={
                 **result.details(),
-                "summary": result.summary(),
+                "summary": result.summary(report),
                 **({"options": job.details["options"]} if "options" in (job.details or {}) else {}),
                 **({"report": report} if report else {}),
             },

@@ -298,5 +298,5 @@ def import_members(
         "row_errors": [
             {"row": e.row, "column": e.column, "message": e.message} for e in result.errors
         ],
-        "summary": result.summary(),
+        "summary": result.summary(report),
     }
