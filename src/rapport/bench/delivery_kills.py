@@ -31,7 +31,7 @@ from rapport.bench.harness import Bench, Result, served_benchmark
 from rapport.campaigns.models import Campaign, Message, MessageStatus
 from rapport.timeline.models import Interaction
 
-KILLS = 20
+KILLS = int(os.environ.get("RAPPORT_BENCH_KILLS", "20"))  # more, to measure a rare window
 WORKERS = 3
 LEASE_S = 2
 WORKER = """

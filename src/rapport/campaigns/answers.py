@@ -25,6 +25,7 @@ from rapport.campaigns import config
 from rapport.campaigns.channels.base import NotSent, OutcomeUnknown, Rejected
 from rapport.campaigns.models import Message, MessageStatus, SkipReason
 from rapport.campaigns.services import address_suppress, sent_entry
+from rapport.core import sqlite
 from rapport.timeline import services as timeline
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,8 @@ def record_sent(accepted: list[tuple[Message, str]], worker: str, result: Delive
         params += [message.pk, provider_id]
     params += [message.pk for message, _ in accepted]
     params += [worker, MessageStatus.SENDING, MessageStatus.REVIEW]
-    with transaction.atomic():
+    # outside any hand-off's window: this commit may run SQLite's checkpoint (core/sqlite.py)
+    with sqlite.checkpointing(), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             done = {row[0] for row in cursor.fetchall()}

@@ -63,6 +63,7 @@ from rapport.campaigns.services import render_queued
 from rapport.campaigns.unsubscribe import mailto_for, token_for, url_for
 from rapport.contacts import zones
 from rapport.contacts.models import Contact
+from rapport.core import sqlite
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,11 @@ def deliver_claimed(ids: list[int], *, worker: str, result: Delivery) -> None:
         if not verdict.reason and not verdict.missing:
             by_channel[message.channel].append(message)
     for channel, group in by_channel.items():
-        with provider_for(channel) as provider, Accepted(worker, result) as accepted:
+        with (
+            sqlite.checkpoints_deferred(),  # none between a hand-off's commit and its send
+            provider_for(channel) as provider,
+            Accepted(worker, result) as accepted,
+        ):
             for message in group:
                 verdict = verdicts[message.pk]
                 _deliver_one(
