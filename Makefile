@@ -59,8 +59,9 @@ bench: install var
 	$(BIN)/python -m rapport.bench
 
 messages: install
-	cd src/rapport && ../../$(RAPPORT) makemessages --all --no-obsolete --ignore 'node_modules/*'
-	cd src/rapport && ../../$(RAPPORT) compilemessages
+	# RAPPORT_HOME: rapport keeps its var/ (secret key, database) there, not in the package
+	cd src/rapport && RAPPORT_HOME=$(CURDIR) ../../$(RAPPORT) makemessages --all --no-obsolete --ignore 'node_modules/*'
+	cd src/rapport && RAPPORT_HOME=$(CURDIR) ../../$(RAPPORT) compilemessages
 
 clean:
 	rm -rf $(VENV) node_modules var .mypy_cache .ruff_cache
