@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 
-from rapport.analytics.maths.cohorts import monthly_cohorts
+from rapport.analytics.maths.cohorts import monthly_cohorts, monthly_cohorts_by
 from tests.analytics.maths.strategies import AS_OF, order_rows, orders_frame
 
 D = dt.date
@@ -62,3 +62,23 @@ def test_a_cohort_never_has_more_customers_than_it_started_with(rows):
     assert first["cohort_size"].sum() == seen["contact_id"].n_unique()
     assert cells["revenue"].sum() == pytest.approx(seen["value"].sum())
     assert cells["retention"].is_between(0, 1).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(order_rows)
+def test_cohorts_by_audience_are_those_of_each_audiences_orders(rows):
+    # contacts 1-2 in team:a, 3-4 in team:b, 5-6 in none
+    orders = orders_frame(rows).with_columns(
+        pl.col("contact_id")
+        .replace_strict({1: "team:a", 2: "team:a", 3: "team:b", 4: "team:b"}, default=None)
+        .alias("scope")
+    )
+
+    whole, parts = monthly_cohorts_by(orders, as_of=AS_OF, by="scope")
+
+    plain = orders.drop("scope")
+    assert whole.equals(monthly_cohorts(plain, as_of=AS_OF))
+    for scope in ("team:a", "team:b"):
+        alone = monthly_cohorts(plain.filter(orders["scope"] == scope), as_of=AS_OF)
+        assert parts.get(scope, alone.clear()).equals(alone)
+    assert set(parts) <= {"team:a", "team:b"}

@@ -14,15 +14,22 @@ whole triangle up to the month of `as_of` (months in which nobody came back have
   retention      Float64  customers / cohort_size
 Rows are sorted by cohort, then months_since. The month of `as_of` is included although not
 over yet, so its last column reads as "so far".
+
+`monthly_cohorts_by(orders, as_of=, by=)` → (the triangle of all orders, {value: the triangle
+of that value's orders}) for a column `by` that is the same on all of a customer's orders (an
+audience): the same triangles as `monthly_cohorts` of each part, each customer's months summed
+once instead of once per part.
 """
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 
 from rapport.analytics.maths import money
 from rapport.analytics.maths.grouping import run_start, sum_by
-from rapport.analytics.maths.purchases import orders_until
+from rapport.analytics.maths.inputs import ANY, checked
+from rapport.analytics.maths.purchases import ORDERS, orders_until
 
 SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "cohort": pl.Date,
@@ -43,14 +50,49 @@ def monthly_cohorts(orders: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
     frame = orders_until(orders, as_of)
     if frame.is_empty():
         return pl.DataFrame(schema=SCHEMA)
+    first_seen, span, months = _customer_months(frame, as_of, [])
+    return _triangle(_cells(months, span), span, first_seen)
+
+
+def monthly_cohorts_by(
+    orders: pl.DataFrame, *, as_of: dt.date, by: str
+) -> tuple[pl.DataFrame, dict[Any, pl.DataFrame]]:
+    """`monthly_cohorts` of all `orders`, and of each non-null value of the column `by`
+    (the same on all of a customer's orders: a customer's audience), at once: each
+    customer's months are summed once, then their cells are counted per value (a cohort is
+    a customer's first month, whichever part of the orders they are counted in)."""
+    frame = checked(orders, "orders", ORDERS | {by: ANY}, nullable=[by])
+    frame = frame.filter(pl.col("ordered_at") <= as_of)
+    if frame.is_empty():
+        return pl.DataFrame(schema=SCHEMA), {}
+    first_seen, span, months = _customer_months(frame, as_of, [pl.col(by).first()])
+    whole = _triangle(_cells(months, span), span, first_seen)
+    parts = months.filter(pl.col(by).is_not_null()).partition_by(
+        by, as_dict=True, include_key=False
+    )
+    return whole, {
+        key: _triangle(_cells(part, span), span, first_seen) for (key,), part in parts.items()
+    }
+
+
+def _customer_months(
+    frame: pl.DataFrame, as_of: dt.date, keep: list[pl.Expr]
+) -> tuple[int, int, pl.DataFrame]:
+    """(first month index, months up to as_of's, contact_id, index, value and `keep` per
+    customer and month, sorted by customer then month)."""
     last = as_of.year * 12 + as_of.month - 1
-    first_seen = frame.select(_month_index(pl.col("ordered_at").min())).item()
+    first_seen: int = frame.select(_month_index(pl.col("ordered_at").min())).item()
     span = last - first_seen + 1
     index = _month_index(pl.col("ordered_at")) - first_seen
-    months = sum_by(frame, "contact_id", index, span, [money.money_sum("value").alias("value")])
+    aggs = [money.money_sum("value").alias("value"), *keep]
+    return first_seen, span, sum_by(frame, "contact_id", index, span, aggs)
+
+
+def _cells(months: pl.DataFrame, span: int) -> pl.DataFrame:
+    """first (cohort month index), months_since, customers, revenue of every non-empty cell."""
     # Sorted by customer then month: a customer's first row is their cohort.
     cohort = run_start("contact_id", "index")
-    cells = (
+    return (
         months.select(cohort.alias("cohort"), pl.col("index") - cohort, "value")
         .group_by((pl.col("cohort") * span + pl.col("index")).alias("cell"))
         .agg(pl.len().cast(pl.Int64).alias("customers"), money.money_sum("value").alias("revenue"))
@@ -61,6 +103,10 @@ def monthly_cohorts(orders: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
             "revenue",
         )
     )
+
+
+def _triangle(cells: pl.DataFrame, span: int, first_seen: int) -> pl.DataFrame:
+    """The whole triangle of `cells` (`_cells`), months in which nobody came back as 0."""
     sizes = cells.filter(pl.col("months_since") == 0).select(
         "first", pl.col("customers").alias("cohort_size")
     )

@@ -107,12 +107,12 @@ def report_snapshots(
         )
         payload = _matrix_payload(classes, window, settings, "products")
         rows.append(("abc-xyz", "products", scope, payload))
-    for scope, part in reports.scoped(
-        orders.select("contact_id", "ordered_at", "value", "scope"), scopes
-    ):
-        table = cohorts.monthly_cohorts(
-            part.select("contact_id", "ordered_at", "value"), as_of=as_of
-        )
+    # each customer's months summed once for every audience (a customer has one)
+    whole, by_scope = cohorts.monthly_cohorts_by(
+        orders.select("contact_id", "ordered_at", "value", "scope"), as_of=as_of, by="scope"
+    )
+    for scope in [reports.ALL, *scopes]:
+        table = whole if scope == reports.ALL else by_scope.get(scope, whole.clear())
         rows.append(("cohorts", "month", scope, {"cells": reports.records(table, 4)}))
     return snapshot_frame([(r, v, s, writers.as_json(p)) for r, v, s, p in rows])
 
