@@ -369,3 +369,99 @@ def test_a_page_of_search_results_reads_its_ids_first_on_both_backends():
     # FTS5 sorts its capped matches; PostgreSQL sorts exact ids from the covering index
     assert search.page_by_keys("ol") is True
     assert search.page_by_keys("  ") is False
+
+
+# --- PostgreSQL: several words through the word index (migrations 0012, 0013) --------------
+
+
+def _ivans(users):
+    """Eight contacts named Ivan: one Petrenko, seven with surnames not starting with "p"."""
+    for last in ["Petrenko", "Ostapenko", "Bondar", "Melnyk", "Shevchuk", "Tkachenko", "Kravets"]:
+        services.contact_create(
+            actor=users["manager"], data={"first_name": "Ivan", "last_name": last}
+        )
+    services.contact_create(
+        actor=users["manager"],
+        data={"first_name": "Ivan", "last_name": "Oliinyk", "email": "ivan.o@example.com"},
+    )
+
+
+@pytest.mark.skipif("search.uses_fulltext()")
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ivan p", ["Petrenko"]),
+        ("ivan pe", ["Petrenko"]),
+        ("ivan pa", []),
+        ("ivan o", ["Oliinyk", "Ostapenko"]),
+    ],
+)
+def test_several_words_are_intersected_in_the_word_index(users, query, expected, monkeypatch):
+    """With more than FEW candidates, the contacts with every word come from the word index,
+    exact (a word of one or two letters is a lexeme of its own there): the page's query gets
+    their ids, and no document is checked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _ivans(users)
+    monkeypatch.setattr(search, "FEW", 0)
+
+    with CaptureQueriesContext(connection) as ctx:
+        found = sorted(c.last_name for c in search.search(contacts_for(users["admin"]), query))
+
+    assert found == expected
+    sql = [q["sql"].lower() for q in ctx if "contacts_contact" in q["sql"]]
+    assert "@@" in sql[0]
+    assert not any("strpos" in s for s in sql)
+
+
+@pytest.mark.skipif("search.uses_fulltext()")
+def test_the_word_index_gives_way_to_row_checks_when_most_candidates_match(users, monkeypatch):
+    """More matches than a quarter of the candidates: each is a table page read, so the
+    candidates' rows are checked instead, with the same answer."""
+    _ivans(users)
+    monkeypatch.setattr(search, "FEW", 0)
+
+    found = search.search(contacts_for(users["admin"]), "ivan iv")
+
+    assert len(found) == 8
+
+
+@pytest.mark.skipif("search.uses_fulltext()")
+@pytest.mark.parametrize("few", [0, 1000])
+def test_the_word_index_scopes_like_the_row_checks(users, crowd, few, monkeypatch):
+    """FEW 0: the word index gives the contact with "ruta" and "own" (and, for "ruta ot",
+    finds more than a quarter of the 1,002 candidates: their rows are checked); FEW 1000: the
+    rows are checked. The scope applies alike."""
+    monkeypatch.setattr(search, "FEW", few)
+
+    assert list(search.search(contacts_for(users["manager_mate"]), "ruta own")) == [crowd]
+    assert list(search.search(contacts_for(users["manager"]), "ruta ot")) == []
+    assert search.search(contacts_for(users["admin"]), "ruta ot").count() == (
+        search.FULLTEXT_CAP + 1
+    )
+
+
+@pytest.mark.skipif("search.uses_fulltext()")
+def test_the_word_index_holds_the_expression_searches_use():
+    """The query's expression must be the index's (migration 0012), or a search of several
+    words reads every contact."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # An empty table: leave the planner only the index scans a GIN index allows.
+        for scan in ("seqscan", "indexscan", "indexonlyscan"):
+            cursor.execute(f"SET LOCAL enable_{scan} = off")
+        cursor.execute(
+            f"EXPLAIN SELECT id FROM contacts_contact WHERE {search.WORDS_DOCUMENT} @@ %s::tsquery",
+            [search.words_query(["jona", "zi"])],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "contact_search_words_idx" in plan
+
+
+def test_a_words_query_has_short_words_as_lexemes_and_longer_ones_as_prefixes():
+    assert search.words_query(["jona", "zi"]) == "'jona':* & 'zi'"
+    assert search.words_query(["vilma", "k"]) == "'vilma':* & 'k'"
+    assert search.words_query(["o'brien", "a\\bc"]) == "'o''brien':* & 'a\\\\bc':*"

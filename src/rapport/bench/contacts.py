@@ -23,12 +23,15 @@ from rapport.accounts.models import ApiToken, User
 from rapport.bench.harness import Bench, Result, benchmark, p95, timings_ms
 from rapport.contacts.models import Contact
 from rapport.contacts.search import (
+    FEW,
     FTS_TABLE,
     FULLTEXT_CAP,
     NARROW,
     WIDE,
+    WORDS_DOCUMENT,
     query_words,
     uses_fulltext,
+    words_query,
 )
 from rapport.contacts.selectors import (
     CONTACT_ORDERINGS,
@@ -174,9 +177,10 @@ def _like(word: str) -> str:
 
 def _raw_search_terms(user: User) -> Callable[[str], list[int]]:
     """PostgreSQL: the first word (longest first) with at most NARROW terms, failing one the
-    longest with at most WIDE, gives the candidates from the term index; their documents are
-    checked for the other words; the page is sorted from the exact ids. No word that narrow:
-    the walk, every word checked on the search document."""
+    longest with at most WIDE, gives the candidates from the term index; more than FEW of
+    them, the word index gives the contacts with every word (up to a quarter of the
+    candidates), else their documents are checked for the other words; the page is sorted
+    from the exact ids. No word that narrow: the walk, every word checked on the document."""
     owner_sql, owner_params = _owner_clause(user)
 
     def entries(cursor: Any, word: str, cap: int) -> list[int] | None:
@@ -187,26 +191,43 @@ def _raw_search_terms(user: User) -> Callable[[str], list[int]]:
         rows = cursor.fetchall()
         return None if len(rows) > cap else [row[0] for row in rows]
 
+    def by_terms(cursor: Any, words: list[str]) -> tuple[list[int] | None, list[str]]:
+        """The first narrow word's contacts (failing one, the longest word's up to WIDE), and
+        the words left to check."""
+        candidates: list[int] | None = None
+        wide: list[int] | None = None
+        checks: list[str] = []
+        for i, word in enumerate(words):
+            if candidates is not None:
+                checks.append(word)
+                continue
+            found = entries(cursor, word, WIDE if i == 0 and len(words) > 1 else NARROW)
+            if found == []:
+                return [], []
+            if found is not None and len(found) <= NARROW:
+                candidates = list(set(found))
+            else:
+                wide = list(set(found)) if found is not None else wide
+                checks.append(word)
+        if candidates is None and wide is not None:
+            candidates, checks = wide, checks[1:]
+        return candidates, checks
+
     def run(q: str) -> list[int]:
         words = query_words(q)
         with connection.cursor() as cursor:
-            candidates: list[int] | None = None
-            wide: list[int] | None = None
-            checks: list[str] = []
-            for i, word in enumerate(words):
-                if candidates is not None:
-                    checks.append(word)
-                    continue
-                found = entries(cursor, word, WIDE if i == 0 and len(words) > 1 else NARROW)
-                if found == []:
-                    return []
-                if found is not None and len(found) <= NARROW:
-                    candidates = list(set(found))
-                else:
-                    wide = list(set(found)) if found is not None else wide
-                    checks.append(word)
-            if candidates is None and wide is not None:
-                candidates, checks = wide, checks[1:]
+            candidates, checks = by_terms(cursor, words)
+            if candidates == []:
+                return []
+            if candidates is not None and checks and len(candidates) > FEW:
+                cursor.execute(
+                    f"SELECT id FROM contacts_contact WHERE {WORDS_DOCUMENT} @@ %s::tsquery "  # noqa: S608
+                    "LIMIT %s",
+                    [words_query(words), len(candidates) // 4 + 1],
+                )
+                found = [row[0] for row in cursor.fetchall()]
+                if len(found) <= len(candidates) // 4:
+                    candidates, checks = found, []
             where, params = ["TRUE"], list[Any]()
             if candidates is not None and checks:
                 cursor.execute(

@@ -154,6 +154,8 @@ class Contact(TimeStampedModel, OwnedModel):
         ]
         indexes = [
             # Keyset pagination for the default sort (newest first), overall and per owner.
+            # On PostgreSQL the first also holds the owner and the search document (migration
+            # 0013), so that a search walking it reads no table row for what it skips.
             models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
             models.Index(fields=["owner", "-created_at", "-id"], name="contact_owner_created_idx"),
             models.Index(fields=["last_name", "first_name", "id"], name="contact_name_idx"),
