@@ -144,6 +144,16 @@ def test_the_month_grid_starts_on_the_weekday_of_the_first(client, users, planne
     text = response.content.decode()
     assert text.count('class="calendar-pad"') == 3
     assert '<ol class="calendar-days calendar-month plain">' in text
+    assert "Nothing is planned in this period." not in text
+
+
+def test_an_empty_period_says_so_and_marks_its_empty_days(client, users, planned):
+    # a phone shows the month as a list: its empty days are hidden by their class
+    client.force_login(users["manager"])
+    response = client.get(reverse("activities:calendar"), {"view": "month", "start": "2031-02-01"})
+    text = response.content.decode()
+    assert '<p class="muted calendar-nothing">Nothing is planned in this period.</p>' in text
+    assert text.count('class="calendar-day calendar-empty"') == 28
 
 
 SERIES_PERIOD = {"view": "week", "start": "2027-03-08"}

@@ -84,6 +84,7 @@ def _context(request: Request, query: QueryDict, announce: str = "", error: str 
     return {
         "view": view,
         "days": listed,
+        "nothing": not days,  # nothing planned or done in the whole period
         # the month grid's empty cells before the 1st (weeks start on Monday)
         "lead": range(first.weekday()) if view == MONTH else range(0),
         "today": today,
