@@ -124,7 +124,7 @@ class _Person:
     flat: int
     owner: int
     age: float
-    role: str  # single, head, spouse, child
+    place: str  # in the household: single, head, spouse, child (not a user role)
     family: list[int] = field(default_factory=list)  # batch positions of the family
 
 
@@ -160,12 +160,12 @@ def _plan_people(ctx: Context, rng: np.random.Generator, n: int) -> list[_Person
             family = list(range(i, i + size))
             head_female = r[0] * 10 % 1 < 0.5
             people.append(
-                _Person(culture, head_female, age=age, role="head", family=family, **home)
+                _Person(culture, head_female, age=age, place="head", family=family, **home)
             )
             spouse_age = float(np.clip(age + (r[1] * 10 % 1 - 0.5) * 10, 20, 85))
             people.append(
                 _Person(
-                    culture, not head_female, age=spouse_age, role="spouse", family=family, **home
+                    culture, not head_female, age=spouse_age, place="spouse", family=family, **home
                 )
             )
             for k in range(size - 2):
@@ -175,14 +175,14 @@ def _plan_people(ctx: Context, rng: np.random.Generator, n: int) -> list[_Person
                         culture,
                         (r[3] * 10 ** (k + 1)) % 1 < 0.5,
                         age=child_age,
-                        role="child",
+                        place="child",
                         family=family,
                         **home,
                     )
                 )
             i += size
         else:
-            people.append(_Person(culture, r[7] * 10 % 1 < 0.55, age=age, role="single", **home))
+            people.append(_Person(culture, r[7] * 10 % 1 < 0.55, age=age, place="single", **home))
             i += 1
     return people
 
@@ -265,7 +265,7 @@ def generate_batch(
         first = first_pool[int(r[0] * len(first_pool))]
         if not person.female:
             last = culture.last_male[person.surname]
-        elif person.role == "child" or (person.role == "single" and r[1] < 0.5):
+        elif person.place == "child" or (person.place == "single" and r[1] < 0.5):
             last = culture.last_girl[person.surname]
         else:
             last = culture.last_female[person.surname]
@@ -322,7 +322,7 @@ def generate_batch(
 
         # Interests: family members travel with kids; corporate people travel on business.
         chosen = {tag_names[j] for j in tag_draw[k][: tag_count[k]]}
-        if person.role != "single":
+        if person.place != "single":
             chosen.add("family")
         if company_id:
             chosen.add("business-travel")
@@ -365,7 +365,7 @@ def _add_families(
     """Relations in both directions: spouses, parent ↔ child, siblings."""
     rows = out["contacts_contactrelation"]
     for person in people:
-        if person.role != "head":
+        if person.place != "head":
             continue
         head, spouse, *children = person.family
         at = created_s[person.family[-1]]
@@ -394,7 +394,7 @@ def _add_life_events(
     created_s = _timestamps(created)
     for k, person in enumerate(people):
         cid, at, r = ids[k], created_s[k], u[k]
-        if person.role == "head":
+        if person.place == "head":
             head, spouse, *children = person.family
             married_years = max(1.0, min(people[head].age, people[spouse].age) - 22) * r[0]
             wedding = _dates(np.array([today - int(married_years * 365.25)]))[0]
@@ -403,7 +403,7 @@ def _add_life_events(
                 for child in children:
                     born = _dates(birth_days[child : child + 1])[0]
                     rows.append(("child_born", born, True, "", at, ids[member]))
-        if person.role == "child":
+        if person.place == "child":
             continue
         if r[1] < 0.04:
             moved = _dates(np.array([today - int(r[2] * 3 * 365)]))[0]
