@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest
 from django.utils import translation
 from ninja import Field, Query, Router, Schema
 
-from rapport.core import notifications, permissions
+from rapport.core import notifications, visibility
 from rapport.core.api.lists import page_of
 from rapport.core.api.schemas import ErrorOut, Id, ListParams, Page
 from rapport.core.models import Notification
@@ -40,7 +40,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return {
         "id": user.pk,
         "username": user.username,
-        "role": permissions.role_of(user),
+        "role": visibility.role_of(user),
         "team": user.team_id,
         "time_zone": user.zone.key,
         "calendar_feed_url": user.calendar_feed_url,

@@ -242,7 +242,7 @@ def overseen(user: Any) -> QuerySet[Any] | None:
     administrator, the members of the teams they lead for a team lead; None for others."""
     users = get_user_model().objects.filter(is_active=True)
     if permissions.is_admin(user):
-        return users.filter(permissions.sellers_q())
+        return users.filter(visibility.sellers_q())
     if user.is_authenticated and user.led_teams.exists():
         return users.filter(team__lead=user).exclude(pk=user.pk)
     return None

@@ -28,7 +28,7 @@ from rapport.analytics.refresh.forecasts import forecast_payload
 from rapport.analytics.services import load_spend
 from rapport.catalog.models import Product
 from rapport.contacts.selectors import contacts_for
-from rapport.core import permissions
+from rapport.core import permissions, visibility
 from rapport.sales.models import Deal, DealStageChange, Lead, LeadSource, LeadStatusChange
 from rapport.sales.selectors import deals_for
 from rapport.service.models import Complaint
@@ -448,7 +448,7 @@ def manager_report(
     from rapport.analytics.maths import managers
 
     owners = allowed_owner_ids(user, team_id=team_id, owner_id=None)
-    people = get_user_model().objects.filter(permissions.sellers_q())
+    people = get_user_model().objects.filter(visibility.sellers_q())
     if owners is not None:
         people = people.filter(pk__in=owners)
     users = list(people.order_by("first_name", "last_name", "pk"))

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from rapport.core import notifications, permissions
+from rapport.core import notifications, visibility
 
 LOOP_SUSPECTED = "automation.loop_suspected"
 
@@ -30,7 +30,7 @@ def loop_suspected(*, scenario: Any, count: int, limit: int, now: dt.datetime) -
     scenario and hour (the loop goes on being refused meanwhile); how many were told."""
     hour = now.astimezone(dt.UTC).strftime("%Y%m%d%H")
     told = 0
-    for admin in get_user_model().objects.filter(permissions.admins_q()).order_by("pk"):
+    for admin in get_user_model().objects.filter(visibility.admins_q()).order_by("pk"):
         sent = notifications.notify(
             user=admin,
             kind=LOOP_SUSPECTED,

@@ -175,13 +175,3 @@ DAY_ROLES = frozenset({"sales_manager", "service_agent"})
 def starts_on_my_day(user: Any) -> bool:
     """Whether signing in opens `user`'s "my day" page (see DAY_ROLES)."""
     return _role(user) in DAY_ROLES
-
-
-def __getattr__(name: str) -> Any:
-    """`role_of` and the user-table filters (`owners_q`, `sellers_q`, `holders_q`, `admins_q`)
-    live in `core.visibility`, the one place that reads a user's role; these names still work."""
-    if name in {"role_of", "owners_q", "sellers_q", "holders_q", "admins_q"}:
-        from rapport.core import visibility
-
-        return getattr(visibility, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

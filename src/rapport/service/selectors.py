@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from rapport.contacts.search import search
 from rapport.contacts.selectors import contacts_for
-from rapport.core import permissions, visibility
+from rapport.core import visibility
 from rapport.service import sla
 from rapport.service.models import (
     BusinessHours,
@@ -59,7 +59,7 @@ def assignees() -> QuerySet[Any]:
     """The users a complaint may be assigned to: those whose role works complaints."""
     return (
         get_user_model()
-        .objects.filter(permissions.holders_q("complaints", "change"))
+        .objects.filter(visibility.holders_q("complaints", "change"))
         .order_by("first_name", "last_name", "username")
     )
 
@@ -105,7 +105,7 @@ def policies() -> dict[str, SlaPolicy]:
 
 
 def administrators() -> list[Any]:
-    return list(get_user_model().objects.filter(permissions.admins_q()).order_by("pk"))
+    return list(get_user_model().objects.filter(visibility.admins_q()).order_by("pk"))
 
 
 def escalation_targets(complaint: Complaint, *, admins: list[Any] | None = None) -> list[Any]:

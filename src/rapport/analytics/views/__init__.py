@@ -29,7 +29,7 @@ from rapport.analytics.selectors import (
 )
 from rapport.analytics.tasks import refresh_analytics_task
 from rapport.contacts.selectors import contact_detail_queryset
-from rapport.core import permissions
+from rapport.core import permissions, visibility
 from rapport.core.http import Request, date_or_none, get_visible_or_404
 from rapport.core.params import parse_id
 from rapport.sales.models import Pipeline, Stage
@@ -135,7 +135,7 @@ def report_rows(request: Request, p: ReportParams) -> tuple[list[dict[str, Any]]
 
 def _base_context(request: Request, p: ReportParams) -> dict[str, Any]:
     user: Any = request.user
-    owners = get_user_model().objects.filter(permissions.sellers_q())
+    owners = get_user_model().objects.filter(visibility.sellers_q())
     teams = Team.objects.all()
     if permissions.reach(user, "analytics", "view") == "team":
         owners = owners.filter(pk__in=user.colleague_ids)

@@ -106,7 +106,7 @@ def assign_owner(source: LeadSource | None) -> Any:
     if rule is None:
         return None
     members = list(
-        get_user_model().objects.filter(permissions.sellers_q(), team=rule.team).order_by("id")
+        get_user_model().objects.filter(visibility.sellers_q(), team=rule.team).order_by("id")
     )
     if not members:
         return None

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from rapport.core import imports, permissions
+from rapport.core import imports, visibility
 from rapport.core.tabular import Table
 from rapport.core.text import loads_json
 
@@ -59,7 +59,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(_("No active user %(u)s.") % {"u": username})
             return user
-        user = users.filter(permissions.admins_q()).order_by("id").first()
+        user = users.filter(visibility.admins_q()).order_by("id").first()
         if user is None:
             raise CommandError(_("No active admin to import as; pass --user USERNAME."))
         return user
