@@ -9,7 +9,7 @@ nothing and reports what would happen.
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -93,11 +93,10 @@ class ImportResult:
         """One paragraph saying what happened (or would happen) to the file's rows, in the
         words of its importer's figures (a member import adds to a segment; `report` holds
         the counts an importer adds beside Counts')."""
-        figures = _REGISTRY[self.kind].figures(self.dry_run) if self.kind in _REGISTRY else []
-        if figures and figures != record_figures(self.dry_run):
-            known = {"created": self.created, "updated": self.updated}
-            known |= {"unchanged": self.unchanged, **(report or {})}
-            done = ", ".join(f"{known.get(key, 0)} {label}" for key, label in figures)
+        known = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        figures = figures_of(self.kind, self.dry_run, {**(report or {}), **known})
+        if [label for _, label in figures] != [label for _, label in record_figures(self.dry_run)]:
+            done = ", ".join(f"{count} {label}" for count, label in figures)
             counts = _("%(rows)s rows: %(figures)s, %(skipped)s skipped, %(errors)s errors.") % {
                 "rows": self.total_rows,
                 "figures": done,
@@ -227,6 +226,14 @@ class Importer(ABC):
     @abstractmethod
     def run(self, rows: Iterator[tuple[int, list[str]]], ctx: ImportContext) -> Counts:
         """Check every row, reporting problems to `ctx`; write while `ctx.should_write`."""
+
+
+def figures_of(kind: str, dry_run: bool, counts: Mapping[str, int]) -> list[tuple[int, str]]:
+    """(count, label) of each figure `kind`'s importer declares (a record import's for a kind
+    no longer registered), the counts from Counts' fields and the importer's report."""
+    importer = _REGISTRY.get(kind)
+    figures = importer.figures(dry_run) if importer is not None else record_figures(dry_run)
+    return [(int(counts.get(key, 0)), label) for key, label in figures]
 
 
 def record_figures(dry_run: bool) -> list[tuple[str, str]]:

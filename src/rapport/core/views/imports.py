@@ -410,11 +410,7 @@ def job_figures(job: ImportJob) -> list[tuple[int, str]]:
         "updated": job.updated_count,
         "unchanged": details.get("unchanged", 0),
     }
-    try:
-        figures = imports.importer_for(job.kind).figures(job.dry_run)
-    except ValueError:  # a kind no longer registered: its report still shows
-        figures = imports.record_figures(job.dry_run)
-    return [(int(counts.get(key, 0)), label) for key, label in figures]
+    return imports.figures_of(job.kind, job.dry_run, counts)
 
 
 def job_context(job: ImportJob) -> dict[str, Any]:
