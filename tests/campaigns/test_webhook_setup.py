@@ -85,6 +85,11 @@ def test_a_hook_registered_elsewhere_is_named(telegram):
     ) in run("--check")
 
 
+def test_an_answer_without_the_hooks_details_reads_as_none_registered(telegram):
+    telegram.answers.append((200, {"ok": True}, {}))
+    assert "  no hook registered: run `rapport hooks --register telegram`.\n" in run("--check")
+
+
 def test_viber_registers_the_events_rapport_reads(viber):
     assert run("--register", "viber") == f"Viber will call {hook_url('viber')}.\n"
     request = viber.requests[-1]

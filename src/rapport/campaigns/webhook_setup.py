@@ -129,7 +129,8 @@ def _public(url: str) -> None:
         )
 
 
-def _call(provider: str, url: str, payload: dict[str, Any], headers: dict[str, str]) -> Any:
+def _post(provider: str, url: str, payload: dict[str, Any], headers: dict[str, str]) -> Any:
+    """The provider's answer: (HTTP status, its JSON object), or SetupError."""
     try:
         answer = http.post(
             url, data=json.dumps(payload).encode(), content_type="application/json", headers=headers
@@ -144,16 +145,26 @@ def _call(provider: str, url: str, payload: dict[str, Any], headers: dict[str, s
             _("%(provider)s answered HTTP %(status)s with no JSON.")
             % {"provider": provider, "status": answer.status}
         )
-    if provider == "Telegram" and not (answer.status == 200 and body.get("ok")):
-        raise SetupError(
-            _("Telegram refused: %(detail)s")
-            % {"detail": f"{body.get('error_code', answer.status)} {body.get('description', '')}"}
-        )
-    if provider == "Viber" and not (answer.status == 200 and body.get("status") == 0):
-        raise SetupError(
-            _("Viber refused: %(detail)s")
-            % {"detail": f"{body.get('status', answer.status)} {body.get('status_message', '')}"}
-        )
+    return answer.status, body
+
+
+def _telegram(method: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A Bot API method's answer (`{"ok": true, "result": …}`), or SetupError."""
+    status, body = _post("Telegram", f"{_telegram_base()}/{method}", payload or {}, {})
+    if not (status == 200 and body.get("ok")):
+        detail = f"{body.get('error_code', status)} {body.get('description', '')}"
+        raise SetupError(_("Telegram refused: %(detail)s") % {"detail": detail})
+    return body
+
+
+def _viber_call(path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A REST Bot API call's answer (`{"status": 0, …}`), or SetupError."""
+    viber = _viber()
+    headers = {"X-Viber-Auth-Token": viber.token}
+    status, body = _post("Viber", f"{viber.base}/pa/{path}", payload or {}, headers)
+    if not (status == 200 and body.get("status") == 0):
+        detail = f"{body.get('status', status)} {body.get('status_message', '')}"
+        raise SetupError(_("Viber refused: %(detail)s") % {"detail": detail})
     return body
 
 
@@ -161,25 +172,24 @@ def register(provider: str) -> str:
     """Register the provider's hook URL with it; what it said, or SetupError."""
     url = hook_url(provider)
     if provider == "telegram":
-        base = _telegram_base()
+        _telegram_base()  # configured, before the address is judged
         _public(url)
-        payload: dict[str, Any] = {
-            "url": url,
-            "secret_token": hook_secret("telegram"),
-            "allowed_updates": TELEGRAM_UPDATES,
-        }
-        _call("Telegram", f"{base}/setWebhook", payload, {})
+        _telegram(
+            "setWebhook",
+            {
+                "url": url,
+                "secret_token": hook_secret("telegram"),
+                "allowed_updates": TELEGRAM_UPDATES,
+            },
+        )
         return _("Telegram will call %(url)s.") % {"url": url}
     if provider == "viber":
-        viber = _viber()
+        _viber()
         _public(url)
-        payload = {
-            "url": url,
-            "event_types": VIBER_EVENTS,
-            "send_name": True,
-            "send_photo": False,
-        }
-        _call("Viber", f"{viber.base}/pa/set_webhook", payload, {"X-Viber-Auth-Token": viber.token})
+        _viber_call(
+            "set_webhook",
+            {"url": url, "event_types": VIBER_EVENTS, "send_name": True, "send_photo": False},
+        )
         return _("Viber will call %(url)s.") % {"url": url}
     raise SetupError(_("Only Telegram and Viber hooks are registered through their API."))
 
@@ -187,12 +197,10 @@ def register(provider: str) -> str:
 def unregister(provider: str) -> str:
     """Stop the provider calling Rapport (its messages go on being sent)."""
     if provider == "telegram":
-        _call("Telegram", f"{_telegram_base()}/deleteWebhook", {}, {})
+        _telegram("deleteWebhook")
         return _("Telegram no longer calls Rapport.")
     if provider == "viber":
-        viber = _viber()
-        headers = {"X-Viber-Auth-Token": viber.token}
-        _call("Viber", f"{viber.base}/pa/set_webhook", {"url": ""}, headers)
+        _viber_call("set_webhook", {"url": ""})
         return _("Viber no longer calls Rapport.")
     raise SetupError(_("Only Telegram and Viber hooks are registered through their API."))
 
@@ -201,14 +209,12 @@ def registered(provider: str) -> str:
     """What the provider has registered now, compared with Rapport's hook URL."""
     url = hook_url(provider)
     if provider == "telegram":
-        info = _call("Telegram", f"{_telegram_base()}/getWebhookInfo", {}, {})["result"] or {}
-        now = str(info.get("url", ""))
-        error = str(info.get("last_error_message", ""))
+        info = _telegram("getWebhookInfo").get("result")
+        info = info if isinstance(info, dict) else {}
+        now = str(info.get("url") or "")
+        error = str(info.get("last_error_message") or "")
     elif provider == "viber":
-        viber = _viber()
-        headers = {"X-Viber-Auth-Token": viber.token}
-        info = _call("Viber", f"{viber.base}/pa/get_account_info", {}, headers)
-        now, error = str(info.get("webhook", "")), ""
+        now, error = str(_viber_call("get_account_info").get("webhook") or ""), ""
     else:
         raise SetupError(_("Only Telegram and Viber hooks are registered through their API."))
     if not now:
