@@ -86,15 +86,21 @@ def checkpoints_deferred() -> Iterator[None]:
     checkpoint made that window a hundred times wider (measured: 5 skipped in 100 kills).
     Its commits run here, and the checkpoints move to the commits that record what was sent."""
     _autocheckpoint(0)
+    connection.rapport_checkpoints_deferred = True  # type: ignore[attr-defined]
     try:
         yield
     finally:
+        connection.rapport_checkpoints_deferred = False  # type: ignore[attr-defined]
         _autocheckpoint(AUTOCHECKPOINT_PAGES)
 
 
 @contextmanager
 def checkpointing() -> Iterator[None]:
-    """Inside `checkpoints_deferred`: the commits here may run the checkpoint again."""
+    """Inside `checkpoints_deferred`: the commits here may run the checkpoint again (outside
+    it they always may, and nothing changes)."""
+    if not getattr(connection, "rapport_checkpoints_deferred", False):
+        yield
+        return
     _autocheckpoint(AUTOCHECKPOINT_PAGES)
     try:
         yield
