@@ -44,6 +44,21 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_number(name: str, default: float, *, minimum: float = 0) -> float:
+    """A number from the environment (at least `minimum`); anything else stops the start with
+    a message naming the variable, not a bare ValueError."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: {value!r} is not a number") from None
+    if not number >= minimum:  # NaN included
+        raise ImproperlyConfigured(f"{name}: {value!r} is below {minimum:g}")
+    return number
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -134,7 +149,7 @@ DEFAULT_SQLITE_PATH = VAR_DIR / "rapport.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}",
-        conn_max_age=int(os.environ.get("RAPPORT_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=int(env_number("RAPPORT_DB_CONN_MAX_AGE", 60)),
         conn_health_checks=True,
     )
 }
@@ -174,7 +189,7 @@ RAPPORT_JOB_LEASE = 60
 # A stopping worker (SIGTERM, Ctrl+C) waits this long for its running jobs to finish; set it
 # below the service manager's stop timeout (systemd 90 s, Docker 10 s by default) and below
 # the 15 s `rapport serve` gives its in-process worker.
-RAPPORT_JOB_GRACE = float(os.environ.get("RAPPORT_JOB_GRACE", "8"))
+RAPPORT_JOB_GRACE = env_number("RAPPORT_JOB_GRACE", 8)
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -286,7 +301,7 @@ if not _viber_days.isdigit() or not 1 <= int(_viber_days) <= 365:
 RAPPORT_VIBER_LINK_DAYS = int(_viber_days)
 RAPPORT_WHATSAPP_URL = os.environ.get("RAPPORT_WHATSAPP_URL", "")
 # Seconds a worker's claim on outbox messages lasts before another worker recovers it.
-RAPPORT_OUTBOX_LEASE = int(os.environ.get("RAPPORT_OUTBOX_LEASE", "120"))
+RAPPORT_OUTBOX_LEASE = int(env_number("RAPPORT_OUTBOX_LEASE", 120, minimum=1))
 
 # --- outbound webhooks (core/outbound.py) -----------------------------------------------------
 # Targets are https on these ports only, at public addresses.
@@ -314,7 +329,7 @@ if not DEBUG and env_bool("RAPPORT_HTTPS", default=True):
     SECURE_SSL_REDIRECT = env_bool("RAPPORT_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("RAPPORT_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = int(env_number("RAPPORT_HSTS_SECONDS", 31536000))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -125,3 +125,19 @@ def test_a_webhook_port_that_is_not_a_number_stops_the_start(tmp_path):
 
     assert result.returncode == 1
     assert "RAPPORT_WEBHOOK_PORTS: 'https' is not a port number" in result.stderr
+
+
+def test_a_number_setting_that_is_not_one_stops_the_start_naming_it(tmp_path):
+    result = run_rapport("check", env=rapport_env(tmp_path, RAPPORT_JOB_GRACE="eight"))
+    assert result.returncode == 1
+    assert "RAPPORT_JOB_GRACE: 'eight' is not a number" in result.stderr
+
+    result = run_rapport("check", env=rapport_env(tmp_path, RAPPORT_OUTBOX_LEASE="0"))
+    assert result.returncode == 1
+    assert "RAPPORT_OUTBOX_LEASE: '0' is below 1" in result.stderr
+
+    grace = run_python(
+        "from django.conf import settings; print(settings.RAPPORT_JOB_GRACE)",
+        env=rapport_env(tmp_path, RAPPORT_JOB_GRACE="2.5"),
+    )
+    assert grace == "2.5"
