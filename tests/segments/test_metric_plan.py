@@ -57,5 +57,8 @@ def test_a_metric_outside_the_covering_index_probes_by_equality(rule):
 
     assert '"contact_id" = ("contacts_contact"."id")' in sql
     assert "BETWEEN" not in sql
-    assert "custmetrics_segment_idx" not in plan, plan
-    assert "custmetrics_clv_idx" not in plan, plan
+    if connection.vendor == "sqlite":
+        # PostgreSQL's planner may rightly start from a selective metric's own index (a semi-join);
+        # SQLite would instead probe that index once per contact, which is what this guards
+        assert "custmetrics_segment_idx" not in plan, plan
+        assert "custmetrics_clv_idx" not in plan, plan
