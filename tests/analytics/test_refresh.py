@@ -164,6 +164,25 @@ def test_refreshing_twice_the_same_day_keeps_one_row_per_customer(world):
     assert AnalyticsRun.objects.filter(kind="customers").count() == 2
 
 
+def test_a_failure_in_the_cross_sell_thread_fails_the_run_and_keeps_the_old_metrics(
+    world, monkeypatch
+):
+    refresh("--as-of", AS_OF.isoformat())
+    before = sorted(CustomerMetrics.objects.values_list("contact_id", "computed_at"))
+
+    def broken(*args, **kwargs):
+        raise MemoryError("no room for the pairs")
+
+    monkeypatch.setattr("rapport.analytics.refresh.cross_sell", broken)
+    with pytest.raises(MemoryError, match="no room for the pairs"):
+        refresh_customers(as_of=AS_OF)
+
+    run = AnalyticsRun.objects.filter(kind="customers").latest("started_at")
+    assert run.status == "failed"
+    assert run.note == "MemoryError: no room for the pairs"
+    assert sorted(CustomerMetrics.objects.values_list("contact_id", "computed_at")) == before
+
+
 def test_a_future_as_of_is_refused():
     with pytest.raises(CommandError, match="is in the future"):
         refresh("--as-of", "2999-01-01")

@@ -9,9 +9,9 @@ def metrics_frame(
     classes: pl.DataFrame,
     predictions: pl.DataFrame,
     risk: pl.DataFrame,
-    offers: pl.DataFrame,
 ) -> pl.DataFrame:
-    """One row per customer, named as CustomerMetrics' columns."""
+    """One row per customer, named as CustomerMetrics' columns, but for the next-best offer
+    (`with_offers`)."""
     why = pl.struct(
         pl.col("reason").alias("code"),
         pl.struct(
@@ -20,16 +20,6 @@ def metrics_frame(
             "interval_source",
             pl.col("overdue_ratio").round(2),
             pl.col("p_alive").round(3),
-        ).alias("params"),
-    )
-    reason = pl.struct(
-        pl.lit("also_bought").alias("code"),
-        pl.struct(
-            "because_of_label",
-            "offer_label",
-            pl.col("confidence").round(4),
-            pl.col("lift").round(3),
-            "customers",
         ).alias("params"),
     )
     return (
@@ -73,18 +63,32 @@ def metrics_frame(
             on="contact_id",
             how="left",
         )
-        .join(
-            offers.select(
-                "contact_id",
-                pl.col("offer").alias("next_best_offer_id"),
-                reason.alias("next_best_offer_reason"),
-            ),
-            on="contact_id",
-            how="left",
-        )
         .with_columns(
             pl.col("rfm_segment").fill_null(""),
             pl.col("abc_class").fill_null(""),
             pl.col("xyz_class").fill_null(""),
         )
+    )
+
+
+def with_offers(metrics: pl.DataFrame, offers: pl.DataFrame) -> pl.DataFrame:
+    """`metrics` with each customer's next-best offer and its reason (none: null)."""
+    reason = pl.struct(
+        pl.lit("also_bought").alias("code"),
+        pl.struct(
+            "because_of_label",
+            "offer_label",
+            pl.col("confidence").round(4),
+            pl.col("lift").round(3),
+            "customers",
+        ).alias("params"),
+    )
+    return metrics.join(
+        offers.select(
+            "contact_id",
+            pl.col("offer").alias("next_best_offer_id"),
+            reason.alias("next_best_offer_reason"),
+        ),
+        on="contact_id",
+        how="left",
     )
