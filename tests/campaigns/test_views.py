@@ -479,6 +479,38 @@ def test_a_launched_campaigns_report(as_user, audience):
     assert as_user("manager").get(f"/campaigns/{made.pk}/report/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("language", "revenue", "added", "cost"),
+    [
+        ("en", "12,345.60 EUR", "4,000.10 EUR", "2,500.00 EUR"),
+        ("ru", "12\xa0345,60 EUR", "4\xa0000,10 EUR", "2\xa0500,00 EUR"),
+    ],
+)
+def test_the_reports_money_is_written_as_the_readers_language_writes_it(
+    as_user, audience, monkeypatch, language, revenue, added, cost
+):
+    made = campaign("Winter sun", status=CampaignStatus.DONE)
+    figures = {
+        "sent": 10, "delivered": 9, "failed": 1, "skipped": {}, "opened": 0, "clicked": 0,
+        "unsubscribed": 0, "replied": 0, "conversions": 3,
+        "revenue": {"amount": "12345.60", "currency": "EUR", "left_out": 0},
+        "holdout": {"contacts": 2, "conversions": 0, "rate": 0.0},
+        "treated": {"contacts": 10, "conversions": 3, "rate": 0.3},
+        "uplift": {"rate": 0.3, "low": 0.01, "high": 0.59, "incremental_revenue": "4000.10"},
+        "variants": [], "attribution_days": 14,
+        "cost": {"amount": "2500.00", "currency": "EUR"}, "romi": 3.938, "incremental_romi": 0.6,
+    }  # fmt: skip
+    monkeypatch.setattr("rapport.campaigns.views.detail.report.campaign_report", lambda c: figures)
+    client = as_user("analyst")
+    client.post("/i18n/setlang/", {"language": language})
+
+    page = client.get(f"/campaigns/{made.pk}/report/", **HTMX).content.decode()
+
+    assert revenue in page
+    assert added in page
+    assert cost in page
+
+
 # --- A/B variants in the form ----------------------------------------------------------------
 
 
