@@ -121,6 +121,21 @@ def test_main_pages_have_no_axe_violations(browser, live_server, world, viewport
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
 
 
+def test_on_a_phone_every_card_of_the_360_page_is_as_wide_as_the_page(browser, live_server, world):
+    page = open_page(browser, live_server, "oksana", "phone")
+    page.goto(f"{live_server.url}/contacts/{world['contact']}/")
+    page.wait_for_load_state("networkidle")
+
+    widths = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.c360 article')]
+             .map(a => [a.id || a.querySelector('h2')?.textContent, Math.round(a.offsetWidth)]))"""
+    )
+
+    # short cards (no complaints, nothing planned) once shrank to their text
+    assert len(widths) >= 6, widths
+    assert len(set(widths.values())) == 1, widths
+
+
 def focused(page):
     return page.evaluate("() => document.activeElement.outerHTML.slice(0, 200)")
 
