@@ -2,13 +2,14 @@
 count, the members' export under the visibility rule, and "Save as segment" from the list."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 
 from rapport.contacts.models import Contact
 from rapport.segments import services
-from rapport.segments.models import Segment, SegmentMember
+from rapport.segments.models import Segment, SegmentMember, SegmentSnapshot
 from tests.api.conftest import make_contact
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +218,26 @@ def test_the_listed_contacts_are_added_to_an_existing_static_segment(as_user, us
     members = SegmentMember.objects.filter(segment=listed).values_list("contact_id", flat=True)
     assert list(members) == [Contact.objects.get(first_name="Olena").pk]
     assert not Segment.objects.filter(name="").exists()
+
+
+def test_the_size_chart_labels_each_refresh_in_the_readers_zone(as_user, users, world):
+    segment = world["marketing"]
+    SegmentSnapshot.objects.filter(segment=segment).delete()
+    users["marketer"].time_zone = "Asia/Tokyo"
+    users["marketer"].save(update_fields=["time_zone"])
+
+    def snapshot(day: int, hour: int) -> None:
+        at = dt.datetime(2026, 11 if day == 30 else 12, day, hour, tzinfo=dt.UTC)
+        SegmentSnapshot.objects.create(segment=segment, at=at, size=2, entered=0, left=0)
+
+    def labels() -> list[str]:
+        return as_user("marketer").get(f"/segments/{segment.pk}/").context["chart"]["labels"]
+
+    snapshot(30, 16)  # 1 December, 01:00 in Tokyo
+    snapshot(1, 16)  # 2 December, 01:00
+    one_a_day = labels()
+    snapshot(1, 9)  # 1 December, 18:00: that day had two refreshes
+    twice = labels()
+
+    assert one_a_day == ["2026-12-01", "2026-12-02"]
+    assert twice == ["2026-12-01 01:00", "2026-12-01 18:00", "2026-12-02 01:00"]

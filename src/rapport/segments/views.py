@@ -6,6 +6,7 @@ segment, the contacts' own scope for its members) and writes through `segments.s
 """
 
 import contextlib
+import datetime as dt
 import json
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -111,7 +113,7 @@ def segment_detail(request: Request, pk: int) -> HttpResponse:
         summary=_summary(segment),
         history=history,
         chart={
-            "labels": [s.at.date().isoformat() for s in history],
+            "labels": _chart_labels([s.at for s in history]),
             "size": [s.size for s in history],
             "entered": [s.entered for s in history],
             "left": [s.left for s in history],
@@ -121,6 +123,16 @@ def segment_detail(request: Request, pk: int) -> HttpResponse:
         may_delete=visibility.can(request.user, "delete", segment),
     )
     return render(request, "segments/detail.html", context)
+
+
+def _chart_labels(times: list[dt.datetime]) -> list[str]:
+    """Each refresh's day in the reader's zone; with the time too when one day had several
+    refreshes (two points both labelled "2026-12-02" tell nothing apart)."""
+    local = [timezone.localtime(at) for at in times]
+    days = [at.date().isoformat() for at in local]
+    if len(set(days)) == len(days):
+        return days
+    return [f"{day} {at:%H:%M}" for day, at in zip(days, local, strict=True)]
 
 
 def _summary(segment: Segment) -> list[dict[str, Any]]:
