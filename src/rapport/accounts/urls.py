@@ -5,17 +5,29 @@ from rapport.accounts import notification_views, views
 from rapport.accounts.signin import SignInForm
 
 app_name = "accounts"
+# Each view names its template: under registration/ the admin's own (installed before this
+# app) won, and "Change password" opened the Django admin's page instead of Rapport's.
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, template_name="accounts/login.html"
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
+        auth_views.PasswordChangeView.as_view(
+            success_url="/password/done/", template_name="accounts/password_change_form.html"
+        ),
         name="password_change",
     ),
     path(
         "password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html"
+        ),
         name="password_change_done",
     ),
     path("profile/", views.profile, name="profile"),
