@@ -121,6 +121,23 @@ def test_main_pages_have_no_axe_violations(browser, live_server, world, viewport
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
 
 
+# Elements reaching past the screen's right edge, outside any box that scrolls sideways (the
+# profile's token table was cut off at the edge: the page did not scroll, the table did not).
+CUT_OFF = """(w) => {
+  const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const out = [];
+  for (const el of document.querySelectorAll('main *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= w + 1 || el.closest('.visually-hidden')) continue;
+    if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+    let box = el.parentElement;
+    while (box && box !== document.body && !scrolls(box)) box = box.parentElement;
+    if (!box || box === document.body) out.push(el.tagName + '.' + el.className);
+  }
+  return out.slice(0, 5);
+}"""
+
+
 def test_on_a_phone_no_page_scrolls_sideways(browser, live_server, world):
     # wide tables scroll inside their own box; the page itself stays as wide as the screen
     # (a visually hidden table heading once widened the jobs page to 693 px)
@@ -137,6 +154,8 @@ def test_on_a_phone_no_page_scrolls_sideways(browser, live_server, world):
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > VIEWPORTS["phone"][0]:
             wide[path] = width
+        if cut := page.evaluate(CUT_OFF, VIEWPORTS["phone"][0]):
+            wide[path] = cut
 
     assert wide == {}
 
