@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import Role, User
 from rapport.activities.models import Activity, ActivityReminder, ActivityStatus
+from rapport.demo.follow_through import AGENT_DAY
 from rapport.service.models import OPEN_STATUSES, Complaint, ComplaintStatusChange, Survey
 from rapport.timeline.models import Interaction
 
@@ -51,6 +52,20 @@ def test_every_manager_and_agent_has_a_working_day(demo):
         shown = sum(len(items) for _day, items in month.context["days"])
         assert month.status_code == 200
         assert shown >= len(day.today) >= 2, user.username
+
+
+def test_an_agents_follow_ups_come_after_their_complaints(demo):
+    agent = User.objects.get(username="agent")
+    follow_ups = Activity.objects.filter(assignee=agent, complaint__isnull=False)
+
+    # each of the agent's day (their past year's complaints are old enough for any slot)
+    assert follow_ups.count() == len(AGENT_DAY)
+    early = [
+        (a.subject, a.due_at, a.complaint.created_at)
+        for a in follow_ups.select_related("complaint")
+        if a.due_at <= a.complaint.created_at
+    ]
+    assert early == []
 
 
 def test_a_manager_plans_fourteen_activities_a_series_and_its_done_occurrences(demo):

@@ -216,7 +216,15 @@ def _agent_plans(user: User, complaints: list[Complaint], now: dt.datetime) -> l
         return []
     plans = []
     for n, slot in enumerate(AGENT_DAY):
-        pool = answered if slot.outcome else open_
+        # a follow-up comes after its complaint: one due yesterday is about an older one
+        due = _due(slot, user, now)
+
+        def before(complaints: list[Complaint], due: dt.datetime = due) -> list[Complaint]:
+            return [c for c in complaints if c.created_at is not None and c.created_at < due]
+
+        pool = before(answered if slot.outcome else open_) or before(mine)
+        if not pool:
+            continue
         complaint = pool[n % len(pool)]
         subject = f"{slot.subject} #{complaint.pk}"
         activity = _activity(slot, user, complaint.contact_id, None, now, subject)
