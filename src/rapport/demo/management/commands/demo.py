@@ -14,6 +14,7 @@ from rapport.accounts.models import Role
 from rapport.analytics.refresh import refresh_customers
 from rapport.analytics.services import refresh_acquisition
 from rapport.contacts.models import Contact
+from rapport.core import visibility
 from rapport.demo import (
     complaints,
     follow_through,
@@ -68,7 +69,9 @@ class Command(BaseCommand):
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         users = staff.ensure_staff()
         tags = staff.ensure_tags()
-        managers = [u for u in users.values() if u.role == Role.SALES_MANAGER]
+        # who is who, by the one role rule
+        managers = [u for u in users.values() if visibility.role_of(u) == Role.SALES_MANAGER]
+        agents = [u for u in users.values() if visibility.role_of(u) == Role.SERVICE_AGENT]
         companies = staff.ensure_companies(max(6, target // 300), managers)
         loaded = demo_contacts_loaded()
         if loaded >= target:
@@ -84,14 +87,13 @@ class Command(BaseCommand):
                 total=target,
                 now=now,
                 manager_ids=[u.pk for u in managers],
-                actor_ids=[u.pk for u in users.values() if u.role == Role.SERVICE_AGENT],
+                actor_ids=[u.pk for u in agents],
                 tag_ids=tags,
                 company_ids=companies,
                 sales=setup,
             )
             self._load(ctx, loaded, target, verbosity)
             work_in_progress.ensure_work_in_progress(setup, manager_ids=ctx.manager_ids, now=now)
-            agents = [u for u in users.values() if u.role == Role.SERVICE_AGENT]
             filed = complaints.ensure_complaints(
                 manager_ids=ctx.manager_ids, agent_ids=[u.pk for u in agents], now=now
             )
