@@ -10,10 +10,12 @@ from email.policy import default as default_policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.utils import timezone
 
 from rapport.campaigns.models import Campaign, CampaignStatus, CampaignTemplate
 from rapport.contacts import services as contacts
 from rapport.contacts.models import Contact
+from rapport.segments.models import Segment, SegmentMember
 from tests.factories import ContactFactory
 
 
@@ -127,3 +129,48 @@ def campaign(
             body_html=html,
         )
     return made
+
+
+@pytest.fixture
+def as_user(client, users):
+    def login(name: str):
+        client.force_login(users[name])
+        return client
+
+    return login
+
+
+@pytest.fixture
+def audience(users):
+    """A static segment of three: Olena and Ieva may get e-mail, Taras gave no consent."""
+    olena = person("olena@example.com", first_name="Olena")
+    ieva = person("ieva@example.com", first_name="Ieva")
+    taras = person("taras@example.com", first_name="Taras", consents=())
+    segment = Segment.objects.create(name="Sun seekers", kind="static", owner=users["marketer"])
+    SegmentMember.objects.bulk_create(
+        SegmentMember(segment=segment, contact=c, since=timezone.now())
+        for c in (olena, ieva, taras)
+    )
+    return {"segment": segment, "olena": olena, "ieva": ieva, "taras": taras}
+
+
+def campaign_form(segment=None, **changes) -> dict:
+    data = {
+        "name": "Spring in Crete",
+        "goal": "Fill the April flights",
+        "segment": segment.pk if segment else "",
+        "channel": "email",
+        "fallback_channel": "",
+        "purpose": "marketing",
+        "scheduled_at": "2030-04-01T09:30",
+        "quiet_from": "21:00",
+        "quiet_to": "09:00",
+        "holdout_percent": "10",
+        "subject_en": "Hello {{ first_name }}",
+        "text_en": "Dear {{ first_name }}, spring is here.",
+        "html_en": "",
+        "subject_uk": "Привіт, {{ first_name }}",
+        "text_uk": "Весна прийшла, {{ first_name }}.",
+    }
+    data.update(changes)
+    return data

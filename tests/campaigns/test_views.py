@@ -3,43 +3,18 @@ edit refused), the page of a campaign (audience counts, a test to oneself, launc
 the messages and the ones to review), each for every role."""
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from rapport.campaigns.models import Campaign, CampaignStatus, Message, MessageStatus
-from rapport.segments.models import Segment, SegmentMember
 from rapport.timeline.models import Interaction
-from tests.campaigns.conftest import campaign, person
+from tests.campaigns.conftest import campaign, campaign_form
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def as_user(client, users):
-    def login(name: str):
-        client.force_login(users[name])
-        return client
-
-    return login
-
-
-@pytest.fixture
-def audience(users):
-    """A static segment of three: Olena and Ieva may get e-mail, Taras gave no consent."""
-    olena = person("olena@example.com", first_name="Olena")
-    ieva = person("ieva@example.com", first_name="Ieva")
-    taras = person("taras@example.com", first_name="Taras", consents=())
-    segment = Segment.objects.create(name="Sun seekers", kind="static", owner=users["marketer"])
-    SegmentMember.objects.bulk_create(
-        SegmentMember(segment=segment, contact=c, since=timezone.now())
-        for c in (olena, ieva, taras)
-    )
-    return {"segment": segment, "olena": olena, "ieva": ieva, "taras": taras}
 
 
 def _message(made: Campaign, contact, status: str, **fields) -> Message:
@@ -54,28 +29,6 @@ def _message(made: Campaign, contact, status: str, **fields) -> Message:
         available_at=timezone.now(),
         **fields,
     )
-
-
-def _form(segment=None, **changes) -> dict:
-    data = {
-        "name": "Spring in Crete",
-        "goal": "Fill the April flights",
-        "segment": segment.pk if segment else "",
-        "channel": "email",
-        "fallback_channel": "",
-        "purpose": "marketing",
-        "scheduled_at": "2030-04-01T09:30",
-        "quiet_from": "21:00",
-        "quiet_to": "09:00",
-        "holdout_percent": "10",
-        "subject_en": "Hello {{ first_name }}",
-        "text_en": "Dear {{ first_name }}, spring is here.",
-        "html_en": "",
-        "subject_uk": "Привіт, {{ first_name }}",
-        "text_uk": "Весна прийшла, {{ first_name }}.",
-    }
-    data.update(changes)
-    return data
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -154,7 +107,7 @@ def test_creating_a_campaign_saves_it_in_the_users_time_zone(as_user, users, aud
     users["marketer"].time_zone = "Europe/Kyiv"
     users["marketer"].save()
 
-    response = as_user("marketer").post("/campaigns/new/", _form(audience["segment"]))
+    response = as_user("marketer").post("/campaigns/new/", campaign_form(audience["segment"]))
 
     made = Campaign.objects.get()
     assert response.status_code == 302
@@ -183,7 +136,9 @@ def test_creating_a_campaign_saves_it_in_the_users_time_zone(as_user, users, aud
     ],
 )
 def test_errors_are_shown_next_to_their_fields(as_user, audience, changes, field, error):
-    response = as_user("marketer").post("/campaigns/new/", _form(audience["segment"], **changes))
+    response = as_user("marketer").post(
+        "/campaigns/new/", campaign_form(audience["segment"], **changes)
+    )
 
     assert response.status_code == 422
     form = response.context["form"]
@@ -194,7 +149,7 @@ def test_errors_are_shown_next_to_their_fields(as_user, audience, changes, field
 
 def test_a_message_that_cannot_be_rendered_is_shown_above_the_languages(as_user, audience):
     response = as_user("marketer").post(
-        "/campaigns/new/", _form(audience["segment"], text_en="Hi {% if %}")
+        "/campaigns/new/", campaign_form(audience["segment"], text_en="Hi {% if %}")
     )
 
     assert response.status_code == 422
@@ -206,7 +161,7 @@ def test_a_message_that_cannot_be_rendered_is_shown_above_the_languages(as_user,
 def test_a_campaign_needs_a_message_in_some_language(as_user, audience):
     response = as_user("marketer").post(
         "/campaigns/new/",
-        _form(audience["segment"], subject_en="", text_en="", subject_uk="", text_uk=""),
+        campaign_form(audience["segment"], subject_en="", text_en="", subject_uk="", text_uk=""),
     )
 
     assert response.status_code == 422
@@ -223,7 +178,7 @@ def test_editing_changes_the_campaign(as_user, audience):
 
     response = client.post(
         f"/campaigns/{made.pk}/edit/",
-        _form(audience["segment"], name="Winter sun, again", updated_at=seen),
+        campaign_form(audience["segment"], name="Winter sun, again", updated_at=seen),
     )
 
     assert response.status_code == 302
@@ -240,7 +195,8 @@ def test_a_stale_edit_is_refused_with_a_clear_message(as_user, audience):
     made.save()
 
     response = client.post(
-        f"/campaigns/{made.pk}/edit/", _form(audience["segment"], name="Mine", updated_at=seen)
+        f"/campaigns/{made.pk}/edit/",
+        campaign_form(audience["segment"], name="Mine", updated_at=seen),
     )
 
     assert response.status_code == 422
@@ -255,7 +211,7 @@ def test_only_those_who_work_campaigns_may_edit(as_user, audience, role, status)
     made = campaign("Winter sun", status=CampaignStatus.DRAFT)
 
     assert as_user(role).get(f"/campaigns/{made.pk}/edit/").status_code == status
-    response = as_user(role).post(f"/campaigns/{made.pk}/edit/", _form(audience["segment"]))
+    response = as_user(role).post(f"/campaigns/{made.pk}/edit/", campaign_form(audience["segment"]))
     assert response.status_code == status
     made.refresh_from_db()
     assert made.name == "Winter sun"
@@ -272,7 +228,7 @@ def test_a_launched_campaign_is_not_edited(as_user):
 
 def test_the_live_preview_renders_for_a_chosen_contact_or_the_sample(as_user, audience):
     client = as_user("marketer")
-    data = _form(preview_language="uk")
+    data = campaign_form(preview_language="uk")
 
     sample = client.post("/campaigns/content-preview/", data, **HTMX)
     chosen = client.post(
@@ -509,95 +465,3 @@ def test_the_reports_money_is_written_as_the_readers_language_writes_it(
     assert revenue in page
     assert added in page
     assert cost in page
-
-
-# --- A/B variants in the form ----------------------------------------------------------------
-
-
-def _variants(data: dict, *shares: int) -> dict:
-    data = {**data, "variant_count": str(len(shares))}
-    for i, share in enumerate(shares):
-        letter = "AB"[i]
-        data |= {
-            f"v{i}_name": letter,
-            f"v{i}_share": str(share),
-            f"v{i}_subject_en": f"{letter}: hello {{{{ first_name }}}}",
-            f"v{i}_text_en": f"Version {letter}",
-        }
-    return data
-
-
-def test_splitting_into_variants_redraws_the_form_with_the_content_twice(as_user, audience):
-    response = as_user("marketer").post(
-        "/campaigns/new/", {**_form(audience["segment"]), "action": "split"}
-    )
-
-    assert response.status_code == 200
-    form = response.context["form"]
-    assert form.variants == 2
-    assert [b["prefix"] for b in response.context["blocks"]] == ["v0_", "v1_"]
-    assert (form.initial["v0_name"], form.initial["v1_share"]) == ("A", 50)
-    assert form.initial["v1_text_uk"] == "Весна прийшла, {{ first_name }}."
-    assert b'id="tab-v1_uk"' in response.content
-    assert Campaign.objects.count() == 0
-
-
-def test_removing_a_variant_of_two_goes_back_to_one_content(as_user, audience):
-    data = _variants(_form(audience["segment"]), 50, 50)
-
-    response = as_user("marketer").post("/campaigns/new/", {**data, "action": "remove_variant:0"})
-
-    form = response.context["form"]
-    assert form.variants == 0
-    assert form.initial["text_en"] == "Version B"
-
-
-def test_a_campaign_with_variants_is_saved_and_edited(as_user, audience):
-    client = as_user("marketer")
-    response = client.post("/campaigns/new/", _variants(_form(audience["segment"]), 30, 70))
-
-    made = Campaign.objects.get()
-    assert response.status_code == 302
-    assert [(v.name, v.share) for v in made.variants.order_by("position")] == [
-        ("A", 30),
-        ("B", 70),
-    ]
-    assert sorted((t.variant.name, t.body_text) for t in made.templates.all()) == [
-        ("A", "Version A"),
-        ("B", "Version B"),
-    ]
-    edit = client.get(f"/campaigns/{made.pk}/edit/")
-    assert edit.context["form"].initial["v1_text_en"] == "Version B"
-    page = client.get(f"/campaigns/{made.pk}/")
-    assert "70% of those who get it" in page.content.decode()
-
-
-def test_variant_shares_that_do_not_add_up_are_shown_on_the_last_share(as_user, audience):
-    response = as_user("marketer").post(
-        "/campaigns/new/", _variants(_form(audience["segment"]), 30, 60)
-    )
-
-    assert response.status_code == 422
-    assert response.context["form"].errors["v1_share"] == [
-        "The shares add up to 90; make them 100."
-    ]
-    assert b'id="campaign-v1_share_error"' in response.content
-
-
-def test_the_form_switches_tracking_off_and_the_page_says_so(as_user, audience):
-    client = as_user("marketer")
-
-    client.post("/campaigns/new/", _form(audience["segment"], track="on"))
-    client.post("/campaigns/new/", _form(audience["segment"], name="Quiet one"))  # unticked
-
-    tracked, untracked = Campaign.objects.order_by("pk")
-    assert (tracked.track, untracked.track) == (True, False)
-    assert (
-        "Tracked in the HTML part of its e-mails"
-        in client.get(f"/campaigns/{tracked.pk}/").content.decode()
-    )
-    assert "Not tracked" in client.get(f"/campaigns/{untracked.pk}/").content.decode()
-    form = client.get("/campaigns/new/").content.decode()
-    checkbox = re.search(r'<input type="checkbox" name="track"[^>]*>', form)
-    assert checkbox is not None
-    assert checkbox[0].endswith(" checked>")
