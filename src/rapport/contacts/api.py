@@ -188,6 +188,9 @@ _CHILDREN_SQL = (
 )
 
 
+_CHILDREN_SQL_ARRAYS = _CHILDREN_SQL.replace("IN ({marks})", "= ANY(%s::bigint[])")
+
+
 def _child_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -195,8 +198,7 @@ def _child_rows(ids: list[int]) -> list[tuple[Any, ...]]:
             # Python and caches that only up to 50 parameters; the 150 of a full page were
             # parsed again on every request, ≈ 0.85 of ≈ 5.7 ms CPU per 50-row list request
             # (cProfile, 1M contacts, 2026-12-02).
-            sql = _CHILDREN_SQL.replace("IN ({marks})", "= ANY(%s::bigint[])")
-            cursor.execute(sql, [ids] * 3)
+            cursor.execute(_CHILDREN_SQL_ARRAYS, [ids] * 3)
         else:
             cursor.execute(_CHILDREN_SQL.format(marks=", ".join(["%s"] * len(ids))), ids * 3)
         return cursor.fetchall()
