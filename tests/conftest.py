@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -104,3 +105,12 @@ def run_tasks(django_capture_on_commit_callbacks):
             return client.post(url, data or {})
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    """A request in another language leaves it active in the thread after the test (Django
+    does not reset it): without this, the tests after one that switched to Russian read
+    Russian messages."""
+    yield
+    translation.deactivate()
