@@ -57,6 +57,17 @@ def users(db, team):
     }
 
 
+@pytest.fixture
+def as_user(client, users):
+    """The test client logged in as the named role fixture user: as_user("analyst")."""
+
+    def login(name: str):
+        client.force_login(users[name])
+        return client
+
+    return login
+
+
 class Clock:
     """What timezone.now() answers in a test: a wall-clock time in the site's zone that
     the test moves with `set("2026-01-12T10:00")`."""

@@ -20,15 +20,6 @@ from tests.activities.conftest import soon
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(client, users):
-    def login(name: str):
-        client.force_login(users[name])
-        return client
-
-    return login
-
-
 def _late(activity: Activity, hours: int = 24) -> Activity:
     Activity.objects.filter(pk=activity.pk).update(
         due_at=timezone.now() - dt.timedelta(hours=hours)

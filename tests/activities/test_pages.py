@@ -20,15 +20,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def as_user(client, users):
-    def login(name: str):
-        client.force_login(users[name])
-        return client
-
-    return login
-
-
-@pytest.fixture
 def work(users, olena, jonas, plan):
     """North: a call ahead, an overdue task, a done meeting; South: a call."""
     call = plan(contact=olena.pk, subject="Call about Crete", due_at=soon(2))

@@ -35,15 +35,6 @@ FLOW: list[dict[str, Any]] = [
 
 
 @pytest.fixture
-def as_user(client, users):
-    def login(name: str):
-        client.force_login(users[name])
-        return client
-
-    return login
-
-
-@pytest.fixture
 def world(users):
     olena = contacts.contact_create(
         actor=users["manager"],

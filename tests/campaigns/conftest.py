@@ -132,15 +132,6 @@ def campaign(
 
 
 @pytest.fixture
-def as_user(client, users):
-    def login(name: str):
-        client.force_login(users[name])
-        return client
-
-    return login
-
-
-@pytest.fixture
 def audience(users):
     """A static segment of three: Olena and Ieva may get e-mail, Taras gave no consent."""
     olena = person("olena@example.com", first_name="Olena")

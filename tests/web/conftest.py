@@ -4,17 +4,6 @@ from rapport.contacts import services
 
 
 @pytest.fixture
-def as_user(client, users):
-    """A test client logged in as the named role fixture user: as_user("analyst")."""
-
-    def login(name: str):
-        client.force_login(users[name])
-        return client
-
-    return login
-
-
-@pytest.fixture
 def olena(users):
     """A contact owned by `manager` (team North), with e-mail and a messy phone."""
     return services.contact_create(
