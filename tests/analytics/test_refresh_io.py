@@ -131,21 +131,30 @@ def test_replace_rows_writes_nulls_for_nan_and_replaces_the_table(users):
             "rfm_segment": ["", "loyal"],
             "abc_class": ["C", "A"],
             "xyz_class": ["Z", "Y"],
-            "churn_reason": [None, {"code": "overdue", "params": {"days": 40}}],
+            "churn_reason_code": ["", "overdue"],
+            "usual_interval_days": [None, 12.04],
+            "interval_source": ["", "own"],
         }
     )
     constants = {"as_of": dt.date(2025, 6, 1), "computed_at": now, "currency": "EUR"}
 
     for _ in range(2):  # the second run replaces the first's rows
-        written = writers.replace_rows(
-            CustomerMetrics, frame, constants=constants, json_columns=["churn_reason"]
-        )
+        written = writers.replace_rows(CustomerMetrics, frame, constants=constants)
 
     assert written == 2
     first, second = CustomerMetrics.objects.order_by("pk")
     assert (first.p_alive, first.clv_365d, first.churn_reason) == (None, None, None)
     assert (second.p_alive, str(second.monetary), second.rfm_segment) == (0.75, "1200.25", "loyal")
-    assert second.churn_reason == {"code": "overdue", "params": {"days": 40}}
+    assert second.churn_reason == {  # put together from its columns
+        "code": "overdue",
+        "params": {
+            "days_since_last": 30,
+            "usual_interval_days": 12.0,
+            "interval_source": "own",
+            "overdue_ratio": 2.49,
+            "p_alive": 0.75,
+        },
+    }
     assert (second.as_of, second.computed_at, second.currency) == (dt.date(2025, 6, 1), now, "EUR")
 
 

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from rapport.analytics import loaders, staging, writers
-from rapport.analytics.models import CrossSellPair, CustomerMetrics
+from rapport.analytics.models import CrossSellPair, CustomerMetrics, ReportSnapshot
 from rapport.core.bulk import insert_from_sql
 from tests.api.sales_data import make_product
 
@@ -22,8 +22,8 @@ CONSTANTS = {"as_of": dt.date(2025, 6, 1), "computed_at": NOW, "currency": "EUR"
 
 def metrics_frame() -> pl.DataFrame:
     """Every kind of value a refresh writes: nulls, NaN and infinities, whole and fractional
-    money in decimal columns, floats that do not print short, empty and non-ASCII text, JSON
-    structs with nulls inside, and a column of nulls only."""
+    money in decimal columns, floats that do not print short, empty and non-ASCII text, and a
+    column of nulls only."""
     return pl.DataFrame(
         {
             "contact_id": [7, 3, 11],
@@ -43,12 +43,26 @@ def metrics_frame() -> pl.DataFrame:
             "expected_purchases_90d": [None, 1 / 3, 2.0],
             "clv_365d": [None, float("inf"), 4766.26],
             "churn_risk": [0.016408689280372868, None, 0.0],
-            "churn_reason": [
-                None,
+            "churn_reason_code": ["", "overdue", "on_track"],
+            "usual_interval_days": [None, 63.4, 1 / 7],
+            "offer_label": ["", "Šiauliai „X“", "o'k"],
+            "offer_customers": [None, 12780, 0],
+            "next_best_offer_id": pl.Series([None, None, None], dtype=pl.Null),
+        }
+    )
+
+
+def snapshots_frame() -> pl.DataFrame:
+    """JSON structs with nulls, non-ASCII text and quotes inside."""
+    return pl.DataFrame(
+        {
+            "report": ["rfm", "clv"],
+            "variant": ["", "revenue:12"],
+            "scope": ["all", "team:1"],
+            "payload": [
                 {"code": "overdue", "params": {"days": 40, "label": "Šiauliai „X“"}},
                 {"code": "on_track", "params": {"days": None, "label": "o'k"}},
             ],
-            "next_best_offer_id": pl.Series([None, None, None], dtype=pl.Null),
         }
     )
 
@@ -70,11 +84,19 @@ def stored(path, table: str) -> list[tuple]:
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="staging is SQLite's")
-@pytest.mark.parametrize(("model", "frame"), [(CustomerMetrics, metrics_frame())])
-def test_staged_rows_are_the_rows_executemany_binds(tmp_path, model, frame):
+@pytest.mark.parametrize(
+    ("model", "frame", "json_columns", "constants"),
+    [
+        (CustomerMetrics, metrics_frame(), [], CONSTANTS),
+        (ReportSnapshot, snapshots_frame(), ["payload"], {"as_of": NOW.date(), "computed_at": NOW}),
+    ],
+)
+def test_staged_rows_are_the_rows_executemany_binds(
+    tmp_path, model, frame, json_columns, constants
+):
     table = model._meta.db_table
-    rows = writers.database_form(frame, json_columns=["churn_reason"])
-    constants = {k: writers.constant(v) for k, v in CONSTANTS.items()}
+    rows = writers.database_form(frame, json_columns=json_columns)
+    constants = {k: writers.constant(v) for k, v in constants.items()}
     bound, copied, scratch = (tmp_path / f"{n}.sqlite3" for n in ("bound", "copied", "scratch"))
     for path in (bound, copied):
         with sqlite3.connect(path) as db:
@@ -85,14 +107,15 @@ def test_staged_rows_are_the_rows_executemany_binds(tmp_path, model, frame):
     with sqlite3.connect(bound) as db:
         db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows.iter_rows())
 
-    assert staging._ingest(scratch, {"rows": rows}) == {"rows": 3}
+    assert staging._ingest(scratch, {"rows": rows}) == {"rows": len(frame)}
     with sqlite3.connect(copied) as db:
         db.execute("ATTACH DATABASE ? AS staged", [str(scratch)])
         db.execute(insert_from_sql(table, rows.columns, 'staged."rows"', constants))
 
     assert stored(copied, table) == stored(bound, table)
-    first = stored(copied, table)[0]
-    assert first[:2] == (7, "integer")  # in the frame's order, not the primary key's
+    if model is CustomerMetrics:
+        first = stored(copied, table)[0]
+        assert first[:2] == (7, "integer")  # in the frame's order, not the primary key's
 
 
 def test_staging_applies_to_a_sqlite_file_outside_a_transaction_only():

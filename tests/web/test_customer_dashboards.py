@@ -365,13 +365,10 @@ def risky(users):
 
     north, south = users["manager"], users["manager2"]
     reason = {
-        "code": "overdue",
-        "params": {
-            "days_since_last": 240,
-            "usual_interval_days": 90.0,
-            "interval_source": "own",
-            "overdue_ratio": 2.67,
-        },
+        "recency_days": 240,
+        "churn_reason_code": "overdue",
+        "usual_interval_days": 90.0,
+        "interval_source": "own",
     }
     people = {}
     for name, owner, clv, risk in (
@@ -385,7 +382,7 @@ def risky(users):
             people[name],
             clv_365d=Decimal(clv) if clv else None,
             churn_risk=risk,
-            churn_reason=reason,
+            **reason,
             rfm_segment="at_risk",
         )
     return people

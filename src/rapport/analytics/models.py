@@ -1,5 +1,7 @@
 """Stored analytics results, refreshed in batch; pages and segments read these, not raw rows."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -149,11 +151,27 @@ class CustomerMetrics(models.Model):
     expected_order_value = models.DecimalField(max_digits=16, decimal_places=2, null=True)
     clv_365d = models.DecimalField(max_digits=16, decimal_places=2, null=True)
     churn_risk = models.FloatField(null=True)
-    churn_reason = models.JSONField(null=True)  # {"code", "params"}, worded when shown
+    # The reasons are stored as their parts, not as JSON: 280 of a row's 480 bytes were the
+    # two JSON texts (their keys, and figures the row already holds), and every byte is
+    # staged, copied, committed and checkpointed for a million customers each night
+    # (measured on the 1M set: writing the table took 5.0-5.5 s narrow against 7.0-8.0 s).
+    # `churn_reason` and `next_best_offer_reason` put them together again.
+    churn_reason_code = models.CharField(
+        max_length=12, blank=True, db_default=""
+    )  # maths.churn's reason
+    usual_interval_days = models.FloatField(null=True)  # the customer's usual gap (or typical)
+    interval_source = models.CharField(
+        max_length=8, blank=True, db_default=""
+    )  # "own" or "typical"
     next_best_offer = models.ForeignKey(
         Product, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    next_best_offer_reason = models.JSONField(null=True)  # {"code", "params"}
+    # what the offer is (a destination or a product's name) and what it follows from
+    offer_label = models.CharField(max_length=200, blank=True, db_default="")
+    offer_because_of = models.CharField(max_length=200, blank=True, db_default="")
+    offer_confidence = models.FloatField(null=True)
+    offer_lift = models.FloatField(null=True)
+    offer_customers = models.PositiveIntegerField(null=True)
     # The contacts this customer referred (Contact.referred_by) who have a counted purchase,
     # and what those customers bought (their total_revenue, summed)
     # (database defaults too: bulk writers that predate them need not name them)
@@ -173,6 +191,45 @@ class CustomerMetrics(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} @ {self.as_of}"
+
+    @property
+    def churn_reason(self) -> dict[str, Any] | None:
+        """Why the churn risk is what it is: {"code", "params"} (`labels.churn_text` words
+        it), the figures rounded as shown."""
+        if not self.churn_reason_code:
+            return None
+        interval = self.usual_interval_days
+        ratio = self.recency_days / interval if interval else None
+        return {
+            "code": self.churn_reason_code,
+            "params": {
+                "days_since_last": self.recency_days,
+                "usual_interval_days": _rounded(interval, 1),
+                "interval_source": self.interval_source or None,
+                "overdue_ratio": _rounded(ratio, 2),
+                "p_alive": _rounded(self.p_alive, 3),
+            },
+        }
+
+    @property
+    def next_best_offer_reason(self) -> dict[str, Any] | None:
+        """Why the next-best offer: {"code": "also_bought", "params"} (`labels.offer_text`)."""
+        if self.offer_lift is None:
+            return None
+        return {
+            "code": "also_bought",
+            "params": {
+                "because_of_label": self.offer_because_of,
+                "offer_label": self.offer_label,
+                "confidence": _rounded(self.offer_confidence, 4),
+                "lift": _rounded(self.offer_lift, 3),
+                "customers": self.offer_customers,
+            },
+        }
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 class ProductMetrics(models.Model):

@@ -12,16 +12,6 @@ def metrics_frame(
 ) -> pl.DataFrame:
     """One row per customer, named as CustomerMetrics' columns, but for the next-best offer
     (`with_offers`)."""
-    why = pl.struct(
-        pl.col("reason").alias("code"),
-        pl.struct(
-            "days_since_last",
-            pl.col("usual_interval_days").round(1),
-            "interval_source",
-            pl.col("overdue_ratio").round(2),
-            pl.col("p_alive").round(3),
-        ).alias("params"),
-    )
     return (
         summary.select(
             "contact_id",
@@ -59,7 +49,13 @@ def metrics_frame(
             how="left",
         )
         .join(
-            risk.select("contact_id", "churn_risk", why.alias("churn_reason")),
+            risk.select(
+                "contact_id",
+                "churn_risk",
+                pl.col("reason").alias("churn_reason_code"),
+                "usual_interval_days",
+                pl.col("interval_source").fill_null(""),
+            ),
             on="contact_id",
             how="left",
         )
@@ -67,28 +63,24 @@ def metrics_frame(
             pl.col("rfm_segment").fill_null(""),
             pl.col("abc_class").fill_null(""),
             pl.col("xyz_class").fill_null(""),
+            pl.col("churn_reason_code").fill_null(""),
+            pl.col("interval_source").fill_null(""),
         )
     )
 
 
 def with_offers(metrics: pl.DataFrame, offers: pl.DataFrame) -> pl.DataFrame:
-    """`metrics` with each customer's next-best offer and its reason (none: null)."""
-    reason = pl.struct(
-        pl.lit("also_bought").alias("code"),
-        pl.struct(
-            "because_of_label",
-            "offer_label",
-            pl.col("confidence").round(4),
-            pl.col("lift").round(3),
-            "customers",
-        ).alias("params"),
-    )
+    """`metrics` with each customer's next-best offer and its reason's parts (none: null)."""
     return metrics.join(
         offers.select(
             "contact_id",
             pl.col("offer").alias("next_best_offer_id"),
-            reason.alias("next_best_offer_reason"),
+            pl.col("offer_label").fill_null(""),
+            pl.col("because_of_label").fill_null("").alias("offer_because_of"),
+            pl.col("confidence").alias("offer_confidence"),
+            pl.col("lift").alias("offer_lift"),
+            pl.col("customers").alias("offer_customers"),
         ),
         on="contact_id",
         how="left",
-    )
+    ).with_columns(pl.col("offer_label", "offer_because_of").fill_null(""))

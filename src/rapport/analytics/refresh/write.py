@@ -17,8 +17,6 @@ from rapport.analytics.refresh.classes import product_frame
 from rapport.analytics.refresh.messages import warning
 from rapport.analytics.refresh.progress import Recorder
 
-JSON_COLUMNS = ["churn_reason", "next_best_offer_reason"]
-
 
 def write_results(
     rec: Recorder,
@@ -49,7 +47,7 @@ def write_results(
         if staging.can_stage():
             with rec.step("stage rows for writing") as s:
                 frames = {
-                    "metrics": writers.database_form(metrics, json_columns=JSON_COLUMNS),
+                    "metrics": writers.database_form(metrics),
                     "products": writers.database_form(products),
                     "snapshots": writers.database_form(snapshots, json_columns=["payload"]),
                     "pairs": writers.database_form(pairs),
@@ -95,7 +93,6 @@ def _write(
             CustomerMetrics,
             metrics,
             constants=constants,
-            json_columns=JSON_COLUMNS,
             progress=rec.report_progress("write customer metrics"),
             stage=stage,
             staged_as="metrics",
