@@ -105,6 +105,26 @@ def test_customer_journey_runs_up_to_the_first_order(sold, users):
     assert journey[-1].label.endswith("1500.00 EUR")
 
 
+def test_the_journey_on_the_contact_page_shows_the_order_in_the_readers_number_format(
+    sold, users, client
+):
+    from django.urls import reverse
+
+    from rapport.contacts.models import Contact
+
+    contact = Contact.objects.get(email="ona@example.lt")
+    client.force_login(users["manager"])
+    url = reverse("analytics:contact_journey", args=[contact.pk])
+
+    english = client.get(url).content.decode()
+    ukrainian = client.get(url, headers={"accept-language": "uk"}).content.decode()
+
+    order = contact.orders.get()
+    assert f"<strong>First order</strong> #{order.pk}: 1,500.00 EUR" in english
+    assert f"<strong>Перше замовлення</strong> #{order.pk}: 1\u00a0500,00 EUR" in ukrainian
+    assert "<div>Enquiry</div>" in english  # a lead without a message: no colon after
+
+
 def test_customer_journey_leaves_out_leads_the_viewer_may_not_see(sold, users):
     from rapport.analytics.selectors import customer_journey
     from rapport.contacts.models import Contact

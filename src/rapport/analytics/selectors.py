@@ -3,6 +3,7 @@
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -151,6 +152,11 @@ class JourneyStep:
     channel: str = ""
     source: str = ""
     campaign: str = ""
+    # the first order's, for pages to show the amount in the reader's number format (the
+    # label, which the API gives, writes it the machine way: "#12: 1420.00 EUR")
+    order: int | None = None
+    amount: Decimal | None = None
+    currency: str = ""
 
 
 def customer_journey(user: Any, contact: Any, *, limit: int = 200) -> list[JourneyStep]:
@@ -206,6 +212,9 @@ def customer_journey(user: Any, contact: Any, *, limit: int = 200) -> list[Journ
                 at=first_order.order_date,
                 kind="order",
                 label=f"#{first_order.pk}: {first_order.total} {first_order.currency}",
+                order=first_order.pk,
+                amount=first_order.total,
+                currency=first_order.currency,
             )
         )
     return sorted(steps, key=lambda s: (s.at, ["lead", "interaction", "order"].index(s.kind)))
