@@ -125,3 +125,22 @@ def test_an_unknown_format_is_refused(client, users):
 
     users["manager"].refresh_from_db()
     assert users["manager"].date_style == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "1,010.00 EUR"),
+        ("ru", "1\xa0010,00 EUR"),
+        ("uk", "1\xa0010,00 EUR"),
+        ("lt", "1\xa0010,00 EUR"),  # not Django's 1.010,00
+    ],
+)
+def test_amounts_group_thousands_as_each_language_writes_them(language, shown):
+    from decimal import Decimal
+
+    from rapport.core.money import format_money
+
+    with translation.override(language):
+        page = render('{{ a|floatformat:"2g" }} EUR', a=Decimal("1010"))
+        assert (page, format_money(Decimal("1010"), "EUR")) == (shown, shown.replace(" ", "\xa0"))
