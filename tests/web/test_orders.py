@@ -233,7 +233,7 @@ def test_journey_partial_ends_at_the_first_order(as_user, olena, order, lead):
     assert response.status_code == 200
     assert "<html" not in response.text
     assert "summer-crete" in response.text
-    assert f"#{order.pk}: 1300.00 EUR" in response.text
+    assert f"#{order.pk}: 1,300.00 EUR" in response.text  # in the reader's number format
     assert as_user("manager2").get(f"/contacts/{olena.pk}/journey/").status_code == 404
 
 
