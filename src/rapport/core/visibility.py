@@ -155,6 +155,13 @@ def role_of(user: Any) -> str | None:
     return role if role in permissions.RULES else None
 
 
+def django_flags(role: str) -> dict[str, bool]:
+    """The Django admin flags a new user of `role` gets: an administrator may use the admin
+    site as a superuser, every other role neither."""
+    admin = role == permissions.ADMIN
+    return {"is_staff": admin, "is_superuser": admin}
+
+
 def owners_q() -> Q:
     """The users records may be assigned to, as a filter on the user table (see `may_own`)."""
     return Q(is_active=True) & (Q(is_superuser=True) | Q(role__in=sorted(permissions.OWNER_ROLES)))

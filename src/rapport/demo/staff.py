@@ -7,6 +7,7 @@ from django.db import transaction
 
 from rapport.accounts.models import Role, Team, User
 from rapport.contacts.models import Company, Tag
+from rapport.core import visibility
 from rapport.demo import pools
 
 DEMO_PASSWORD = "rapport-demo"  # noqa: S105 (printed for the demo; never a real account)
@@ -56,8 +57,7 @@ def ensure_staff() -> dict[str, User]:
                 role=member.role,
                 team=teams[member.team] if member.team else None,
                 language=member.language,
-                is_staff=member.role == Role.ADMIN,
-                is_superuser=member.role == Role.ADMIN,
+                **visibility.django_flags(member.role),
             )
             password = password or make_password(DEMO_PASSWORD)
             user.password = password
