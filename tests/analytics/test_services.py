@@ -88,7 +88,7 @@ def test_bad_as_of_is_a_clear_error(db):
 
 
 def test_customer_journey_runs_up_to_the_first_order(sold, users):
-    from rapport.analytics.selectors import customer_journey
+    from rapport.analytics.journey import customer_journey
     from rapport.contacts.models import Contact
 
     contact = Contact.objects.get(email="ona@example.lt")
@@ -126,7 +126,7 @@ def test_the_journey_on_the_contact_page_shows_the_order_in_the_readers_number_f
 
 
 def test_customer_journey_leaves_out_leads_the_viewer_may_not_see(sold, users):
-    from rapport.analytics.selectors import customer_journey
+    from rapport.analytics.journey import customer_journey
     from rapport.contacts.models import Contact
     from rapport.sales.models import Lead
 

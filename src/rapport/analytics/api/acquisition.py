@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
-from rapport.analytics import selectors
+from rapport.analytics import journey, selectors
 from rapport.analytics.api.routers import customers_router, router
 from rapport.contacts.selectors import contacts_for
 from rapport.core.api.schemas import Day, ErrorOut, Id, Money
@@ -245,7 +245,7 @@ class JourneyOut(Schema):
 def customer_journey(request: HttpRequest, contact_id: Id) -> dict[str, Any]:
     """A contact's touchpoints (enquiries, interactions) in order, up to their first order."""
     contact = get_object_or_404(contacts_for(_user(request)), pk=contact_id)
-    steps = selectors.customer_journey(_user(request), contact)
+    steps = journey.customer_journey(_user(request), contact)
     return {
         "contact": contact.pk,
         "steps": [

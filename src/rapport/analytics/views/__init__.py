@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.accounts.models import Team
+from rapport.analytics.journey import customer_journey
 from rapport.analytics.models import AnalyticsRun
 from rapport.analytics.selectors import (
     acquisition_report,
-    customer_journey,
     pipeline_funnel,
     require_reader,
 )
