@@ -75,8 +75,8 @@ def with_offers(metrics: pl.DataFrame, offers: pl.DataFrame) -> pl.DataFrame:
         offers.select(
             "contact_id",
             pl.col("offer").alias("next_best_offer_id"),
-            pl.col("offer_label").fill_null(""),
-            pl.col("because_of_label").fill_null("").alias("offer_because_of"),
+            "offer_label",
+            pl.col("because_of_label").alias("offer_because_of"),
             pl.col("confidence").alias("offer_confidence"),
             pl.col("lift").alias("offer_lift"),
             pl.col("customers").alias("offer_customers"),
