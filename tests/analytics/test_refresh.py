@@ -164,8 +164,9 @@ def test_refreshing_twice_the_same_day_keeps_one_row_per_customer(world):
     assert AnalyticsRun.objects.filter(kind="customers").count() == 2
 
 
+@pytest.mark.parametrize("step", ["next_best_offers", "pair_tables"])
 def test_a_failure_in_the_cross_sell_thread_fails_the_run_and_keeps_the_old_metrics(
-    world, monkeypatch
+    world, monkeypatch, step
 ):
     refresh("--as-of", AS_OF.isoformat())
     before = sorted(CustomerMetrics.objects.values_list("contact_id", "computed_at"))
@@ -173,7 +174,7 @@ def test_a_failure_in_the_cross_sell_thread_fails_the_run_and_keeps_the_old_metr
     def broken(*args, **kwargs):
         raise MemoryError("no room for the pairs")
 
-    monkeypatch.setattr("rapport.analytics.refresh.cross_sell", broken)
+    monkeypatch.setattr(f"rapport.analytics.refresh.{step}", broken)
     with pytest.raises(MemoryError, match="no room for the pairs"):
         refresh_customers(as_of=AS_OF)
 

@@ -107,6 +107,8 @@ def test_staged_rows_are_the_rows_executemany_binds(
     with sqlite3.connect(bound) as db:
         db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows.iter_rows())
 
+    with sqlite3.connect(scratch) as db:  # as staged_later makes it
+        db.execute(staging.table_sql("main", "rows", [*rows.columns, "unused"]))
     assert staging._ingest(scratch, {"rows": rows}) == {"rows": len(frame)}
     with sqlite3.connect(copied) as db:
         db.execute("ATTACH DATABASE ? AS staged", [str(scratch)])
@@ -121,14 +123,14 @@ def test_staged_rows_are_the_rows_executemany_binds(
 def test_staging_applies_to_a_sqlite_file_outside_a_transaction_only():
     # the tests run inside a transaction (and on an in-memory SQLite or on PostgreSQL)
     assert staging.can_stage() is False
-    with staging.staged({"rows": metrics_frame()}) as stage:
+    with staging.staged_later("staged", {"rows": ["contact_id"]}) as stage:
         assert stage is None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_replace_rows_copies_a_staged_frame_in_the_callers_transaction(tmp_path):
-    """Through the default connection, as `write_results` does: attached outside the
-    transaction, written inside it, detached after it."""
+    """Through the default connection, as the refresh's writer does: attached outside the
+    transaction, filled and written inside it, detached after it."""
     if connection.vendor != "sqlite":
         pytest.skip("staging is SQLite's")
     product, other = make_product(), make_product()
@@ -145,16 +147,18 @@ def test_replace_rows_copies_a_staged_frame_in_the_callers_transaction(tmp_path)
         }
     )
     scratch = tmp_path / "scratch.sqlite3"
-    tables = staging._ingest(scratch, {"pairs": writers.database_form(pairs)})
+    with sqlite3.connect(scratch) as db:
+        db.execute(staging.table_sql("main", "pairs", pairs.columns))
     with connection.cursor() as cursor:
         cursor.execute("ATTACH DATABASE %s AS staged", [str(scratch)])
     try:
         with transaction.atomic():
+            tables = staging._ingest(scratch, {"pairs": writers.database_form(pairs)})
             written = writers.replace_rows(
                 CrossSellPair,
                 pairs,
                 where=("basis = %s", ["basket"]),
-                stage=staging.Stage(tables),
+                stage=staging.Stage(tables, "staged"),
                 staged_as="pairs",
             )
     finally:

@@ -27,7 +27,12 @@ from rapport.accounts.models import User
 from rapport.analytics.inputs import load_orders
 from rapport.analytics.loaders import bulk_frame
 from rapport.analytics.maths import purchases, rfm
-from rapport.analytics.models import AcquisitionMonth, AnalyticsRun, CustomerMetrics
+from rapport.analytics.models import (
+    AcquisitionMonth,
+    AnalyticsRun,
+    CrossSellPair,
+    CustomerMetrics,
+)
 from rapport.analytics.refresh import refresh_customers, today
 from rapport.analytics.selectors import acquisition_report, allowed_owner_ids
 from rapport.analytics.services import refresh_acquisition
@@ -191,6 +196,15 @@ def _same(label: str, got: pl.DataFrame, want: pl.DataFrame) -> None:
         raise AssertionError(f"the refresh's RFM figures differ from {label}'s")
 
 
+def _all_written(run: AnalyticsRun) -> None:
+    """Every customer and pair the refresh computed is in its table (the RFM check below
+    reads only the customer rows: pairs staged wrong were once stored as none)."""
+    computed = {s["step"]: s["rows"] for s in run.steps}
+    pairs = computed["cross-sell pairs (beside the steps below)"]
+    if CustomerMetrics.objects.count() != run.customers or CrossSellPair.objects.count() != pairs:
+        raise AssertionError("the refresh stored fewer customers or pairs than it computed")
+
+
 @served_benchmark
 def customer_metrics_refresh(bench: Bench) -> list[Result]:
     as_of = today()
@@ -198,6 +212,7 @@ def customer_metrics_refresh(bench: Bench) -> list[Result]:
     start = time.perf_counter()
     run = refresh_customers(as_of=as_of)
     seconds = time.perf_counter() - start
+    _all_written(run)
     orders = load_orders(as_of)  # in the reporting currency: the bench data is all EUR
     with tempfile.TemporaryDirectory() as folder:
         parquet = Path(folder) / "orders.parquet"

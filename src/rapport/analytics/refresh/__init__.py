@@ -24,15 +24,15 @@ from rapport.analytics.loaders import bulk_method
 from rapport.analytics.maths import abcxyz, churn, forecast, money, purchases, referrals, rfm
 from rapport.analytics.maths.lookup import lookup
 from rapport.analytics.models import AnalyticsRun
-from rapport.analytics.refresh.classes import abc_xyz_classes
+from rapport.analytics.refresh.classes import abc_xyz_classes, product_frame
 from rapport.analytics.refresh.forecasts import forecast_snapshots, pipeline_snapshots
 from rapport.analytics.refresh.lifetime import fit_record, jsonable, lifetime_value
 from rapport.analytics.refresh.messages import warning
-from rapport.analytics.refresh.metrics import metrics_frame, with_offers
-from rapport.analytics.refresh.offers import cross_sell
+from rapport.analytics.refresh.metrics import metrics_frame, segment_frame, with_offers
+from rapport.analytics.refresh.offers import next_best_offers, pair_tables
 from rapport.analytics.refresh.progress import Announce, Progress, Recorder
 from rapport.analytics.refresh.snapshots import referrer_snapshots, report_snapshots
-from rapport.analytics.refresh.write import write_results
+from rapport.analytics.refresh.write import Writing, begin_writing
 
 KIND = "customers"
 
@@ -165,6 +165,62 @@ def _compute_and_write(
     with rec.step("RFM scores") as s:
         scored = rfm.rfm_scores(summary, segment_map=settings.rfm_map)
         s["rows"] = len(scored)
+    # the writes begin with the segment changes, beside what follows (see refresh.write)
+    writing = begin_writing(
+        rec,
+        warnings,
+        as_of=as_of,
+        currency=settings.currency,
+        segments=segment_frame(summary, scored),
+    )
+    try:
+        customers, fits = _analyse_and_write(
+            rec,
+            writing,
+            settings,
+            as_of,
+            warnings,
+            orders=orders,
+            lines=lines,
+            owners=owners,
+            links=links,
+            products=products,
+            teams=teams,
+            rates=rates,
+            summary=summary,
+            scored=scored,
+        )
+    except BaseException:
+        writing.abandon()
+        raise
+    return {
+        "rows_read": rows_read,
+        "customers": customers,
+        "warnings": warnings,
+        "fits": fits,
+        "rates": used_rates,
+    }
+
+
+def _analyse_and_write(
+    rec: Recorder,
+    writing: Writing,
+    settings: config.AnalyticsSettings,
+    as_of: dt.date,
+    warnings: list[dict[str, Any]],
+    *,
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+    owners: pl.DataFrame,
+    links: pl.DataFrame,
+    products: pl.DataFrame,
+    teams: pl.DataFrame,
+    rates: pl.DataFrame,
+    summary: pl.DataFrame,
+    scored: pl.DataFrame,
+) -> tuple[int, dict[str, Any]]:
+    """Everything after the RFM scores, each part handed to `writing` as it is known: the
+    customers written and the model fits."""
     start, end = abcxyz.complete_window(
         as_of, months=settings.window_months, period=settings.xyz_period
     )
@@ -174,9 +230,12 @@ def _compute_and_write(
     scopes = reports.scopes_of(summary.join(scope, on="contact_id", how="left"))
     # The cross-sell (a quarter of the refresh's CPU) needs only the lines and the audiences:
     # it runs in a thread beside the classes, lifetime value, churn and forecasts below, whose
-    # work (Polars, NumPy, SciPy) mostly runs outside the GIL too, so two cores share it.
+    # work (Polars, NumPy, SciPy) mostly runs outside the GIL too, so two cores share it. The
+    # next-best offers come first: the customer rows, whose writing begins once they are known
+    # (`begin_writing`), need them; the pair tables are written last.
     crossing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cross-sell")
-    offered = crossing.submit(_cross_sell, rec, product_lines, products, settings, scopes, as_of)
+    offered = crossing.submit(_offers, rec, product_lines, products, settings, as_of)
+    paired = crossing.submit(_pairs, rec, product_lines, settings, scopes)
     crossing.shutdown(wait=False)
     with rec.step("ABC/XYZ classes") as s:
         customer_classes = abc_xyz_classes(
@@ -225,6 +284,57 @@ def _compute_and_write(
         pl.col("referred_customers").fill_null(0),
         pl.col("referred_revenue").fill_null(0.0).round(2),
     )
+    with rec.step("wait for the next-best offers") as s:
+        offers = offered.result()
+    writing.customers(
+        with_offers(metrics, offers), product_frame(product_classes, product_lines, start, end)
+    )
+    snapshots = _reports(
+        rec,
+        as_of,
+        settings,
+        orders=orders,
+        product_lines=product_lines,
+        products=products,
+        rates=rates,
+        teams=teams,
+        scope=scope,
+        scopes=scopes,
+        metrics=metrics,
+        customer_classes=customer_classes,
+        product_classes=product_classes,
+        referred=referred,
+        fits=fits,
+        window=(start, end),
+    )
+    with rec.step("wait for the cross-sell pairs") as s:
+        pairs = paired.result()
+    writing.finish(snapshots, pairs)
+    return len(metrics), fits
+
+
+def _reports(
+    rec: Recorder,
+    as_of: dt.date,
+    settings: config.AnalyticsSettings,
+    *,
+    orders: pl.DataFrame,
+    product_lines: pl.DataFrame,
+    products: pl.DataFrame,
+    rates: pl.DataFrame,
+    teams: pl.DataFrame,
+    scope: pl.DataFrame,
+    scopes: list[str],
+    metrics: pl.DataFrame,
+    customer_classes: pl.DataFrame,
+    product_classes: pl.DataFrame,
+    referred: pl.DataFrame,
+    fits: dict[str, Any],
+    window: tuple[dt.date, dt.date],
+) -> pl.DataFrame:
+    """The report snapshots of the whole business and each team: the forecasts, the open
+    pipeline, the reports over the customer rows, and the referrers."""
+    start, end = window
     scoped_orders = lookup(orders, scope, "contact_id", how="left")
     with rec.step("forecasts") as s:
         deals = inputs.load_open_deals()
@@ -251,43 +361,32 @@ def _compute_and_write(
             [snapshots, forecasts, pipeline_rows, referrer_snapshots(referred, scope, scopes)]
         )
         s["rows"] = len(snapshots)
-    with rec.step("wait for the cross-sell") as s:
-        offers, pair_tables = offered.result()
-    metrics = with_offers(metrics, offers)
-
-    write_results(
-        rec,
-        warnings,
-        as_of=as_of,
-        currency=settings.currency,
-        metrics=metrics,
-        product_classes=product_classes,
-        product_lines=product_lines,
-        start=start,
-        end=end,
-        snapshots=snapshots,
-        pair_tables=pair_tables,
-    )
-    return {
-        "rows_read": rows_read,
-        "customers": len(metrics),
-        "warnings": warnings,
-        "fits": fits,
-        "rates": used_rates,
-    }
+    return snapshots
 
 
-def _cross_sell(
+def _offers(
     rec: Recorder,
     product_lines: pl.DataFrame,
     products: pl.DataFrame,
     settings: config.AnalyticsSettings,
-    scopes: list[str],
     as_of: dt.date,
-) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
-    """The cross-sell step, in its own thread (see _compute_and_write): its CPU figure is
-    the whole process's over that time, the other thread's work included."""
-    with rec.step("cross-sell pairs and next-best offers (beside the steps below)") as s:
-        offers, pair_tables = cross_sell(product_lines, products, settings, scopes, as_of)
-        s["rows"] = len(offers) + sum(len(t) for t in pair_tables.values())
-    return offers, pair_tables
+) -> pl.DataFrame:
+    """The next-best offers, in the cross-sell thread (see _compute_and_write): its CPU
+    figure is the whole process's over that time, the other threads' work included."""
+    with rec.step("next-best offers (beside the steps below)") as s:
+        offers = next_best_offers(product_lines, products, settings, as_of)
+        s["rows"] = len(offers)
+    return offers
+
+
+def _pairs(
+    rec: Recorder,
+    product_lines: pl.DataFrame,
+    settings: config.AnalyticsSettings,
+    scopes: list[str],
+) -> dict[str, pl.DataFrame]:
+    """The cross-sell pair tables, in the cross-sell thread after the offers."""
+    with rec.step("cross-sell pairs (beside the steps below)") as s:
+        tables = pair_tables(product_lines, settings, scopes)
+        s["rows"] = sum(len(t) for t in tables.values())
+    return tables

@@ -84,3 +84,13 @@ def with_offers(metrics: pl.DataFrame, offers: pl.DataFrame) -> pl.DataFrame:
         on="contact_id",
         how="left",
     ).with_columns(pl.col("offer_label", "offer_because_of").fill_null(""))
+
+
+def segment_frame(summary: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
+    """contact_id, rfm_segment ("" for none): each customer's segment as `metrics_frame` has
+    it, known before the rest of the row (the segment history is written from it first)."""
+    return (
+        summary.select("contact_id")
+        .join(scored.select("contact_id", "rfm_segment"), on="contact_id", how="left")
+        .with_columns(pl.col("rfm_segment").fill_null(""))
+    )

@@ -1,5 +1,5 @@
-"""The refresh's cross-sell step: the product pair tables per audience and basis, and each
-customer's next-best offer.
+"""The refresh's cross-sell steps: each customer's next-best offer, and the product pair
+tables per audience and basis.
 """
 
 import datetime as dt
@@ -15,29 +15,31 @@ OFFER_SLICE_ROWS = 500_000  # purchase-history rows per next-best-offer slice
 OFFER_RULES_PER_ITEM = 5  # one offer per customer needs only the best few rules of an item
 
 
-def cross_sell(
-    lines: pl.DataFrame,
-    products: pl.DataFrame,
-    settings: config.AnalyticsSettings,
-    scopes: list[str],
-    as_of: dt.date,
-) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
-    """Next-best offers per customer and the product pair tables per basis, per scope."""
-    thresholds: dict[str, Any] = {}
-    if settings.cross_sell_min_count is not None:
-        thresholds["min_count"] = settings.cross_sell_min_count
-    if settings.cross_sell_min_support is not None:
-        thresholds["min_support"] = settings.cross_sell_min_support
+def thresholds_of(settings: config.AnalyticsSettings) -> dict[str, Any]:
+    """The pair thresholds (min_count, min_support): those set, else the maths' defaults."""
+    count, support = settings.cross_sell_min_count, settings.cross_sell_min_support
+    return {
+        "min_count": crosssell.MIN_COUNT if count is None else count,
+        "min_support": 0.0 if support is None else support,
+    }
+
+
+def pair_tables(
+    lines: pl.DataFrame, settings: config.AnalyticsSettings, scopes: list[str]
+) -> dict[str, pl.DataFrame]:
+    """The product pair tables per basis ("basket", "customer"), for the whole business and
+    each scope."""
+    thresholds = thresholds_of(settings)
     # Each customer belongs to one audience (or none): the whole business's counts are the
     # sum of its audiences', so the million customers' pairs are counted once, not twice.
     basket = lines.select("order_id", "contact_id", "product_id", "scope")
-    parts = basket.partition_by("scope", as_dict=True) if len(basket) else {}
     tables: dict[str, pl.DataFrame] = {}
     for basis in ("basket", "customer"):
         nothing = crosssell.pair_counts(basket.clear(), by=basis, item_column="product_id")
         if basis == "customer" and len(basket) and basket.schema["product_id"].is_integer():
-            whole, counts = _customer_counts(basket, scopes)
+            whole, counts = _customer_counts(basket, scopes, thresholds)
         else:
+            parts = basket.partition_by("scope", as_dict=True) if len(basket) else {}
             counts = {
                 key[0]: crosssell.pair_counts(part, by=basis, item_column="product_id")
                 for key, part in parts.items()
@@ -52,17 +54,18 @@ def cross_sell(
             _best(scope, crosssell.pairs_of(c, **thresholds), settings)
             for scope, c in per_scope.items()
         )
-    offers = _next_best_offers(lines, products, thresholds, as_of)
-    return offers, tables
+    return tables
 
 
 def _customer_counts(
-    basket: pl.DataFrame, scopes: list[str]
+    basket: pl.DataFrame, scopes: list[str], thresholds: dict[str, Any]
 ) -> tuple[crosssell.PairCounts, dict[str, crosssell.PairCounts]]:
     """The whole business's and each scope's pair counts by customer from one purchase
     matrix: each scope's Xᵀ·X is that of its customers' rows, and the whole's is their sum
     (a customer has one scope, or none: label 0), instead of adding up millions of pair
-    rows in a group-by."""
+    rows in a group-by. Only the pairs at the `thresholds` are kept: of the 6M pairs of the
+    1M-customer set, 1.1M are bought by 3 customers or more, and `pairs_of` then joins
+    those alone."""
     codes = {scope: k for k, scope in enumerate(scopes, 1)}
     labels = basket.select(
         pl.col("scope").replace_strict(codes, default=0, return_dtype=pl.Int32).fill_null(0)
@@ -78,11 +81,13 @@ def _customer_counts(
     products = {k: purchase_matrix.gram(part) for k, part in parts.items()}
     whole = purchase_matrix.co_counts(purchases, sum(products.values()))
     counts = {
-        scope: crosssell.counts_of(purchase_matrix.co_counts(parts[k], products[k]), item_type)
+        scope: crosssell.counts_of(
+            purchase_matrix.co_counts(parts[k], products[k]), item_type, **thresholds
+        )
         for scope, k in codes.items()
         if parts[k].groups
     }
-    return crosssell.counts_of(whole, item_type), counts
+    return crosssell.counts_of(whole, item_type, **thresholds), counts
 
 
 def _best(scope: str, pairs: pl.DataFrame, settings: config.AnalyticsSettings) -> pl.DataFrame:
@@ -127,11 +132,15 @@ def offer_items(products: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _next_best_offers(
-    lines: pl.DataFrame, products: pl.DataFrame, thresholds: dict[str, Any], as_of: dt.date
+def next_best_offers(
+    lines: pl.DataFrame,
+    products: pl.DataFrame,
+    settings: config.AnalyticsSettings,
+    as_of: dt.date,
 ) -> pl.DataFrame:
-    """contact_id, offer (a product on sale: for a destination, its next departure after
-    as_of), because_of, confidence, lift, customers, offer_label, because_of_label."""
+    """Each customer's next-best offer: contact_id, offer (a product on sale: for a
+    destination, its next departure after as_of), because_of, confidence, lift, customers,
+    offer_label, because_of_label."""
     items = offer_items(products)
     # who bought which item, once each, as the sparse matrix that also counts the rules'
     # pairs: cheaper than a join and two `unique`s over ten million lines
@@ -141,7 +150,8 @@ def _next_best_offers(
     purchases = purchase_matrix.purchase_matrix(
         history["contact_id"].to_numpy(), history["item"].to_numpy()
     )
-    counts = crosssell.counts_of(purchase_matrix.co_counts(purchases), pl.Int64)
+    thresholds = thresholds_of(settings)
+    counts = crosssell.counts_of(purchase_matrix.co_counts(purchases), pl.Int64, **thresholds)
     rules = crosssell.pairs_of(counts, **thresholds)
     on_sale = products.filter(
         (pl.col("is_active") == 1)
