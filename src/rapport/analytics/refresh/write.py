@@ -166,10 +166,12 @@ class Writing:
                 for name, tables in STAGED.items()
             }
             stack.enter_context(staging.write_cache())
-            if any(stages.values()):
+            # only this thread's own connection is changed; staging happens only there
+            deferred = self._thread is not None and any(stages.values())
+            if deferred:
                 _defer_locks_to_first_use()
             with transaction.atomic():
-                if any(stages.values()):
+                if deferred:
                     _lock_for_writing()
                 self._write_history()
                 metrics, products = self._wait(self._customers, "customer rows")
