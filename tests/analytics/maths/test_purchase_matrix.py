@@ -56,12 +56,18 @@ def test_co_counts_equal_counting_with_sets(case):
         for a, b in itertools.combinations(sorted(items), 2):
             both[(a, b)] = both.get((a, b), 0) + 1
 
-    co = co_counts(purchase_matrix(*scaled(rows, scale)))
+    matrix = purchase_matrix(*scaled(rows, scale))
+    co = co_counts(matrix)
 
     assert co.groups == len(bought)
     assert dict(zip(co.item_ids.tolist(), co.n.tolist(), strict=True)) == n
     pairs = zip(co.a.tolist(), co.b.tolist(), co.both.tolist(), strict=True)
     assert {(a, b): c for a, b, c in pairs} == both
+    # min_both leaves out the rarer pairs only, every item's count kept
+    frequent = co_counts(matrix, min_both=2)
+    assert dict(zip(frequent.item_ids.tolist(), frequent.n.tolist(), strict=True)) == n
+    pairs = zip(frequent.a.tolist(), frequent.b.tolist(), frequent.both.tolist(), strict=True)
+    assert {(a, b): c for a, b, c in pairs} == {k: c for k, c in both.items() if c >= 2}
 
 
 @settings(max_examples=60, deadline=None)

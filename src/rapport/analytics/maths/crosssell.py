@@ -169,7 +169,7 @@ def pair_counts(
         return _customer_counts(frame, item_column, item_type, min_support, min_count)
     kept = distinct_sorted(frame, BY[by], item_column)
     transactions = int(kept.select((pl.col("tx") != pl.col("tx").shift(1)).sum()).item()) + 1
-    threshold = max(min_count, math.ceil(min_support * transactions))
+    threshold = threshold_of(transactions, min_support, min_count)
     counts = kept.group_by("code").agg(pl.first("item"), pl.len().cast(pl.Int64).alias("n"))
     frequent = counts.filter(pl.col("n") >= threshold)
     if len(frequent) < len(counts):  # Apriori: a pair is never more frequent than its items
@@ -233,7 +233,7 @@ def counts_of(
 ) -> PairCounts:
     """`PairCounts` (by customer) from the sparse product's counts, pairs below the
     threshold left out."""
-    threshold = max(min_count, math.ceil(min_support * co.groups))
+    threshold = threshold_of(co.groups, min_support, min_count)
     kept = co.both >= threshold
     both = pl.Series(co.both[kept], dtype=pl.Int64)
     return PairCounts(
@@ -250,6 +250,11 @@ def counts_of(
             }
         ),
     )
+
+
+def threshold_of(transactions: int, min_support: float, min_count: int) -> int:
+    """The fewest transactions a kept pair is held by."""
+    return max(min_count, math.ceil(min_support * transactions))
 
 
 def add_counts(parts: list[PairCounts]) -> PairCounts:
@@ -272,7 +277,7 @@ def pairs_of(
     if counts.transactions == 0:
         return pl.DataFrame(schema=PAIRS_SCHEMA)
     transactions = counts.transactions
-    threshold = max(min_count, math.ceil(min_support * transactions))
+    threshold = threshold_of(transactions, min_support, min_count)
     pairs = counts.pairs.filter(pl.col("pair_count") >= threshold)
     both = pl.concat(
         [

@@ -112,13 +112,18 @@ def gram(purchases: PurchaseMatrix) -> sp.csr_matrix:
     return (x.T.tocsr() @ x).tocsr()
 
 
-def co_counts(purchases: PurchaseMatrix, product: sp.csr_matrix | None = None) -> CoCounts:
+def co_counts(
+    purchases: PurchaseMatrix, product: sp.csr_matrix | None = None, *, min_both: int = 1
+) -> CoCounts:
     """How many groups bought each item and each pair of items (Xᵀ·X, upper triangle);
     `product` is Xᵀ·X when already computed (`gram`, or the sum of those of disjoint row
-    selections of one matrix: then `purchases` is their union)."""
+    selections of one matrix: then `purchases` is their union). Pairs bought by fewer than
+    `min_both` groups are left out before their ids are looked up (most pairs, at scale)."""
     counts = (gram(purchases) if product is None else product).tocoo()
     n = counts.diagonal()  # X is 0/1: Xᵀ·X[i, i] counts the groups that bought i
     upper = counts.row < counts.col
+    if min_both > 1:
+        upper &= counts.data >= min_both
     held = n > 0
     ids = purchases.item_ids
     return CoCounts(

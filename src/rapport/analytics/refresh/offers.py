@@ -79,10 +79,18 @@ def _customer_counts(
     item_type = basket.schema["product_id"]
     parts = {k: purchases.where(purchases.labels == k) for k in range(len(scopes) + 1)}
     products = {k: purchase_matrix.gram(part) for k, part in parts.items()}
-    whole = purchase_matrix.co_counts(purchases, sum(products.values()))
+
+    def least(groups: int) -> int:
+        return crosssell.threshold_of(groups, thresholds["min_support"], thresholds["min_count"])
+
+    whole = purchase_matrix.co_counts(
+        purchases, sum(products.values()), min_both=least(purchases.groups)
+    )
     counts = {
         scope: crosssell.counts_of(
-            purchase_matrix.co_counts(parts[k], products[k]), item_type, **thresholds
+            purchase_matrix.co_counts(parts[k], products[k], min_both=least(parts[k].groups)),
+            item_type,
+            **thresholds,
         )
         for scope, k in codes.items()
         if parts[k].groups
@@ -151,7 +159,12 @@ def next_best_offers(
         history["contact_id"].to_numpy(), history["item"].to_numpy()
     )
     thresholds = thresholds_of(settings)
-    counts = crosssell.counts_of(purchase_matrix.co_counts(purchases), pl.Int64, **thresholds)
+    least = crosssell.threshold_of(
+        purchases.groups, thresholds["min_support"], thresholds["min_count"]
+    )
+    counts = crosssell.counts_of(
+        purchase_matrix.co_counts(purchases, min_both=least), pl.Int64, **thresholds
+    )
     rules = crosssell.pairs_of(counts, **thresholds)
     on_sale = products.filter(
         (pl.col("is_active") == 1)
