@@ -47,10 +47,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
+import scipy.sparse as sp
 
 from rapport.analytics.maths.grouping import KEY_LIMIT
 from rapport.analytics.maths.inputs import ANY, ID, checked
-from rapport.analytics.maths.purchase_matrix import CoCounts, co_counts, purchase_matrix
+from rapport.analytics.maths.purchase_matrix import (
+    PurchaseMatrix,
+    co_counts,
+    purchase_matrix,
+)
 
 MIN_COUNT = 3
 RULES_PER_ITEM = 20
@@ -222,20 +227,22 @@ def _customer_counts(
     purchases = purchase_matrix(
         frame["contact_id"].to_numpy(), frame[item_column].cast(pl.Int64).to_numpy()
     )
-    return counts_of(co_counts(purchases), item_type, min_support, min_count)
+    return counts_of(purchases, item_type, min_support=min_support, min_count=min_count)
 
 
 def counts_of(
-    co: CoCounts,
+    purchases: PurchaseMatrix,
     item_type: pl.DataType | type[pl.DataType],
+    product: sp.csr_matrix | None = None,
+    *,
     min_support: float = 0.0,
     min_count: int = 1,
 ) -> PairCounts:
-    """`PairCounts` (by customer) from the sparse product's counts, pairs below the
-    threshold left out."""
-    threshold = threshold_of(co.groups, min_support, min_count)
-    kept = co.both >= threshold
-    both = pl.Series(co.both[kept], dtype=pl.Int64)
+    """`PairCounts` (by customer) of a purchase matrix, pairs below the threshold left out
+    before their ids are looked up (`co_counts`; `product` as there)."""
+    threshold = threshold_of(purchases.groups, min_support, min_count)
+    co = co_counts(purchases, product, min_both=threshold)
+    both = pl.Series(co.both, dtype=pl.Int64)
     return PairCounts(
         co.groups,
         pl.DataFrame(
@@ -243,8 +250,8 @@ def counts_of(
         ),
         pl.DataFrame(
             {
-                "item": pl.Series(co.a[kept]).cast(item_type),
-                "other": pl.Series(co.b[kept]).cast(item_type),
+                "item": pl.Series(co.a).cast(item_type),
+                "other": pl.Series(co.b).cast(item_type),
                 "pair_count": both,
                 "customers": both,
             }

@@ -121,9 +121,7 @@ def co_counts(
     `min_both` groups are left out before their ids are looked up (most pairs, at scale)."""
     counts = (gram(purchases) if product is None else product).tocoo()
     n = counts.diagonal()  # X is 0/1: Xᵀ·X[i, i] counts the groups that bought i
-    upper = counts.row < counts.col
-    if min_both > 1:
-        upper &= counts.data >= min_both
+    upper = (counts.row < counts.col) & (counts.data >= min_both)
     held = n > 0
     ids = purchases.item_ids
     return CoCounts(

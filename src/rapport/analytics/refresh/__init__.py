@@ -11,6 +11,7 @@ time and row count, what was left out and how the models fitted go to an `Analyt
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -234,8 +235,20 @@ def _analyse_and_write(
     # next-best offers come first: the customer rows, whose writing begins once they are known
     # (`begin_writing`), need them; the pair tables are written last.
     crossing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cross-sell")
-    offered = crossing.submit(_offers, rec, product_lines, products, settings, as_of)
-    paired = crossing.submit(_pairs, rec, product_lines, settings, scopes)
+    offered = crossing.submit(
+        _beside,
+        rec,
+        "next-best offers",
+        lambda: next_best_offers(product_lines, products, settings, as_of),
+        len,
+    )
+    paired = crossing.submit(
+        _beside,
+        rec,
+        "cross-sell pairs",
+        lambda: pair_tables(product_lines, settings, scopes),
+        lambda tables: sum(len(t) for t in tables.values()),
+    )
     crossing.shutdown(wait=False)
     with rec.step("ABC/XYZ classes") as s:
         customer_classes = abc_xyz_classes(
@@ -364,29 +377,10 @@ def _reports(
     return snapshots
 
 
-def _offers(
-    rec: Recorder,
-    product_lines: pl.DataFrame,
-    products: pl.DataFrame,
-    settings: config.AnalyticsSettings,
-    as_of: dt.date,
-) -> pl.DataFrame:
-    """The next-best offers, in the cross-sell thread (see _compute_and_write): its CPU
-    figure is the whole process's over that time, the other threads' work included."""
-    with rec.step("next-best offers (beside the steps below)") as s:
-        offers = next_best_offers(product_lines, products, settings, as_of)
-        s["rows"] = len(offers)
-    return offers
-
-
-def _pairs(
-    rec: Recorder,
-    product_lines: pl.DataFrame,
-    settings: config.AnalyticsSettings,
-    scopes: list[str],
-) -> dict[str, pl.DataFrame]:
-    """The cross-sell pair tables, in the cross-sell thread after the offers."""
-    with rec.step("cross-sell pairs (beside the steps below)") as s:
-        tables = pair_tables(product_lines, settings, scopes)
-        s["rows"] = sum(len(t) for t in tables.values())
-    return tables
+def _beside[T](rec: Recorder, name: str, compute: Callable[[], T], rows: Callable[[T], int]) -> T:
+    """A cross-sell step in its thread (see _analyse_and_write): its CPU figure is the whole
+    process's over that time, the other threads' work included."""
+    with rec.step(f"{name} (beside the steps below)") as s:
+        result = compute()
+        s["rows"] = rows(result)
+    return result

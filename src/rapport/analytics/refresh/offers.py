@@ -79,23 +79,13 @@ def _customer_counts(
     item_type = basket.schema["product_id"]
     parts = {k: purchases.where(purchases.labels == k) for k in range(len(scopes) + 1)}
     products = {k: purchase_matrix.gram(part) for k, part in parts.items()}
-
-    def least(groups: int) -> int:
-        return crosssell.threshold_of(groups, thresholds["min_support"], thresholds["min_count"])
-
-    whole = purchase_matrix.co_counts(
-        purchases, sum(products.values()), min_both=least(purchases.groups)
-    )
     counts = {
-        scope: crosssell.counts_of(
-            purchase_matrix.co_counts(parts[k], products[k], min_both=least(parts[k].groups)),
-            item_type,
-            **thresholds,
-        )
+        scope: crosssell.counts_of(parts[k], item_type, products[k], **thresholds)
         for scope, k in codes.items()
         if parts[k].groups
     }
-    return crosssell.counts_of(whole, item_type, **thresholds), counts
+    whole = crosssell.counts_of(purchases, item_type, sum(products.values()), **thresholds)
+    return whole, counts
 
 
 def _best(scope: str, pairs: pl.DataFrame, settings: config.AnalyticsSettings) -> pl.DataFrame:
@@ -159,13 +149,7 @@ def next_best_offers(
         history["contact_id"].to_numpy(), history["item"].to_numpy()
     )
     thresholds = thresholds_of(settings)
-    least = crosssell.threshold_of(
-        purchases.groups, thresholds["min_support"], thresholds["min_count"]
-    )
-    counts = crosssell.counts_of(
-        purchase_matrix.co_counts(purchases, min_both=least), pl.Int64, **thresholds
-    )
-    rules = crosssell.pairs_of(counts, **thresholds)
+    rules = crosssell.pairs_of(crosssell.counts_of(purchases, pl.Int64, **thresholds), **thresholds)
     on_sale = products.filter(
         (pl.col("is_active") == 1)
         & (pl.col("departure_date").is_null() | (pl.col("departure_date") > as_of))
