@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
+from rapport.analytics.labels import REFRESH_STEPS
 from rapport.analytics.models import AnalyticsRun, CustomerMetrics
 from rapport.analytics.refresh import refresh_customers
 from rapport.analytics.refresh.write import beside_allowed
@@ -71,6 +72,7 @@ print(json.dumps({
     assert sizes["pairs"] > 0
     assert sizes["products"] > 0
     assert sizes["reports"] > 0
+    assert [step for step in answer["steps"] if step not in REFRESH_STEPS] == []  # all named
     for step in (
         "stage metrics, products for writing",
         "stage pairs for writing",
@@ -145,6 +147,7 @@ def test_writes_outside_a_transaction_store_what_the_writes_in_turn_store(world)
 
     assert stored() == beside
     assert beside_run.customers == len(beside["metrics"]) == 3
+    assert [s["step"] for s in beside_run.steps if s["step"] not in REFRESH_STEPS] == []
 
 
 @pytest.mark.django_db(transaction=True)

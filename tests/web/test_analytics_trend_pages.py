@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 
 from rapport.analytics.models import AnalyticsRun
 from rapport.analytics.refresh import refresh_customers
@@ -439,6 +440,23 @@ def test_refresh_status_after_a_refresh(as_user, sold):
     assert "Done" in response.text
     assert response.context["fits"][0]["ok"] is False
     assert "Only 1 customers bought more than once; the model needs at least 20." in response.text
+
+
+def test_refresh_steps_are_named_in_the_readers_language(client, users, sold):
+    client.force_login(users["admin"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+
+    page = client.get("/analytics/refresh/status/").text
+    steps = re.findall(r'<th scope="row">([^<]*)</th>', page)
+
+    assert steps[:4] == [
+        "Читання замовлень",
+        "Читання рядків замовлень",
+        "Читання товарів, власників і курсів",
+        "Перерахунок валют",
+    ]
+    assert "Запис показників клієнтів" in steps
+    assert steps[-1] == "Фіксація транзакції"
 
 
 def test_only_those_who_may_recompute_get_the_button(as_user, sold):

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from rapport.analytics.labels import refresh_step
 from rapport.analytics.models import AnalyticsRun, ExchangeRate
 from rapport.analytics.refresh.messages import describe_warning
 
@@ -30,7 +31,7 @@ class AnalyticsRunAdmin(admin.ModelAdmin):
     def step_table(self, run: AnalyticsRun) -> str:
         return format_html_join(
             "\n", "<div>{}: {} s, {} rows</div>",
-            ((s["step"], s["seconds"], s["rows"]) for s in run.steps),
+            ((refresh_step(s["step"]), s["seconds"], s["rows"]) for s in run.steps),
         )  # fmt: skip
 
     @admin.display(description=_("warnings"))

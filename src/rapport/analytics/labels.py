@@ -23,6 +23,62 @@ RFM_SEGMENTS = {
 MODELS = {"bgnbd": gettext_lazy("Repeat purchases (BG/NBD)"),
           "gamma_gamma": gettext_lazy("Order value (Gamma-Gamma)")}  # fmt: skip
 
+# What each step of the customer refresh (`AnalyticsRun.steps`, stored in English: the command
+# prints them as they are) is called on the refresh page. A step without a label here (one of
+# an older version) is shown as stored.
+REFRESH_STEPS = {
+    "read orders, order lines, owners, referrals (arrow, in parallel)": pgettext_lazy(
+        "refresh step", "Read orders, order lines, owners and referrals (in parallel)"
+    ),
+    "read orders (copy)": pgettext_lazy("refresh step", "Read orders"),
+    "read orders (cursor)": pgettext_lazy("refresh step", "Read orders"),
+    "read order lines": pgettext_lazy("refresh step", "Read order lines"),
+    "read products, owners, rates": pgettext_lazy(
+        "refresh step", "Read products, owners and rates"
+    ),
+    "convert currencies": pgettext_lazy("refresh step", "Convert currencies"),
+    "purchase summary": pgettext_lazy("refresh step", "Purchase summary"),
+    "RFM scores": pgettext_lazy("refresh step", "RFM scores"),
+    "write segment history": pgettext_lazy("refresh step", "Write segment history"),
+    "ABC/XYZ classes": pgettext_lazy("refresh step", "ABC/XYZ classes"),
+    "next-best offers (beside the steps below)": pgettext_lazy(
+        "refresh step", "Next-best offers (alongside the next steps)"
+    ),
+    "lifetime value (BG/NBD, Gamma-Gamma)": pgettext_lazy(
+        "refresh step", "Lifetime value (BG/NBD, Gamma-Gamma)"
+    ),
+    "churn risk": pgettext_lazy("refresh step", "Churn risk"),
+    "referral value": pgettext_lazy("refresh step", "Referral value"),
+    "wait for the next-best offers": pgettext_lazy("refresh step", "Wait for the next-best offers"),
+    "wait for the customer rows (writing beside the computation)": pgettext_lazy(
+        "refresh step", "Wait for the customer rows (writing alongside the computation)"
+    ),
+    "stage metrics, products for writing": pgettext_lazy(
+        "refresh step", "Prepare customer and product metrics for writing"
+    ),
+    "forecasts": pgettext_lazy("refresh step", "Forecasts"),
+    "reports per team": pgettext_lazy("refresh step", "Reports per team"),
+    "cross-sell pairs (beside the steps below)": pgettext_lazy(
+        "refresh step", "Cross-sell pairs (alongside the next steps)"
+    ),
+    "wait for the cross-sell pairs": pgettext_lazy("refresh step", "Wait for the cross-sell pairs"),
+    "write customer metrics": pgettext_lazy("refresh step", "Write customer metrics"),
+    "write product metrics": pgettext_lazy("refresh step", "Write product metrics"),
+    "wait for the reports and pairs (writing beside the computation)": pgettext_lazy(
+        "refresh step", "Wait for the reports and pairs (writing alongside the computation)"
+    ),
+    "stage pairs for writing": pgettext_lazy("refresh step", "Prepare pairs for writing"),
+    "write reports and cross-sell pairs": pgettext_lazy(
+        "refresh step", "Write reports and cross-sell pairs"
+    ),
+    "commit": pgettext_lazy("refresh step", "Commit the transaction"),
+}
+
+
+def refresh_step(name: str) -> str:
+    """A refresh step's name in the reader's language."""
+    return str(REFRESH_STEPS.get(name, name))
+
 
 def rfm_segment_keys() -> list[str]:
     """The RFM segments customers can be in: those of the configured map, or the default's."""
