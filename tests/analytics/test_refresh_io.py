@@ -295,12 +295,26 @@ def test_arrow_reads_several_queries_side_by_side_like_one_by_one(tmp_path):
                   {"order_id": pl.Int64, "product": pl.String}),
     }  # fmt: skip
 
-    together = loaders.arrow_frames(path, queries)
+    side_by_side = loaders.arrow_frames(path, queries)
+    in_one_child = loaders.arrow_frames(path, queries, together=[["lines", "orders"]])
 
-    assert list(together) == ["orders", "lines"]
-    for name, (sql, params, schema) in queries.items():
-        assert together[name].equals(loaders.arrow_frame(path, sql, params, schema))
-    assert together["lines"].rows() == [(1, "tour"), (1, "insurance"), (2, "")]
+    for frames in (side_by_side, in_one_child):
+        assert list(frames) == ["orders", "lines"]
+        for name, (sql, params, schema) in queries.items():
+            assert frames[name].equals(loaders.arrow_frame(path, sql, params, schema))
+    assert side_by_side["lines"].rows() == [(1, "tour"), (1, "insurance"), (2, "")]
+    assert side_by_side["orders"].rows() == [(1, 10.5), (2, 7.0)]
+
+
+@pytest.mark.parametrize("together", [[["orders"]], [["orders"], ["orders", "lines"]]])
+def test_grouped_reads_must_name_each_query_once(tmp_path, together):
+    queries = {
+        "orders": ("SELECT 1", [], {"id": pl.Int64}),
+        "lines": ("SELECT 2", [], {"id": pl.Int64}),
+    }
+
+    with pytest.raises(ValueError, match="must name each query exactly once"):
+        loaders.arrow_frames(tmp_path / "any.sqlite3", queries, together=together)
 
 
 def test_a_failed_side_by_side_read_says_which_file(tmp_path):
@@ -312,5 +326,6 @@ def test_a_failed_side_by_side_read_says_which_file(tmp_path):
         "bad": ("SELECT nothing FROM nowhere", [], {"id": pl.Int64}),
     }
 
-    with pytest.raises(RuntimeError, match=r"reading sales\.sqlite3 through Arrow failed"):
-        loaders.arrow_frames(path, queries)
+    for together in (None, [["good", "bad"]]):
+        with pytest.raises(RuntimeError, match=r"reading sales\.sqlite3 through Arrow failed"):
+            loaders.arrow_frames(path, queries, together=together)

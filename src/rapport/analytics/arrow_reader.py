@@ -1,6 +1,6 @@
-"""`python -m rapport.analytics.arrow_reader FILE OUT`: run one query on a SQLite file with the
-ADBC driver and write the result as Arrow IPC to OUT (the query and its parameters come as
-JSON on standard input: {"sql": "... ? ...", "params": [...]}).
+"""`python -m rapport.analytics.arrow_reader FILE`: run queries on a SQLite file with the ADBC
+driver, one after the other, and write each result as Arrow IPC to its file (the queries come
+as JSON on standard input: [{"sql": "... ? ...", "params": [...], "out": "PATH"}, ...]).
 
 It runs in a process of its own, and imports neither Django nor Python's sqlite3 module, on
 purpose: the ADBC driver links its own copy of SQLite, and two copies of SQLite in one process
@@ -17,13 +17,14 @@ def main() -> int:
     import adbc_driver_sqlite.dbapi as adbc
     import polars as pl
 
-    path, out = sys.argv[1], sys.argv[2]
-    query = json.loads(sys.stdin.read())
-    params = tuple(query.get("params") or ()) or None
+    path = sys.argv[1]
+    queries = json.loads(sys.stdin.read())
     with adbc.connect(path) as db, db.cursor() as cursor:
-        cursor.execute(query["sql"], params)
-        table = pl.DataFrame(cursor.fetch_arrow())
-    table.write_ipc(out, compression="uncompressed")
+        for query in queries:
+            params = tuple(query.get("params") or ()) or None
+            cursor.execute(query["sql"], params)
+            table = pl.DataFrame(cursor.fetch_arrow())
+            table.write_ipc(query["out"], compression="uncompressed")
     return 0
 
 

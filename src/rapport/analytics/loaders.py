@@ -113,31 +113,42 @@ def arrow_frame(path: Path, sql: str, params: list[Any], schema: dict[str, Any])
 Query = tuple[str, list[Any], dict[str, Any]]  # sql, params, schema
 
 
-def arrow_frames(path: Path, queries: dict[str, Query]) -> dict[str, pl.DataFrame]:
-    """Each of `queries` run as by `arrow_frame`, all at once: one child process each, so
-    that on a machine with a core to spare reading orders and ten million order lines takes
-    the time of the longer read, not of both (SQLite in WAL mode serves readers in
-    parallel)."""
+def arrow_frames(
+    path: Path, queries: dict[str, Query], together: list[list[str]] | None = None
+) -> dict[str, pl.DataFrame]:
+    """Each of `queries` run as by `arrow_frame`, side by side: one child process per group
+    of `together` (names; default one per query), which runs its queries one after the other,
+    so that on a machine with a core to spare reading orders and ten million order lines takes
+    the time of the longer read, not of both (SQLite in WAL mode serves readers in parallel).
+    Grouping the small reads saves a child's start (≈ 0.3 s of CPU: Python, Polars and the
+    driver loaded again) where there are no more cores to run it beside the others."""
+    groups = together or [[name] for name in queries]
+    if sorted(n for group in groups for n in group) != sorted(queries):
+        raise ValueError("`together` must name each query exactly once")
     with tempfile.TemporaryDirectory(prefix="rapport-arrow-", dir=scratch_dir()) as folder:
-        running: dict[str, tuple[subprocess.Popen[str], Path]] = {}
-        for name, (sql, params, _) in queries.items():
-            out = Path(folder) / f"{len(running)}.arrow"
+        outs = {name: Path(folder) / f"{k}.arrow" for k, name in enumerate(queries)}
+        running: list[subprocess.Popen[str]] = []
+        for group in groups:
             child = subprocess.Popen(  # noqa: S603 (our own module, arguments we built)
-                [sys.executable, "-m", "rapport.analytics.arrow_reader", str(path), str(out)],
+                [sys.executable, "-m", "rapport.analytics.arrow_reader", str(path)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
             )
-            # the query now (a few hundred bytes: the pipe takes them), so that every child
+            # the queries now (a few hundred bytes: the pipe takes them), so that every child
             # starts reading before the first one is waited for
             assert child.stdin is not None
-            child.stdin.write(json.dumps({"sql": qmark(sql), "params": list(params)}, default=str))
+            batch = [
+                {"sql": qmark(queries[name][0]), "params": list(queries[name][1]),
+                 "out": str(outs[name])}
+                for name in group
+            ]  # fmt: skip
+            child.stdin.write(json.dumps(batch, default=str))
             child.stdin.close()
-            running[name] = (child, out)
-        frames = {}
+            running.append(child)
         try:
-            for name, (child, out) in running.items():
+            for child in running:
                 assert child.stderr is not None
                 with child.stderr:  # the only pipe left open: read it, then wait
                     stderr = child.stderr.read()
@@ -146,9 +157,9 @@ def arrow_frames(path: Path, queries: dict[str, Query]) -> dict[str, pl.DataFram
                     raise RuntimeError(
                         f"reading {path.name} through Arrow failed: {stderr[-2000:]}"
                     )
-                frames[name] = _typed(pl.read_ipc(out), queries[name][2])
+            frames = {name: _typed(pl.read_ipc(outs[name]), queries[name][2]) for name in queries}
         finally:
-            for child, _ in running.values():
+            for child in running:
                 if child.poll() is None:  # a read that failed left the others running
                     child.kill()
                     child.wait()
@@ -176,11 +187,14 @@ def scratch_dir() -> str | None:
     return str(RAM_DISK)
 
 
-def bulk_frames(queries: dict[str, Query]) -> dict[str, pl.DataFrame]:
-    """`bulk_frame` of each query; read in parallel where `bulk_method` is "arrow"."""
+def bulk_frames(
+    queries: dict[str, Query], together: list[list[str]] | None = None
+) -> dict[str, pl.DataFrame]:
+    """`bulk_frame` of each query; read in parallel where `bulk_method` is "arrow" (in the
+    groups `together` names, as `arrow_frames` does)."""
     path = sqlite_file()
     if path is not None and bulk_method() == "arrow":
-        return arrow_frames(path, queries)
+        return arrow_frames(path, queries, together)
     return {name: bulk_frame(*query) for name, query in queries.items()}
 
 
