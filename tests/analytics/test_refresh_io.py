@@ -3,6 +3,7 @@ path equal to the cursor path, tables replaced without NaN, segment stays diffed
 
 import datetime as dt
 import sqlite3
+import subprocess
 import zoneinfo
 
 import polars as pl
@@ -329,3 +330,36 @@ def test_a_failed_side_by_side_read_says_which_file(tmp_path):
     for together in (None, [["good", "bad"]]):
         with pytest.raises(RuntimeError, match=r"reading sales\.sqlite3 through Arrow failed"):
             loaders.arrow_frames(path, queries, together=together)
+
+
+def test_reads_are_given_as_each_is_asked_for_and_the_rest_stop(tmp_path, monkeypatch):
+    path = tmp_path / "sales.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE o (id INTEGER)")
+        db.executemany("INSERT INTO o VALUES (?)", [(1,), (2,)])
+    started: list[subprocess.Popen[str]] = []
+    popen = subprocess.Popen
+
+    def recording(*args, **kwargs):
+        started.append(popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(loaders.subprocess, "Popen", recording)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(loaders, "scratch_dir", lambda: str(scratch))
+    endless = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n",
+        [],
+        {"i": pl.Int64},
+    )
+    queries = {"orders": ("SELECT id FROM o", [], {"id": pl.Int64}), "endless": endless}
+
+    with loaders.arrow_reads(path, queries) as read:
+        orders = read("orders")
+        assert started[1].poll() is None  # the other read still runs
+
+    assert orders.rows() == [(1,), (2,)]
+    assert len(started) == 2
+    assert [child.poll() is not None for child in started] == [True, True]  # none left
+    assert list(scratch.iterdir()) == []  # the Arrow files are gone

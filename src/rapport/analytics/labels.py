@@ -30,6 +30,15 @@ REFRESH_STEPS = {
     "read orders, order lines, owners, referrals (arrow, in parallel)": pgettext_lazy(
         "refresh step", "Read orders, order lines, owners and referrals (in parallel)"
     ),
+    "read orders, owners, referrals (arrow, beside the order lines)": pgettext_lazy(
+        "refresh step", "Read orders, owners and referrals (order lines alongside)"
+    ),
+    "wait for the order lines (read beside the steps above)": pgettext_lazy(
+        "refresh step", "Wait for the order lines (read alongside the steps above)"
+    ),
+    "join order lines to their orders": pgettext_lazy(
+        "refresh step", "Join order lines to their orders"
+    ),
     "read orders (copy)": pgettext_lazy("refresh step", "Read orders"),
     "read orders (cursor)": pgettext_lazy("refresh step", "Read orders"),
     "read order lines": pgettext_lazy("refresh step", "Read order lines"),

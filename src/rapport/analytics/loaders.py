@@ -25,6 +25,8 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,56 +118,76 @@ Query = tuple[str, list[Any], dict[str, Any]]  # sql, params, schema
 def arrow_frames(
     path: Path, queries: dict[str, Query], together: list[list[str]] | None = None
 ) -> dict[str, pl.DataFrame]:
-    """Each of `queries` run as by `arrow_frame`, side by side: one child process per group
-    of `together` (names; default one per query), which runs its queries one after the other,
-    so that on a machine with a core to spare reading orders and ten million order lines takes
-    the time of the longer read, not of both (SQLite in WAL mode serves readers in parallel).
-    Grouping the small reads saves a child's start (≈ 0.3 s of CPU: Python, Polars and the
-    driver loaded again) where there are no more cores to run it beside the others."""
+    """Each of `queries` run as by `arrow_frame`, side by side (`arrow_reads`)."""
+    with arrow_reads(path, queries, together) as read:
+        return {name: read(name) for name in queries}
+
+
+Read = Callable[[str], pl.DataFrame]  # a query's name → its rows (waiting for them if need be)
+
+
+@contextmanager
+def arrow_reads(
+    path: Path, queries: dict[str, Query], together: list[list[str]] | None = None
+) -> Iterator[Read]:
+    """Start each of `queries` as by `arrow_frame`, side by side, and give a function that
+    waits for one (by name) and returns its frame: the caller can work on the first results
+    while the others are still being read. One child process per group of `together`
+    (names; default one per query), which runs its queries one after the other, so that on a
+    machine with a core to spare reading orders and ten million order lines takes the time of
+    the longer read, not of both (SQLite in WAL mode serves readers in parallel). Grouping
+    the small reads saves a child's start (≈ 0.3 s of CPU: Python, Polars and the driver
+    loaded again) where there are no more cores to run it beside the others. Leaving the
+    block stops the reads not waited for."""
     groups = together or [[name] for name in queries]
     if sorted(n for group in groups for n in group) != sorted(queries):
         raise ValueError("`together` must name each query exactly once")
     with tempfile.TemporaryDirectory(prefix="rapport-arrow-", dir=scratch_dir()) as folder:
         outs = {name: Path(folder) / f"{k}.arrow" for k, name in enumerate(queries)}
-        running: list[subprocess.Popen[str]] = []
-        for group in groups:
-            child = subprocess.Popen(  # noqa: S603 (our own module, arguments we built)
-                [sys.executable, "-m", "rapport.analytics.arrow_reader", str(path)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            # the queries now (a few hundred bytes: the pipe takes them), so that every child
-            # starts reading before the first one is waited for
-            assert child.stdin is not None
-            batch = [
-                {"sql": qmark(queries[name][0]), "params": list(queries[name][1]),
-                 "out": str(outs[name])}
-                for name in group
-            ]  # fmt: skip
-            child.stdin.write(json.dumps(batch, default=str))
-            child.stdin.close()
-            running.append(child)
+        reader: dict[str, subprocess.Popen[str]] = {}
         try:
-            for child in running:
-                assert child.stderr is not None
-                with child.stderr:  # the only pipe left open: read it, then wait
-                    stderr = child.stderr.read()
-                child.wait()
+            for group in groups:
+                child = subprocess.Popen(  # noqa: S603 (our own module, arguments we built)
+                    [sys.executable, "-m", "rapport.analytics.arrow_reader", str(path)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                reader |= dict.fromkeys(group, child)
+                # the queries now (a few hundred bytes: the pipe takes them), so that every
+                # child starts reading before the first one is waited for
+                assert child.stdin is not None
+                batch = [
+                    {"sql": qmark(queries[name][0]), "params": list(queries[name][1]),
+                     "out": str(outs[name])}
+                    for name in group
+                ]  # fmt: skip
+                child.stdin.write(json.dumps(batch, default=str))
+                child.stdin.close()
+
+            output: dict[int, str] = {}  # what a waited-for child wrote to stderr, by pid
+
+            def read(name: str) -> pl.DataFrame:
+                child = reader[name]
+                if child.returncode is None:  # not waited for yet
+                    assert child.stderr is not None
+                    with child.stderr:  # the only pipe left open: read it, then wait
+                        output[child.pid] = child.stderr.read()
+                    child.wait()
                 if child.returncode != 0:
-                    raise RuntimeError(
-                        f"reading {path.name} through Arrow failed: {stderr[-2000:]}"
-                    )
-            frames = {name: _typed(pl.read_ipc(outs[name]), queries[name][2]) for name in queries}
+                    error = output.get(child.pid, "")[-2000:]
+                    raise RuntimeError(f"reading {path.name} through Arrow failed: {error}")
+                return _typed(pl.read_ipc(outs[name]), queries[name][2])
+
+            yield read
         finally:
-            for child in running:
-                if child.poll() is None:  # a read that failed left the others running
+            for child in set(reader.values()):
+                if child.poll() is None:  # not waited for, or a read failed: the rest stop
                     child.kill()
                     child.wait()
                 if child.stderr and not child.stderr.closed:
                     child.stderr.close()
-    return frames
 
 
 RAM_DISK = Path("/dev/shm")  # noqa: S108 (only a parent for mkdtemp: private, unguessable)
@@ -187,15 +209,19 @@ def scratch_dir() -> str | None:
     return str(RAM_DISK)
 
 
-def bulk_frames(
+@contextmanager
+def bulk_reads(
     queries: dict[str, Query], together: list[list[str]] | None = None
-) -> dict[str, pl.DataFrame]:
-    """`bulk_frame` of each query; read in parallel where `bulk_method` is "arrow" (in the
-    groups `together` names, as `arrow_frames` does)."""
+) -> Iterator[Read]:
+    """`bulk_frame` of each query, by name, as `arrow_reads` gives them: read side by side
+    where `bulk_method` is "arrow" (in the groups `together` names), else each when asked
+    for."""
     path = sqlite_file()
     if path is not None and bulk_method() == "arrow":
-        return arrow_frames(path, queries, together)
-    return {name: bulk_frame(*query) for name, query in queries.items()}
+        with arrow_reads(path, queries, together) as read:
+            yield read
+    else:
+        yield lambda name: bulk_frame(*queries[name])
 
 
 def _copy_frame(sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:

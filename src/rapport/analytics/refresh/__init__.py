@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from typing import Any
 
 import polars as pl
@@ -107,93 +108,101 @@ def _compute_and_write(
     # statsmodels (the forecasts) loads while the reads below wait on their child processes:
     # its import took 4-8 s of wall time (1 s of CPU) on the busy benchmark machine
     threading.Thread(target=forecast.load_library, name="load-statsmodels", daemon=True).start()
-    parallel = bulk_method() == "arrow"  # one process per table: the reads run side by side
-    if parallel:
-        with rec.step("read orders, order lines, owners, referrals (arrow, in parallel)") as s:
-            bulk = inputs.load_bulk(as_of)
-            orders, lines, owners, links = (
-                bulk[k] for k in ("orders", "lines", "owners", "referrals")
-            )
-            s["rows"] = len(orders) + len(lines)
-    else:
-        with rec.step(f"read orders ({bulk_method()})") as s:
-            orders = inputs.load_orders(as_of)
+    with ExitStack() as reading:
+        if bulk_method() == "arrow":  # one process per table: the reads run side by side
+            with rec.step("read orders, owners, referrals (arrow, beside the order lines)") as s:
+                read = reading.enter_context(inputs.bulk_reading(as_of))
+                orders, owners, links = read("orders"), read("owners"), read("referrals")
+                s["rows"] = len(orders) + len(owners) + len(links)
+            parallel = True
+        else:
+            with rec.step(f"read orders ({bulk_method()})") as s:
+                orders = inputs.load_orders(as_of)
+                s["rows"] = len(orders)
+            with rec.step("read order lines") as s:
+                lines = inputs.load_lines()
+                s["rows"] = len(lines)
+            parallel = False
+        with rec.step("read products, owners, rates") as s:
+            if not parallel:
+                owners, links = inputs.load_owners(), inputs.load_referrals()
+            products = inputs.load_products()
+            teams = inputs.load_teams()
+            rates = inputs.load_rates()
+            s["rows"] = len(products) + len(owners) + len(teams) + len(rates) + len(links)
+        rows_read = len(orders) + s["rows"]
+
+        with rec.step("convert currencies") as s:
+            conversion = convert(orders, rates, currency=settings.currency)
+            orders = conversion.orders
             s["rows"] = len(orders)
-        with rec.step("read order lines") as s:
-            lines = inputs.load_lines()
-            s["rows"] = len(lines)
-    with rec.step("read products, owners, rates") as s:
-        if not parallel:
-            owners, links = inputs.load_owners(), inputs.load_referrals()
-        products = inputs.load_products()
-        teams = inputs.load_teams()
-        rates = inputs.load_rates()
-        s["rows"] = len(products) + len(owners) + len(teams) + len(rates) + len(links)
-    rows_read = len(orders) + len(lines) + s["rows"]
-
-    with rec.step("convert currencies") as s:
-        conversion = convert(orders, rates, currency=settings.currency)
-        orders = conversion.orders
-        lines = lookup(
-            lines, orders.select("order_id", "contact_id", "ordered_at", "rate"), "order_id"
-        )
-        if conversion.uses:  # some orders are in another currency (else every rate is 1)
-            lines = lines.with_columns(money.converted("value", "rate").alias("value"))
-        s["rows"] = len(orders)
-    used_rates = []
-    for use in conversion.uses:
-        used_rates += [
-            {"currency": use.currency, "valid_from": day.isoformat(), "rate": rate, "orders": n}
-            for day, rate, n in use.rates
-        ]
-        if use.left_out:
-            first = use.first_rate_from.isoformat() if use.first_rate_from else None
-            warnings.append(
-                warning(
-                    "no_rate",
-                    currency=use.currency,
-                    orders=use.left_out,
-                    value=round(use.left_out_value, 2),
-                    first_rate_from=first,
+        used_rates = []
+        for use in conversion.uses:
+            used_rates += [
+                {"currency": use.currency, "valid_from": day.isoformat(), "rate": rate, "orders": n}
+                for day, rate, n in use.rates
+            ]
+            if use.left_out:
+                first = use.first_rate_from.isoformat() if use.first_rate_from else None
+                warnings.append(
+                    warning(
+                        "no_rate",
+                        currency=use.currency,
+                        orders=use.left_out,
+                        value=round(use.left_out_value, 2),
+                        first_rate_from=first,
+                    )
                 )
-            )
-    if orders.is_empty():
-        warnings.append(warning("no_orders", as_of=as_of.isoformat()))
+        if orders.is_empty():
+            warnings.append(warning("no_orders", as_of=as_of.isoformat()))
 
-    with rec.step("purchase summary") as s:
-        summary = purchases.customer_summary(orders, as_of=as_of)
-        s["rows"] = len(summary)
-    with rec.step("RFM scores") as s:
-        scored = rfm.rfm_scores(summary, segment_map=settings.rfm_map)
-        s["rows"] = len(scored)
-    # the writes begin with the segment changes, beside what follows (see refresh.write)
-    writing = begin_writing(
-        rec,
-        warnings,
-        as_of=as_of,
-        currency=settings.currency,
-        segments=segment_frame(summary, scored),
-    )
-    try:
-        customers, fits = _analyse_and_write(
+        with rec.step("purchase summary") as s:
+            summary = purchases.customer_summary(orders, as_of=as_of)
+            s["rows"] = len(summary)
+        with rec.step("RFM scores") as s:
+            scored = rfm.rfm_scores(summary, segment_map=settings.rfm_map)
+            s["rows"] = len(scored)
+        # the writes begin with the segment changes, beside what follows (see refresh.write)
+        writing = begin_writing(
             rec,
-            writing,
-            settings,
-            as_of,
             warnings,
-            orders=orders,
-            lines=lines,
-            owners=owners,
-            links=links,
-            products=products,
-            teams=teams,
-            rates=rates,
-            summary=summary,
-            scored=scored,
+            as_of=as_of,
+            currency=settings.currency,
+            segments=segment_frame(summary, scored),
         )
-    except BaseException:
-        writing.abandon()
-        raise
+        try:
+            if parallel:  # the lines were read beside the steps above
+                with rec.step("wait for the order lines (read beside the steps above)") as s:
+                    lines = read("lines")
+                    s["rows"] = len(lines)
+                reading.close()
+            rows_read += len(lines)
+            with rec.step("join order lines to their orders") as s:
+                lines = lookup(
+                    lines, orders.select("order_id", "contact_id", "ordered_at", "rate"), "order_id"
+                )
+                if conversion.uses:  # some orders are in another currency (else every rate is 1)
+                    lines = lines.with_columns(money.converted("value", "rate").alias("value"))
+                s["rows"] = len(lines)
+            customers, fits = _analyse_and_write(
+                rec,
+                writing,
+                settings,
+                as_of,
+                warnings,
+                orders=orders,
+                lines=lines,
+                owners=owners,
+                links=links,
+                products=products,
+                teams=teams,
+                rates=rates,
+                summary=summary,
+                scored=scored,
+            )
+        except BaseException:
+            writing.abandon()
+            raise
     return {
         "rows_read": rows_read,
         "customers": customers,
