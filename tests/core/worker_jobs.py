@@ -25,10 +25,10 @@ if os.environ.get("RAPPORT_TEST_JOBS") == "crash":
 
     @periodic("test.crash", every=dt.timedelta(hours=1), takes_context=True)
     def crash(context: JobContext) -> None:
-        _log(f"start {context.attempt}")
+        _log(f"start {context.attempt} {context.slot.isoformat()}")
         if context.attempt == 1:
             time.sleep(120)  # killed meanwhile
-        _log(f"done {context.attempt}")
+        _log(f"done {context.attempt} {context.slot.isoformat()}")
 
 
 if os.environ.get("RAPPORT_TEST_JOBS") == "slow":
