@@ -124,19 +124,15 @@ def _lines_query() -> Query:
     return sql, [], LINES_SCHEMA
 
 
-def load_bulk(as_of: dt.date) -> dict[str, pl.DataFrame]:
-    """`load_orders`, `load_lines`, `load_owners` and `load_referrals` as "orders", "lines",
-    "owners", "referrals" (read as `bulk_reading` reads them)."""
-    with bulk_reading(as_of) as read:
-        return {name: read(name) for name in ("orders", "lines", "owners", "referrals")}
-
-
 @contextmanager
 def bulk_reading(as_of: dt.date) -> Iterator[Read]:
-    """The frames of `load_bulk`, by name, each as soon as it is read: in parallel where each
-    read is a process of its own (`loaders.bulk_reads`), the ten million lines in one, the
-    rest in the other (on the 1M-customer SQLite set: 3.4 s of CPU against 2.7 s, one core
-    each), so that the orders can be worked on while the lines are still being read."""
+    """What a refresh reads in bulk, by name: "orders" (as `load_orders`), "lines" (as
+    `load_lines`), "owners" (contact_id, owner_id of every contact) and "referrals"
+    (contact_id, referred_by of every contact somebody referred), each as soon as it is read.
+    Where each read is a process of its own (`loaders.bulk_reads`) they run in parallel, the
+    ten million lines in one, the rest in the other (on the 1M-customer SQLite set: 3.4 s of
+    CPU against 2.7 s, one core each), so that the orders can be worked on while the lines
+    are still being read; elsewhere each is read when asked for."""
     queries = {
         "orders": _orders_query(),
         "lines": _lines_query(),
@@ -182,21 +178,11 @@ def load_products() -> pl.DataFrame:
     )
 
 
-def load_owners() -> pl.DataFrame:
-    """contact_id, owner_id of every contact."""
-    return bulk_frame(*_owners_query())
-
-
 def _owners_query() -> Query:
     return f"SELECT id, owner_id FROM {Contact._meta.db_table}", [], OWNERS_SCHEMA  # noqa: S608
 
 
 REFERRALS_SCHEMA = {"contact_id": pl.Int64, "referred_by": pl.Int64}
-
-
-def load_referrals() -> pl.DataFrame:
-    """contact_id, referred_by of every contact somebody referred."""
-    return bulk_frame(*_referrals_query())
 
 
 def _referrals_query() -> Query:

@@ -108,29 +108,28 @@ def _compute_and_write(
     # statsmodels (the forecasts) loads while the reads below wait on their child processes:
     # its import took 4-8 s of wall time (1 s of CPU) on the busy benchmark machine
     threading.Thread(target=forecast.load_library, name="load-statsmodels", daemon=True).start()
+    beside = bulk_method() == "arrow"  # one process per table: the lines read beside the rest
     with ExitStack() as reading:
-        if bulk_method() == "arrow":  # one process per table: the reads run side by side
+        read = reading.enter_context(inputs.bulk_reading(as_of))
+        if beside:
             with rec.step("read orders, owners, referrals (arrow, beside the order lines)") as s:
-                read = reading.enter_context(inputs.bulk_reading(as_of))
                 orders, owners, links = read("orders"), read("owners"), read("referrals")
                 s["rows"] = len(orders) + len(owners) + len(links)
-            parallel = True
         else:
             with rec.step(f"read orders ({bulk_method()})") as s:
-                orders = inputs.load_orders(as_of)
+                orders = read("orders")
                 s["rows"] = len(orders)
             with rec.step("read order lines") as s:
-                lines = inputs.load_lines()
+                lines = read("lines")
                 s["rows"] = len(lines)
-            parallel = False
         with rec.step("read products, owners, rates") as s:
-            if not parallel:
-                owners, links = inputs.load_owners(), inputs.load_referrals()
+            if not beside:
+                owners, links = read("owners"), read("referrals")
             products = inputs.load_products()
             teams = inputs.load_teams()
             rates = inputs.load_rates()
             s["rows"] = len(products) + len(owners) + len(teams) + len(rates) + len(links)
-        rows_read = len(orders) + s["rows"]
+        rows_read = len(orders) + s["rows"]  # and the lines, once read
 
         with rec.step("convert currencies") as s:
             conversion = convert(orders, rates, currency=settings.currency)
@@ -171,11 +170,11 @@ def _compute_and_write(
             segments=segment_frame(summary, scored),
         )
         try:
-            if parallel:  # the lines were read beside the steps above
+            if beside:
                 with rec.step("wait for the order lines (read beside the steps above)") as s:
                     lines = read("lines")
                     s["rows"] = len(lines)
-                reading.close()
+            reading.close()  # the reads' scratch files go
             rows_read += len(lines)
             with rec.step("join order lines to their orders") as s:
                 lines = lookup(

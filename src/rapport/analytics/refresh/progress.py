@@ -16,7 +16,7 @@ Announce = Callable[[dict[str, Any]], None]
 
 def cpu_clock() -> float:
     """CPU seconds of this process (every thread) and of its waited-for children: the
-    refresh reads through child processes (`loaders.arrow_frames`), whose work would be
+    refresh reads through child processes (`loaders.arrow_reads`), whose work would be
     invisible in `time.process_time`. Beside the wall time, it tells work from waiting."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
