@@ -12,6 +12,8 @@ from django.db import connection
 from django.db.models import Field, Model
 from django.db.models.expressions import RawSQL
 
+from rapport.core.bulk import id_array
+
 ADAPTED = ("JSONField", "DateTimeField", "DateField")  # the rest go to the driver as they are
 
 
@@ -100,7 +102,7 @@ def ids_select(ids: Iterable[int]) -> tuple[str, list[Any]]:
     rows from: SQLite caps the number of parameters, and Django prepares each value of a
     list one by one in Python (measured: a tenth of the order storm's time)."""
     if connection.vendor == "postgresql":
-        return "SELECT unnest(%s::bigint[]) AS value", [list(ids)]
+        return "SELECT unnest(%s::bigint[]) AS value", [id_array(ids)]
     return "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
 
 
@@ -110,7 +112,7 @@ def ids_match(column: str, ids: Iterable[int]) -> tuple[str, list[Any]]:
     was planned the wrong way round on tables a storm had just filled, before any ANALYZE),
     `IN (SELECT value FROM json_each(…))` on SQLite (each id looked up by the index)."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [list(ids)]
+        return f"{column} = ANY(%s::bigint[])", [id_array(ids)]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]  # noqa: S608
 
 
