@@ -288,6 +288,41 @@ def test_two_broad_words_find_their_rare_pair(users, narrow, wide, monkeypatch):
 
 
 @pytest.mark.skipif("search.uses_fulltext()")
+def test_a_broad_pair_is_counted_then_answered_by_the_word_index(users, monkeypatch):
+    """PostgreSQL: neither word narrow, the longest within WIDE: its entries are counted,
+    not read, and the word index gives the pair; they are read only when the word index
+    finds more than a quarter of them (then checked on their rows, with the same answer)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(12):
+        first = ("Олег", "Ольга")[i] if i < 2 else f"Петро{i}"
+        services.contact_create(
+            actor=users["manager"], data={"first_name": first, "last_name": "Шевчук"}
+        )
+    services.contact_create(
+        actor=users["manager"], data={"first_name": "Олег", "last_name": "Бондар"}
+    )
+    monkeypatch.setattr(search, "NARROW", 1)
+
+    with CaptureQueriesContext(connection) as ctx:
+        found = names(search.search(contacts_for(users["admin"]), "шевч ол"))
+
+    assert found == ["Олег", "Ольга"]
+    term_reads = [q["sql"] for q in ctx if "contacts_searchterm" in q["sql"]]
+    assert [sql.startswith("SELECT count(*)") for sql in term_reads] == [True, True]
+    assert any("@@" in q["sql"] for q in ctx)
+
+    with CaptureQueriesContext(connection) as ctx:
+        found = names(search.search(contacts_for(users["admin"]), "шевч п"))
+
+    assert found == sorted(f"Петро{i}" for i in range(2, 12))
+    term_reads = [q["sql"] for q in ctx if "contacts_searchterm" in q["sql"]]
+    # each word counted once; the longest one's entries then read, not counted again
+    assert [sql.startswith("SELECT count(*)") for sql in term_reads] == [True, True, False]
+
+
+@pytest.mark.skipif("search.uses_fulltext()")
 def test_the_page_query_gets_only_the_ids_that_match_every_word(users):
     """PostgreSQL: the candidates of the narrow word are checked for the other words before
     the page's query, which then holds the exact ids and no document check: given 3,740
