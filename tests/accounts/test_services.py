@@ -82,6 +82,25 @@ def test_authenticate_returns_the_user_as_the_orm_reads_them(users):
     assert not hasattr(user, "token_stale")
 
 
+def test_authenticate_reads_the_users_team_in_the_same_statement(users, django_assert_num_queries):
+    mate, other = users["manager_mate"], users["manager2"]
+    team_raw = services.token_create(user=users["manager"], name="web")[1]
+    alone_raw = services.token_create(user=users["admin"], name="web")[1]
+    for raw in (team_raw, alone_raw):
+        ApiToken.authenticate(raw)  # last use written: the calls below only read
+
+    with django_assert_num_queries(1):
+        in_team = ApiToken.authenticate(team_raw)
+        assert in_team is not None
+        assert in_team.colleague_ids == sorted([users["manager"].pk, mate.pk])
+    with django_assert_num_queries(1):
+        alone = ApiToken.authenticate(alone_raw)
+        assert alone is not None
+        assert alone.colleague_ids == [users["admin"].pk]
+    assert other.pk not in in_team.colleague_ids
+    assert in_team.colleague_ids == User.objects.get(pk=users["manager"].pk).colleague_ids
+
+
 def test_last_use_is_written_at_most_once_a_minute(users):
     token, raw = services.token_create(user=users["manager"], name="web")
     assert token.last_used_at is None
