@@ -16,10 +16,11 @@ pytestmark = pytest.mark.django_db
 CONTACT_LIST_QUERIES = 3
 
 
-# One read of matching ids before the page: SQLite's FTS5 index, or on PostgreSQL the term
-# index of a narrow word (contacts.search._search_terms; "olena" is narrow here); then the
-# page's ids before its rows (search.page_by_keys).
-SEARCH_QUERIES = 2
+# The matching ids before the page: one read of SQLite's FTS5 index, or on PostgreSQL the
+# term index's entries of a narrow word counted, then read (contacts.search._term_entries;
+# "olena" is narrow here); then the page's ids before its rows (search.page_by_keys).
+def search_queries() -> int:
+    return 2 if connection.vendor == "sqlite" else 3
 
 
 @pytest.fixture
@@ -55,7 +56,11 @@ def _queries(client, path, **params) -> int:
     [
         ("contacts", {}, CONTACT_LIST_QUERIES),
         # a word search first asks the index for candidates, then the page's ids
-        ("contacts", {"q": "olena", "sort": "name"}, CONTACT_LIST_QUERIES + SEARCH_QUERIES),
+        (
+            "contacts",
+            {"q": "olena", "sort": "name"},
+            lambda: CONTACT_LIST_QUERIES + search_queries(),
+        ),
         ("contacts", {"consent": "email:marketing:granted", "tag": "ski"}, CONTACT_LIST_QUERIES),
         ("contacts", {"count": "true"}, CONTACT_LIST_QUERIES + 1),
         ("companies", {}, 2),
@@ -72,16 +77,19 @@ def test_list_query_count_is_pinned_and_does_not_grow_with_the_page(
         complaint_register(actor=users["agent"], contact=contact, description="Late transfer")
     client = api_as("admin")
 
+    if callable(pinned):  # it depends on the database
+        pinned = pinned()
     small = _queries(client, path, limit=3, **params)
     large = _queries(client, path, limit=30, **params)
 
     assert small == large == pinned
 
 
-def test_a_sales_manager_pays_one_query_more_for_their_team(api_as, rich_contacts):
+def test_a_sales_manager_pays_no_query_more_for_their_team(api_as, rich_contacts):
+    """The team comes with the token's user (ApiToken.authenticate)."""
     client = api_as("manager")
 
-    assert _queries(client, "contacts", limit=30) == CONTACT_LIST_QUERIES + 1
+    assert _queries(client, "contacts", limit=30) == CONTACT_LIST_QUERIES
 
 
 def test_contact_list_stays_under_the_cap(api_as, rich_contacts, django_assert_max_num_queries):
