@@ -23,7 +23,6 @@ from django.db.models import (
     DateTimeField,
     Exists,
     OuterRef,
-    QuerySet,
     TextField,
     Value,
     When,
@@ -245,17 +244,15 @@ def eligible(
     version: ScenarioVersion,
     contact_ids: set[int],
     now: dt.datetime,
-    among: QuerySet[Any] | None = None,
 ) -> tuple[set[int], dict[str, int]]:
     """Of `contact_ids`, those who may start a run of `scenario` now: matching the trigger's
     filter, not in a run of it, past the re-entry delay, not in a loop. (eligible, refused
-    counts by reason). `among`, a query of contact ids that holds `contact_ids` (a batch's
-    events), is asked instead of a list of thousands of parameters."""
+    counts by reason)."""
     refused: dict[str, int] = defaultdict(int)
     if not contact_ids:
         return set(), refused
     ids = set(contact_ids)
-    asked: Any = ids if among is None else among
+    asked = among(ids)  # a storm's batch asks for thousands: one parameter
     # One read of the contacts' runs of the scenario, by the (scenario, contact, occasion)
     # index: asked by status, SQLite read every active run of the scenario for each batch
     # (the status a parameter, the partial index unusable) — a storm's intake grew with the
@@ -451,11 +448,6 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
         fresh = [p for p in pending if p[4]]
         if len(fresh) < len(pending):
             result.refused["stale"] += len(pending) - len(fresh)
-        # the batch's contacts, as a query (a superset on PostgreSQL, where an event of the
-        # range may commit late: the sets below are intersected with those wanted)
-        contacts = Event.objects.filter(
-            pk__gte=pending[0][0], pk__lte=pending[-1][0], processed_at__isnull=True
-        ).values("contact_id")
         for scenario, version in live:
             trigger = version.trigger
             if triggers.TRIGGERS[trigger["type"]].family != "event":
@@ -469,7 +461,7 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
                 if since and early is not None and early < since:
                     continue
                 wanted[contact] = pk
-            ok, refused = eligible(scenario, version, set(wanted), now, contacts)
+            ok, refused = eligible(scenario, version, set(wanted), now)
             tally(scenario, refused, now, result)
             start_from_events(scenario, version, {c: wanted[c] for c in ok}, now, result)
         Event.objects.filter(pk__in=among(p[0] for p in pending)).update(processed_at=now)
