@@ -21,7 +21,7 @@ from django.db.models import F
 
 from rapport.automation import actions, flow
 from rapport.automation.models import Run, RunStatus, RunStep, ScenarioVersion
-from rapport.automation.rows import adapted, among, ids_match, ids_select, insert_select
+from rapport.automation.rows import adapted, ids_in, ids_match, ids_select, insert_select
 from rapport.contacts.models import Contact, Tag
 from rapport.segments.models import Segment
 from rapport.segments.services import members_enter
@@ -45,7 +45,7 @@ def _tag_add(step: dict[str, Any], contacts: list[int], now: dt.datetime) -> Don
 def _tag_remove(step: dict[str, Any], contacts: list[int], now: dt.datetime) -> Done:
     tag = Tag.objects.filter(name=step["tag"].strip()[:60]).first()
     if tag is not None:
-        Tagging.objects.filter(tag=tag, contact_id__in=among(contacts)).delete()
+        Tagging.objects.filter(ids_in("contact_id", contacts), tag=tag).delete()
     return RunStep.Outcome.DONE, {"tag": step["tag"]}
 
 
@@ -80,7 +80,7 @@ def take(ids: list[int], worker: str, now: dt.datetime) -> tuple[int, set[int]]:
     with transaction.atomic():
         rows = list(
             Run.objects.select_for_update()
-            .filter(pk__in=among(ids), lease_owner=worker, status=RunStatus.ACTIVE, waiting=False)
+            .filter(ids_in("pk", ids), lease_owner=worker, status=RunStatus.ACTIVE, waiting=False)
             .order_by("pk")
             .values_list("pk", "version_id", "position", "contact_id")
         )
@@ -134,6 +134,6 @@ def take(ids: list[int], worker: str, now: dt.datetime) -> tuple[int, set[int]]:
                 finished.update(runs)
             else:
                 moved |= {"position": following, "due_at": now}
-            Run.objects.filter(pk__in=among(runs)).update(**moved)
+            Run.objects.filter(ids_in("pk", runs)).update(**moved)
             taken += len(runs)
     return taken, finished

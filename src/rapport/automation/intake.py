@@ -39,7 +39,7 @@ from rapport.automation.models import (
     ScenarioStatus,
     ScenarioVersion,
 )
-from rapport.automation.rows import adapted, among, ids_match, insert_select
+from rapport.automation.rows import adapted, ids_in, ids_match, insert_select
 from rapport.automation.rows import insert as insert_rows
 from rapport.contacts.models import Contact, LifeEvent
 from rapport.segments.models import SegmentChange
@@ -252,7 +252,7 @@ def eligible(
     if not contact_ids:
         return set(), refused
     ids = set(contact_ids)
-    asked = among(ids)  # a storm's batch asks for thousands: one parameter
+    asked = list(ids)  # a storm's batch asks for thousands: one parameter (ids_in)
     # One read of the contacts' runs of the scenario, by the (scenario, contact, occasion)
     # index: asked by status, SQLite read every active run of the scenario for each batch
     # (the status a parameter, the partial index unusable) — a storm's intake grew with the
@@ -262,7 +262,7 @@ def eligible(
     )
     busy, ended = set(), set()
     for contact, status, finished in (
-        Run.objects.filter(scenario=scenario, contact_id__in=asked)
+        Run.objects.filter(ids_in("contact_id", asked), scenario=scenario)
         .order_by()
         .values_list("contact_id", "status", "finished_at")
     ):
@@ -274,7 +274,7 @@ def eligible(
     refused["reentry"] += len((ids - busy) & ended)
     ids -= busy | ended
     looping = set(
-        Run.objects.filter(contact_id__in=asked, started_at__gt=now - LOOP_WINDOW)
+        Run.objects.filter(ids_in("contact_id", asked), started_at__gt=now - LOOP_WINDOW)
         .values("contact_id")
         .annotate(n=Count("id"))
         .filter(n__gte=LOOP_LIMIT)
@@ -285,7 +285,7 @@ def eligible(
     rule = version.trigger.get("filter")
     if rule and ids:
         matching = set(
-            Contact.objects.filter(pk__in=asked)
+            Contact.objects.filter(ids_in("pk", asked))
             .filter(rule_filter(parse_rule(rule), user=None, now=now))
             .values_list("pk", flat=True)
         )
@@ -464,7 +464,7 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
             ok, refused = eligible(scenario, version, set(wanted), now)
             tally(scenario, refused, now, result)
             start_from_events(scenario, version, {c: wanted[c] for c in ok}, now, result)
-        Event.objects.filter(pk__in=among(p[0] for p in pending)).update(processed_at=now)
+        Event.objects.filter(ids_in("pk", (p[0] for p in pending))).update(processed_at=now)
         result.processed += len(pending)
     return True
 

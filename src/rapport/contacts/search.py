@@ -40,13 +40,13 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, IntegerField, Lookup, Model, Q, QuerySet, Value
+from django.db.models import F, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 
 from rapport.contacts.models import Contact, SearchTerm
 from rapport.contacts.normalize import phone_search_digits
-from rapport.core.bulk import id_array
+from rapport.core.lookups import AnyOf
 from rapport.core.text import search_fold
 
 MAX_TERM = 64
@@ -242,17 +242,6 @@ def fulltext_ids(
         return [row[0] for row in cursor.fetchall()]
 
 
-class _AnyOf(Lookup[int]):
-    """`column = ANY(%s)`: the ids as one array parameter (PostgreSQL)."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> Any:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, id_array(self.rhs))
-
-
 def among[M: Model](queryset: QuerySet[M], ids: list[int]) -> QuerySet[M]:
     """`queryset` narrowed to the rows of `ids` (up to FULLTEXT_CAP FTS5 matches, or the
     thousands of PostgreSQL's search candidates).
@@ -266,7 +255,7 @@ def among[M: Model](queryset: QuerySet[M], ids: list[int]) -> QuerySet[M]:
     if not ids:
         return queryset.none()
     if connection.vendor == "postgresql":
-        return queryset.filter(_AnyOf(F("pk"), ids))
+        return queryset.filter(AnyOf(F("pk"), ids))
     marks = ", ".join(["%s"] * len(ids))
     return queryset.filter(pk__in=RawSQL(marks, ids, output_field=IntegerField()))  # noqa: S611
 
