@@ -42,6 +42,7 @@ from rapport.automation.models import (
 from rapport.automation.rows import adapted, ids_in, ids_match, insert_select
 from rapport.automation.rows import insert as insert_rows
 from rapport.contacts.models import Contact, LifeEvent
+from rapport.core.bulk import refresh_statistics
 from rapport.segments.models import SegmentChange
 from rapport.segments.selectors import parse_rule, rule_filter
 from rapport.timeline.models import Interaction
@@ -445,6 +446,8 @@ def process(now: dt.datetime, result: Intake, batch: int = BATCH) -> bool:
         pending = list(_pending(now, live, batch))
         if not pending:
             return False
+        if len(pending) == batch:  # a storm: the planner must know the events are there
+            refresh_statistics(Event, holds_at_least=batch)
         fresh = [p for p in pending if p[4]]
         if len(fresh) < len(pending):
             result.refused["stale"] += len(pending) - len(fresh)
