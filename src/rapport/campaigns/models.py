@@ -265,8 +265,14 @@ class Message(models.Model):
             models.Index(
                 fields=["lease_until"], condition=Q(status="sending"), name="message_lease_idx"
             ),
-            # the frequency cap: a contact's marketing messages handed out lately
+            # the frequency cap: a contact's marketing messages handed out lately, and a
+            # launch's set of contacts at the cap (the window's marketing hand-offs)
             models.Index(fields=["contact", "handed_at"], name="message_contact_handed_idx"),
+            models.Index(
+                fields=["handed_at", "contact"],
+                condition=Q(purpose="marketing", handed_at__isnull=False),
+                name="message_marketing_handed_idx",
+            ),
             # delivery receipts name the provider's id
             models.Index(
                 fields=["provider_id"], condition=~Q(provider_id=""), name="message_provider_idx"

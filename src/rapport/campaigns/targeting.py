@@ -20,12 +20,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,21 +100,25 @@ def _suppressed(channel: str) -> Exists:
     return Exists(Suppression.objects.filter(channel=channel, address=Lower(OuterRef(column))))
 
 
-def _handed_recently(now: dt.datetime, window: dt.timedelta) -> Coalesce:
-    """Marketing messages handed to a provider for the contact within the cap's window."""
-    recent = (
+def _at_cap(now: dt.datetime, cap: config.FrequencyCap) -> Q:
+    """Contacts with as many marketing messages handed to a provider within the cap's window
+    as the cap allows: one set, read once per statement, not a count per member. As a count
+    per member, on a message table PostgreSQL believed empty (analyzed so), a launch's
+    INSERT … SELECT scanned the table for each member, the rows the statement had inserted
+    so far included: 111 s for 100k recipients at 1M contacts (2026-12-03)."""
+    at_cap = (
         Message.objects.filter(
-            contact_id=OuterRef("pk"),
             purpose=MessagePurpose.MARKETING,
-            handed_at__gte=now - window,
+            handed_at__gte=now - cap.window,
             status__in=COUNTED,
         )
         .order_by()
         .values("contact_id")
         .annotate(n=Count("pk"))
-        .values("n")
+        .filter(n__gte=cap.limit)
+        .values("contact_id")
     )
-    return Coalesce(Subquery(recent), 0)
+    return Q(pk__in=at_cap)
 
 
 def bucket_sql(campaign_id: int, salt: int) -> Combinable:
@@ -162,8 +165,7 @@ def with_fates(
     capped_q = NOBODY
     cap = config.frequency_cap()
     if campaign.purpose == MessagePurpose.MARKETING and cap is not None:
-        members = members.alias(_recent=_handed_recently(now, cap.window))
-        capped_q = Q(_recent__gte=cap.limit)
+        capped_q = _at_cap(now, cap)
     held_q = NOBODY
     if campaign.holdout_percent:
         members = members.alias(_holdout=bucket_sql(campaign.pk, split.SALT_HOLDOUT))
