@@ -22,6 +22,7 @@ from rapport.automation.runner import claim, run_due
 from rapport.contacts.models import Tag
 from rapport.segments import services as segments
 from rapport.segments.models import SegmentChange, SegmentMember
+from rapport.timeline.models import Interaction
 from tests.automation.conftest import Clock, live_scenario
 from tests.factories import ContactFactory, UserFactory
 
@@ -299,3 +300,35 @@ def test_a_full_batch_of_events_the_planner_believes_absent_gets_the_table_analy
     assert batch() == []  # the statistics count the events now
     assert Event.objects.filter(processed_at__isnull=True).count() == 0
     assert Run.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_timeline_rows_are_copied_once_however_often_they_are_collected():
+    """On PostgreSQL the unique (source, source_id) index alone keeps a row from being copied
+    twice: asked as NOT EXISTS against the event table, planned as empty, each row's check
+    scanned the rows the same INSERT had added (the storm's copy took 76 s)."""
+    now = timezone.now()
+    people = ContactFactory.create_batch(3)
+    Interaction.objects.bulk_create(
+        Interaction(
+            contact=c,
+            channel="order",
+            direction="inbound",
+            kind="order.placed",
+            params={"order": 0},
+            occurred_at=now,
+        )
+        for c in people
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        first = intake.collect(now, {"order.placed"})
+    second = intake.collect(now, {"order.placed"})
+
+    assert (first, second) == (3, 0)
+    assert sorted(Event.objects.values_list("contact_id", flat=True)) == sorted(
+        c.pk for c in people
+    )
+    copy = [q["sql"] for q in ctx if q["sql"].startswith("INSERT INTO automation_event ")]
+    assert len(copy) == 1
+    anti_join = 'FROM "automation_event"' in copy[0]
+    assert anti_join is (connection.vendor != "postgresql")
