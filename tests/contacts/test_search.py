@@ -1,10 +1,13 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rapport.contacts import search, services
 from rapport.contacts.models import Contact
 from rapport.contacts.selectors import contacts_for
+from rapport.core import lookups
 
 pytestmark = pytest.mark.django_db
 
@@ -236,8 +239,6 @@ def test_migration_refolds_an_index_written_before_the_fold(users):
     import importlib
     from types import SimpleNamespace
 
-    from django.db import connection
-
     from rapport.contacts.models import SearchTerm
 
     migration = importlib.import_module("rapport.contacts.migrations.0005_search_folded_document")
@@ -391,13 +392,30 @@ def test_the_prefix_migration_keeps_documents_and_the_delete_trigger(people, use
     assert search.indexed_terms(people[0].pk) == set()
 
 
-def test_among_narrows_to_the_ids_and_keeps_the_queryset_filters(people, users):
+@pytest.mark.parametrize("listed", [lookups.LISTED, 1])  # placeholders each, or one parameter
+def test_ids_in_narrows_to_the_ids_and_keeps_the_queryset_filters(
+    people, users, listed, monkeypatch
+):
+    monkeypatch.setattr(lookups, "LISTED", listed)
     manager2_sees = contacts_for(users["manager2"])  # none of `people`
     ids = [c.pk for c in people[:2]]
+    admin_sees = contacts_for(users["admin"])
 
-    assert list(search.among(contacts_for(users["admin"]), ids).order_by("pk")) == people[:2]
-    assert list(search.among(manager2_sees, ids)) == []
-    assert list(search.among(contacts_for(users["admin"]), [])) == []
+    assert list(admin_sees.filter(lookups.ids_in("pk", ids)).order_by("pk")) == people[:2]
+    assert list(admin_sees.filter(lookups.ids_in("pk", iter(ids))).order_by("pk")) == people[:2]
+    assert list(manager2_sees.filter(lookups.ids_in("pk", ids))) == []
+    with CaptureQueriesContext(connection) as asked:
+        assert list(admin_sees.filter(lookups.ids_in("pk", []))) == []
+    assert asked.captured_queries == []  # no id, no question
+
+
+def test_ids_in_hands_the_ids_over_as_one_parameter_where_a_list_would_not_do(people, monkeypatch):
+    """PostgreSQL always, SQLite above LISTED: however many ids, one parameter."""
+    monkeypatch.setattr(lookups, "LISTED", 1)
+    ids = [c.pk for c in people[:3]]
+    query = Contact.objects.filter(lookups.ids_in("pk", ids)).values("pk").query
+    _sql, params = query.sql_with_params()
+    assert len(params) == 1
 
 
 def test_a_page_of_search_results_reads_its_ids_first_on_both_backends():

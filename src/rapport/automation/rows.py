@@ -9,11 +9,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Field, Model, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Field, Model
 
 from rapport.core.bulk import id_array
-from rapport.core.lookups import AnyOf
 
 ADAPTED = ("JSONField", "DateTimeField", "DateField")  # the rest go to the driver as they are
 
@@ -115,16 +113,3 @@ def ids_match(column: str, ids: Iterable[int]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s::bigint[])", [id_array(ids)]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]  # noqa: S608
-
-
-def ids_in(field: str, ids: Iterable[int]) -> Any:
-    """A queryset filter, `.filter(ids_in("contact_id", ids))`: `field` is one of `ids`,
-    passed as one parameter. On PostgreSQL `= ANY(array)` (`core.lookups.AnyOf`, an index
-    condition; see ids_match); on SQLite `IN (SELECT value FROM json_each(…))` (see
-    ids_select). Given a subquery of other rows instead (a batch's events), PostgreSQL
-    planned from that table's statistics of before a storm (autoanalyze lags behind one)
-    and probed every event of the batch for each run of a scenario: 14 s a batch, growing
-    to 39 s with the runs; the 100k order storm took 603 s at 1M contacts (2026-12-03)."""
-    if connection.vendor == "postgresql":
-        return AnyOf(F(field), list(ids))
-    return Q(**{f"{field}__in": RawSQL(*ids_select(ids))})  # noqa: S611 (a fixed SELECT)

@@ -40,13 +40,13 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, IntegerField, Model, Q, QuerySet, Value
+from django.db.models import IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 
 from rapport.contacts.models import Contact, SearchTerm
 from rapport.contacts.normalize import phone_search_digits
-from rapport.core.lookups import AnyOf
+from rapport.core.lookups import ids_in
 from rapport.core.text import search_fold
 
 MAX_TERM = 64
@@ -242,31 +242,13 @@ def fulltext_ids(
         return [row[0] for row in cursor.fetchall()]
 
 
-def among[M: Model](queryset: QuerySet[M], ids: list[int]) -> QuerySet[M]:
-    """`queryset` narrowed to the rows of `ids` (up to FULLTEXT_CAP FTS5 matches, or the
-    thousands of PostgreSQL's search candidates).
-
-    The same rows as `pk__in=ids`, with the ids handed to the driver as they are: the ORM
-    prepared and resolved each of a thousand values one by one, ≈ 1.1 ms of CPU per search
-    (Django 6.1, 1M-contact benchmark), for integers the index gave. On PostgreSQL they are
-    one array: psycopg's client-side binding splits the query at each placeholder in Python,
-    a quarter of a search request's CPU with 5,000 of them (py-spy, 1M contacts).
-    """
-    if not ids:
-        return queryset.none()
-    if connection.vendor == "postgresql":
-        return queryset.filter(AnyOf(F("pk"), ids))
-    marks = ", ".join(["%s"] * len(ids))
-    return queryset.filter(pk__in=RawSQL(marks, ids, output_field=IntegerField()))  # noqa: S611
-
-
 def having_prefixes(contacts: QuerySet[Contact], prefixes: list[str]) -> QuerySet[Contact]:
     """`contacts` with a word starting with each prefix (up to CANDIDATE_CAP of them)."""
     if uses_fulltext():
         tokens = [t for p in prefixes for t in TOKEN.findall(fold(p))]
         if not tokens:
             return contacts
-        return among(contacts, fulltext_ids(tokens, CANDIDATE_CAP, within=contacts))
+        return contacts.filter(ids_in("pk", fulltext_ids(tokens, CANDIDATE_CAP, within=contacts)))
     for prefix in prefixes:
         contacts = contacts.filter(
             pk__in=SearchTerm.objects.filter(prefix_q("term", fold(prefix))).values("contact_id")
@@ -344,8 +326,8 @@ def search(contacts: QuerySet[Contact], q: str) -> QuerySet[Contact]:
         if not tokens:
             return contacts.none()
         # The ids go in as values, not a subquery: knowing how few they are, SQLite sorts
-        # them instead of walking a million-row sort index looking for them (85 ms → 2 ms).
-        return among(contacts, fulltext_ids(tokens, FULLTEXT_CAP, within=contacts))
+        # them instead of walking a million-row sort index looking for them (see ids_in).
+        return contacts.filter(ids_in("pk", fulltext_ids(tokens, FULLTEXT_CAP, within=contacts)))
     return _search_terms(contacts, words)
 
 
@@ -459,14 +441,14 @@ def _search_terms(contacts: QuerySet[Contact], words: list[str]) -> QuerySet[Con
         # longest word's contacts read only if it finds more than a quarter of its entries.
         ids = _word_index_ids(words, wide[1] // 4)
         if ids is not None:
-            return among(contacts, ids)
+            return contacts.filter(ids_in("pk", ids))
         return _checked(contacts, set(_entry_ids(*wide)), unread[1:])
     if candidates is None:
         return _document_has(contacts, words)
     if unread and len(candidates) > FEW:  # see FEW
         ids = _word_index_ids(words, len(candidates) // 4)
         if ids is not None:
-            return among(contacts, ids)
+            return contacts.filter(ids_in("pk", ids))
     return _checked(contacts, candidates, unread)
 
 
@@ -475,8 +457,8 @@ def _checked(
 ) -> QuerySet[Contact]:
     """PostgreSQL: `contacts` among the candidates, their documents checked for the unread
     words in a query of their own (see _search_terms)."""
-    # `among`: thousands of ids through the ORM's IN cost ≈ 20 µs of CPU each to prepare.
+    # `ids_in`: thousands of ids through the ORM's IN cost ≈ 20 µs of CPU each to prepare.
     if unread and candidates:
-        matching = _document_has(among(Contact.objects.all(), list(candidates)), unread)
+        matching = _document_has(Contact.objects.filter(ids_in("pk", candidates)), unread)
         candidates = set(matching.values_list("pk", flat=True))
-    return among(contacts, list(candidates))
+    return contacts.filter(ids_in("pk", candidates))

@@ -21,10 +21,10 @@ from rapport.contacts.search import (
     MAX_TERM,
     PHONEISH,
     TOKEN,
-    among,
     fold,
     fulltext_ids,
 )
+from rapport.core.lookups import ids_in
 from rapport.sales.models import Lead
 
 FTS_TABLE = "sales_lead_fts"
@@ -61,7 +61,9 @@ def search_leads(leads: QuerySet[Lead], q: str) -> QuerySet[Lead]:
         return leads.none()  # something typed, but no word in it: nobody
     if connection.vendor == "sqlite":
         # The newest matches among the leads the viewer may see (scoped, then capped).
-        return among(leads, fulltext_ids(tokens, FULLTEXT_CAP, FTS_TABLE, within=leads))
+        return leads.filter(
+            ids_in("pk", fulltext_ids(tokens, FULLTEXT_CAP, FTS_TABLE, within=leads))
+        )
     leads = leads.alias(search_text=_folded_text())
     if digits:
         return leads.filter(search_text__contains=digits)
