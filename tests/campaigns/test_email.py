@@ -3,6 +3,7 @@ parts, a Message-ID made from the outbox id, List-Unsubscribe with RFC 8058 one-
 each kind of SMTP failure handled as what it means for exactly-once."""
 
 import datetime as dt
+import socket
 from email.errors import HeaderParseError
 
 import pytest
@@ -232,3 +233,36 @@ def test_a_dot_atom_address_is_written_as_parsing_would_write_it(address):
     assert parseaddr(address) == ("", address)
     assert _address(address) == address
     assert _envelope(address) == quoteaddr(address)
+
+
+def _outgoing(to: str, key: int = 1):
+    from rapport.campaigns.channels.base import Outgoing
+
+    return Outgoing(key=key, to=to, subject="Winter sun", text="Dear Olena", html="")
+
+
+def test_a_released_message_is_taken_by_the_server_and_send_reads_its_answer(smtp, settings):
+    from rapport.campaigns.channels.smtp import SmtpProvider
+
+    with SmtpProvider(settings.RAPPORT_EMAIL_URL, "offers@travel.example") as provider:
+        provider.stage(_outgoing("olena@example.com"))
+        provider.release()  # the dot is out: the answer is read by send, not here
+        provider.release()  # twice is once
+        message_id = provider.send(_outgoing("olena@example.com"))
+
+    assert [m["To"] for m in smtp.messages] == ["olena@example.com"]
+    assert smtp.message_ids() == [message_id]
+
+
+def test_a_dot_that_could_not_be_written_on_release_is_an_unknown_outcome_on_send(smtp, settings):
+    from rapport.campaigns.channels.base import OutcomeUnknown
+    from rapport.campaigns.channels.smtp import SmtpProvider
+
+    with SmtpProvider(settings.RAPPORT_EMAIL_URL, "offers@travel.example") as provider:
+        staged = provider.stage(_outgoing("olena@example.com"))
+        staged.connection.sock.shutdown(socket.SHUT_RDWR)  # broken under the staged message
+        provider.release()  # never raises
+        with pytest.raises(OutcomeUnknown, match="after the content"):
+            provider.send(_outgoing("olena@example.com"))
+
+    assert smtp.messages == []

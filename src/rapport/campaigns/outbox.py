@@ -13,7 +13,8 @@ what to do:
    frequency cap) and `handed_at` is written and committed *before* the provider is called.
    The message is built before that commit, and an e-mail staged on the SMTP connection
    (all but its final dot), so that a worker killed after the commit has almost surely
-   handed the message over.
+   handed the message over. On PostgreSQL the dot is written while the COMMIT is on its
+   way, before its answer is read (`core.commit`): between the two, no waiting.
 3. **send**: the provider call, keyed by the outbox id (the e-mail's Message-ID).
 4. **answer**: `sent` with the provider's id, and the timeline entry, in one transaction
    for a small group of accepted messages (campaigns/answers.py); a failure at once.
@@ -32,6 +33,7 @@ import socket
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
@@ -63,7 +65,7 @@ from rapport.campaigns.services import render_queued
 from rapport.campaigns.unsubscribe import mailto_for, token_for, url_for
 from rapport.contacts import zones
 from rapport.contacts.models import Contact
-from rapport.core import sqlite
+from rapport.core import commit, sqlite
 
 log = logging.getLogger(__name__)
 
@@ -321,26 +323,54 @@ def _skip_predicted(
 
 
 def _hand_off_checked(
-    message: Message, address: str, *, worker: str, cap: config.FrequencyCap | None
+    message: Message,
+    address: str,
+    *,
+    worker: str,
+    cap: config.FrequencyCap | None,
+    release: Callable[[], None] | None = None,
 ) -> bool:
     """Mark the message handed (committed before the provider call) in one UPDATE that
     re-checks its claim and eligibility on the latest data. On PostgreSQL the contact's row
     is locked first, so two workers decide two marketing messages to one person one after
-    the other and the cap holds; SQLite runs one writer at a time anyway."""
+    the other and the cap holds; SQLite runs one writer at a time anyway.
+
+    `release` (a staged provider's) hands the message over: on PostgreSQL it runs while the
+    COMMIT is on its way (`core.commit`), so that no kill can fall between the commit and
+    the provider taking the message; elsewhere the caller's send does it after the commit."""
     now = timezone.now()
     capped = cap is not None and message.purpose == MessagePurpose.MARKETING
     sql = eligibility.hand_off_sql(message, capped=capped)
     params = eligibility.hand_off_params(
         message, address, worker=worker, now=now, lease_until=now + config.lease(), cap=cap
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.features.has_select_for_update and capped:
-            list(Contact.objects.select_for_update().filter(pk=message.contact_id).values("pk"))
-        cursor.execute(sql, params)
-        handed = cursor.rowcount
+    lock = capped and connection.features.has_select_for_update
+    if release is not None and commit.beside_possible():
+
+        def hand_off(cursor: Any) -> bool:
+            if lock:
+                table = connection.ops.quote_name(Contact._meta.db_table)
+                locking = f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE"  # noqa: S608
+                cursor.execute(locking, [message.contact_id])
+            cursor.execute(sql, params)
+            return cursor.rowcount > 0
+
+        try:
+            handed = commit.commit_beside(hand_off, release)
+        except commit.CommitFailed as exc:
+            # Released, so maybe taken: record the hand-off again, as it happened.
+            log.warning("message %s: the hand-off's commit failed (%s)", message.pk, exc)
+            Message.objects.filter(answers.mine(message, worker)).update(handed_at=now)
+            handed = True
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if lock:
+                list(Contact.objects.select_for_update().filter(pk=message.contact_id).values("pk"))
+            cursor.execute(sql, params)
+            handed = cursor.rowcount > 0
     if handed:
         message.address = address
-    return bool(handed)
+    return handed
 
 
 def _hand_off(
@@ -449,7 +479,8 @@ def _deliver_one(
     # The batch read said yes; the conditional UPDATE confirms it. When it does not (a
     # withdrawal, a pause or another message to the person a moment ago), the careful path
     # finds out why and records it.
-    if not _hand_off_checked(message, address, worker=worker, cap=cap):
+    release = staging.release if staging is not None else None
+    if not _hand_off_checked(message, address, worker=worker, cap=cap, release=release):
         if staging is not None:
             staging.unstage()  # staged for the address the batch read found
         if not _hand_off(message, worker=worker, cap=cap, result=result):

@@ -89,3 +89,9 @@ class Staged(Protocol):
     def unstage(self) -> None:
         """Abandon the staged message (the hand-off was refused): it is not sent."""
         ...
+
+    def release(self) -> None:
+        """Hand the staged message over without waiting for the answer, which `send` then
+        reads (SMTP: write the final dot). Never raises: `send` reports a failure. Called
+        while the hand-off's COMMIT is on its way (`core.commit.commit_beside`)."""
+        ...

@@ -169,13 +169,16 @@ def _refused(code: int, reply: bytes, stage: str) -> NotSent | Rejected:
     return NotSent(detail)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Staging:
-    """A message staged on the connection, waiting for its final dot."""
+    """A message staged on the connection, waiting for its final dot (or, `released`, for
+    the server's answer to it; `error`: writing the dot failed)."""
 
     message: Outgoing
     message_id: str
     connection: smtplib.SMTP
+    released: bool = False
+    error: str = ""
 
 
 class SmtpProvider:
@@ -289,6 +292,18 @@ class SmtpProvider:
             # within DATA only a dropped connection abandons the message (no RSET there)
             self._close(polite=False)
 
+    def release(self) -> None:
+        """Write the staged message's final dot, which makes the server take it, without
+        waiting for the answer: `send` reads it. A failure to write is kept for `send`."""
+        staged = self.staged
+        if staged is None or staged.released:
+            return
+        staged.released = True
+        try:
+            staged.connection.send(b".\r\n")
+        except (OSError, smtplib.SMTPException) as exc:
+            staged.error = str(exc)
+
     def send(self, message: Outgoing) -> str:
         staged = self.staged
         if staged is None or staged.message != message:
@@ -296,7 +311,10 @@ class SmtpProvider:
         self.staged = None
         # From here the server may have taken the message even if we never hear its answer.
         try:
-            staged.connection.send(b".\r\n")
+            if staged.error:
+                raise OSError(staged.error)
+            if not staged.released:
+                staged.connection.send(b".\r\n")
             code, reply = staged.connection.getreply()
         except (OSError, smtplib.SMTPException) as exc:
             self._close(polite=False)
