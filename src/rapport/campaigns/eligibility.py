@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import BooleanField, Count
+from django.db.models.expressions import RawSQL
 
 from rapport.campaigns import config
 from rapport.campaigns.config import FrequencyCap
@@ -81,13 +82,28 @@ def consent_granted(contact_id: int, channel: str, purpose: str) -> bool:
     return latest == ConsentStatus.GRANTED
 
 
+# A contact's hand-offs since a moment (parameters: the contact twice, then the moment), as
+# the index on (contact, handed_at) reads them. Written as `contact = %s AND handed_at >= %s`,
+# PostgreSQL could read them from the launch's index on (handed_at, contact) instead: every
+# marketing hand-off of the window scanned for one contact. With statistics taken when the
+# window held few (an ANALYZE before a send), it did: 0.33 of 0.39 ms a hand-off after 50
+# messages, growing with each one handed (the 5,000-message benchmark at 1M contacts,
+# 2026-12-03). Only an index that begins with the contact can use the row comparison.
+HANDED_SINCE = "{table}.contact_id = %s AND ({table}.contact_id, {table}.handed_at) >= (%s, %s)"
+
+
 def handed_lately(contact_id: int, since: dt.datetime, *, exclude: int) -> int:
     """Marketing messages handed to a provider for the contact since `since`."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    since_sql = HANDED_SINCE.format(table=table)
     return (
         Message.objects.filter(
-            contact_id=contact_id,
+            RawSQL(  # noqa: S611 (a fixed condition, values as parameters)
+                since_sql,
+                [contact_id, contact_id, connection.ops.adapt_datetimefield_value(since)],
+                output_field=BooleanField(),
+            ),
             purpose=MessagePurpose.MARKETING,
-            handed_at__gte=since,
             status__in=COUNTED,
         )
         .exclude(pk=exclude)
@@ -260,8 +276,8 @@ def hand_off_sql(message: Message, *, capped: bool) -> str:
     counted = ", ".join(f"'{status}'" for status in COUNTED)
     cap = (
         f" AND (SELECT COUNT(*) FROM (SELECT 1 FROM {message_table} r "  # noqa: S608
-        f"WHERE r.contact_id = %s AND r.purpose = '{MessagePurpose.MARKETING}' "
-        f"AND r.handed_at >= %s AND r.status IN ({counted}) AND r.id <> %s LIMIT %s) n) < %s"
+        f"WHERE {HANDED_SINCE.format(table='r')} AND r.purpose = '{MessagePurpose.MARKETING}' "
+        f"AND r.status IN ({counted}) AND r.id <> %s LIMIT %s) n) < %s"
         if capped
         else ""
     )
@@ -295,5 +311,6 @@ def hand_off_params(
     params += [message.contact_id, message.channel, message.purpose]
     params += [message.channel, address.lower(), message.contact_id, address]
     if cap is not None and message.purpose == MessagePurpose.MARKETING:
-        params += [message.contact_id, when(now - cap.window), message.pk, cap.limit, cap.limit]
+        since = when(now - cap.window)
+        params += [message.contact_id, message.contact_id, since, message.pk, cap.limit, cap.limit]
     return params
