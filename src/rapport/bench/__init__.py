@@ -11,6 +11,7 @@ MODULES = [
     "rapport.bench.contacts",
     "rapport.bench.analytics",
     "rapport.bench.clv",
+    "rapport.bench.crosssell",
     "rapport.bench.forecast",
     "rapport.bench.imports",
     "rapport.bench.serving",
