@@ -55,3 +55,12 @@ def test_the_row_carries_the_issues_target():
     assert row.target == 3.0
     assert row.unit == "s"
     assert "order lines" in row.metric
+
+
+def test_make_bench_runs_it_in_a_process_of_its_own():
+    from rapport.bench.harness import Bench
+
+    [row] = bench.cross_sell_pairs(Bench(contacts=2000))
+
+    assert row.target == 3.0
+    assert "order lines" in row.metric
