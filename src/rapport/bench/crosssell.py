@@ -110,9 +110,10 @@ def measure(customers: int) -> list[Result]:
 
 @benchmark
 def cross_sell_pairs(bench: Bench) -> list[Result]:
-    """In a process of its own: its 11M-line frames (2.5 GB) left in the benchmark process
-    made the customer-metrics refresh that runs later in it slower (whole run: 21.6 s
-    against 16.2 s without this benchmark; its forecasts took 10.9 s of CPU against 6.6)."""
+    """In a process of its own, so that its 11M-line frames (2.5 GB) do not stay in the
+    benchmark process where the customer-metrics refresh runs later (whole runs: 21.6 s with
+    them there, 19.0 s with them in a child, 16.2 s before this benchmark existed; the
+    refresh varies that much between runs by itself too)."""
     customers = str(bench.contacts or 1_000_000)
     done = subprocess.run(  # noqa: S603 (our own command line)
         [sys.executable, "-m", "rapport.bench.crosssell", customers, "--json"],

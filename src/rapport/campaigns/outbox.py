@@ -345,16 +345,16 @@ def _hand_off_checked(
         message, address, worker=worker, now=now, lease_until=now + config.lease(), cap=cap
     )
     lock = capped and connection.features.has_select_for_update
+
+    def hand_off(cursor: Any) -> bool:
+        if lock:
+            table = connection.ops.quote_name(Contact._meta.db_table)
+            locking = f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE"  # noqa: S608
+            cursor.execute(locking, [message.contact_id])
+        cursor.execute(sql, params)
+        return cursor.rowcount > 0
+
     if release is not None and commit.beside_possible():
-
-        def hand_off(cursor: Any) -> bool:
-            if lock:
-                table = connection.ops.quote_name(Contact._meta.db_table)
-                locking = f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE"  # noqa: S608
-                cursor.execute(locking, [message.contact_id])
-            cursor.execute(sql, params)
-            return cursor.rowcount > 0
-
         try:
             handed = commit.commit_beside(hand_off, release)
         except commit.CommitFailed as exc:
@@ -364,10 +364,7 @@ def _hand_off_checked(
             handed = True
     else:
         with transaction.atomic(), connection.cursor() as cursor:
-            if lock:
-                list(Contact.objects.select_for_update().filter(pk=message.contact_id).values("pk"))
-            cursor.execute(sql, params)
-            handed = cursor.rowcount > 0
+            handed = hand_off(cursor)
     if handed:
         message.address = address
     return handed
