@@ -21,9 +21,9 @@ from django.db.models import F
 
 from rapport.automation import actions, flow
 from rapport.automation.models import Run, RunStatus, RunStep, ScenarioVersion
-from rapport.automation.rows import adapted, ids_match, ids_select, insert_select
+from rapport.automation.rows import adapted, insert_select
 from rapport.contacts.models import Contact, Tag
-from rapport.core.lookups import ids_in
+from rapport.core.lookups import ids_in, ids_match, ids_select
 from rapport.segments.models import Segment
 from rapport.segments.services import members_enter
 

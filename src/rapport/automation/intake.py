@@ -39,11 +39,11 @@ from rapport.automation.models import (
     ScenarioStatus,
     ScenarioVersion,
 )
-from rapport.automation.rows import adapted, ids_match, insert_select
+from rapport.automation.rows import adapted, insert_select
 from rapport.automation.rows import insert as insert_rows
 from rapport.contacts.models import Contact, LifeEvent
 from rapport.core.bulk import refresh_statistics
-from rapport.core.lookups import ids_in
+from rapport.core.lookups import ids_in, ids_match
 from rapport.segments.models import SegmentChange
 from rapport.segments.selectors import parse_rule, rule_filter
 from rapport.timeline.models import Interaction

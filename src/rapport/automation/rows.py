@@ -4,14 +4,11 @@ the order storm benchmark), or one INSERT … SELECT where the rows are made fro
 database holds (runs from their events, steps from their runs: no value crosses over to
 Python and back). Values are adapted as each column's field would adapt them."""
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
-
-from rapport.core.bulk import id_array
 
 ADAPTED = ("JSONField", "DateTimeField", "DateField")  # the rest go to the driver as they are
 
@@ -94,22 +91,3 @@ def adapted(model: type[Model], name: str, value: Any) -> Any:
     field = model._meta.get_field(name)
     assert isinstance(field, Field)
     return field.get_db_prep_save(value, connection)
-
-
-def ids_select(ids: Iterable[int]) -> tuple[str, list[Any]]:
-    """A SELECT of `ids` (one column, `value`) that passes them as one parameter, to read
-    rows from: SQLite caps the number of parameters, and Django prepares each value of a
-    list one by one in Python (measured: a tenth of the order storm's time)."""
-    if connection.vendor == "postgresql":
-        return "SELECT unnest(%s::bigint[]) AS value", [id_array(ids)]
-    return "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
-
-
-def ids_match(column: str, ids: Iterable[int]) -> tuple[str, list[Any]]:
-    """`column` is one of `ids`, as SQL with one parameter: `= ANY(array)` on PostgreSQL
-    (an index condition whatever the planner thinks of the table: a semi-join with a list
-    was planned the wrong way round on tables a storm had just filled, before any ANALYZE),
-    `IN (SELECT value FROM json_each(…))` on SQLite (each id looked up by the index)."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [id_array(ids)]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]  # noqa: S608
